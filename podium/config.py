@@ -1,0 +1,146 @@
+"""Typed settings: one place for every default.
+
+`RunSettings` is what one execution uses; an execution's input may override any of
+it. `StackSettings` adds what is fixed at deploy time (names, region, schedule, e-mail)
+and carries the deployed `RunSettings` defaults. Both refuse unknown keys, so a typo
+fails loudly instead of being ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from podium.errors import ConfigError
+from podium.models import DEFAULT_MODEL_ID, get_model
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabricksSettings(_Strict):
+    secret_name: str | None = Field(
+        None, description="Secrets Manager secret holding host + token (or client_id + client_secret)"
+    )
+    job_id: int | None = Field(None, description="Id of the bundle's generation job")
+    warehouse_id: str | None = Field(None, description="SQL warehouse that reads the generated pairs back")
+    output_table: str = Field(
+        "podium.default.qa_pairs", description="Table the job writes pairs to (catalog.schema.table)"
+    )
+
+
+class ThroughputSettings(_Strict):
+    enabled: bool = Field(False, description="Create provisioned throughput for the new model")
+    model_units: int = Field(1, ge=1, le=100)
+    commitment: Literal["OneMonth", "SixMonths"] | None = Field(
+        None, description="None = no commitment: billed hourly, deletable at any time"
+    )
+    retire_previous: bool = Field(True, description="Delete the previous model's throughput on promotion")
+
+
+class PollSettings(_Strict):
+    min_seconds: int = Field(30, ge=1, le=3600)
+    max_seconds: int = Field(600, ge=1, le=3600)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PollSettings:
+        if self.min_seconds > self.max_seconds:
+            raise ValueError("min_seconds must not exceed max_seconds")
+        return self
+
+
+class PriceOverrides(_Strict):
+    training_per_1k_tokens: float | None = Field(None, ge=0)
+    storage_per_month: float | None = Field(None, ge=0)
+    throughput_per_unit_hour: float | None = Field(None, ge=0)
+
+
+class RunSettings(_Strict):
+    """Everything one run uses. Execution input is merged over the deployed defaults."""
+
+    base_model: str = DEFAULT_MODEL_ID
+    hyperparameters: dict[str, str | int | float] = Field(default_factory=dict)
+    generator: Literal["builtin", "databricks"] = "builtin"
+    databricks: DatabricksSettings = Field(default_factory=DatabricksSettings)
+    throughput: ThroughputSettings = Field(default_factory=ThroughputSettings)
+    poll: PollSettings = Field(default_factory=PollSettings)
+    budget_usd: float = Field(50.0, ge=0, description="Refuse to start training above this estimate")
+    prices: PriceOverrides = Field(default_factory=PriceOverrides)
+    data_prefix: str = Field("data/", description="Bucket prefix holding the source CSVs")
+    dry_run: bool = Field(False, description="Stop after the dataset is built and validated")
+    force: bool = Field(False, description="Train even when the dataset equals the active model's")
+
+    def check_for_region(self, region: str) -> RunSettings:
+        """Cross-field rules that need the deployment region. Raises ConfigError naming the setting."""
+        model = get_model(self.base_model, region)
+        problems = model.hyperparameter_problems(self.hyperparameters)
+        if problems:
+            raise ConfigError("hyperparameters", "; ".join(problems))
+        if self.generator == "databricks":
+            for name in ("secret_name", "job_id", "warehouse_id"):
+                if getattr(self.databricks, name) in (None, ""):
+                    raise ConfigError(
+                        f"databricks.{name}",
+                        "is required when generator is 'databricks' "
+                        "(set it in cdk.json context or the execution input)",
+                    )
+        return self
+
+    def merged(self, overrides: Mapping[str, Any]) -> RunSettings:
+        """These settings with `overrides` (possibly nested) laid over them, re-validated."""
+        return parse_run_settings(_deep_merge(self.model_dump(), overrides))
+
+
+class StackSettings(_Strict):
+    """Deploy-time settings, read from cdk.json context (see `podium.config_context`)."""
+
+    name_prefix: str = Field("podium", pattern=r"^[a-z][a-z0-9-]{1,20}$")
+    region: str = "us-west-2"
+    retrain_schedule: str | None = Field(
+        None, description="EventBridge schedule expression, e.g. 'rate(7 days)'; None = off"
+    )
+    retrain_on_upload: bool = Field(True, description="Start a run when CSVs land under incoming/")
+    notification_email: str | None = None
+    log_retention_days: int = 30
+    defaults: RunSettings = Field(default_factory=RunSettings)
+
+
+def _deep_merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict) and key != "hyperparameters":
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _first_problem(error: ValidationError) -> ConfigError:
+    problem = error.errors()[0]
+    setting = ".".join(str(p) for p in problem["loc"]) or "input"
+    message = problem["msg"]
+    if problem["type"] == "extra_forbidden":
+        message = "is not a known setting (check the spelling)"
+    return ConfigError(setting, message)
+
+
+def parse_run_settings(values: Mapping[str, Any]) -> RunSettings:
+    """Validate a mapping into RunSettings; errors name the setting."""
+    if not isinstance(values, Mapping):
+        raise ConfigError("input", f"must be a JSON object, got {type(values).__name__}")
+    try:
+        return RunSettings.model_validate(dict(values))
+    except ValidationError as error:
+        raise _first_problem(error) from None
+
+
+def parse_stack_settings(values: Mapping[str, Any]) -> StackSettings:
+    try:
+        settings = StackSettings.model_validate(dict(values))
+    except ValidationError as error:
+        raise _first_problem(error) from None
+    settings.defaults.check_for_region(settings.region)
+    return settings

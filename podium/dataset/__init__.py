@@ -1,0 +1,1 @@
+"""The dataset engine: facts → questions → answers → dedupe → split → format → validate → estimate."""

@@ -1,0 +1,353 @@
+"""Registry of the Bedrock base models Podium can fine-tune.
+
+Every fact here comes from `reference/bedrock.md` (AWS documentation, the botocore
+service model and AWS's own dataset validator). Facts AWS does not state plainly are
+marked `confirmed=False` and, like prices, can be overridden in configuration.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from podium.errors import ConfigError, UnsupportedModelError
+
+
+class DataFormat(str, enum.Enum):
+    PROMPT_COMPLETION = "prompt-completion"
+    CONVERSATION = "bedrock-conversation-2024"
+
+
+class Deployment(str, enum.Enum):
+    PROVISIONED_THROUGHPUT = "provisioned-throughput"
+    ON_DEMAND = "on-demand"  # create_custom_model_deployment; PT is possible too
+
+
+@dataclass(frozen=True)
+class HyperParameter:
+    name: str
+    kind: type  # int or float
+    minimum: float
+    maximum: float
+    default: float
+    confirmed: bool = True
+
+    def check(self, value: object) -> str | None:
+        """Return a problem description, or None when `value` is acceptable."""
+        if isinstance(value, bool):
+            return f"{self.name} must be a number, got {value!r}"
+        try:
+            number = float(value)  # Bedrock takes strings; accept "5" as well as 5
+        except (TypeError, ValueError):
+            return f"{self.name} must be a number, got {value!r}"
+        if self.kind is int and not number.is_integer():
+            return f"{self.name} must be a whole number, got {value!r}"
+        if not self.minimum <= number <= self.maximum:
+            return (
+                f"{self.name}={value!r} is outside the allowed range "
+                f"{self.render(self.minimum)}–{self.render(self.maximum)}"
+            )
+        return None
+
+    def render(self, value: float) -> str:
+        """Bedrock's hyperParameters map takes strings."""
+        return str(int(value)) if self.kind is int else format(value, "g")
+
+
+@dataclass(frozen=True)
+class Prices:
+    """Estimates only: the pricing page is not reachable when this was written."""
+
+    training_per_1k_tokens: float  # USD per 1,000 tokens processed (tokens × epochs)
+    storage_per_month: float  # USD per custom model per month
+    throughput_per_unit_hour: float | None  # USD per model unit per hour, no commitment
+    source: str = "placeholder list price, unconfirmed; override with the `prices` setting"
+
+
+@dataclass(frozen=True)
+class BaseModel:
+    model_id: str  # the fine-tuning id, with its :128k-style suffix
+    display_name: str
+    provider: str
+    regions: tuple[str, ...]
+    data_format: DataFormat
+    invocation_id: str  # the on-demand id the base model is invoked with
+    max_train_rows: int
+    max_validation_rows: int
+    max_tokens_per_row: int
+    min_train_rows: int
+    hyperparameters: tuple[HyperParameter, ...]
+    deployments: tuple[Deployment, ...]
+    prices: Prices
+    confirmed: bool = True
+    notes: str = ""
+
+    @property
+    def hyperparameter_names(self) -> tuple[str, ...]:
+        return tuple(hp.name for hp in self.hyperparameters)
+
+    @property
+    def needs_provisioned_throughput(self) -> bool:
+        return Deployment.ON_DEMAND not in self.deployments
+
+    def default_hyperparameters(self) -> dict[str, str]:
+        return {hp.name: hp.render(hp.default) for hp in self.hyperparameters}
+
+    def hyperparameter_problems(self, values: Mapping[str, object]) -> list[str]:
+        """Every problem with `values` for this model; an empty list means valid."""
+        known = {hp.name: hp for hp in self.hyperparameters}
+        problems = []
+        for name, value in values.items():
+            spec = known.get(name)
+            if spec is None:
+                problems.append(
+                    f"{name} is not a hyperparameter of {self.model_id} "
+                    f"(it takes {', '.join(known)})"
+                )
+            elif (problem := spec.check(value)) is not None:
+                problems.append(problem)
+        return problems
+
+    def resolve_hyperparameters(self, values: Mapping[str, object] | None = None) -> dict[str, str]:
+        """Defaults overlaid with `values`, as the strings Bedrock expects. Raises on any problem."""
+        values = dict(values or {})
+        problems = self.hyperparameter_problems(values)
+        if problems:
+            raise ConfigError("hyperparameters", "; ".join(problems))
+        merged = self.default_hyperparameters()
+        known = {hp.name: hp for hp in self.hyperparameters}
+        merged.update({name: known[name].render(float(v)) for name, v in values.items()})
+        return merged
+
+
+def _llama_hyperparameters() -> tuple[HyperParameter, ...]:
+    # cm-hp-meta-llama31.html: batchSize is fixed at 1; there is no lrScheduler or warmup.
+    return (
+        HyperParameter("epochCount", int, 1, 10, 5),
+        HyperParameter("batchSize", int, 1, 1, 1),
+        HyperParameter("learningRate", float, 5e-6, 0.1, 1e-4),
+    )
+
+
+def _nova_hyperparameters() -> tuple[HyperParameter, ...]:
+    # cm-hp-nova-mm.html
+    return (
+        HyperParameter("epochCount", int, 1, 5, 2),
+        HyperParameter("learningRate", float, 1e-6, 1e-4, 1e-5),
+        HyperParameter("learningRateWarmupSteps", int, 0, 100, 10),
+    )
+
+
+def _haiku_hyperparameters() -> tuple[HyperParameter, ...]:
+    # cm-hp-anth-claude-3-haiku.html, as recalled; not in the reference, hence unconfirmed.
+    return (
+        HyperParameter("epochCount", int, 1, 10, 2, confirmed=False),
+        HyperParameter("batchSize", int, 4, 256, 32, confirmed=False),
+        HyperParameter("learningRateMultiplier", float, 0.1, 2.0, 1.0, confirmed=False),
+        HyperParameter("earlyStoppingThreshold", float, 0.0, 0.1, 0.001, confirmed=False),
+        HyperParameter("earlyStoppingPatience", int, 1, 10, 2, confirmed=False),
+    )
+
+
+_US_WEST_2 = ("us-west-2",)
+_US_EAST_1 = ("us-east-1",)
+
+
+def _llama(
+    model_id: str,
+    name: str,
+    invocation_id: str,
+    data_format: DataFormat,
+    prices: Prices,
+    *,
+    max_tokens: int = 16_000,
+    deployments: tuple[Deployment, ...] = (Deployment.PROVISIONED_THROUGHPUT,),
+    confirmed: bool = True,
+    notes: str = "",
+) -> BaseModel:
+    return BaseModel(
+        model_id=model_id,
+        display_name=name,
+        provider="Meta",
+        regions=_US_WEST_2,
+        data_format=data_format,
+        invocation_id=invocation_id,
+        max_train_rows=10_000,
+        max_validation_rows=1_000,
+        max_tokens_per_row=max_tokens,
+        min_train_rows=1,
+        hyperparameters=_llama_hyperparameters(),
+        deployments=deployments,
+        prices=prices,
+        confirmed=confirmed,
+        notes=notes,
+    )
+
+
+def _nova(model_id: str, name: str, invocation_id: str, prices: Prices) -> BaseModel:
+    return BaseModel(
+        model_id=model_id,
+        display_name=name,
+        provider="Amazon",
+        regions=_US_EAST_1,
+        data_format=DataFormat.CONVERSATION,
+        invocation_id=invocation_id,
+        max_train_rows=20_000,
+        max_validation_rows=1_000,
+        max_tokens_per_row=32_000,
+        min_train_rows=8,
+        hyperparameters=_nova_hyperparameters(),
+        deployments=(Deployment.ON_DEMAND, Deployment.PROVISIONED_THROUGHPUT),
+        prices=prices,
+        confirmed=False,
+        notes="Row caps and token cap unconfirmed; hyperparameters from cm-hp-nova-mm.html.",
+    )
+
+
+_MODELS: tuple[BaseModel, ...] = (
+    _llama(
+        "meta.llama3-1-8b-instruct-v1:0:128k",
+        "Llama 3.1 8B Instruct",
+        "meta.llama3-1-8b-instruct-v1:0",
+        DataFormat.PROMPT_COMPLETION,
+        Prices(0.00149, 1.95, 24.0),
+    ),
+    _llama(
+        "meta.llama3-1-70b-instruct-v1:0:128k",
+        "Llama 3.1 70B Instruct",
+        "meta.llama3-1-70b-instruct-v1:0",
+        DataFormat.PROMPT_COMPLETION,
+        Prices(0.00799, 1.95, 48.0),
+    ),
+    _llama(
+        "meta.llama3-2-1b-instruct-v1:0:128k",
+        "Llama 3.2 1B Instruct",
+        "meta.llama3-2-1b-instruct-v1:0",
+        DataFormat.CONVERSATION,
+        Prices(0.0005, 1.95, 24.0),
+    ),
+    _llama(
+        "meta.llama3-2-3b-instruct-v1:0:128k",
+        "Llama 3.2 3B Instruct",
+        "meta.llama3-2-3b-instruct-v1:0",
+        DataFormat.CONVERSATION,
+        Prices(0.0008, 1.95, 24.0),
+    ),
+    _llama(
+        "meta.llama3-2-11b-instruct-v1:0:128k",
+        "Llama 3.2 11B Vision Instruct",
+        "meta.llama3-2-11b-instruct-v1:0",
+        DataFormat.CONVERSATION,
+        Prices(0.0022, 1.95, 24.0),
+    ),
+    _llama(
+        "meta.llama3-2-90b-instruct-v1:0:128k",
+        "Llama 3.2 90B Vision Instruct",
+        "meta.llama3-2-90b-instruct-v1:0",
+        DataFormat.CONVERSATION,
+        Prices(0.0104, 1.95, 48.0),
+        max_tokens=10_000,
+    ),
+    _llama(
+        "meta.llama3-3-70b-instruct-v1:0:128k",
+        "Llama 3.3 70B Instruct",
+        "meta.llama3-3-70b-instruct-v1:0",
+        DataFormat.CONVERSATION,
+        Prices(0.00799, 1.95, 48.0),
+        deployments=(Deployment.ON_DEMAND, Deployment.PROVISIONED_THROUGHPUT),
+        confirmed=False,
+        notes="Data format unconfirmed (reference marks it so).",
+    ),
+    BaseModel(
+        model_id="anthropic.claude-3-haiku-20240307-v1:0:200k",
+        display_name="Claude 3 Haiku",
+        provider="Anthropic",
+        regions=_US_WEST_2,
+        data_format=DataFormat.CONVERSATION,
+        invocation_id="anthropic.claude-3-haiku-20240307-v1:0",
+        max_train_rows=10_000,
+        max_validation_rows=1_000,
+        max_tokens_per_row=32_000,
+        min_train_rows=32,
+        hyperparameters=_haiku_hyperparameters(),
+        deployments=(Deployment.PROVISIONED_THROUGHPUT,),
+        prices=Prices(0.004, 1.95, 40.0),
+        confirmed=False,
+        notes="Row caps, token cap and hyperparameters unconfirmed.",
+    ),
+    _nova("amazon.nova-micro-v1:0:128k", "Nova Micro", "amazon.nova-micro-v1:0", Prices(0.001, 1.95, 20.0)),
+    _nova("amazon.nova-lite-v1:0:300k", "Nova Lite", "amazon.nova-lite-v1:0", Prices(0.002, 1.95, 20.0)),
+    _nova("amazon.nova-pro-v1:0:300k", "Nova Pro", "amazon.nova-pro-v1:0", Prices(0.008, 1.95, 40.0)),
+)
+
+MODELS: Mapping[str, BaseModel] = MappingProxyType({m.model_id: m for m in _MODELS})
+
+# Ids people reach for that Bedrock refuses to fine-tune, with what to use instead.
+_NOT_CUSTOMIZABLE = MappingProxyType(
+    {
+        "meta.llama3-8b-instruct-v1:0": (
+            "Llama 3 8B cannot be fine-tuned on Bedrock; "
+            "use meta.llama3-1-8b-instruct-v1:0:128k (Llama 3.1 8B Instruct, us-west-2)"
+        ),
+        "meta.llama3-70b-instruct-v1:0": (
+            "Llama 3 70B cannot be fine-tuned on Bedrock; "
+            "use meta.llama3-1-70b-instruct-v1:0:128k (us-west-2)"
+        ),
+    }
+)
+
+DEFAULT_MODEL_ID = "meta.llama3-1-8b-instruct-v1:0:128k"
+
+
+def supported_models_text() -> str:
+    return "\n".join(
+        f"  {m.model_id}  ({m.display_name}; {', '.join(m.regions)}; {m.data_format.value})"
+        for m in MODELS.values()
+    )
+
+
+def get_model(model_id: str, region: str | None = None) -> BaseModel:
+    """Look up a fine-tunable model, optionally checking the region. Errors list what is supported."""
+    model = MODELS.get(model_id)
+    if model is None:
+        invocation_match = next((m for m in MODELS.values() if m.invocation_id == model_id), None)
+        if model_id in _NOT_CUSTOMIZABLE:
+            reason = _NOT_CUSTOMIZABLE[model_id]
+        elif invocation_match is not None:
+            reason = (
+                f"{model_id} is the on-demand invocation id; fine-tuning uses "
+                f"{invocation_match.model_id}"
+            )
+        else:
+            reason = f"{model_id!r} is not a Bedrock model that can be fine-tuned"
+        raise UnsupportedModelError(
+            "base_model", f"{reason}. Supported models:\n{supported_models_text()}"
+        )
+    if region is not None and region not in model.regions:
+        raise UnsupportedModelError(
+            "region",
+            f"{model_id} can be fine-tuned only in {', '.join(model.regions)}, not {region}. "
+            f"Deploy to {model.regions[0]} or choose a model offered in {region}:\n"
+            + (
+                "\n".join(
+                    f"  {m.model_id}" for m in MODELS.values() if region in m.regions
+                )
+                or "  (none)"
+            ),
+        )
+    return model
+
+
+__all__ = [
+    "DEFAULT_MODEL_ID",
+    "MODELS",
+    "BaseModel",
+    "DataFormat",
+    "Deployment",
+    "HyperParameter",
+    "Prices",
+    "get_model",
+    "supported_models_text",
+]

@@ -1,0 +1,88 @@
+"""The one list of workflow steps: state name → handler → ASL substitution key → what it may touch.
+
+The CDK stack builds one Lambda per step from this list and grants exactly the listed
+permissions; rehearsal and the workflow tests map the same substitution keys to local
+functions. `statemachine/finetune.asl.json` refers to each step as `${<substitution>}`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Access(str, enum.Enum):
+    """What a step's role may do. The stack turns each into the narrowest IAM statement."""
+
+    READ_DATA = "read_data"  # s3:GetObject/ListBucket under the data prefix
+    READ_RUNS = "read_runs"  # s3:GetObject/ListBucket under runs/
+    WRITE_RUNS = "write_runs"  # s3:PutObject under runs/
+    LIST_EXECUTIONS = "list_executions"  # states:ListExecutions on this state machine
+    DATABRICKS_SECRET = "databricks_secret"  # secretsmanager:GetSecretValue on the configured secret
+    BEDROCK_START_JOB = "bedrock_start_job"  # CreateModelCustomizationJob, TagResource, iam:PassRole
+    BEDROCK_READ_JOB = "bedrock_read_job"  # GetModelCustomizationJob, GetCustomModel
+    BEDROCK_STOP_JOB = "bedrock_stop_job"  # StopModelCustomizationJob
+    BEDROCK_THROUGHPUT = "bedrock_throughput"  # Create/Get/ProvisionedModelThroughput
+    BEDROCK_DELETE_THROUGHPUT = "bedrock_delete_throughput"
+    ACTIVE_MODEL_READ = "active_model_read"  # ssm:GetParameter on the active-model parameter
+    ACTIVE_MODEL_WRITE = "active_model_write"  # ssm:PutParameter on it
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str  # the Task state's name in the ASL
+    module: str  # lambdas/<module>.py, exporting `handler`
+    access: frozenset[Access]
+    timeout_seconds: int = 60
+    memory_mb: int = 512
+
+    @property
+    def handler(self) -> str:
+        return f"lambdas.{self.module}.handler"
+
+    @property
+    def substitution(self) -> str:
+        """Key in definition_substitutions; the ASL says `${<this>}`."""
+        return f"{self.name}FunctionArn"
+
+
+A = Access
+STEPS: tuple[Step, ...] = (
+    Step("Prepare", "prepare", frozenset({A.LIST_EXECUTIONS, A.READ_DATA, A.DATABRICKS_SECRET})),
+    Step(
+        "StartGeneration",
+        "start_generation",
+        frozenset({A.READ_DATA, A.WRITE_RUNS, A.DATABRICKS_SECRET}),
+        timeout_seconds=300,
+        memory_mb=2048,
+    ),
+    Step("CheckGeneration", "check_generation", frozenset({A.READ_RUNS, A.DATABRICKS_SECRET})),
+    Step(
+        "BuildDataset",
+        "build_dataset",
+        frozenset({A.READ_RUNS, A.WRITE_RUNS, A.DATABRICKS_SECRET, A.ACTIVE_MODEL_READ}),
+        timeout_seconds=600,
+        memory_mb=2048,
+    ),
+    Step("StartFineTune", "start_fine_tune", frozenset({A.BEDROCK_START_JOB, A.BEDROCK_READ_JOB})),
+    Step("CheckFineTune", "check_fine_tune", frozenset({A.BEDROCK_READ_JOB, A.READ_RUNS})),
+    Step("CreateThroughput", "create_throughput", frozenset({A.BEDROCK_THROUGHPUT})),
+    Step("CheckThroughput", "check_throughput", frozenset({A.BEDROCK_THROUGHPUT})),
+    Step(
+        "Promote",
+        "promote",
+        frozenset(
+            {A.ACTIVE_MODEL_READ, A.ACTIVE_MODEL_WRITE, A.BEDROCK_DELETE_THROUGHPUT, A.WRITE_RUNS}
+        ),
+    ),
+    Step(
+        "Cleanup",
+        "cleanup",
+        frozenset({A.BEDROCK_READ_JOB, A.BEDROCK_STOP_JOB, A.BEDROCK_THROUGHPUT, A.BEDROCK_DELETE_THROUGHPUT}),
+    ),
+)
+
+STEPS_BY_NAME = {step.name: step for step in STEPS}
+
+# Non-Lambda substitutions the ASL uses.
+TOPIC_SUBSTITUTION = "NotificationTopicArn"
