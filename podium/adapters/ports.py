@@ -1,0 +1,124 @@
+"""Small interfaces the workflow logic depends on. Adapters implement them against AWS
+and Databricks; tests of logic use in-memory fakes; adapter tests use moto / HTTP stubs."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from podium.dataset.records import QAPair
+
+
+class ObjectStore(Protocol):
+    """Keys are relative to the project bucket, e.g. "runs/<run_id>/train.jsonl"."""
+
+    def read_text(self, key: str) -> str: ...
+    def write_text(self, key: str, text: str, content_type: str = "application/json") -> str:
+        """Write (atomically: S3 puts are all-or-nothing) and return the s3:// URI."""
+        ...
+    def list_keys(self, prefix: str) -> list[str]: ...
+    def download_prefix(self, prefix: str, destination: str) -> list[str]:
+        """Copy every object under `prefix` into the local folder; returns local paths."""
+        ...
+    def uri(self, key: str) -> str: ...
+
+
+class GenerationState(str, enum.Enum):
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True)
+class GenerationStatus:
+    state: GenerationState
+    message: str = ""  # the generator's own words on failure (e.g. Databricks' state_message)
+
+
+class Generator(Protocol):
+    """Makes question–answer pairs for a run. `handle` is JSON-serialisable state the
+    workflow carries between Start/Check/Build steps."""
+
+    name: str
+
+    def start(self, run_id: str) -> dict[str, Any]: ...
+    def status(self, handle: Mapping[str, Any]) -> GenerationStatus: ...
+    def read_pairs(self, handle: Mapping[str, Any]) -> Iterator[QAPair]: ...
+
+
+class JobStatus(str, enum.Enum):
+    IN_PROGRESS = "InProgress"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    STOPPING = "Stopping"
+    STOPPED = "Stopped"
+
+
+@dataclass(frozen=True)
+class FineTuneRequest:
+    job_name: str  # ≤ 63 chars, derived from run_id
+    custom_model_name: str
+    client_request_token: str  # derived from run_id: a retried call never makes a second job
+    role_arn: str
+    base_model_id: str
+    training_uri: str
+    validation_uri: str | None
+    output_uri: str
+    hyperparameters: Mapping[str, str]
+    tags: Mapping[str, str] = field(default_factory=dict)
+    kms_key_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FineTuneJob:
+    job_arn: str
+    status: JobStatus
+    failure_message: str = ""
+    output_model_arn: str | None = None
+    training_loss: float | None = None
+    validation_loss: float | None = None
+
+
+class ThroughputStatus(str, enum.Enum):
+    CREATING = "Creating"
+    IN_SERVICE = "InService"
+    UPDATING = "Updating"
+    FAILED = "Failed"
+
+
+@dataclass(frozen=True)
+class Throughput:
+    arn: str
+    status: ThroughputStatus
+    model_arn: str = ""
+    failure_message: str = ""
+
+
+class FineTuner(Protocol):
+    def start_job(self, request: FineTuneRequest) -> FineTuneJob: ...
+    def get_job(self, job_arn: str) -> FineTuneJob: ...
+    def stop_job(self, job_arn: str) -> None: ...
+    def create_throughput(
+        self, name: str, model_arn: str, model_units: int, commitment: str | None, tags: Mapping[str, str]
+    ) -> Throughput:
+        """Idempotent by name: an existing throughput of that name is returned, not duplicated."""
+        ...
+    def get_throughput(self, arn: str) -> Throughput: ...
+    def delete_throughput(self, arn: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class ActiveModel:
+    run_id: str
+    model_arn: str
+    base_model_id: str
+    dataset_hash: str
+    throughput_arn: str | None = None
+    promoted_at: str = ""
+
+
+class ActiveModelStore(Protocol):
+    def get(self) -> ActiveModel | None: ...
+    def put(self, model: ActiveModel) -> None: ...
