@@ -1,0 +1,45 @@
+"""The Lambda environment contract: the stack sets these variables, handlers read them once.
+
+Every step gets the same variables (the stack builds them from one function), so a
+handler never needs to know which ones its neighbours use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from podium.config import RunSettings, parse_run_settings
+
+
+class Environment(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    bucket: str = Field(alias="PODIUM_BUCKET")
+    active_model_parameter: str = Field(alias="PODIUM_ACTIVE_MODEL_PARAMETER")
+    bedrock_role_arn: str = Field(alias="PODIUM_BEDROCK_ROLE_ARN")
+    kms_key_arn: str | None = Field(None, alias="PODIUM_KMS_KEY_ARN")
+    name_prefix: str = Field("podium", alias="PODIUM_NAME_PREFIX")
+    region: str = Field(alias="AWS_REGION")
+    defaults_json: str = Field("{}", alias="PODIUM_DEFAULTS")  # deployed RunSettings as JSON
+
+    @property
+    def defaults(self) -> RunSettings:
+        return parse_run_settings(json.loads(self.defaults_json))
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, str]) -> Environment:
+        return cls.model_validate({k: v for k, v in values.items() if k.startswith(("PODIUM_", "AWS_REGION"))})
+
+
+ENV_VARS = tuple(field.alias for field in Environment.model_fields.values() if field.alias != "AWS_REGION")
+
+
+@cache
+def current() -> Environment:
+    """Read once per Lambda container."""
+    return Environment.from_mapping(os.environ)
