@@ -1,0 +1,38 @@
+"""Shared pytest fixtures: where the demo data lives.
+
+The full Kaggle Paris 2024 CSVs are never committed; tests that need them skip
+when they are absent. PODIUM_PARIS2024_DIR overrides the default location.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = REPO_ROOT / "data" / "sample"
+
+
+def paris2024_path() -> Path:
+    """Location of the full Kaggle data: env override, else <repo>/../shared/paris2024."""
+    override = os.environ.get("PODIUM_PARIS2024_DIR")
+    if override:
+        return Path(override).expanduser().resolve()
+    return (REPO_ROOT / ".." / "shared" / "paris2024").resolve()
+
+
+@pytest.fixture(scope="session")
+def paris2024_dir() -> Path:
+    """The full Paris 2024 CSV directory; skips the test when it is absent."""
+    path = paris2024_path()
+    if not (path / "medals.csv").is_file():
+        pytest.skip(f"full Paris 2024 data not found at {path} (set PODIUM_PARIS2024_DIR)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    """The committed, team-written sample data in the Kaggle schema."""
+    return SAMPLE_DIR
