@@ -1,0 +1,386 @@
+"""FineTuner on Amazon Bedrock: customization jobs and provisioned throughput.
+
+Every create is idempotent: job and throughput names and client tokens derive from
+the run id, so a retried Lambda never makes a second job or a second (hourly billed)
+throughput. Bedrock's refusals become `BedrockRejected` (not retryable) carrying
+Bedrock's own message; throttling becomes `BedrockThrottled` (retryable).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from podium.adapters.errors import BedrockConflict, BedrockRejected, BedrockThrottled
+from podium.adapters.ports import (
+    FineTuneJob,
+    FineTuneRequest,
+    JobStatus,
+    ObjectStore,
+    Throughput,
+    ThroughputStatus,
+)
+from podium.errors import DataError
+
+_NAME_LIMIT = 63  # jobName, customModelName and provisionedModelName all cap at 63
+_RETRYABLE_CODES = {
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "InternalServerException",
+    "ServiceUnavailableException",
+    "RequestTimeout",
+}
+# moto answers a duplicate job name with ResourceInUseException; Bedrock with ConflictException.
+_CONFLICT_CODES = {"ConflictException", "ResourceInUseException"}
+_NOT_FOUND = "ResourceNotFoundException"
+
+
+def _slug(text: str) -> str:
+    """Letters, digits and single hyphens: valid for every Bedrock name pattern."""
+    return re.sub(r"-{2,}", "-", re.sub(r"[^A-Za-z0-9]", "-", text)).strip("-")
+
+
+def _digest(text: str, length: int) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def job_name_for(prefix: str, run_id: str) -> str:
+    """A deterministic Bedrock-valid name (≤ 63 chars) for `run_id`.
+
+    When the readable form had to be altered or shortened, a hash of the exact input is
+    appended so two different run ids never share a name.
+    """
+    raw = f"{prefix}-{run_id}"
+    readable = _slug(raw)
+    if not readable:
+        raise ValueError(f"cannot derive a Bedrock name from prefix={prefix!r}, run_id={run_id!r}")
+    if readable == raw and len(readable) <= _NAME_LIMIT:
+        return readable
+    suffix = _digest(raw, 8)
+    return f"{readable[: _NAME_LIMIT - len(suffix) - 1].rstrip('-')}-{suffix}"
+
+
+def client_token_for(run_id: str, purpose: str) -> str:
+    """A deterministic idempotency token (≤ 64 chars: valid for Bedrock and Databricks)."""
+    label = _slug(purpose)[:20].strip("-") or "podium"
+    return f"{label}-{_digest(f'{purpose}|{run_id}', 40)}"
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _error_message(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Message", "")) or str(error)
+
+
+def _translate(error: ClientError, action: str) -> Exception:
+    """Bedrock's error as the class the state machine matches on."""
+    code = _error_code(error)
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400)
+    if code in _RETRYABLE_CODES or (isinstance(status, int) and status >= 500):
+        return BedrockThrottled(action, code or str(status), _error_message(error))
+    return BedrockRejected(action, code or str(status), _error_message(error))
+
+
+def _job_status(value: str) -> JobStatus:
+    try:
+        return JobStatus(value)
+    except ValueError:
+        # A status newer than this code: keep polling rather than fail a paid job.
+        return JobStatus.IN_PROGRESS
+
+
+def _throughput_status(value: str) -> ThroughputStatus:
+    try:
+        return ThroughputStatus(value)
+    except ValueError:
+        return ThroughputStatus.UPDATING
+
+
+def _job_from_response(response: Mapping[str, Any]) -> FineTuneJob:
+    status = _job_status(str(response.get("status", "InProgress")))
+    training = response.get("trainingMetrics") or {}
+    validation = response.get("validationMetrics") or []
+    finished = status is JobStatus.COMPLETED
+    return FineTuneJob(
+        job_arn=str(response["jobArn"]),
+        status=status,
+        # Only failures carry a message (moto fills it in for every job).
+        failure_message=(
+            str(response.get("failureMessage") or "")
+            if status in (JobStatus.FAILED, JobStatus.STOPPED)
+            else ""
+        ),
+        output_model_arn=response.get("outputModelArn") if finished else None,
+        training_loss=_float_or_none(training.get("trainingLoss")) if finished else None,
+        validation_loss=(
+            _float_or_none(validation[-1].get("validationLoss")) if finished and validation else None
+        ),
+    )
+
+
+def _float_or_none(value: object) -> float | None:
+    try:
+        return None if value is None else float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _base_model_matches(base_model_arn: str, base_model_id: str) -> bool:
+    return base_model_arn == base_model_id or base_model_arn.endswith("/" + base_model_id)
+
+
+class BedrockFineTuner:
+    """ports.FineTuner on boto3 `bedrock`. `get_job` accepts a job ARN or name."""
+
+    name = "bedrock"
+
+    def __init__(self, client: Any | None = None) -> None:
+        if client is None:
+            import boto3
+
+            client = boto3.client("bedrock")
+        self._bedrock = client
+
+    # -- customization jobs -------------------------------------------------
+
+    def start_job(self, request: FineTuneRequest) -> FineTuneJob:
+        arguments: dict[str, Any] = {
+            "jobName": request.job_name,
+            "customModelName": request.custom_model_name,
+            "roleArn": request.role_arn,
+            "clientRequestToken": request.client_request_token,
+            "baseModelIdentifier": request.base_model_id,
+            "customizationType": "FINE_TUNING",
+            "trainingDataConfig": {"s3Uri": request.training_uri},
+            "outputDataConfig": {"s3Uri": request.output_uri},
+            "hyperParameters": dict(request.hyperparameters),
+        }
+        if request.validation_uri:
+            arguments["validationDataConfig"] = {"validators": [{"s3Uri": request.validation_uri}]}
+        if request.tags:
+            tags = [{"key": k, "value": v} for k, v in sorted(request.tags.items())]
+            arguments["jobTags"] = tags
+            arguments["customModelTags"] = tags
+        if request.kms_key_id:
+            arguments["customModelKmsKeyId"] = request.kms_key_id
+        action = f"start fine-tuning job {request.job_name}"
+        try:
+            job_arn = self._bedrock.create_model_customization_job(**arguments)["jobArn"]
+        except ClientError as error:
+            if _error_code(error) in _CONFLICT_CODES:
+                # A retry of a call that did reach Bedrock: adopt that job if it is ours.
+                return self._existing_job(request, error)
+            raise _translate(error, action) from None
+        return FineTuneJob(job_arn=job_arn, status=JobStatus.IN_PROGRESS)
+
+    def _existing_job(self, request: FineTuneRequest, conflict: ClientError) -> FineTuneJob:
+        try:
+            existing = self._bedrock.get_model_customization_job(jobIdentifier=request.job_name)
+        except ClientError as error:
+            if _error_code(error) == _NOT_FOUND:
+                # The conflict was about something else (e.g. the custom model name).
+                raise _translate(conflict, f"start fine-tuning job {request.job_name}") from None
+            raise _translate(error, f"read fine-tuning job {request.job_name}") from None
+        same_token = existing.get("clientRequestToken") == request.client_request_token
+        base_arn = str(existing.get("baseModelArn", ""))
+        training_uri = str((existing.get("trainingDataConfig") or {}).get("s3Uri", ""))
+        if not same_token and not (
+            _base_model_matches(base_arn, request.base_model_id) and training_uri == request.training_uri
+        ):
+            raise BedrockConflict(
+                f"a fine-tuning job named {request.job_name} already exists ({existing.get('jobArn')}) "
+                f"but was started for base model {base_arn or '?'} with training data "
+                f"{training_uri or '?'}, not {request.base_model_id} with {request.training_uri}. "
+                "Job names derive from the run id: start a new execution so it gets a new run id."
+            )
+        return _job_from_response(existing)
+
+    def get_job(self, job_arn: str) -> FineTuneJob:
+        try:
+            response = self._bedrock.get_model_customization_job(jobIdentifier=job_arn)
+        except ClientError as error:
+            raise _translate(error, f"read fine-tuning job {job_arn}") from None
+        return _job_from_response(response)
+
+    def stop_job(self, job_arn: str) -> None:
+        """Stop a running job; a job that is missing or already finished is left alone."""
+        try:
+            self._bedrock.stop_model_customization_job(jobIdentifier=job_arn)
+        except ClientError as error:
+            code = _error_code(error)
+            if code == _NOT_FOUND:
+                return
+            if code in {"ValidationException", "ConflictException"}:
+                # Bedrock refuses to stop a job that is not running: fine if it has ended.
+                if self.get_job(job_arn).status is not JobStatus.IN_PROGRESS:
+                    return
+            raise _translate(error, f"stop fine-tuning job {job_arn}") from None
+
+    # -- provisioned throughput --------------------------------------------
+
+    def create_throughput(
+        self,
+        name: str,
+        model_arn: str,
+        model_units: int,
+        commitment: str | None,
+        tags: Mapping[str, str],
+    ) -> Throughput:
+        """Idempotent by name: an existing throughput of that name is returned, not duplicated."""
+        existing = self._find_throughput(name)
+        if existing is not None:
+            serving = {existing.get("modelArn"), existing.get("desiredModelArn")}
+            if model_arn not in serving:
+                raise BedrockConflict(
+                    f"provisioned throughput {name} already exists ({existing.get('provisionedModelArn')}) "
+                    f"serving {existing.get('modelArn')}, not {model_arn}. Throughput names derive "
+                    "from the run id: start a new execution, or delete that throughput first."
+                )
+            return _throughput_from_response(existing)
+        arguments: dict[str, Any] = {
+            "provisionedModelName": name,
+            "modelId": model_arn,
+            "modelUnits": model_units,
+            "clientRequestToken": client_token_for(name, "throughput"),
+        }
+        if commitment:
+            arguments["commitmentDuration"] = commitment
+        if tags:
+            arguments["tags"] = [{"key": k, "value": v} for k, v in sorted(tags.items())]
+        try:
+            arn = self._bedrock.create_provisioned_model_throughput(**arguments)["provisionedModelArn"]
+        except ClientError as error:
+            raise _translate(error, f"create provisioned throughput {name}") from None
+        return Throughput(arn=arn, status=ThroughputStatus.CREATING, model_arn=model_arn)
+
+    def _find_throughput(self, name: str) -> Mapping[str, Any] | None:
+        try:
+            return self._bedrock.get_provisioned_model_throughput(provisionedModelId=name)
+        except ClientError as error:
+            if _error_code(error) == _NOT_FOUND:
+                return None
+            raise _translate(error, f"read provisioned throughput {name}") from None
+
+    def get_throughput(self, arn: str) -> Throughput:
+        try:
+            response = self._bedrock.get_provisioned_model_throughput(provisionedModelId=arn)
+        except ClientError as error:
+            raise _translate(error, f"read provisioned throughput {arn}") from None
+        return _throughput_from_response(response)
+
+    def delete_throughput(self, arn: str) -> None:
+        """Delete; a throughput that is already gone is fine (cleanup may run twice)."""
+        try:
+            self._bedrock.delete_provisioned_model_throughput(provisionedModelId=arn)
+        except ClientError as error:
+            if _error_code(error) == _NOT_FOUND:
+                return
+            raise _translate(error, f"delete provisioned throughput {arn}") from None
+
+
+def _throughput_from_response(response: Mapping[str, Any]) -> Throughput:
+    status = _throughput_status(str(response.get("status", "Creating")))
+    return Throughput(
+        arn=str(response["provisionedModelArn"]),
+        status=status,
+        model_arn=str(response.get("modelArn") or ""),
+        failure_message=str(response.get("failureMessage") or "") if status is ThroughputStatus.FAILED else "",
+    )
+
+
+# -- training / validation loss from the job's output files -------------------
+
+
+@dataclass(frozen=True)
+class LossPoint:
+    step: int
+    epoch: int
+    loss: float
+
+
+@dataclass(frozen=True)
+class LossMetrics:
+    """Loss curves Bedrock wrote beside the job's output; empty when the files are absent."""
+
+    training: tuple[LossPoint, ...] = field(default_factory=tuple)
+    validation: tuple[LossPoint, ...] = field(default_factory=tuple)
+    source: str = ""
+
+    @property
+    def final_training_loss(self) -> float | None:
+        return self.training[-1].loss if self.training else None
+
+    @property
+    def final_validation_loss(self) -> float | None:
+        return self.validation[-1].loss if self.validation else None
+
+
+def metrics_keys(output_prefix: str, job_arn: str) -> tuple[str, str]:
+    """(training CSV key, validation CSV key) for a job whose outputDataConfig is `output_prefix`."""
+    job_id = job_arn.rstrip("/").rsplit("/", 1)[-1]
+    base = f"{output_prefix.rstrip('/')}/model-customization-job-{job_id}"
+    return (
+        f"{base}/training_artifacts/step_wise_training_metrics.csv",
+        f"{base}/validation_artifacts/post_fine_tuning_validation/validation_metrics.csv",
+    )
+
+
+def read_loss_metrics(store: ObjectStore, output_prefix: str, job_arn: str) -> LossMetrics:
+    """Read the job's metrics CSVs through `store`. `output_prefix` is a bucket key or an
+    s3:// URI inside the store's bucket (the job's outputDataConfig.s3Uri)."""
+    bucket_root = store.uri("")
+    if output_prefix.startswith("s3://"):
+        if not output_prefix.startswith(bucket_root):
+            raise ValueError(f"{output_prefix} is not inside {bucket_root}")
+        output_prefix = output_prefix[len(bucket_root) :]
+    training_key, validation_key = metrics_keys(output_prefix, job_arn)
+    job_folder = training_key.split("/training_artifacts/", 1)[0] + "/"
+    present = set(store.list_keys(job_folder))
+    training = _loss_points(store, training_key, "training_loss") if training_key in present else ()
+    validation = (
+        _loss_points(store, validation_key, "validation_loss") if validation_key in present else ()
+    )
+    return LossMetrics(training=training, validation=validation, source=store.uri(training_key))
+
+
+def _loss_points(store: ObjectStore, key: str, loss_column: str) -> tuple[LossPoint, ...]:
+    reader = csv.DictReader(io.StringIO(store.read_text(key)))
+    if reader.fieldnames is None or loss_column not in reader.fieldnames:
+        raise DataError(
+            f"expected a {loss_column} column, found {reader.fieldnames}", file=store.uri(key), line=1
+        )
+    points = []
+    for line, row in enumerate(reader, start=2):
+        try:
+            points.append(
+                LossPoint(
+                    step=int(float(row.get("step_number") or 0)),
+                    epoch=int(float(row.get("epoch_number") or 0)),
+                    loss=float(row[loss_column]),
+                )
+            )
+        except (TypeError, ValueError):
+            raise DataError(
+                f"not a number: {row.get(loss_column)!r}", file=store.uri(key), line=line, field=loss_column
+            ) from None
+    return tuple(points)
+
+
+__all__ = [
+    "BedrockFineTuner",
+    "LossMetrics",
+    "LossPoint",
+    "client_token_for",
+    "job_name_for",
+    "metrics_keys",
+    "read_loss_metrics",
+]
