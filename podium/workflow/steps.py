@@ -72,13 +72,23 @@ STEPS: tuple[Step, ...] = (
         "Promote",
         "promote",
         frozenset(
-            {A.ACTIVE_MODEL_READ, A.ACTIVE_MODEL_WRITE, A.BEDROCK_DELETE_THROUGHPUT, A.WRITE_RUNS}
+            # READ_RUNS: a retried Promote reads back the promotion.json it wrote
+            {A.ACTIVE_MODEL_READ, A.ACTIVE_MODEL_WRITE, A.BEDROCK_DELETE_THROUGHPUT, A.WRITE_RUNS, A.READ_RUNS}
         ),
     ),
     Step(
         "Cleanup",
         "cleanup",
-        frozenset({A.BEDROCK_READ_JOB, A.BEDROCK_STOP_JOB, A.BEDROCK_THROUGHPUT, A.BEDROCK_DELETE_THROUGHPUT}),
+        # ACTIVE_MODEL_READ: never delete the throughput that serves the active model
+        frozenset(
+            {
+                A.BEDROCK_READ_JOB,
+                A.BEDROCK_STOP_JOB,
+                A.BEDROCK_THROUGHPUT,
+                A.BEDROCK_DELETE_THROUGHPUT,
+                A.ACTIVE_MODEL_READ,
+            }
+        ),
     ),
 )
 

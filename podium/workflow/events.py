@@ -1,0 +1,219 @@
+"""The payload of every workflow step, typed.
+
+Each Task's Parameters in `statemachine/finetune.asl.json` build one of the `*Event`
+models below, and its ResultSelector keeps exactly the fields of the step's result
+model, stored under its own path ($.run, $.generation, $.dataset, $.finetune,
+$.throughput, $.outcome, $.failure) so a step never overwrites another's results.
+tests/workflow checks that the ASL and these models agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from podium.adapters.ports import GenerationState, JobStatus, ThroughputStatus
+from podium.config import RunSettings
+
+
+class _Payload(BaseModel):
+    # forbid: a field the ASL sends that the step does not expect means the two drifted apart
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def to_payload(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+# ---- results, each stored at its own path of the execution state -------------------
+
+
+class RunContext(_Payload):
+    """$.run — written once by Prepare, read by every later step."""
+
+    run_id: str
+    execution_name: str
+    execution_arn: str
+    state_machine_arn: str
+    started_at: str
+    run_prefix: str  # "runs/<run_id>/": everything this run writes is under it
+    settings: RunSettings
+
+
+class GenerationProgress(_Payload):
+    """$.generation"""
+
+    generator: str
+    handle: dict[str, Any]
+    state: GenerationState
+    message: str = ""
+    started_at: str
+    next_poll_seconds: int
+
+
+class DatasetOutcome(_Payload):
+    """$.dataset — the facts the DatasetDecision Choice state decides on."""
+
+    valid: bool
+    report_uri: str
+    dataset_hash: str
+    estimated_cost_usd: float
+    over_budget: bool
+    unchanged: bool
+    dry_run: bool
+    training_uri: str
+    validation_uri: str | None
+    eval_uri: str | None
+    output_uri: str
+    train_rows: int
+    validation_rows: int
+    message: str  # one sentence for the notification, naming the report
+
+
+class FineTuneProgress(_Payload):
+    """$.finetune"""
+
+    job_arn: str
+    job_name: str
+    custom_model_name: str
+    status: JobStatus
+    started_at: str
+    next_poll_seconds: int
+    output_model_arn: str | None = None
+    failure_message: str = ""
+    training_loss: float | None = None
+    validation_loss: float | None = None
+
+
+class ThroughputProgress(_Payload):
+    """$.throughput — `created` is False when throughput is disabled (the NoThroughput state)."""
+
+    created: bool
+    name: str | None = None
+    arn: str | None = None
+    status: ThroughputStatus | None = None
+    started_at: str | None = None
+    next_poll_seconds: int = 0
+    failure_message: str = ""
+
+
+class RunOutcome(_Payload):
+    """$.outcome — what the success notification says."""
+
+    status: Literal["promoted", "dry_run", "unchanged"]
+    run_id: str
+    message: str
+    report_uri: str | None = None
+    model_arn: str | None = None
+    throughput_arn: str | None = None
+    retired_throughput_arn: str | None = None
+    dataset_hash: str | None = None
+    estimated_cost_usd: float | None = None
+
+
+class FailureSummary(_Payload):
+    """$.failure — what the failure notification says."""
+
+    status: Literal["failed"] = "failed"
+    run_id: str | None = None
+    error: str  # the error name, e.g. FineTuneFailed
+    message: str  # the service's or the step's own words
+    report_uri: str | None = None
+    cleanup: list[str] = Field(default_factory=list)  # what Cleanup did, one line each
+
+
+# ---- step inputs ---------------------------------------------------------------------
+
+
+class ExecutionInfo(_Payload):
+    """From the context object: $$.Execution.Name/Id/StartTime, $$.StateMachine.Id."""
+
+    name: str
+    id: str
+    state_machine_id: str
+    start_time: str
+
+
+class PrepareEvent(_Payload):
+    input: Any  # the raw execution input: validated by Prepare itself, with a clear message
+    execution: ExecutionInfo
+
+
+class StartGenerationEvent(_Payload):
+    run: RunContext
+
+
+class CheckGenerationEvent(_Payload):
+    run: RunContext
+    generation: GenerationProgress
+
+
+class BuildDatasetEvent(_Payload):
+    run: RunContext
+    generation: GenerationProgress
+
+
+class StartFineTuneEvent(_Payload):
+    run: RunContext
+    dataset: DatasetOutcome
+
+
+class CheckFineTuneEvent(_Payload):
+    run: RunContext
+    finetune: FineTuneProgress
+
+
+class CreateThroughputEvent(_Payload):
+    run: RunContext
+    finetune: FineTuneProgress
+
+
+class CheckThroughputEvent(_Payload):
+    run: RunContext
+    throughput: ThroughputProgress
+
+
+class PromoteEvent(_Payload):
+    run: RunContext
+    dataset: DatasetOutcome
+    finetune: FineTuneProgress
+    throughput: ThroughputProgress
+
+
+class CaughtError(BaseModel):
+    """What a Catch stores at $.error: Step Functions' Error and Cause."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    Error: str
+    Cause: str | None = None
+
+
+class CleanupEvent(BaseModel):
+    """The whole execution state at the moment something failed: any part may be missing."""
+
+    # ignore: the state also carries the raw input and whatever later states add
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    error: CaughtError
+    run: RunContext | None = None
+    generation: GenerationProgress | None = None
+    dataset: DatasetOutcome | None = None
+    finetune: FineTuneProgress | None = None
+    throughput: ThroughputProgress | None = None
+    outcome: RunOutcome | None = None
+
+
+# Step name → (input model, result model); the ASL test and the handlers use this.
+STEP_MODELS: dict[str, tuple[type[BaseModel], type[_Payload]]] = {
+    "Prepare": (PrepareEvent, RunContext),
+    "StartGeneration": (StartGenerationEvent, GenerationProgress),
+    "CheckGeneration": (CheckGenerationEvent, GenerationProgress),
+    "BuildDataset": (BuildDatasetEvent, DatasetOutcome),
+    "StartFineTune": (StartFineTuneEvent, FineTuneProgress),
+    "CheckFineTune": (CheckFineTuneEvent, FineTuneProgress),
+    "CreateThroughput": (CreateThroughputEvent, ThroughputProgress),
+    "CheckThroughput": (CheckThroughputEvent, ThroughputProgress),
+    "Promote": (PromoteEvent, RunOutcome),
+    "Cleanup": (CleanupEvent, FailureSummary),
+}

@@ -1,0 +1,560 @@
+"""What each workflow step does. One function per Task state; adapters come in as
+arguments (ports), so tests run this with in-memory fakes and the handlers with AWS.
+
+Every function takes the step's typed event and returns the step's typed result
+(podium.workflow.events). Refusals raise the errors in podium.workflow.errors, whose
+class names the state machine matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from podium.adapters.bedrock import client_token_for, job_name_for, read_loss_metrics
+from podium.adapters.errors import BedrockRejected
+from podium.adapters.ports import (
+    ActiveModel,
+    ActiveModelStore,
+    FineTuneRequest,
+    FineTuner,
+    GenerationState,
+    Generator,
+    JobStatus,
+    ObjectStore,
+    ThroughputStatus,
+)
+from podium.config import RunSettings
+from podium.errors import ConfigError
+from podium.models import get_model
+from podium.workflow.errors import (
+    AnotherRunInProgress,
+    DatasetInvalid,
+    FineTuneFailed,
+    GenerationFailed,
+    InvalidInput,
+    NoSourceData,
+    NotPromotable,
+    OverBudget,
+    ThroughputFailed,
+)
+from podium.workflow.events import (
+    BuildDatasetEvent,
+    CheckFineTuneEvent,
+    CheckGenerationEvent,
+    CheckThroughputEvent,
+    CreateThroughputEvent,
+    DatasetOutcome,
+    FineTuneProgress,
+    GenerationProgress,
+    PrepareEvent,
+    PromoteEvent,
+    RunContext,
+    RunOutcome,
+    StartFineTuneEvent,
+    StartGenerationEvent,
+    ThroughputProgress,
+)
+from podium.workflow.polling import elapsed_seconds, next_poll_seconds, to_iso, utc_now
+
+# Bedrock names cap at 63 characters and are "<prefix>-<kind>-<run_id>" (prefix ≤ 21):
+# a run id of at most 36 characters (a UUID, the console's default execution name) keeps
+# them readable; longer ones still work because job_name_for hashes what does not fit.
+RUN_ID_MAX = 36
+_HASH_CHARS = 8
+
+
+# ---- names derived from the run id (also used by Cleanup to find lost resources) -----
+
+
+def run_id_for(execution_name: str) -> str:
+    """A run id from the execution name: lower-case letters, digits and single hyphens.
+
+    When the name had to be changed, a hash of the exact name is appended, so two
+    executions (whose names Step Functions keeps unique) never share a run id.
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", execution_name.lower()).strip("-")
+    if slug == execution_name and 0 < len(slug) <= RUN_ID_MAX:
+        return slug
+    digest = hashlib.sha256(execution_name.encode("utf-8")).hexdigest()[:_HASH_CHARS]
+    head = slug[: RUN_ID_MAX - _HASH_CHARS - 1].rstrip("-")
+    return f"{head}-{digest}" if head else f"run-{digest}"
+
+
+def job_name(name_prefix: str, run_id: str) -> str:
+    return job_name_for(f"{name_prefix}-ft", run_id)
+
+
+def custom_model_name(name_prefix: str, run_id: str) -> str:
+    return job_name_for(f"{name_prefix}-model", run_id)
+
+
+def throughput_name(name_prefix: str, run_id: str) -> str:
+    return job_name_for(f"{name_prefix}-pt", run_id)
+
+
+def _tags(run: RunContext, name_prefix: str) -> dict[str, str]:
+    return {"podium:run_id": run.run_id, "podium:stack": name_prefix}
+
+
+# ---- Prepare --------------------------------------------------------------------------
+
+
+def prepare(
+    event: PrepareEvent,
+    *,
+    defaults: RunSettings,
+    region: str,
+    list_running: Callable[[str], Sequence[str]],
+    store: ObjectStore,
+    read_databricks_secret: Callable[[str | None], object],
+    now: datetime | None = None,
+) -> RunContext:
+    """Validate the input, derive the run id, refuse a concurrent run, and check that the
+    generator has what it needs — all before anything is spent."""
+    raw = event.input
+    if not isinstance(raw, dict):
+        raise InvalidInput(
+            f"input: the execution input must be a JSON object such as {{}} or "
+            f'{{"dry_run": true}}, not a JSON {_json_kind(raw)}'
+        )
+    try:
+        settings = defaults.merged(raw).check_for_region(region)
+    except ConfigError as error:
+        raise InvalidInput(
+            f"{error} (in the execution input, or in the deployed defaults from cdk.json)"
+        ) from None
+
+    execution = event.execution
+    others = [arn for arn in list_running(execution.state_machine_id) if arn != execution.id]
+    if others:
+        raise AnotherRunInProgress(
+            f"execution {others[0]} of this state machine is still RUNNING; two runs at once would "
+            "race for the active model and double the cost. Wait for it to finish, or stop it in "
+            "the Step Functions console, then start this run again."
+        )
+
+    _check_generator_inputs(settings, store, read_databricks_secret)
+
+    run_id = run_id_for(execution.name)
+    return RunContext(
+        run_id=run_id,
+        execution_name=execution.name,
+        execution_arn=execution.id,
+        state_machine_arn=execution.state_machine_id,
+        started_at=to_iso(now or utc_now()),
+        run_prefix=f"runs/{run_id}/",
+        settings=settings,
+    )
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "null" if value is None else type(value).__name__
+
+
+def _check_generator_inputs(
+    settings: RunSettings, store: ObjectStore, read_databricks_secret: Callable[[str | None], object]
+) -> None:
+    if settings.generator == "builtin":
+        keys = store.list_keys(settings.data_prefix)
+        if not any(key.lower().endswith(".csv") for key in keys):
+            found = f"only {', '.join(keys[:3])}" if keys else "nothing"
+            raise NoSourceData(
+                f"data_prefix: found {found} under {store.uri(settings.data_prefix)}; the built-in "
+                "generator reads the Paris 2024 CSVs (medallists.csv, medals.csv, events.csv, ...) "
+                f"from there. Upload them, e.g. `aws s3 cp data/sample {store.uri(settings.data_prefix)} "
+                "--recursive`, or set data_prefix to where they are."
+            )
+    else:
+        try:
+            read_databricks_secret(settings.databricks.secret_name)
+        except ConfigError as error:
+            raise InvalidInput(str(error)) from None
+
+
+# ---- generation -------------------------------------------------------------------------
+
+
+def start_generation(
+    event: StartGenerationEvent, *, generator: Generator, now: datetime | None = None
+) -> GenerationProgress:
+    run = event.run
+    handle = generator.start(run.run_id)
+    return GenerationProgress(
+        generator=generator.name,
+        handle=dict(handle),
+        state=GenerationState.RUNNING,
+        started_at=to_iso(now or utc_now()),
+        next_poll_seconds=run.settings.poll.min_seconds,
+    )
+
+
+def check_generation(
+    event: CheckGenerationEvent, *, generator: Generator, now: datetime | None = None
+) -> GenerationProgress:
+    progress = event.generation
+    status = generator.status(progress.handle)
+    if status.state is GenerationState.FAILED:
+        raise GenerationFailed(
+            f"the {progress.generator} generator failed: {status.message or '(it gave no reason)'}"
+        )
+    elapsed = elapsed_seconds(progress.started_at, now or utc_now())
+    return progress.model_copy(
+        update={
+            "state": status.state,
+            "message": status.message,
+            "next_poll_seconds": next_poll_seconds(elapsed, event.run.settings.poll),
+        }
+    )
+
+
+# ---- dataset ------------------------------------------------------------------------------
+
+
+def build_dataset(
+    event: BuildDatasetEvent,
+    *,
+    generator: Generator,
+    store: ObjectStore,
+    active_models: ActiveModelStore,
+    region: str,
+) -> DatasetOutcome:
+    """Build, validate and estimate the dataset; write it under runs/<run_id>/; decide."""
+    from podium.workflow.dataset_step import build_run_files
+
+    run = event.run
+    settings = run.settings
+    model = get_model(settings.base_model, region)
+    built = build_run_files(generator.read_pairs(event.generation.handle), model, settings)
+
+    uris = {
+        name: store.write_text(run.run_prefix + name, text, _content_type(name))
+        for name, text in built.files.items()
+    }
+    report_uri = uris[built.report_name]
+    active = active_models.get()
+    unchanged = (
+        not settings.force
+        and active is not None
+        and active.dataset_hash == built.dataset_hash
+        and active.base_model_id == settings.base_model
+    )
+    over_budget = built.estimated_cost_usd > settings.budget_usd
+
+    if not built.valid:
+        shown = "; ".join(built.problems[:3])
+        more = f" (and {len(built.problems) - 3} more)" if len(built.problems) > 3 else ""
+        message = (
+            f"The dataset breaks Bedrock's rules for {model.model_id}: {shown}{more}. "
+            f"Every problem is listed in {report_uri}. Nothing was trained."
+        )
+    elif settings.dry_run:
+        message = (
+            f"Dry run: the dataset is valid ({built.train_rows} training and {built.validation_rows} "
+            f"validation rows; estimated cost ${built.estimated_cost_usd:.2f}, budget "
+            f"${settings.budget_usd:.2f}). Report: {report_uri}. Nothing was trained."
+        )
+    elif unchanged:
+        assert active is not None
+        message = (
+            f"The dataset is identical to the one the active model {active.model_arn} (run "
+            f"{active.run_id}) was trained on, so nothing was trained. Start a run with "
+            f'{{"force": true}} to train anyway. Report: {report_uri}.'
+        )
+    elif over_budget:
+        message = (
+            f"Estimated cost ${built.estimated_cost_usd:.2f} exceeds budget_usd "
+            f"${settings.budget_usd:.2f}; nothing was started. Raise budget_usd (execution input "
+            f"or cdk.json) or train on less data. The estimate is itemised in {report_uri}."
+        )
+    else:
+        message = (
+            f"Dataset valid: {built.train_rows} training and {built.validation_rows} validation rows; "
+            f"estimated cost ${built.estimated_cost_usd:.2f} within budget ${settings.budget_usd:.2f}. "
+            f"Report: {report_uri}."
+        )
+    return DatasetOutcome(
+        valid=built.valid,
+        report_uri=report_uri,
+        dataset_hash=built.dataset_hash,
+        estimated_cost_usd=round(built.estimated_cost_usd, 4),
+        over_budget=over_budget,
+        unchanged=unchanged,
+        dry_run=settings.dry_run,
+        training_uri=uris[built.train_name],
+        validation_uri=uris.get(built.validation_name) if built.validation_rows else None,
+        eval_uri=uris.get(built.eval_name),
+        output_uri=store.uri(run.run_prefix + "output/"),
+        train_rows=built.train_rows,
+        validation_rows=built.validation_rows,
+        message=message,
+    )
+
+
+def _content_type(name: str) -> str:
+    return "application/jsonl" if name.endswith(".jsonl") else "application/json"
+
+
+# ---- fine-tuning --------------------------------------------------------------------------
+
+
+def start_fine_tune(
+    event: StartFineTuneEvent,
+    *,
+    fine_tuner: FineTuner,
+    region: str,
+    name_prefix: str,
+    role_arn: str,
+    kms_key_id: str | None = None,
+    now: datetime | None = None,
+) -> FineTuneProgress:
+    """Start the Bedrock job. Names and the client token come from the run id, so a retried
+    call returns the job the first call started instead of starting a second one."""
+    run, dataset = event.run, event.dataset
+    # The Choice state decides this too; refusing here as well keeps money safe if the
+    # definition is ever rewired.
+    if not dataset.valid:
+        raise DatasetInvalid(dataset.message)
+    if dataset.over_budget:
+        raise OverBudget(dataset.message)
+    if dataset.dry_run:
+        raise InvalidInput("dry_run: a dry run never starts a fine-tuning job")
+    model = get_model(run.settings.base_model, region)
+    name = job_name(name_prefix, run.run_id)
+    request = FineTuneRequest(
+        job_name=name,
+        custom_model_name=custom_model_name(name_prefix, run.run_id),
+        client_request_token=client_token_for(run.run_id, "fine-tune"),
+        role_arn=role_arn,
+        base_model_id=model.model_id,
+        training_uri=dataset.training_uri,
+        validation_uri=dataset.validation_uri,
+        output_uri=dataset.output_uri,
+        hyperparameters=model.resolve_hyperparameters(run.settings.hyperparameters),
+        tags=_tags(run, name_prefix),
+        kms_key_id=kms_key_id,
+    )
+    job = fine_tuner.start_job(request)
+    return FineTuneProgress(
+        job_arn=job.job_arn,
+        job_name=name,
+        custom_model_name=request.custom_model_name,
+        status=job.status,
+        started_at=to_iso(now or utc_now()),
+        next_poll_seconds=run.settings.poll.min_seconds,
+    )
+
+
+def check_fine_tune(
+    event: CheckFineTuneEvent,
+    *,
+    fine_tuner: FineTuner,
+    store: ObjectStore,
+    now: datetime | None = None,
+) -> FineTuneProgress:
+    """Poll the job. Failed/Stopped raise FineTuneFailed with Bedrock's failureMessage.
+
+    On completion the final losses come from Bedrock's response, else from the metrics
+    files the job wrote under the run's output/ prefix."""
+    progress = event.finetune
+    job = fine_tuner.get_job(progress.job_arn)
+    if job.status in (JobStatus.FAILED, JobStatus.STOPPED):
+        raise FineTuneFailed(
+            f"Bedrock fine-tuning job {progress.job_name} ({progress.job_arn}) is {job.status.value}: "
+            f"{job.failure_message or '(Bedrock gave no failureMessage)'}"
+        )
+    training_loss, validation_loss = job.training_loss, job.validation_loss
+    if job.status is JobStatus.COMPLETED:
+        if not job.output_model_arn:
+            raise FineTuneFailed(
+                f"Bedrock reports job {progress.job_arn} Completed but names no output model"
+            )
+        if training_loss is None:
+            losses = read_loss_metrics(store, event.run.run_prefix + "output/", progress.job_arn)
+            training_loss, validation_loss = losses.final_training_loss, losses.final_validation_loss
+    elapsed = elapsed_seconds(progress.started_at, now or utc_now())
+    return progress.model_copy(
+        update={
+            "status": job.status,
+            "output_model_arn": job.output_model_arn,
+            "failure_message": job.failure_message,
+            "training_loss": training_loss,
+            "validation_loss": validation_loss,
+            "next_poll_seconds": next_poll_seconds(elapsed, event.run.settings.poll),
+        }
+    )
+
+
+# ---- provisioned throughput --------------------------------------------------------------
+
+
+def create_throughput(
+    event: CreateThroughputEvent,
+    *,
+    fine_tuner: FineTuner,
+    name_prefix: str,
+    now: datetime | None = None,
+) -> ThroughputProgress:
+    run, finetune = event.run, event.finetune
+    if not finetune.output_model_arn:
+        raise FineTuneFailed(f"job {finetune.job_arn} has no output model to deploy")
+    wanted = run.settings.throughput
+    name = throughput_name(name_prefix, run.run_id)
+    throughput = fine_tuner.create_throughput(
+        name, finetune.output_model_arn, wanted.model_units, wanted.commitment, _tags(run, name_prefix)
+    )
+    return ThroughputProgress(
+        created=True,
+        name=name,
+        arn=throughput.arn,
+        status=throughput.status,
+        started_at=to_iso(now or utc_now()),
+        next_poll_seconds=run.settings.poll.min_seconds,
+    )
+
+
+def check_throughput(
+    event: CheckThroughputEvent, *, fine_tuner: FineTuner, now: datetime | None = None
+) -> ThroughputProgress:
+    progress = event.throughput
+    if not progress.created or not progress.arn:
+        raise ThroughputFailed("CheckThroughput ran, but this run created no provisioned throughput")
+    throughput = fine_tuner.get_throughput(progress.arn)
+    if throughput.status is ThroughputStatus.FAILED:
+        raise ThroughputFailed(
+            f"Bedrock provisioned throughput {progress.name} ({progress.arn}) Failed: "
+            f"{throughput.failure_message or '(Bedrock gave no failureMessage)'}"
+        )
+    elapsed = elapsed_seconds(progress.started_at or to_iso(utc_now()), now or utc_now())
+    return progress.model_copy(
+        update={
+            "status": throughput.status,
+            "failure_message": throughput.failure_message,
+            "next_poll_seconds": next_poll_seconds(elapsed, event.run.settings.poll),
+        }
+    )
+
+
+# ---- promotion ---------------------------------------------------------------------------
+
+
+def check_promotion_gate(event: PromoteEvent) -> None:
+    """The one gate a new model passes before it becomes active.
+
+    Today: the job completed with an output model, and its throughput (when created) is
+    in service. Evaluation against the base model is to be added here.
+    """
+    finetune, throughput = event.finetune, event.throughput
+    if finetune.status is not JobStatus.COMPLETED or not finetune.output_model_arn:
+        raise NotPromotable(
+            f"job {finetune.job_arn} is {finetune.status.value}, not Completed with an output model"
+        )
+    if throughput.created and throughput.status is not ThroughputStatus.IN_SERVICE:
+        raise NotPromotable(f"throughput {throughput.arn} is {throughput.status}, not InService")
+
+
+def promote(
+    event: PromoteEvent,
+    *,
+    active_models: ActiveModelStore,
+    fine_tuner: FineTuner,
+    store: ObjectStore,
+    now: datetime | None = None,
+) -> RunOutcome:
+    """Make the new model the active one; retire the previous throughput when configured.
+
+    Safe to retry: the previous record is saved under runs/<run_id>/promotion.json before
+    the active record is replaced, so a retry still knows which throughput to retire.
+    """
+    check_promotion_gate(event)
+    run, finetune, throughput = event.run, event.finetune, event.throughput
+    assert finetune.output_model_arn is not None
+    record_key = run.run_prefix + "promotion.json"
+
+    current = active_models.get()
+    if current is not None and current.run_id == run.run_id:
+        previous = _saved_previous(store, record_key)  # a retry after the record was written
+    else:
+        previous = current
+    new = ActiveModel(
+        run_id=run.run_id,
+        model_arn=finetune.output_model_arn,
+        base_model_id=run.settings.base_model,
+        dataset_hash=event.dataset.dataset_hash,
+        throughput_arn=throughput.arn if throughput.created else None,
+        promoted_at=to_iso(now or utc_now()),
+    )
+    store.write_text(
+        record_key,
+        json.dumps({"promoted": _model_dict(new), "previous": _model_dict(previous)}, indent=2),
+    )
+    active_models.put(new)
+
+    retired, note = None, ""
+    old_arn = previous.throughput_arn if previous is not None else None
+    if old_arn and old_arn != new.throughput_arn:
+        if run.settings.throughput.retire_previous:
+            try:
+                fine_tuner.delete_throughput(old_arn)
+                retired = old_arn
+                note = f" Deleted the previous model's provisioned throughput {old_arn}."
+            except BedrockRejected as error:
+                # Promotion stands; say plainly that money is still being spent.
+                note = (
+                    f" Could NOT delete the previous model's provisioned throughput {old_arn} "
+                    f"({error}); it is still billed hourly: delete it in the Bedrock console."
+                )
+        else:
+            note = (
+                f" The previous model's provisioned throughput {old_arn} was kept "
+                "(throughput.retire_previous is false) and is still billed hourly."
+            )
+    serving = f" served by provisioned throughput {new.throughput_arn}" if new.throughput_arn else (
+        " (no provisioned throughput: create one, or enable throughput, to invoke it)"
+    )
+    return RunOutcome(
+        status="promoted",
+        run_id=run.run_id,
+        message=f"Promoted {new.model_arn}{serving}.{note}",
+        report_uri=event.dataset.report_uri,
+        model_arn=new.model_arn,
+        throughput_arn=new.throughput_arn,
+        retired_throughput_arn=retired,
+        dataset_hash=new.dataset_hash,
+        estimated_cost_usd=event.dataset.estimated_cost_usd,
+    )
+
+
+def _model_dict(model: ActiveModel | None) -> dict[str, Any] | None:
+    if model is None:
+        return None
+    return {
+        "run_id": model.run_id,
+        "model_arn": model.model_arn,
+        "base_model_id": model.base_model_id,
+        "dataset_hash": model.dataset_hash,
+        "throughput_arn": model.throughput_arn,
+        "promoted_at": model.promoted_at,
+    }
+
+
+def _saved_previous(store: ObjectStore, key: str) -> ActiveModel | None:
+    try:
+        saved = json.loads(store.read_text(key)).get("previous")
+    except FileNotFoundError:
+        return None
+    if not saved:
+        return None
+    return ActiveModel(**{k: v for k, v in saved.items() if v is not None})

@@ -1,0 +1,33 @@
+"""How long a Wait state waits before the next status check."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from podium.config import PollSettings
+
+# Poll after about a tenth of the time already spent: a job that has run an hour will
+# not finish in the next thirty seconds, and the poll count grows only logarithmically.
+_GROWTH = 0.1
+
+
+def next_poll_seconds(elapsed_seconds: float, poll: PollSettings) -> int:
+    """Seconds to wait before the next check: grows with elapsed time, within [min, max]."""
+    wanted = int(max(elapsed_seconds, 0.0) * _GROWTH)
+    return max(poll.min_seconds, min(poll.max_seconds, wanted))
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def to_iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def elapsed_seconds(started_at: str, now: datetime) -> float:
+    """Seconds from the ISO-8601 `started_at` (as the steps write it) to `now`."""
+    start = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=timezone.utc)
+    return (now - start).total_seconds()
