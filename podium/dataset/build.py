@@ -1,0 +1,307 @@
+"""Pairs → a validated, Bedrock-ready dataset: train.jsonl, validation.jsonl, eval.jsonl, report.json.
+
+`build_dataset` is pure (pairs in, rendered files and report out), so the BuildDataset
+Lambda (writing to S3) and `podium generate` (writing to a folder) share one renderer,
+`render_files`. The built files are checked by validate.py, the same validator users run:
+the dataset must pass its own rules before anything is written or spent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from podium.config import PriceOverrides, ThroughputSettings
+from podium.dataset.estimate import CostEstimate, estimate_cost
+from podium.dataset.formats import DEFAULT_SYSTEM_PROMPT, render_eval_jsonl, render_training_jsonl
+from podium.dataset.pairs import clean_pairs, make_pairs
+from podium.dataset.planner import MAX_EVAL_PROMPTS, Plan, plan_dataset
+from podium.dataset.records import QAPair
+from podium.dataset.split import split_pairs
+from podium.dataset.tokens import cost_tokens
+from podium.dataset.validate import ValidationResult, validate_text
+from podium.errors import ConfigError, DataError
+from podium.io import atomic_writer
+from podium.models import BaseModel, DataFormat, get_model
+
+TRAIN_FILE = "train.jsonl"
+VALIDATION_FILE = "validation.jsonl"
+EVAL_FILE = "eval.jsonl"
+REPORT_FILE = "report.json"
+DATA_FILES = (TRAIN_FILE, VALIDATION_FILE, EVAL_FILE)
+_SPLIT_OF_FILE = {TRAIN_FILE: "train", VALIDATION_FILE: "validation", EVAL_FILE: "eval"}
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BuiltDataset:
+    model: BaseModel
+    train: list[QAPair]
+    validation: list[QAPair]
+    eval: list[QAPair]
+    texts: dict[str, str]  # TRAIN_FILE / VALIDATION_FILE / EVAL_FILE → JSONL text
+    plan: Plan
+    validations: dict[str, ValidationResult]  # file name → result of validate.py on it
+    estimate: CostEstimate
+    report: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return all(v.ok for v in self.validations.values())
+
+    @property
+    def problems(self) -> list[str]:
+        """Every listed problem, prefixed with its file name."""
+        return [f"{name}: {problem}" for name, v in self.validations.items() for problem in v.problems]
+
+    @property
+    def dataset_hash(self) -> str:
+        return self.report["dataset_hash"]
+
+    @property
+    def estimated_cost_usd(self) -> float:
+        return self.estimate.run_usd
+
+    @property
+    def train_rows(self) -> int:
+        return len(self.train)
+
+    @property
+    def validation_rows(self) -> int:
+        return len(self.validation)
+
+
+def dataset_hash(train_text: str, validation_text: str) -> str:
+    """sha256 over the train file's bytes followed by the validation file's: what the model learns from."""
+    digest = hashlib.sha256(train_text.encode("utf-8"))
+    digest.update(validation_text.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def relation_priorities() -> dict[str, int]:
+    """Priorities from the template registry (lower first); empty until it is importable."""
+    try:
+        from podium.dataset.templates import RELATIONS
+    except ImportError:
+        return {}
+    return {name: relation.priority for name, relation in RELATIONS.items()}
+
+
+def _row_cost_tokens(pairs: Iterable[QAPair], model: BaseModel, system_prompt: str | None) -> int:
+    system = ""  # prompt/completion rows carry no system prompt
+    if model.data_format is DataFormat.CONVERSATION:
+        system = system_prompt or DEFAULT_SYSTEM_PROMPT
+    return sum(cost_tokens(system, p.question, p.answer) for p in pairs)
+
+
+def build_dataset(
+    pairs: Iterable[QAPair],
+    model: BaseModel,
+    *,
+    hyperparameters: Mapping[str, object] | None = None,
+    seed: int = 0,
+    system_prompt: str | None = None,
+    prices: PriceOverrides | None = None,
+    rejected: Counter[str] | None = None,
+    throughput: ThroughputSettings | None = None,
+    region: str | None = None,
+    priorities: Mapping[str, int] | None = None,
+) -> BuiltDataset:
+    """Clean, plan, split, render and validate `pairs` for `model`. Writes nothing."""
+    kept, cleaning = clean_pairs(pairs)
+    rejections: Counter[str] = Counter(rejected or {})
+    rejections.update(cleaning)
+    plan = plan_dataset(
+        kept,
+        max_train_rows=model.max_train_rows,
+        max_validation_rows=model.max_validation_rows,
+        max_eval_rows=MAX_EVAL_PROMPTS,
+        priorities=relation_priorities() if priorities is None else priorities,
+        seed=seed,
+    )
+    split = split_pairs(kept, plan, seed=seed)
+    texts = {
+        TRAIN_FILE: render_training_jsonl(split.train, model.data_format, system_prompt),
+        VALIDATION_FILE: render_training_jsonl(split.validation, model.data_format, system_prompt),
+        EVAL_FILE: render_eval_jsonl(split.eval),
+    }
+    validations = {
+        name: validate_text(
+            text,
+            model.model_id,
+            split=_SPLIT_OF_FILE[name],
+            source=name,
+            hyperparameters=hyperparameters if name == TRAIN_FILE else None,
+            region=region,
+        )
+        for name, text in texts.items()
+    }
+    try:
+        resolved = model.resolve_hyperparameters(hyperparameters)
+    except ConfigError:
+        resolved = model.default_hyperparameters()  # the problem is already in validations[TRAIN_FILE]
+    epochs = int(float(resolved.get("epochCount", "1")))
+    throughput = throughput or ThroughputSettings()
+    estimate = estimate_cost(
+        model,
+        train_tokens=_row_cost_tokens(split.train, model, system_prompt),
+        validation_tokens=_row_cost_tokens(split.validation, model, system_prompt),
+        epochs=epochs,
+        prices=prices,
+        throughput_enabled=throughput.enabled,
+        model_units=throughput.model_units,
+    )
+    built = BuiltDataset(model, split.train, split.validation, split.eval, texts, plan, validations, estimate)
+    built.report = {
+        "model_id": model.model_id,
+        "format": model.data_format.value,
+        "dataset_hash": dataset_hash(texts[TRAIN_FILE], texts[VALIDATION_FILE]),
+        "seed": seed,
+        "valid": built.valid,
+        "counts": {
+            "pairs_in": len(kept) + sum(cleaning.values()),
+            "pairs_kept": len(kept),
+            "facts": len(plan.facts),
+            "facts_trained": sum(1 for f in plan.facts.values() if f.train),
+            "train_rows": len(split.train),
+            "validation_rows": len(split.validation),
+            "eval_rows": len(split.eval),
+            "held_out_dropped_for_overlap": split.dropped_overlap,
+        },
+        "caps": plan.caps,
+        "coverage": [c.to_dict() for c in plan.coverage.values()],
+        "rejections": dict(rejections.most_common()),
+        "tokens": {
+            "train_estimate_for_cost": estimate.train_tokens,
+            "validation_estimate_for_cost": estimate.validation_tokens,
+            "train_estimate_for_row_cap": validations[TRAIN_FILE].tokens,
+            "max_row_estimate": max(v.max_row_tokens for v in validations.values()),
+            "row_cap": model.max_tokens_per_row,
+        },
+        "hyperparameters": resolved,
+        "estimate": estimate.to_dict(),
+        "validation": {name: v.to_dict() for name, v in validations.items()},
+    }
+    return built
+
+
+def render_files(built: BuiltDataset) -> dict[str, str]:
+    """File name → text for every file of the dataset, report.json included."""
+    files = dict(built.texts)
+    files[REPORT_FILE] = json.dumps(built.report, indent=2, ensure_ascii=False) + "\n"
+    return files
+
+
+def write_dataset(built: BuiltDataset, out_dir: Path) -> dict[str, Path]:
+    """Write every file to a temp name first and rename only when all are written.
+
+    An error while writing (disk full, a bad value) leaves the previous files intact and
+    no temp files behind: atomic_writer removes its temp file on error, and no rename
+    happens until every file has been written and synced.
+    """
+    out_dir = Path(out_dir)
+    files = render_files(built)
+    with contextlib.ExitStack() as stack:
+        handles = {name: stack.enter_context(atomic_writer(out_dir / name)) for name in files}
+        for name, text in files.items():
+            handles[name].write(text)
+    return {name: out_dir / name for name in files}
+
+
+def generate(
+    data_dir: Path,
+    model_id: str,
+    out_dir: Path,
+    *,
+    region: str | None = None,
+    hyperparameters: Mapping[str, object] | None = None,
+    seed: int = 0,
+    system_prompt: str | None = None,
+    prices: PriceOverrides | None = None,
+    throughput: ThroughputSettings | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Tables in `data_dir` → a dataset in `out_dir`; returns the report.
+
+    Raises ConfigError (model, region, hyperparameters) before reading any data, and
+    DataError when the data yields no usable dataset; in both cases nothing is written.
+    """
+    from podium.dataset.facts import extract_facts
+    from podium.dataset.templates import questions_for
+
+    say = progress or (lambda _message: None)
+    model = get_model(model_id, region)
+    if hyperparameters:
+        problems = model.hyperparameter_problems(hyperparameters)
+        if problems:
+            raise ConfigError("hyperparameters", "; ".join(problems))
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise DataError("data folder not found", file=str(data_dir), hint="give the folder holding the CSVs")
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    say("Reading facts from the tables")
+    facts = extract_facts(data_dir)
+    timings["facts_seconds"] = time.perf_counter() - started
+    if not facts:
+        raise DataError("no facts could be read from the tables", file=str(data_dir))
+
+    say(f"Writing questions for {len(facts):,} facts")
+    step = time.perf_counter()
+    rejected: Counter[str] = Counter()
+    pairs = make_pairs(facts, questions_for, rejected=rejected)
+    timings["pairs_seconds"] = time.perf_counter() - step
+
+    say(f"Cleaning, planning and validating {len(pairs):,} pairs for {model.display_name}")
+    step = time.perf_counter()
+    built = build_dataset(
+        pairs,
+        model,
+        hyperparameters=hyperparameters,
+        seed=seed,
+        system_prompt=system_prompt,
+        prices=prices,
+        rejected=rejected,
+        throughput=throughput,
+        region=region,
+    )
+    timings["build_seconds"] = time.perf_counter() - step
+    if not built.valid:
+        listed = "\n  ".join(built.problems[:10])
+        raise DataError(
+            f"the generated dataset does not pass validation, so nothing was written:\n  {listed}",
+            file=str(data_dir),
+        )
+    built.report["counts"]["facts_extracted"] = len(facts)
+    built.report["source"] = {"data_dir": str(data_dir), "generator": "builtin templates"}
+    timings["total_seconds"] = time.perf_counter() - started
+    built.report["timings"] = {k: round(v, 3) for k, v in timings.items()}
+    say(f"Writing {', '.join(DATA_FILES)} and {REPORT_FILE} to {out_dir}")
+    written = write_dataset(built, Path(out_dir))
+    built.report["files"] = {name: str(path) for name, path in written.items()}
+    return built.report
+
+
+__all__ = [
+    "DATA_FILES",
+    "EVAL_FILE",
+    "REPORT_FILE",
+    "TRAIN_FILE",
+    "VALIDATION_FILE",
+    "BuiltDataset",
+    "build_dataset",
+    "dataset_hash",
+    "generate",
+    "relation_priorities",
+    "render_files",
+    "write_dataset",
+]

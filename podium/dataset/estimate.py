@@ -1,0 +1,134 @@
+"""Cost estimate for a run, every figure labelled as an ESTIMATE with its price's source.
+
+Bedrock bills training per token processed (tokens × epochs), a monthly fee per stored
+custom model, and provisioned throughput per model unit per hour until it is deleted.
+Token counts come from tokens.cost_tokens (4 characters a token, above AWS's 6-character
+rule of thumb, so the estimate leans high). Validation tokens are counted as billed too:
+AWS does not say they are free, and over-estimating is the safer mistake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from podium.config import PriceOverrides
+from podium.dataset.tokens import CHARS_PER_TOKEN_FOR_COST
+from podium.models import BaseModel, Prices
+
+HOURS_PER_MONTH = 730  # AWS's convention for monthly prices
+OVERRIDE_SOURCE = "override from the `prices` setting"
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    model_id: str
+    train_tokens: int  # one pass over train.jsonl
+    validation_tokens: int
+    epochs: int
+    training_usd: float
+    storage_usd_per_month: float
+    throughput_usd_per_hour: float | None  # for `model_units` units; None when the price is unknown
+    throughput_enabled: bool
+    model_units: int
+    sources: dict[str, str]  # figure → where its price came from
+
+    @property
+    def tokens_billed(self) -> int:
+        return (self.train_tokens + self.validation_tokens) * self.epochs
+
+    @property
+    def run_usd(self) -> float:
+        """What starting this run commits to: training plus the first month of storage."""
+        return self.training_usd + self.storage_usd_per_month
+
+    def lines(self) -> list[str]:
+        """Human-readable lines; each says it is an estimate and where the price is from."""
+        lines = [
+            f"ESTIMATE training: {self.tokens_billed:,} tokens "
+            f"(({self.train_tokens:,} train + {self.validation_tokens:,} validation) × {self.epochs} epochs, "
+            f"~{CHARS_PER_TOKEN_FOR_COST} characters a token) ≈ ${self.training_usd:,.2f} "
+            f"[price: {self.sources['training']}]",
+            f"ESTIMATE model storage: ≈ ${self.storage_usd_per_month:,.2f} a month while the custom model exists "
+            f"[price: {self.sources['storage']}]",
+        ]
+        if self.throughput_usd_per_hour is None:
+            lines.append("ESTIMATE provisioned throughput: price unknown — set prices.throughput_per_unit_hour")
+        else:
+            state = "enabled" if self.throughput_enabled else "not enabled for this run"
+            lines.append(
+                f"ESTIMATE provisioned throughput ({state}): ≈ ${self.throughput_usd_per_hour:,.2f} an hour for "
+                f"{self.model_units} model unit(s), ≈ ${self.throughput_usd_per_hour * HOURS_PER_MONTH:,.0f} a "
+                f"month, billed until deleted [price: {self.sources['throughput']}]"
+            )
+        return lines
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": "ESTIMATE — prices are list prices Podium cannot confirm; check the AWS pricing page",
+            "model_id": self.model_id,
+            "train_tokens": self.train_tokens,
+            "validation_tokens": self.validation_tokens,
+            "epochs": self.epochs,
+            "tokens_billed": self.tokens_billed,
+            "training_usd": round(self.training_usd, 4),
+            "storage_usd_per_month": round(self.storage_usd_per_month, 4),
+            "throughput_usd_per_hour": (
+                None if self.throughput_usd_per_hour is None else round(self.throughput_usd_per_hour, 4)
+            ),
+            "throughput_enabled": self.throughput_enabled,
+            "model_units": self.model_units,
+            "run_usd": round(self.run_usd, 4),
+            "sources": dict(self.sources),
+            "lines": self.lines(),
+        }
+
+
+def effective_prices(prices: Prices, overrides: PriceOverrides | None) -> tuple[Prices, dict[str, str]]:
+    """The registry's prices with any configured overrides laid over them, and each one's source."""
+    overrides = overrides or PriceOverrides()
+    pairs = {
+        "training": ("training_per_1k_tokens", overrides.training_per_1k_tokens),
+        "storage": ("storage_per_month", overrides.storage_per_month),
+        "throughput": ("throughput_per_unit_hour", overrides.throughput_per_unit_hour),
+    }
+    values = {}
+    sources = {}
+    for figure, (attribute, override) in pairs.items():
+        if override is not None:
+            values[attribute], sources[figure] = override, OVERRIDE_SOURCE
+        else:
+            values[attribute], sources[figure] = getattr(prices, attribute), prices.source
+    return Prices(**values, source=prices.source), sources
+
+
+def estimate_cost(
+    model: BaseModel,
+    *,
+    train_tokens: int,
+    validation_tokens: int = 0,
+    epochs: int,
+    prices: PriceOverrides | None = None,
+    throughput_enabled: bool = False,
+    model_units: int = 1,
+) -> CostEstimate:
+    effective, sources = effective_prices(model.prices, prices)
+    billed = (train_tokens + validation_tokens) * epochs
+    per_hour = (
+        None if effective.throughput_per_unit_hour is None else effective.throughput_per_unit_hour * model_units
+    )
+    return CostEstimate(
+        model_id=model.model_id,
+        train_tokens=train_tokens,
+        validation_tokens=validation_tokens,
+        epochs=epochs,
+        training_usd=billed / 1000 * effective.training_per_1k_tokens,
+        storage_usd_per_month=effective.storage_per_month,
+        throughput_usd_per_hour=per_hour,
+        throughput_enabled=throughput_enabled,
+        model_units=model_units,
+        sources=sources,
+    )
+
+
+__all__ = ["HOURS_PER_MONTH", "CostEstimate", "effective_prices", "estimate_cost"]

@@ -1,0 +1,145 @@
+"""Fact → question–answer pairs, and the checks every pair must pass.
+
+A pair is kept only when its question still names the fact's subject (so it has one
+answer), does not give the answer away, and its answer is a real answer. The same
+checks apply to built-in template paraphrases and to `ai_query` paraphrases made on
+Databricks, so both generators produce data of the same quality.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+
+from podium.dataset.records import Fact, QAPair
+
+MAX_QUESTION_CHARS = 400
+
+# Reasons, as they appear in reports (counted per dropped pair).
+EMPTY_QUESTION = "empty question"
+QUESTION_TOO_LONG = f"question longer than {MAX_QUESTION_CHARS} characters"
+MISSING_SUBJECT = "question does not name the fact's subject"
+LEAKS_ANSWER = "question contains the answer"
+EMPTY_ANSWER = "empty answer"
+NON_ANSWER = "answer is a non-answer (Unknown, N/A, ...)"
+BARE_NUMBER = "answer is a bare number without context"
+DUPLICATE = "duplicate pair"
+CONFLICT = "same question with different answers (conflict)"
+
+_NON_ANSWERS = frozenset(
+    {"unknown", "n/a", "na", "none", "null", "nan", "not available", "not known", "tbd", "-", "?", ""}
+)
+_BARE_NUMBER = re.compile(r"[\s\d.,+\-%]*\d[\s\d.,+\-%]*")
+_SPACES = re.compile(r"\s+")
+# Typographic variants an LLM paraphrase may use for the subject's punctuation.
+_PUNCTUATION_VARIANTS = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-"})
+
+
+def normalize_text(text: str) -> str:
+    """The form texts are compared in: case-folded, whitespace collapsed, quotes unified."""
+    return _SPACES.sub(" ", text.translate(_PUNCTUATION_VARIANTS)).strip().casefold()
+
+
+def _contains_phrase(haystack: str, phrase: str) -> bool:
+    """`phrase` occurs in `haystack` as whole words ("40" is not in "2024")."""
+    if phrase not in haystack:  # cheap test first: most questions pass
+        return False
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", haystack) is not None
+
+
+def verify_paraphrase(question: str, fact: Fact) -> str | None:
+    """Why `question` cannot stand for `fact`, or None when it can."""
+    normalized = normalize_text(question)
+    if not normalized:
+        return EMPTY_QUESTION
+    if len(question) > MAX_QUESTION_CHARS:
+        return QUESTION_TOO_LONG
+    subject = normalize_text(fact.subject)
+    if subject and subject not in normalized:
+        return MISSING_SUBJECT
+    answer_value = normalize_text(fact.answer_value)
+    if answer_value:
+        # The subject may itself contain the answer's words; only the rest of the question can leak.
+        rest = normalized.replace(subject, " ") if subject else normalized
+        if _contains_phrase(rest, answer_value):
+            return LEAKS_ANSWER
+    return None
+
+
+def answer_problem(answer: str) -> str | None:
+    """Why `answer` is not worth training on, or None."""
+    stripped = answer.strip()
+    if not stripped:
+        return EMPTY_ANSWER
+    if normalize_text(stripped).strip(" .!") in _NON_ANSWERS:
+        return NON_ANSWER
+    if _BARE_NUMBER.fullmatch(stripped):
+        return BARE_NUMBER
+    return None
+
+
+def make_pairs(
+    facts: Iterable[Fact],
+    questions_for: Callable[[Fact], Sequence[str]],
+    *,
+    rejected: Counter[str] | None = None,
+) -> list[QAPair]:
+    """One pair per verified paraphrase of each fact; source "template:<n>" (n = paraphrase index).
+
+    Paraphrases that fail `verify_paraphrase` are dropped and counted in `rejected`.
+    """
+    pairs: list[QAPair] = []
+    for fact in facts:
+        fact_id = fact.fact_id
+        for number, question in enumerate(questions_for(fact)):
+            reason = verify_paraphrase(question, fact)
+            if reason is not None:
+                if rejected is not None:
+                    rejected[reason] += 1
+                continue
+            pairs.append(QAPair(fact_id, fact.relation, question.strip(), fact.answer, f"template:{number}"))
+    return pairs
+
+
+def clean_pairs(pairs: Iterable[QAPair]) -> tuple[list[QAPair], Counter[str]]:
+    """Drop bad answers, exact duplicates and conflicts; return (kept, rejections by reason).
+
+    Duplicates compare normalized question and answer (the first is kept). When one
+    normalized question has two different answers anywhere, every pair with that question
+    is dropped: the model cannot learn both, and either may be the wrong one.
+    """
+    rejections: Counter[str] = Counter()
+    unique: dict[tuple[str, str], QAPair] = {}
+    answers_by_question: dict[str, set[str]] = {}
+    for pair in pairs:
+        if not normalize_text(pair.question):
+            rejections[EMPTY_QUESTION] += 1
+            continue
+        reason = answer_problem(pair.answer)
+        if reason is not None:
+            rejections[reason] += 1
+            continue
+        key = (normalize_text(pair.question), normalize_text(pair.answer))
+        if key in unique:
+            rejections[DUPLICATE] += 1
+            continue
+        unique[key] = pair
+        answers_by_question.setdefault(key[0], set()).add(key[1])
+    kept = []
+    for (question, _answer), pair in unique.items():
+        if len(answers_by_question[question]) > 1:
+            rejections[CONFLICT] += 1
+        else:
+            kept.append(pair)
+    return kept, rejections
+
+
+__all__ = [
+    "MAX_QUESTION_CHARS",
+    "answer_problem",
+    "clean_pairs",
+    "make_pairs",
+    "normalize_text",
+    "verify_paraphrase",
+]

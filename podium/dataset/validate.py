@@ -1,0 +1,481 @@
+"""A dataset validator that mirrors Bedrock's rules, and checks more than AWS's sample does.
+
+It reports EVERY problem, with its line number, rather than stopping at the first:
+JSON and UTF-8 errors, the model's data format (with a specific message for the original
+system's chat rows), the conversation schema, empty fields, rows over the model's
+per-row token cap (a conservative estimate, see tokens.py), Llama special tokens in the
+text, duplicate rows, row caps per split, hyperparameters out of the model's ranges, and
+a model or region Bedrock cannot fine-tune. The first `MAX_LISTED_PROBLEMS` are listed;
+`counts` has the total of each kind.
+
+It streams: memory does not grow with the file except for duplicate detection, which
+keeps one 64-bit hash (Python's hash of the row's texts, random-seeded per process; a
+collision among 20,000 rows has odds around 1e-11) and a line number per distinct row,
+for at most as many rows as the split's cap. Rows past the cap are already a problem
+(`too_many_rows`), so that bound loses nothing Bedrock would have accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from podium.dataset.formats import CONVERSATION_SCHEMA
+from podium.dataset.planner import MAX_EVAL_PROMPTS
+from podium.dataset.tokens import BYTES_PER_TOKEN_FOR_CAP, row_tokens
+from podium.errors import ConfigError, DataError, UnsupportedModelError
+from podium.models import MODELS, BaseModel, DataFormat, get_model
+
+SPLITS = ("train", "validation", "eval")
+MAX_LISTED_PROBLEMS = 50
+
+_SPECIAL_TOKEN_NAMES = (
+    r"begin_of_text|end_of_text|start_header_id|end_header_id|eot_id|eom_id|python_tag"
+    r"|finetune_right_pad_id|image|reserved_special_token_\d+"
+)
+_SPECIAL_TOKEN = re.compile(r"<\|(?:" + _SPECIAL_TOKEN_NAMES + r")\|>")
+# Files are read with errors="surrogateescape": a byte that is not UTF-8 becomes one of these.
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+_PROMPT_COMPLETION_KEYS = frozenset({"prompt", "completion"})
+_CONVERSATION_KEYS = frozenset({"schemaVersion", "system", "messages"})
+_EVAL_KEYS = frozenset({"prompt", "referenceResponse", "category"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str
+    message: str
+    line: int | None = None  # 1-based; None for file-level problems
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line is not None else self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "line": self.line, "message": self.message}
+
+
+@dataclass
+class ValidationResult:
+    path: str
+    model_id: str
+    split: str
+    data_format: str | None
+    problems: list[Problem] = field(default_factory=list)  # the first MAX_LISTED_PROBLEMS
+    counts: Counter[str] = field(default_factory=Counter)  # every problem, by kind
+    rows: int = 0
+    tokens: int = 0  # conservative estimate over all rows (tokens.row_tokens)
+    max_row_tokens: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.counts
+
+    @property
+    def total_problems(self) -> int:
+        return sum(self.counts.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "model_id": self.model_id,
+            "split": self.split,
+            "format": self.data_format,
+            "ok": self.ok,
+            "rows": self.rows,
+            "tokens_estimate": self.tokens,
+            "max_row_tokens_estimate": self.max_row_tokens,
+            "problem_counts": dict(self.counts),
+            "problems": [p.to_dict() for p in self.problems],
+            "problems_listed": len(self.problems),
+            "problems_total": self.total_problems,
+        }
+
+
+class _Problems:
+    def __init__(self, result: ValidationResult) -> None:
+        self.result = result
+
+    def add(self, kind: str, message: str, line: int | None = None) -> None:
+        self.result.counts[kind] += 1
+        if len(self.result.problems) < MAX_LISTED_PROBLEMS:
+            self.result.problems.append(Problem(kind, message, line))
+
+
+RowChecker = Callable[[dict[str, Any], int], "tuple[str, ...] | None"]
+
+
+def _is_blank(value: object) -> bool:
+    return isinstance(value, str) and (not value or value.isspace())
+
+
+def _looks_like_chat(row: Mapping[str, Any]) -> bool:
+    """The original system's rows: {"messages": [{"role": ..., "content": "a string"}]}."""
+    messages = row.get("messages")
+    return (
+        "schemaVersion" not in row
+        and isinstance(messages, list)
+        and any(isinstance(m, dict) and isinstance(m.get("content"), str) for m in messages)
+    )
+
+
+def _prompt_completion_checker(model: BaseModel, report: _Problems) -> RowChecker:
+    name = model.display_name
+
+    def check(row: dict[str, Any], line: int) -> tuple[str, ...] | None:
+        prompt, completion = row.get("prompt"), row.get("completion")
+        if (
+            type(prompt) is str
+            and type(completion) is str
+            and len(row) == 2
+            and prompt
+            and completion
+            and not prompt.isspace()
+            and not completion.isspace()
+        ):
+            return (prompt, completion)
+        # Slow path: say exactly what is wrong.
+        if "prompt" not in row and "completion" not in row:
+            if _looks_like_chat(row):
+                report.add(
+                    "chat_format",
+                    f'is a chat row {{"messages": [{{"role", "content"}}]}} (the original system\'s format); '
+                    f'{name} ({model.model_id}) needs {{"prompt": ..., "completion": ...}} rows — '
+                    "`podium generate` writes that format",
+                    line,
+                )
+                return None
+            if row.get("schemaVersion") == CONVERSATION_SCHEMA:
+                report.add(
+                    "wrong_format",
+                    f"is a {CONVERSATION_SCHEMA} row; {name} ({model.model_id}) needs "
+                    '{"prompt": ..., "completion": ...} rows — `podium generate` writes that format',
+                    line,
+                )
+                return None
+        usable = True
+        for key in ("prompt", "completion"):
+            value = row.get(key)
+            if key not in row:
+                report.add("missing_field", f'has no "{key}" field; {name} needs "prompt" and "completion"', line)
+                usable = False
+            elif type(value) is not str:
+                report.add("not_string", f'"{key}" must be a string, got {type(value).__name__}', line)
+                usable = False
+            elif _is_blank(value):
+                report.add("empty_field", f'"{key}" is empty', line)
+        for key in sorted(set(row) - _PROMPT_COMPLETION_KEYS):
+            report.add("unexpected_field", f'has an unexpected field "{key}" (only "prompt" and "completion")', line)
+        return (prompt, completion) if usable else None
+
+    return check
+
+
+def _text_list(value: object, where: str, line: int, report: _Problems, texts: list[str]) -> bool:
+    """Check a [{"text": "..."}] list, collecting its texts; False when unusable."""
+    if isinstance(value, str):
+        report.add(
+            "chat_format",
+            f'{where} is a string; {CONVERSATION_SCHEMA} needs a list of {{"text": ...}} objects '
+            "(this looks like the original system's chat rows — `podium generate` writes the right format)",
+            line,
+        )
+        return False
+    if not isinstance(value, list) or not value:
+        report.add("conversation_schema", f'{where} must be a non-empty list of {{"text": ...}} objects', line)
+        return False
+    ok = True
+    for index, item in enumerate(value):
+        text = item.get("text") if isinstance(item, dict) else None
+        if not isinstance(text, str):
+            report.add("conversation_schema", f'{where}[{index}] must be an object with a string "text"', line)
+            ok = False
+        elif _is_blank(text):
+            report.add("empty_field", f"{where}[{index}].text is empty", line)
+            texts.append(text)
+        else:
+            texts.append(text)
+    return ok
+
+
+def _conversation_checker(model: BaseModel, report: _Problems) -> RowChecker:
+    def check(row: dict[str, Any], line: int) -> tuple[str, ...] | None:
+        texts: list[str] = []
+        usable = True
+        if "prompt" in row and "completion" in row and "messages" not in row:
+            report.add(
+                "wrong_format",
+                f'is a prompt/completion row; {model.display_name} ({model.model_id}) needs '
+                f"{CONVERSATION_SCHEMA} rows — `podium generate` writes that format",
+                line,
+            )
+            return None
+        version = row.get("schemaVersion")
+        if version != CONVERSATION_SCHEMA:
+            what = "is missing" if version is None else f"is {version!r}"
+            report.add("conversation_schema", f'"schemaVersion" {what}; it must be "{CONVERSATION_SCHEMA}"', line)
+        if "system" in row:
+            system = row["system"]
+            if isinstance(system, list) and len(system) > 1:
+                report.add("conversation_schema", f'"system" has {len(system)} elements; at most 1 is allowed', line)
+            usable &= _text_list(system, '"system"', line, report, texts)
+        messages = row.get("messages")
+        if not isinstance(messages, list) or not messages:
+            report.add("conversation_schema", '"messages" must be a non-empty list', line)
+            usable = False
+        else:
+            for index, message in enumerate(messages):
+                where = f"messages[{index}]"
+                if not isinstance(message, dict):
+                    report.add("conversation_schema", f"{where} must be an object", line)
+                    usable = False
+                    continue
+                expected = "user" if index % 2 == 0 else "assistant"
+                if message.get("role") != expected:
+                    report.add(
+                        "conversation_schema",
+                        f'{where}.role is {message.get("role")!r}; roles must alternate "user", '
+                        f'"assistant", starting with "user"',
+                        line,
+                    )
+                usable &= _text_list(message.get("content"), f"{where}.content", line, report, texts)
+            if len(messages) % 2:
+                report.add("conversation_schema", "the last message must be the assistant's", line)
+        for key in sorted(set(row) - _CONVERSATION_KEYS):
+            report.add("unexpected_field", f'has an unexpected field "{key}"', line)
+        return tuple(texts) if usable else None
+
+    return check
+
+
+def _eval_checker(report: _Problems) -> RowChecker:
+    def check(row: dict[str, Any], line: int) -> tuple[str, ...] | None:
+        prompt, reference = row.get("prompt"), row.get("referenceResponse")
+        usable = True
+        for key, value in (("prompt", prompt), ("referenceResponse", reference)):
+            if type(value) is not str:
+                kind = "missing_field" if key not in row else "not_string"
+                report.add(kind, f'"{key}" must be a string (evaluation rows are {{prompt, referenceResponse, category}})', line)
+                usable = False
+            elif _is_blank(value):
+                report.add("empty_field", f'"{key}" is empty', line)
+        if "category" in row and type(row["category"]) is not str:
+            report.add("not_string", '"category" must be a string', line)
+        for key in sorted(set(row) - _EVAL_KEYS):
+            report.add("unexpected_field", f'has an unexpected field "{key}"', line)
+        return (prompt, reference) if usable else None
+
+    return check
+
+
+def _any_object_checker(report: _Problems) -> RowChecker:
+    """For a model Podium does not know: check what every format shares."""
+
+    def check(row: dict[str, Any], line: int) -> tuple[str, ...] | None:
+        texts = tuple(v for v in row.values() if isinstance(v, str))
+        if not row:
+            report.add("empty_field", "is an empty object", line)
+        return texts
+
+    return check
+
+
+def _json_kind(value: object) -> str:
+    return {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}.get(
+        type(value), "null" if value is None else type(value).__name__
+    )
+
+
+def _row_cap(model: BaseModel | None, split: str) -> int | None:
+    if split == "eval":
+        return MAX_EVAL_PROMPTS
+    if model is None:
+        return None
+    return model.max_train_rows if split == "train" else model.max_validation_rows
+
+
+def validate_lines(
+    lines: Iterable[str],
+    model_id: str,
+    *,
+    split: str = "train",
+    hyperparameters: Mapping[str, object] | None = None,
+    region: str | None = None,
+    source: str = "<memory>",
+) -> ValidationResult:
+    """Validate JSONL lines as read by `open_jsonl` (text, undecodable bytes surrogate-escaped)."""
+    if split not in SPLITS:
+        raise ConfigError("split", f"{split!r} is not a split; use one of {', '.join(SPLITS)}")
+    model: BaseModel | None
+    problems_before_rows: list[tuple[str, str]] = []
+    try:
+        model = get_model(model_id, region)
+    except UnsupportedModelError as error:
+        problems_before_rows.append(("unsupported_model", str(error)))
+        model = MODELS.get(model_id)  # a region mismatch still lets the rows be checked
+
+    data_format = "eval" if split == "eval" else (model.data_format.value if model else None)
+    result = ValidationResult(source, model_id, split, data_format)
+    report = _Problems(result)
+    for kind, message in problems_before_rows:
+        report.add(kind, message)
+    if hyperparameters and model is not None:
+        for message in model.hyperparameter_problems(hyperparameters):
+            report.add("hyperparameter", message)
+
+    if split == "eval":
+        check = _eval_checker(report)
+    elif model is None:
+        check = _any_object_checker(report)
+    elif model.data_format is DataFormat.PROMPT_COMPLETION:
+        check = _prompt_completion_checker(model, report)
+    else:
+        check = _conversation_checker(model, report)
+
+    token_cap = model.max_tokens_per_row if model is not None else None
+    row_cap = _row_cap(model, split)
+    dedupe_limit = row_cap if row_cap is not None else 20_000
+    first_line_of: dict[int, int] = {}
+    # The C scanner behind json.loads, called directly: loads() adds two regex matches
+    # and three Python calls a line. Anything unusual falls back to loads() for its error.
+    scan = json.JSONDecoder().scan_once
+    loads = json.loads
+    prompt_completion = split != "eval" and model is not None and model.data_format is DataFormat.PROMPT_COMPLETION
+    rows = tokens = max_tokens = 0
+    for line, raw in enumerate(lines, 1):
+        ascii_line = raw.isascii()  # a fast C scan; only non-ASCII lines can hold undecodable bytes
+        if not ascii_line and (bad := _UNDECODABLE.search(raw)):
+            rows += 1
+            report.add(
+                "not_utf8",
+                f"has bytes that are not valid UTF-8 (first: 0x{ord(bad.group()) - 0xDC00:02x} at character "
+                f"{bad.start() + 1}); save the file as UTF-8",
+                line,
+            )
+            continue
+        try:
+            row, end = scan(raw, 0)
+            if end != len(raw) and not raw[end:].isspace():
+                raise StopIteration(end)
+        except (StopIteration, ValueError):
+            try:
+                row = loads(raw)
+            except ValueError as error:
+                if not raw.strip():
+                    report.add("blank_line", "is blank; Bedrock reads every line as a record — remove it", line)
+                    continue
+                rows += 1
+                column = getattr(error, "colno", None)
+                detail = f"{error.msg} at column {column}" if column else str(error)
+                report.add("invalid_json", f"is not valid JSON ({detail})", line)
+                continue
+        rows += 1
+        if type(row) is not dict:
+            report.add("not_object", f"is a JSON {_json_kind(row)}, not an object; each line must be one JSON object", line)
+            continue
+        texts: tuple[str, ...] | None
+        if (
+            prompt_completion  # inlined fast path of _prompt_completion_checker: the common case
+            and len(row) == 2
+            and type(prompt := row.get("prompt")) is str
+            and type(completion := row.get("completion")) is str
+            and prompt
+            and completion
+            and not prompt.isspace()
+            and not completion.isspace()
+        ):
+            texts = (prompt, completion)
+        else:
+            texts = check(row, line)
+            if texts is None:
+                continue
+        count = -(-sum(map(len, texts)) // BYTES_PER_TOKEN_FOR_CAP) if ascii_line else row_tokens(*texts)
+        tokens += count
+        if count > max_tokens:
+            max_tokens = count
+        if token_cap is not None and count > token_cap:
+            report.add(
+                "too_many_tokens",
+                f"has about {count:,} tokens (conservative estimate, 1 token per "
+                f"{BYTES_PER_TOKEN_FOR_CAP} UTF-8 bytes); {model_id} takes at most {token_cap:,} a row — shorten it",
+                line,
+            )
+        if "<|" in raw and (found := _SPECIAL_TOKEN.search(raw)):
+            _special_token(report, found.group(), line)
+        elif "\\u" in raw and (found := _SPECIAL_TOKEN.search("\n".join(texts))):
+            _special_token(report, found.group(), line)  # hidden behind JSON \u escapes
+        key = hash(texts)
+        first = first_line_of.get(key)
+        if first is not None:
+            report.add("duplicate_row", f"duplicates line {first}", line)
+        elif len(first_line_of) < dedupe_limit:
+            first_line_of[key] = line
+
+    result.rows, result.tokens, result.max_row_tokens = rows, tokens, max_tokens
+    if rows == 0:
+        report.add("empty_file", "has no rows")
+    if row_cap is not None and rows > row_cap:
+        who = "Bedrock evaluation" if split == "eval" else model_id
+        report.add(
+            "too_many_rows",
+            f"has {rows:,} rows; {who} accepts at most {row_cap:,} {split} rows "
+            f"(`podium generate` plans the dataset to fit)",
+        )
+    if split == "train" and model is not None and 0 < rows < model.min_train_rows:
+        report.add("too_few_rows", f"has {rows} rows; {model_id} needs at least {model.min_train_rows}")
+    return result
+
+
+def _special_token(report: _Problems, token: str, line: int) -> None:
+    report.add(
+        "special_token",
+        f"contains the Llama special token {token}; Bedrock adds the chat template itself — remove it",
+        line,
+    )
+
+
+def open_jsonl(path: str | Path) -> IO[str]:
+    """Open JSONL so that only "\\n" ends a line and bad UTF-8 is reported per line, not raised."""
+    return open(path, encoding="utf-8", errors="surrogateescape", newline="\n")  # noqa: SIM115
+
+
+def validate_file(
+    path: str | Path,
+    model_id: str,
+    *,
+    split: str = "train",
+    hyperparameters: Mapping[str, object] | None = None,
+    region: str | None = None,
+) -> ValidationResult:
+    """Validate a JSONL file for `model_id`'s `split`; see the module docstring."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("file not found", file=str(path), hint="give the path of a .jsonl file")
+    with open_jsonl(path) as handle:
+        return validate_lines(
+            handle, model_id, split=split, hyperparameters=hyperparameters, region=region, source=str(path)
+        )
+
+
+def validate_text(text: str, model_id: str, *, split: str = "train", source: str = "<memory>", **kwargs: Any) -> ValidationResult:
+    """Validate JSONL held in memory (what build.py renders before writing)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the newline ending the last row does not start another
+    return validate_lines(lines, model_id, split=split, source=source, **kwargs)
+
+
+__all__ = [
+    "MAX_LISTED_PROBLEMS",
+    "SPLITS",
+    "Problem",
+    "ValidationResult",
+    "validate_file",
+    "validate_lines",
+    "validate_text",
+]
