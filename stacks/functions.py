@@ -1,0 +1,302 @@
+"""One Lambda function per workflow step (podium.workflow.steps.STEPS), each with its own
+role whose policy is derived from the step's `access` set and nothing else."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from podium.config import StackSettings
+from podium.models import get_model
+from podium.workflow.steps import STEPS, Access, Step
+from stacks.bedrock_role import BEDROCK, customization_job_arn
+from stacks.bundling import lambda_code
+from stacks.nag import acknowledge, allow
+from stacks.storage import RUNS_PREFIX, Storage
+
+_COLON = ArnFormat.COLON_RESOURCE_NAME
+POWERTOOLS_SERVICE_NAME = "podium"
+POWERTOOLS_METRICS_NAMESPACE = "Podium"
+
+XRAY_REASON = (
+    "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions; AWS "
+    "documents Resource '*' as the only form (added by Lambda active tracing)."
+)
+RUN_FILES_REASON = (
+    "Run ids are generated per execution, so a run's objects can only be named by the "
+    "runs/ prefix pattern; the wildcard stays inside this bucket."
+)
+BEDROCK_IDS_REASON = (
+    "Bedrock assigns job, custom-model and provisioned-model ids at creation, so their ARNs "
+    "can only be named by type within this account and region."
+)
+
+
+def state_machine_name(settings: StackSettings) -> str:
+    """Fixed, so functions can be granted on the machine's ARN without depending on it."""
+    return f"{settings.name_prefix}-finetune"
+
+
+def active_model_parameter_name(settings: StackSettings) -> str:
+    return f"/{settings.name_prefix}/active-model"
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What the step roles may be granted on."""
+
+    storage: Storage
+    bedrock_role: iam.IRole
+    active_model: ssm.IStringParameter
+    settings: StackSettings
+
+
+def _arn(stack: Stack, service: str, resource: str, name: str, *, account: bool = True) -> str:
+    return stack.format_arn(
+        service=service, resource=resource, resource_name=name, account=None if account else ""
+    )
+
+
+def _read_prefix(role: iam.IRole, r: Resources, prefix: str) -> None:
+    allow(role, ["s3:GetObject"], [r.storage.objects(f"{prefix}*")], wildcard_reason=RUN_FILES_REASON)
+    allow(
+        role,
+        ["s3:ListBucket"],
+        [r.storage.bucket.bucket_arn],
+        conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+    )
+    r.storage.grant_key_via_s3(role, ["kms:Decrypt"])
+
+
+def _read_data(role: iam.IRole, r: Resources) -> None:
+    _read_prefix(role, r, r.settings.defaults.data_prefix)
+
+
+def _read_runs(role: iam.IRole, r: Resources) -> None:
+    _read_prefix(role, r, RUNS_PREFIX)
+
+
+def _write_runs(role: iam.IRole, r: Resources) -> None:
+    allow(role, ["s3:PutObject"], [r.storage.objects(f"{RUNS_PREFIX}*")], wildcard_reason=RUN_FILES_REASON)
+    r.storage.grant_key_via_s3(role, ["kms:GenerateDataKey"])
+
+
+def _list_executions(role: iam.IRole, r: Resources) -> None:
+    stack = Stack.of(role)
+    machine = stack.format_arn(
+        service="states",
+        resource="stateMachine",
+        resource_name=state_machine_name(r.settings),
+        arn_format=_COLON,
+    )
+    allow(role, ["states:ListExecutions"], [machine])
+
+
+def _databricks_secret(role: iam.IRole, r: Resources) -> None:
+    name = r.settings.defaults.databricks.secret_name
+    if not name:
+        return  # generator=builtin by default: no secret exists, so nothing is granted
+    secret = Stack.of(role).format_arn(
+        service="secretsmanager", resource="secret", resource_name=f"{name}-??????", arn_format=_COLON
+    )
+    allow(
+        role,
+        ["secretsmanager:GetSecretValue"],
+        [secret],
+        wildcard_reason="Secrets Manager appends 6 random characters to a secret's ARN; '-??????' "
+        "matches exactly those for the one configured secret name.",
+    )
+
+
+def _bedrock_start_job(role: iam.IRole, r: Resources) -> None:
+    stack = Stack.of(role)
+    model = get_model(r.settings.defaults.base_model, r.settings.region)
+    foundation_model = _arn(stack, "bedrock", "foundation-model", model.model_id, account=False)
+    allow(
+        role,
+        ["bedrock:CreateModelCustomizationJob", "bedrock:TagResource"],
+        [
+            customization_job_arn(stack),
+            _arn(stack, "bedrock", "custom-model", "*"),
+            foundation_model,
+        ],
+        wildcard_reason=BEDROCK_IDS_REASON,
+    )
+    allow(
+        role,
+        ["iam:PassRole"],
+        [r.bedrock_role.role_arn],
+        conditions={"StringEquals": {"iam:PassedToService": BEDROCK}},
+    )
+    _key_via_bedrock(role, r, ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"])
+
+
+def _key_via_bedrock(role: iam.IRole, r: Resources, actions: list[str]) -> None:
+    """Custom models are encrypted with the project key; Bedrock uses it on the caller's behalf."""
+    allow(
+        role,
+        actions,
+        [r.storage.key.key_arn],
+        conditions={"StringEquals": {"kms:ViaService": f"bedrock.{r.settings.region}.amazonaws.com"}},
+    )
+
+
+def _bedrock_read_job(role: iam.IRole, r: Resources) -> None:
+    stack = Stack.of(role)
+    allow(
+        role,
+        ["bedrock:GetModelCustomizationJob", "bedrock:GetCustomModel"],
+        [customization_job_arn(stack), _arn(stack, "bedrock", "custom-model", "*")],
+        wildcard_reason=BEDROCK_IDS_REASON,
+    )
+
+
+def _bedrock_stop_job(role: iam.IRole, r: Resources) -> None:
+    allow(
+        role,
+        ["bedrock:StopModelCustomizationJob"],
+        [customization_job_arn(Stack.of(role))],
+        wildcard_reason=BEDROCK_IDS_REASON,
+    )
+
+
+def _bedrock_throughput(role: iam.IRole, r: Resources) -> None:
+    stack = Stack.of(role)
+    provisioned = _arn(stack, "bedrock", "provisioned-model", "*")
+    allow(
+        role,
+        ["bedrock:CreateProvisionedModelThroughput", "bedrock:TagResource"],
+        [provisioned, _arn(stack, "bedrock", "custom-model", "*")],
+        wildcard_reason=BEDROCK_IDS_REASON,
+    )
+    allow(role, ["bedrock:GetProvisionedModelThroughput"], [provisioned], wildcard_reason=BEDROCK_IDS_REASON)
+    _key_via_bedrock(role, r, ["kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant"])
+
+
+def _bedrock_delete_throughput(role: iam.IRole, r: Resources) -> None:
+    allow(
+        role,
+        ["bedrock:DeleteProvisionedModelThroughput"],
+        [_arn(Stack.of(role), "bedrock", "provisioned-model", "*")],
+        wildcard_reason=BEDROCK_IDS_REASON,
+    )
+
+
+def _active_model_read(role: iam.IRole, r: Resources) -> None:
+    allow(role, ["ssm:GetParameter"], [r.active_model.parameter_arn])
+
+
+def _active_model_write(role: iam.IRole, r: Resources) -> None:
+    allow(role, ["ssm:PutParameter"], [r.active_model.parameter_arn])
+
+
+# Every Access must map to a grant; tests check the mapping is complete.
+GRANTS: Mapping[Access, Callable[[iam.IRole, Resources], None]] = {
+    Access.READ_DATA: _read_data,
+    Access.READ_RUNS: _read_runs,
+    Access.WRITE_RUNS: _write_runs,
+    Access.LIST_EXECUTIONS: _list_executions,
+    Access.DATABRICKS_SECRET: _databricks_secret,
+    Access.BEDROCK_START_JOB: _bedrock_start_job,
+    Access.BEDROCK_READ_JOB: _bedrock_read_job,
+    Access.BEDROCK_STOP_JOB: _bedrock_stop_job,
+    Access.BEDROCK_THROUGHPUT: _bedrock_throughput,
+    Access.BEDROCK_DELETE_THROUGHPUT: _bedrock_delete_throughput,
+    Access.ACTIVE_MODEL_READ: _active_model_read,
+    Access.ACTIVE_MODEL_WRITE: _active_model_write,
+}
+
+
+def lambda_environment(r: Resources) -> dict[str, str]:
+    """podium.workflow.environment's contract, the same for every step."""
+    return {
+        "PODIUM_BUCKET": r.storage.bucket.bucket_name,
+        "PODIUM_ACTIVE_MODEL_PARAMETER": r.active_model.parameter_name,
+        "PODIUM_BEDROCK_ROLE_ARN": r.bedrock_role.role_arn,
+        "PODIUM_KMS_KEY_ARN": r.storage.key.key_arn,
+        "PODIUM_NAME_PREFIX": r.settings.name_prefix,
+        "PODIUM_DEFAULTS": json.dumps(r.settings.defaults.model_dump(mode="json"), sort_keys=True),
+        "POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE_NAME,
+        "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
+
+
+class StepFunctions(Construct):
+    """`functions[step.name]` is the Lambda for that step."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, resources: Resources) -> None:
+        super().__init__(scope, construct_id)
+        settings = resources.settings
+        code = lambda_code()
+        environment = lambda_environment(resources)
+        self.functions: dict[str, lambda_.Function] = {}
+        for step in STEPS:
+            self.functions[step.name] = self._function(step, code, environment, resources, settings)
+
+    def _function(
+        self,
+        step: Step,
+        code: lambda_.Code,
+        environment: dict[str, str],
+        resources: Resources,
+        settings: StackSettings,
+    ) -> lambda_.Function:
+        scope = Construct(self, step.name)
+        log_group = retained_log_group(scope, "Logs", settings.log_retention_days)
+        role = iam.Role(
+            scope,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{settings.name_prefix} {step.name} step: {', '.join(sorted(a.value for a in step.access))}",
+        )
+        # Instead of the AWSLambdaBasicExecutionRole managed policy (any log group): this one.
+        allow(role, ["logs:CreateLogStream", "logs:PutLogEvents"], [log_group.log_group_arn])
+        for access in sorted(step.access, key=lambda a: a.value):
+            grant = GRANTS.get(access)
+            if grant is None:
+                raise ValueError(
+                    f"step {step.name} needs access {access.value!r}, which stacks/functions.py "
+                    "does not know how to grant: add it to GRANTS"
+                )
+            grant(role, resources)
+        function = lambda_.Function(
+            scope,
+            "Function",
+            description=f"Podium workflow step {step.name}",
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            architecture=lambda_.Architecture.X86_64,
+            handler=step.handler,
+            code=code,
+            timeout=Duration.seconds(step.timeout_seconds),
+            memory_size=step.memory_mb,
+            role=role,
+            environment=environment,
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=log_group,
+        )
+        acknowledge(role, "IAM5", XRAY_REASON, "Resource::*")
+        acknowledge(
+            function,
+            "L1",
+            "Pinned to python3.12 on purpose: the handlers and the bundled wheels (cp312) are "
+            "built and tested for it; moving runtimes is a deliberate change, not a drift.",
+        )
+        return function
+
+
+def retained_log_group(scope: Construct, construct_id: str, days: int) -> logs.LogGroup:
+    """A log group kept `days` days (a CloudWatch period, checked in podium.config_context).
+    Set on the resource directly: RetentionDays is an enum of names in Python, not of days."""
+    group = logs.LogGroup(scope, construct_id, removal_policy=RemovalPolicy.DESTROY)
+    resource: logs.CfnLogGroup = group.node.default_child  # type: ignore[assignment]
+    resource.retention_in_days = days
+    return group

@@ -1,0 +1,113 @@
+"""The state machine, loaded from statemachine/finetune.asl.json (never copied) with every
+`${...}` placeholder filled from the step functions and the stack's resources."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from podium.config import StackSettings
+from podium.workflow.steps import STEPS, TOPIC_SUBSTITUTION
+from stacks.bundling import REPO_ROOT
+from stacks.functions import state_machine_name
+from stacks.nag import acknowledge, allow
+
+ASL_PATH = REPO_ROOT / "statemachine" / "finetune.asl.json"
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+# Fine-tuning takes hours and a throughput can take hours to come InService; a run
+# still going after a week is stuck, and the timeout alarm says so.
+RUN_TIMEOUT = Duration.days(7)
+
+
+def asl_placeholders(path: Path = ASL_PATH) -> set[str]:
+    return set(PLACEHOLDER.findall(path.read_text(encoding="utf-8")))
+
+
+def substitutions_for(
+    path: Path, required: Mapping[str, str], optional: Mapping[str, str]
+) -> dict[str, str]:
+    """`required` (one per step, the topic) always; `optional` only where the ASL uses them.
+    A placeholder nobody can fill fails synth instead of deploying a broken definition."""
+    used = asl_placeholders(path)
+    unknown = sorted(used - set(required) - set(optional))
+    if unknown:
+        raise ValueError(
+            f"{path}: placeholder(s) {', '.join('${' + u + '}' for u in unknown)} have no value; "
+            f"the stack provides {', '.join(sorted({*required, *optional}))} "
+            "(add a Step to podium/workflow/steps.py or a value in stacks/workflow.py)"
+        )
+    return {**required, **{k: v for k, v in optional.items() if k in used}}
+
+
+class Workflow(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: StackSettings,
+        functions: Mapping[str, lambda_.IFunction],
+        topic: sns.ITopic,
+        key: kms.IKey,
+        optional_substitutions: Mapping[str, str],
+        asl_path: Path = ASL_PATH,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        name = state_machine_name(settings)
+        required = {step.substitution: functions[step.name].function_arn for step in STEPS}
+        required[TOPIC_SUBSTITUTION] = topic.topic_arn
+        self.substitutions = substitutions_for(asl_path, required, optional_substitutions)
+
+        role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("states.amazonaws.com"))
+        # Exactly these functions, unqualified ARNs: the ASL invokes them without a version.
+        allow(role, ["lambda:InvokeFunction"], [functions[step.name].function_arn for step in STEPS])
+        allow(role, ["sns:Publish"], [topic.topic_arn])
+        allow(
+            role,
+            ["kms:GenerateDataKey", "kms:Decrypt"],
+            [key.key_arn],
+            conditions={"StringEquals": {"kms:ViaService": f"sns.{settings.region}.amazonaws.com"}},
+        )
+
+        log_group = logs.LogGroup(
+            self,
+            "Logs",
+            # The /aws/vendedlogs/ prefix keeps CloudWatch's resource-policy size limit out of reach.
+            log_group_name=f"/aws/vendedlogs/states/{name}",
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        log_resource: logs.CfnLogGroup = log_group.node.default_child  # type: ignore[assignment]
+        log_resource.retention_in_days = settings.log_retention_days
+
+        self.machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            state_machine_name=name,
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            definition_body=sfn.DefinitionBody.from_file(str(asl_path)),
+            definition_substitutions=self.substitutions,
+            role=role,
+            timeout=RUN_TIMEOUT,
+            tracing_enabled=True,
+            # ALL events, but no execution data: inputs and outputs stay out of the logs.
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
+        )
+        acknowledge(
+            role,
+            "IAM5",
+            "Added by CDK for tracing and logging: X-Ray PutTraceSegments/PutTelemetryRecords/"
+            "GetSamplingRules/GetSamplingTargets and CloudWatch Logs vended-delivery actions "
+            "(CreateLogDelivery etc.) have no resource-level permissions; AWS requires Resource '*'.",
+            "Resource::*",
+        )
