@@ -1,0 +1,73 @@
+-- The event(s) each athlete competed in (alternates are left out). An item counts only when
+-- it is an event of one of the athlete's disciplines, which drops stray list items such
+-- as 'Women' in a gymnast's list.
+WITH -- Athletes are named by athletes.name_tv ("Given FAMILY", the Olympic TV style).
+-- A name shared by athletes of different countries gets the country added; a name
+-- shared within one country would be ambiguous either way, so those athletes are left out.
+people AS (
+  SELECT
+    code,
+    name_tv AS name,
+    CASE
+      WHEN country_code = 'AIN' THEN 'Individual Neutral Athletes'
+      WHEN country = country_code THEN country_long
+      ELSE country
+    END AS country,
+    `function` AS role,
+    height,
+    birth_date,
+    disciplines,
+    events
+  FROM athletes
+  WHERE name_tv IS NOT NULL AND code IS NOT NULL AND country IS NOT NULL
+),
+name_counts AS (
+  SELECT
+    *,
+    count(*) OVER (PARTITION BY name) AS name_count,
+    count(*) OVER (PARTITION BY name, country) AS name_country_count
+  FROM people
+),
+athlete AS (
+  SELECT
+    *,
+    CASE WHEN name_count = 1 THEN name ELSE concat(name, ' of ', country) END AS athlete
+  FROM name_counts
+  WHERE name_country_count = 1
+),
+entered AS (
+  SELECT a.code, a.athlete, d.discipline, ev.event
+  FROM athlete AS a
+  LATERAL VIEW explode(CASE WHEN substr(a.disciplines, 1, 2) IN ('[\'', '["') THEN transform(regexp_extract_all(a.disciplines, '\'[^\']*\'|"[^"]*"', 0), x -> substr(x, 2, length(x) - 2)) ELSE array() END) d AS discipline
+  LATERAL VIEW explode(CASE WHEN substr(a.events, 1, 2) IN ('[\'', '["') THEN transform(regexp_extract_all(a.events, '\'[^\']*\'|"[^"]*"', 0), x -> substr(x, 2, length(x) - 2)) ELSE array() END) ev AS event
+  WHERE a.role = 'Athlete'
+),
+known AS (
+  SELECT DISTINCT
+    e.code,
+    e.athlete,
+    CASE WHEN e.event IN ('Men', 'Women') THEN concat(e.event, '\'s ', e.discipline) ELSE e.event END
+      AS event_name
+  FROM entered AS e
+  JOIN events AS k ON k.sport = e.discipline AND k.event = e.event
+),
+grouped AS (
+  SELECT code, athlete, sort_array(collect_list(event_name)) AS event_list
+  FROM known
+  GROUP BY code, athlete
+)
+SELECT
+  'athlete_events' AS relation,
+  code AS fact_key,
+  athlete AS subject,
+  CASE WHEN size(event_list) = 1 THEN element_at(event_list, 1) ELSE concat(array_join(slice(event_list, 1, size(event_list) - 1), ', '), ' and ', element_at(event_list, -1)) END AS answer_value,
+  concat(
+    'At Paris 2024, ', athlete, ' competed in ',
+    CASE WHEN size(event_list) = 1 THEN 'the event ' ELSE 'these events: ' END,
+    CASE WHEN size(event_list) = 1 THEN element_at(event_list, 1) ELSE concat(array_join(slice(event_list, 1, size(event_list) - 1), ', '), ' and ', element_at(event_list, -1)) END, '.'
+  ) AS answer,
+  athlete
+FROM grouped
+-- A subject that contains its own answer makes no question.
+WHERE instr(lower(athlete), lower(CASE WHEN size(event_list) = 1 THEN element_at(event_list, 1) ELSE concat(array_join(slice(event_list, 1, size(event_list) - 1), ', '), ' and ', element_at(event_list, -1)) END)) = 0
+ORDER BY code
