@@ -1,0 +1,333 @@
+"""Generator on Databricks: run the bundle's `podium_generate` job, read its pairs back.
+
+The job (sql/databricks/databricks.yml) writes rows (run_id, fact_id, relation,
+question, answer, source) into `output_table`; `read_pairs` reads this run's rows
+through the SQL Statement Execution API on a SQL warehouse.
+
+Credentials come from Secrets Manager (podium.adapters.secrets); their secret parts
+never appear in an error, log line or handle.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
+
+from podium.adapters.bedrock import client_token_for
+from podium.adapters.errors import DatabricksRejected, DatabricksUnavailable
+from podium.adapters.ports import GenerationState, GenerationStatus
+from podium.adapters.secrets import DatabricksCredentials
+from podium.dataset.records import QAPair
+from podium.errors import ConfigError, DataError
+
+_T = TypeVar("_T")
+
+# An unquoted identifier, or a backquoted one without backquotes inside.
+_PART = r"(?:[A-Za-z_][A-Za-z0-9_]*|`[^`]+`)"
+_TABLE = re.compile(rf"{_PART}\.{_PART}\.{_PART}")
+
+_PAIR_COLUMNS = ("fact_id", "relation", "question", "answer", "source")
+_STILL_RUNNING_V1 = {"PENDING", "QUEUED", "RUNNING", "TERMINATING", "BLOCKED", "WAITING_FOR_RETRY"}
+_FAILED_V1 = {"SKIPPED", "INTERNAL_ERROR"}
+_SUCCESS_RESULTS = {"SUCCESS", "SUCCESS_WITH_FAILURES"}  # the latter: every leaf task succeeded
+_STATEMENT_ACTIVE = {"PENDING", "RUNNING"}
+
+
+def checked_table_name(value: str, setting: str = "databricks.output_table") -> str:
+    """`value` if it is a catalog.schema.table name safe to put into SQL, else ConfigError."""
+    if not isinstance(value, str) or not _TABLE.fullmatch(value.strip()):
+        raise ConfigError(
+            setting,
+            f"{value!r} is not a three-part table name catalog.schema.table made of letters, "
+            "digits and underscores (put a part in `backquotes` if it needs other characters)",
+        )
+    return value.strip()
+
+
+def generation_status_for_run(run: Any) -> GenerationStatus:
+    """Map a jobs `Run` to RUNNING / SUCCEEDED / FAILED, keeping Databricks' own message.
+
+    Reads the classic `state` (life_cycle_state, result_state, state_message) and the
+    newer `status` (state, termination_details) — whichever the workspace returns.
+    """
+    state, status = getattr(run, "state", None), getattr(run, "status", None)
+    lifecycle = _enum_value(getattr(state, "life_cycle_state", None))
+    result = _enum_value(getattr(state, "result_state", None))
+    v2_state = _enum_value(getattr(status, "state", None))
+    details = getattr(status, "termination_details", None)
+    code = _enum_value(getattr(details, "code", None))
+    kind = _enum_value(getattr(details, "type", None))
+    message = (getattr(details, "message", None) or getattr(state, "state_message", None) or "").strip()
+
+    if lifecycle in _FAILED_V1:
+        terminal = True
+    elif v2_state:
+        terminal = v2_state == "TERMINATED"
+    else:
+        terminal = lifecycle not in _STILL_RUNNING_V1 and lifecycle != ""
+    if not terminal:
+        return GenerationStatus(GenerationState.RUNNING)
+
+    if code or kind:
+        succeeded = code in _SUCCESS_RESULTS or (not code and kind == "SUCCESS")
+    else:
+        succeeded = lifecycle == "TERMINATED" and result in _SUCCESS_RESULTS
+    if succeeded:
+        return GenerationStatus(GenerationState.SUCCEEDED, message if code == "SUCCESS_WITH_FAILURES" else "")
+    outcome = code or result or lifecycle or v2_state
+    text = f"Databricks run {getattr(run, 'run_id', '?')} ended {outcome}"
+    if message:
+        text += f": {message}"
+    if getattr(run, "run_page_url", None):
+        text += f" (see {run.run_page_url})"
+    return GenerationStatus(GenerationState.FAILED, text)
+
+
+def _enum_value(value: object) -> str:
+    if value is None:
+        return ""
+    return str(getattr(value, "value", value))
+
+
+class DatabricksGenerator:
+    """ports.Generator on a Databricks job + SQL warehouse.
+
+    No network on construction: the workspace client is made on first use. `clock` (a
+    databricks.sdk.clock.Clock) drives the SDK's retries and the statement polling, so
+    tests need not sleep.
+    """
+
+    name = "databricks"
+
+    def __init__(
+        self,
+        credentials: DatabricksCredentials,
+        job_id: int | str,
+        warehouse_id: str,
+        output_table: str,
+        *,
+        retry_timeout_seconds: int = 30,
+        http_timeout_seconds: int = 20,
+        statement_timeout_seconds: int = 240,
+        poll_seconds: float = 2.0,
+        clock: Any | None = None,
+    ) -> None:
+        try:
+            self.job_id = int(job_id)
+        except (TypeError, ValueError):
+            raise ConfigError("databricks.job_id", f"{job_id!r} is not a job id (a whole number)") from None
+        if not warehouse_id:
+            raise ConfigError("databricks.warehouse_id", "is required to read the generated pairs back")
+        self.warehouse_id = warehouse_id
+        self.output_table = checked_table_name(output_table)
+        self._credentials = credentials
+        self._retry_timeout_seconds = retry_timeout_seconds
+        self._http_timeout_seconds = http_timeout_seconds
+        self._statement_timeout_seconds = statement_timeout_seconds
+        self._poll_seconds = poll_seconds
+        self._clock = clock
+        self._client: Any | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"DatabricksGenerator(host={self._credentials.host!r}, job_id={self.job_id}, "
+            f"warehouse_id={self.warehouse_id!r}, output_table={self.output_table!r})"
+        )
+
+    @property
+    def _workspace(self) -> Any:
+        if self._client is None:
+            from databricks.sdk import WorkspaceClient
+            from databricks.sdk.config import Config
+
+            c = self._credentials
+            auth = (
+                {"token": c.token}
+                if c.auth_type == "pat"
+                else {
+                    "client_id": c.client_id,
+                    "client_secret": c.client_secret,
+                    # The workspace's own OIDC discovery document; explicit so M2M does not
+                    # depend on the SDK's best-effort host-metadata probe.
+                    "discovery_url": f"{c.host}/oidc/.well-known/oauth-authorization-server",
+                }
+            )
+            try:
+                config = Config(
+                    host=c.host,
+                    auth_type=c.auth_type,  # fixed, so the SDK probes no other credential source
+                    retry_timeout_seconds=self._retry_timeout_seconds,
+                    http_timeout_seconds=self._http_timeout_seconds,
+                    clock=self._clock,
+                    product="podium",
+                    product_version="0.1.0",
+                    **auth,
+                )
+            except Exception as error:  # the SDK's own text masks secrets; scrub anyway
+                raise DatabricksRejected(
+                    f"cannot sign in to Databricks at {c.host} ({c.auth_type}): {c.scrub(str(error))}"
+                ) from None
+            self._client = WorkspaceClient(config=config)
+        return self._client
+
+    # -- Generator ----------------------------------------------------------------
+
+    def start(self, run_id: str) -> dict[str, Any]:
+        waiter = self._call(
+            f"start job {self.job_id}",
+            lambda: self._workspace.jobs.run_now(
+                self.job_id,
+                job_parameters={"run_id": run_id, "output_table": self.output_table},
+                # A retried StartGeneration gets the same Databricks run, not a second one.
+                idempotency_token=client_token_for(run_id, "databricks-run"),
+            ),
+        )
+        return {"generator": self.name, "run_id": run_id, "databricks_run_id": int(waiter.response.run_id)}
+
+    def status(self, handle: Mapping[str, Any]) -> GenerationStatus:
+        databricks_run_id = _handle_value(handle, "databricks_run_id")
+        run = self._call(
+            f"read job run {databricks_run_id}",
+            lambda: self._workspace.jobs.get_run(int(databricks_run_id)),
+        )
+        status = generation_status_for_run(run)
+        return GenerationStatus(status.state, self._credentials.scrub(status.message))
+
+    def read_pairs(self, handle: Mapping[str, Any]) -> Iterator[QAPair]:
+        run_id = str(_handle_value(handle, "run_id"))
+        for line, row in enumerate(self._rows(run_id), start=1):
+            values = dict(zip(_PAIR_COLUMNS, row, strict=False))
+            missing = [c for c in _PAIR_COLUMNS if not values.get(c)]
+            if len(row) != len(_PAIR_COLUMNS) or missing:
+                raise DataError(
+                    f"row for run {run_id} has no {', '.join(missing) or 'expected columns'}",
+                    file=self.output_table,
+                    line=line,
+                    hint="the job's verify step must write non-empty fact_id, relation, question, answer, source",
+                )
+            yield QAPair(**{c: str(values[c]) for c in _PAIR_COLUMNS})
+
+    # -- SQL ----------------------------------------------------------------------
+
+    def _rows(self, run_id: str) -> Iterator[list[Any]]:
+        from databricks.sdk.service.sql import (
+            Disposition,
+            ExecuteStatementRequestOnWaitTimeout,
+            Format,
+            StatementParameterListItem,
+        )
+
+        # The table name is validated above; the run id travels as a bound parameter.
+        statement = (
+            f"SELECT {', '.join(_PAIR_COLUMNS)} FROM {self.output_table} "
+            "WHERE run_id = :run_id ORDER BY fact_id, source, question"
+        )
+        sql = self._workspace.statement_execution
+        response = self._call(
+            f"query {self.output_table} on warehouse {self.warehouse_id}",
+            lambda: sql.execute_statement(
+                statement=statement,
+                warehouse_id=self.warehouse_id,
+                parameters=[StatementParameterListItem(name="run_id", value=run_id, type="STRING")],
+                wait_timeout="30s",
+                on_wait_timeout=ExecuteStatementRequestOnWaitTimeout.CONTINUE,
+                disposition=Disposition.INLINE,
+                format=Format.JSON_ARRAY,
+            ),
+        )
+        response = self._await_statement(response)
+        manifest = response.manifest
+        if manifest is not None and manifest.truncated:
+            raise DatabricksRejected(
+                f"the result from {self.output_table} was truncated by the warehouse; "
+                "reduce the rows per run or raise the warehouse's result limit"
+            )
+        expected = manifest.total_row_count if manifest is not None else None
+        seen = 0
+        chunk = response.result
+        while chunk is not None:
+            for row in chunk.data_array or ():
+                seen += 1
+                yield row
+            next_index = chunk.next_chunk_index
+            if next_index is None:
+                break
+            chunk = self._call(
+                f"read result chunk {next_index} of {self.output_table}",
+                lambda i=next_index: sql.get_statement_result_chunk_n(response.statement_id, i),
+            )
+        if expected is not None and seen != expected:
+            raise DatabricksRejected(
+                f"read {seen} rows of {self.output_table} for run {run_id}, but the warehouse reported {expected}"
+            )
+
+    def _await_statement(self, response: Any) -> Any:
+        from databricks.sdk.clock import RealClock
+
+        clock = self._clock or RealClock()
+        deadline = clock.time() + self._statement_timeout_seconds
+        while _enum_value(response.status.state if response.status else None) in _STATEMENT_ACTIVE:
+            if clock.time() >= deadline:
+                self._call("cancel a slow statement", lambda: self._workspace.statement_execution.cancel_execution(
+                    response.statement_id
+                ))
+                raise DatabricksUnavailable(
+                    f"warehouse {self.warehouse_id} did not answer within {self._statement_timeout_seconds}s "
+                    "(a stopped warehouse can take minutes to start); the step will be retried"
+                )
+            clock.sleep(self._poll_seconds)
+            response = self._call(
+                "poll statement", lambda: self._workspace.statement_execution.get_statement(response.statement_id)
+            )
+        state = _enum_value(response.status.state if response.status else None)
+        if state != "SUCCEEDED":
+            error = response.status.error if response.status else None
+            detail = getattr(error, "message", None) or "no message"
+            raise DatabricksRejected(
+                f"reading {self.output_table} on warehouse {self.warehouse_id} ended {state}: "
+                + self._credentials.scrub(detail)
+            )
+        return response
+
+    # -- errors -------------------------------------------------------------------
+
+    def _call(self, action: str, call: Callable[[], _T]) -> _T:
+        """Run an SDK call; its failures become errors the state machine can match by name."""
+        import requests
+        from databricks.sdk import errors
+
+        transient = (
+            errors.TooManyRequests,
+            errors.TemporarilyUnavailable,
+            errors.InternalError,
+            errors.DeadlineExceeded,
+            errors.Cancelled,
+        )
+        try:
+            return call()
+        except transient as error:
+            raise DatabricksUnavailable(self._explain(action, error)) from None
+        except (errors.Unauthenticated, errors.PermissionDenied) as error:
+            raise DatabricksRejected(
+                self._explain(action, error)
+                + " — check the credentials in the databricks.secret_name secret and their permissions"
+            ) from None
+        except errors.DatabricksError as error:
+            raise DatabricksRejected(self._explain(action, error)) from None
+        except (requests.RequestException, TimeoutError) as error:
+            raise DatabricksUnavailable(self._explain(action, error)) from None
+
+    def _explain(self, action: str, error: BaseException) -> str:
+        text = self._credentials.scrub(str(error)) or type(error).__name__
+        return f"Databricks ({self._credentials.host}) could not {action}: {text}"
+
+
+def _handle_value(handle: Mapping[str, Any], key: str) -> Any:
+    value = handle.get(key) if isinstance(handle, Mapping) else None
+    if value in (None, ""):
+        raise ValueError(f"generation handle lacks {key!r}: expected the dict DatabricksGenerator.start returned")
+    return value
+
+
+__all__ = ["DatabricksGenerator", "checked_table_name", "generation_status_for_run"]

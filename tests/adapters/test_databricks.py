@@ -1,0 +1,317 @@
+"""DatabricksGenerator against the workspace REST API, stubbed at the HTTP level."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+import responses
+from databricks.sdk.clock import Clock
+from responses import matchers
+
+from podium.adapters.bedrock import client_token_for
+from podium.adapters.databricks import DatabricksGenerator, checked_table_name
+from podium.adapters.errors import DatabricksRejected, DatabricksUnavailable
+from podium.adapters.ports import GenerationState
+from podium.adapters.secrets import DatabricksCredentials
+from podium.errors import ConfigError, DataError
+
+HOST = "https://dbc-test.cloud.databricks.com"
+TOKEN = "dapi-0123456789abcdef-never-show-me"
+TABLE = "podium.default.qa_pairs"
+STATEMENT_ID = "01ef-statement"
+
+
+class InstantClock(Clock):
+    """Sleeps advance a counter instead of waiting, so SDK retries and polling cost nothing."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+        self.slept: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def http() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        # databricks-sdk probes this once per client; a 404 makes it use the explicit config.
+        mock.get(f"{HOST}/.well-known/databricks-config", status=404, json={"error_code": "NOT_FOUND"})
+        yield mock
+
+
+@pytest.fixture
+def clock() -> InstantClock:
+    return InstantClock()
+
+
+@pytest.fixture
+def generator(clock: InstantClock) -> DatabricksGenerator:
+    credentials = DatabricksCredentials(host=HOST, token=TOKEN)
+    return DatabricksGenerator(credentials, "42", "wh-1", TABLE, clock=clock, retry_timeout_seconds=5)
+
+
+def _run(**fields: object) -> dict:
+    return {"job_id": 42, "run_id": 1234, "run_page_url": f"{HOST}/#job/42/run/1234", **fields}
+
+
+def _bodies(http: responses.RequestsMock, path: str) -> list[dict]:
+    return [json.loads(c.request.body) for c in http.calls if c.request.method == "POST" and c.request.url == HOST + path]
+
+
+def test_construction_makes_no_request(clock: InstantClock) -> None:
+    with responses.RequestsMock() as mock:  # any request would raise ConnectionError
+        DatabricksGenerator(DatabricksCredentials(host=HOST, token=TOKEN), 42, "wh-1", TABLE, clock=clock)
+        assert len(mock.calls) == 0
+
+
+def test_start_runs_the_job_with_run_parameters_and_an_idempotency_token(
+    http: responses.RequestsMock, generator: DatabricksGenerator
+) -> None:
+    http.post(
+        f"{HOST}/api/2.2/jobs/run-now",
+        json={"run_id": 1234, "number_in_job": 1},
+        match=[matchers.header_matcher({"Authorization": f"Bearer {TOKEN}"})],
+    )
+    handle = generator.start("exec-1")
+
+    assert handle == {"generator": "databricks", "run_id": "exec-1", "databricks_run_id": 1234}
+    assert TOKEN not in json.dumps(handle)
+    (body,) = _bodies(http, "/api/2.2/jobs/run-now")
+    assert body == {
+        "job_id": 42,
+        "job_parameters": {"run_id": "exec-1", "output_table": TABLE},
+        "idempotency_token": client_token_for("exec-1", "databricks-run"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("run", "expected", "message_part"),
+    [
+        (_run(state={"life_cycle_state": "PENDING"}), GenerationState.RUNNING, ""),
+        (_run(state={"life_cycle_state": "QUEUED"}), GenerationState.RUNNING, ""),
+        (_run(state={"life_cycle_state": "WAITING_FOR_RETRY"}), GenerationState.RUNNING, ""),
+        (_run(state={"life_cycle_state": "TERMINATING"}), GenerationState.RUNNING, ""),
+        (_run(state={"life_cycle_state": "TERMINATED", "result_state": "SUCCESS"}), GenerationState.SUCCEEDED, ""),
+        (
+            _run(state={"life_cycle_state": "TERMINATED", "result_state": "TIMEDOUT", "state_message": "Run timed out"}),
+            GenerationState.FAILED,
+            "TIMEDOUT: Run timed out",
+        ),
+        (
+            _run(state={"life_cycle_state": "TERMINATED", "result_state": "CANCELED", "state_message": "by user"}),
+            GenerationState.FAILED,
+            "CANCELED: by user",
+        ),
+        (
+            _run(state={"life_cycle_state": "SKIPPED", "state_message": "An active run exists"}),
+            GenerationState.FAILED,
+            "SKIPPED: An active run exists",
+        ),
+        (
+            _run(state={"life_cycle_state": "INTERNAL_ERROR", "state_message": "Cluster lost"}),
+            GenerationState.FAILED,
+            "Cluster lost",
+        ),
+        (_run(status={"state": "BLOCKED"}), GenerationState.RUNNING, ""),
+        (
+            _run(status={"state": "TERMINATED", "termination_details": {"code": "SUCCESS", "type": "SUCCESS"}}),
+            GenerationState.SUCCEEDED,
+            "",
+        ),
+    ],
+)
+def test_status_maps_run_states(
+    http: responses.RequestsMock, generator: DatabricksGenerator, run: dict, expected: GenerationState, message_part: str
+) -> None:
+    http.get(f"{HOST}/api/2.2/jobs/runs/get", json=run, match=[matchers.query_param_matcher({"run_id": "1234"})])
+    status = generator.status({"generator": "databricks", "run_id": "exec-1", "databricks_run_id": 1234})
+    assert status.state is expected
+    assert message_part in status.message
+    if expected is GenerationState.FAILED:
+        assert "/run/1234" in status.message  # the run page, for the notification
+
+
+def test_failed_run_carries_databricks_message_from_the_newer_status(
+    http: responses.RequestsMock, generator: DatabricksGenerator
+) -> None:
+    failure = "[TABLE_OR_VIEW_NOT_FOUND] The table or view `paris.raw.medals` cannot be found."
+    http.get(
+        f"{HOST}/api/2.2/jobs/runs/get",
+        json=_run(
+            state={"life_cycle_state": "TERMINATED", "result_state": "FAILED", "state_message": "Task failed"},
+            status={
+                "state": "TERMINATED",
+                "termination_details": {"code": "RUN_EXECUTION_ERROR", "type": "CLIENT_ERROR", "message": failure},
+            },
+        ),
+    )
+    status = generator.status({"run_id": "exec-1", "databricks_run_id": 1234})
+    assert status.state is GenerationState.FAILED
+    assert failure in status.message and "RUN_EXECUTION_ERROR" in status.message
+
+
+def _pair_row(n: int) -> list[str]:
+    return [f"event_medal:Judo|{n}", "event_medal", f"Who won judo event {n}?", f"Answer {n}.", "ai_query"]
+
+
+def test_read_pairs_polls_then_reads_every_chunk(
+    http: responses.RequestsMock, generator: DatabricksGenerator, clock: InstantClock
+) -> None:
+    http.post(f"{HOST}/api/2.0/sql/statements", json={"statement_id": STATEMENT_ID, "status": {"state": "PENDING"}})
+    http.get(f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}", json={"statement_id": STATEMENT_ID, "status": {"state": "RUNNING"}})
+    http.get(
+        f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}",
+        json={
+            "statement_id": STATEMENT_ID,
+            "status": {"state": "SUCCEEDED"},
+            "manifest": {"format": "JSON_ARRAY", "total_chunk_count": 3, "total_row_count": 5},
+            "result": {"chunk_index": 0, "row_count": 2, "next_chunk_index": 1, "data_array": [_pair_row(0), _pair_row(1)]},
+        },
+    )
+    http.get(
+        f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}/result/chunks/1",
+        json={"chunk_index": 1, "row_count": 2, "next_chunk_index": 2, "data_array": [_pair_row(2), _pair_row(3)]},
+    )
+    http.get(
+        f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}/result/chunks/2",
+        json={"chunk_index": 2, "row_count": 1, "data_array": [_pair_row(4)]},
+    )
+
+    pairs = list(generator.read_pairs({"generator": "databricks", "run_id": "exec-1", "databricks_run_id": 1234}))
+
+    assert [p.fact_id for p in pairs] == [f"event_medal:Judo|{n}" for n in range(5)]
+    assert pairs[4].source == "ai_query" and pairs[4].answer == "Answer 4."
+    (body,) = _bodies(http, "/api/2.0/sql/statements")
+    assert body["statement"].startswith(f"SELECT fact_id, relation, question, answer, source FROM {TABLE} WHERE run_id = :run_id")
+    assert body["parameters"] == [{"name": "run_id", "value": "exec-1", "type": "STRING"}]
+    assert (body["warehouse_id"], body["disposition"], body["format"]) == ("wh-1", "INLINE", "JSON_ARRAY")
+    assert len(clock.slept) == 2  # polled twice, without really sleeping
+
+
+def test_read_pairs_refuses_a_short_read(http: responses.RequestsMock, generator: DatabricksGenerator) -> None:
+    http.post(
+        f"{HOST}/api/2.0/sql/statements",
+        json={
+            "statement_id": STATEMENT_ID,
+            "status": {"state": "SUCCEEDED"},
+            "manifest": {"total_row_count": 3},
+            "result": {"chunk_index": 0, "data_array": [_pair_row(0)]},
+        },
+    )
+    with pytest.raises(DatabricksRejected, match="read 1 rows .* reported 3"):
+        list(generator.read_pairs({"run_id": "exec-1"}))
+
+
+def test_read_pairs_reports_an_empty_field_with_its_row(http: responses.RequestsMock, generator: DatabricksGenerator) -> None:
+    bad = _pair_row(1)
+    bad[2] = None  # type: ignore[call-overload]
+    http.post(
+        f"{HOST}/api/2.0/sql/statements",
+        json={"statement_id": STATEMENT_ID, "status": {"state": "SUCCEEDED"}, "result": {"data_array": [_pair_row(0), bad]}},
+    )
+    with pytest.raises(DataError, match=rf"{TABLE}:2: row for run exec-1 has no question"):
+        list(generator.read_pairs({"run_id": "exec-1"}))
+
+
+def test_failed_statement_carries_the_warehouse_message(http: responses.RequestsMock, generator: DatabricksGenerator) -> None:
+    http.post(
+        f"{HOST}/api/2.0/sql/statements",
+        json={
+            "statement_id": STATEMENT_ID,
+            "status": {"state": "FAILED", "error": {"error_code": "BAD_REQUEST", "message": "[TABLE_OR_VIEW_NOT_FOUND] qa_pairs"}},
+        },
+    )
+    with pytest.raises(DatabricksRejected, match=r"ended FAILED: \[TABLE_OR_VIEW_NOT_FOUND\]"):
+        list(generator.read_pairs({"run_id": "exec-1"}))
+
+
+def test_slow_warehouse_is_cancelled_and_retryable(http: responses.RequestsMock, clock: InstantClock) -> None:
+    generator = DatabricksGenerator(
+        DatabricksCredentials(host=HOST, token=TOKEN), 42, "wh-1", TABLE, clock=clock, statement_timeout_seconds=10
+    )
+    http.post(f"{HOST}/api/2.0/sql/statements", json={"statement_id": STATEMENT_ID, "status": {"state": "PENDING"}})
+    http.get(f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}", json={"statement_id": STATEMENT_ID, "status": {"state": "PENDING"}})
+    http.post(f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}/cancel", json={})
+    with pytest.raises(DatabricksUnavailable, match="did not answer within 10s"):
+        list(generator.read_pairs({"run_id": "exec-1"}))
+    assert any(c.request.url.endswith("/cancel") for c in http.calls)
+
+
+def test_bad_token_is_rejected_without_showing_it(http: responses.RequestsMock, generator: DatabricksGenerator) -> None:
+    http.post(
+        f"{HOST}/api/2.2/jobs/run-now",
+        status=401,
+        json={"error_code": "UNAUTHENTICATED", "message": f"Invalid access token {TOKEN}"},
+    )
+    with pytest.raises(DatabricksRejected) as caught:
+        generator.start("exec-1")
+    text = str(caught.value)
+    assert "databricks.secret_name" in text and "Invalid access token" in text
+    assert TOKEN not in text and TOKEN not in repr(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert TOKEN not in repr(generator)
+
+
+def test_rate_limit_is_retryable(http: responses.RequestsMock, generator: DatabricksGenerator, clock: InstantClock) -> None:
+    http.get(
+        f"{HOST}/api/2.2/jobs/runs/get",
+        status=429,
+        json={"error_code": "REQUEST_LIMIT_EXCEEDED", "message": "Too many requests"},
+    )
+    with pytest.raises(DatabricksUnavailable):
+        generator.status({"run_id": "exec-1", "databricks_run_id": 1234})
+    assert clock.slept  # the SDK retried on its own first, on the instant clock
+
+
+def test_unknown_job_is_rejected(http: responses.RequestsMock, generator: DatabricksGenerator) -> None:
+    http.post(
+        f"{HOST}/api/2.2/jobs/run-now",
+        status=400,
+        json={"error_code": "INVALID_PARAMETER_VALUE", "message": "Job 42 does not exist."},
+    )
+    with pytest.raises(DatabricksRejected, match="Job 42 does not exist"):
+        generator.start("exec-1")
+
+
+@pytest.mark.parametrize(
+    "name", ["qa_pairs", "a.b", "a.b.c.d", "a.b.c; DROP TABLE x", "a.b.c--", "a.`b.c", "1a.b.c", ""]
+)
+def test_output_table_must_be_a_plain_three_part_name(name: str) -> None:
+    with pytest.raises(ConfigError, match="databricks.output_table"):
+        checked_table_name(name)
+
+
+@pytest.mark.parametrize("name", ["podium.default.qa_pairs", "main.`my-schema`.pairs_2024", "_c._s._t"])
+def test_output_table_accepts_valid_names(name: str) -> None:
+    assert checked_table_name(name) == name
+
+
+def test_settings_errors_name_the_setting() -> None:
+    credentials = DatabricksCredentials(host=HOST, token=TOKEN)
+    with pytest.raises(ConfigError, match="databricks.job_id"):
+        DatabricksGenerator(credentials, "not-a-number", "wh", TABLE)
+    with pytest.raises(ConfigError, match="databricks.warehouse_id"):
+        DatabricksGenerator(credentials, 1, "", TABLE)
+
+
+def test_oauth_m2m_credentials_sign_in_with_the_workspace_oidc(http: responses.RequestsMock, clock: InstantClock) -> None:
+    http.get(
+        f"{HOST}/oidc/.well-known/oauth-authorization-server",
+        json={"authorization_endpoint": f"{HOST}/oidc/v1/authorize", "token_endpoint": f"{HOST}/oidc/v1/token"},
+    )
+    http.post(f"{HOST}/oidc/v1/token", json={"access_token": "short-lived", "token_type": "Bearer", "expires_in": 3600})
+    http.post(
+        f"{HOST}/api/2.2/jobs/run-now",
+        json={"run_id": 77},
+        match=[matchers.header_matcher({"Authorization": "Bearer short-lived"})],
+    )
+    credentials = DatabricksCredentials(host=HOST, client_id="sp-1", client_secret="m2m-secret")
+    generator = DatabricksGenerator(credentials, 42, "wh-1", TABLE, clock=clock)
+    assert generator.start("exec-2")["databricks_run_id"] == 77
