@@ -29,6 +29,7 @@ from podium.adapters.ports import (
     ThroughputStatus,
 )
 from podium.config import RunSettings
+from podium.dataset import build as dataset_builder
 from podium.errors import ConfigError
 from podium.models import get_model
 from podium.workflow.errors import (
@@ -232,18 +233,24 @@ def build_dataset(
     region: str,
 ) -> DatasetOutcome:
     """Build, validate and estimate the dataset; write it under runs/<run_id>/; decide."""
-    from podium.workflow.dataset_step import build_run_files
-
     run = event.run
     settings = run.settings
     model = get_model(settings.base_model, region)
-    built = build_run_files(generator.read_pairs(event.generation.handle), model, settings)
-
+    built = dataset_builder.build_dataset(
+        generator.read_pairs(event.generation.handle),
+        model,
+        hyperparameters=settings.hyperparameters,
+        prices=settings.prices,
+        throughput=settings.throughput,
+        region=region,
+    )
+    # The report is written last: its presence means the whole dataset is there.
+    files = dataset_builder.render_files(built)
     uris = {
-        name: store.write_text(run.run_prefix + name, text, _content_type(name))
-        for name, text in built.files.items()
+        name: store.write_text(run.run_prefix + name, files[name], _content_type(name))
+        for name in sorted(files, key=lambda name: name == dataset_builder.REPORT_FILE)
     }
-    report_uri = uris[built.report_name]
+    report_uri = uris[dataset_builder.REPORT_FILE]
     active = active_models.get()
     unchanged = (
         not settings.force
@@ -293,9 +300,9 @@ def build_dataset(
         over_budget=over_budget,
         unchanged=unchanged,
         dry_run=settings.dry_run,
-        training_uri=uris[built.train_name],
-        validation_uri=uris.get(built.validation_name) if built.validation_rows else None,
-        eval_uri=uris.get(built.eval_name),
+        training_uri=uris[dataset_builder.TRAIN_FILE],
+        validation_uri=uris[dataset_builder.VALIDATION_FILE] if built.validation_rows else None,
+        eval_uri=uris[dataset_builder.EVAL_FILE] if built.eval else None,
         output_uri=store.uri(run.run_prefix + "output/"),
         train_rows=built.train_rows,
         validation_rows=built.validation_rows,

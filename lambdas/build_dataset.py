@@ -1,0 +1,29 @@
+"""BuildDataset handler: parse the event, call podium.workflow, return the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lambdas.observability import logger, metrics, tracer
+from podium.adapters import factory
+from podium.workflow import logic
+from podium.workflow.environment import current
+from podium.workflow.events import BuildDatasetEvent
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    env = current()
+    request = BuildDatasetEvent.model_validate(event)
+    result = logic.build_dataset(
+        request,
+        generator=factory.generator_for(request.run.settings, env),
+        store=factory.object_store(env),
+        active_models=factory.active_model_store(env),
+        region=env.region,
+    )
+    return result.to_payload()

@@ -1,0 +1,28 @@
+"""Cleanup handler: parse the event, call podium.workflow, return the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lambdas.observability import logger, metrics, tracer
+from podium.adapters import factory
+from podium.workflow import cleanup
+from podium.workflow.environment import current
+from podium.workflow.events import CleanupEvent
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    env = current()
+    request = CleanupEvent.model_validate(event)
+    result = cleanup.cleanup(
+        request,
+        fine_tuner=factory.fine_tuner(env),
+        active_models=factory.active_model_store(env),
+        name_prefix=env.name_prefix,
+    )
+    return result.to_payload()

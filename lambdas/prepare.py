@@ -1,0 +1,32 @@
+"""Prepare handler: parse the event, call podium.workflow, return the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lambdas.observability import logger, metrics, tracer
+from podium.adapters import factory
+from podium.adapters.secrets import read_databricks_credentials
+from podium.adapters.stepfunctions import running_executions
+from podium.workflow import logic
+from podium.workflow.environment import current
+from podium.workflow.events import PrepareEvent
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    env = current()
+    request = PrepareEvent.model_validate(event)
+    result = logic.prepare(
+        request,
+        defaults=env.defaults,
+        region=env.region,
+        list_running=running_executions,
+        store=factory.object_store(env),
+        read_databricks_secret=read_databricks_credentials,
+    )
+    return result.to_payload()

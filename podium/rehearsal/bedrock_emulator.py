@@ -1,0 +1,554 @@
+"""A local Amazon Bedrock control plane for rehearsal: the REST calls Podium makes.
+
+moto's Bedrock keeps jobs InProgress forever and has no provisioned throughput, so
+rehearsal points AWS_ENDPOINT_URL_BEDROCK here. Paths and shapes follow botocore's
+service model (botocore/data/bedrock/*/service-2.json):
+
+  POST   /model-customization-jobs                      CreateModelCustomizationJob
+  GET    /model-customization-jobs/{jobIdentifier}       GetModelCustomizationJob
+  POST   /model-customization-jobs/{jobIdentifier}/stop  StopModelCustomizationJob
+  GET    /model-customization-jobs                       ListModelCustomizationJobs
+  GET    /custom-models/{modelIdentifier}                GetCustomModel
+  POST   /provisioned-model-throughput                   CreateProvisionedModelThroughput
+  GET    /provisioned-model-throughput/{id}              GetProvisionedModelThroughput
+  DELETE /provisioned-model-throughput/{id}              DeleteProvisionedModelThroughput
+  GET    /provisioned-model-throughputs                  ListProvisionedModelThroughputs
+
+Lifecycles advance one tick per status read (deterministic, independent of wall time).
+Bedrock's rules are enforced with the same code Podium checks itself with
+(podium.models, podium.dataset.validate), so a bad dataset or hyperparameter is a
+ValidationException as from the real service. Outcomes can be scripted (a job that
+fails with a message, a throughput that fails). The metrics files a completed job
+writes to its S3 output prefix are marked as SIMULATED in every row.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from podium.dataset.validate import validate_text
+from podium.errors import UnsupportedModelError
+from podium.models import get_model
+
+SIMULATED_NOTE = "SIMULATED by podium rehearsal: not a real training run"
+_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*$")
+_TOKEN_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
+_ROLE_PATTERN = re.compile(r"^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")
+_S3_URI = re.compile(r"^s3://([^/]+)/?(.*)$")
+
+
+class BedrockError(Exception):
+    """An error answered the way Bedrock answers it: HTTP status + x-amzn-ErrorType."""
+
+    STATUS = {
+        "ValidationException": 400,
+        "AccessDeniedException": 403,
+        "ResourceNotFoundException": 404,
+        "ConflictException": 409,
+        "ServiceQuotaExceededException": 400,
+        "ThrottlingException": 429,
+        "InternalServerException": 500,
+    }
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+    @property
+    def status(self) -> int:
+        return self.STATUS.get(self.code, 400)
+
+
+@dataclass
+class Script:
+    """What the emulated service will do. Change it between or during runs."""
+
+    job_ticks: int = 2  # status reads a job stays InProgress before it ends
+    job_failure: str | None = None  # the failureMessage of jobs that fail; None = jobs complete
+    throughput_ticks: int = 2  # status reads a throughput stays Creating
+    throughput_failure: str | None = None  # the failureMessage of throughputs that fail
+    training_loss: float = 1.25  # simulated final losses
+    validation_loss: float = 1.5
+
+
+@dataclass
+class _Job:
+    arn: str
+    name: str
+    request: dict[str, Any]
+    token: str | None
+    created: str
+    status: str = "InProgress"
+    ticks: int = 0
+    failure_message: str = ""
+    output_model_arn: str | None = None
+    end_time: str | None = None
+
+
+@dataclass
+class _Throughput:
+    arn: str
+    name: str
+    model_arn: str
+    model_units: int
+    commitment: str | None
+    token: str | None
+    created: str
+    status: str = "Creating"
+    ticks: int = 0
+    failure_message: str = ""
+
+
+@dataclass
+class _CustomModel:
+    arn: str
+    name: str
+    job_arn: str
+    job_name: str
+    base_model_id: str
+    created: str
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class BedrockEmulator:
+    """The emulated service state. `s3` is a boto3 S3 client (moto's, in rehearsal) used to
+    read training data and write the job's output metrics."""
+
+    def __init__(
+        self,
+        *,
+        s3: Any,
+        region: str = "us-west-2",
+        account: str = "123456789012",
+        script: Script | None = None,
+    ) -> None:
+        self.s3, self.region, self.account = s3, region, account
+        self.script = script or Script()
+        self.jobs: dict[str, _Job] = {}  # by ARN
+        self.throughputs: dict[str, _Throughput] = {}  # by ARN
+        self.custom_models: dict[str, _CustomModel] = {}  # by ARN
+        self.deleted_throughputs: list[str] = []
+        self._lock = threading.RLock()
+
+    # -- customization jobs -----------------------------------------------------------
+
+    def create_job(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            for required in ("jobName", "customModelName", "roleArn", "baseModelIdentifier",
+                             "trainingDataConfig", "outputDataConfig"):
+                if not body.get(required):
+                    raise BedrockError("ValidationException", f"1 validation error detected: {required} is required")
+            name, token = str(body["jobName"]), body.get("clientRequestToken")
+            existing = next((job for job in self.jobs.values() if job.name == name), None)
+            if existing is not None:
+                if token and existing.token == token:
+                    return {"jobArn": existing.arn}  # idempotent replay of the same request
+                raise BedrockError("ConflictException", f"A job with the name {name} already exists.")
+            self._check_name("jobName", name)
+            self._check_name("customModelName", str(body["customModelName"]))
+            if token is not None and not (1 <= len(token) <= 256 and _TOKEN_PATTERN.match(token)):
+                raise BedrockError("ValidationException", f"clientRequestToken {token!r} is not valid")
+            if not _ROLE_PATTERN.match(str(body["roleArn"])):
+                raise BedrockError("ValidationException", f"roleArn {body['roleArn']!r} is not an IAM role ARN")
+            if any(m.name == body["customModelName"] for m in self.custom_models.values()):
+                raise BedrockError("ConflictException", f"A model with the name {body['customModelName']} already exists.")
+            base_id = str(body["baseModelIdentifier"])
+            try:
+                model = get_model(base_id, self.region)
+            except UnsupportedModelError as error:
+                raise BedrockError("ValidationException", f"The provided model identifier is invalid. {error}") from None
+            hyperparameters = dict(body.get("hyperParameters") or {})
+            for value in hyperparameters.values():
+                if not isinstance(value, str):
+                    raise BedrockError("ValidationException", "hyperParameters values must be strings")
+            problems = model.hyperparameter_problems(hyperparameters)
+            if problems:
+                raise BedrockError("ValidationException", "Invalid hyperparameters: " + "; ".join(problems))
+            self._check_data(body["trainingDataConfig"].get("s3Uri"), model.model_id, "train", hyperparameters)
+            for validator in (body.get("validationDataConfig") or {}).get("validators") or []:
+                self._check_data(validator.get("s3Uri"), model.model_id, "validation", hyperparameters)
+            output = str(body["outputDataConfig"].get("s3Uri") or "")
+            if not _S3_URI.match(output):
+                raise BedrockError("ValidationException", f"outputDataConfig.s3Uri {output!r} is not an S3 URI")
+
+            job_id = uuid.uuid4().hex[:12]
+            arn = f"arn:aws:bedrock:{self.region}:{self.account}:model-customization-job/{base_id}/{job_id}"
+            self.jobs[arn] = _Job(arn=arn, name=name, request=dict(body), token=token, created=_now())
+            return {"jobArn": arn}
+
+    def _check_name(self, field_name: str, value: str) -> None:
+        if not (1 <= len(value) <= 63 and _NAME_PATTERN.match(value)):
+            raise BedrockError(
+                "ValidationException",
+                f"1 validation error detected: Value '{value}' at '{field_name}' failed to satisfy "
+                "constraint: Member must have length less than or equal to 63 and match pattern "
+                f"{_NAME_PATTERN.pattern}",
+            )
+
+    def _check_data(self, uri: Any, model_id: str, split: str, hyperparameters: Mapping[str, str]) -> None:
+        match = _S3_URI.match(str(uri or ""))
+        if not match or not match.group(2):
+            raise BedrockError("ValidationException", f"{split} data s3Uri {uri!r} is not an S3 object URI")
+        try:
+            text = self.s3.get_object(Bucket=match.group(1), Key=match.group(2))["Body"].read().decode("utf-8")
+        except Exception as error:  # noqa: BLE001 - any S3 failure is the caller's data problem
+            raise BedrockError(
+                "ValidationException", f"Unable to read {split} data at {uri}: {type(error).__name__}"
+            ) from None
+        result = validate_text(text, model_id, split=split, source=str(uri), hyperparameters=hyperparameters,
+                               region=self.region)
+        if not result.ok:
+            listed = "; ".join(str(problem) for problem in result.problems[:5])
+            raise BedrockError(
+                "ValidationException",
+                f"Invalid {split} data at {uri}: {result.total_problems} problem(s): {listed}",
+            )
+
+    def _job(self, identifier: str) -> _Job:
+        job = self.jobs.get(identifier) or next((j for j in self.jobs.values() if j.name == identifier), None)
+        if job is None:
+            raise BedrockError("ResourceNotFoundException", f"Could not find model customization job {identifier}")
+        return job
+
+    def get_job(self, identifier: str) -> dict[str, Any]:
+        with self._lock:
+            job = self._job(identifier)
+            self._advance_job(job)
+            request = job.request
+            response: dict[str, Any] = {
+                "jobArn": job.arn,
+                "jobName": job.name,
+                "outputModelName": request["customModelName"],
+                "roleArn": request["roleArn"],
+                "status": job.status,
+                "creationTime": job.created,
+                "lastModifiedTime": _now(),
+                "baseModelArn": f"arn:aws:bedrock:{self.region}::foundation-model/{request['baseModelIdentifier']}",
+                "hyperParameters": request.get("hyperParameters") or {},
+                "trainingDataConfig": request["trainingDataConfig"],
+                "validationDataConfig": request.get("validationDataConfig") or {"validators": []},
+                "outputDataConfig": request["outputDataConfig"],
+                "customizationType": request.get("customizationType") or "FINE_TUNING",
+            }
+            if job.token:
+                response["clientRequestToken"] = job.token
+            if job.failure_message:
+                response["failureMessage"] = job.failure_message
+            if job.end_time:
+                response["endTime"] = job.end_time
+            if job.status == "Completed":
+                response["outputModelArn"] = job.output_model_arn
+                response["trainingMetrics"] = {"trainingLoss": self.script.training_loss}
+                if request.get("validationDataConfig"):
+                    response["validationMetrics"] = [{"validationLoss": self.script.validation_loss}]
+            return response
+
+    def _advance_job(self, job: _Job) -> None:
+        if job.status == "Stopping":
+            job.status, job.end_time = "Stopped", _now()
+            job.failure_message = "Job stopped by user"
+            return
+        if job.status != "InProgress":
+            return
+        job.ticks += 1
+        if job.ticks < self.script.job_ticks:
+            return
+        job.end_time = _now()
+        if self.script.job_failure is not None:
+            job.status, job.failure_message = "Failed", self.script.job_failure
+            return
+        job.status = "Completed"
+        base_id = job.request["baseModelIdentifier"]
+        model_id = uuid.uuid4().hex[:12]
+        job.output_model_arn = f"arn:aws:bedrock:{self.region}:{self.account}:custom-model/{base_id}/{model_id}"
+        self.custom_models[job.output_model_arn] = _CustomModel(
+            arn=job.output_model_arn,
+            name=job.request["customModelName"],
+            job_arn=job.arn,
+            job_name=job.name,
+            base_model_id=base_id,
+            created=_now(),
+        )
+        self._write_metrics(job)
+
+    def _write_metrics(self, job: _Job) -> None:
+        """Bedrock's output metric files, every row marked as simulated."""
+        match = _S3_URI.match(job.request["outputDataConfig"]["s3Uri"])
+        assert match is not None
+        bucket, prefix = match.group(1), match.group(2).rstrip("/")
+        job_id = job.arn.rsplit("/", 1)[-1]
+        base = f"{prefix}/model-customization-job-{job_id}" if prefix else f"model-customization-job-{job_id}"
+        epochs = int(float((job.request.get("hyperParameters") or {}).get("epochCount", "1")))
+        files = {
+            f"{base}/training_artifacts/step_wise_training_metrics.csv": ("training_loss", self.script.training_loss),
+            f"{base}/validation_artifacts/post_fine_tuning_validation/validation_metrics.csv": (
+                "validation_loss",
+                self.script.validation_loss,
+            ),
+        }
+        for key, (column, final) in files.items():
+            rows = [f"step_number,epoch_number,{column},perplexity,note"]
+            for epoch in range(1, epochs + 1):
+                loss = final * (1 + (epochs - epoch) * 0.5)
+                rows.append(f"{epoch * 10},{epoch},{loss:.4f},{2.718281828 ** loss:.4f},{SIMULATED_NOTE}")
+            self.s3.put_object(Bucket=bucket, Key=key, Body=("\n".join(rows) + "\n").encode("utf-8"))
+        self.s3.put_object(Bucket=bucket, Key=f"{base}/SIMULATED.txt", Body=SIMULATED_NOTE.encode("utf-8"))
+
+    def stop_job(self, identifier: str) -> dict[str, Any]:
+        with self._lock:
+            job = self._job(identifier)
+            if job.status != "InProgress":
+                raise BedrockError(
+                    "ValidationException", f"Job {job.name} cannot be stopped: its status is {job.status}"
+                )
+            job.status = "Stopping"
+            return {}
+
+    def list_jobs(self, query: Mapping[str, str]) -> dict[str, Any]:
+        with self._lock:
+            summaries = [
+                {
+                    "jobArn": job.arn,
+                    "jobName": job.name,
+                    "baseModelArn": f"arn:aws:bedrock:{self.region}::foundation-model/{job.request['baseModelIdentifier']}",
+                    "status": job.status,
+                    "creationTime": job.created,
+                    "customModelName": job.request["customModelName"],
+                }
+                for job in self.jobs.values()
+                if (not query.get("statusEquals") or job.status == query["statusEquals"])
+                and (not query.get("nameContains") or query["nameContains"] in job.name)
+            ]
+            return {"modelCustomizationJobSummaries": summaries}
+
+    def get_custom_model(self, identifier: str) -> dict[str, Any]:
+        with self._lock:
+            model = self.custom_models.get(identifier) or next(
+                (m for m in self.custom_models.values() if m.name == identifier), None
+            )
+            if model is None:
+                raise BedrockError("ResourceNotFoundException", f"Could not find model {identifier}")
+            return {
+                "modelArn": model.arn,
+                "modelName": model.name,
+                "jobName": model.job_name,
+                "jobArn": model.job_arn,
+                "baseModelArn": f"arn:aws:bedrock:{self.region}::foundation-model/{model.base_model_id}",
+                "customizationType": "FINE_TUNING",
+                "creationTime": model.created,
+                "modelStatus": "Active",
+            }
+
+    # -- provisioned throughput ---------------------------------------------------------------
+
+    def create_throughput(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            name, token = str(body.get("provisionedModelName") or ""), body.get("clientRequestToken")
+            existing = next((t for t in self.throughputs.values() if t.name == name), None)
+            if existing is not None:
+                if token and existing.token == token:
+                    return {"provisionedModelArn": existing.arn}
+                raise BedrockError("ConflictException", f"A provisioned model with the name {name} already exists.")
+            self._check_name("provisionedModelName", name)
+            units = body.get("modelUnits")
+            if not isinstance(units, int) or units < 1:
+                raise BedrockError("ValidationException", f"modelUnits must be a positive integer, got {units!r}")
+            commitment = body.get("commitmentDuration")
+            if commitment not in (None, "OneMonth", "SixMonths"):
+                raise BedrockError("ValidationException", f"commitmentDuration {commitment!r} is not valid")
+            model_arn = str(body.get("modelId") or "")
+            if model_arn not in self.custom_models:
+                raise BedrockError("ResourceNotFoundException", f"Could not find model {model_arn}")
+            arn = (
+                f"arn:aws:bedrock:{self.region}:{self.account}:provisioned-model/{uuid.uuid4().hex[:12]}"
+            )
+            self.throughputs[arn] = _Throughput(
+                arn=arn, name=name, model_arn=model_arn, model_units=units, commitment=commitment,
+                token=token, created=_now(),
+            )
+            return {"provisionedModelArn": arn}
+
+    def _throughput(self, identifier: str) -> _Throughput:
+        throughput = self.throughputs.get(identifier) or next(
+            (t for t in self.throughputs.values() if t.name == identifier), None
+        )
+        if throughput is None:
+            raise BedrockError("ResourceNotFoundException", f"Could not find provisioned model {identifier}")
+        return throughput
+
+    def get_throughput(self, identifier: str) -> dict[str, Any]:
+        with self._lock:
+            throughput = self._throughput(identifier)
+            if throughput.status in ("Creating", "Updating"):
+                throughput.ticks += 1
+                if throughput.ticks >= self.script.throughput_ticks:
+                    if self.script.throughput_failure is not None:
+                        throughput.status = "Failed"
+                        throughput.failure_message = self.script.throughput_failure
+                    else:
+                        throughput.status = "InService"
+            return self._throughput_response(throughput)
+
+    def _throughput_response(self, throughput: _Throughput) -> dict[str, Any]:
+        response: dict[str, Any] = {
+            "modelUnits": throughput.model_units,
+            "desiredModelUnits": throughput.model_units,
+            "provisionedModelName": throughput.name,
+            "provisionedModelArn": throughput.arn,
+            "modelArn": throughput.model_arn,
+            "desiredModelArn": throughput.model_arn,
+            "foundationModelArn": (
+                f"arn:aws:bedrock:{self.region}::foundation-model/"
+                f"{self.custom_models[throughput.model_arn].base_model_id}"
+            ),
+            "status": throughput.status,
+            "creationTime": throughput.created,
+            "lastModifiedTime": _now(),
+        }
+        if throughput.failure_message:
+            response["failureMessage"] = throughput.failure_message
+        if throughput.commitment:
+            response["commitmentDuration"] = throughput.commitment
+        return response
+
+    def delete_throughput(self, identifier: str) -> dict[str, Any]:
+        with self._lock:
+            throughput = self._throughput(identifier)
+            if throughput.commitment:
+                raise BedrockError(
+                    "ValidationException",
+                    f"Provisioned model {throughput.name} has a {throughput.commitment} commitment and "
+                    "cannot be deleted before the commitment term ends",
+                )
+            del self.throughputs[throughput.arn]
+            self.deleted_throughputs.append(throughput.arn)
+            return {}
+
+    def list_throughputs(self, query: Mapping[str, str]) -> dict[str, Any]:
+        with self._lock:
+            summaries = []
+            for throughput in self.throughputs.values():
+                if query.get("statusEquals") and throughput.status != query["statusEquals"]:
+                    continue
+                if query.get("nameContains") and query["nameContains"] not in throughput.name:
+                    continue
+                if query.get("modelArnEquals") and throughput.model_arn != query["modelArnEquals"]:
+                    continue
+                full = self._throughput_response(throughput)
+                summaries.append({key: full[key] for key in (
+                    "provisionedModelName", "provisionedModelArn", "modelArn", "desiredModelArn",
+                    "foundationModelArn", "modelUnits", "desiredModelUnits", "status", "creationTime",
+                    "lastModifiedTime")})
+            return {"provisionedModelSummaries": summaries}
+
+    # -- routing ---------------------------------------------------------------------------------
+
+    def handle(self, method: str, path: str, query: Mapping[str, str], body: Mapping[str, Any]) -> tuple[int, Any]:
+        """Route one REST call; returns (HTTP status, JSON body)."""
+        parts = [unquote(p) for p in path.strip("/").split("/")] if path.strip("/") else []
+        routes: list[tuple[str, list[str], int, Callable[..., dict[str, Any]]]] = [
+            ("POST", ["model-customization-jobs"], 201, lambda: self.create_job(body)),
+            ("GET", ["model-customization-jobs"], 200, lambda: self.list_jobs(query)),
+            ("GET", ["model-customization-jobs", "*"], 200, lambda i: self.get_job(i)),
+            ("POST", ["model-customization-jobs", "*", "stop"], 200, lambda i: self.stop_job(i)),
+            ("GET", ["custom-models", "*"], 200, lambda i: self.get_custom_model(i)),
+            ("POST", ["provisioned-model-throughput"], 201, lambda: self.create_throughput(body)),
+            ("GET", ["provisioned-model-throughput", "*"], 200, lambda i: self.get_throughput(i)),
+            ("DELETE", ["provisioned-model-throughput", "*"], 200, lambda i: self.delete_throughput(i)),
+            ("GET", ["provisioned-model-throughputs"], 200, lambda: self.list_throughputs(query)),
+        ]
+        for route_method, pattern, status, action in routes:
+            if route_method != method or len(pattern) != len(parts):
+                continue
+            if all(p == "*" or p == part for p, part in zip(pattern, parts)):
+                arguments = [part for p, part in zip(pattern, parts) if p == "*"]
+                try:
+                    return status, action(*arguments)
+                except BedrockError as error:
+                    return error.status, {"__type": error.code, "message": error.message}
+        return 404, {"__type": "UnknownOperationException", "message": f"{method} {path} is not emulated"}
+
+
+class BedrockServer:
+    """Serve a BedrockEmulator on 127.0.0.1 (for AWS_ENDPOINT_URL_BEDROCK)."""
+
+    def __init__(self, emulator: BedrockEmulator, port: int = 0) -> None:
+        self.emulator = emulator
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._request_handler())
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> BedrockServer:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="podium-bedrock", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> BedrockServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _request_handler(self) -> type[BaseHTTPRequestHandler]:
+        emulator = self.emulator
+
+        class _Handler(BaseHTTPRequestHandler):
+            def _serve(self, method: str) -> None:
+                url = urlsplit(self.path)
+                query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw) if raw else {}
+                except ValueError:
+                    body = None
+                if not isinstance(body, dict):
+                    status, response = 400, {"__type": "ValidationException", "message": "body is not a JSON object"}
+                else:
+                    status, response = emulator.handle(method, url.path, query, body)
+                data = json.dumps(response).encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+                if status >= 300:
+                    self.send_header("x-amzn-ErrorType", response["__type"])
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._serve("GET")
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._serve("POST")
+
+            def do_DELETE(self) -> None:  # noqa: N802
+                self._serve("DELETE")
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        return _Handler

@@ -1,0 +1,325 @@
+"""Run the REAL state machine definition locally: moto's Step Functions executor, the
+real Lambda handlers behind a local Invoke endpoint, moto's S3/SSM/SNS/Secrets Manager,
+and the Bedrock emulator.
+
+No code path differs from the deployed one: the harness only swaps endpoints
+(AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL_BEDROCK) and settings (poll intervals of a
+second, through PODIUM_DEFAULTS). statemachine/finetune.asl.json is read from the
+repository and filled with substitutions from podium.workflow.steps.STEPS.
+
+    with Rehearsal(RehearsalOptions(data_dir=Path("data/sample"))) as rehearsal:
+        result = rehearsal.run({"dry_run": True})
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from podium.rehearsal.bedrock_emulator import BedrockEmulator, BedrockServer, Script
+from podium.rehearsal.lambda_server import REPO_ROOT, Fault, LambdaServer
+from podium.workflow.steps import STEPS, TOPIC_SUBSTITUTION
+
+ASL_PATH = REPO_ROOT / "statemachine" / "finetune.asl.json"
+ACCOUNT = "123456789012"
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+
+# Rehearsal polls every second: the emulator advances one tick per status read.
+FAST_POLL = {"min_seconds": 1, "max_seconds": 1}
+
+
+def substitution_keys() -> set[str]:
+    """Every `${...}` key the definition may use: one per Step plus the SNS topic."""
+    return {step.substitution for step in STEPS} | {TOPIC_SUBSTITUTION}
+
+
+def render_definition(substitutions: Mapping[str, str], path: Path = ASL_PATH) -> str:
+    """The ASL text with every placeholder filled, as CloudFormation's
+    definition_substitutions would; a placeholder without a value is an error."""
+    text = path.read_text(encoding="utf-8")
+    missing = sorted(set(_PLACEHOLDER.findall(text)) - set(substitutions))
+    if missing:
+        raise KeyError(f"{path}: no substitution for {', '.join('${' + m + '}' for m in missing)}")
+    return _PLACEHOLDER.sub(lambda match: substitutions[match.group(1)], text)
+
+
+@dataclass
+class RehearsalOptions:
+    data_dir: Path | None = None  # CSVs uploaded under data/ (None: upload nothing)
+    defaults: Mapping[str, Any] = field(default_factory=dict)  # deployed RunSettings overrides
+    region: str = "us-west-2"
+    name_prefix: str = "podium"
+    faults: Iterable[Fault] = ()
+    script: Script = field(default_factory=Script)
+    timeout_seconds: float = 300.0
+    secrets: Mapping[str, str] = field(default_factory=dict)  # Secrets Manager name → secret string
+
+
+@dataclass
+class RunResult:
+    status: str  # SUCCEEDED | FAILED | TIMED_OUT | ABORTED
+    execution_arn: str
+    output: Any  # parsed output on success
+    error: str | None
+    cause: str | None
+    notifications: list[dict[str, Any]]  # SNS messages published during the run, parsed
+    states: list[str]  # names of the states entered, in order
+
+    @property
+    def notification(self) -> dict[str, Any]:
+        if len(self.notifications) != 1:
+            raise AssertionError(f"expected one notification, got {len(self.notifications)}")
+        return self.notifications[0]
+
+
+class Rehearsal:
+    """Context manager: start the local cloud, run executions, tear everything down."""
+
+    def __init__(self, options: RehearsalOptions | None = None) -> None:
+        self.options = options or RehearsalOptions()
+        self._saved_env: dict[str, str | None] = {}
+        self._mock: Any = None
+        self.lambdas: LambdaServer | None = None
+        self.bedrock: BedrockEmulator | None = None
+        self._bedrock_server: BedrockServer | None = None
+        self.bucket = f"{self.options.name_prefix}-rehearsal-{ACCOUNT}"
+        self.parameter = f"/{self.options.name_prefix}/active-model"
+        self.role_arn = f"arn:aws:iam::{ACCOUNT}:role/{self.options.name_prefix}-bedrock"
+        self.state_machine_arn = ""
+        self.topic_arn = ""
+        self._queue_url = ""
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def __enter__(self) -> Rehearsal:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        from moto import mock_aws
+
+        options = self.options
+        self.lambdas = LambdaServer(name_prefix=options.name_prefix, region=options.region, account=ACCOUNT,
+                                    faults=options.faults)
+        self.lambdas.start()
+        defaults = dict(options.defaults)
+        defaults["poll"] = {**FAST_POLL, **dict(defaults.get("poll") or {})}
+        self._set_env(
+            {
+                "AWS_ACCESS_KEY_ID": "rehearsal",
+                "AWS_SECRET_ACCESS_KEY": "rehearsal",
+                "AWS_SESSION_TOKEN": "rehearsal",
+                "AWS_DEFAULT_REGION": options.region,
+                "AWS_REGION": options.region,
+                "AWS_ENDPOINT_URL_LAMBDA": self.lambdas.url,
+                "PODIUM_BUCKET": self.bucket,
+                "PODIUM_ACTIVE_MODEL_PARAMETER": self.parameter,
+                "PODIUM_BEDROCK_ROLE_ARN": self.role_arn,
+                "PODIUM_NAME_PREFIX": options.name_prefix,
+                "PODIUM_DEFAULTS": json.dumps(defaults),
+                "PODIUM_KMS_KEY_ARN": None,
+                "POWERTOOLS_SERVICE_NAME": f"{options.name_prefix}-rehearsal",
+                "POWERTOOLS_METRICS_NAMESPACE": "PodiumRehearsal",
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+            }
+        )
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        self._mock.start()
+        import boto3
+
+        self.bedrock = BedrockEmulator(s3=boto3.client("s3"), region=options.region, account=ACCOUNT,
+                                       script=options.script)
+        self._bedrock_server = BedrockServer(self.bedrock).start()
+        self._set_env({"AWS_ENDPOINT_URL_BEDROCK": self._bedrock_server.url})
+        _forget_cached_environment()
+        self._create_resources()
+
+    def stop(self) -> None:
+        if self._bedrock_server is not None:
+            self._bedrock_server.stop()
+            self._bedrock_server = None
+        if self.lambdas is not None:
+            self.lambdas.stop()
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_env.clear()
+        _forget_cached_environment()
+
+    def _set_env(self, values: Mapping[str, str | None]) -> None:
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    # -- resources -----------------------------------------------------------------------------
+
+    def _create_resources(self) -> None:
+        import boto3
+
+        options = self.options
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": options.region})
+        boto3.client("ssm").put_parameter(
+            Name=self.parameter, Value=json.dumps({"active": None}), Type="String"
+        )
+        sns, sqs = boto3.client("sns"), boto3.client("sqs")
+        self.topic_arn = sns.create_topic(Name=f"{options.name_prefix}-notifications")["TopicArn"]
+        self._queue_url = sqs.create_queue(QueueName=f"{options.name_prefix}-notifications-inbox")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=queue_arn,
+                      Attributes={"RawMessageDelivery": "true"})
+        secrets = boto3.client("secretsmanager")
+        for name, value in options.secrets.items():
+            secrets.create_secret(Name=name, SecretString=value)
+        if options.data_dir is not None:
+            self.upload_data(Path(options.data_dir))
+        assert self.lambdas is not None
+        substitutions = {**self.lambdas.substitutions(), TOPIC_SUBSTITUTION: self.topic_arn}
+        self.state_machine_arn = boto3.client("stepfunctions").create_state_machine(
+            name=f"{options.name_prefix}-finetune",
+            definition=render_definition(substitutions),
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/{options.name_prefix}-state-machine",
+        )["stateMachineArn"]
+
+    def upload_data(self, data_dir: Path, prefix: str = "data/") -> list[str]:
+        """Upload the CSVs in `data_dir` under `prefix`; returns the keys."""
+        import boto3
+
+        csvs = sorted(data_dir.glob("*.csv"))
+        if not csvs:
+            raise FileNotFoundError(f"{data_dir}: no .csv files to rehearse with")
+        s3 = boto3.client("s3")
+        keys = []
+        for path in csvs:
+            key = prefix + path.name
+            s3.upload_file(str(path), self.bucket, key)
+            keys.append(key)
+        return keys
+
+    # -- runs -------------------------------------------------------------------------------------
+
+    def start_execution(self, execution_input: Any = None, name: str | None = None) -> str:
+        import boto3
+
+        text = "{}" if execution_input is None else json.dumps(execution_input)
+        return boto3.client("stepfunctions").start_execution(
+            stateMachineArn=self.state_machine_arn, name=name or f"rehearsal-{uuid.uuid4().hex[:12]}", input=text
+        )["executionArn"]
+
+    def wait(self, execution_arn: str, timeout_seconds: float | None = None,
+             progress: Callable[[str], None] | None = None) -> RunResult:
+        import boto3
+
+        client = boto3.client("stepfunctions")
+        deadline = time.monotonic() + (timeout_seconds or self.options.timeout_seconds)
+        seen = 0
+        while True:
+            described = client.describe_execution(executionArn=execution_arn)
+            if progress is not None:
+                names = self._states_entered(execution_arn)
+                for name in names[seen:]:
+                    progress(name)
+                seen = len(names)
+            if described["status"] != "RUNNING":
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"execution {execution_arn} still RUNNING after {timeout_seconds or self.options.timeout_seconds}s; "
+                    f"states so far: {' → '.join(self._states_entered(execution_arn))}"
+                )
+            time.sleep(0.2)
+        output = described.get("output")
+        return RunResult(
+            status=described["status"],
+            execution_arn=execution_arn,
+            output=json.loads(output) if output else None,
+            error=described.get("error"),
+            cause=described.get("cause"),
+            notifications=self.notifications(),
+            states=self._states_entered(execution_arn),
+        )
+
+    def run(self, execution_input: Any = None, name: str | None = None,
+            progress: Callable[[str], None] | None = None) -> RunResult:
+        """Start an execution and wait for it to finish."""
+        return self.wait(self.start_execution(execution_input, name), progress=progress)
+
+    def _states_entered(self, execution_arn: str) -> list[str]:
+        import boto3
+
+        client = boto3.client("stepfunctions")
+        names: list[str] = []
+        kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+        while True:
+            page = client.get_execution_history(**kwargs)
+            for event in page["events"]:
+                details = event.get("stateEnteredEventDetails")
+                if details:
+                    names.append(details["name"])
+            if not page.get("nextToken"):
+                return names
+            kwargs["nextToken"] = page["nextToken"]
+
+    def notifications(self) -> list[dict[str, Any]]:
+        """Every SNS notification delivered so far (consumed from the inbox queue)."""
+        import boto3
+
+        sqs = boto3.client("sqs")
+        messages: list[dict[str, Any]] = []
+        while True:
+            received = sqs.receive_message(QueueUrl=self._queue_url, MaxNumberOfMessages=10)
+            batch = received.get("Messages", [])
+            if not batch:
+                break
+            for message in batch:
+                body = message["Body"]
+                try:
+                    messages.append(json.loads(body))
+                except ValueError:
+                    messages.append({"text": body})
+                sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
+        self._delivered = getattr(self, "_delivered", []) + messages
+        return list(self._delivered)
+
+    def active_model(self) -> dict[str, Any] | None:
+        import boto3
+
+        value = json.loads(boto3.client("ssm").get_parameter(Name=self.parameter)["Parameter"]["Value"])
+        return value if value.get("model_arn") else None
+
+    def read_run_file(self, run_id: str, name: str) -> str:
+        import boto3
+
+        return boto3.client("s3").get_object(Bucket=self.bucket, Key=f"runs/{run_id}/{name}")["Body"].read().decode()
+
+
+def _forget_cached_environment() -> None:
+    # Handlers read the Lambda environment once per container; a new rehearsal is a new container.
+    from podium.workflow.environment import current
+
+    current.cache_clear()

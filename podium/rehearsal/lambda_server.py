@@ -1,0 +1,266 @@
+"""A local stand-in for AWS Lambda's Invoke API that runs the real handlers in-process.
+
+Step Functions (moto's executor in rehearsal) invokes `arn:aws:states:::lambda:invoke`
+through boto3; with AWS_ENDPOINT_URL_LAMBDA pointing here, each call reaches
+`POST /2015-03-31/functions/{name or ARN}/invocations`, is mapped to its Step
+(podium.workflow.steps) and runs `lambdas.<module>.handler`. A handler exception is
+answered the way Lambda answers it — HTTP 200, `X-Amz-Function-Error: Unhandled`, body
+{"errorType": <class name>, "errorMessage": ...} — so Retry/Catch match on the class name.
+
+Faults can be injected per step (e.g. throttle its first call) to rehearse retries.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from podium.workflow.steps import STEPS, Step
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+_INVOKE_PREFIX = "/2015-03-31/functions/"
+_INVOKE_SUFFIX = "/invocations"
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass
+class Fault:
+    """Make the first `times` invocations of `step` fail with `error_type` (the Lambda
+    errorType, which is what the state machine's Retry/Catch match)."""
+
+    step: str
+    error_type: str = "TransientError"
+    message: str = "fault injected by podium rehearsal"
+    times: int = 1
+
+    def __post_init__(self) -> None:
+        if self.step not in {s.name for s in STEPS}:
+            raise ValueError(
+                f"Fault.step={self.step!r} is not a workflow step; use one of {', '.join(s.name for s in STEPS)}"
+            )
+
+
+@dataclass(frozen=True)
+class Invocation:
+    step: str
+    payload: Any
+    error_type: str | None  # None when the handler returned normally
+    injected: bool = False
+
+
+@dataclass
+class LocalContext:
+    """The attributes of Lambda's context object that Powertools and handlers read."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    timeout_seconds: int
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    _deadline: float = field(default=0.0, repr=False)
+
+    def __post_init__(self) -> None:
+        self.log_group_name = self.log_group_name or f"/aws/lambda/{self.function_name}"
+        self._deadline = time.monotonic() + self.timeout_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def function_name(name_prefix: str, step: Step) -> str:
+    """The function name rehearsal gives a step (the deployed stack's names may differ)."""
+    return f"{name_prefix}-{step.name}"
+
+
+def function_arn(region: str, account: str, name_prefix: str, step: Step) -> str:
+    return f"arn:aws:lambda:{region}:{account}:function:{function_name(name_prefix, step)}"
+
+
+def _name_from_identifier(identifier: str) -> str:
+    """Lambda accepts a name, a full ARN or a partial ARN, optionally with a qualifier."""
+    identifier = unquote(identifier)
+    if identifier.startswith("arn:"):
+        parts = identifier.split(":")
+        return parts[6] if len(parts) > 6 else identifier
+    if ":function:" in identifier or identifier.count(":") >= 2:  # partial ARN "acct:function:name"
+        parts = identifier.split(":")
+        return parts[2]
+    return identifier.split(":", 1)[0]
+
+
+def load_handler(step: Step) -> Handler:
+    """Import `lambdas.<module>.handler` from the repository (lambdas/ is not installed)."""
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    module = importlib.import_module(f"lambdas.{step.module}")
+    return module.handler  # type: ignore[no-any-return]
+
+
+class LambdaServer:
+    """Serve the workflow's handlers on 127.0.0.1. Use as a context manager or start()/stop()."""
+
+    def __init__(
+        self,
+        *,
+        name_prefix: str = "podium",
+        region: str = "us-west-2",
+        account: str = "123456789012",
+        faults: Iterable[Fault] = (),
+        handlers: Mapping[str, Handler] | None = None,
+        port: int = 0,
+    ) -> None:
+        self.region, self.account, self.name_prefix = region, account, name_prefix
+        self._steps = {function_name(name_prefix, step): step for step in STEPS}
+        self._handlers: dict[str, Handler] = dict(handlers or {})  # step name → handler override
+        self._faults: dict[str, Fault] = {}
+        self._fault_counts: dict[str, int] = {}
+        for fault in faults:
+            self.inject(fault)
+        self._lock = threading.Lock()
+        self.invocations: list[Invocation] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._request_handler())
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    # -- configuration ---------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def arn(self, step: Step) -> str:
+        return function_arn(self.region, self.account, self.name_prefix, step)
+
+    def substitutions(self) -> dict[str, str]:
+        """definition_substitutions for the ASL's Lambda placeholders."""
+        return {step.substitution: self.arn(step) for step in STEPS}
+
+    def inject(self, fault: Fault) -> None:
+        self._faults[fault.step] = fault
+        self._fault_counts[fault.step] = 0
+
+    def calls(self, step: str) -> list[Invocation]:
+        with self._lock:
+            return [call for call in self.invocations if call.step == step]
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> LambdaServer:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="podium-lambda", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> LambdaServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- invocation ------------------------------------------------------------------------
+
+    def invoke(self, identifier: str, payload: Any) -> tuple[int, dict[str, str], Any]:
+        """Run one invocation: (HTTP status, extra headers, JSON body)."""
+        name = _name_from_identifier(identifier)
+        step = self._steps.get(name)
+        if step is None:
+            return 404, {"x-amzn-ErrorType": "ResourceNotFoundException"}, {
+                "Type": "User",
+                "message": f"Function not found: {name} (rehearsal serves {', '.join(sorted(self._steps))})",
+            }
+        fault = self._take_fault(step.name)
+        if fault is not None:
+            self._record(Invocation(step.name, payload, fault.error_type, injected=True))
+            return 200, {"X-Amz-Function-Error": "Unhandled"}, {
+                "errorType": fault.error_type,
+                "errorMessage": fault.message,
+                "stackTrace": [],
+            }
+        handler = self._handlers.get(step.name) or load_handler(step)
+        context = LocalContext(
+            function_name=name,
+            invoked_function_arn=self.arn(step),
+            memory_limit_in_mb=step.memory_mb,
+            timeout_seconds=step.timeout_seconds,
+        )
+        try:
+            result = handler(payload, context)
+        except Exception as error:  # noqa: BLE001 - every handler error becomes Lambda's error payload
+            self._record(Invocation(step.name, payload, type(error).__name__))
+            return 200, {"X-Amz-Function-Error": "Unhandled"}, {
+                "errorType": type(error).__name__,
+                "errorMessage": str(error),
+                "stackTrace": traceback.format_tb(error.__traceback__),
+            }
+        self._record(Invocation(step.name, payload, None))
+        return 200, {"X-Amz-Executed-Version": "$LATEST"}, result
+
+    def _take_fault(self, step: str) -> Fault | None:
+        with self._lock:
+            fault = self._faults.get(step)
+            if fault is None or self._fault_counts[step] >= fault.times:
+                return None
+            self._fault_counts[step] += 1
+            return fault
+
+    def _record(self, invocation: Invocation) -> None:
+        with self._lock:
+            self.invocations.append(invocation)
+
+    def _request_handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                path = self.path.split("?", 1)[0]
+                if not (path.startswith(_INVOKE_PREFIX) and path.endswith(_INVOKE_SUFFIX)):
+                    self._send(404, {"x-amzn-ErrorType": "UnknownOperationException"}, {"message": path})
+                    return
+                identifier = path[len(_INVOKE_PREFIX) : -len(_INVOKE_SUFFIX)]
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    payload = json.loads(raw) if raw else {}
+                except ValueError:
+                    self._send(400, {"x-amzn-ErrorType": "InvalidRequestContentException"},
+                               {"Type": "User", "message": "Could not parse request body into json"})
+                    return
+                status, headers, body = server.invoke(identifier, payload)
+                self._send(status, headers, body)
+
+            def _send(self, status: int, headers: Mapping[str, str], body: Any) -> None:
+                data = json.dumps(body).encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass  # the harness reports progress; per-request lines are noise
+
+        return _Handler
