@@ -31,14 +31,15 @@ _NON_ANSWERS = frozenset(
     {"unknown", "n/a", "na", "none", "null", "nan", "not available", "not known", "tbd", "-", "?", ""}
 )
 _BARE_NUMBER = re.compile(r"[\s\d.,+\-%]*\d[\s\d.,+\-%]*")
-_SPACES = re.compile(r"\s+")
 # Typographic variants an LLM paraphrase may use for the subject's punctuation.
 _PUNCTUATION_VARIANTS = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-"})
 
 
 def normalize_text(text: str) -> str:
     """The form texts are compared in: case-folded, whitespace collapsed, quotes unified."""
-    return _SPACES.sub(" ", text.translate(_PUNCTUATION_VARIANTS)).strip().casefold()
+    if not text.isascii():  # translate() is slow; ASCII text has nothing to unify
+        text = text.translate(_PUNCTUATION_VARIANTS)
+    return " ".join(text.split()).casefold()
 
 
 def _contains_phrase(haystack: str, phrase: str) -> bool:
@@ -50,15 +51,18 @@ def _contains_phrase(haystack: str, phrase: str) -> bool:
 
 def verify_paraphrase(question: str, fact: Fact) -> str | None:
     """Why `question` cannot stand for `fact`, or None when it can."""
+    return _verify(question, normalize_text(fact.subject), normalize_text(fact.answer_value))
+
+
+def _verify(question: str, subject: str, answer_value: str) -> str | None:
+    """verify_paraphrase with the fact's subject and answer already normalized."""
     normalized = normalize_text(question)
     if not normalized:
         return EMPTY_QUESTION
     if len(question) > MAX_QUESTION_CHARS:
         return QUESTION_TOO_LONG
-    subject = normalize_text(fact.subject)
     if subject and subject not in normalized:
         return MISSING_SUBJECT
-    answer_value = normalize_text(fact.answer_value)
     if answer_value:
         # The subject may itself contain the answer's words; only the rest of the question can leak.
         rest = normalized.replace(subject, " ") if subject else normalized
@@ -92,8 +96,9 @@ def make_pairs(
     pairs: list[QAPair] = []
     for fact in facts:
         fact_id = fact.fact_id
+        subject, answer_value = normalize_text(fact.subject), normalize_text(fact.answer_value)
         for number, question in enumerate(questions_for(fact)):
-            reason = verify_paraphrase(question, fact)
+            reason = _verify(question, subject, answer_value)
             if reason is not None:
                 if rejected is not None:
                     rejected[reason] += 1
@@ -112,15 +117,21 @@ def clean_pairs(pairs: Iterable[QAPair]) -> tuple[list[QAPair], Counter[str]]:
     rejections: Counter[str] = Counter()
     unique: dict[tuple[str, str], QAPair] = {}
     answers_by_question: dict[str, set[str]] = {}
+    # Every paraphrase of a fact shares its answer: check and normalize each answer once.
+    answers: dict[str, tuple[str | None, str]] = {}
     for pair in pairs:
-        if not normalize_text(pair.question):
+        question = normalize_text(pair.question)
+        if not question:
             rejections[EMPTY_QUESTION] += 1
             continue
-        reason = answer_problem(pair.answer)
+        checked = answers.get(pair.answer)
+        if checked is None:
+            checked = answers[pair.answer] = (answer_problem(pair.answer), normalize_text(pair.answer))
+        reason, answer = checked
         if reason is not None:
             rejections[reason] += 1
             continue
-        key = (normalize_text(pair.question), normalize_text(pair.answer))
+        key = (question, answer)
         if key in unique:
             rejections[DUPLICATE] += 1
             continue

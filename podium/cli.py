@@ -1,0 +1,251 @@
+"""The `podium` command: generate and validate datasets, list models, rehearse.
+
+Exit codes: 0 success; 1 the data or dataset is invalid; 2 a usage error (an unknown
+option value, a missing file, bad JSON in --hyperparameters, an unsupported model).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.markup import escape
+from rich.text import Text
+
+from podium.errors import ConfigError, DataError, PodiumError
+from podium.models import DEFAULT_MODEL_ID, MODELS
+
+app = typer.Typer(
+    help="Podium: teach a foundation model new facts from tables, on Amazon Bedrock.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+
+class SplitName(str, enum.Enum):
+    train = "train"
+    validation = "validation"
+    eval = "eval"
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    err.print(Text.assemble(("Error: ", "bold red"), message), highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _exit_for(error: PodiumError) -> typer.Exit:
+    """ConfigError is a usage problem (exit 2); DataError means the data is unusable (exit 1)."""
+    code = EXIT_USAGE if isinstance(error, ConfigError) else EXIT_INVALID
+    return _fail(f"{error} — nothing was written.", code)
+
+
+def _parse_hyperparameters(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise _fail(
+            f"--hyperparameters is not valid JSON ({error}); give an object such as "
+            "'{\"epochCount\": \"2\", \"learningRate\": \"0.0001\"}'",
+            EXIT_USAGE,
+        ) from None
+    if not isinstance(value, dict):
+        raise _fail("--hyperparameters must be a JSON object, e.g. '{\"epochCount\": \"2\"}'", EXIT_USAGE)
+    return value
+
+
+def _print_report(report: dict[str, Any], out_dir: Path | None) -> None:
+    counts = report["counts"]
+    out.print(
+        f"[bold]Dataset for {report['model_id']}[/] ({report['format']}): "
+        f"{counts['train_rows']:,} train, {counts['validation_rows']:,} validation, "
+        f"{counts['eval_rows']:,} eval rows from {counts['pairs_kept']:,} clean pairs "
+        f"({counts['facts_trained']:,} of {counts['facts']:,} facts trained)"
+    )
+    coverage = Table(title="Coverage by relation (priority order)", title_justify="left")
+    for column in ("relation", "facts", "trained", "% covered", "train", "validation", "eval"):
+        coverage.add_column(column, justify="left" if column == "relation" else "right")
+    for row in report["coverage"]:
+        coverage.add_row(
+            row["relation"],
+            f"{row['facts_available']:,}",
+            f"{row['facts_trained']:,}",
+            f"{row['percent_covered']:.1f}",
+            f"{row['train_rows']:,}",
+            f"{row['validation_rows']:,}",
+            f"{row['eval_rows']:,}",
+        )
+    out.print(coverage)
+    if report["rejections"]:
+        reasons = "; ".join(f"{reason}: {n:,}" for reason, n in report["rejections"].items())
+        out.print(Text.assemble(("Rejected pairs: ", "bold"), reasons))
+    else:
+        out.print("[bold]Rejected pairs:[/] none")
+    tokens = report["tokens"]
+    out.print(
+        f"[bold]Tokens:[/] ~{tokens['train_estimate_for_cost']:,} train, "
+        f"~{tokens['validation_estimate_for_cost']:,} validation (estimates); largest row ~{tokens['max_row_estimate']:,} "
+        f"of {tokens['row_cap']:,} allowed"
+    )
+    for line in report["estimate"]["lines"]:
+        out.print(line, highlight=False, markup=False)
+    if out_dir is not None:
+        out.print(f"[bold]Files:[/] {escape(str(out_dir))}/{{train,validation,eval}}.jsonl and report.json")
+
+
+def _run_generate(
+    data: Path,
+    model: str,
+    out_dir: Path,
+    *,
+    region: str | None = None,
+    hyperparameters: dict[str, Any] | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    from podium.dataset.build import generate as generate_dataset
+
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True
+    ) as progress:
+        task = progress.add_task("Starting", total=None)
+        return generate_dataset(
+            data,
+            model,
+            out_dir,
+            region=region,
+            hyperparameters=hyperparameters,
+            seed=seed,
+            progress=lambda message: progress.update(task, description=message),
+        )
+
+
+@app.command()
+def generate(
+    data: Annotated[Path, typer.Option("--data", help="Folder with the Kaggle-schema CSVs")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the dataset to")],
+    model: Annotated[str, typer.Option("--model", help="Bedrock fine-tuning model id")] = DEFAULT_MODEL_ID,
+    region: Annotated[str | None, typer.Option("--region", help="Check the model is offered here")] = None,
+    hyperparameters: Annotated[
+        str | None, typer.Option("--hyperparameters", help="JSON object of training hyperparameters")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for fact choice and split")] = 0,
+) -> None:
+    """Turn tables into train.jsonl, validation.jsonl, eval.jsonl and report.json."""
+    parsed = _parse_hyperparameters(hyperparameters)
+    try:
+        report = _run_generate(data, model, out_dir, region=region, hyperparameters=parsed, seed=seed)
+    except PodiumError as error:
+        raise _exit_for(error) from None
+    _print_report(report, out_dir)
+
+
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="JSONL file to check")],
+    model: Annotated[str, typer.Option("--model", help="Bedrock fine-tuning model id")] = DEFAULT_MODEL_ID,
+    split: Annotated[SplitName, typer.Option("--split", help="Which file this is")] = SplitName.train,
+    hyperparameters: Annotated[
+        str | None, typer.Option("--hyperparameters", help="JSON object of training hyperparameters to check")
+    ] = None,
+    region: Annotated[str | None, typer.Option("--region", help="Region the job would run in")] = None,
+) -> None:
+    """Check a JSONL file against Bedrock's rules for MODEL; list every problem with its line."""
+    from podium.dataset.validate import validate_file
+
+    parsed = _parse_hyperparameters(hyperparameters)
+    if not file.is_file():
+        raise _fail(f"{file}: file not found — give the path of a .jsonl file", EXIT_USAGE)
+    with Progress(SpinnerColumn(), TextColumn("Validating {task.description}"), console=err, transient=True) as bar:
+        bar.add_task(str(file), total=None)
+        result = validate_file(file, model, split=split.value, hyperparameters=parsed, region=region)
+    summary = f"{escape(str(file))}: {result.rows:,} rows, ~{result.tokens:,} tokens (estimate) for {model} ({split.value})"
+    if result.ok:
+        out.print(f"[bold green]Valid[/] — {summary}", highlight=False)
+        return
+    table = Table(title=f"{result.total_problems:,} problem(s) in {file}", title_justify="left")
+    table.add_column("line", justify="right")
+    table.add_column("kind")
+    table.add_column("problem", overflow="fold")
+    for problem in result.problems:
+        table.add_row("" if problem.line is None else str(problem.line), problem.kind, Text(problem.message))
+    out.print(table)
+    if result.total_problems > len(result.problems):
+        out.print(f"(first {len(result.problems)} listed)")
+    out.print("By kind: " + ", ".join(f"{kind} {n:,}" for kind, n in result.counts.most_common()), highlight=False)
+    out.print(f"[bold red]Invalid[/] — {summary}", highlight=False)
+    raise typer.Exit(EXIT_INVALID)
+
+
+@app.command()
+def models() -> None:
+    """List the Bedrock models Podium can fine-tune."""
+    table = Table(title="Fine-tunable base models", caption="* some limits unconfirmed; PT = provisioned throughput")
+    table.add_column("model id", no_wrap=True)
+    table.add_column("name")
+    table.add_column("region", no_wrap=True)
+    table.add_column("format", no_wrap=True)
+    for column in ("rows train/val", "tokens/row", "deploy"):
+        table.add_column(column)
+    for model in MODELS.values():
+        table.add_row(
+            model.model_id,
+            model.display_name + ("" if model.confirmed else " *"),
+            ", ".join(model.regions),
+            model.data_format.value,
+            f"{model.max_train_rows:,} / {model.max_validation_rows:,}",
+            f"{model.max_tokens_per_row:,}",
+            "PT" if model.needs_provisioned_throughput else "on-demand or PT",
+        )
+    out.print(table)
+
+
+@app.command()
+def rehearse(
+    data: Annotated[Path, typer.Option("--data", help="Folder with the Kaggle-schema CSVs")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the run's files to")],
+    model: Annotated[str, typer.Option("--model", help="Bedrock fine-tuning model id")] = DEFAULT_MODEL_ID,
+) -> None:
+    """Rehearse a run locally. Today: the data stage (generate + validate), with no AWS account."""
+    from podium.dataset.build import DATA_FILES
+    from podium.dataset.validate import validate_file
+
+    started = time.perf_counter()
+    try:
+        report = _run_generate(data, model, out_dir)
+    except PodiumError as error:
+        raise _exit_for(error) from None
+    splits = {"train.jsonl": "train", "validation.jsonl": "validation", "eval.jsonl": "eval"}
+    results = {name: validate_file(out_dir / name, model, split=splits[name]) for name in DATA_FILES}
+    _print_report(report, out_dir)
+    for name, result in results.items():
+        state = "[green]valid[/]" if result.ok else f"[red]{result.total_problems} problem(s)[/]"
+        out.print(f"Re-validated {name} from disk: {result.rows:,} rows, {state}")
+    out.print(
+        f"Rehearsal ran the data stage in {time.perf_counter() - started:.1f} s: facts → questions → "
+        f"clean → plan → split → format → validate. Starting a real run would cost about "
+        f"${report['estimate']['run_usd']:,.2f} (ESTIMATE: training plus one month of model storage) "
+        "before any provisioned throughput."
+    )
+    out.print(
+        "The full state-machine rehearsal (the real ASL and Lambda handlers against emulated AWS and "
+        "Bedrock) is the next capability; this command does not run it yet."
+    )
+    if not all(r.ok for r in results.values()):
+        raise typer.Exit(EXIT_INVALID)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
