@@ -133,6 +133,8 @@ def build_dataset(
         VALIDATION_FILE: render_training_jsonl(split.validation, model.data_format, system_prompt),
         EVAL_FILE: render_eval_jsonl(split.eval),
     }
+    # An empty validation or eval file is not used (the workflow passes no URI for it), so it
+    # is not validated; train is always validated, empty or not.
     validations = {
         name: validate_text(
             text,
@@ -143,6 +145,7 @@ def build_dataset(
             region=region,
         )
         for name, text in texts.items()
+        if text or name == TRAIN_FILE
     }
     try:
         resolved = model.resolve_hyperparameters(hyperparameters)

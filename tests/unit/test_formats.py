@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import json
+
+from podium.dataset.formats import (
+    CONVERSATION_SCHEMA,
+    DEFAULT_SYSTEM_PROMPT,
+    render_eval_jsonl,
+    render_training_jsonl,
+)
+from podium.dataset.records import QAPair
+from podium.dataset.validate import validate_text
+from podium.models import DataFormat
+
+PAIRS = [
+    QAPair("event_medal:x", "event_medal", "Who won the gold medal in Épée Équipe?", "Team Ñ won it.", "template:0"),
+    QAPair("athlete_country:y", "athlete_country", 'Which country does "Q" BLOGGS represent?', "Q BLOGGS represents Z.", "template:1"),
+]
+
+
+def test_prompt_completion_rows_are_exactly_prompt_and_completion():
+    lines = render_training_jsonl(PAIRS, DataFormat.PROMPT_COMPLETION).splitlines()
+    assert [json.loads(line) for line in lines] == [
+        {"prompt": PAIRS[0].question, "completion": PAIRS[0].answer},
+        {"prompt": PAIRS[1].question, "completion": PAIRS[1].answer},
+    ]
+    assert "Épée" in lines[0]  # UTF-8 kept, not \u-escaped
+
+
+def test_conversation_rows_follow_bedrock_conversation_2024():
+    text = render_training_jsonl(PAIRS[:1], DataFormat.CONVERSATION, "Answer briefly.")
+    assert json.loads(text) == {
+        "schemaVersion": CONVERSATION_SCHEMA,
+        "system": [{"text": "Answer briefly."}],
+        "messages": [
+            {"role": "user", "content": [{"text": PAIRS[0].question}]},
+            {"role": "assistant", "content": [{"text": PAIRS[0].answer}]},
+        ],
+    }
+    default = json.loads(render_training_jsonl(PAIRS[:1], DataFormat.CONVERSATION))
+    assert default["system"] == [{"text": DEFAULT_SYSTEM_PROMPT}]
+
+
+def test_eval_rows_use_the_evaluation_custom_dataset_keys_with_relation_as_category():
+    rows = [json.loads(line) for line in render_eval_jsonl(PAIRS).splitlines()]
+    assert rows[1] == {"prompt": PAIRS[1].question, "referenceResponse": PAIRS[1].answer, "category": "athlete_country"}
+
+
+def test_each_format_passes_the_validator_for_a_model_that_takes_it():
+    pc = render_training_jsonl(PAIRS, DataFormat.PROMPT_COMPLETION)
+    conversation = render_training_jsonl(PAIRS, DataFormat.CONVERSATION)
+    assert validate_text(pc, "meta.llama3-1-8b-instruct-v1:0:128k").ok
+    assert validate_text(conversation, "meta.llama3-2-3b-instruct-v1:0:128k").ok
+    assert validate_text(render_eval_jsonl(PAIRS), "meta.llama3-1-8b-instruct-v1:0:128k", split="eval").ok
+    # and fails for a model that takes the other one
+    assert not validate_text(conversation, "meta.llama3-1-8b-instruct-v1:0:128k").ok
+    assert not validate_text(pc, "meta.llama3-2-3b-instruct-v1:0:128k").ok

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from dataset_helpers import PRIORITIES, make_facts, make_pairs_for
+
+from podium.dataset.planner import plan_dataset
+
+
+def plan(pairs, train=10_000, validation=1_000, evaluation=1_000, seed=0, priorities=PRIORITIES):
+    return plan_dataset(
+        pairs,
+        max_train_rows=train,
+        max_validation_rows=validation,
+        max_eval_rows=evaluation,
+        priorities=priorities,
+        seed=seed,
+    )
+
+
+def test_when_the_cap_binds_higher_priority_relations_are_covered_first():
+    pairs = make_pairs_for(make_facts(events=30, countries=10, athletes=200, heights=50))
+    result = plan(pairs, train=60, validation=10, evaluation=8)
+    coverage = result.coverage
+    assert result.train_rows == 60
+    assert coverage["event_medal"].facts_trained == 30
+    assert coverage["country_medal_count"].facts_trained == 10
+    assert coverage["athlete_country"].facts_trained == 20
+    assert coverage["athlete_height"].facts_trained == 0
+    assert list(coverage) == ["event_medal", "country_medal_count", "athlete_country", "athlete_height"]
+    assert coverage["event_medal"].percent_covered == 100.0
+    assert coverage["athlete_country"].percent_covered == 10.0
+
+
+def test_caps_are_respected_and_held_out_rows_come_only_from_trained_facts():
+    pairs = make_pairs_for(make_facts())
+    result = plan(pairs, train=100, validation=15, evaluation=12)
+    assert result.train_rows == 100
+    assert result.validation_rows == 15
+    assert result.eval_rows == 12
+    for fact in result.facts.values():
+        assert fact.unassigned >= 0
+        if fact.validation or fact.eval:
+            assert fact.train >= 1
+
+
+def test_held_out_rows_are_spread_across_relations_in_both_splits():
+    pairs = make_pairs_for(make_facts())
+    result = plan(pairs, train=200, validation=40, evaluation=40)
+    for relation in ("event_medal", "country_medal_count", "athlete_country"):
+        assert result.coverage[relation].validation_rows > 0
+        assert result.coverage[relation].eval_rows > 0
+
+
+def test_with_room_to_spare_every_fact_is_trained_then_more_paraphrases_are_added():
+    facts = make_facts(events=5, countries=3, athletes=10, heights=4)
+    pairs = make_pairs_for(facts)
+    result = plan(pairs)
+    assert all(f.train >= 1 for f in result.facts.values())
+    # small data: at most 10% of pairs are held out for each of validation and eval
+    assert 1 <= result.validation_rows <= len(pairs) // 10
+    assert 1 <= result.eval_rows <= len(pairs) // 10
+    # every remaining paraphrase went to training
+    assert result.train_rows + result.validation_rows + result.eval_rows == len(pairs)
+    assert any(f.train > 1 for f in result.facts.values())
+
+
+def test_more_paraphrases_go_to_higher_priority_facts_first():
+    pairs = make_pairs_for(make_facts(events=10, countries=0, athletes=10, heights=0))
+    # 20 facts get one row each, 5 rows left over: they go to event_medal facts
+    result = plan(pairs, train=25, validation=0, evaluation=0)
+    assert result.coverage["event_medal"].train_rows == 15
+    assert result.coverage["athlete_country"].train_rows == 10
+
+
+def test_the_plan_is_deterministic_and_the_seed_changes_which_facts_are_chosen():
+    pairs = make_pairs_for(make_facts(athletes=300))
+    chosen = lambda p: sorted(f.fact_id for f in p.facts.values() if f.train)  # noqa: E731
+    assert chosen(plan(pairs, train=100, seed=1)) == chosen(plan(list(reversed(pairs)), train=100, seed=1))
+    assert chosen(plan(pairs, train=100, seed=1)) != chosen(plan(pairs, train=100, seed=2))
+
+
+def test_relations_without_a_priority_come_last():
+    pairs = make_pairs_for(make_facts(events=5, countries=5, athletes=5, heights=5))
+    result = plan(pairs, train=10, priorities={"athlete_height": 0})
+    assert result.coverage["athlete_height"].facts_trained == 5
+    assert list(result.coverage)[0] == "athlete_height"
+
+
+def test_report_has_the_coverage_fields():
+    result = plan(make_pairs_for(make_facts(events=3, countries=0, athletes=0, heights=0)))
+    row = result.to_dict()["coverage"][0]
+    assert set(row) >= {"relation", "facts_available", "facts_trained", "percent_covered",
+                        "train_rows", "validation_rows", "eval_rows"}
