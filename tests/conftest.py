@@ -36,3 +36,19 @@ def paris2024_dir() -> Path:
 def sample_dir() -> Path:
     """The committed, team-written sample data in the Kaggle schema."""
     return SAMPLE_DIR
+
+
+@pytest.fixture(scope="session")
+def paris2024_facts(paris2024_dir: Path):
+    """All facts of the full data, extracted once per session (skips when the data is absent)."""
+    from podium.dataset.facts import extract_facts
+
+    return extract_facts(paris2024_dir)
+
+
+@pytest.fixture(scope="session")
+def sample_facts(sample_dir: Path):
+    """All facts of the committed sample, extracted once per session."""
+    from podium.dataset.facts import extract_facts
+
+    return extract_facts(sample_dir)
