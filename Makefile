@@ -35,8 +35,9 @@ synth: $(STAMP)
 	rm -rf cdk.out
 	CDK_OUTDIR=cdk.out $(PY) app.py
 
+# Errors fail; warnings are shown (CDK's own DependsOn beside a GetAtt gives W3005).
 lint: synth
-	$(VENV)/bin/cfn-lint cdk.out/*.template.json
+	$(VENV)/bin/cfn-lint --non-zero-exit-code error cdk.out/*.template.json
 
 clean:
 	rm -rf $(VENV) cdk.out out .pytest_cache

@@ -1,0 +1,135 @@
+"""cdk.json context → StackSettings: string values from `-c`, and errors that name the key."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from podium.config_context import CONTEXT_KEYS, settings_from_context
+from podium.errors import ConfigError
+from stacks.application import REPO_ROOT, build_app, cdk_json_context
+
+
+def test_cdk_json_defaults_are_deployable() -> None:
+    settings = settings_from_context(cdk_json_context())
+    assert settings.region == "us-west-2"
+    assert settings.defaults.base_model == "meta.llama3-1-8b-instruct-v1:0:128k"
+    assert settings.defaults.generator == "builtin"
+    assert settings.retrain_schedule is None
+    assert settings.defaults.throughput.enabled is False
+
+
+def test_every_setting_in_cdk_json_is_known_and_every_known_setting_is_in_cdk_json() -> None:
+    ours = {k for k in cdk_json_context() if ":" not in k}
+    # the Databricks ids have no sensible default; everything else is spelled out for the reader
+    assert ours == set(CONTEXT_KEYS) - {
+        "databricks_secret_name", "databricks_job_id", "databricks_warehouse_id", "databricks_output_table",
+    }  # fmt: skip
+
+
+def test_string_values_from_the_command_line_are_parsed() -> None:
+    settings = settings_from_context(
+        {
+            "throughput_enabled": "true",
+            "throughput_model_units": "2",
+            "throughput_commitment": "OneMonth",
+            "throughput_retire_previous": "false",
+            "budget_usd": "12.5",
+            "poll_min_seconds": "10",
+            "hyperparameters": '{"epochCount": "3", "learningRate": 0.0002}',
+            "retrain_schedule": "rate(7 days)",
+            "retrain_on_upload": "no",
+            "notification_email": "a@example.com",
+            "log_retention_days": "90",
+        }
+    )
+    assert settings.defaults.throughput.enabled is True
+    assert settings.defaults.throughput.model_units == 2
+    assert settings.defaults.throughput.commitment == "OneMonth"
+    assert settings.defaults.throughput.retire_previous is False
+    assert settings.defaults.budget_usd == 12.5
+    assert settings.defaults.poll.min_seconds == 10
+    assert settings.defaults.hyperparameters == {"epochCount": "3", "learningRate": 0.0002}
+    assert settings.retrain_schedule == "rate(7 days)" and settings.retrain_on_upload is False
+    assert settings.log_retention_days == 90
+
+
+def test_empty_or_none_turns_an_optional_setting_off() -> None:
+    settings = settings_from_context({"retrain_schedule": "", "notification_email": "none", "throughput_commitment": "null"})
+    assert settings.retrain_schedule is None and settings.notification_email is None
+    assert settings.defaults.throughput.commitment is None
+
+
+def test_cdk_own_context_is_ignored() -> None:
+    settings = settings_from_context(
+        {
+            "@aws-cdk/aws-s3:createDefaultLoggingPolicy": True,
+            "aws:cdk:bundling-stacks": [],
+            "availability-zones:account=1:region=us-west-2": ["a"],
+            "acknowledged-issue-numbers": [1],
+        }
+    )
+    assert settings.name_prefix == "podium"
+
+
+@pytest.mark.parametrize(
+    ("context", "setting", "words"),
+    [
+        ({"base_model": "meta.llama3-8b-instruct-v1:0"}, "base_model", "Llama 3 8B cannot be fine-tuned"),
+        ({"base_model": "gpt-4"}, "base_model", "Supported models"),
+        ({"region": "us-east-1"}, "region", "only in us-west-2"),
+        ({"hyperparameters": '{"batchSize": 2}'}, "hyperparameters", "batchSize=2"),
+        ({"hyperparameters": '{"lrScheduler": "linear"}'}, "hyperparameters", "lrScheduler"),
+        ({"hyperparameters": "epochCount=2"}, "hyperparameters", "JSON object"),
+        ({"generator": "databricks"}, "databricks_secret_name", "required"),
+        (
+            {"generator": "databricks", "databricks_secret_name": "s", "databricks_warehouse_id": "w"},
+            "databricks_job_id",
+            "required",
+        ),
+        ({"generator": "sparks"}, "generator", "builtin"),
+        ({"base_model_id": "x"}, "base_model_id", "did you mean 'base_model'"),
+        ({"throughput_enabled": "maybe"}, "throughput_enabled", "true or false"),
+        ({"throughput_model_units": "0"}, "throughput_model_units", "greater than or equal to 1"),
+        ({"throughput_commitment": "OneYear"}, "throughput_commitment", "OneMonth"),
+        ({"poll_min_seconds": "900", "poll_max_seconds": "600"}, "poll_min_seconds", "must not exceed"),
+        ({"log_retention_days": "31"}, "log_retention_days", "retention period"),
+        ({"retrain_schedule": "weekly"}, "retrain_schedule", "schedule expression"),
+        ({"notification_email": "team"}, "notification_email", "e-mail"),
+        ({"name_prefix": "Podium_Prod"}, "name_prefix", "pattern"),
+        ({"budget_usd": "lots"}, "budget_usd", "number"),
+    ],
+)
+def test_bad_settings_fail_naming_the_setting(context: dict[str, str], setting: str, words: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings_from_context(context)
+    assert caught.value.setting == setting
+    assert str(caught.value).startswith(f"{setting}: ")
+    assert words in str(caught.value)
+
+
+def test_build_app_fails_before_building_anything() -> None:
+    with pytest.raises(ConfigError) as caught:
+        build_app({**cdk_json_context(), "region": "us-east-1"})
+    assert caught.value.setting == "region"
+
+
+def test_app_py_exits_with_the_setting_named_and_no_traceback(tmp_path) -> None:
+    env = {
+        **os.environ,
+        # What `cdk synth -c hyperparameters='{"batchSize": 2}'` hands the app.
+        "CDK_CONTEXT_JSON": json.dumps({"hyperparameters": '{"batchSize": 2}'}),
+        "CDK_OUTDIR": str(tmp_path / "cdk.out"),
+        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, "app.py"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 1
+    assert "Podium configuration error: hyperparameters: batchSize=2" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list((tmp_path / "cdk.out").glob("*.template.json"))
