@@ -47,13 +47,14 @@ def cleanup(
 
 def _stop_job(fine_tuner: FineTuner, job: str) -> list[str]:
     try:
-        status = fine_tuner.get_job(job).status
+        found = fine_tuner.get_job(job)
     except BedrockRejected as error:
         if error.code == _NOT_FOUND:
             return []
         return [f"could not read fine-tuning job {job} ({error}); check it in the Bedrock console"]
-    if status is not JobStatus.IN_PROGRESS:
+    if found.status is not JobStatus.IN_PROGRESS:
         return []
+    job = found.job_arn
     try:
         fine_tuner.stop_job(job)
     except BedrockRejected as error:

@@ -1,0 +1,140 @@
+"""In-memory implementations of podium.adapters.ports for logic tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from typing import Any
+
+from podium.adapters.errors import BedrockRejected
+from podium.adapters.ports import (
+    ActiveModel,
+    FineTuneJob,
+    FineTuneRequest,
+    GenerationState,
+    GenerationStatus,
+    JobStatus,
+    Throughput,
+    ThroughputStatus,
+)
+from podium.dataset.records import QAPair
+
+
+class MemoryStore:
+    def __init__(self, files: Mapping[str, str] | None = None) -> None:
+        self.files = dict(files or {})
+
+    def read_text(self, key: str) -> str:
+        if key not in self.files:
+            raise FileNotFoundError(key)
+        return self.files[key]
+
+    def write_text(self, key: str, text: str, content_type: str = "application/json") -> str:
+        self.files[key] = text
+        return self.uri(key)
+
+    def list_keys(self, prefix: str) -> list[str]:
+        return sorted(k for k in self.files if k.startswith(prefix))
+
+    def download_prefix(self, prefix: str, destination: str) -> list[str]:
+        raise NotImplementedError
+
+    def uri(self, key: str) -> str:
+        return f"s3://bucket/{key}"
+
+
+class MemoryActiveModels:
+    def __init__(self, model: ActiveModel | None = None) -> None:
+        self.model = model
+        self.puts = 0
+
+    def get(self) -> ActiveModel | None:
+        return self.model
+
+    def put(self, model: ActiveModel) -> None:
+        self.model = model
+        self.puts += 1
+
+
+def _not_found(what: str) -> BedrockRejected:
+    return BedrockRejected(f"read {what}", "ResourceNotFoundException", f"{what} not found")
+
+
+class MemoryFineTuner:
+    def __init__(self) -> None:
+        self.jobs: dict[str, FineTuneJob] = {}
+        self.requests: dict[str, FineTuneRequest] = {}
+        self.throughputs: dict[str, Throughput] = {}
+        self.names: dict[str, str] = {}  # throughput name → arn
+        self.stopped: list[str] = []
+        self.deleted: list[str] = []
+        self.refuse_delete: str | None = None
+
+    def start_job(self, request: FineTuneRequest) -> FineTuneJob:
+        arn = f"arn:job/{request.job_name}"
+        if arn not in self.jobs:
+            self.jobs[arn] = FineTuneJob(arn, JobStatus.IN_PROGRESS)
+            self.requests[arn] = request
+        return self.jobs[arn]
+
+    def get_job(self, job_arn: str) -> FineTuneJob:
+        arn = job_arn if job_arn in self.jobs else f"arn:job/{job_arn}"
+        if arn not in self.jobs:
+            raise _not_found(job_arn)
+        return self.jobs[arn]
+
+    def set_job(self, arn: str, **changes: Any) -> None:
+        self.jobs[arn] = replace(self.jobs[arn], **changes)
+
+    def stop_job(self, job_arn: str) -> None:
+        self.stopped.append(job_arn)
+        self.set_job(job_arn, status=JobStatus.STOPPING)
+
+    def create_throughput(self, name, model_arn, model_units, commitment, tags) -> Throughput:
+        arn = self.names.setdefault(name, f"arn:pt/{name}")
+        self.throughputs.setdefault(arn, Throughput(arn, ThroughputStatus.CREATING, model_arn))
+        return self.throughputs[arn]
+
+    def get_throughput(self, arn: str) -> Throughput:
+        arn = self.names.get(arn, arn)
+        if arn not in self.throughputs:
+            raise _not_found(arn)
+        return self.throughputs[arn]
+
+    def delete_throughput(self, arn: str) -> None:
+        if self.refuse_delete:
+            raise BedrockRejected(f"delete {arn}", "ValidationException", self.refuse_delete)
+        self.throughputs.pop(arn, None)
+        self.deleted.append(arn)
+
+
+class ListGenerator:
+    name = "memory"
+
+    def __init__(self, pairs: list[QAPair], status: GenerationStatus | None = None) -> None:
+        self.pairs = pairs
+        self.state = status or GenerationStatus(GenerationState.SUCCEEDED)
+
+    def start(self, run_id: str) -> dict[str, Any]:
+        return {"run_id": run_id}
+
+    def status(self, handle: Mapping[str, Any]) -> GenerationStatus:
+        return self.state
+
+    def read_pairs(self, handle: Mapping[str, Any]) -> Iterator[QAPair]:
+        return iter(self.pairs)
+
+
+def sample_pairs(facts: int = 30, paraphrases: int = 3) -> list[QAPair]:
+    """Synthetic pairs (not Olympic data): each fact asked several ways."""
+    return [
+        QAPair(
+            f"demo:{i}",
+            "demo",
+            f"In the demo table, what value does item {i} have (wording {j})?",
+            f"Item {i} has the value {i * 7}.",
+            f"template:{j}",
+        )
+        for i in range(facts)
+        for j in range(paraphrases)
+    ]

@@ -1,0 +1,169 @@
+"""The state machine definition itself: placeholders, retries, catches and the payload
+contract with the step models. Static checks; test_rehearsal.py executes it."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+from podium.rehearsal.harness import ASL_PATH, render_definition, substitution_keys
+from podium.workflow.errors import TRANSIENT_ERRORS
+from podium.workflow.events import STEP_MODELS
+from podium.workflow.steps import STEPS, STEPS_BY_NAME, TOPIC_SUBSTITUTION
+
+DEFINITION = json.loads(ASL_PATH.read_text())
+STATES = DEFINITION["States"]
+LAMBDA_TASKS = {
+    name: state
+    for name, state in STATES.items()
+    if state["Type"] == "Task" and state["Resource"] == "arn:aws:states:::lambda:invoke"
+}
+
+
+def _fake_substitutions() -> dict[str, str]:
+    values = {step.substitution: f"arn:aws:lambda:us-west-2:123456789012:function:x-{step.name}" for step in STEPS}
+    values[TOPIC_SUBSTITUTION] = "arn:aws:sns:us-west-2:123456789012:topic"
+    return values
+
+
+def test_uses_jsonpath_and_exactly_the_registered_placeholders():
+    assert DEFINITION["QueryLanguage"] == "JSONPath"
+    used = set(re.findall(r"\$\{([A-Za-z0-9_]+)\}", ASL_PATH.read_text()))
+    assert used == substitution_keys()
+
+
+def test_filled_definition_parses_as_asl():
+    program, _ = AmazonStateLanguageParser.parse(render_definition(_fake_substitutions()))
+    assert program is not None
+
+
+def test_a_missing_substitution_is_named():
+    partial = _fake_substitutions()
+    del partial["PromoteFunctionArn"]
+    with pytest.raises(KeyError, match=r"\$\{PromoteFunctionArn\}"):
+        render_definition(partial)
+
+
+def test_each_step_is_one_lambda_task_of_the_same_name():
+    assert set(LAMBDA_TASKS) == set(STEPS_BY_NAME)
+    for name, state in LAMBDA_TASKS.items():
+        assert state["Parameters"]["FunctionName"] == "${" + STEPS_BY_NAME[name].substitution + "}"
+
+
+def test_every_task_retries_transient_errors_with_backoff_and_is_caught():
+    tasks = {name: s for name, s in STATES.items() if s["Type"] == "Task"}
+    for name, state in tasks.items():
+        assert state.get("Retry"), f"{name} has no Retry"
+        assert state.get("Catch"), f"{name} has no Catch"
+        assert any(c["ErrorEquals"] == ["States.ALL"] for c in state["Catch"]), name
+        for retrier in state["Retry"]:
+            assert retrier["BackoffRate"] > 1, name
+    for name, state in LAMBDA_TASKS.items():
+        assert state["Retry"][0]["ErrorEquals"] == list(TRANSIENT_ERRORS), name
+
+
+def test_failures_go_through_cleanup_then_notification_then_fail():
+    for name, state in STATES.items():
+        if name in ("Cleanup", "NotifyFailure"):
+            continue
+        for catcher in state.get("Catch", []):
+            assert catcher["Next"] == "Cleanup", name
+            assert catcher["ResultPath"] == "$.error", name
+    assert STATES["Cleanup"]["Next"] == "NotifyFailure"
+    assert STATES["NotifyFailure"]["Next"] == "Failed"
+    assert STATES["Failed"]["Type"] == "Fail"
+    for stop in ("DatasetInvalid", "OverBudget"):
+        assert STATES[stop]["Next"] == "Cleanup"
+        assert STATES[stop]["ResultPath"] == "$.error"
+
+
+def test_every_transition_target_exists_and_every_state_is_reachable():
+    def targets(state):
+        found = [state.get("Next"), state.get("Default")]
+        found += [choice["Next"] for choice in state.get("Choices", [])]
+        found += [catcher["Next"] for catcher in state.get("Catch", [])]
+        return {t for t in found if t}
+
+    reachable, frontier = set(), [DEFINITION["StartAt"]]
+    while frontier:
+        name = frontier.pop()
+        if name in reachable:
+            continue
+        assert name in STATES, f"transition to unknown state {name}"
+        reachable.add(name)
+        frontier.extend(targets(STATES[name]))
+    assert reachable == set(STATES)
+
+
+def test_each_step_keeps_its_results_under_its_own_path_with_the_result_model_fields():
+    paths = {}
+    for name, state in LAMBDA_TASKS.items():
+        _, result_model = STEP_MODELS[name]
+        kept = {key.removesuffix(".$") for key in state["ResultSelector"]}
+        assert kept == set(result_model.model_fields), name
+        paths.setdefault(state["ResultPath"], set()).add(name)
+    assert paths == {
+        "$.run": {"Prepare"},
+        "$.generation": {"StartGeneration", "CheckGeneration"},
+        "$.dataset": {"BuildDataset"},
+        "$.finetune": {"StartFineTune", "CheckFineTune"},
+        "$.throughput": {"CreateThroughput", "CheckThroughput"},
+        "$.outcome": {"Promote"},
+        "$.failure": {"Cleanup"},
+    }
+
+
+def test_each_step_payload_matches_its_event_model():
+    for name, state in LAMBDA_TASKS.items():
+        event_model, _ = STEP_MODELS[name]
+        payload = state["Parameters"].get("Payload")
+        if payload is None:  # Cleanup gets the whole state
+            assert state["Parameters"]["Payload.$"] == "$", name
+            continue
+        sent = {key.removesuffix(".$") for key in payload}
+        assert sent == set(event_model.model_fields), name
+
+
+def test_prepare_gets_the_execution_identity():
+    execution = STATES["Prepare"]["Parameters"]["Payload"]["execution"]
+    assert execution["name.$"] == "$$.Execution.Name"
+    assert execution["id.$"] == "$$.Execution.Id"
+    assert execution["state_machine_id.$"] == "$$.StateMachine.Id"
+
+
+def test_waits_take_their_seconds_from_the_check_steps():
+    assert STATES["WaitForGeneration"]["SecondsPath"] == "$.generation.next_poll_seconds"
+    assert STATES["WaitForFineTune"]["SecondsPath"] == "$.finetune.next_poll_seconds"
+    assert STATES["WaitForThroughput"]["SecondsPath"] == "$.throughput.next_poll_seconds"
+
+
+def test_notifications_publish_to_the_topic():
+    for name in ("Notify", "NotifyFailure"):
+        state = STATES[name]
+        assert state["Resource"] == "arn:aws:states:::sns:publish"
+        assert state["Parameters"]["TopicArn"] == "${NotificationTopicArn}"
+    assert STATES["Notify"]["Parameters"]["Message.$"] == "$.outcome"
+    assert STATES["NotifyFailure"]["Parameters"]["Message.$"] == "$.failure"
+
+
+def test_money_is_spent_only_after_the_dataset_decision_and_promotion_is_one_state():
+    decision = STATES["DatasetDecision"]
+    assert decision["Default"] == "StartFineTune"
+    assert [c["Next"] for c in decision["Choices"]] == [
+        "DatasetInvalid",
+        "DryRunFinished",
+        "UnchangedFinished",
+        "OverBudget",
+    ]
+    into_start = [n for n, s in STATES.items() if s.get("Default") == "StartFineTune" or s.get("Next") == "StartFineTune"]
+    assert into_start == ["DatasetDecision"]
+    into_promote = sorted(
+        n
+        for n, s in STATES.items()
+        if s.get("Next") == "Promote" or any(c["Next"] == "Promote" for c in s.get("Choices", []))
+    )
+    assert into_promote == ["NoThroughput", "ThroughputDone"]
+    assert "Evaluate" not in STATES  # a later capability; it will sit in front of Promote

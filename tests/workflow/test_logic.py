@@ -1,0 +1,427 @@
+"""The step logic with in-memory adapters (tests/workflow/fakes.py)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from podium.adapters.ports import ActiveModel, GenerationState, GenerationStatus, JobStatus, ThroughputStatus
+from podium.config import PollSettings, RunSettings
+from podium.errors import ConfigError
+from podium.workflow import logic
+from podium.workflow.cleanup import cleanup
+from podium.workflow.errors import (
+    AnotherRunInProgress,
+    DatasetInvalid,
+    FineTuneFailed,
+    GenerationFailed,
+    InvalidInput,
+    NoSourceData,
+    OverBudget,
+    ThroughputFailed,
+)
+from podium.workflow.events import (
+    BuildDatasetEvent,
+    CheckFineTuneEvent,
+    CheckGenerationEvent,
+    CheckThroughputEvent,
+    CleanupEvent,
+    CreateThroughputEvent,
+    PrepareEvent,
+    PromoteEvent,
+    StartFineTuneEvent,
+    StartGenerationEvent,
+    ThroughputProgress,
+)
+from podium.workflow.polling import next_poll_seconds
+from tests.workflow.fakes import ListGenerator, MemoryActiveModels, MemoryFineTuner, MemoryStore, sample_pairs
+
+REGION = "us-west-2"
+SM = "arn:aws:states:us-west-2:123456789012:stateMachine:podium-finetune"
+T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def _prepare_event(execution_input, name="0b5a5e8c-1f0e-4a57-9c39-2f9a6a1f1c11"):
+    return PrepareEvent.model_validate(
+        {
+            "input": execution_input,
+            "execution": {
+                "name": name,
+                "id": f"arn:aws:states:us-west-2:123456789012:execution:podium-finetune:{name}",
+                "state_machine_id": SM,
+                "start_time": "2026-01-01T00:00:00Z",
+            },
+        }
+    )
+
+
+def _prepare(execution_input, *, defaults=None, running=(), store=None, secret=None, name=None):
+    store = store if store is not None else MemoryStore({"data/medals.csv": "x"})
+
+    def read_secret(secret_name):
+        if secret is not None:
+            raise secret
+        return object()
+
+    kwargs = {"name": name} if name else {}
+    return logic.prepare(
+        _prepare_event(execution_input, **kwargs),
+        defaults=defaults or RunSettings(),
+        region=REGION,
+        list_running=lambda arn: list(running),
+        store=store,
+        read_databricks_secret=read_secret,
+        now=T0,
+    )
+
+
+# ---- Prepare ---------------------------------------------------------------------------
+
+
+def test_prepare_merges_input_over_defaults_and_derives_the_run():
+    run = _prepare({"dry_run": True, "poll": {"min_seconds": 5}}, defaults=RunSettings(budget_usd=7))
+    assert run.run_id == "0b5a5e8c-1f0e-4a57-9c39-2f9a6a1f1c11"
+    assert run.run_prefix == f"runs/{run.run_id}/"
+    assert run.settings.dry_run is True
+    assert run.settings.poll.min_seconds == 5 and run.settings.poll.max_seconds == 600
+    assert run.settings.budget_usd == 7
+    assert run.state_machine_arn == SM
+
+
+@pytest.mark.parametrize("bad", [[1, 2], "dry_run", 3, None])
+def test_prepare_refuses_input_that_is_not_an_object(bad):
+    with pytest.raises(InvalidInput, match="must be a JSON object"):
+        _prepare(bad)
+
+
+def test_prepare_names_an_unknown_key():
+    with pytest.raises(InvalidInput, match=r"^dry_runn: is not a known setting"):
+        _prepare({"dry_runn": True})
+
+
+def test_prepare_names_a_nested_wrong_type():
+    with pytest.raises(InvalidInput, match=r"throughput\.model_units"):
+        _prepare({"throughput": {"model_units": "many"}})
+
+
+def test_prepare_names_an_out_of_range_hyperparameter():
+    with pytest.raises(InvalidInput, match=r"hyperparameters: .*epochCount=20.*1–10"):
+        _prepare({"hyperparameters": {"epochCount": 20}})
+
+
+def test_prepare_refuses_while_another_execution_runs():
+    other = f"{SM.replace('stateMachine', 'execution')}:earlier"
+    with pytest.raises(AnotherRunInProgress, match="earlier.*still RUNNING"):
+        _prepare({}, running=[other])
+
+
+def test_prepare_does_not_count_its_own_execution_as_another():
+    event = _prepare_event({})
+    run = logic.prepare(
+        event,
+        defaults=RunSettings(),
+        region=REGION,
+        list_running=lambda arn: [event.execution.id],
+        store=MemoryStore({"data/a.csv": ""}),
+        read_databricks_secret=lambda name: None,
+    )
+    assert run.execution_arn == event.execution.id
+
+
+def test_prepare_refuses_an_empty_data_prefix_for_the_builtin_generator():
+    with pytest.raises(NoSourceData, match=r"data_prefix: found nothing under s3://bucket/data/"):
+        _prepare({}, store=MemoryStore())
+    with pytest.raises(NoSourceData, match=r"found only data/readme.txt .*aws s3 cp data/sample"):
+        _prepare({}, store=MemoryStore({"data/readme.txt": "x"}))
+
+
+def test_prepare_checks_the_databricks_secret_before_anything_is_spent():
+    databricks = {"generator": "databricks", "databricks": {"secret_name": "s", "job_id": 1, "warehouse_id": "w"}}
+    problem = ConfigError("databricks.secret_name", "secret 's' has no \"host\" key")
+    with pytest.raises(InvalidInput, match=r"databricks\.secret_name: secret 's' has no \"host\""):
+        _prepare(databricks, secret=problem, store=MemoryStore())
+
+
+def test_prepare_requires_databricks_settings_when_that_generator_is_chosen():
+    with pytest.raises(InvalidInput, match=r"databricks\.secret_name: is required"):
+        _prepare({"generator": "databricks"})
+
+
+def test_run_ids_are_short_safe_and_distinct():
+    long_name = "Nightly_Retrain::" + "x" * 70
+    run_id = logic.run_id_for(long_name)
+    assert len(run_id) <= logic.RUN_ID_MAX
+    assert set(run_id) <= set("abcdefghijklmnopqrstuvwxyz0123456789-")
+    assert logic.run_id_for("A_b") != logic.run_id_for("a-b")
+    assert logic.run_id_for("___").startswith("run-")
+    for make in (logic.job_name, logic.custom_model_name, logic.throughput_name):
+        assert len(make("p" * 21, run_id)) <= 63
+
+
+# ---- polling -------------------------------------------------------------------------------
+
+
+def test_poll_interval_grows_with_elapsed_time_within_bounds():
+    poll = PollSettings(min_seconds=30, max_seconds=600)
+    waits = [next_poll_seconds(elapsed, poll) for elapsed in (0, 60, 600, 1800, 3600, 36000)]
+    assert waits == sorted(waits)
+    assert waits[0] == 30 and waits[-1] == 600
+    assert 30 < waits[3] < 600
+    assert next_poll_seconds(10**6, PollSettings(min_seconds=1, max_seconds=1)) == 1
+
+
+# ---- generation -------------------------------------------------------------------------------
+
+
+def test_check_generation_fails_with_the_generators_message():
+    run = _prepare({})
+    generator = ListGenerator([], GenerationStatus(GenerationState.FAILED, "Cluster terminated: quota exceeded"))
+    progress = logic.start_generation(StartGenerationEvent(run=run), generator=generator, now=T0)
+    with pytest.raises(GenerationFailed, match="Cluster terminated: quota exceeded"):
+        logic.check_generation(CheckGenerationEvent(run=run, generation=progress), generator=generator)
+
+
+def test_check_generation_backs_off_while_running():
+    run = _prepare({})
+    generator = ListGenerator([], GenerationStatus(GenerationState.RUNNING))
+    progress = logic.start_generation(StartGenerationEvent(run=run), generator=generator, now=T0)
+    assert progress.next_poll_seconds == 30
+    later = logic.check_generation(
+        CheckGenerationEvent(run=run, generation=progress), generator=generator, now=T0 + timedelta(hours=1)
+    )
+    assert later.state is GenerationState.RUNNING and later.next_poll_seconds == 360
+
+
+# ---- dataset ------------------------------------------------------------------------------------
+
+
+def _built(execution_input=None, *, pairs=None, active=None):
+    run = _prepare(execution_input or {})
+    generator = ListGenerator(pairs if pairs is not None else sample_pairs())
+    progress = logic.start_generation(StartGenerationEvent(run=run), generator=generator, now=T0)
+    store = MemoryStore()
+    outcome = logic.build_dataset(
+        BuildDatasetEvent(run=run, generation=progress),
+        generator=generator,
+        store=store,
+        active_models=MemoryActiveModels(active),
+        region=REGION,
+    )
+    return run, outcome, store
+
+
+def test_build_dataset_writes_the_run_files_and_decides():
+    run, outcome, store = _built()
+    assert outcome.valid and not outcome.over_budget and not outcome.unchanged and not outcome.dry_run
+    for name in ("train.jsonl", "validation.jsonl", "eval.jsonl", "report.json"):
+        assert run.run_prefix + name in store.files
+    assert outcome.report_uri == f"s3://bucket/{run.run_prefix}report.json"
+    assert json.loads(store.files[run.run_prefix + "report.json"])["dataset_hash"] == outcome.dataset_hash
+    assert outcome.train_rows == len(store.files[run.run_prefix + "train.jsonl"].splitlines())
+    assert outcome.output_uri == f"s3://bucket/{run.run_prefix}output/"
+
+
+def test_build_dataset_stops_as_unchanged_unless_forced():
+    _, first, _ = _built()
+    active = ActiveModel("old", "arn:model/old", RunSettings().base_model, first.dataset_hash)
+    _, again, _ = _built(active=active)
+    assert again.unchanged and "identical" in again.message and '"force": true' in again.message
+    _, forced, _ = _built({"force": True}, active=active)
+    assert not forced.unchanged
+
+
+def test_build_dataset_flags_over_budget_with_the_numbers():
+    _, outcome, _ = _built({"budget_usd": 0.0})
+    assert outcome.over_budget
+    assert "exceeds budget_usd $0.00" in outcome.message and outcome.report_uri in outcome.message
+
+
+def test_build_dataset_reports_an_invalid_dataset_with_its_report():
+    _, outcome, store = _built(pairs=[])
+    assert not outcome.valid
+    assert outcome.report_uri in outcome.message and "Nothing was trained" in outcome.message
+
+
+# ---- fine-tuning -----------------------------------------------------------------------------------
+
+
+def _started(execution_input=None):
+    run, dataset, _ = _built(execution_input)
+    tuner = MemoryFineTuner()
+    progress = logic.start_fine_tune(
+        StartFineTuneEvent(run=run, dataset=dataset),
+        fine_tuner=tuner,
+        region=REGION,
+        name_prefix="podium",
+        role_arn="arn:aws:iam::123456789012:role/r",
+        now=T0,
+    )
+    return run, dataset, tuner, progress
+
+
+def test_start_fine_tune_sends_a_deterministic_request():
+    run, dataset, tuner, progress = _started({"hyperparameters": {"epochCount": 2}})
+    request = tuner.requests[progress.job_arn]
+    assert request.job_name == progress.job_name == logic.job_name("podium", run.run_id)
+    assert request.client_request_token == logic.client_token_for(run.run_id, "fine-tune")
+    assert request.hyperparameters == {"epochCount": "2", "batchSize": "1", "learningRate": "0.0001"}
+    assert request.training_uri == dataset.training_uri and request.output_uri == dataset.output_uri
+    assert request.tags["podium:run_id"] == run.run_id
+
+
+def test_start_fine_tune_refuses_what_the_choice_state_should_have_stopped():
+    run, dataset, _ = _built({"budget_usd": 0.0})
+    with pytest.raises(OverBudget):
+        logic.start_fine_tune(StartFineTuneEvent(run=run, dataset=dataset), fine_tuner=MemoryFineTuner(),
+                              region=REGION, name_prefix="podium", role_arn="r")
+    invalid = dataset.model_copy(update={"valid": False, "over_budget": False})
+    with pytest.raises(DatasetInvalid):
+        logic.start_fine_tune(StartFineTuneEvent(run=run, dataset=invalid), fine_tuner=MemoryFineTuner(),
+                              region=REGION, name_prefix="podium", role_arn="r")
+
+
+def test_check_fine_tune_fails_with_bedrocks_message():
+    run, _, tuner, progress = _started()
+    tuner.set_job(progress.job_arn, status=JobStatus.FAILED, failure_message="Insufficient training data rows")
+    with pytest.raises(FineTuneFailed, match="is Failed: Insufficient training data rows"):
+        logic.check_fine_tune(CheckFineTuneEvent(run=run, finetune=progress), fine_tuner=tuner, store=MemoryStore())
+
+
+def test_check_fine_tune_completes_with_the_model_and_losses():
+    run, _, tuner, progress = _started()
+    tuner.set_job(progress.job_arn, status=JobStatus.COMPLETED, output_model_arn="arn:model/new", training_loss=0.5)
+    done = logic.check_fine_tune(CheckFineTuneEvent(run=run, finetune=progress), fine_tuner=tuner, store=MemoryStore())
+    assert done.status is JobStatus.COMPLETED and done.output_model_arn == "arn:model/new"
+    assert done.training_loss == 0.5
+
+
+def test_check_throughput_fails_with_bedrocks_message():
+    run, _, tuner, progress = _started()
+    tuner.set_job(progress.job_arn, status=JobStatus.COMPLETED, output_model_arn="arn:model/new")
+    done = logic.check_fine_tune(CheckFineTuneEvent(run=run, finetune=progress), fine_tuner=tuner, store=MemoryStore())
+    throughput = logic.create_throughput(CreateThroughputEvent(run=run, finetune=done), fine_tuner=tuner,
+                                         name_prefix="podium", now=T0)
+    arn = throughput.arn
+    tuner.throughputs[arn] = tuner.throughputs[arn].__class__(arn, ThroughputStatus.FAILED, "m", "No capacity")
+    with pytest.raises(ThroughputFailed, match="Failed: No capacity"):
+        logic.check_throughput(CheckThroughputEvent(run=run, throughput=throughput), fine_tuner=tuner)
+
+
+# ---- promotion -----------------------------------------------------------------------------------------
+
+
+def _promotable(execution_input=None, previous=None):
+    run, dataset, tuner, progress = _started(execution_input)
+    tuner.set_job(progress.job_arn, status=JobStatus.COMPLETED, output_model_arn="arn:model/new")
+    done = logic.check_fine_tune(CheckFineTuneEvent(run=run, finetune=progress), fine_tuner=tuner, store=MemoryStore())
+    created = logic.create_throughput(CreateThroughputEvent(run=run, finetune=done), fine_tuner=tuner,
+                                      name_prefix="podium", now=T0)
+    in_service = created.model_copy(update={"status": ThroughputStatus.IN_SERVICE})
+    if previous:
+        tuner.throughputs[previous.throughput_arn] = tuner.throughputs[created.arn].__class__(
+            previous.throughput_arn, ThroughputStatus.IN_SERVICE, previous.model_arn
+        )
+    event = PromoteEvent(run=run, dataset=dataset, finetune=done, throughput=in_service)
+    return event, tuner
+
+
+PREVIOUS = ActiveModel("old-run", "arn:model/old", RunSettings().base_model, "oldhash", "arn:pt/old")
+
+
+def test_promote_writes_the_active_model_and_retires_the_previous_throughput():
+    event, tuner = _promotable(previous=PREVIOUS)
+    models, store = MemoryActiveModels(PREVIOUS), MemoryStore()
+    outcome = logic.promote(event, active_models=models, fine_tuner=tuner, store=store, now=T0)
+    assert models.model.model_arn == "arn:model/new" and models.model.run_id == event.run.run_id
+    assert models.model.throughput_arn == event.throughput.arn
+    assert models.model.dataset_hash == event.dataset.dataset_hash
+    assert tuner.deleted == ["arn:pt/old"] and outcome.retired_throughput_arn == "arn:pt/old"
+
+    # A retried Promote (its first response lost) still knows what it replaced.
+    tuner.deleted.clear()
+    again = logic.promote(event, active_models=models, fine_tuner=tuner, store=store, now=T0)
+    assert again.retired_throughput_arn == "arn:pt/old" and tuner.deleted == ["arn:pt/old"]
+
+
+def test_promote_says_when_the_previous_throughput_is_still_billed():
+    event, tuner = _promotable(previous=PREVIOUS)
+    tuner.refuse_delete = "commitment term has not ended"
+    outcome = logic.promote(event, active_models=MemoryActiveModels(PREVIOUS), fine_tuner=tuner, store=MemoryStore())
+    assert outcome.retired_throughput_arn is None
+    assert "Could NOT delete" in outcome.message and "still billed hourly" in outcome.message
+
+    kept, tuner = _promotable({"throughput": {"retire_previous": False}}, previous=PREVIOUS)
+    outcome = logic.promote(kept, active_models=MemoryActiveModels(PREVIOUS), fine_tuner=tuner, store=MemoryStore())
+    assert tuner.deleted == [] and "retire_previous is false" in outcome.message
+
+
+# ---- cleanup ---------------------------------------------------------------------------------------------
+
+
+def _lambda_error(error_type, message):
+    return {"Error": error_type, "Cause": json.dumps({"errorType": error_type, "errorMessage": message})}
+
+
+def test_cleanup_stops_the_running_job_and_reports_the_cause():
+    run, _, tuner, progress = _started()
+    event = CleanupEvent.model_validate(
+        {"run": run.to_payload(), "finetune": progress.to_payload(),
+         "error": _lambda_error("States.Timeout", "Task timed out")}
+    )
+    summary = cleanup(event, fine_tuner=tuner, active_models=MemoryActiveModels(), name_prefix="podium")
+    assert tuner.stopped == [progress.job_arn]
+    assert summary.error == "States.Timeout" and summary.message == "Task timed out"
+    assert summary.cleanup == [f"stopped fine-tuning job {progress.job_arn}"]
+    # Idempotent: the job is no longer running, so a second cleanup stops nothing.
+    assert cleanup(event, fine_tuner=tuner, active_models=MemoryActiveModels(), name_prefix="podium").cleanup[0].startswith("nothing")
+
+
+def test_cleanup_finds_a_job_started_before_its_arn_was_saved():
+    run, dataset, tuner, progress = _started()
+    event = CleanupEvent.model_validate(
+        {"run": run.to_payload(), "dataset": dataset.to_payload(), "error": _lambda_error("Lambda.Unknown", "lost")}
+    )
+    summary = cleanup(event, fine_tuner=tuner, active_models=MemoryActiveModels(), name_prefix="podium")
+    assert tuner.stopped == [progress.job_arn] and summary.report_uri == dataset.report_uri
+
+
+def test_cleanup_deletes_an_unpromoted_throughput_but_never_the_active_ones():
+    event, tuner = _promotable()
+    state = {"run": event.run.to_payload(), "finetune": event.finetune.to_payload(),
+             "throughput": event.throughput.to_payload(), "error": {"Error": "States.TaskFailed", "Cause": "sns down"}}
+    active = ActiveModel(event.run.run_id, "arn:model/new", "m", "h", event.throughput.arn)
+    kept = cleanup(CleanupEvent.model_validate(state), fine_tuner=tuner, active_models=MemoryActiveModels(active),
+                   name_prefix="podium")
+    assert tuner.deleted == [] and kept.cleanup == [f"kept provisioned throughput {event.throughput.arn}: it serves the active model"]
+    deleted = cleanup(CleanupEvent.model_validate(state), fine_tuner=tuner, active_models=MemoryActiveModels(),
+                      name_prefix="podium")
+    assert tuner.deleted == [event.throughput.arn] and "deleted provisioned throughput" in deleted.cleanup[0]
+    assert deleted.message == "sns down"
+    # Already gone: nothing to do, no error.
+    again = cleanup(CleanupEvent.model_validate(state), fine_tuner=tuner, active_models=MemoryActiveModels(),
+                    name_prefix="podium")
+    assert again.cleanup[0].startswith("nothing")
+
+
+def test_cleanup_of_a_run_that_never_started_touches_nothing():
+    event = CleanupEvent.model_validate({"input": [1], "error": _lambda_error("InvalidInput", "input: must be")})
+    tuner = MemoryFineTuner()
+    summary = cleanup(event, fine_tuner=tuner, active_models=MemoryActiveModels(), name_prefix="podium")
+    assert summary.run_id is None and summary.error == "InvalidInput" and summary.message == "input: must be"
+    assert tuner.stopped == [] and tuner.deleted == []
+
+
+def test_cleanup_reports_what_it_could_not_undo():
+    event, tuner = _promotable()
+    tuner.refuse_delete = "commitment term has not ended"
+    state = {"run": event.run.to_payload(), "throughput": event.throughput.to_payload(),
+             "error": {"Error": "ThroughputFailed", "Cause": "x"}}
+    summary = cleanup(CleanupEvent.model_validate(state), fine_tuner=tuner, active_models=MemoryActiveModels(),
+                      name_prefix="podium")
+    assert "could NOT delete" in summary.cleanup[0] and "delete-provisioned-model-throughput" in summary.cleanup[0]
+
+
+def test_throughput_progress_default_means_none_created():
+    assert ThroughputProgress(created=False).arn is None
