@@ -113,6 +113,12 @@ class DatabricksGenerator:
         poll_seconds: float = 2.0,
         clock: Any | None = None,
     ) -> None:
+        if job_id in (None, ""):
+            raise ConfigError(
+                "databricks.job_id",
+                "is required: the id of the podium_generate job (`databricks bundle deploy` "
+                "in sql/databricks creates it; `databricks jobs list` shows it)",
+            )
         try:
             self.job_id = int(job_id)
         except (TypeError, ValueError):

@@ -1,0 +1,68 @@
+"""The composition root: the one place handlers get their adapters from.
+
+Every boto3 client is made here with plain `boto3.client(service)`, so boto3 applies
+AWS_ENDPOINT_URL_<SERVICE> by itself: that is how rehearsal points the same code at
+moto and the Bedrock emulator. There is no rehearsal branch anywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from podium.adapters.active_model import SsmActiveModelStore
+from podium.adapters.bedrock import BedrockFineTuner
+from podium.adapters.builtin import BuiltinGenerator
+from podium.adapters.ports import ActiveModelStore, FineTuner, Generator, ObjectStore
+from podium.adapters.s3 import S3ObjectStore
+from podium.config import RunSettings
+from podium.workflow.environment import Environment
+
+# Standard mode retries throttling and transient errors with backoff before the
+# state machine's own Retry gets involved.
+_RETRIES = {"mode": "standard", "max_attempts": 5}
+
+
+def aws_client(service: str, env: Environment) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        service,
+        region_name=env.region,
+        config=Config(retries=_RETRIES, user_agent_extra="podium"),  # type: ignore[arg-type]
+    )
+
+
+def object_store(env: Environment) -> ObjectStore:
+    return S3ObjectStore(env.bucket, client=aws_client("s3", env))
+
+
+def generator_for(settings: RunSettings, env: Environment) -> Generator:
+    """The generator the run's settings choose. Databricks reads its secret here, so a
+    missing or malformed secret fails with a ConfigError naming databricks.secret_name."""
+    if settings.generator == "databricks":
+        from podium.adapters.databricks import DatabricksGenerator
+        from podium.adapters.secrets import read_databricks_credentials
+
+        databricks = settings.databricks
+        credentials = read_databricks_credentials(
+            databricks.secret_name, client=aws_client("secretsmanager", env)
+        )
+        return DatabricksGenerator(
+            credentials,
+            job_id=databricks.job_id,  # type: ignore[arg-type]  # checked: ConfigError names it
+            warehouse_id=databricks.warehouse_id or "",
+            output_table=databricks.output_table,
+        )
+    return BuiltinGenerator(object_store(env), data_prefix=settings.data_prefix)
+
+
+def fine_tuner(env: Environment) -> FineTuner:
+    return BedrockFineTuner(client=aws_client("bedrock", env))
+
+
+def active_model_store(env: Environment) -> ActiveModelStore:
+    return SsmActiveModelStore(env.active_model_parameter, client=aws_client("ssm", env))
+
+
+__all__ = ["active_model_store", "aws_client", "fine_tuner", "generator_for", "object_store"]

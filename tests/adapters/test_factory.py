@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from podium.adapters import factory
+from podium.adapters.active_model import SsmActiveModelStore
+from podium.adapters.bedrock import BedrockFineTuner
+from podium.adapters.builtin import BuiltinGenerator
+from podium.adapters.databricks import DatabricksGenerator
+from podium.adapters.s3 import S3ObjectStore
+from podium.config import parse_run_settings
+from podium.errors import ConfigError
+from podium.workflow.environment import Environment
+
+TOKEN = "dapi-factory-secret"
+
+
+def _env() -> Environment:
+    return Environment.from_mapping(
+        {
+            "PODIUM_BUCKET": "podium-test-bucket",
+            "PODIUM_ACTIVE_MODEL_PARAMETER": "/podium/active-model",
+            "PODIUM_BEDROCK_ROLE_ARN": "arn:aws:iam::123456789012:role/podium-bedrock",
+            "AWS_REGION": "us-west-2",
+        }
+    )
+
+
+def test_builtin_by_default() -> None:
+    settings = parse_run_settings({"data_prefix": "incoming/"})
+    generator = factory.generator_for(settings, _env())
+    assert isinstance(generator, BuiltinGenerator) and generator.data_prefix == "incoming/"
+    assert isinstance(factory.object_store(_env()), S3ObjectStore)
+    assert isinstance(factory.fine_tuner(_env()), BedrockFineTuner)
+    store = factory.active_model_store(_env())
+    assert isinstance(store, SsmActiveModelStore) and store.parameter_name == "/podium/active-model"
+
+
+def test_databricks_reads_the_secret_and_keeps_it_out_of_sight(aws: None) -> None:
+    boto3.client("secretsmanager").create_secret(
+        Name="podium/databricks", SecretString=json.dumps({"host": "https://dbc-test.cloud.databricks.com", "token": TOKEN})
+    )
+    settings = parse_run_settings(
+        {"generator": "databricks", "databricks": {"secret_name": "podium/databricks", "job_id": 42, "warehouse_id": "wh"}}
+    )
+    generator = factory.generator_for(settings, _env())
+    assert isinstance(generator, DatabricksGenerator)
+    assert (generator.job_id, generator.output_table) == (42, "podium.default.qa_pairs")
+    assert TOKEN not in repr(generator) and TOKEN not in repr(vars(generator))
+
+
+def test_databricks_without_a_job_id_names_the_setting(aws: None) -> None:
+    boto3.client("secretsmanager").create_secret(
+        Name="podium/databricks", SecretString=json.dumps({"host": "https://h", "token": TOKEN})
+    )
+    settings = parse_run_settings({"generator": "databricks", "databricks": {"secret_name": "podium/databricks"}})
+    with pytest.raises(ConfigError, match="databricks.job_id"):
+        factory.generator_for(settings, _env())
+
+
+def test_clients_honour_endpoint_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Rehearsal swaps endpoints through the environment, never through code paths.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK", "http://127.0.0.1:4599")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:4566")
+    assert factory.aws_client("bedrock", _env()).meta.endpoint_url == "http://127.0.0.1:4599"
+    assert factory.aws_client("s3", _env()).meta.endpoint_url == "http://127.0.0.1:4566"
+    assert factory.aws_client("ssm", _env()).meta.endpoint_url == "https://ssm.us-west-2.amazonaws.com"
