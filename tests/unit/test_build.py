@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from dataset_helpers import PRIORITIES, make_facts, make_pairs_for
+
+from podium.dataset import build
+from podium.dataset.records import QAPair
+from podium.dataset.validate import validate_file
+from podium.errors import ConfigError
+from podium.models import get_model
+
+LLAMA31 = get_model("meta.llama3-1-8b-instruct-v1:0:128k")
+NOVA = get_model("amazon.nova-micro-v1:0:128k")
+
+
+def built(model=LLAMA31, seed=0, **kwargs):
+    return build.build_dataset(make_pairs_for(make_facts()), model, seed=seed, priorities=PRIORITIES, **kwargs)
+
+
+def test_the_built_dataset_is_valid_and_its_report_has_every_section():
+    result = built()
+    assert result.valid and result.problems == []
+    report = result.report
+    assert report["model_id"] == LLAMA31.model_id and report["format"] == "prompt-completion"
+    assert report["counts"]["train_rows"] == len(result.train) == result.train_rows
+    assert {row["relation"] for row in report["coverage"]} == set(PRIORITIES)
+    assert report["tokens"]["train_estimate_for_cost"] > 0
+    assert report["estimate"]["lines"][0].startswith("ESTIMATE")
+    assert set(report["validation"]) == set(build.DATA_FILES)
+    assert report["hyperparameters"] == LLAMA31.default_hyperparameters()
+
+
+def test_dataset_hash_is_sha256_of_train_then_validation_and_depends_on_the_seed():
+    result = built()
+    expected = hashlib.sha256(
+        (result.texts[build.TRAIN_FILE] + result.texts[build.VALIDATION_FILE]).encode()
+    ).hexdigest()
+    assert result.dataset_hash == expected
+    assert built().dataset_hash == expected
+    assert built(seed=1).dataset_hash != expected
+
+
+def test_rejections_from_pair_making_and_cleaning_are_reported_together():
+    pairs = make_pairs_for(make_facts(events=3, countries=0, athletes=3, heights=0))
+    pairs.append(pairs[0])
+    pairs.append(QAPair("athlete_height:x", "athlete_height", "How tall is X?", "Unknown", "template:0"))
+    result = build.build_dataset(pairs, LLAMA31, rejected=Counter({"question contains the answer": 2}))
+    assert result.report["rejections"] == {
+        "question contains the answer": 2,
+        "duplicate pair": 1,
+        "answer is a non-answer (Unknown, N/A, ...)": 1,
+    }
+
+
+def test_a_conversation_model_gets_conversation_rows_and_the_estimate_uses_its_epochs():
+    result = built(NOVA, hyperparameters={"epochCount": 3}, system_prompt="Answer in one sentence.")
+    first = json.loads(result.texts[build.TRAIN_FILE].splitlines()[0])
+    assert first["schemaVersion"] == "bedrock-conversation-2024"
+    assert first["system"] == [{"text": "Answer in one sentence."}]
+    assert result.valid
+    assert result.estimate.epochs == 3
+
+
+def test_bad_hyperparameters_make_the_dataset_invalid_with_the_reason():
+    result = built(hyperparameters={"batchSize": 2, "lrScheduler": "linear"})
+    assert not result.valid
+    assert any("batchSize" in p for p in result.problems)
+    assert any(p.startswith("train.jsonl: ") and "lrScheduler" in p for p in result.problems)
+
+
+def test_render_files_gives_every_file_including_the_report():
+    files = build.render_files(built())
+    assert set(files) == {*build.DATA_FILES, build.REPORT_FILE}
+    assert json.loads(files[build.REPORT_FILE])["dataset_hash"] == built().dataset_hash
+
+
+def test_write_dataset_writes_files_that_pass_validate_file(tmp_path: Path):
+    paths = build.write_dataset(built(), tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*build.DATA_FILES, build.REPORT_FILE])
+    assert validate_file(paths[build.TRAIN_FILE], LLAMA31.model_id).ok
+    assert validate_file(paths[build.VALIDATION_FILE], LLAMA31.model_id, split="validation").ok
+    assert validate_file(paths[build.EVAL_FILE], LLAMA31.model_id, split="eval").ok
+
+
+class _FailingHandle:
+    """Writes part of the text, then fails like a full disk."""
+
+    def __init__(self, handle):
+        self.handle = handle
+
+    def write(self, text: str) -> int:
+        self.handle.write(text[: len(text) // 2])
+        raise OSError(28, "No space left on device")
+
+
+def test_a_failure_mid_write_leaves_the_previous_dataset_intact_and_no_temp_files(tmp_path, monkeypatch):
+    build.write_dataset(built(seed=0), tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    real_writer = build.atomic_writer
+    opened: list[Path] = []
+
+    @contextlib.contextmanager
+    def failing_on_third_file(path):
+        with real_writer(path) as handle:
+            opened.append(Path(path))
+            yield _FailingHandle(handle) if len(opened) == 3 else handle
+
+    monkeypatch.setattr(build, "atomic_writer", failing_on_third_file)
+    with pytest.raises(OSError, match="No space left"):
+        build.write_dataset(built(seed=1), tmp_path)
+    assert len(opened) == 4  # every file was being written when the third failed
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_generate_on_the_sample_writes_a_valid_dataset(sample_dir: Path, tmp_path: Path):
+    report = build.generate(sample_dir, LLAMA31.model_id, tmp_path / "out")
+    assert report["valid"] is True
+    assert report["counts"]["train_rows"] > 0
+    assert validate_file(tmp_path / "out" / build.TRAIN_FILE, LLAMA31.model_id).ok
+    assert json.loads((tmp_path / "out" / build.REPORT_FILE).read_text())["dataset_hash"] == report["dataset_hash"]
+
+
+def test_generate_refuses_bad_settings_before_reading_data_and_writes_nothing(tmp_path: Path):
+    out = tmp_path / "out"
+    with pytest.raises(ConfigError, match="Llama 3 8B cannot be fine-tuned"):
+        build.generate(tmp_path / "no-data", "meta.llama3-8b-instruct-v1:0", out)
+    with pytest.raises(ConfigError, match="us-west-2"):
+        build.generate(tmp_path / "no-data", LLAMA31.model_id, out, region="us-east-1")
+    with pytest.raises(ConfigError, match="batchSize"):
+        build.generate(tmp_path / "no-data", LLAMA31.model_id, out, hyperparameters={"batchSize": 2})
+    assert not out.exists()

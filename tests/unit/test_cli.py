@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from podium.cli import app
+
+LLAMA31 = "meta.llama3-1-8b-instruct-v1:0:128k"
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
+
+
+@pytest.fixture
+def good_file(tmp_path: Path) -> Path:
+    path = tmp_path / "train.jsonl"
+    path.write_text(json.dumps({"prompt": "Who won X?", "completion": "A won X."}) + "\n", encoding="utf-8")
+    return path
+
+
+def test_validate_exits_0_for_a_valid_file(good_file: Path):
+    result = run("validate", good_file, "--model", LLAMA31)
+    assert result.exit_code == 0, result.output
+    assert "Valid" in result.stdout
+
+
+def test_validate_exits_1_and_lists_problems_with_line_numbers(tmp_path: Path):
+    path = tmp_path / "chat.jsonl"
+    chat = json.dumps({"messages": [{"role": "user", "content": "Who won?"}]})
+    path.write_text(chat + "\n[]\n", encoding="utf-8")
+    result = run("validate", path, "--model", LLAMA31, "--hyperparameters", '{"batchSize": "2"}')
+    assert result.exit_code == 1
+    assert "chat_format" in result.stdout and "not_object" in result.stdout and "hyperparameter" in result.stdout
+    assert "3 problem(s)" in result.stdout
+    assert "podium generate" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--hyperparameters", "{not json"],
+        ["--hyperparameters", "[1, 2]"],
+        ["--split", "test"],
+    ],
+)
+def test_validate_usage_errors_exit_2(good_file: Path, extra: list[str]):
+    assert run("validate", good_file, "--model", LLAMA31, *extra).exit_code == 2
+
+
+def test_validate_a_missing_file_exits_2_and_says_so(tmp_path: Path):
+    result = run("validate", tmp_path / "absent.jsonl")
+    assert result.exit_code == 2
+    assert "file not found" in result.stderr
+
+
+def test_validate_reports_an_unsupported_model_as_invalid(good_file: Path):
+    result = run("validate", good_file, "--model", "meta.llama3-8b-instruct-v1:0")
+    assert result.exit_code == 1
+    assert "unsupported_model" in result.stdout
+
+
+def test_models_lists_the_registry():
+    result = run("models")
+    assert result.exit_code == 0
+    assert LLAMA31 in result.stdout and "amazon.nova-pro-v1:0:300k" in result.stdout
+
+
+def test_generate_writes_the_dataset_and_prints_a_summary(sample_dir: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    result = run("generate", "--data", sample_dir, "--model", LLAMA31, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["eval.jsonl", "report.json", "train.jsonl", "validation.jsonl"]
+    assert "event_medal" in result.stdout and "ESTIMATE" in result.stdout and "train" in result.stdout
+
+
+def test_generate_with_an_unsupported_model_exits_2_and_writes_nothing(sample_dir: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    result = run("generate", "--data", sample_dir, "--model", "meta.llama3-8b-instruct-v1:0", "--out", out)
+    assert result.exit_code == 2
+    assert "cannot be fine-tuned" in result.stderr and "nothing was written" in result.stderr
+    assert not out.exists()
+
+
+def test_generate_with_missing_data_exits_1_and_writes_nothing(tmp_path: Path):
+    out = tmp_path / "out"
+    (tmp_path / "empty").mkdir()
+    result = run("generate", "--data", tmp_path / "empty", "--out", out)
+    assert result.exit_code == 1
+    assert "medals.csv" in result.stderr
+    assert not out.exists()
+
+
+def test_rehearse_runs_the_data_stage_and_says_what_comes_next(sample_dir: Path, tmp_path: Path):
+    result = run("rehearse", "--data", sample_dir, "--out", tmp_path / "rehearsal")
+    assert result.exit_code == 0, result.output
+    assert "Re-validated train.jsonl" in result.stdout
+    assert "ESTIMATE" in result.stdout
+    assert "next capability" in result.stdout

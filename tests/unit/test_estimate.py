@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+
+from podium.config import PriceOverrides
+from podium.dataset.estimate import OVERRIDE_SOURCE, estimate_cost
+from podium.models import get_model
+
+LLAMA31 = get_model("meta.llama3-1-8b-instruct-v1:0:128k")
+
+
+def test_training_cost_is_tokens_times_epochs_times_the_models_price():
+    estimate = estimate_cost(LLAMA31, train_tokens=300_000, validation_tokens=20_000, epochs=5)
+    assert estimate.tokens_billed == 1_600_000
+    assert estimate.training_usd == pytest.approx(1_600 * LLAMA31.prices.training_per_1k_tokens)
+    assert estimate.storage_usd_per_month == LLAMA31.prices.storage_per_month
+    assert estimate.run_usd == pytest.approx(estimate.training_usd + estimate.storage_usd_per_month)
+
+
+def test_every_line_is_labelled_as_an_estimate_with_its_price_source():
+    estimate = estimate_cost(LLAMA31, train_tokens=1_000, epochs=1)
+    lines = estimate.lines()
+    assert len(lines) == 3
+    assert all(line.startswith("ESTIMATE") for line in lines)
+    assert all(LLAMA31.prices.source in line for line in lines)
+    assert "not enabled" in lines[2]
+    assert estimate.to_dict()["label"].startswith("ESTIMATE")
+
+
+def test_price_overrides_replace_the_registry_price_and_say_so():
+    overrides = PriceOverrides(training_per_1k_tokens=0.01, throughput_per_unit_hour=30.0)
+    estimate = estimate_cost(
+        LLAMA31, train_tokens=10_000, epochs=2, prices=overrides, throughput_enabled=True, model_units=2
+    )
+    assert estimate.training_usd == pytest.approx(20 * 0.01)
+    assert estimate.throughput_usd_per_hour == pytest.approx(60.0)
+    assert estimate.sources == {"training": OVERRIDE_SOURCE, "storage": LLAMA31.prices.source,
+                                "throughput": OVERRIDE_SOURCE}
+    assert "(enabled)" in estimate.lines()[2] and "2 model unit(s)" in estimate.lines()[2]
