@@ -44,7 +44,6 @@ labelled AS (
       WHEN event IN ('Men', 'Women') THEN concat(event, '\'s ', discipline)
       ELSE concat(event, ' (', discipline, ')')
     END AS event_label,
-    CASE WHEN size(day_list) = 1 THEN element_at(day_list, 1) ELSE concat(array_join(slice(day_list, 1, size(day_list) - 1), ', '), ' and ', element_at(day_list, -1)) END AS days,
     CASE WHEN size(day_list) = 1 THEN element_at(day_list, 1) ELSE CASE WHEN size(day_detail_list) = 1 THEN element_at(day_detail_list, 1) ELSE concat(array_join(slice(day_detail_list, 1, size(day_detail_list) - 1), ', '), ' and ', element_at(day_detail_list, -1)) END END AS day_details
   FROM per_event
 )
@@ -52,7 +51,7 @@ SELECT
   'event_medal_day' AS relation,
   concat(discipline, '|', event) AS fact_key,
   event_label AS subject,
-  days AS answer_value,
+  day_details AS answer_value,
   concat('The medals in ', event_label, ' at Paris 2024 were awarded on ', day_details, '.') AS answer,
   event_label,
   discipline,
