@@ -97,6 +97,12 @@ _VENUE_SPORTS = (
     "At the 2024 Summer Olympics, which sports took place at {venue}?",
     "Which Olympic sports were contested at {venue} at Paris 2024?",
 )
+_TEAM_ROSTER = (
+    "Who was on the {team_label} at Paris 2024?",
+    "Which athletes made up the {team_label} at the Paris 2024 Olympics?",
+    "Name the members of the {team_label} at the 2024 Summer Olympics.",
+    "Who competed for the {team_label} at the Paris Olympic Games?",
+)
 
 RELATIONS: Mapping[str, Relation] = MappingProxyType(
     {
@@ -114,6 +120,7 @@ RELATIONS: Mapping[str, Relation] = MappingProxyType(
             Relation("venue_sports", 9, _VENUE_SPORTS),
             Relation("athlete_birth_date", 10, _ATHLETE_BIRTH_DATE),
             Relation("athlete_height", 11, _ATHLETE_HEIGHT),
+            Relation("team_roster", 12, _TEAM_ROSTER),
         )
     }
 )

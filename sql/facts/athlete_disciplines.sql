@@ -37,7 +37,7 @@ athlete AS (
 entered AS (
   SELECT a.code, a.athlete, d.discipline
   FROM athlete AS a
-  LATERAL VIEW explode(CASE WHEN substr(a.disciplines, 1, 2) IN ('[\'', '["') THEN transform(regexp_extract_all(a.disciplines, '\'[^\']*\'|"[^"]*"', 0), x -> substr(x, 2, length(x) - 2)) ELSE array() END) d AS discipline
+  LATERAL VIEW explode(CASE WHEN substr(a.disciplines, 1, 2) IN ('[\'', '["') THEN transform(regexp_extract_all(a.disciplines, '\'[^\']*\'|"[^"]*"', 0), x -> substr(x, 2, length(x) - 2)) ELSE CAST(array() AS ARRAY<STRING>) END) d AS discipline
   WHERE a.role = 'Athlete'
 ),
 known AS (

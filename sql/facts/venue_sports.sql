@@ -3,7 +3,7 @@
 WITH hosted AS (
   SELECT v.venue, s.sport
   FROM venues AS v
-  LATERAL VIEW explode(CASE WHEN substr(v.sports, 1, 2) IN ('[\'', '["') THEN transform(regexp_extract_all(v.sports, '\'[^\']*\'|"[^"]*"', 0), x -> substr(x, 2, length(x) - 2)) ELSE array() END) s AS sport
+  LATERAL VIEW explode(CASE WHEN substr(v.sports, 1, 2) IN ('[\'', '["') THEN transform(regexp_extract_all(v.sports, '\'[^\']*\'|"[^"]*"', 0), x -> substr(x, 2, length(x) - 2)) ELSE CAST(array() AS ARRAY<STRING>) END) s AS sport
   WHERE v.venue IS NOT NULL
 ),
 grouped AS (

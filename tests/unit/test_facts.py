@@ -36,6 +36,7 @@ EXPECTED_RELATIONS = {
     "event_medal_day",
     "event_sport",
     "event_venue",
+    "team_roster",
     "venue_sports",
 }
 
@@ -255,6 +256,18 @@ def test_venue_sports_leaves_out_self_naming_venues(sample_facts: list[Fact]) ->
     assert facts["Champ de Mars Arena"].answer_value == "Judo and Wrestling"
     assert facts["Bercy Arena"].answer_value == "Artistic Gymnastics, Basketball and Trampoline Gymnastics"
     assert "Golf National" not in facts
+
+
+def test_team_roster_needs_a_complete_roster(sample_facts: list[Fact]) -> None:
+    facts = by_key(sample_facts, "team_roster")
+    basketball = facts["BKBMTEAM-USA01"]
+    assert basketball.subject == "United States team in Men's Basketball"
+    assert basketball.answer_value == "Kevin DURANT, LeBron JAMES and Stephen CURRY"
+    assert basketball.answer == (
+        "At Paris 2024, the United States team in Men's Basketball was Kevin DURANT, LeBron JAMES and Stephen CURRY."
+    )
+    # One-member and empty rosters in the sample make no fact.
+    assert set(facts) == {"BKBMTEAM-USA01", "GARWTEAM-USA01"}
 
 
 def test_broken_sql_result_is_refused(sample_dir: Path, tmp_path: Path, monkeypatch) -> None:

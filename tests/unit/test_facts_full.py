@@ -38,6 +38,7 @@ def test_fact_counts_per_relation(paris2024_facts: list[Fact]) -> None:
         "event_venue": 329,
         "event_sport": 286,
         "venue_sports": 32,
+        "team_roster": 1185,
     }
 
 
@@ -175,6 +176,16 @@ def test_venue_sports(paris2024_facts: list[Fact]) -> None:
         "At Paris 2024, Aquatics Centre hosted Artistic Swimming, Diving and Water Polo."
     )
     assert "Golf National" not in venues  # its name answers the question
+
+
+def test_team_roster(paris2024_facts: list[Fact]) -> None:
+    rosters = by_subject(paris2024_facts, "team_roster")
+    usa = rosters["United States team in Men's Basketball"]
+    assert "LeBron JAMES" in usa.answer_value and "Stephen CURRY" in usa.answer_value
+    assert usa.answer_value.count(", ") == 10  # twelve players: "A, B, ..., K and L"
+    assert len(rosters) == len([f for f in paris2024_facts if f.relation == "team_roster"])
+    # China entered two pairs in badminton men's doubles: no roster question for either.
+    assert "China team in Men's Doubles (Badminton)" not in rosters
 
 
 def test_unquoted_list_rows_yield_no_athlete_fact(paris2024_facts: list[Fact]) -> None:
