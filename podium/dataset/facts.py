@@ -26,7 +26,15 @@ FACT_COLUMNS: tuple[str, ...] = ("relation", "fact_key", "subject", "answer_valu
 
 def relation_names() -> list[str]:
     """Every relation with a SQL file, in name order."""
-    return sorted(path.stem for path in FACT_SQL_DIR.glob("*.sql"))
+    names = sorted(path.stem for path in FACT_SQL_DIR.glob("*.sql"))
+    if not names:
+        # Without this, a package shipped without sql/ would silently produce no facts.
+        raise DataError(
+            "no fact SQL files found",
+            file=str(FACT_SQL_DIR),
+            hint="ship the repository's sql/facts/ folder next to podium/ (the Lambda asset needs it too)",
+        )
+    return names
 
 
 def relation_sql(relation: str) -> str:

@@ -299,3 +299,9 @@ def test_sample_relation_counts(sample_facts: list[Fact]) -> None:
     counts = Counter(f.relation for f in sample_facts)
     assert counts["event_medal"] == 47
     assert counts["event_medal_day"] == counts["event_venue"] == 16
+
+
+def test_missing_sql_folder_is_an_error_not_zero_facts(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("podium.dataset.facts.FACT_SQL_DIR", tmp_path / "nowhere")
+    with pytest.raises(DataError, match="no fact SQL files found"):
+        relation_names()
