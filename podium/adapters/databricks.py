@@ -10,7 +10,9 @@ never appear in an error, log line or handle.
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -18,16 +20,23 @@ from podium.adapters.bedrock import client_token_for
 from podium.adapters.errors import DatabricksRejected, DatabricksUnavailable
 from podium.adapters.ports import GenerationState, GenerationStatus
 from podium.adapters.secrets import DatabricksCredentials
-from podium.dataset.records import QAPair
+from podium.dataset.records import Fact, QAPair
 from podium.errors import ConfigError, DataError
 
 _T = TypeVar("_T")
 
-# An unquoted identifier, or a backquoted one without backquotes inside.
+# An unquoted identifier, or a backquoted one without backquotes inside. The table part
+# stays unquoted: the job derives <table>_facts and <table>_paraphrases from it.
 _PART = r"(?:[A-Za-z_][A-Za-z0-9_]*|`[^`]+`)"
-_TABLE = re.compile(rf"{_PART}\.{_PART}\.{_PART}")
+_TABLE = re.compile(rf"{_PART}\.{_PART}\.[A-Za-z_][A-Za-z0-9_]*")
+FACTS_SUFFIX = "_facts"
 
 _PAIR_COLUMNS = ("fact_id", "relation", "question", "answer", "source")
+_FACT_COLUMNS = ("relation", "fact_key", "subject", "answer_value", "answer", "slots")
+_PAIRS_SQL = (
+    f"SELECT {', '.join(_PAIR_COLUMNS)} FROM {{table}} WHERE run_id = :run_id ORDER BY fact_id, question"
+)
+_FACTS_SQL = f"SELECT {', '.join(_FACT_COLUMNS)} FROM {{table}} WHERE run_id = :run_id ORDER BY relation, fact_key"
 _STILL_RUNNING_V1 = {"PENDING", "QUEUED", "RUNNING", "TERMINATING", "BLOCKED", "WAITING_FOR_RETRY"}
 _FAILED_V1 = {"SKIPPED", "INTERNAL_ERROR"}
 _SUCCESS_RESULTS = {"SUCCESS", "SUCCESS_WITH_FAILURES"}  # the latter: every leaf task succeeded
@@ -40,7 +49,8 @@ def checked_table_name(value: str, setting: str = "databricks.output_table") -> 
         raise ConfigError(
             setting,
             f"{value!r} is not a three-part table name catalog.schema.table made of letters, "
-            "digits and underscores (put a part in `backquotes` if it needs other characters)",
+            "digits and underscores (catalog or schema may be put in `backquotes` if they need "
+            "other characters; the table part may not)",
         )
     return value.strip()
 
@@ -134,6 +144,8 @@ class DatabricksGenerator:
         self._poll_seconds = poll_seconds
         self._clock = clock
         self._client: Any | None = None
+        # Why paraphrases were dropped while reading; counted for the dataset report.
+        self.rejections: Counter[str] = Counter()
 
     def __repr__(self) -> str:
         return (
@@ -201,22 +213,61 @@ class DatabricksGenerator:
         return GenerationStatus(status.state, self._credentials.scrub(status.message))
 
     def read_pairs(self, handle: Mapping[str, Any]) -> Iterator[QAPair]:
+        """This run's pairs: the built-in template questions for every fact the job
+        extracted, then the job's ai_query paraphrases that pass Podium's own check."""
+        from podium.dataset.pairs import make_pairs, verify_paraphrase
+        from podium.dataset.templates import questions_for
+
         run_id = str(_handle_value(handle, "run_id"))
-        for line, row in enumerate(self._rows(run_id), start=1):
-            values = dict(zip(_PAIR_COLUMNS, row, strict=False))
-            missing = [c for c in _PAIR_COLUMNS if not values.get(c)]
-            if len(row) != len(_PAIR_COLUMNS) or missing:
-                raise DataError(
-                    f"row for run {run_id} has no {', '.join(missing) or 'expected columns'}",
-                    file=self.output_table,
-                    line=line,
-                    hint="the job's verify step must write non-empty fact_id, relation, question, answer, source",
+        facts = {fact.fact_id: fact for fact in self.read_facts(run_id)}
+        yield from make_pairs(facts.values(), questions_for, rejected=self.rejections)
+        for line, row in enumerate(self._query(_PAIRS_SQL, self.output_table, run_id), start=1):
+            values = _row_values(row, _PAIR_COLUMNS, self.output_table, line, run_id)
+            fact = facts.get(values["fact_id"])
+            if fact is None:
+                self.rejections["paraphrase of an unknown fact"] += 1
+                continue
+            reason = verify_paraphrase(values["question"], fact)
+            if reason is not None:
+                self.rejections[reason] += 1
+                continue
+            # The answer is always the fact's own sentence, whatever the table says.
+            yield QAPair(fact.fact_id, fact.relation, values["question"].strip(), fact.answer, values["source"])
+
+    def read_facts(self, run_id: str) -> list[Fact]:
+        """The facts the job's facts task stored for `run_id` (slots come back from JSON)."""
+        table = self.output_table + FACTS_SUFFIX
+        facts = []
+        for line, row in enumerate(self._query(_FACTS_SQL, table, run_id), start=1):
+            values = _row_values(row, _FACT_COLUMNS, table, line, run_id, optional=("slots",))
+            try:
+                slots = json.loads(values["slots"] or "{}")
+                if not isinstance(slots, dict):
+                    raise ValueError("not an object")
+            except ValueError as error:
+                raise DataError(f"slots is not a JSON object ({error})", file=table, line=line, field="slots") from None
+            facts.append(
+                Fact(
+                    relation=values["relation"],
+                    key=values["fact_key"],
+                    subject=values["subject"],
+                    answer_value=values["answer_value"],
+                    answer=values["answer"],
+                    slots={str(k): "" if v is None else str(v) for k, v in slots.items()},
                 )
-            yield QAPair(**{c: str(values[c]) for c in _PAIR_COLUMNS})
+            )
+        if not facts:
+            raise DataError(
+                f"no facts for run {run_id}",
+                file=table,
+                hint="the podium_generate job's facts task writes them; check its run in Databricks",
+            )
+        return facts
 
     # -- SQL ----------------------------------------------------------------------
 
-    def _rows(self, run_id: str) -> Iterator[list[Any]]:
+    def _query(self, template: str, table: str, run_id: str) -> Iterator[list[Any]]:
+        """Rows of `template` (with {table}) for `run_id`, every result chunk of them."""
         from databricks.sdk.service.sql import (
             Disposition,
             ExecuteStatementRequestOnWaitTimeout,
@@ -224,14 +275,11 @@ class DatabricksGenerator:
             StatementParameterListItem,
         )
 
-        # The table name is validated above; the run id travels as a bound parameter.
-        statement = (
-            f"SELECT {', '.join(_PAIR_COLUMNS)} FROM {self.output_table} "
-            "WHERE run_id = :run_id ORDER BY fact_id, source, question"
-        )
+        # The table name is validated; the run id travels as a bound parameter.
+        statement = template.format(table=table)
         sql = self._workspace.statement_execution
         response = self._call(
-            f"query {self.output_table} on warehouse {self.warehouse_id}",
+            f"query {table} on warehouse {self.warehouse_id}",
             lambda: sql.execute_statement(
                 statement=statement,
                 warehouse_id=self.warehouse_id,
@@ -242,11 +290,11 @@ class DatabricksGenerator:
                 format=Format.JSON_ARRAY,
             ),
         )
-        response = self._await_statement(response)
+        response = self._await_statement(response, table)
         manifest = response.manifest
         if manifest is not None and manifest.truncated:
             raise DatabricksRejected(
-                f"the result from {self.output_table} was truncated by the warehouse; "
+                f"the result from {table} was truncated by the warehouse; "
                 "reduce the rows per run or raise the warehouse's result limit"
             )
         expected = manifest.total_row_count if manifest is not None else None
@@ -260,15 +308,15 @@ class DatabricksGenerator:
             if next_index is None:
                 break
             chunk = self._call(
-                f"read result chunk {next_index} of {self.output_table}",
+                f"read result chunk {next_index} of {table}",
                 lambda i=next_index: sql.get_statement_result_chunk_n(response.statement_id, i),
             )
         if expected is not None and seen != expected:
             raise DatabricksRejected(
-                f"read {seen} rows of {self.output_table} for run {run_id}, but the warehouse reported {expected}"
+                f"read {seen} rows of {table} for run {run_id}, but the warehouse reported {expected}"
             )
 
-    def _await_statement(self, response: Any) -> Any:
+    def _await_statement(self, response: Any, table: str) -> Any:
         from databricks.sdk.clock import RealClock
 
         clock = self._clock or RealClock()
@@ -291,7 +339,7 @@ class DatabricksGenerator:
             error = response.status.error if response.status else None
             detail = getattr(error, "message", None) or "no message"
             raise DatabricksRejected(
-                f"reading {self.output_table} on warehouse {self.warehouse_id} ended {state}: "
+                f"reading {table} on warehouse {self.warehouse_id} ended {state}: "
                 + self._credentials.scrub(detail)
             )
         return response
@@ -327,6 +375,22 @@ class DatabricksGenerator:
     def _explain(self, action: str, error: BaseException) -> str:
         text = self._credentials.scrub(str(error)) or type(error).__name__
         return f"Databricks ({self._credentials.host}) could not {action}: {text}"
+
+
+def _row_values(
+    row: list[Any], columns: tuple[str, ...], table: str, line: int, run_id: str, optional: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """A result row as a dict; a DataError naming the table and row when a value is missing."""
+    values = dict(zip(columns, row, strict=False))
+    missing = [c for c in columns if c not in optional and not values.get(c)]
+    if len(row) != len(columns) or missing:
+        raise DataError(
+            f"row for run {run_id} has no {', '.join(missing) or 'expected columns'}",
+            file=table,
+            line=line,
+            hint=f"the podium_generate job must write non-empty {', '.join(columns)}",
+        )
+    return {c: "" if values.get(c) is None else str(values[c]) for c in columns}
 
 
 def _handle_value(handle: Mapping[str, Any], key: str) -> Any:

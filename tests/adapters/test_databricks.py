@@ -157,13 +157,92 @@ def test_failed_run_carries_databricks_message_from_the_newer_status(
     assert failure in status.message and "RUN_EXECUTION_ERROR" in status.message
 
 
-def _pair_row(n: int) -> list[str]:
-    return [f"event_medal:Judo|{n}", "event_medal", f"Who won judo event {n}?", f"Answer {n}.", "ai_query"]
+FACTS_TABLE = TABLE + "_facts"
+FRANCE_SLOTS = {"country": "France", "country_code": "FRA", "kind": "gold", "count_noun": "gold medals", "tally_noun": "gold medal count"}
 
 
-def test_read_pairs_polls_then_reads_every_chunk(
+def _fact_row(code: str = "FRA", country: str = "France", count: str = "16") -> list[str | None]:
+    slots = {**FRANCE_SLOTS, "country": country, "country_code": code}
+    return [
+        "country_medal_count",
+        f"{code}|gold",
+        country,
+        f"{count} gold medals",
+        f"At Paris 2024, {country} won {count} gold medals.",
+        json.dumps(slots),
+    ]
+
+
+def _pair_row(question: str, fact_id: str = "country_medal_count:FRA|gold") -> list[str]:
+    return [fact_id, "country_medal_count", question, "an answer the job wrote", "ai_query"]
+
+
+def _statements(http: responses.RequestsMock, results: dict[str, dict]) -> None:
+    """POST /sql/statements answers by the table the statement reads."""
+
+    def answer(request):  # type: ignore[no-untyped-def]
+        statement = json.loads(request.body)["statement"]
+        table = FACTS_TABLE if f"FROM {FACTS_TABLE} " in statement else TABLE
+        return 200, {}, json.dumps(results[table])
+
+    http.add_callback(responses.POST, f"{HOST}/api/2.0/sql/statements", callback=answer, content_type="application/json")
+
+
+def _done(statement_id: str, rows: list, **result: object) -> dict:
+    return {
+        "statement_id": statement_id,
+        "status": {"state": "SUCCEEDED"},
+        "manifest": {"total_row_count": len(rows)},
+        "result": {"chunk_index": 0, "data_array": rows, **result},
+    }
+
+
+def test_read_pairs_unions_templates_with_verified_paraphrases(
+    http: responses.RequestsMock, generator: DatabricksGenerator
+) -> None:
+    kept = "How many gold medals did France take home at the 2024 Summer Games in Paris?"
+    _statements(
+        http,
+        {
+            FACTS_TABLE: _done("facts-1", [_fact_row()]),
+            TABLE: _done(
+                "pairs-1",
+                [
+                    _pair_row(kept),
+                    _pair_row("Did France win 16 gold medals at Paris 2024?"),  # leaks the answer
+                    _pair_row("How many gold medals did the hosts win?"),  # lost the subject
+                    _pair_row("Who won?", fact_id="event_medal:unknown"),
+                ],
+            ),
+        },
+    )
+
+    pairs = list(generator.read_pairs({"generator": "databricks", "run_id": "exec-1", "databricks_run_id": 1234}))
+
+    templates = [p for p in pairs if p.source.startswith("template:")]
+    paraphrases = [p for p in pairs if p.source == "ai_query"]
+    assert len(templates) >= 3 and all("France" in p.question for p in templates)
+    assert [p.question for p in paraphrases] == [kept]
+    # The answer is the fact's sentence, never what the table (or an LLM) wrote.
+    assert {p.answer for p in pairs} == {"At Paris 2024, France won 16 gold medals."}
+    assert sum(generator.rejections.values()) == 3
+    statements = [json.loads(c.request.body) for c in http.calls if c.request.url == f"{HOST}/api/2.0/sql/statements"]
+    assert statements[0]["statement"].startswith(
+        f"SELECT relation, fact_key, subject, answer_value, answer, slots FROM {FACTS_TABLE} WHERE run_id = :run_id"
+    )
+    assert statements[1]["statement"].startswith(
+        f"SELECT fact_id, relation, question, answer, source FROM {TABLE} WHERE run_id = :run_id"
+    )
+    for body in statements:
+        assert body["parameters"] == [{"name": "run_id", "value": "exec-1", "type": "STRING"}]
+        assert (body["warehouse_id"], body["disposition"], body["format"]) == ("wh-1", "INLINE", "JSON_ARRAY")
+
+
+def test_read_facts_polls_then_reads_every_chunk(
     http: responses.RequestsMock, generator: DatabricksGenerator, clock: InstantClock
 ) -> None:
+    countries = [(f"C{n:02d}", f"Country {n}") for n in range(5)]
+    rows = [_fact_row(code, name, str(n + 1)) for n, (code, name) in enumerate(countries)]
     http.post(f"{HOST}/api/2.0/sql/statements", json={"statement_id": STATEMENT_ID, "status": {"state": "PENDING"}})
     http.get(f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}", json={"statement_id": STATEMENT_ID, "status": {"state": "RUNNING"}})
     http.get(
@@ -172,50 +251,43 @@ def test_read_pairs_polls_then_reads_every_chunk(
             "statement_id": STATEMENT_ID,
             "status": {"state": "SUCCEEDED"},
             "manifest": {"format": "JSON_ARRAY", "total_chunk_count": 3, "total_row_count": 5},
-            "result": {"chunk_index": 0, "row_count": 2, "next_chunk_index": 1, "data_array": [_pair_row(0), _pair_row(1)]},
+            "result": {"chunk_index": 0, "row_count": 2, "next_chunk_index": 1, "data_array": rows[:2]},
         },
     )
     http.get(
         f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}/result/chunks/1",
-        json={"chunk_index": 1, "row_count": 2, "next_chunk_index": 2, "data_array": [_pair_row(2), _pair_row(3)]},
+        json={"chunk_index": 1, "row_count": 2, "next_chunk_index": 2, "data_array": rows[2:4]},
     )
     http.get(
         f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}/result/chunks/2",
-        json={"chunk_index": 2, "row_count": 1, "data_array": [_pair_row(4)]},
+        json={"chunk_index": 2, "row_count": 1, "data_array": rows[4:]},
     )
 
-    pairs = list(generator.read_pairs({"generator": "databricks", "run_id": "exec-1", "databricks_run_id": 1234}))
+    facts = generator.read_facts("exec-1")
 
-    assert [p.fact_id for p in pairs] == [f"event_medal:Judo|{n}" for n in range(5)]
-    assert pairs[4].source == "ai_query" and pairs[4].answer == "Answer 4."
-    (body,) = _bodies(http, "/api/2.0/sql/statements")
-    assert body["statement"].startswith(f"SELECT fact_id, relation, question, answer, source FROM {TABLE} WHERE run_id = :run_id")
-    assert body["parameters"] == [{"name": "run_id", "value": "exec-1", "type": "STRING"}]
-    assert (body["warehouse_id"], body["disposition"], body["format"]) == ("wh-1", "INLINE", "JSON_ARRAY")
+    assert [f.subject for f in facts] == [name for _, name in countries]
+    assert facts[4].slots["country_code"] == "C04" and facts[4].answer_value == "5 gold medals"
     assert len(clock.slept) == 2  # polled twice, without really sleeping
 
 
 def test_read_pairs_refuses_a_short_read(http: responses.RequestsMock, generator: DatabricksGenerator) -> None:
-    http.post(
-        f"{HOST}/api/2.0/sql/statements",
-        json={
-            "statement_id": STATEMENT_ID,
-            "status": {"state": "SUCCEEDED"},
-            "manifest": {"total_row_count": 3},
-            "result": {"chunk_index": 0, "data_array": [_pair_row(0)]},
-        },
-    )
+    short = _done("facts-1", [_fact_row()])
+    short["manifest"]["total_row_count"] = 3
+    _statements(http, {FACTS_TABLE: short, TABLE: _done("pairs-1", [])})
     with pytest.raises(DatabricksRejected, match="read 1 rows .* reported 3"):
         list(generator.read_pairs({"run_id": "exec-1"}))
 
 
+def test_read_pairs_without_facts_points_at_the_facts_task(http: responses.RequestsMock, generator: DatabricksGenerator) -> None:
+    _statements(http, {FACTS_TABLE: _done("facts-1", []), TABLE: _done("pairs-1", [])})
+    with pytest.raises(DataError, match=rf"{FACTS_TABLE}: no facts for run exec-1 .*facts task"):
+        list(generator.read_pairs({"run_id": "exec-1"}))
+
+
 def test_read_pairs_reports_an_empty_field_with_its_row(http: responses.RequestsMock, generator: DatabricksGenerator) -> None:
-    bad = _pair_row(1)
+    bad = _pair_row("How many gold medals did France win at Paris 2024?")
     bad[2] = None  # type: ignore[call-overload]
-    http.post(
-        f"{HOST}/api/2.0/sql/statements",
-        json={"statement_id": STATEMENT_ID, "status": {"state": "SUCCEEDED"}, "result": {"data_array": [_pair_row(0), bad]}},
-    )
+    _statements(http, {FACTS_TABLE: _done("facts-1", [_fact_row()]), TABLE: _done("pairs-1", [_pair_row("How many gold medals did France win in 2024?"), bad])})
     with pytest.raises(DataError, match=rf"{TABLE}:2: row for run exec-1 has no question"):
         list(generator.read_pairs({"run_id": "exec-1"}))
 
@@ -225,7 +297,7 @@ def test_failed_statement_carries_the_warehouse_message(http: responses.Requests
         f"{HOST}/api/2.0/sql/statements",
         json={
             "statement_id": STATEMENT_ID,
-            "status": {"state": "FAILED", "error": {"error_code": "BAD_REQUEST", "message": "[TABLE_OR_VIEW_NOT_FOUND] qa_pairs"}},
+            "status": {"state": "FAILED", "error": {"error_code": "BAD_REQUEST", "message": "[TABLE_OR_VIEW_NOT_FOUND] qa_pairs_facts"}},
         },
     )
     with pytest.raises(DatabricksRejected, match=r"ended FAILED: \[TABLE_OR_VIEW_NOT_FOUND\]"):
@@ -281,7 +353,7 @@ def test_unknown_job_is_rejected(http: responses.RequestsMock, generator: Databr
 
 
 @pytest.mark.parametrize(
-    "name", ["qa_pairs", "a.b", "a.b.c.d", "a.b.c; DROP TABLE x", "a.b.c--", "a.`b.c", "1a.b.c", ""]
+    "name", ["qa_pairs", "a.b", "a.b.c.d", "a.b.c; DROP TABLE x", "a.b.c--", "a.`b.c", "1a.b.c", "a.b.`c-d`", ""]
 )
 def test_output_table_must_be_a_plain_three_part_name(name: str) -> None:
     with pytest.raises(ConfigError, match="databricks.output_table"):

@@ -1,0 +1,180 @@
+"""The Databricks bundle (sql/databricks): files exist, SQL parses, parameters line up,
+and verify.sql keeps exactly the paraphrases Podium's own check keeps."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import duckdb
+import pytest
+import sqlglot
+import yaml
+from sqlglot import exp
+
+from podium.adapters.databricks import FACTS_SUFFIX
+from podium.dataset.facts import FACT_SQL_DIR
+from podium.dataset.pairs import verify_paraphrase
+from podium.dataset.records import Fact
+from podium.dataset.tables import TABLES
+
+BUNDLE = Path(__file__).resolve().parents[2] / "sql" / "databricks"
+
+
+@pytest.fixture(scope="module")
+def bundle() -> dict[str, Any]:
+    return yaml.safe_load((BUNDLE / "databricks.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def tasks(bundle: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    job = bundle["resources"]["jobs"]["podium_generate"]
+    return {task["task_key"]: task for task in job["tasks"]}
+
+
+def _statements(name: str) -> list[exp.Expression]:
+    return [s for s in sqlglot.parse((BUNDLE / name).read_text(encoding="utf-8"), read="databricks") if s]
+
+
+def _placeholders(name: str) -> set[str]:
+    return {p.name for s in _statements(name) for p in s.find_all(exp.Placeholder)}
+
+
+def test_job_parameters_are_what_the_generator_sends(bundle: dict[str, Any]) -> None:
+    job = bundle["resources"]["jobs"]["podium_generate"]
+    assert {p["name"] for p in job["parameters"]} == {"run_id", "output_table"}
+    assert job["max_concurrent_runs"] == 1
+
+
+def test_every_referenced_file_exists(bundle: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> None:
+    referenced = []
+    for task in tasks.values():
+        if "sql_task" in task:
+            referenced.append(task["sql_task"]["file"]["path"])
+        if "spark_python_task" in task:
+            referenced.append(task["spark_python_task"]["python_file"])
+    assert referenced, "the job has no file tasks"
+    for path in referenced:
+        assert (BUNDLE / path).is_file(), f"databricks.yml references {path}, which does not exist"
+    # The fact SQL is synced with the bundle and run as is, not copied into it.
+    assert "../facts" in bundle["sync"]["paths"]
+    assert (BUNDLE / "../facts").resolve() == FACT_SQL_DIR
+    assert not list(BUNDLE.glob("*fact*.sql"))
+
+
+def test_tasks_run_in_order(tasks: dict[str, dict[str, Any]]) -> None:
+    upstream = {key: [d["task_key"] for d in task.get("depends_on", [])] for key, task in tasks.items()}
+    assert upstream == {"load": [], "facts": ["load"], "paraphrase": ["facts"], "verify": ["paraphrase"]}
+
+
+@pytest.mark.parametrize("name", ["load.sql", "paraphrase.sql", "verify.sql"])
+def test_sql_parses_with_the_databricks_dialect(name: str) -> None:
+    assert _statements(name)
+
+
+@pytest.mark.parametrize("task_key", ["load", "paraphrase", "verify"])
+def test_sql_parameters_match_the_task(tasks: dict[str, dict[str, Any]], task_key: str) -> None:
+    sql_task = tasks[task_key]["sql_task"]
+    used = _placeholders(Path(sql_task["file"]["path"]).name)
+    given = set(sql_task["parameters"])
+    assert used == given, f"{task_key}: SQL uses {sorted(used)}, task gives {sorted(given)}"
+
+
+def test_derived_table_names_agree_with_the_generator(tasks: dict[str, dict[str, Any]]) -> None:
+    output = "{{job.parameters.output_table}}"
+    arguments = tasks["facts"]["spark_python_task"]["parameters"]
+    assert arguments[arguments.index("--facts-table") + 1] == output + FACTS_SUFFIX
+    assert tasks["paraphrase"]["sql_task"]["parameters"]["facts_table"] == output + FACTS_SUFFIX
+    assert (
+        tasks["paraphrase"]["sql_task"]["parameters"]["paraphrase_table"]
+        == tasks["verify"]["sql_task"]["parameters"]["paraphrase_table"]
+    )
+    assert tasks["verify"]["sql_task"]["parameters"]["output_table"] == output
+
+
+def test_load_creates_every_table_the_fact_sql_may_read() -> None:
+    created = {s.this.name for s in _statements("load.sql") if isinstance(s, exp.Create)}
+    assert created == set(TABLES)
+    text = (BUNDLE / "load.sql").read_text(encoding="utf-8")
+    for name in TABLES:
+        assert f"'/{name}.csv'" in text
+
+
+def test_paraphrase_prompt_only_rephrases() -> None:
+    text = (BUNDLE / "paraphrase.sql").read_text(encoding="utf-8")
+    assert "ai_query(" in text and ":endpoint" in text
+    assert "must contain this exact phrase" in text and "must not contain" in text
+
+
+def _verify_on_duckdb(rows: list[tuple[str, str, str]]) -> list[str]:
+    """Run verify.sql's SELECT on DuckDB over (subject, answer_value, question) rows."""
+    text = (
+        (BUNDLE / "verify.sql")
+        .read_text(encoding="utf-8")
+        .replace("IDENTIFIER(:paraphrase_table)", "paraphrases")
+        .replace("IDENTIFIER(:output_table)", "qa_pairs")
+        .replace(":run_id", "'r1'")
+    )
+    insert = sqlglot.parse(text, read="databricks")[-1]
+    assert isinstance(insert, exp.Insert)
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE paraphrases (run_id VARCHAR, fact_id VARCHAR, relation VARCHAR, subject VARCHAR, "
+        "answer_value VARCHAR, answer VARCHAR, variant INT, question VARCHAR, error VARCHAR)"
+    )
+    for n, (subject, answer_value, question) in enumerate(rows):
+        con.execute(
+            "INSERT INTO paraphrases VALUES ('r1', ?, 'rel', ?, ?, 'A.', 1, ?, NULL)",
+            [f"rel:{n}", subject, answer_value, question],
+        )
+    con.execute("INSERT INTO paraphrases VALUES ('r2', 'rel:x', 'rel', 'France', '16', 'A.', 1, 'France?', NULL)")
+    con.execute("INSERT INTO paraphrases VALUES ('r1', 'rel:y', 'rel', 'France', '16', 'A.', 1, NULL, 'rate limited')")
+    return [row[3] for row in con.execute(insert.expression.sql("duckdb")).fetchall()]
+
+
+def test_verify_keeps_what_podium_keeps() -> None:
+    cases = [
+        ("France", "16 gold medals", "How many gold medals did FRANCE  win at Paris 2024?"),
+        ("France", "16 gold medals", "Did France win 16 gold medals at Paris 2024?"),
+        ("gold medal in Men's Marathon (Athletics)", "Tamirat TOLA of Ethiopia", "Who won the marathon in Paris?"),
+        ("gold medal in Men's Marathon (Athletics)", "Tamirat TOLA of Ethiopia",
+         "At Paris 2024, who took the gold medal in Men's Marathon (Athletics)?"),
+    ]
+    kept = _verify_on_duckdb(cases)
+    podium_keeps = [
+        question
+        for subject, answer_value, question in cases
+        if verify_paraphrase(question, Fact("rel", "k", subject, answer_value, "A.")) is None
+    ]
+    assert sorted(kept) == sorted(podium_keeps) == sorted([cases[0][2], cases[3][2]])
+
+
+# -- the facts task's pure helpers (the task itself needs Spark) ----------------------------
+
+
+@pytest.fixture(scope="module")
+def facts_task() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("facts_task", BUNDLE / "facts_task.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_facts_task_finds_the_shared_fact_sql(facts_task: ModuleType) -> None:
+    assert facts_task.default_facts_dir() == FACT_SQL_DIR
+    assert [p.stem for p in facts_task.fact_files(FACT_SQL_DIR)] == sorted(p.stem for p in FACT_SQL_DIR.glob("*.sql"))
+
+
+def test_facts_task_refuses_unsafe_names_and_incomplete_queries(facts_task: ModuleType, tmp_path: Path) -> None:
+    args = facts_task.parse_args(["--run-id", "r1", "--facts-table", "a.b.c_facts", "--catalog", "a", "--schema", "b"])
+    assert args.facts_table == "a.b.c_facts"
+    with pytest.raises(SystemExit, match="--facts-table"):
+        facts_task.checked("a.b.c; DROP TABLE x", facts_task._TABLE, "--facts-table")
+    with pytest.raises(SystemExit, match="answer_value"):
+        facts_task.slot_columns("x.sql", ["relation", "fact_key", "subject", "answer"])
+    assert facts_task.slot_columns("x.sql", ["relation", "fact_key", "subject", "answer_value", "answer", "kind"]) == ["kind"]
+    with pytest.raises(SystemExit, match="no fact SQL files"):
+        facts_task.fact_files(tmp_path)
