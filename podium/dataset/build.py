@@ -25,6 +25,7 @@ from podium.dataset.pairs import clean_pairs, make_pairs
 from podium.dataset.planner import MAX_EVAL_PROMPTS, Plan, plan_dataset
 from podium.dataset.records import QAPair
 from podium.dataset.split import split_pairs
+from podium.dataset.templates import RELATIONS, questions_for
 from podium.dataset.tokens import cost_tokens
 from podium.dataset.validate import ValidationResult, validate_text
 from podium.errors import ConfigError, DataError
@@ -87,11 +88,7 @@ def dataset_hash(train_text: str, validation_text: str) -> str:
 
 
 def relation_priorities() -> dict[str, int]:
-    """Priorities from the template registry (lower first); empty until it is importable."""
-    try:
-        from podium.dataset.templates import RELATIONS
-    except ImportError:
-        return {}
+    """Priorities from the template registry: lower is planned first."""
     return {name: relation.priority for name, relation in RELATIONS.items()}
 
 
@@ -237,8 +234,8 @@ def generate(
     Raises ConfigError (model, region, hyperparameters) before reading any data, and
     DataError when the data yields no usable dataset; in both cases nothing is written.
     """
+    # DuckDB is needed only to read tables; the BuildDataset Lambda imports this module without it.
     from podium.dataset.facts import extract_facts
-    from podium.dataset.templates import questions_for
 
     say = progress or (lambda _message: None)
     model = get_model(model_id, region)

@@ -203,8 +203,51 @@ def _text_list(value: object, where: str, line: int, report: _Problems, texts: l
     return ok
 
 
+def _plain_conversation_texts(row: dict[str, Any]) -> tuple[str, ...] | None:
+    """The texts of a row in exactly the shape Podium writes, else None (take the slow path).
+
+    Accepts only rows the full check below would pass, with no extra keys anywhere.
+    """
+    if row.get("schemaVersion") != CONVERSATION_SCHEMA:
+        return None
+    texts = []
+    keys = 2
+    system = row.get("system")
+    if system is not None:
+        if type(system) is not list or len(system) != 1:
+            return None
+        item = system[0]
+        if type(item) is not dict or len(item) != 1 or type(text := item.get("text")) is not str:
+            return None
+        if not text or text.isspace():
+            return None
+        texts.append(text)
+        keys = 3
+    messages = row.get("messages")
+    if len(row) != keys or type(messages) is not list or not messages or len(messages) % 2:
+        return None
+    role = "user"
+    for message in messages:
+        if type(message) is not dict or len(message) != 2 or message.get("role") != role:
+            return None
+        content = message.get("content")
+        if type(content) is not list or not content:
+            return None
+        for item in content:
+            if type(item) is not dict or len(item) != 1 or type(text := item.get("text")) is not str:
+                return None
+            if not text or text.isspace():
+                return None
+            texts.append(text)
+        role = "assistant" if role == "user" else "user"
+    return tuple(texts)
+
+
 def _conversation_checker(model: BaseModel, report: _Problems) -> RowChecker:
     def check(row: dict[str, Any], line: int) -> tuple[str, ...] | None:
+        plain = _plain_conversation_texts(row)
+        if plain is not None:
+            return plain
         texts: list[str] = []
         usable = True
         if "prompt" in row and "completion" in row and "messages" not in row:

@@ -17,7 +17,9 @@ def row(prompt="Who won the gold medal in Event X at Paris 2024?", completion="A
 
 
 def conversation(*messages, system=("Be brief.",), **extra) -> str:
-    value = {"schemaVersion": "bedrock-conversation-2024", "system": [{"text": t} for t in system]}
+    value: dict = {"schemaVersion": "bedrock-conversation-2024"}
+    if system:
+        value["system"] = [{"text": t} for t in system]
     value["messages"] = [{"role": role, "content": [{"text": text}]} for role, text in messages]
     value.update(extra)
     return json.dumps(value)
@@ -188,3 +190,16 @@ def test_an_unknown_split_and_a_missing_file_are_errors(tmp_path: Path):
         validate_text(jsonl(row()), LLAMA31, split="test")
     with pytest.raises(DataError, match="not found"):
         validate_file(tmp_path / "absent.jsonl", LLAMA31)
+
+
+def test_multi_turn_conversations_and_several_text_items_pass():
+    two_turns = conversation(("user", "Q1?"), ("assistant", "A1."), ("user", "Q2?"), ("assistant", "A2."), system=())
+    several_items = json.dumps({
+        "schemaVersion": "bedrock-conversation-2024",
+        "messages": [
+            {"role": "user", "content": [{"text": "Part one."}, {"text": "Part two?"}]},
+            {"role": "assistant", "content": [{"text": "A."}], "note": "ignored by Bedrock"},
+        ],
+    })
+    result = validate_text(jsonl(two_turns, several_items), LLAMA32)
+    assert result.ok, result.problems
