@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import difflib
 import io
 import logging
@@ -43,6 +44,8 @@ class TableSpec:
     name: str
     required_columns: tuple[str, ...]
     list_columns: tuple[str, ...] = ()
+    number_columns: tuple[str, ...] = ()  # empty or a decimal number ("40", "182.0")
+    date_columns: tuple[str, ...] = ()  # empty or an ISO date ("2024-07-27")
 
     @property
     def file_name(self) -> str:
@@ -67,6 +70,7 @@ TABLES: Mapping[str, TableSpec] = {
                 "country",
                 "country_long",
             ),
+            date_columns=("medal_date",),
         ),
         TableSpec(
             "medallists",
@@ -79,10 +83,12 @@ TABLES: Mapping[str, TableSpec] = {
                 "code_athlete",
                 "is_medallist",
             ),
+            date_columns=("medal_date",),
         ),
         TableSpec(
             "medals_total",
             ("country_code", "country", "country_long", "Gold Medal", "Silver Medal", "Bronze Medal", "Total"),
+            number_columns=("Gold Medal", "Silver Medal", "Bronze Medal", "Total"),
         ),
         TableSpec(
             "athletes",
@@ -100,9 +106,11 @@ TABLES: Mapping[str, TableSpec] = {
                 "birth_date",
             ),
             list_columns=("disciplines", "events"),
+            number_columns=("height",),
+            date_columns=("birth_date",),
         ),
         TableSpec("events", ("event", "sport")),
-        TableSpec("schedules", ("discipline", "event", "event_medal", "venue")),
+        TableSpec("schedules", ("discipline", "event", "event_medal", "venue"), number_columns=("event_medal",)),
         TableSpec("venues", ("venue", "sports"), list_columns=("sports",)),
         TableSpec(
             "teams",
@@ -118,6 +126,18 @@ _ITEM = r"""(?:'[^'\\]*(?:\\.[^'\\]*)*'|"[^"\\]*(?:\\.[^"\\]*)*")"""
 _LIST_LITERAL = re.compile(rf"\[\s*(?:{_ITEM}(?:\s*,\s*{_ITEM})*\s*,?\s*)?\]\Z")
 # The unquoted Kaggle variant: brackets around plain text, no quotes or brackets inside.
 _BARE_LIST = re.compile(r"""\[[^\[\]'"\s][^\[\]'"]*(?:'[^\[\]'"]*)?\]\Z""")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+def _is_iso_date(value: str) -> bool:
+    if not _ISO_DATE.match(value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -229,6 +249,15 @@ def check_table(path: Path, spec: TableSpec) -> TableCheck:
                     hint="rename the column(s) back to the Kaggle names",
                 )
             list_positions = [(columns.index(c), c) for c in spec.list_columns if c in columns]
+            value_checks = [
+                (columns.index(c), c, _NUMBER.match, "a number", "e.g. 182.0; leave it empty when unknown")
+                for c in spec.number_columns
+                if c in columns
+            ] + [
+                (columns.index(c), c, _is_iso_date, "a date", "write it as YYYY-MM-DD; leave it empty when unknown")
+                for c in spec.date_columns
+                if c in columns
+            ]
             width = len(columns)
             record_start = 2
             for row in reader:
@@ -240,6 +269,16 @@ def check_table(path: Path, spec: TableSpec) -> TableCheck:
                         line=record_start,
                         hint="check for an unquoted comma or a missing quote in this row",
                     )
+                for position, column, is_valid, kind, how in value_checks:
+                    value = row[position]
+                    if value and not is_valid(value):
+                        raise DataError(
+                            f"{value!r} is not {kind}",
+                            file=str(path),
+                            line=record_start,
+                            field=column,
+                            hint=how,
+                        )
                 for position, column in list_positions:
                     value = row[position]
                     if not value or _LIST_LITERAL.match(value):

@@ -34,9 +34,9 @@ athlete AS (
   WHERE name_country_count = 1
 ),
 born AS (
-  SELECT *, date_format(to_date(birth_date), 'd MMMM yyyy') AS born_on
+  SELECT *, date_format(try_cast(birth_date AS DATE), 'd MMMM yyyy') AS born_on
   FROM athlete
-  WHERE birth_date RLIKE '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
+  WHERE birth_date RLIKE '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' AND try_cast(birth_date AS DATE) IS NOT NULL
 )
 SELECT
   'athlete_birth_date' AS relation,

@@ -34,9 +34,9 @@ athlete AS (
   WHERE name_country_count = 1
 ),
 measured AS (
-  SELECT *, concat(CAST(CAST(round(CAST(height AS DOUBLE)) AS INT) AS STRING), ' cm') AS height_cm
+  SELECT *, concat(CAST(CAST(round(try_cast(height AS DOUBLE)) AS INT) AS STRING), ' cm') AS height_cm
   FROM athlete
-  WHERE CAST(height AS DOUBLE) > 0
+  WHERE try_cast(height AS DOUBLE) > 0
 )
 SELECT
   'athlete_height' AS relation,

@@ -9,10 +9,10 @@ WITH totals AS (
       WHEN country = country_code THEN country_long
       ELSE country
     END AS country,
-    CAST(CAST(`Gold Medal` AS DOUBLE) AS INT) AS gold,
-    CAST(CAST(`Silver Medal` AS DOUBLE) AS INT) AS silver,
-    CAST(CAST(`Bronze Medal` AS DOUBLE) AS INT) AS bronze,
-    CAST(CAST(`Total` AS DOUBLE) AS INT) AS total
+    CAST(try_cast(`Gold Medal` AS DOUBLE) AS INT) AS gold,
+    CAST(try_cast(`Silver Medal` AS DOUBLE) AS INT) AS silver,
+    CAST(try_cast(`Bronze Medal` AS DOUBLE) AS INT) AS bronze,
+    CAST(try_cast(`Total` AS DOUBLE) AS INT) AS total
   FROM medals_total
   WHERE country_code IS NOT NULL AND country IS NOT NULL
 ),

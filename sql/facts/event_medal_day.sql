@@ -10,7 +10,7 @@ WITH medal_days AS (
   FROM medals
   WHERE discipline IS NOT NULL AND event IS NOT NULL
     AND medal_type IN ('Gold Medal', 'Silver Medal', 'Bronze Medal')
-    AND medal_date RLIKE '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
+    AND medal_date RLIKE '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' AND try_cast(medal_date AS DATE) IS NOT NULL
 ),
 per_day AS (
   SELECT
@@ -20,7 +20,7 @@ per_day AS (
     -- Medal names in medal order (gold, silver, bronze); the rank prefix is cut off.
     transform(sort_array(collect_set(concat(CAST(medal_rank AS STRING), medal))), x -> substr(x, 2))
       AS medal_list,
-    date_format(to_date(medal_date), 'd MMMM yyyy') AS day_text
+    date_format(try_cast(medal_date AS DATE), 'd MMMM yyyy') AS day_text
   FROM medal_days
   GROUP BY discipline, event, medal_date
 ),

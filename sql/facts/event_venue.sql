@@ -5,7 +5,7 @@ WITH medal_sessions AS (
     event,
     sort_array(collect_set(venue)) AS venue_list
   FROM schedules
-  WHERE CAST(CAST(event_medal AS DOUBLE) AS INT) = 1
+  WHERE CAST(try_cast(event_medal AS DOUBLE) AS INT) = 1
     AND discipline IS NOT NULL AND event IS NOT NULL AND venue IS NOT NULL
   GROUP BY discipline, event
 ),

@@ -145,6 +145,25 @@ def test_malformed_list_in_athletes_events(data_copy: Path) -> None:
     assert (caught.value.line, caught.value.field) == (line, "events")
 
 
+def test_non_numeric_medal_count(data_copy: Path) -> None:
+    path = data_copy / "medals_total.csv"
+    _rewrite(path, lambda t: t.replace("USA,United States,United States of America,6,", "USA,United States,United States of America,six,", 1))
+    with pytest.raises(DataError) as caught:
+        load_tables(data_copy, ["medals_total"])
+    assert (caught.value.line, caught.value.field) == (2, "Gold Medal")
+    assert "'six' is not a number" in str(caught.value)
+
+
+def test_impossible_date(data_copy: Path) -> None:
+    path = data_copy / "athletes.csv"
+    line = _line_of(path, "Noah LYLES")
+    _rewrite(path, lambda t: t.replace("1997-07-18", "1997-07-38", 1))
+    with pytest.raises(DataError) as caught:
+        load_tables(data_copy, ["athletes"])
+    assert (caught.value.line, caught.value.field) == (line, "birth_date")
+    assert "YYYY-MM-DD" in str(caught.value)
+
+
 def test_line_numbers_count_physical_lines_of_multiline_fields(data_copy: Path) -> None:
     path = data_copy / "venues.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
