@@ -38,12 +38,22 @@ class BuiltinGenerator:
         self.store = store
         self.data_prefix = data_prefix if data_prefix.endswith("/") else data_prefix + "/"
         self.workdir = workdir  # None: the system temp folder (/tmp on Lambda)
+        # Why candidate pairs were dropped (from generation.json once read_pairs runs),
+        # so the dataset report can show them; same attribute as DatabricksGenerator's.
+        self.rejections: Counter[str] = Counter()
 
     def start(self, run_id: str) -> dict[str, Any]:
-        from podium.dataset.facts import extract_facts
+        from podium.dataset.facts import FACT_SQL_DIR, extract_facts, relation_names
         from podium.dataset.pairs import clean_pairs, make_pairs
         from podium.dataset.templates import questions_for
 
+        if not relation_names():
+            # A packaging fault, not a data fault: say so before downloading anything.
+            raise DataError(
+                "no fact SQL files found",
+                file=str(FACT_SQL_DIR),
+                hint="the Lambda code asset must include sql/facts/ beside podium/",
+            )
         require_csv_keys(self.store, self.data_prefix)
         scratch = tempfile.mkdtemp(prefix="podium-data-", dir=self.workdir)
         try:
@@ -97,6 +107,10 @@ class BuiltinGenerator:
     def read_pairs(self, handle: Mapping[str, Any]) -> Iterator[QAPair]:
         pairs_key = _pairs_key(handle)
         uri = self.store.uri(pairs_key)
+        summary_key = pairs_key.rsplit("/", 1)[0] + "/" + SUMMARY_FILE
+        if summary_key in self.store.list_keys(summary_key):
+            summary = json.loads(self.store.read_text(summary_key))
+            self.rejections.update({str(k): int(v) for k, v in summary.get("rejections", {}).items()})
         for line_number, line in enumerate(self.store.read_text(pairs_key).splitlines(), start=1):
             if not line.strip():
                 continue

@@ -35,6 +35,7 @@ def test_builtin_generates_pairs_from_the_bucket(bucket: str, sample_dir: Path, 
     summary = json.loads(store.read_text("runs/exec-1/generation.json"))
     assert summary["pairs_kept"] == len(pairs) and summary["facts"] > 0
     assert summary["pairs_made"] >= summary["pairs_kept"]
+    assert dict(generator.rejections) == summary["rejections"]
     assert list(tmp_path.iterdir()) == []  # scratch copy removed (Lambda reuses /tmp)
 
 
@@ -75,3 +76,13 @@ def test_read_pairs_names_a_corrupt_line(bucket: str) -> None:
     store.write_text("runs/x/pairs.jsonl", json.dumps(good) + "\n{not json\n")
     with pytest.raises(DataError, match=rf"s3://{bucket}/runs/x/pairs.jsonl:2"):
         list(BuiltinGenerator(store).read_pairs({"pairs_key": "runs/x/pairs.jsonl"}))
+
+
+def test_missing_fact_sql_is_reported_as_a_packaging_fault(
+    bucket: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import podium.dataset.facts as facts
+
+    monkeypatch.setattr(facts, "relation_names", lambda: [])
+    with pytest.raises(DataError, match="no fact SQL files found .*sql/facts/"):
+        BuiltinGenerator(S3ObjectStore(bucket)).start("exec-1")
