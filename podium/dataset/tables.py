@@ -87,7 +87,15 @@ TABLES: Mapping[str, TableSpec] = {
         ),
         TableSpec(
             "medals_total",
-            ("country_code", "country", "country_long", "Gold Medal", "Silver Medal", "Bronze Medal", "Total"),
+            (
+                "country_code",
+                "country",
+                "country_long",
+                "Gold Medal",
+                "Silver Medal",
+                "Bronze Medal",
+                "Total",
+            ),
             number_columns=("Gold Medal", "Silver Medal", "Bronze Medal", "Total"),
         ),
         TableSpec(
@@ -110,7 +118,9 @@ TABLES: Mapping[str, TableSpec] = {
             date_columns=("birth_date",),
         ),
         TableSpec("events", ("event", "sport")),
-        TableSpec("schedules", ("discipline", "event", "event_medal", "venue"), number_columns=("event_medal",)),
+        TableSpec(
+            "schedules", ("discipline", "event", "event_medal", "venue"), number_columns=("event_medal",)
+        ),
         TableSpec("venues", ("venue", "sports"), list_columns=("sports",)),
         TableSpec(
             "teams",
@@ -254,7 +264,7 @@ def check_table(path: Path, spec: TableSpec) -> TableCheck:
                 for c in spec.number_columns
                 if c in columns
             ] + [
-                (columns.index(c), c, _is_iso_date, "a date", "write it as YYYY-MM-DD; leave it empty when unknown")
+                (columns.index(c), c, _is_iso_date, "a date", "write YYYY-MM-DD; leave it empty if unknown")
                 for c in spec.date_columns
                 if c in columns
             ]

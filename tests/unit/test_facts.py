@@ -183,7 +183,8 @@ def test_athlete_medals(sample_facts: list[Fact]) -> None:
 def test_athlete_country_leaves_out_shared_names(sample_facts: list[Fact]) -> None:
     facts = by_subject(sample_facts, "athlete_country")
     assert facts["Julien ALFRED"].answer_value == "Saint Lucia"
-    assert facts["Sha'Carri RICHARDSON"].answer == "At Paris 2024, Sha'Carri RICHARDSON represented United States."
+    richardson = facts["Sha'Carri RICHARDSON"]
+    assert richardson.answer == "At Paris 2024, Sha'Carri RICHARDSON represented United States."
     assert not [s for s in facts if "Maria PEREZ" in s]
 
 
@@ -264,7 +265,8 @@ def test_team_roster_needs_a_complete_roster(sample_facts: list[Fact]) -> None:
     assert basketball.subject == "United States team in Men's Basketball"
     assert basketball.answer_value == "Kevin DURANT, LeBron JAMES and Stephen CURRY"
     assert basketball.answer == (
-        "At Paris 2024, the United States team in Men's Basketball was Kevin DURANT, LeBron JAMES and Stephen CURRY."
+        "At Paris 2024, the United States team in Men's Basketball was "
+        "Kevin DURANT, LeBron JAMES and Stephen CURRY."
     )
     # One-member and empty rosters in the sample make no fact.
     assert set(facts) == {"BKBMTEAM-USA01", "GARWTEAM-USA01"}

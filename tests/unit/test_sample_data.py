@@ -48,7 +48,8 @@ def test_medals_total_counts_the_sample_medals(sample_dir: Path) -> None:
         code = total["country_code"]
         for kind in ("Gold Medal", "Silver Medal", "Bronze Medal"):
             assert int(total[kind]) == counted[(code, kind)], (code, kind)
-        assert int(total["Total"]) == sum(int(total[k]) for k in ("Gold Medal", "Silver Medal", "Bronze Medal"))
+        kinds = ("Gold Medal", "Silver Medal", "Bronze Medal")
+        assert int(total["Total"]) == sum(int(total[k]) for k in kinds)
 
 
 def test_tables_refer_to_each_other(sample_dir: Path) -> None:

@@ -39,8 +39,8 @@ def test_sample_loads_every_table_as_varchar(sample_dir: Path) -> None:
         types = {row[1] for row in con.execute(f'DESCRIBE "{name}"').fetchall()}
         assert types == {"VARCHAR"}, name
     # Apostrophes and non-ASCII letters survive the round trip.
-    assert con.execute("SELECT count(*) FROM athletes WHERE name_tv = 'Sha''Carri RICHARDSON'").fetchone()[0] == 1
-    assert con.execute("SELECT count(*) FROM athletes WHERE name_tv = 'Léon MARCHAND'").fetchone()[0] == 1
+    names = {row[0] for row in con.execute("SELECT name_tv FROM athletes").fetchall()}
+    assert {"Sha'Carri RICHARDSON", "Léon MARCHAND"} <= names
 
 
 def test_only_requested_tables_are_loaded(sample_dir: Path) -> None:
@@ -124,7 +124,10 @@ def test_non_utf8_byte_names_line_and_offset(data_copy: Path) -> None:
     assert "UTF-8" in str(error)
 
 
-@pytest.mark.parametrize("bad_value", ["['Wrestling'", "['Wrestling]", "['Wrestling', 'Judo'", "['Wrestling' 'Judo']", "Wrestling]"])
+@pytest.mark.parametrize(
+    "bad_value",
+    ["['Wrestling'", "['Wrestling]", "['Wrestling', 'Judo'", "['Wrestling' 'Judo']", "Wrestling]"],
+)
 def test_malformed_list_literal_names_file_line_column_value(data_copy: Path, bad_value: str) -> None:
     path = data_copy / "venues.csv"
     line = _line_of(path, "Champ de Mars Arena")
@@ -147,7 +150,8 @@ def test_malformed_list_in_athletes_events(data_copy: Path) -> None:
 
 def test_non_numeric_medal_count(data_copy: Path) -> None:
     path = data_copy / "medals_total.csv"
-    _rewrite(path, lambda t: t.replace("USA,United States,United States of America,6,", "USA,United States,United States of America,six,", 1))
+    usa = "USA,United States,United States of America,"
+    _rewrite(path, lambda t: t.replace(f"{usa}6,", f"{usa}six,", 1))
     with pytest.raises(DataError) as caught:
         load_tables(data_copy, ["medals_total"])
     assert (caught.value.line, caught.value.field) == (2, "Gold Medal")
@@ -194,7 +198,8 @@ def test_byte_order_mark_is_ignored(data_copy: Path) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     loaded = load_tables(data_copy, ["events"])
     assert loaded.checks["events"].columns[0] == "event"
-    assert loaded.connection.execute("SELECT count(*) FROM events WHERE event = 'Men''s 100m'").fetchone()[0] == 1
+    events = {row[0] for row in loaded.connection.execute("SELECT event FROM events").fetchall()}
+    assert "Men's 100m" in events
 
 
 def test_nothing_is_loaded_when_one_file_is_bad(data_copy: Path) -> None:
