@@ -142,6 +142,15 @@ class BedrockEmulator:
         self.deleted_throughputs: list[str] = []
         self._lock = threading.RLock()
 
+    def reset(self, script: Script | None = None) -> None:
+        """Forget every job, model and throughput; start over with `script`."""
+        with self._lock:
+            self.script = script or Script()
+            self.jobs.clear()
+            self.throughputs.clear()
+            self.custom_models.clear()
+            self.deleted_throughputs.clear()
+
     # -- customization jobs -----------------------------------------------------------
 
     def create_job(self, body: Mapping[str, Any]) -> dict[str, Any]:

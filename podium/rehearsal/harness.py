@@ -266,8 +266,22 @@ class Rehearsal:
 
     def run(self, execution_input: Any = None, name: str | None = None,
             progress: Callable[[str], None] | None = None) -> RunResult:
-        """Start an execution and wait for it to finish."""
+        """Start an execution and wait for it to finish; its notifications are the ones
+        delivered while it ran."""
+        self.notifications()
         return self.wait(self.start_execution(execution_input, name), progress=progress)
+
+    def reset(self) -> None:
+        """Between scenarios: no active model, no faults, an empty Bedrock with the default script."""
+        import boto3
+
+        boto3.client("ssm").put_parameter(
+            Name=self.parameter, Value=json.dumps({"active": None}), Type="String", Overwrite=True
+        )
+        assert self.lambdas is not None and self.bedrock is not None
+        self.lambdas.clear()
+        self.bedrock.reset()
+        self.notifications()
 
     def _states_entered(self, execution_arn: str) -> list[str]:
         import boto3
@@ -286,7 +300,7 @@ class Rehearsal:
             kwargs["nextToken"] = page["nextToken"]
 
     def notifications(self) -> list[dict[str, Any]]:
-        """Every SNS notification delivered so far (consumed from the inbox queue)."""
+        """The SNS notifications delivered since the last call (consumed from the inbox queue)."""
         import boto3
 
         sqs = boto3.client("sqs")
@@ -303,8 +317,7 @@ class Rehearsal:
                 except ValueError:
                     messages.append({"text": body})
                 sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
-        self._delivered = getattr(self, "_delivered", []) + messages
-        return list(self._delivered)
+        return messages
 
     def active_model(self) -> dict[str, Any] | None:
         import boto3

@@ -155,6 +155,13 @@ class LambdaServer:
         self._faults[fault.step] = fault
         self._fault_counts[fault.step] = 0
 
+    def clear(self) -> None:
+        """Forget injected faults and recorded invocations."""
+        with self._lock:
+            self._faults.clear()
+            self._fault_counts.clear()
+            self.invocations.clear()
+
     def calls(self, step: str) -> list[Invocation]:
         with self._lock:
             return [call for call in self.invocations if call.step == step]

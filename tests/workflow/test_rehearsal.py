@@ -1,0 +1,230 @@
+"""The REAL statemachine/finetune.asl.json executed by moto's Step Functions executor,
+with the real handlers (local Lambda endpoint), moto S3/SSM/SNS/Secrets Manager and the
+Bedrock emulator — see podium.rehearsal.harness. Waits are one second (poll settings).
+
+One harness serves the module; `rehearsal` resets it before each test.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import responses
+
+from podium.rehearsal.bedrock_emulator import SIMULATED_NOTE, Script
+from podium.rehearsal.harness import Rehearsal, RehearsalOptions
+from podium.rehearsal.lambda_server import Fault
+
+pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
+
+DATABRICKS_HOST = "https://dbc-rehearsal.cloud.databricks.com"
+DATABRICKS_TOKEN = "dapi-rehearsal-secret-never-shown"
+DATABRICKS_SECRET = "podium/databricks"
+DATABRICKS_INPUT = {
+    "generator": "databricks",
+    "databricks": {"secret_name": DATABRICKS_SECRET, "job_id": 42, "warehouse_id": "wh-1"},
+}
+THROUGHPUT = {"throughput": {"enabled": True}}
+
+
+@pytest.fixture(scope="module")
+def harness(sample_dir: Path) -> Iterator[Rehearsal]:
+    options = RehearsalOptions(
+        data_dir=sample_dir,
+        secrets={DATABRICKS_SECRET: json.dumps({"host": DATABRICKS_HOST, "token": DATABRICKS_TOKEN})},
+        timeout_seconds=120,
+    )
+    with Rehearsal(options) as rehearsal:
+        yield rehearsal
+
+
+@pytest.fixture
+def rehearsal(harness: Rehearsal) -> Rehearsal:
+    harness.reset()
+    # Jobs and throughputs end at their first status check; the success test asks for more.
+    harness.bedrock.script = Script(job_ticks=1, throughput_ticks=1)
+    return harness
+
+
+def _failure(result):
+    assert result.status == "FAILED", (result.status, result.output)
+    assert "Cleanup" in result.states and "NotifyFailure" in result.states
+    message = result.notification
+    assert message["status"] == "failed"
+    assert result.error == message["error"]  # the Fail state carries the same error
+    return message
+
+
+def test_success_trains_deploys_promotes_and_notifies(rehearsal: Rehearsal):
+    rehearsal.bedrock.script = Script(job_ticks=3, throughput_ticks=2)
+    result = rehearsal.run(THROUGHPUT)
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    notification = result.notification
+    assert notification["status"] == "promoted"
+    active = rehearsal.active_model()
+    assert active is not None
+    assert active["run_id"] == notification["run_id"]
+    assert active["model_arn"] == notification["model_arn"]
+    assert active["throughput_arn"] == notification["throughput_arn"]
+    (job,) = rehearsal.bedrock.jobs.values()
+    assert job.status == "Completed" and job.output_model_arn == active["model_arn"]
+    (throughput,) = rehearsal.bedrock.throughputs.values()
+    assert throughput.arn == active["throughput_arn"] and throughput.status == "InService"
+
+    run_id = notification["run_id"]
+    report = json.loads(rehearsal.read_run_file(run_id, "report.json"))
+    assert report["dataset_hash"] == active["dataset_hash"] == notification["dataset_hash"]
+    assert notification["report_uri"].endswith(f"runs/{run_id}/report.json")
+    job_id = job.arn.rsplit("/", 1)[-1]
+    metrics = rehearsal.read_run_file(
+        run_id, f"output/model-customization-job-{job_id}/training_artifacts/step_wise_training_metrics.csv"
+    )
+    assert all(SIMULATED_NOTE in line for line in metrics.splitlines()[1:])
+    assert result.output["finetune"]["training_loss"] == rehearsal.bedrock.script.training_loss
+    assert result.states.count("CheckFineTune") == 3 and result.states.count("CheckThroughput") == 2
+    assert result.states[-3:] == ["Promote", "Notify", "Succeeded"]
+
+
+def test_an_unchanged_dataset_is_not_trained_again_and_force_retires_the_old_throughput(rehearsal: Rehearsal):
+    first = rehearsal.run(THROUGHPUT)
+    assert first.status == "SUCCEEDED", first.cause
+    old_throughput = first.notification["throughput_arn"]
+
+    again = rehearsal.run(THROUGHPUT)
+    assert again.status == "SUCCEEDED", again.cause
+    assert again.notification["status"] == "unchanged"
+    assert '"force": true' in again.notification["message"]
+    assert len(rehearsal.bedrock.jobs) == 1
+    assert rehearsal.active_model()["run_id"] == first.notification["run_id"]
+
+    forced = rehearsal.run({**THROUGHPUT, "force": True})
+    assert forced.status == "SUCCEEDED", forced.cause
+    assert forced.notification["status"] == "promoted"
+    assert forced.notification["retired_throughput_arn"] == old_throughput
+    assert rehearsal.bedrock.deleted_throughputs == [old_throughput]
+    assert rehearsal.active_model()["run_id"] == forced.notification["run_id"]
+
+
+def test_dry_run_builds_and_stops_before_bedrock(rehearsal: Rehearsal):
+    result = rehearsal.run({"dry_run": True})
+    assert result.status == "SUCCEEDED", result.cause
+    assert result.notification["status"] == "dry_run"
+    assert "Nothing was trained" in result.notification["message"]
+    assert rehearsal.bedrock.jobs == {} and rehearsal.active_model() is None
+    run_id = result.notification["run_id"]
+    assert rehearsal.read_run_file(run_id, "train.jsonl").strip()
+
+
+def test_over_budget_fails_before_any_spend(rehearsal: Rehearsal):
+    result = rehearsal.run({"budget_usd": 0.01})
+    message = _failure(result)
+    assert message["error"] == "OverBudget"
+    assert "exceeds budget_usd $0.01" in message["message"] and message["report_uri"] in message["message"]
+    assert rehearsal.bedrock.jobs == {} and rehearsal.active_model() is None
+
+
+def test_invalid_dataset_fails_with_the_report_location(rehearsal: Rehearsal, sample_dir: Path, tmp_path: Path):
+    # A Llama special token inside an event name: Bedrock would train on a control token.
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir, data)
+    for table in data.glob("*.csv"):
+        text = table.read_text(encoding="utf-8")
+        table.write_text(text.replace("Men's 100m", "Men's 100m <|eot_id|>"), encoding="utf-8")
+    rehearsal.upload_data(data, prefix="tainted/")
+
+    result = rehearsal.run({"data_prefix": "tainted/"})
+    message = _failure(result)
+    assert message["error"] == "DatasetInvalid"
+    assert message["report_uri"] and message["report_uri"] in message["message"]
+    assert "eot_id" in message["message"]
+    assert rehearsal.bedrock.jobs == {}
+
+
+def test_fine_tune_failure_reaches_the_notification(rehearsal: Rehearsal):
+    rehearsal.bedrock.script.job_failure = "Training data contains 3 rows longer than the 16000-token limit"
+    result = rehearsal.run()
+    message = _failure(result)
+    assert message["error"] == "FineTuneFailed"
+    assert "Training data contains 3 rows longer than the 16000-token limit" in message["message"]
+    assert rehearsal.active_model() is None
+
+
+def test_cleanup_stops_a_running_job_when_a_step_fails_for_good(rehearsal: Rehearsal):
+    rehearsal.bedrock.script = Script(job_ticks=100)  # still training when CheckFineTune gives up
+    rehearsal.lambdas.inject(Fault("CheckFineTune", "BedrockRejected", "Bedrock refused: AccessDeniedException", times=100))
+    result = rehearsal.run()
+    message = _failure(result)
+    assert message["error"] == "BedrockRejected" and "AccessDeniedException" in message["message"]
+    (job,) = rehearsal.bedrock.jobs.values()
+    assert job.status in ("Stopping", "Stopped")
+    assert message["cleanup"] == [f"stopped fine-tuning job {job.arn}"]
+
+
+def test_throughput_failure_deletes_the_throughput_this_run_created(rehearsal: Rehearsal):
+    rehearsal.bedrock.script.throughput_failure = "Insufficient capacity for the requested model units"
+    result = rehearsal.run(THROUGHPUT)
+    message = _failure(result)
+    assert message["error"] == "ThroughputFailed"
+    assert "Insufficient capacity for the requested model units" in message["message"]
+    assert rehearsal.bedrock.throughputs == {}
+    (deleted,) = rehearsal.bedrock.deleted_throughputs
+    assert any(deleted in line and line.startswith("deleted") for line in message["cleanup"])
+    assert rehearsal.active_model() is None
+
+
+def test_a_throttled_step_is_retried_to_success_without_a_second_job(rehearsal: Rehearsal):
+    rehearsal.lambdas.inject(Fault("StartFineTune", "ThrottlingException", "Rate exceeded", times=1))
+    result = rehearsal.run()
+    assert result.status == "SUCCEEDED", result.cause
+    calls = rehearsal.lambdas.calls("StartFineTune")
+    assert [call.injected for call in calls] == [True, False]
+    assert len(rehearsal.bedrock.jobs) == 1
+    assert "Cleanup" not in result.states
+
+
+def test_generation_failure_carries_databricks_message_and_never_the_token(rehearsal: Rehearsal):
+    databricks_says = "[TABLE_OR_VIEW_NOT_FOUND] The table or view `paris.raw.medals` cannot be found."
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as http:
+        http.add_passthru("http://127.0.0.1")
+        http.get(f"{DATABRICKS_HOST}/.well-known/databricks-config", status=404, json={"error_code": "NOT_FOUND"})
+        http.post(f"{DATABRICKS_HOST}/api/2.2/jobs/run-now", json={"run_id": 1234, "number_in_job": 1})
+        http.get(
+            f"{DATABRICKS_HOST}/api/2.2/jobs/runs/get",
+            json={
+                "job_id": 42,
+                "run_id": 1234,
+                "run_page_url": f"{DATABRICKS_HOST}/#job/42/run/1234",
+                "state": {"life_cycle_state": "TERMINATED", "result_state": "FAILED", "state_message": databricks_says},
+            },
+        )
+        result = rehearsal.run(DATABRICKS_INPUT)
+    message = _failure(result)
+    assert message["error"] == "GenerationFailed"
+    assert databricks_says in message["message"]
+    assert DATABRICKS_TOKEN not in json.dumps(message)
+    assert DATABRICKS_TOKEN not in json.dumps(result.output or {}) + (result.cause or "")
+    assert rehearsal.bedrock.jobs == {}
+
+
+@pytest.mark.parametrize(
+    ("execution_input", "expected"),
+    [
+        ([1, 2], "must be a JSON object"),
+        ({"dry_runn": True}, "dry_runn: is not a known setting"),
+        ({"hyperparameters": {"learningRate": 0.5}}, "learningRate=0.5 is outside the allowed range"),
+        ({"hyperparameters": {"batchSize": 2}}, "batchSize=2 is outside the allowed range 1–1"),
+    ],
+)
+def test_bad_input_fails_at_prepare_naming_the_key(rehearsal: Rehearsal, execution_input, expected):
+    result = rehearsal.run(execution_input)
+    message = _failure(result)
+    assert message["error"] == "InvalidInput"
+    assert expected in message["message"]
+    assert result.states[:3] == ["Start", "Prepare", "Cleanup"]
+    assert message["cleanup"] == ["nothing to clean up: this run had no running job or throughput"]
+    assert rehearsal.lambdas.calls("StartGeneration") == []
