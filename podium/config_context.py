@@ -29,7 +29,7 @@ LOG_RETENTION_DAYS = (
 # Context keys the CDK CLI itself writes that contain no ':'.
 _CDK_OWNED_KEYS = frozenset({"acknowledged-issue-numbers"})
 
-_HOW_TO_SET = "set it in cdk.json \"context\" or with `-c {key}=...`"
+_HOW_TO_SET = 'set it in cdk.json "context" or with `-c {key}=...`'
 _NONE_WORDS = frozenset({"", "none", "null", "off"})
 _TRUE_WORDS = frozenset({"true", "yes", "1", "on"})
 _FALSE_WORDS = frozenset({"false", "no", "0", "off"})
@@ -103,7 +103,8 @@ def _as_json_object(key: str, value: Any) -> dict[str, Any]:
             value = json.loads(text)
         except ValueError as error:
             raise ConfigError(
-                key, f"must be a JSON object such as '{{\"epochCount\": 2}}' ({error.msg} at char {error.pos})"
+                key,
+                f"must be a JSON object such as '{{\"epochCount\": 2}}' ({error.msg} at char {error.pos})",
             ) from None
     if not isinstance(value, Mapping):
         raise ConfigError(key, f"must be a JSON object such as '{{\"epochCount\": 2}}', got {value!r}")
@@ -164,7 +165,11 @@ def _context_error(error: ConfigError) -> ConfigError:
     parts = error.setting.split(".")
     # pydantic may report a deeper location (e.g. a dict entry): use the longest known prefix.
     key = next(
-        (_KEY_BY_SETTING[".".join(parts[:n])] for n in range(len(parts), 0, -1) if ".".join(parts[:n]) in _KEY_BY_SETTING),
+        (
+            _KEY_BY_SETTING[".".join(parts[:n])]
+            for n in range(len(parts), 0, -1)
+            if ".".join(parts[:n]) in _KEY_BY_SETTING
+        ),
         error.setting,
     )
     message = str(error).removeprefix(f"{error.setting}: ")
@@ -187,9 +192,7 @@ def _check_stack_only(settings: StackSettings) -> None:
             "use e.g. 'rate(7 days)' or 'cron(0 3 ? * MON *)', or leave it empty for no schedule",
         )
     if settings.notification_email is not None and not _EMAIL.match(settings.notification_email):
-        raise ConfigError(
-            "notification_email", f"{settings.notification_email!r} is not an e-mail address"
-        )
+        raise ConfigError("notification_email", f"{settings.notification_email!r} is not an e-mail address")
 
 
 def settings_from_context(context: Mapping[str, Any]) -> StackSettings:

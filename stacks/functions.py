@@ -31,8 +31,8 @@ XRAY_REASON = (
     "documents Resource '*' as the only form (added by Lambda active tracing)."
 )
 RUN_FILES_REASON = (
-    "Run ids are generated per execution, so a run's objects can only be named by the "
-    "runs/ prefix pattern; the wildcard stays inside this bucket."
+    "Objects are addressed by prefix: source CSVs under the data prefix, and run files under "
+    "runs/<run_id>/ where run ids are made per execution; the wildcard stays inside this bucket."
 )
 BEDROCK_IDS_REASON = (
     "Bedrock assigns job, custom-model and provisioned-model ids at creation, so their ARNs "

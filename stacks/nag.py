@@ -39,7 +39,7 @@ def _flatten(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and len(value) == 1:
-        (name, argument), = value.items()
+        ((name, argument),) = value.items()
         if name == "Ref":
             return f"<{argument}>"
         if name == "Fn::GetAtt":

@@ -34,9 +34,7 @@ def asl_placeholders(path: Path = ASL_PATH) -> set[str]:
     return set(PLACEHOLDER.findall(path.read_text(encoding="utf-8")))
 
 
-def substitutions_for(
-    path: Path, required: Mapping[str, str], optional: Mapping[str, str]
-) -> dict[str, str]:
+def substitutions_for(path: Path, required: Mapping[str, str], optional: Mapping[str, str]) -> dict[str, str]:
     """`required` (one per step, the topic) always; `optional` only where the ASL uses them.
     A placeholder nobody can fill fails synth instead of deploying a broken definition."""
     used = asl_placeholders(path)

@@ -59,7 +59,9 @@ def test_string_values_from_the_command_line_are_parsed() -> None:
 
 
 def test_empty_or_none_turns_an_optional_setting_off() -> None:
-    settings = settings_from_context({"retrain_schedule": "", "notification_email": "none", "throughput_commitment": "null"})
+    settings = settings_from_context(
+        {"retrain_schedule": "", "notification_email": "none", "throughput_commitment": "null"}
+    )
     assert settings.retrain_schedule is None and settings.notification_email is None
     assert settings.defaults.throughput.commitment is None
 

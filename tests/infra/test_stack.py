@@ -62,7 +62,9 @@ def _single(s: Synthesized, resource_type: str) -> tuple[str, dict[str, Any]]:
 
 
 def _project_bucket(s: Synthesized) -> tuple[str, dict[str, Any]]:
-    buckets = {k: r for k, r in s.of_type("AWS::S3::Bucket").items() if "VersioningConfiguration" in r["Properties"]}
+    buckets = {
+        k: r for k, r in s.of_type("AWS::S3::Bucket").items() if "VersioningConfiguration" in r["Properties"]
+    }
     assert len(buckets) == 1
     return next(iter(buckets.items()))
 
@@ -95,7 +97,9 @@ def test_bucket_is_encrypted_with_the_rotating_customer_key(synthesized: Synthes
 
 
 @pytest.mark.parametrize("which", ["project", "access-log"])
-def test_buckets_block_public_access_deny_plain_http_and_are_retained(synthesized: Synthesized, which: str) -> None:
+def test_buckets_block_public_access_deny_plain_http_and_are_retained(
+    synthesized: Synthesized, which: str
+) -> None:
     bucket_id, bucket = (_project_bucket if which == "project" else _log_bucket)(synthesized)
     assert bucket["Properties"]["PublicAccessBlockConfiguration"] == {
         "BlockPublicAcls": True,
@@ -105,7 +109,9 @@ def test_buckets_block_public_access_deny_plain_http_and_are_retained(synthesize
     }
     assert bucket["DeletionPolicy"] == "Retain" and bucket["UpdateReplacePolicy"] == "Retain"
     policies = [
-        p for p in synthesized.of_type("AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": bucket_id}
+        p
+        for p in synthesized.of_type("AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket_id}
     ]
     assert len(policies) == 1
     denies = [
@@ -143,11 +149,14 @@ def test_no_custom_resource_lambdas_sneak_in(synthesized: Synthesized) -> None:
 # ---------------------------------------------------------------- IAM
 
 
-def test_bedrock_role_trusts_only_bedrock_customization_jobs_of_this_account(synthesized: Synthesized) -> None:
+def test_bedrock_role_trusts_only_bedrock_customization_jobs_of_this_account(
+    synthesized: Synthesized,
+) -> None:
     roles = {
         k: r
         for k, r in synthesized.of_type("AWS::IAM::Role").items()
-        if r["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "bedrock.amazonaws.com"}
+        if r["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+        == {"Service": "bedrock.amazonaws.com"}
     }
     assert len(roles) == 1
     role_id, role = next(iter(roles.items()))
@@ -156,7 +165,10 @@ def test_bedrock_role_trusts_only_bedrock_customization_jobs_of_this_account(syn
     assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
     assert trust["Condition"]["ArnEquals"] == {
         "aws:SourceArn": {
-            "Fn::Join": ["", ["arn:aws:bedrock:us-west-2:", {"Ref": "AWS::AccountId"}, ":model-customization-job/*"]]
+            "Fn::Join": [
+                "",
+                ["arn:aws:bedrock:us-west-2:", {"Ref": "AWS::AccountId"}, ":model-customization-job/*"],
+            ]
         }
     }
     statements = _role_statements(synthesized, role_id)
@@ -165,7 +177,9 @@ def test_bedrock_role_trusts_only_bedrock_customization_jobs_of_this_account(syn
         "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant",
     }  # fmt: skip
     rendered = json.dumps(statements)
-    assert "/runs/*/train*" in rendered and "/runs/*/validation*" in rendered and "/runs/*/output/*" in rendered
+    assert (
+        "/runs/*/train*" in rendered and "/runs/*/validation*" in rendered and "/runs/*/output/*" in rendered
+    )
     (listing,) = [st for st in statements if st["Action"] == "s3:ListBucket"]
     assert listing["Condition"] == {"StringLike": {"s3:prefix": ["runs/*"]}}
 
@@ -196,7 +210,9 @@ def test_no_iam_policy_allows_everything(variant: str, request: pytest.FixtureRe
             checked += 1
             actions = _as_list(st["Action"])
             assert "*" not in actions, f"{logical_id}: Action '*'"
-            assert not [a for a in actions if a.endswith(":*")], f"{logical_id}: service-wide action in {actions}"
+            assert not [a for a in actions if a.endswith(":*")], (
+                f"{logical_id}: service-wide action in {actions}"
+            )
             if "*" in _as_list(st.get("Resource", [])):
                 unexpected = sorted(set(actions) - set(WILDCARD_ALLOWED))
                 assert not unexpected, f"{logical_id}: Resource '*' for {unexpected}"
@@ -207,7 +223,9 @@ def test_each_function_has_its_own_role(synthesized: Synthesized) -> None:
     roles = [_ref_id(f["Properties"]["Role"]) for f in synthesized.of_type("AWS::Lambda::Function").values()]
     assert len(roles) == len(set(roles)) == len(STEPS)
     for role_id in roles:
-        principal = synthesized.resources[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+        principal = synthesized.resources[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0][
+            "Principal"
+        ]
         assert principal == {"Service": "lambda.amazonaws.com"}
         assert "ManagedPolicyArns" not in synthesized.resources[role_id]["Properties"]
 
@@ -233,7 +251,12 @@ EXPECTED_ACTIONS = {
     Access.ACTIVE_MODEL_READ: {"ssm:GetParameter"},
     Access.ACTIVE_MODEL_WRITE: {"ssm:PutParameter"},
 }  # fmt: skip
-EVERY_FUNCTION = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+EVERY_FUNCTION = {
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+}
 
 
 def test_every_access_has_a_grant() -> None:
@@ -241,7 +264,9 @@ def test_every_access_has_a_grant() -> None:
 
 
 @pytest.mark.parametrize("variant", ["synthesized", "synthesized_full"])
-def test_step_roles_get_exactly_what_their_access_set_says(variant: str, request: pytest.FixtureRequest) -> None:
+def test_step_roles_get_exactly_what_their_access_set_says(
+    variant: str, request: pytest.FixtureRequest
+) -> None:
     s: Synthesized = request.getfixturevalue(variant)
     databricks = s.stack.settings.defaults.databricks.secret_name is not None
     for step, function in _function_by_step(s).items():
@@ -257,26 +282,31 @@ def test_step_roles_get_exactly_what_their_access_set_says(variant: str, request
 
 def test_pass_role_only_to_bedrock_and_only_the_bedrock_role(synthesized: Synthesized) -> None:
     passes = [
-        st for r in synthesized.resources.values() for st in _statements(r) if "iam:PassRole" in _as_list(st["Action"])
+        st
+        for r in synthesized.resources.values()
+        for st in _statements(r)
+        if "iam:PassRole" in _as_list(st["Action"])
     ]
     assert len(passes) == 1
     (st,) = passes
     assert st["Condition"] == {"StringEquals": {"iam:PassedToService": "bedrock.amazonaws.com"}}
     bedrock_role = st["Resource"]["Fn::GetAtt"][0]
     assert synthesized.resources[bedrock_role]["Type"] == "AWS::IAM::Role"
-    assert "bedrock.amazonaws.com" in json.dumps(synthesized.resources[bedrock_role]["Properties"]["AssumeRolePolicyDocument"])
+    assert "bedrock.amazonaws.com" in json.dumps(
+        synthesized.resources[bedrock_role]["Properties"]["AssumeRolePolicyDocument"]
+    )
 
 
 def test_foundation_model_and_state_machine_arns_are_exact(synthesized: Synthesized) -> None:
     rendered = json.dumps({k: _statements(r) for k, r in synthesized.resources.items()})
     assert "arn:aws:bedrock:us-west-2::foundation-model/meta.llama3-1-8b-instruct-v1:0:128k" in rendered
-    assert ":stateMachine:podium-finetune\"" in rendered
+    assert ':stateMachine:podium-finetune"' in rendered
     assert "secretsmanager" not in rendered  # builtin generator: no secret to read
 
 
 def test_databricks_secret_is_granted_by_name_pattern(synthesized_full: Synthesized) -> None:
     rendered = json.dumps([_statements(r) for r in synthesized_full.resources.values()])
-    assert ":secret:podium/databricks-??????\"" in rendered
+    assert ':secret:podium/databricks-??????"' in rendered
 
 
 # ---------------------------------------------------------------- functions
@@ -300,7 +330,11 @@ def test_function_environment_is_the_podium_contract(synthesized: Synthesized) -
     for step, function in _function_by_step(synthesized).items():
         env = function["Properties"]["Environment"]["Variables"]
         assert set(ENV_VARS) <= set(env), step
-        assert env["POWERTOOLS_SERVICE_NAME"] and env["POWERTOOLS_METRICS_NAMESPACE"] and env["POWERTOOLS_LOG_LEVEL"]
+        assert (
+            env["POWERTOOLS_SERVICE_NAME"]
+            and env["POWERTOOLS_METRICS_NAMESPACE"]
+            and env["POWERTOOLS_LOG_LEVEL"]
+        )
         assert parse_run_settings(json.loads(env["PODIUM_DEFAULTS"])) == DEFAULTS.defaults
         assert env["PODIUM_NAME_PREFIX"] == DEFAULTS.name_prefix
 
@@ -312,7 +346,9 @@ def _machine(s: Synthesized) -> dict[str, Any]:
     return _single(s, "AWS::StepFunctions::StateMachine")[1]["Properties"]
 
 
-def test_every_placeholder_has_a_substitution_and_every_substitution_is_used(synthesized: Synthesized) -> None:
+def test_every_placeholder_has_a_substitution_and_every_substitution_is_used(
+    synthesized: Synthesized,
+) -> None:
     substitutions = _machine(synthesized)["DefinitionSubstitutions"]
     placeholders = asl_placeholders(ASL_PATH)
     assert placeholders, "the ASL refers to nothing: is it the real definition?"
@@ -381,7 +417,8 @@ def test_topic_is_encrypted_and_tls_only(synthesized: Synthesized) -> None:
     _, policy = _single(synthesized, "AWS::SNS::TopicPolicy")
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     assert any(
-        st["Effect"] == "Deny" and st["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for st in statements
+        st["Effect"] == "Deny" and st["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for st in statements
     )
     assert not synthesized.of_type("AWS::SNS::Subscription")  # no e-mail configured
 
@@ -401,7 +438,10 @@ def test_upload_rule_starts_the_machine_and_no_schedule_by_default(synthesized: 
     _, rule = _single(synthesized, "AWS::Events::Rule")
     pattern = rule["Properties"]["EventPattern"]
     assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
-    assert pattern["detail"] == {"bucket": {"name": [{"Ref": bucket_id}]}, "object": {"key": [{"prefix": "incoming/"}]}}
+    assert pattern["detail"] == {
+        "bucket": {"name": [{"Ref": bucket_id}]},
+        "object": {"key": [{"prefix": "incoming/"}]},
+    }
     (target,) = rule["Properties"]["Targets"]
     assert target["Arn"] == {"Ref": machine_id}
     assert json.loads(target["Input"]) == {}
@@ -431,6 +471,10 @@ def test_template_assertions_api_agrees(synthesized: Synthesized) -> None:
     # One check through aws_cdk.assertions itself, so the JSON helpers above are not the only reader.
     synthesized.template.has_resource_properties(
         "AWS::S3::Bucket",
-        {"BucketEncryption": {"ServerSideEncryptionConfiguration": [Match.object_like({"BucketKeyEnabled": True})]}},
+        {
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [Match.object_like({"BucketKeyEnabled": True})]
+            }
+        },
     )
     synthesized.template.resource_count_is("AWS::Lambda::Function", len(STEPS))
