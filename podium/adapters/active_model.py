@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -60,7 +60,7 @@ class SsmActiveModelStore:
     def put(self, model: ActiveModel) -> None:
         record = asdict(model)
         if not record["promoted_at"]:
-            record["promoted_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            record["promoted_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         self._ssm.put_parameter(
             Name=self.parameter_name,
             Value=json.dumps(record, sort_keys=True),

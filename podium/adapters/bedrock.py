@@ -293,7 +293,9 @@ def _throughput_from_response(response: Mapping[str, Any]) -> Throughput:
         arn=str(response["provisionedModelArn"]),
         status=status,
         model_arn=str(response.get("modelArn") or ""),
-        failure_message=str(response.get("failureMessage") or "") if status is ThroughputStatus.FAILED else "",
+        failure_message=str(response.get("failureMessage") or "")
+        if status is ThroughputStatus.FAILED
+        else "",
     )
 
 
@@ -346,9 +348,7 @@ def read_loss_metrics(store: ObjectStore, output_prefix: str, job_arn: str) -> L
     job_folder = training_key.split("/training_artifacts/", 1)[0] + "/"
     present = set(store.list_keys(job_folder))
     training = _loss_points(store, training_key, "training_loss") if training_key in present else ()
-    validation = (
-        _loss_points(store, validation_key, "validation_loss") if validation_key in present else ()
-    )
+    validation = _loss_points(store, validation_key, "validation_loss") if validation_key in present else ()
     return LossMetrics(training=training, validation=validation, source=store.uri(training_key))
 
 

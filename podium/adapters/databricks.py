@@ -36,7 +36,9 @@ _FACT_COLUMNS = ("relation", "fact_key", "subject", "answer_value", "answer", "s
 _PAIRS_SQL = (
     f"SELECT {', '.join(_PAIR_COLUMNS)} FROM {{table}} WHERE run_id = :run_id ORDER BY fact_id, question"
 )
-_FACTS_SQL = f"SELECT {', '.join(_FACT_COLUMNS)} FROM {{table}} WHERE run_id = :run_id ORDER BY relation, fact_key"
+_FACTS_SQL = (
+    f"SELECT {', '.join(_FACT_COLUMNS)} FROM {{table}} WHERE run_id = :run_id ORDER BY relation, fact_key"
+)
 _STILL_RUNNING_V1 = {"PENDING", "QUEUED", "RUNNING", "TERMINATING", "BLOCKED", "WAITING_FOR_RETRY"}
 _FAILED_V1 = {"SKIPPED", "INTERNAL_ERROR"}
 _SUCCESS_RESULTS = {"SUCCESS", "SUCCESS_WITH_FAILURES"}  # the latter: every leaf task succeeded
@@ -232,7 +234,9 @@ class DatabricksGenerator:
                 self.rejections[reason] += 1
                 continue
             # The answer is always the fact's own sentence, whatever the table says.
-            yield QAPair(fact.fact_id, fact.relation, values["question"].strip(), fact.answer, values["source"])
+            yield QAPair(
+                fact.fact_id, fact.relation, values["question"].strip(), fact.answer, values["source"]
+            )
 
     def read_facts(self, run_id: str) -> list[Fact]:
         """The facts the job's facts task stored for `run_id` (slots come back from JSON)."""
@@ -245,7 +249,9 @@ class DatabricksGenerator:
                 if not isinstance(slots, dict):
                     raise ValueError("not an object")
             except ValueError as error:
-                raise DataError(f"slots is not a JSON object ({error})", file=table, line=line, field="slots") from None
+                raise DataError(
+                    f"slots is not a JSON object ({error})", file=table, line=line, field="slots"
+                ) from None
             facts.append(
                 Fact(
                     relation=values["relation"],
@@ -321,19 +327,17 @@ class DatabricksGenerator:
 
         clock = self._clock or RealClock()
         deadline = clock.time() + self._statement_timeout_seconds
+        statement_id = response.statement_id
+        statements = self._workspace.statement_execution
         while _enum_value(response.status.state if response.status else None) in _STATEMENT_ACTIVE:
             if clock.time() >= deadline:
-                self._call("cancel a slow statement", lambda: self._workspace.statement_execution.cancel_execution(
-                    response.statement_id
-                ))
+                self._call("cancel a slow statement", lambda: statements.cancel_execution(statement_id))
                 raise DatabricksUnavailable(
                     f"warehouse {self.warehouse_id} did not answer within {self._statement_timeout_seconds}s "
                     "(a stopped warehouse can take minutes to start); the step will be retried"
                 )
             clock.sleep(self._poll_seconds)
-            response = self._call(
-                "poll statement", lambda: self._workspace.statement_execution.get_statement(response.statement_id)
-            )
+            response = self._call("poll statement", lambda: statements.get_statement(statement_id))
         state = _enum_value(response.status.state if response.status else None)
         if state != "SUCCEEDED":
             error = response.status.error if response.status else None
@@ -378,7 +382,12 @@ class DatabricksGenerator:
 
 
 def _row_values(
-    row: list[Any], columns: tuple[str, ...], table: str, line: int, run_id: str, optional: tuple[str, ...] = ()
+    row: list[Any],
+    columns: tuple[str, ...],
+    table: str,
+    line: int,
+    run_id: str,
+    optional: tuple[str, ...] = (),
 ) -> dict[str, str]:
     """A result row as a dict; a DataError naming the table and row when a value is missing."""
     values = dict(zip(columns, row, strict=False))
@@ -396,7 +405,9 @@ def _row_values(
 def _handle_value(handle: Mapping[str, Any], key: str) -> Any:
     value = handle.get(key) if isinstance(handle, Mapping) else None
     if value in (None, ""):
-        raise ValueError(f"generation handle lacks {key!r}: expected the dict DatabricksGenerator.start returned")
+        raise ValueError(
+            f"generation handle lacks {key!r}: expected the dict DatabricksGenerator.start returned"
+        )
     return value
 
 

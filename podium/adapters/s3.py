@@ -48,9 +48,7 @@ class S3ObjectStore:
 
     def write_text(self, key: str, text: str, content_type: str = "application/json") -> str:
         # A PUT is all-or-nothing: readers never see half an object.
-        self._s3.put_object(
-            Bucket=self.bucket, Key=key, Body=text.encode("utf-8"), ContentType=content_type
-        )
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=text.encode("utf-8"), ContentType=content_type)
         return self.uri(key)
 
     def exists(self, key: str) -> bool:

@@ -19,7 +19,7 @@ from podium.errors import ConfigError
 SETTING = "databricks.secret_name"
 _EXAMPLE = (
     "aws secretsmanager create-secret --name {name} "
-    "--secret-string '{{\"host\":\"https://<workspace>.cloud.databricks.com\",\"token\":\"<token>\"}}'"
+    '--secret-string \'{{"host":"https://<workspace>.cloud.databricks.com","token":"<token>"}}\''
 )
 
 
@@ -63,8 +63,7 @@ def parse_credentials(secret_string: str, secret_name: str) -> DatabricksCredent
         # Not echoing the JSON error: its text can quote part of the secret.
         raise ConfigError(
             SETTING,
-            f"secret {secret_name!r} is not a JSON object; store it as "
-            + _EXAMPLE.format(name=secret_name),
+            f"secret {secret_name!r} is not a JSON object; store it as " + _EXAMPLE.format(name=secret_name),
         ) from None
     if not isinstance(data, dict):
         raise ConfigError(SETTING, f"secret {secret_name!r} must be a JSON object with host and token")
@@ -72,7 +71,7 @@ def parse_credentials(secret_string: str, secret_name: str) -> DatabricksCredent
     if not host:
         raise ConfigError(
             SETTING,
-            f"secret {secret_name!r} has no \"host\" key (the workspace URL, "
+            f'secret {secret_name!r} has no "host" key (the workspace URL, '
             f"e.g. https://<workspace>.cloud.databricks.com); keys present: {sorted(data)}",
         )
     if not host.startswith("https://"):
@@ -86,8 +85,8 @@ def parse_credentials(secret_string: str, secret_name: str) -> DatabricksCredent
     missing = "client_secret" if client_id else "client_id" if client_secret else "token"
     raise ConfigError(
         SETTING,
-        f"secret {secret_name!r} has no \"{missing}\" key: it needs either \"token\" "
-        "(a personal access token) or both \"client_id\" and \"client_secret\" (OAuth M2M); "
+        f'secret {secret_name!r} has no "{missing}" key: it needs either "token" '
+        '(a personal access token) or both "client_id" and "client_secret" (OAuth M2M); '
         f"keys present: {sorted(data)}",
     )
 

@@ -25,7 +25,9 @@ _TABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][
 def checked(value: str, pattern: re.Pattern[str], what: str) -> str:
     """`value` if it is safe to put into SQL as an identifier; else exit with the reason."""
     if not pattern.fullmatch(value):
-        raise SystemExit(f"{what} {value!r} must be letters, digits and underscores (catalog.schema.table for tables)")
+        raise SystemExit(
+            f"{what} {value!r} must be letters, digits and underscores (catalog.schema.table for tables)"
+        )
     return value
 
 

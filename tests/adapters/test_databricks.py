@@ -62,7 +62,11 @@ def _run(**fields: object) -> dict:
 
 
 def _bodies(http: responses.RequestsMock, path: str) -> list[dict]:
-    return [json.loads(c.request.body) for c in http.calls if c.request.method == "POST" and c.request.url == HOST + path]
+    return [
+        json.loads(c.request.body)
+        for c in http.calls
+        if c.request.method == "POST" and c.request.url == HOST + path
+    ]
 
 
 def test_construction_makes_no_request(clock: InstantClock) -> None:
@@ -98,14 +102,30 @@ def test_start_runs_the_job_with_run_parameters_and_an_idempotency_token(
         (_run(state={"life_cycle_state": "QUEUED"}), GenerationState.RUNNING, ""),
         (_run(state={"life_cycle_state": "WAITING_FOR_RETRY"}), GenerationState.RUNNING, ""),
         (_run(state={"life_cycle_state": "TERMINATING"}), GenerationState.RUNNING, ""),
-        (_run(state={"life_cycle_state": "TERMINATED", "result_state": "SUCCESS"}), GenerationState.SUCCEEDED, ""),
         (
-            _run(state={"life_cycle_state": "TERMINATED", "result_state": "TIMEDOUT", "state_message": "Run timed out"}),
+            _run(state={"life_cycle_state": "TERMINATED", "result_state": "SUCCESS"}),
+            GenerationState.SUCCEEDED,
+            "",
+        ),
+        (
+            _run(
+                state={
+                    "life_cycle_state": "TERMINATED",
+                    "result_state": "TIMEDOUT",
+                    "state_message": "Run timed out",
+                }
+            ),
             GenerationState.FAILED,
             "TIMEDOUT: Run timed out",
         ),
         (
-            _run(state={"life_cycle_state": "TERMINATED", "result_state": "CANCELED", "state_message": "by user"}),
+            _run(
+                state={
+                    "life_cycle_state": "TERMINATED",
+                    "result_state": "CANCELED",
+                    "state_message": "by user",
+                }
+            ),
             GenerationState.FAILED,
             "CANCELED: by user",
         ),
@@ -121,16 +141,24 @@ def test_start_runs_the_job_with_run_parameters_and_an_idempotency_token(
         ),
         (_run(status={"state": "BLOCKED"}), GenerationState.RUNNING, ""),
         (
-            _run(status={"state": "TERMINATED", "termination_details": {"code": "SUCCESS", "type": "SUCCESS"}}),
+            _run(
+                status={"state": "TERMINATED", "termination_details": {"code": "SUCCESS", "type": "SUCCESS"}}
+            ),
             GenerationState.SUCCEEDED,
             "",
         ),
     ],
 )
 def test_status_maps_run_states(
-    http: responses.RequestsMock, generator: DatabricksGenerator, run: dict, expected: GenerationState, message_part: str
+    http: responses.RequestsMock,
+    generator: DatabricksGenerator,
+    run: dict,
+    expected: GenerationState,
+    message_part: str,
 ) -> None:
-    http.get(f"{HOST}/api/2.2/jobs/runs/get", json=run, match=[matchers.query_param_matcher({"run_id": "1234"})])
+    http.get(
+        f"{HOST}/api/2.2/jobs/runs/get", json=run, match=[matchers.query_param_matcher({"run_id": "1234"})]
+    )
     status = generator.status({"generator": "databricks", "run_id": "exec-1", "databricks_run_id": 1234})
     assert status.state is expected
     assert message_part in status.message
@@ -145,10 +173,18 @@ def test_failed_run_carries_databricks_message_from_the_newer_status(
     http.get(
         f"{HOST}/api/2.2/jobs/runs/get",
         json=_run(
-            state={"life_cycle_state": "TERMINATED", "result_state": "FAILED", "state_message": "Task failed"},
+            state={
+                "life_cycle_state": "TERMINATED",
+                "result_state": "FAILED",
+                "state_message": "Task failed",
+            },
             status={
                 "state": "TERMINATED",
-                "termination_details": {"code": "RUN_EXECUTION_ERROR", "type": "CLIENT_ERROR", "message": failure},
+                "termination_details": {
+                    "code": "RUN_EXECUTION_ERROR",
+                    "type": "CLIENT_ERROR",
+                    "message": failure,
+                },
             },
         ),
     )
@@ -158,7 +194,13 @@ def test_failed_run_carries_databricks_message_from_the_newer_status(
 
 
 FACTS_TABLE = TABLE + "_facts"
-FRANCE_SLOTS = {"country": "France", "country_code": "FRA", "kind": "gold", "count_noun": "gold medals", "tally_noun": "gold medal count"}
+FRANCE_SLOTS = {
+    "country": "France",
+    "country_code": "FRA",
+    "kind": "gold",
+    "count_noun": "gold medals",
+    "tally_noun": "gold medal count",
+}
 
 
 def _fact_row(code: str = "FRA", country: str = "France", count: str = "16") -> list[str | None]:
@@ -185,7 +227,9 @@ def _statements(http: responses.RequestsMock, results: dict[str, dict]) -> None:
         table = FACTS_TABLE if f"FROM {FACTS_TABLE} " in statement else TABLE
         return 200, {}, json.dumps(results[table])
 
-    http.add_callback(responses.POST, f"{HOST}/api/2.0/sql/statements", callback=answer, content_type="application/json")
+    http.add_callback(
+        responses.POST, f"{HOST}/api/2.0/sql/statements", callback=answer, content_type="application/json"
+    )
 
 
 def _done(statement_id: str, rows: list, **result: object) -> dict:
@@ -217,7 +261,9 @@ def test_read_pairs_unions_templates_with_verified_paraphrases(
         },
     )
 
-    pairs = list(generator.read_pairs({"generator": "databricks", "run_id": "exec-1", "databricks_run_id": 1234}))
+    pairs = list(
+        generator.read_pairs({"generator": "databricks", "run_id": "exec-1", "databricks_run_id": 1234})
+    )
 
     templates = [p for p in pairs if p.source.startswith("template:")]
     paraphrases = [p for p in pairs if p.source == "ai_query"]
@@ -226,7 +272,9 @@ def test_read_pairs_unions_templates_with_verified_paraphrases(
     # The answer is the fact's sentence, never what the table (or an LLM) wrote.
     assert {p.answer for p in pairs} == {"At Paris 2024, France won 16 gold medals."}
     assert sum(generator.rejections.values()) == 3
-    statements = [json.loads(c.request.body) for c in http.calls if c.request.url == f"{HOST}/api/2.0/sql/statements"]
+    statements = [
+        json.loads(c.request.body) for c in http.calls if c.request.url == f"{HOST}/api/2.0/sql/statements"
+    ]
     assert statements[0]["statement"].startswith(
         f"SELECT relation, fact_key, subject, answer_value, answer, slots FROM {FACTS_TABLE} WHERE run_id = :run_id"
     )
@@ -243,8 +291,13 @@ def test_read_facts_polls_then_reads_every_chunk(
 ) -> None:
     countries = [(f"C{n:02d}", f"Country {n}") for n in range(5)]
     rows = [_fact_row(code, name, str(n + 1)) for n, (code, name) in enumerate(countries)]
-    http.post(f"{HOST}/api/2.0/sql/statements", json={"statement_id": STATEMENT_ID, "status": {"state": "PENDING"}})
-    http.get(f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}", json={"statement_id": STATEMENT_ID, "status": {"state": "RUNNING"}})
+    http.post(
+        f"{HOST}/api/2.0/sql/statements", json={"statement_id": STATEMENT_ID, "status": {"state": "PENDING"}}
+    )
+    http.get(
+        f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}",
+        json={"statement_id": STATEMENT_ID, "status": {"state": "RUNNING"}},
+    )
     http.get(
         f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}",
         json={
@@ -270,7 +323,9 @@ def test_read_facts_polls_then_reads_every_chunk(
     assert len(clock.slept) == 2  # polled twice, without really sleeping
 
 
-def test_read_pairs_refuses_a_short_read(http: responses.RequestsMock, generator: DatabricksGenerator) -> None:
+def test_read_pairs_refuses_a_short_read(
+    http: responses.RequestsMock, generator: DatabricksGenerator
+) -> None:
     short = _done("facts-1", [_fact_row()])
     short["manifest"]["total_row_count"] = 3
     _statements(http, {FACTS_TABLE: short, TABLE: _done("pairs-1", [])})
@@ -278,26 +333,41 @@ def test_read_pairs_refuses_a_short_read(http: responses.RequestsMock, generator
         list(generator.read_pairs({"run_id": "exec-1"}))
 
 
-def test_read_pairs_without_facts_points_at_the_facts_task(http: responses.RequestsMock, generator: DatabricksGenerator) -> None:
+def test_read_pairs_without_facts_points_at_the_facts_task(
+    http: responses.RequestsMock, generator: DatabricksGenerator
+) -> None:
     _statements(http, {FACTS_TABLE: _done("facts-1", []), TABLE: _done("pairs-1", [])})
     with pytest.raises(DataError, match=rf"{FACTS_TABLE}: no facts for run exec-1 .*facts task"):
         list(generator.read_pairs({"run_id": "exec-1"}))
 
 
-def test_read_pairs_reports_an_empty_field_with_its_row(http: responses.RequestsMock, generator: DatabricksGenerator) -> None:
+def test_read_pairs_reports_an_empty_field_with_its_row(
+    http: responses.RequestsMock, generator: DatabricksGenerator
+) -> None:
     bad = _pair_row("How many gold medals did France win at Paris 2024?")
     bad[2] = None  # type: ignore[call-overload]
-    _statements(http, {FACTS_TABLE: _done("facts-1", [_fact_row()]), TABLE: _done("pairs-1", [_pair_row("How many gold medals did France win in 2024?"), bad])})
+    _statements(
+        http,
+        {
+            FACTS_TABLE: _done("facts-1", [_fact_row()]),
+            TABLE: _done("pairs-1", [_pair_row("How many gold medals did France win in 2024?"), bad]),
+        },
+    )
     with pytest.raises(DataError, match=rf"{TABLE}:2: row for run exec-1 has no question"):
         list(generator.read_pairs({"run_id": "exec-1"}))
 
 
-def test_failed_statement_carries_the_warehouse_message(http: responses.RequestsMock, generator: DatabricksGenerator) -> None:
+def test_failed_statement_carries_the_warehouse_message(
+    http: responses.RequestsMock, generator: DatabricksGenerator
+) -> None:
     http.post(
         f"{HOST}/api/2.0/sql/statements",
         json={
             "statement_id": STATEMENT_ID,
-            "status": {"state": "FAILED", "error": {"error_code": "BAD_REQUEST", "message": "[TABLE_OR_VIEW_NOT_FOUND] qa_pairs_facts"}},
+            "status": {
+                "state": "FAILED",
+                "error": {"error_code": "BAD_REQUEST", "message": "[TABLE_OR_VIEW_NOT_FOUND] qa_pairs_facts"},
+            },
         },
     )
     with pytest.raises(DatabricksRejected, match=r"ended FAILED: \[TABLE_OR_VIEW_NOT_FOUND\]"):
@@ -306,17 +376,29 @@ def test_failed_statement_carries_the_warehouse_message(http: responses.Requests
 
 def test_slow_warehouse_is_cancelled_and_retryable(http: responses.RequestsMock, clock: InstantClock) -> None:
     generator = DatabricksGenerator(
-        DatabricksCredentials(host=HOST, token=TOKEN), 42, "wh-1", TABLE, clock=clock, statement_timeout_seconds=10
+        DatabricksCredentials(host=HOST, token=TOKEN),
+        42,
+        "wh-1",
+        TABLE,
+        clock=clock,
+        statement_timeout_seconds=10,
     )
-    http.post(f"{HOST}/api/2.0/sql/statements", json={"statement_id": STATEMENT_ID, "status": {"state": "PENDING"}})
-    http.get(f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}", json={"statement_id": STATEMENT_ID, "status": {"state": "PENDING"}})
+    http.post(
+        f"{HOST}/api/2.0/sql/statements", json={"statement_id": STATEMENT_ID, "status": {"state": "PENDING"}}
+    )
+    http.get(
+        f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}",
+        json={"statement_id": STATEMENT_ID, "status": {"state": "PENDING"}},
+    )
     http.post(f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}/cancel", json={})
     with pytest.raises(DatabricksUnavailable, match="did not answer within 10s"):
         list(generator.read_pairs({"run_id": "exec-1"}))
     assert any(c.request.url.endswith("/cancel") for c in http.calls)
 
 
-def test_bad_token_is_rejected_without_showing_it(http: responses.RequestsMock, generator: DatabricksGenerator) -> None:
+def test_bad_token_is_rejected_without_showing_it(
+    http: responses.RequestsMock, generator: DatabricksGenerator
+) -> None:
     http.post(
         f"{HOST}/api/2.2/jobs/run-now",
         status=401,
@@ -331,7 +413,9 @@ def test_bad_token_is_rejected_without_showing_it(http: responses.RequestsMock, 
     assert TOKEN not in repr(generator)
 
 
-def test_rate_limit_is_retryable(http: responses.RequestsMock, generator: DatabricksGenerator, clock: InstantClock) -> None:
+def test_rate_limit_is_retryable(
+    http: responses.RequestsMock, generator: DatabricksGenerator, clock: InstantClock
+) -> None:
     http.get(
         f"{HOST}/api/2.2/jobs/runs/get",
         status=429,
@@ -353,7 +437,8 @@ def test_unknown_job_is_rejected(http: responses.RequestsMock, generator: Databr
 
 
 @pytest.mark.parametrize(
-    "name", ["qa_pairs", "a.b", "a.b.c.d", "a.b.c; DROP TABLE x", "a.b.c--", "a.`b.c", "1a.b.c", "a.b.`c-d`", ""]
+    "name",
+    ["qa_pairs", "a.b", "a.b.c.d", "a.b.c; DROP TABLE x", "a.b.c--", "a.`b.c", "1a.b.c", "a.b.`c-d`", ""],
 )
 def test_output_table_must_be_a_plain_three_part_name(name: str) -> None:
     with pytest.raises(ConfigError, match="databricks.output_table"):
@@ -373,12 +458,20 @@ def test_settings_errors_name_the_setting() -> None:
         DatabricksGenerator(credentials, 1, "", TABLE)
 
 
-def test_oauth_m2m_credentials_sign_in_with_the_workspace_oidc(http: responses.RequestsMock, clock: InstantClock) -> None:
+def test_oauth_m2m_credentials_sign_in_with_the_workspace_oidc(
+    http: responses.RequestsMock, clock: InstantClock
+) -> None:
     http.get(
         f"{HOST}/oidc/.well-known/oauth-authorization-server",
-        json={"authorization_endpoint": f"{HOST}/oidc/v1/authorize", "token_endpoint": f"{HOST}/oidc/v1/token"},
+        json={
+            "authorization_endpoint": f"{HOST}/oidc/v1/authorize",
+            "token_endpoint": f"{HOST}/oidc/v1/token",
+        },
     )
-    http.post(f"{HOST}/oidc/v1/token", json={"access_token": "short-lived", "token_type": "Bearer", "expires_in": 3600})
+    http.post(
+        f"{HOST}/oidc/v1/token",
+        json={"access_token": "short-lived", "token_type": "Bearer", "expires_in": 3600},
+    )
     http.post(
         f"{HOST}/api/2.2/jobs/run-now",
         json={"run_id": 77},

@@ -129,8 +129,12 @@ def _verify_on_duckdb(rows: list[tuple[str, str, str]]) -> list[str]:
             "INSERT INTO paraphrases VALUES ('r1', ?, 'rel', ?, ?, 'A.', 1, ?, NULL)",
             [f"rel:{n}", subject, answer_value, question],
         )
-    con.execute("INSERT INTO paraphrases VALUES ('r2', 'rel:x', 'rel', 'France', '16', 'A.', 1, 'France?', NULL)")
-    con.execute("INSERT INTO paraphrases VALUES ('r1', 'rel:y', 'rel', 'France', '16', 'A.', 1, NULL, 'rate limited')")
+    con.execute(
+        "INSERT INTO paraphrases VALUES ('r2', 'rel:x', 'rel', 'France', '16', 'A.', 1, 'France?', NULL)"
+    )
+    con.execute(
+        "INSERT INTO paraphrases VALUES ('r1', 'rel:y', 'rel', 'France', '16', 'A.', 1, NULL, 'rate limited')"
+    )
     return [row[3] for row in con.execute(insert.expression.sql("duckdb")).fetchall()]
 
 
@@ -138,9 +142,16 @@ def test_verify_keeps_what_podium_keeps() -> None:
     cases = [
         ("France", "16 gold medals", "How many gold medals did FRANCE  win at Paris 2024?"),
         ("France", "16 gold medals", "Did France win 16 gold medals at Paris 2024?"),
-        ("gold medal in Men's Marathon (Athletics)", "Tamirat TOLA of Ethiopia", "Who won the marathon in Paris?"),
-        ("gold medal in Men's Marathon (Athletics)", "Tamirat TOLA of Ethiopia",
-         "At Paris 2024, who took the gold medal in Men's Marathon (Athletics)?"),
+        (
+            "gold medal in Men's Marathon (Athletics)",
+            "Tamirat TOLA of Ethiopia",
+            "Who won the marathon in Paris?",
+        ),
+        (
+            "gold medal in Men's Marathon (Athletics)",
+            "Tamirat TOLA of Ethiopia",
+            "At Paris 2024, who took the gold medal in Men's Marathon (Athletics)?",
+        ),
     ]
     kept = _verify_on_duckdb(cases)
     podium_keeps = [
@@ -165,16 +176,24 @@ def facts_task() -> ModuleType:
 
 def test_facts_task_finds_the_shared_fact_sql(facts_task: ModuleType) -> None:
     assert facts_task.default_facts_dir() == FACT_SQL_DIR
-    assert [p.stem for p in facts_task.fact_files(FACT_SQL_DIR)] == sorted(p.stem for p in FACT_SQL_DIR.glob("*.sql"))
+    assert [p.stem for p in facts_task.fact_files(FACT_SQL_DIR)] == sorted(
+        p.stem for p in FACT_SQL_DIR.glob("*.sql")
+    )
 
 
-def test_facts_task_refuses_unsafe_names_and_incomplete_queries(facts_task: ModuleType, tmp_path: Path) -> None:
-    args = facts_task.parse_args(["--run-id", "r1", "--facts-table", "a.b.c_facts", "--catalog", "a", "--schema", "b"])
+def test_facts_task_refuses_unsafe_names_and_incomplete_queries(
+    facts_task: ModuleType, tmp_path: Path
+) -> None:
+    args = facts_task.parse_args(
+        ["--run-id", "r1", "--facts-table", "a.b.c_facts", "--catalog", "a", "--schema", "b"]
+    )
     assert args.facts_table == "a.b.c_facts"
     with pytest.raises(SystemExit, match="--facts-table"):
         facts_task.checked("a.b.c; DROP TABLE x", facts_task._TABLE, "--facts-table")
     with pytest.raises(SystemExit, match="answer_value"):
         facts_task.slot_columns("x.sql", ["relation", "fact_key", "subject", "answer"])
-    assert facts_task.slot_columns("x.sql", ["relation", "fact_key", "subject", "answer_value", "answer", "kind"]) == ["kind"]
+    assert facts_task.slot_columns(
+        "x.sql", ["relation", "fact_key", "subject", "answer_value", "answer", "kind"]
+    ) == ["kind"]
     with pytest.raises(SystemExit, match="no fact SQL files"):
         facts_task.fact_files(tmp_path)

@@ -41,10 +41,14 @@ def test_builtin_by_default() -> None:
 
 def test_databricks_reads_the_secret_and_keeps_it_out_of_sight(aws: None) -> None:
     boto3.client("secretsmanager").create_secret(
-        Name="podium/databricks", SecretString=json.dumps({"host": "https://dbc-test.cloud.databricks.com", "token": TOKEN})
+        Name="podium/databricks",
+        SecretString=json.dumps({"host": "https://dbc-test.cloud.databricks.com", "token": TOKEN}),
     )
     settings = parse_run_settings(
-        {"generator": "databricks", "databricks": {"secret_name": "podium/databricks", "job_id": 42, "warehouse_id": "wh"}}
+        {
+            "generator": "databricks",
+            "databricks": {"secret_name": "podium/databricks", "job_id": 42, "warehouse_id": "wh"},
+        }
     )
     generator = factory.generator_for(settings, _env())
     assert isinstance(generator, DatabricksGenerator)
@@ -56,7 +60,9 @@ def test_databricks_without_a_job_id_names_the_setting(aws: None) -> None:
     boto3.client("secretsmanager").create_secret(
         Name="podium/databricks", SecretString=json.dumps({"host": "https://h", "token": TOKEN})
     )
-    settings = parse_run_settings({"generator": "databricks", "databricks": {"secret_name": "podium/databricks"}})
+    settings = parse_run_settings(
+        {"generator": "databricks", "databricks": {"secret_name": "podium/databricks"}}
+    )
     with pytest.raises(ConfigError, match="databricks.job_id"):
         factory.generator_for(settings, _env())
 

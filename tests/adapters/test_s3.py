@@ -66,7 +66,7 @@ def test_require_csv_keys_explains_how_to_upload(bucket: str) -> None:
         require_csv_keys(store, "data")
     message = str(caught.value)
     assert f"no CSV files under s3://{bucket}/data/" in message
-    assert f"aws s3 sync" in message and f"s3://{bucket}/data/" in message
+    assert "aws s3 sync" in message and f"s3://{bucket}/data/" in message
 
     store.write_text("data/medals.csv", "a\n1\n")
     assert require_csv_keys(store, "data/") == ["data/medals.csv"]

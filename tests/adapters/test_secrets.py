@@ -25,7 +25,11 @@ def test_reads_a_token_secret(aws: None) -> None:
 
 
 def test_reads_an_oauth_m2m_secret(aws: None) -> None:
-    secret = {"host": "https://dbc-test.cloud.databricks.com", "client_id": "sp-1", "client_secret": CLIENT_SECRET}
+    secret = {
+        "host": "https://dbc-test.cloud.databricks.com",
+        "client_id": "sp-1",
+        "client_secret": CLIENT_SECRET,
+    }
     _store("podium/databricks", json.dumps(secret))
     credentials = read_databricks_credentials("podium/databricks")
     assert credentials.auth_type == "oauth-m2m"
