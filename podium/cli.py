@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.markup import escape
 from rich.text import Text
 
-from podium.errors import ConfigError, DataError, PodiumError
+from podium.errors import ConfigError, PodiumError
 from podium.models import DEFAULT_MODEL_ID, MODELS
 
 app = typer.Typer(

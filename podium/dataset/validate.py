@@ -405,16 +405,20 @@ def validate_lines(
             row, end = scan(raw, 0)
             if end != len(raw) and not raw[end:].isspace():
                 raise StopIteration(end)
-        except (StopIteration, ValueError):
+        except (StopIteration, ValueError, RecursionError):
             try:
                 row = loads(raw)
-            except ValueError as error:
+            except (ValueError, RecursionError) as error:
                 if not raw.strip():
                     report.add("blank_line", "is blank; Bedrock reads every line as a record — remove it", line)
                     continue
                 rows += 1
-                column = getattr(error, "colno", None)
-                detail = f"{error.msg} at column {column}" if column else str(error)
+                if isinstance(error, RecursionError):
+                    detail = "nested too deeply to read"
+                elif isinstance(error, json.JSONDecodeError):
+                    detail = f"{error.msg} at column {error.colno}"
+                else:
+                    detail = str(error)
                 report.add("invalid_json", f"is not valid JSON ({detail})", line)
                 continue
         rows += 1

@@ -49,9 +49,11 @@ def test_lines_that_are_not_objects_are_each_reported_with_their_line():
 
 
 def test_invalid_json_and_blank_lines_are_reported_and_checking_continues():
-    result = validate_text(jsonl('{"prompt": "Q?",', "", row(), "{} extra"), LLAMA31)
-    assert kinds(result) == [(1, "invalid_json"), (2, "blank_line"), (4, "invalid_json")]
-    assert result.rows == 3  # the blank line is not a record
+    result = validate_text(jsonl('{"prompt": "Q?",', "", row(), "{} extra", "[" * 100_000), LLAMA31)
+    assert kinds(result) == [(1, "invalid_json"), (2, "blank_line"), (4, "invalid_json"), (5, "invalid_json")]
+    assert result.rows == 4  # the blank line is not a record
+    assert "column 17" in result.problems[0].message
+    assert "nested too deeply" in result.problems[3].message
 
 
 def test_the_original_systems_chat_rows_get_a_specific_message_for_llama31():
