@@ -150,10 +150,10 @@ def _prompt_completion_checker(model: BaseModel, report: _Problems) -> RowChecke
                     line,
                 )
                 return None
-            if row.get("schemaVersion") == CONVERSATION_SCHEMA:
+            if "messages" in row or "schemaVersion" in row:
                 report.add(
                     "wrong_format",
-                    f"is a {CONVERSATION_SCHEMA} row; {name} ({model.model_id}) needs "
+                    f"is a conversation ({CONVERSATION_SCHEMA}-style) row; {name} ({model.model_id}) needs "
                     '{"prompt": ..., "completion": ...} rows — `podium generate` writes that format',
                     line,
                 )

@@ -205,3 +205,13 @@ def test_multi_turn_conversations_and_several_text_items_pass():
     })
     result = validate_text(jsonl(two_turns, several_items), LLAMA32)
     assert result.ok, result.problems
+
+
+def test_conversation_rows_for_llama31_are_named_as_the_wrong_format():
+    rows = jsonl(
+        conversation(("user", "Q?"), ("assistant", "A.")),
+        json.dumps({"messages": [{"role": "user", "content": [{"text": "Q?"}]}]}),
+    )
+    result = validate_text(rows, LLAMA31)
+    assert kinds(result) == [(1, "wrong_format"), (2, "wrong_format")]
+    assert '"prompt"' in result.problems[0].message
