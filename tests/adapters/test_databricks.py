@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -480,3 +481,16 @@ def test_oauth_m2m_credentials_sign_in_with_the_workspace_oidc(
     credentials = DatabricksCredentials(host=HOST, client_id="sp-1", client_secret="m2m-secret")
     generator = DatabricksGenerator(credentials, 42, "wh-1", TABLE, clock=clock)
     assert generator.start("exec-2")["databricks_run_id"] == 77
+
+
+def test_token_never_reaches_the_logs_even_at_debug_level(
+    http: responses.RequestsMock, generator: DatabricksGenerator, caplog: pytest.LogCaptureFixture
+) -> None:
+    http.post(f"{HOST}/api/2.2/jobs/run-now", json={"run_id": 1234})
+    http.get(f"{HOST}/api/2.2/jobs/runs/get", status=401, json={"error_code": "UNAUTHENTICATED", "message": "expired"})
+    with caplog.at_level(logging.DEBUG):
+        handle = generator.start("exec-1")
+        with pytest.raises(DatabricksRejected) as caught:
+            generator.status(handle)
+    assert "jobs/run-now" in caplog.text  # the SDK did log its requests
+    assert TOKEN not in caplog.text and TOKEN not in str(caught.value)
