@@ -334,6 +334,20 @@ def _json_kind(value: object) -> str:
     )
 
 
+# Ids Bedrock cannot fine-tune → the model the error message recommends instead.
+_STAND_INS = {
+    "meta.llama3-8b-instruct-v1:0": "meta.llama3-1-8b-instruct-v1:0:128k",
+    "meta.llama3-70b-instruct-v1:0": "meta.llama3-1-70b-instruct-v1:0:128k",
+}
+
+
+def _stand_in_for(model_id: str) -> BaseModel | None:
+    """The fine-tunable model to check rows against when `model_id` is refused, if any."""
+    if model_id in _STAND_INS:
+        return MODELS.get(_STAND_INS[model_id])
+    return next((m for m in MODELS.values() if m.invocation_id == model_id), None)
+
+
 def _row_cap(model: BaseModel | None, split: str) -> int | None:
     if split == "eval":
         return MAX_EVAL_PROMPTS
@@ -359,8 +373,13 @@ def validate_lines(
     try:
         model = get_model(model_id, region)
     except UnsupportedModelError as error:
-        problems_before_rows.append(("unsupported_model", str(error)))
-        model = MODELS.get(model_id)  # a region mismatch still lets the rows be checked
+        # Keep checking, so one run lists every problem: a region mismatch still has the
+        # model's rules; a refused id is checked against the model Bedrock offers instead.
+        model = MODELS.get(model_id) or _stand_in_for(model_id)
+        message = str(error)
+        if model is not None and model.model_id != model_id:
+            message += f"\n(The rows and hyperparameters are checked as for {model.model_id}.)"
+        problems_before_rows.append(("unsupported_model", message))
 
     data_format = "eval" if split == "eval" else (model.data_format.value if model else None)
     result = ValidationResult(source, model_id, split, data_format)

@@ -111,10 +111,29 @@ def test_original_hyperparameters_are_rejected_for_llama31_each_one_reported():
     assert any("lrScheduler" in m and "not a hyperparameter" in m for m in messages)
 
 
-def test_llama3_8b_is_reported_as_not_customizable_and_rows_are_still_checked():
-    result = validate_text(jsonl(row(), "[]", row()), "meta.llama3-8b-instruct-v1:0")
+def test_the_original_systems_model_rows_and_hyperparameters_are_all_reported_at_once():
+    chat = json.dumps({"messages": [{"role": "user", "content": "Who won?"}, {"role": "assistant", "content": "A."}]})
+    result = validate_text(
+        jsonl(chat, "[]", row(), row()),
+        "meta.llama3-8b-instruct-v1:0",
+        hyperparameters={"epochCount": "2", "batchSize": "2", "learningRate": "0.00002", "lrScheduler": "linear"},
+    )
+    assert kinds(result) == [
+        (None, "unsupported_model"),
+        (None, "hyperparameter"),
+        (None, "hyperparameter"),
+        (1, "chat_format"),
+        (2, "not_object"),
+        (4, "duplicate_row"),
+    ]
+    assert "Llama 3 8B cannot be fine-tuned" in result.problems[0].message
+    assert "checked as for meta.llama3-1-8b-instruct-v1:0:128k" in result.problems[0].message
+
+
+def test_an_unknown_model_id_still_gets_its_rows_checked_as_json_objects():
+    result = validate_text(jsonl(row(), "[]", row()), "acme.not-a-model-v1")
     assert kinds(result) == [(None, "unsupported_model"), (2, "not_object"), (3, "duplicate_row")]
-    assert "meta.llama3-1-8b-instruct-v1:0:128k" in result.problems[0].message
+    assert "not a Bedrock model that can be fine-tuned" in result.problems[0].message
 
 
 def test_a_llama31_job_in_us_east_1_is_a_problem_and_the_rows_are_checked_as_llama31():
@@ -215,3 +234,10 @@ def test_conversation_rows_for_llama31_are_named_as_the_wrong_format():
     result = validate_text(rows, LLAMA31)
     assert kinds(result) == [(1, "wrong_format"), (2, "wrong_format")]
     assert '"prompt"' in result.problems[0].message
+
+
+def test_the_on_demand_id_is_refused_and_the_rows_are_checked_as_its_fine_tuning_id():
+    chat = json.dumps({"messages": [{"role": "user", "content": "Q?"}]})
+    result = validate_text(jsonl(chat), "meta.llama3-1-8b-instruct-v1:0")
+    assert kinds(result) == [(None, "unsupported_model"), (1, "chat_format")]
+    assert "on-demand invocation id" in result.problems[0].message
