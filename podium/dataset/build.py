@@ -260,6 +260,9 @@ def generate(
     rejected: Counter[str] = Counter()
     pairs = make_pairs(facts, questions_for, rejected=rejected)
     timings["pairs_seconds"] = time.perf_counter() - step
+    if not pairs:
+        reasons = "; ".join(f"{reason}: {n}" for reason, n in rejected.most_common()) or "no paraphrases"
+        raise DataError(f"no question passed the checks ({reasons})", file=str(data_dir))
 
     say(f"Cleaning, planning and validating {len(pairs):,} pairs for {model.display_name}")
     step = time.perf_counter()

@@ -12,7 +12,7 @@ from dataset_helpers import PRIORITIES, make_facts, make_pairs_for
 from podium.dataset import build
 from podium.dataset.records import QAPair
 from podium.dataset.validate import validate_file
-from podium.errors import ConfigError
+from podium.errors import ConfigError, DataError
 from podium.models import get_model
 
 LLAMA31 = get_model("meta.llama3-1-8b-instruct-v1:0:128k")
@@ -134,4 +134,13 @@ def test_generate_refuses_bad_settings_before_reading_data_and_writes_nothing(tm
         build.generate(tmp_path / "no-data", LLAMA31.model_id, out, region="us-east-1")
     with pytest.raises(ConfigError, match="batchSize"):
         build.generate(tmp_path / "no-data", LLAMA31.model_id, out, hyperparameters={"batchSize": 2})
+    assert not out.exists()
+
+
+def test_generate_says_why_when_no_question_survives(sample_dir: Path, tmp_path: Path, monkeypatch):
+    # Templates that never name the subject: every paraphrase is rejected.
+    monkeypatch.setattr(build, "questions_for", lambda fact: ["What happened?"])
+    out = tmp_path / "out"
+    with pytest.raises(DataError, match="no question passed the checks.*does not name the fact's subject"):
+        build.generate(sample_dir, LLAMA31.model_id, out)
     assert not out.exists()
