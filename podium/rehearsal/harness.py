@@ -60,6 +60,8 @@ class RehearsalOptions:
     script: Script = field(default_factory=Script)
     timeout_seconds: float = 300.0
     secrets: Mapping[str, str] = field(default_factory=dict)  # Secrets Manager name → secret string
+    # False: executions are recorded as RUNNING and never run (for tests that call handlers directly)
+    execute_state_machine: bool = True
 
 
 @dataclass
@@ -138,7 +140,7 @@ class Rehearsal:
                 "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
             }
         )
-        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": options.execute_state_machine}})
         self._mock.start()
         import boto3
 

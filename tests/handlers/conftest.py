@@ -1,0 +1,65 @@
+"""Handlers called directly, as Lambda would call them, against moto (S3, SSM, SNS,
+Secrets Manager, Step Functions) and the Bedrock emulator on 127.0.0.1.
+
+The rehearsal harness provides that local cloud with execute_state_machine off: an
+execution started here stays RUNNING, which is what the concurrency test needs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from podium.rehearsal.harness import Rehearsal, RehearsalOptions
+from podium.rehearsal.lambda_server import LocalContext, load_handler
+from podium.workflow.steps import STEPS_BY_NAME
+
+DATABRICKS_HOST = "https://dbc-handlers.cloud.databricks.com"
+DATABRICKS_TOKEN = "dapi-handler-test-token-never-shown"
+GOOD_SECRET = "podium/databricks"
+HOSTLESS_SECRET = "podium/databricks-no-host"
+
+
+@pytest.fixture(scope="module")
+def cloud(sample_dir: Path) -> Iterator[Rehearsal]:
+    options = RehearsalOptions(
+        data_dir=sample_dir,
+        execute_state_machine=False,
+        secrets={
+            GOOD_SECRET: json.dumps({"host": DATABRICKS_HOST, "token": DATABRICKS_TOKEN}),
+            HOSTLESS_SECRET: json.dumps({"token": DATABRICKS_TOKEN}),
+        },
+    )
+    with Rehearsal(options) as rehearsal:
+        yield rehearsal
+
+
+def invoke(step: str, event: Any) -> dict[str, Any]:
+    """Call the step's handler the way the Lambda runtime does."""
+    spec = STEPS_BY_NAME[step]
+    context = LocalContext(
+        function_name=f"podium-{step}",
+        invoked_function_arn=f"arn:aws:lambda:us-west-2:123456789012:function:podium-{step}",
+        memory_limit_in_mb=spec.memory_mb,
+        timeout_seconds=spec.timeout_seconds,
+    )
+    result = load_handler(spec)(event, context)
+    assert isinstance(result, dict)
+    json.dumps(result)  # what Lambda returns must be JSON
+    return result
+
+
+def prepare_event(cloud: Rehearsal, execution_input: Any, name: str) -> dict[str, Any]:
+    return {
+        "input": execution_input,
+        "execution": {
+            "name": name,
+            "id": cloud.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}",
+            "state_machine_id": cloud.state_machine_arn,
+            "start_time": "2026-01-01T00:00:00Z",
+        },
+    }
