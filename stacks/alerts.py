@@ -38,7 +38,9 @@ class Alerts(Construct):
             self.topic.add_subscription(subscriptions.EmailSubscription(notification_email))
 
     def alarm_on_failures(self, machine: sfn.StateMachine) -> list[cloudwatch.Alarm]:
-        """One alarm per way a run can end badly without the workflow's own NotifyFailure."""
+        """One alarm per way a run can end badly without the workflow's own NotifyFailure.
+        Time-outs happen only if the ASL sets TimeoutSeconds: a definition loaded from a file
+        takes its timeout from the file, not from CDK."""
         alarms = []
         for construct_id, metric, what in (
             ("ExecutionsFailed", machine.metric_failed, "failed"),

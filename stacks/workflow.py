@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -24,10 +24,6 @@ from stacks.nag import acknowledge, allow
 
 ASL_PATH = REPO_ROOT / "statemachine" / "finetune.asl.json"
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-# Fine-tuning takes hours and a throughput can take hours to come InService; a run
-# still going after a week is stuck, and the timeout alarm says so.
-RUN_TIMEOUT = Duration.days(7)
 
 
 def asl_placeholders(path: Path = ASL_PATH) -> set[str]:
@@ -96,7 +92,6 @@ class Workflow(Construct):
             definition_body=sfn.DefinitionBody.from_file(str(asl_path)),
             definition_substitutions=self.substitutions,
             role=role,
-            timeout=RUN_TIMEOUT,
             tracing_enabled=True,
             # ALL events, but no execution data: inputs and outputs stay out of the logs.
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),

@@ -31,6 +31,7 @@ class Synthesized:
     resources: dict[str, Any]  # logical id → resource, from the synthesized template
     outputs: dict[str, Any]
     report: dict[str, Any]  # cdk-nag's validation report
+    outdir: Path  # the cloud assembly
 
     def of_type(self, resource_type: str) -> dict[str, Any]:
         return {k: r for k, r in self.resources.items() if r["Type"] == resource_type}
@@ -48,6 +49,7 @@ def synthesize(outdir: Path, **overrides: Any) -> Synthesized:
         resources=template["Resources"],
         outputs=template.get("Outputs", {}),
         report=report,
+        outdir=outdir,
     )
 
 

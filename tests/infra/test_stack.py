@@ -379,6 +379,12 @@ def test_every_lambda_the_asl_names_exists(synthesized: Synthesized) -> None:
         assert synthesized.resources[target["Fn::GetAtt"][0]]["Type"] == "AWS::Lambda::Function"
 
 
+def test_deployed_definition_is_the_asl_file_itself(synthesized: Synthesized) -> None:
+    location = _machine(synthesized)["DefinitionS3Location"]
+    asset = synthesized.outdir / f"asset.{location['Key']}"
+    assert asset.read_bytes() == ASL_PATH.read_bytes()
+
+
 def test_state_machine_logs_without_execution_data_and_traces(synthesized: Synthesized) -> None:
     props = _machine(synthesized)
     assert props["StateMachineName"] == "podium-finetune"
@@ -421,6 +427,14 @@ def test_topic_is_encrypted_and_tls_only(synthesized: Synthesized) -> None:
         for st in statements
     )
     assert not synthesized.of_type("AWS::SNS::Subscription")  # no e-mail configured
+
+
+def test_key_lets_cloudwatch_alarms_publish_to_the_encrypted_topic(synthesized: Synthesized) -> None:
+    _, key = _single(synthesized, "AWS::KMS::Key")
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    (alarms,) = [st for st in statements if st["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
+    assert set(alarms["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey"}
+    assert alarms["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
 
 
 def test_alarms_on_failed_and_timed_out_runs_notify_the_topic(synthesized: Synthesized) -> None:
