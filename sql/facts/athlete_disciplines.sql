@@ -37,6 +37,8 @@ athlete AS (
 entered AS (
   SELECT a.code, a.athlete, d.discipline
   FROM athlete AS a
+  -- Python list literal -> items: the quote differs per item ('A', "B's"); a value
+  -- that is not a quoted list (empty, or Kaggle's unquoted [A]) yields no item.
   LATERAL VIEW explode(CASE WHEN substr(a.disciplines, 1, 2) IN ('[\'', '["') THEN transform(regexp_extract_all(a.disciplines, '\'[^\']*\'|"[^"]*"', 0), x -> substr(x, 2, length(x) - 2)) ELSE CAST(array() AS ARRAY<STRING>) END) d AS discipline
   WHERE a.role = 'Athlete'
 ),

@@ -27,6 +27,8 @@ unique_squads AS (
 members AS (
   SELECT s.team_code, s.country, s.discipline, s.event, m.athlete_code
   FROM unique_squads AS s
+  -- Python list literal -> items: the quote differs per item ('A', "B's"); a value
+  -- that is not a quoted list (empty, or Kaggle's unquoted [A]) yields no item.
   LATERAL VIEW explode(CASE WHEN substr(s.athletes_codes, 1, 2) IN ('[\'', '["') THEN transform(regexp_extract_all(s.athletes_codes, '\'[^\']*\'|"[^"]*"', 0), x -> substr(x, 2, length(x) - 2)) ELSE CAST(array() AS ARRAY<STRING>) END) m AS athlete_code
 ),
 named AS (

@@ -3,6 +3,8 @@
 WITH hosted AS (
   SELECT v.venue, s.sport
   FROM venues AS v
+  -- Python list literal -> items: the quote differs per item ('A', "B's"); a value
+  -- that is not a quoted list (empty, or Kaggle's unquoted [A]) yields no item.
   LATERAL VIEW explode(CASE WHEN substr(v.sports, 1, 2) IN ('[\'', '["') THEN transform(regexp_extract_all(v.sports, '\'[^\']*\'|"[^"]*"', 0), x -> substr(x, 2, length(x) - 2)) ELSE CAST(array() AS ARRAY<STRING>) END) s AS sport
   WHERE v.venue IS NOT NULL
 ),
