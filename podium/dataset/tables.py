@@ -23,7 +23,6 @@ import codecs
 import csv
 import datetime
 import difflib
-import io
 import logging
 import re
 from collections.abc import Iterable, Mapping
@@ -363,5 +362,5 @@ def load_tables(
 
 def read_header(path: Path) -> list[str]:
     """The header of a CSV (for tests and tools that compare schemas)."""
-    with io.open(path, encoding="utf-8-sig", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         return next(csv.reader(handle), [])
