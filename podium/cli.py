@@ -76,8 +76,9 @@ def _print_report(report: dict[str, Any], out_dir: Path | None) -> None:
         f"({counts['facts_trained']:,} of {counts['facts']:,} facts trained)"
     )
     coverage = Table(title="Coverage by relation (priority order)", title_justify="left")
-    for column in ("relation", "facts", "trained", "% covered", "train", "validation", "eval"):
-        coverage.add_column(column, justify="left" if column == "relation" else "right")
+    coverage.add_column("relation", no_wrap=True, min_width=19)
+    for column in ("facts", "trained", "% covered", "train", "validation", "eval"):
+        coverage.add_column(column, justify="right")
     for row in report["coverage"]:
         coverage.add_row(
             row["relation"],
