@@ -77,7 +77,7 @@ def _print_report(report: dict[str, Any], out_dir: Path | None) -> None:
     )
     coverage = Table(title="Coverage by relation (priority order)", title_justify="left")
     coverage.add_column("relation", no_wrap=True, min_width=19)
-    for column in ("facts", "trained", "% covered", "train", "validation", "eval"):
+    for column in ("facts", "trained", "% trained", "train rows", "val rows", "eval rows"):
         coverage.add_column(column, justify="right")
     for row in report["coverage"]:
         coverage.add_row(
