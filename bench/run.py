@@ -25,7 +25,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from podium.dataset.validate import validate_file  # noqa: E402
+from podium.dataset.validate import validate_file
 
 LLAMA31 = "meta.llama3-1-8b-instruct-v1:0:128k"
 LLAMA32 = "meta.llama3-2-3b-instruct-v1:0:128k"
@@ -41,7 +41,9 @@ def write_rows(path: Path, rows: int, conversation: bool = False) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for i in range(rows):
             question = f"Who won the gold medal in Event {i} (Discipline {i % 47}) at Paris 2024?"
-            answer = f"The gold medal in Event {i} (Discipline {i % 47}) at Paris 2024 was won by Athlete{i} NAME."
+            answer = (
+                f"The gold medal in Event {i} (Discipline {i % 47}) at Paris 2024 was won by Athlete{i} NAME."
+            )
             if conversation:
                 row = {
                     "schemaVersion": "bedrock-conversation-2024",
@@ -98,7 +100,10 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 def peak_memory_mb(path: Path, model_id: str) -> float:
     output = subprocess.run(
         [sys.executable, "-c", _MEMORY_PROBE, str(path), model_id],
-        check=True, capture_output=True, text=True, cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
     ).stdout
     return int(output.strip().splitlines()[-1]) / 1024  # Linux reports KiB
 
@@ -135,42 +140,54 @@ def main() -> int:
         for rows, repeats in ((10_000, 5), (1_000_000, 2)):
             print(f"timing the validator on {rows:,} rows ...", flush=True)
             base, valid, ratio, seen = throughput_ratio(files[rows], LLAMA31, repeats)
-            results.append((
-                f"validator throughput, {seen:,} prompt/completion rows",
-                f"{ratio:.2f}× baseline ({valid:.2f} s vs {base:.2f} s; {seen / valid:,.0f} rows/s)",
-                f"≥ {THROUGHPUT_TARGET}×",
-                verdict(ratio >= THROUGHPUT_TARGET),
-            ))
+            results.append(
+                (
+                    f"validator throughput, {seen:,} prompt/completion rows",
+                    f"{ratio:.2f}× baseline ({valid:.2f} s vs {base:.2f} s; {seen / valid:,.0f} rows/s)",
+                    f"≥ {THROUGHPUT_TARGET}×",
+                    verdict(ratio >= THROUGHPUT_TARGET),
+                )
+            )
         base, valid, ratio, seen = throughput_ratio(conversation, LLAMA32, 5)
-        results.append((
-            f"validator throughput, {seen:,} conversation rows",
-            f"{ratio:.2f}× baseline ({valid:.2f} s vs {base:.2f} s)",
-            "(information)",
-            "",
-        ))
+        results.append(
+            (
+                f"validator throughput, {seen:,} conversation rows",
+                f"{ratio:.2f}× baseline ({valid:.2f} s vs {base:.2f} s)",
+                "(information)",
+                "",
+            )
+        )
 
         print("measuring peak memory in subprocesses ...", flush=True)
         small, large = peak_memory_mb(files[10_000], LLAMA31), peak_memory_mb(files[1_000_000], LLAMA31)
-        results.append((
-            "validator peak RSS, 10,000 → 1,000,000 rows",
-            f"{small:.1f} MB → {large:.1f} MB (+{large - small:.1f} MB)",
-            f"growth ≤ {MEMORY_GROWTH_TARGET_MB:.0f} MB",
-            verdict(large - small <= MEMORY_GROWTH_TARGET_MB),
-        ))
+        results.append(
+            (
+                "validator peak RSS, 10,000 → 1,000,000 rows",
+                f"{small:.1f} MB → {large:.1f} MB (+{large - small:.1f} MB)",
+                f"growth ≤ {MEMORY_GROWTH_TARGET_MB:.0f} MB",
+                verdict(large - small <= MEMORY_GROWTH_TARGET_MB),
+            )
+        )
 
         data = paris2024_dir()
         if (data / "medals.csv").is_file():
             print(f"running generate on {data} ...", flush=True)
             seconds, report = time_generate(data, folder / "generated")
             counts = report["counts"]
-            results.append((
-                "generate, full Paris 2024 data → Llama 3.1 8B",
-                f"{seconds:.1f} s ({counts['facts_extracted']:,} facts, {counts['pairs_kept']:,} pairs → "
-                f"{counts['train_rows']:,}/{counts['validation_rows']:,}/{counts['eval_rows']:,} rows)",
-                f"< {GENERATE_TARGET_SECONDS:.0f} s",
-                verdict(seconds < GENERATE_TARGET_SECONDS),
-            ))
-            stages = ", ".join(f"{k.removesuffix('_seconds')} {v:.1f} s" for k, v in report["timings"].items())
+            results.append(
+                (
+                    "generate, full Paris 2024 data → Llama 3.1 8B",
+                    (
+                        f"{seconds:.1f} s ({counts['facts_extracted']:,} facts, {counts['pairs_kept']:,} pairs → "
+                        f"{counts['train_rows']:,}/{counts['validation_rows']:,}/{counts['eval_rows']:,} rows)"
+                    ),
+                    f"< {GENERATE_TARGET_SECONDS:.0f} s",
+                    verdict(seconds < GENERATE_TARGET_SECONDS),
+                )
+            )
+            stages = ", ".join(
+                f"{k.removesuffix('_seconds')} {v:.1f} s" for k, v in report["timings"].items()
+            )
             results.append(("  generate stages", stages, "", ""))
         else:
             results.append(("generate, full Paris 2024 data", f"skipped: no data at {data}", "", ""))

@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from rich.markup import escape
 from rich.text import Text
 
 from podium.errors import ConfigError, PodiumError
@@ -59,11 +59,11 @@ def _parse_hyperparameters(text: str | None) -> dict[str, Any] | None:
     except ValueError as error:
         raise _fail(
             f"--hyperparameters is not valid JSON ({error}); give an object such as "
-            "'{\"epochCount\": \"2\", \"learningRate\": \"0.0001\"}'",
+            '\'{"epochCount": "2", "learningRate": "0.0001"}\'',
             EXIT_USAGE,
         ) from None
     if not isinstance(value, dict):
-        raise _fail("--hyperparameters must be a JSON object, e.g. '{\"epochCount\": \"2\"}'", EXIT_USAGE)
+        raise _fail('--hyperparameters must be a JSON object, e.g. \'{"epochCount": "2"}\'', EXIT_USAGE)
     return value
 
 
@@ -169,7 +169,9 @@ def validate(
     parsed = _parse_hyperparameters(hyperparameters)
     if not file.is_file():
         raise _fail(f"{file}: file not found — give the path of a .jsonl file", EXIT_USAGE)
-    with Progress(SpinnerColumn(), TextColumn("Validating {task.description}"), console=err, transient=True) as bar:
+    with Progress(
+        SpinnerColumn(), TextColumn("Validating {task.description}"), console=err, transient=True
+    ) as bar:
         bar.add_task(str(file), total=None)
         result = validate_file(file, model, split=split.value, hyperparameters=parsed, region=region)
     summary = f"{escape(str(file))}: {result.rows:,} rows, ~{result.tokens:,} tokens (estimate) for {model} ({split.value})"
@@ -185,7 +187,9 @@ def validate(
     out.print(table)
     if result.total_problems > len(result.problems):
         out.print(f"(first {len(result.problems)} listed)")
-    out.print("By kind: " + ", ".join(f"{kind} {n:,}" for kind, n in result.counts.most_common()), highlight=False)
+    out.print(
+        "By kind: " + ", ".join(f"{kind} {n:,}" for kind, n in result.counts.most_common()), highlight=False
+    )
     out.print(f"[bold red]Invalid[/] — {summary}", highlight=False)
     raise typer.Exit(EXIT_INVALID)
 
@@ -193,7 +197,9 @@ def validate(
 @app.command()
 def models() -> None:
     """List the Bedrock models Podium can fine-tune."""
-    table = Table(title="Fine-tunable base models", caption="* some limits unconfirmed; PT = provisioned throughput")
+    table = Table(
+        title="Fine-tunable base models", caption="* some limits unconfirmed; PT = provisioned throughput"
+    )
     table.add_column("model id", no_wrap=True)
     table.add_column("name")
     table.add_column("region", no_wrap=True)

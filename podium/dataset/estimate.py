@@ -45,15 +45,21 @@ class CostEstimate:
     def lines(self) -> list[str]:
         """Human-readable lines; each says it is an estimate and where the price is from."""
         lines = [
-            f"ESTIMATE training: {self.tokens_billed:,} tokens "
-            f"(({self.train_tokens:,} train + {self.validation_tokens:,} validation) × {self.epochs} epochs, "
-            f"~{CHARS_PER_TOKEN_FOR_COST} characters a token) ≈ ${self.training_usd:,.2f} "
-            f"[price: {self.sources['training']}]",
-            f"ESTIMATE model storage: ≈ ${self.storage_usd_per_month:,.2f} a month while the custom model exists "
-            f"[price: {self.sources['storage']}]",
+            (
+                f"ESTIMATE training: {self.tokens_billed:,} tokens "
+                f"(({self.train_tokens:,} train + {self.validation_tokens:,} validation) × {self.epochs} epochs, "
+                f"~{CHARS_PER_TOKEN_FOR_COST} characters a token) ≈ ${self.training_usd:,.2f} "
+                f"[price: {self.sources['training']}]"
+            ),
+            (
+                f"ESTIMATE model storage: ≈ ${self.storage_usd_per_month:,.2f} a month while the custom "
+                f"model exists [price: {self.sources['storage']}]"
+            ),
         ]
         if self.throughput_usd_per_hour is None:
-            lines.append("ESTIMATE provisioned throughput: price unknown — set prices.throughput_per_unit_hour")
+            lines.append(
+                "ESTIMATE provisioned throughput: price unknown — set prices.throughput_per_unit_hour"
+            )
         else:
             state = "enabled" if self.throughput_enabled else "not enabled for this run"
             lines.append(
@@ -115,7 +121,9 @@ def estimate_cost(
     effective, sources = effective_prices(model.prices, prices)
     billed = (train_tokens + validation_tokens) * epochs
     per_hour = (
-        None if effective.throughput_per_unit_hour is None else effective.throughput_per_unit_hour * model_units
+        None
+        if effective.throughput_per_unit_hour is None
+        else effective.throughput_per_unit_hour * model_units
     )
     return CostEstimate(
         model_id=model.model_id,

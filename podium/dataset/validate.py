@@ -162,7 +162,9 @@ def _prompt_completion_checker(model: BaseModel, report: _Problems) -> RowChecke
         for key in ("prompt", "completion"):
             value = row.get(key)
             if key not in row:
-                report.add("missing_field", f'has no "{key}" field; {name} needs "prompt" and "completion"', line)
+                report.add(
+                    "missing_field", f'has no "{key}" field; {name} needs "prompt" and "completion"', line
+                )
                 usable = False
             elif type(value) is not str:
                 report.add("not_string", f'"{key}" must be a string, got {type(value).__name__}', line)
@@ -170,7 +172,9 @@ def _prompt_completion_checker(model: BaseModel, report: _Problems) -> RowChecke
             elif _is_blank(value):
                 report.add("empty_field", f'"{key}" is empty', line)
         for key in sorted(set(row) - _PROMPT_COMPLETION_KEYS):
-            report.add("unexpected_field", f'has an unexpected field "{key}" (only "prompt" and "completion")', line)
+            report.add(
+                "unexpected_field", f'has an unexpected field "{key}" (only "prompt" and "completion")', line
+            )
         return (prompt, completion) if usable else None
 
     return check
@@ -187,13 +191,17 @@ def _text_list(value: object, where: str, line: int, report: _Problems, texts: l
         )
         return False
     if not isinstance(value, list) or not value:
-        report.add("conversation_schema", f'{where} must be a non-empty list of {{"text": ...}} objects', line)
+        report.add(
+            "conversation_schema", f'{where} must be a non-empty list of {{"text": ...}} objects', line
+        )
         return False
     ok = True
     for index, item in enumerate(value):
         text = item.get("text") if isinstance(item, dict) else None
         if not isinstance(text, str):
-            report.add("conversation_schema", f'{where}[{index}] must be an object with a string "text"', line)
+            report.add(
+                "conversation_schema", f'{where}[{index}] must be an object with a string "text"', line
+            )
             ok = False
         elif _is_blank(text):
             report.add("empty_field", f"{where}[{index}].text is empty", line)
@@ -253,7 +261,7 @@ def _conversation_checker(model: BaseModel, report: _Problems) -> RowChecker:
         if "prompt" in row and "completion" in row and "messages" not in row:
             report.add(
                 "wrong_format",
-                f'is a prompt/completion row; {model.display_name} ({model.model_id}) needs '
+                f"is a prompt/completion row; {model.display_name} ({model.model_id}) needs "
                 f"{CONVERSATION_SCHEMA} rows — `podium generate` writes that format",
                 line,
             )
@@ -261,11 +269,15 @@ def _conversation_checker(model: BaseModel, report: _Problems) -> RowChecker:
         version = row.get("schemaVersion")
         if version != CONVERSATION_SCHEMA:
             what = "is missing" if version is None else f"is {version!r}"
-            report.add("conversation_schema", f'"schemaVersion" {what}; it must be "{CONVERSATION_SCHEMA}"', line)
+            report.add(
+                "conversation_schema", f'"schemaVersion" {what}; it must be "{CONVERSATION_SCHEMA}"', line
+            )
         if "system" in row:
             system = row["system"]
             if isinstance(system, list) and len(system) > 1:
-                report.add("conversation_schema", f'"system" has {len(system)} elements; at most 1 is allowed', line)
+                report.add(
+                    "conversation_schema", f'"system" has {len(system)} elements; at most 1 is allowed', line
+                )
             usable &= _text_list(system, '"system"', line, report, texts)
         messages = row.get("messages")
         if not isinstance(messages, list) or not messages:
@@ -303,7 +315,11 @@ def _eval_checker(report: _Problems) -> RowChecker:
         for key, value in (("prompt", prompt), ("referenceResponse", reference)):
             if type(value) is not str:
                 kind = "missing_field" if key not in row else "not_string"
-                report.add(kind, f'"{key}" must be a string (evaluation rows are {{prompt, referenceResponse, category}})', line)
+                report.add(
+                    kind,
+                    f'"{key}" must be a string (evaluation rows are {{prompt, referenceResponse, category}})',
+                    line,
+                )
                 usable = False
             elif _is_blank(value):
                 report.add("empty_field", f'"{key}" is empty', line)
@@ -407,7 +423,9 @@ def validate_lines(
     # and three Python calls a line. Anything unusual falls back to loads() for its error.
     scan = json.JSONDecoder().scan_once
     loads = json.loads
-    prompt_completion = split != "eval" and model is not None and model.data_format is DataFormat.PROMPT_COMPLETION
+    prompt_completion = (
+        split != "eval" and model is not None and model.data_format is DataFormat.PROMPT_COMPLETION
+    )
     rows = tokens = max_tokens = 0
     for line, raw in enumerate(lines, 1):
         ascii_line = raw.isascii()  # a fast C scan; only non-ASCII lines can hold undecodable bytes
@@ -429,7 +447,9 @@ def validate_lines(
                 row = loads(raw)
             except (ValueError, RecursionError) as error:
                 if not raw.strip():
-                    report.add("blank_line", "is blank; Bedrock reads every line as a record — remove it", line)
+                    report.add(
+                        "blank_line", "is blank; Bedrock reads every line as a record — remove it", line
+                    )
                     continue
                 rows += 1
                 if isinstance(error, RecursionError):
@@ -442,7 +462,11 @@ def validate_lines(
                 continue
         rows += 1
         if type(row) is not dict:
-            report.add("not_object", f"is a JSON {_json_kind(row)}, not an object; each line must be one JSON object", line)
+            report.add(
+                "not_object",
+                f"is a JSON {_json_kind(row)}, not an object; each line must be one JSON object",
+                line,
+            )
             continue
         texts: tuple[str, ...] | None
         if (
@@ -462,8 +486,7 @@ def validate_lines(
                 continue
         count = -(-sum(map(len, texts)) // BYTES_PER_TOKEN_FOR_CAP) if ascii_line else row_tokens(*texts)
         tokens += count
-        if count > max_tokens:
-            max_tokens = count
+        max_tokens = max(max_tokens, count)
         if token_cap is not None and count > token_cap:
             report.add(
                 "too_many_tokens",
@@ -507,7 +530,7 @@ def _special_token(report: _Problems, token: str, line: int) -> None:
 
 def open_jsonl(path: str | Path) -> IO[str]:
     """Open JSONL so that only "\\n" ends a line and bad UTF-8 is reported per line, not raised."""
-    return open(path, encoding="utf-8", errors="surrogateescape", newline="\n")  # noqa: SIM115
+    return open(path, encoding="utf-8", errors="surrogateescape", newline="\n")
 
 
 def validate_file(
@@ -528,7 +551,9 @@ def validate_file(
         )
 
 
-def validate_text(text: str, model_id: str, *, split: str = "train", source: str = "<memory>", **kwargs: Any) -> ValidationResult:
+def validate_text(
+    text: str, model_id: str, *, split: str = "train", source: str = "<memory>", **kwargs: Any
+) -> ValidationResult:
     """Validate JSONL held in memory (what build.py renders before writing)."""
     lines = text.split("\n")
     if lines and lines[-1] == "":

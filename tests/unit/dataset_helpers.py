@@ -36,26 +36,46 @@ def make_facts(events: int = 30, countries: int = 10, athletes: int = 200, heigh
         subject = f"gold medal in Event Number {i} (Sport {i % 7})"
         winner = f"Winner{i} ZEDLAND"
         facts.append(
-            Fact("event_medal", f"Sport {i % 7}|Event Number {i}|Gold", subject, winner,
-                 f"The {subject} at Paris 2024 was won by {winner}.")
+            Fact(
+                "event_medal",
+                f"Sport {i % 7}|Event Number {i}|Gold",
+                subject,
+                winner,
+                f"The {subject} at Paris 2024 was won by {winner}.",
+            )
         )
     for i in range(countries):
         subject = f"gold medals did Country{i} win"
         facts.append(
-            Fact("country_medal_count", f"C{i}|gold", subject, str(i + 3),
-                 f"Country{i} won {i + 3} gold medals at Paris 2024.")
+            Fact(
+                "country_medal_count",
+                f"C{i}|gold",
+                subject,
+                str(i + 3),
+                f"Country{i} won {i + 3} gold medals at Paris 2024.",
+            )
         )
     for i in range(athletes):
         subject = f"Athlete{i} SURNAME"
         facts.append(
-            Fact("athlete_country", f"A{i}", subject, f"Nation{i % 13}",
-                 f"At Paris 2024, {subject} represented Nation{i % 13}.")
+            Fact(
+                "athlete_country",
+                f"A{i}",
+                subject,
+                f"Nation{i % 13}",
+                f"At Paris 2024, {subject} represented Nation{i % 13}.",
+            )
         )
     for i in range(heights):
         subject = f"Jumper{i} TALLPERSON"
         facts.append(
-            Fact("athlete_height", f"H{i}", subject, f"{170 + i % 30} cm",
-                 f"{subject} is {170 + i % 30} cm tall.")
+            Fact(
+                "athlete_height",
+                f"H{i}",
+                subject,
+                f"{170 + i % 30} cm",
+                f"{subject} is {170 + i % 30} cm tall.",
+            )
         )
     return facts
 

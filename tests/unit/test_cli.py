@@ -35,7 +35,9 @@ def test_validate_exits_1_and_lists_problems_with_line_numbers(tmp_path: Path):
     path.write_text(chat + "\n[]\n", encoding="utf-8")
     result = run("validate", path, "--model", LLAMA31, "--hyperparameters", '{"batchSize": "2"}')
     assert result.exit_code == 1
-    assert "chat_format" in result.stdout and "not_object" in result.stdout and "hyperparameter" in result.stdout
+    assert (
+        "chat_format" in result.stdout and "not_object" in result.stdout and "hyperparameter" in result.stdout
+    )
     assert "3 problem(s)" in result.stdout
     assert "podium generate" in result.stdout
 
@@ -74,7 +76,12 @@ def test_generate_writes_the_dataset_and_prints_a_summary(sample_dir: Path, tmp_
     out = tmp_path / "out"
     result = run("generate", "--data", sample_dir, "--model", LLAMA31, "--out", out)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["eval.jsonl", "report.json", "train.jsonl", "validation.jsonl"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "eval.jsonl",
+        "report.json",
+        "train.jsonl",
+        "validation.jsonl",
+    ]
     assert "event_medal" in result.stdout and "ESTIMATE" in result.stdout and "train" in result.stdout
 
 

@@ -34,6 +34,9 @@ def test_price_overrides_replace_the_registry_price_and_say_so():
     )
     assert estimate.training_usd == pytest.approx(20 * 0.01)
     assert estimate.throughput_usd_per_hour == pytest.approx(60.0)
-    assert estimate.sources == {"training": OVERRIDE_SOURCE, "storage": LLAMA31.prices.source,
-                                "throughput": OVERRIDE_SOURCE}
+    assert estimate.sources == {
+        "training": OVERRIDE_SOURCE,
+        "storage": LLAMA31.prices.source,
+        "throughput": OVERRIDE_SOURCE,
+    }
     assert "(enabled)" in estimate.lines()[2] and "2 model unit(s)" in estimate.lines()[2]

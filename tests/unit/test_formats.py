@@ -13,8 +13,20 @@ from podium.dataset.validate import validate_text
 from podium.models import DataFormat
 
 PAIRS = [
-    QAPair("event_medal:x", "event_medal", "Who won the gold medal in Épée Équipe?", "Team Ñ won it.", "template:0"),
-    QAPair("athlete_country:y", "athlete_country", 'Which country does "Q" BLOGGS represent?', "Q BLOGGS represents Z.", "template:1"),
+    QAPair(
+        "event_medal:x",
+        "event_medal",
+        "Who won the gold medal in Épée Équipe?",
+        "Team Ñ won it.",
+        "template:0",
+    ),
+    QAPair(
+        "athlete_country:y",
+        "athlete_country",
+        'Which country does "Q" BLOGGS represent?',
+        "Q BLOGGS represents Z.",
+        "template:1",
+    ),
 ]
 
 
@@ -43,7 +55,11 @@ def test_conversation_rows_follow_bedrock_conversation_2024():
 
 def test_eval_rows_use_the_evaluation_custom_dataset_keys_with_relation_as_category():
     rows = [json.loads(line) for line in render_eval_jsonl(PAIRS).splitlines()]
-    assert rows[1] == {"prompt": PAIRS[1].question, "referenceResponse": PAIRS[1].answer, "category": "athlete_country"}
+    assert rows[1] == {
+        "prompt": PAIRS[1].question,
+        "referenceResponse": PAIRS[1].answer,
+        "category": "athlete_country",
+    }
 
 
 def test_each_format_passes_the_validator_for_a_model_that_takes_it():

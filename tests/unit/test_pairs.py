@@ -21,7 +21,9 @@ def pair(question: str, answer: str, fact_id: str = "r:1") -> QAPair:
 
 
 def test_a_question_naming_the_subject_without_the_answer_is_kept():
-    assert p.verify_paraphrase("Who won the Gold Medal in men's 100m  (Athletics) at Paris 2024?", FACT) is None
+    assert (
+        p.verify_paraphrase("Who won the Gold Medal in men's 100m  (Athletics) at Paris 2024?", FACT) is None
+    )
 
 
 def test_curly_apostrophes_from_an_llm_still_match_the_subject():
@@ -35,7 +37,10 @@ def test_curly_apostrophes_from_an_llm_still_match_the_subject():
         ("   ", p.EMPTY_QUESTION),
         ("Who won the 100m?", p.MISSING_SUBJECT),
         ("Did Zed Quickley win the gold medal in Men's 100m (Athletics)?", p.LEAKS_ANSWER),
-        ("Who won the gold medal in Men's 100m (Athletics)? " + "x" * p.MAX_QUESTION_CHARS, p.QUESTION_TOO_LONG),
+        (
+            "Who won the gold medal in Men's 100m (Athletics)? " + "x" * p.MAX_QUESTION_CHARS,
+            p.QUESTION_TOO_LONG,
+        ),
     ],
 )
 def test_bad_paraphrases_are_rejected_with_their_reason(question, reason):
@@ -43,7 +48,13 @@ def test_bad_paraphrases_are_rejected_with_their_reason(question, reason):
 
 
 def test_a_number_answer_leaks_only_as_a_whole_word():
-    fact = Fact("country_medal_count", "X|gold", "gold medals did Freedonia win", "40", "Freedonia won 40 gold medals.")
+    fact = Fact(
+        "country_medal_count",
+        "X|gold",
+        "gold medals did Freedonia win",
+        "40",
+        "Freedonia won 40 gold medals.",
+    )
     assert p.verify_paraphrase("How many gold medals did Freedonia win at Paris 2024?", fact) is None
     assert p.verify_paraphrase("Did Freedonia win 40 gold medals did Freedonia win", fact) == p.LEAKS_ANSWER
 
@@ -82,7 +93,13 @@ def test_a_question_with_two_different_answers_anywhere_is_dropped_entirely():
 
 @pytest.mark.parametrize(
     ("answer", "reason"),
-    [("Unknown", p.NON_ANSWER), ("n/a.", p.NON_ANSWER), ("", p.EMPTY_ANSWER), ("183.0", p.BARE_NUMBER), ("1,044", p.BARE_NUMBER)],
+    [
+        ("Unknown", p.NON_ANSWER),
+        ("n/a.", p.NON_ANSWER),
+        ("", p.EMPTY_ANSWER),
+        ("183.0", p.BARE_NUMBER),
+        ("1,044", p.BARE_NUMBER),
+    ],
 )
 def test_non_answers_and_bare_numbers_are_rejected(answer, reason):
     kept, rejections = p.clean_pairs([pair("How tall is Q?", answer)])

@@ -73,7 +73,7 @@ def test_more_paraphrases_go_to_higher_priority_facts_first():
 
 def test_the_plan_is_deterministic_and_the_seed_changes_which_facts_are_chosen():
     pairs = make_pairs_for(make_facts(athletes=300))
-    chosen = lambda p: sorted(f.fact_id for f in p.facts.values() if f.train)  # noqa: E731
+    chosen = lambda p: sorted(f.fact_id for f in p.facts.values() if f.train)
     assert chosen(plan(pairs, train=100, seed=1)) == chosen(plan(list(reversed(pairs)), train=100, seed=1))
     assert chosen(plan(pairs, train=100, seed=1)) != chosen(plan(pairs, train=100, seed=2))
 
@@ -82,11 +82,18 @@ def test_relations_without_a_priority_come_last():
     pairs = make_pairs_for(make_facts(events=5, countries=5, athletes=5, heights=5))
     result = plan(pairs, train=10, priorities={"athlete_height": 0})
     assert result.coverage["athlete_height"].facts_trained == 5
-    assert list(result.coverage)[0] == "athlete_height"
+    assert next(iter(result.coverage)) == "athlete_height"
 
 
 def test_report_has_the_coverage_fields():
     result = plan(make_pairs_for(make_facts(events=3, countries=0, athletes=0, heights=0)))
     row = result.to_dict()["coverage"][0]
-    assert set(row) >= {"relation", "facts_available", "facts_trained", "percent_covered",
-                        "train_rows", "validation_rows", "eval_rows"}
+    assert set(row) >= {
+        "relation",
+        "facts_available",
+        "facts_trained",
+        "percent_covered",
+        "train_rows",
+        "validation_rows",
+        "eval_rows",
+    }

@@ -10,8 +10,12 @@ from podium.dataset.split import split_pairs
 
 def split(pairs, train=150, validation=30, evaluation=30, seed=0):
     plan = plan_dataset(
-        pairs, max_train_rows=train, max_validation_rows=validation, max_eval_rows=evaluation,
-        priorities=PRIORITIES, seed=seed,
+        pairs,
+        max_train_rows=train,
+        max_validation_rows=validation,
+        max_eval_rows=evaluation,
+        priorities=PRIORITIES,
+        seed=seed,
     )
     return plan, split_pairs(pairs, plan, seed=seed)
 

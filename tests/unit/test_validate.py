@@ -57,7 +57,9 @@ def test_invalid_json_and_blank_lines_are_reported_and_checking_continues():
 
 
 def test_the_original_systems_chat_rows_get_a_specific_message_for_llama31():
-    chat = json.dumps({"messages": [{"role": "user", "content": "Who won?"}, {"role": "assistant", "content": "A."}]})
+    chat = json.dumps(
+        {"messages": [{"role": "user", "content": "Who won?"}, {"role": "assistant", "content": "A."}]}
+    )
     result = validate_text(jsonl(chat, chat.replace("Who won?", "Who lost?")), LLAMA31)
     assert kinds(result) == [(1, "chat_format"), (2, "chat_format")]
     message = result.problems[0].message
@@ -72,7 +74,12 @@ def test_missing_empty_wrongly_typed_and_extra_fields_are_named():
         json.dumps({"prompt": "Q3?", "completion": "A.", "answer": "A."}),
     )
     result = validate_text(lines, LLAMA31)
-    assert kinds(result) == [(1, "missing_field"), (2, "empty_field"), (3, "not_string"), (4, "unexpected_field")]
+    assert kinds(result) == [
+        (1, "missing_field"),
+        (2, "empty_field"),
+        (3, "not_string"),
+        (4, "unexpected_field"),
+    ]
     assert '"completion"' in result.problems[0].message
     assert '"answer"' in result.problems[3].message
 
@@ -87,7 +94,9 @@ def test_a_row_over_the_models_token_cap_is_reported_with_its_estimate():
 
 def test_llama_special_tokens_are_found_even_behind_json_escapes():
     escaped = '{"prompt": "\\u003c|eot_id|> Q?", "completion": "A."}'
-    result = validate_text(jsonl(row("<|begin_of_text|>Q?", "A."), row("Q?", "A<|start_header_id|>"), escaped), LLAMA31)
+    result = validate_text(
+        jsonl(row("<|begin_of_text|>Q?", "A."), row("Q?", "A<|start_header_id|>"), escaped), LLAMA31
+    )
     assert kinds(result) == [(1, "special_token"), (2, "special_token"), (3, "special_token")]
     assert "<|begin_of_text|>" in result.problems[0].message
     assert "<|eot_id|>" in result.problems[2].message
@@ -103,7 +112,12 @@ def test_original_hyperparameters_are_rejected_for_llama31_each_one_reported():
     result = validate_text(
         jsonl(row()),
         LLAMA31,
-        hyperparameters={"epochCount": "2", "batchSize": "2", "learningRate": "0.00002", "lrScheduler": "linear"},
+        hyperparameters={
+            "epochCount": "2",
+            "batchSize": "2",
+            "learningRate": "0.00002",
+            "lrScheduler": "linear",
+        },
     )
     messages = [p.message for p in result.problems if p.kind == "hyperparameter"]
     assert len(messages) == 2
@@ -112,11 +126,18 @@ def test_original_hyperparameters_are_rejected_for_llama31_each_one_reported():
 
 
 def test_the_original_systems_model_rows_and_hyperparameters_are_all_reported_at_once():
-    chat = json.dumps({"messages": [{"role": "user", "content": "Who won?"}, {"role": "assistant", "content": "A."}]})
+    chat = json.dumps(
+        {"messages": [{"role": "user", "content": "Who won?"}, {"role": "assistant", "content": "A."}]}
+    )
     result = validate_text(
         jsonl(chat, "[]", row(), row()),
         "meta.llama3-8b-instruct-v1:0",
-        hyperparameters={"epochCount": "2", "batchSize": "2", "learningRate": "0.00002", "lrScheduler": "linear"},
+        hyperparameters={
+            "epochCount": "2",
+            "batchSize": "2",
+            "learningRate": "0.00002",
+            "lrScheduler": "linear",
+        },
     )
     assert kinds(result) == [
         (None, "unsupported_model"),
@@ -146,7 +167,14 @@ def test_a_llama31_job_in_us_east_1_is_a_problem_and_the_rows_are_checked_as_lla
 def test_non_utf8_bytes_are_reported_on_their_line_and_the_rest_is_checked(tmp_path: Path):
     path = tmp_path / "train.jsonl"
     good = row().encode()
-    path.write_bytes(good + b"\n" + b'{"prompt": "caf\xe9?", "completion": "A."}\n' + b"[]\n" + row("Q?", "B.").encode() + b"\n")
+    path.write_bytes(
+        good
+        + b"\n"
+        + b'{"prompt": "caf\xe9?", "completion": "A."}\n'
+        + b"[]\n"
+        + row("Q?", "B.").encode()
+        + b"\n"
+    )
     result = validate_file(path, LLAMA31)
     assert kinds(result) == [(2, "not_utf8"), (3, "not_object")]
     assert "0xe9" in result.problems[0].message
@@ -180,8 +208,23 @@ def test_conversation_schema_violations_are_each_reported():
     lines = jsonl(
         conversation(("user", "Q?"), ("assistant", "A."), system=("one", "two")),
         conversation(("assistant", "A."), ("user", "Q?")),
-        json.dumps({"messages": [{"role": "user", "content": [{"text": "Q?"}]}, {"role": "assistant", "content": [{"text": "A."}]}]}),
-        json.dumps({"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": "Q?"}, {"role": "assistant", "content": [{"text": "A."}]}]}),
+        json.dumps(
+            {
+                "messages": [
+                    {"role": "user", "content": [{"text": "Q?"}]},
+                    {"role": "assistant", "content": [{"text": "A."}]},
+                ]
+            }
+        ),
+        json.dumps(
+            {
+                "schemaVersion": "bedrock-conversation-2024",
+                "messages": [
+                    {"role": "user", "content": "Q?"},
+                    {"role": "assistant", "content": [{"text": "A."}]},
+                ],
+            }
+        ),
         conversation(("user", "Q?")),
         conversation(("user", "Q?"), ("assistant", "")),
         json.dumps({"prompt": "Q?", "completion": "A."}),
@@ -214,14 +257,18 @@ def test_an_unknown_split_and_a_missing_file_are_errors(tmp_path: Path):
 
 
 def test_multi_turn_conversations_and_several_text_items_pass():
-    two_turns = conversation(("user", "Q1?"), ("assistant", "A1."), ("user", "Q2?"), ("assistant", "A2."), system=())
-    several_items = json.dumps({
-        "schemaVersion": "bedrock-conversation-2024",
-        "messages": [
-            {"role": "user", "content": [{"text": "Part one."}, {"text": "Part two?"}]},
-            {"role": "assistant", "content": [{"text": "A."}], "note": "ignored by Bedrock"},
-        ],
-    })
+    two_turns = conversation(
+        ("user", "Q1?"), ("assistant", "A1."), ("user", "Q2?"), ("assistant", "A2."), system=()
+    )
+    several_items = json.dumps(
+        {
+            "schemaVersion": "bedrock-conversation-2024",
+            "messages": [
+                {"role": "user", "content": [{"text": "Part one."}, {"text": "Part two?"}]},
+                {"role": "assistant", "content": [{"text": "A."}], "note": "ignored by Bedrock"},
+            ],
+        }
+    )
     result = validate_text(jsonl(two_turns, several_items), LLAMA32)
     assert result.ok, result.problems
 
