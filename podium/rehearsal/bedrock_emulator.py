@@ -158,7 +158,9 @@ class BedrockEmulator:
             for required in ("jobName", "customModelName", "roleArn", "baseModelIdentifier",
                              "trainingDataConfig", "outputDataConfig"):
                 if not body.get(required):
-                    raise BedrockError("ValidationException", f"1 validation error detected: {required} is required")
+                    raise BedrockError(
+                        "ValidationException", f"1 validation error detected: {required} is required"
+                    )
             name, token = str(body["jobName"]), body.get("clientRequestToken")
             existing = next((job for job in self.jobs.values() if job.name == name), None)
             if existing is not None:
@@ -170,14 +172,20 @@ class BedrockEmulator:
             if token is not None and not (1 <= len(token) <= 256 and _TOKEN_PATTERN.match(token)):
                 raise BedrockError("ValidationException", f"clientRequestToken {token!r} is not valid")
             if not _ROLE_PATTERN.match(str(body["roleArn"])):
-                raise BedrockError("ValidationException", f"roleArn {body['roleArn']!r} is not an IAM role ARN")
+                raise BedrockError(
+                    "ValidationException", f"roleArn {body['roleArn']!r} is not an IAM role ARN"
+                )
             if any(m.name == body["customModelName"] for m in self.custom_models.values()):
-                raise BedrockError("ConflictException", f"A model with the name {body['customModelName']} already exists.")
+                raise BedrockError(
+                    "ConflictException", f"A model with the name {body['customModelName']} already exists."
+                )
             base_id = str(body["baseModelIdentifier"])
             try:
                 model = get_model(base_id, self.region)
             except UnsupportedModelError as error:
-                raise BedrockError("ValidationException", f"The provided model identifier is invalid. {error}") from None
+                raise BedrockError(
+                    "ValidationException", f"The provided model identifier is invalid. {error}"
+                ) from None
             hyperparameters = dict(body.get("hyperParameters") or {})
             for value in hyperparameters.values():
                 if not isinstance(value, str):
@@ -185,12 +193,15 @@ class BedrockEmulator:
             problems = model.hyperparameter_problems(hyperparameters)
             if problems:
                 raise BedrockError("ValidationException", "Invalid hyperparameters: " + "; ".join(problems))
-            self._check_data(body["trainingDataConfig"].get("s3Uri"), model.model_id, "train", hyperparameters)
+            training_uri = body["trainingDataConfig"].get("s3Uri")
+            self._check_data(training_uri, model.model_id, "train", hyperparameters)
             for validator in (body.get("validationDataConfig") or {}).get("validators") or []:
                 self._check_data(validator.get("s3Uri"), model.model_id, "validation", hyperparameters)
             output = str(body["outputDataConfig"].get("s3Uri") or "")
             if not _S3_URI.match(output):
-                raise BedrockError("ValidationException", f"outputDataConfig.s3Uri {output!r} is not an S3 URI")
+                raise BedrockError(
+                    "ValidationException", f"outputDataConfig.s3Uri {output!r} is not an S3 URI"
+                )
 
             job_id = uuid.uuid4().hex[:12]
             arn = f"arn:aws:bedrock:{self.region}:{self.account}:model-customization-job/{base_id}/{job_id}"
@@ -211,7 +222,8 @@ class BedrockEmulator:
         if not match or not match.group(2):
             raise BedrockError("ValidationException", f"{split} data s3Uri {uri!r} is not an S3 object URI")
         try:
-            text = self.s3.get_object(Bucket=match.group(1), Key=match.group(2))["Body"].read().decode("utf-8")
+            response = self.s3.get_object(Bucket=match.group(1), Key=match.group(2))
+            text = response["Body"].read().decode("utf-8")
         except Exception as error:  # noqa: BLE001 - any S3 failure is the caller's data problem
             raise BedrockError(
                 "ValidationException", f"Unable to read {split} data at {uri}: {type(error).__name__}"
@@ -225,10 +237,15 @@ class BedrockEmulator:
                 f"Invalid {split} data at {uri}: {result.total_problems} problem(s): {listed}",
             )
 
+    def _foundation_arn(self, model_id: str) -> str:
+        return f"arn:aws:bedrock:{self.region}::foundation-model/{model_id}"
+
     def _job(self, identifier: str) -> _Job:
         job = self.jobs.get(identifier) or next((j for j in self.jobs.values() if j.name == identifier), None)
         if job is None:
-            raise BedrockError("ResourceNotFoundException", f"Could not find model customization job {identifier}")
+            raise BedrockError(
+                "ResourceNotFoundException", f"Could not find model customization job {identifier}"
+            )
         return job
 
     def get_job(self, identifier: str) -> dict[str, Any]:
@@ -244,7 +261,7 @@ class BedrockEmulator:
                 "status": job.status,
                 "creationTime": job.created,
                 "lastModifiedTime": _now(),
-                "baseModelArn": f"arn:aws:bedrock:{self.region}::foundation-model/{request['baseModelIdentifier']}",
+                "baseModelArn": self._foundation_arn(request["baseModelIdentifier"]),
                 "hyperParameters": request.get("hyperParameters") or {},
                 "trainingDataConfig": request["trainingDataConfig"],
                 "validationDataConfig": request.get("validationDataConfig") or {"validators": []},
@@ -281,7 +298,9 @@ class BedrockEmulator:
         job.status = "Completed"
         base_id = job.request["baseModelIdentifier"]
         model_id = uuid.uuid4().hex[:12]
-        job.output_model_arn = f"arn:aws:bedrock:{self.region}:{self.account}:custom-model/{base_id}/{model_id}"
+        job.output_model_arn = (
+            f"arn:aws:bedrock:{self.region}:{self.account}:custom-model/{base_id}/{model_id}"
+        )
         self.custom_models[job.output_model_arn] = _CustomModel(
             arn=job.output_model_arn,
             name=job.request["customModelName"],
@@ -301,7 +320,10 @@ class BedrockEmulator:
         base = f"{prefix}/model-customization-job-{job_id}" if prefix else f"model-customization-job-{job_id}"
         epochs = int(float((job.request.get("hyperParameters") or {}).get("epochCount", "1")))
         files = {
-            f"{base}/training_artifacts/step_wise_training_metrics.csv": ("training_loss", self.script.training_loss),
+            f"{base}/training_artifacts/step_wise_training_metrics.csv": (
+                "training_loss",
+                self.script.training_loss,
+            ),
             f"{base}/validation_artifacts/post_fine_tuning_validation/validation_metrics.csv": (
                 "validation_loss",
                 self.script.validation_loss,
@@ -331,7 +353,7 @@ class BedrockEmulator:
                 {
                     "jobArn": job.arn,
                     "jobName": job.name,
-                    "baseModelArn": f"arn:aws:bedrock:{self.region}::foundation-model/{job.request['baseModelIdentifier']}",
+                    "baseModelArn": self._foundation_arn(job.request["baseModelIdentifier"]),
                     "status": job.status,
                     "creationTime": job.created,
                     "customModelName": job.request["customModelName"],
@@ -369,11 +391,15 @@ class BedrockEmulator:
             if existing is not None:
                 if token and existing.token == token:
                     return {"provisionedModelArn": existing.arn}
-                raise BedrockError("ConflictException", f"A provisioned model with the name {name} already exists.")
+                raise BedrockError(
+                    "ConflictException", f"A provisioned model with the name {name} already exists."
+                )
             self._check_name("provisionedModelName", name)
             units = body.get("modelUnits")
             if not isinstance(units, int) or units < 1:
-                raise BedrockError("ValidationException", f"modelUnits must be a positive integer, got {units!r}")
+                raise BedrockError(
+                    "ValidationException", f"modelUnits must be a positive integer, got {units!r}"
+                )
             commitment = body.get("commitmentDuration")
             if commitment not in (None, "OneMonth", "SixMonths"):
                 raise BedrockError("ValidationException", f"commitmentDuration {commitment!r} is not valid")
@@ -464,7 +490,9 @@ class BedrockEmulator:
 
     # -- routing ---------------------------------------------------------------------------------
 
-    def handle(self, method: str, path: str, query: Mapping[str, str], body: Mapping[str, Any]) -> tuple[int, Any]:
+    def handle(
+        self, method: str, path: str, query: Mapping[str, str], body: Mapping[str, Any]
+    ) -> tuple[int, Any]:
         """Route one REST call; returns (HTTP status, JSON body)."""
         parts = [unquote(p) for p in path.strip("/").split("/")] if path.strip("/") else []
         routes: list[tuple[str, list[str], int, Callable[..., dict[str, Any]]]] = [
@@ -535,7 +563,8 @@ class BedrockServer:
                 except ValueError:
                     body = None
                 if not isinstance(body, dict):
-                    status, response = 400, {"__type": "ValidationException", "message": "body is not a JSON object"}
+                    status = 400
+                    response = {"__type": "ValidationException", "message": "body is not a JSON object"}
                 else:
                     status, response = emulator.handle(method, url.path, query, body)
                 data = json.dumps(response).encode("utf-8")

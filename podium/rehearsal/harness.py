@@ -140,7 +140,8 @@ class Rehearsal:
                 "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
             }
         )
-        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": options.execute_state_machine}})
+        executor = {"execute_state_machine": options.execute_state_machine}
+        self._mock = mock_aws(config={"stepfunctions": executor})
         self._mock.start()
         import boto3
 
@@ -230,7 +231,9 @@ class Rehearsal:
 
         text = "{}" if execution_input is None else json.dumps(execution_input)
         return boto3.client("stepfunctions").start_execution(
-            stateMachineArn=self.state_machine_arn, name=name or f"rehearsal-{uuid.uuid4().hex[:12]}", input=text
+            stateMachineArn=self.state_machine_arn,
+            name=name or f"rehearsal-{uuid.uuid4().hex[:12]}",
+            input=text,
         )["executionArn"]
 
     def wait(self, execution_arn: str, timeout_seconds: float | None = None,
@@ -238,7 +241,8 @@ class Rehearsal:
         import boto3
 
         client = boto3.client("stepfunctions")
-        deadline = time.monotonic() + (timeout_seconds or self.options.timeout_seconds)
+        timeout_seconds = timeout_seconds or self.options.timeout_seconds
+        deadline = time.monotonic() + timeout_seconds
         seen = 0
         while True:
             described = client.describe_execution(executionArn=execution_arn)
@@ -251,7 +255,7 @@ class Rehearsal:
                 break
             if time.monotonic() > deadline:
                 raise TimeoutError(
-                    f"execution {execution_arn} still RUNNING after {timeout_seconds or self.options.timeout_seconds}s; "
+                    f"execution {execution_arn} still RUNNING after {timeout_seconds}s; "
                     f"states so far: {' → '.join(self._states_entered(execution_arn))}"
                 )
             time.sleep(0.2)
@@ -330,7 +334,8 @@ class Rehearsal:
     def read_run_file(self, run_id: str, name: str) -> str:
         import boto3
 
-        return boto3.client("s3").get_object(Bucket=self.bucket, Key=f"runs/{run_id}/{name}")["Body"].read().decode()
+        response = boto3.client("s3").get_object(Bucket=self.bucket, Key=f"runs/{run_id}/{name}")
+        return response["Body"].read().decode("utf-8")
 
 
 def _forget_cached_environment() -> None:

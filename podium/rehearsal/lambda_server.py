@@ -47,9 +47,8 @@ class Fault:
 
     def __post_init__(self) -> None:
         if self.step not in {s.name for s in STEPS}:
-            raise ValueError(
-                f"Fault.step={self.step!r} is not a workflow step; use one of {', '.join(s.name for s in STEPS)}"
-            )
+            names = ", ".join(s.name for s in STEPS)
+            raise ValueError(f"Fault.step={self.step!r} is not a workflow step; use one of {names}")
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,13 @@ STEPS: tuple[Step, ...] = (
         "promote",
         frozenset(
             # READ_RUNS: a retried Promote reads back the promotion.json it wrote
-            {A.ACTIVE_MODEL_READ, A.ACTIVE_MODEL_WRITE, A.BEDROCK_DELETE_THROUGHPUT, A.WRITE_RUNS, A.READ_RUNS}
+            {
+                A.ACTIVE_MODEL_READ,
+                A.ACTIVE_MODEL_WRITE,
+                A.BEDROCK_DELETE_THROUGHPUT,
+                A.WRITE_RUNS,
+                A.READ_RUNS,
+            }
         ),
     ),
     Step(

@@ -107,7 +107,8 @@ def test_prepare_refuses_bad_input_naming_the_key(cloud: Rehearsal, execution_in
 def test_prepare_refuses_while_another_execution_is_running(cloud: Rehearsal):
     running = cloud.start_execution({}, name="still-running")  # never executes: stays RUNNING
     try:
-        with pytest.raises(AnotherRunInProgress, match="execution:podium-finetune:still-running of this state machine is still RUNNING"):
+        refusal = "execution:podium-finetune:still-running of this state machine is still RUNNING"
+        with pytest.raises(AnotherRunInProgress, match=refusal):
             invoke("Prepare", prepare_event(cloud, {}, "second"))
         # The running execution itself may pass Prepare.
         assert invoke("Prepare", prepare_event(cloud, {}, "still-running"))["run_id"] == "still-running"
@@ -151,7 +152,9 @@ def test_databricks_failure_carries_its_message(cloud: Rehearsal):
                                                                      "warehouse_id": "wh-1"}})
     with responses.RequestsMock(assert_all_requests_are_fired=False) as http:
         http.add_passthru("http://127.0.0.1")
-        http.get(f"{DATABRICKS_HOST}/.well-known/databricks-config", status=404, json={"error_code": "NOT_FOUND"})
+        http.get(
+            f"{DATABRICKS_HOST}/.well-known/databricks-config", status=404, json={"error_code": "NOT_FOUND"}
+        )
         http.post(f"{DATABRICKS_HOST}/api/2.2/jobs/run-now", json={"run_id": 77, "number_in_job": 1})
         http.get(f"{DATABRICKS_HOST}/api/2.2/jobs/runs/get", json={
             "job_id": 42, "run_id": 77, "run_page_url": f"{DATABRICKS_HOST}/#job/42/run/77",
@@ -221,7 +224,8 @@ def test_throughput_failure_carries_bedrocks_message(bedrock, built: dict[str, A
 
 def test_promote_writes_the_active_model_record(cloud: Rehearsal, bedrock, built: dict[str, Any]):
     state = _deployed(built)
-    outcome = _check("Promote", invoke("Promote", {k: state[k] for k in ("run", "dataset", "finetune", "throughput")}))
+    event = {key: state[key] for key in ("run", "dataset", "finetune", "throughput")}
+    outcome = _check("Promote", invoke("Promote", event))
     assert outcome["status"] == "promoted"
     active = cloud.active_model()
     assert active["model_arn"] == state["finetune"]["output_model_arn"] == outcome["model_arn"]
@@ -237,9 +241,9 @@ def test_cleanup_stops_the_job_and_deletes_the_unpromoted_throughput(bedrock, bu
     assert bedrock.throughputs == {} and bedrock.deleted_throughputs == [state["throughput"]["arn"]]
     assert summary["error"] == "States.Timeout" and summary["run_id"] == state["run"]["run_id"]
 
-    running = invoke("StartFineTune", {"run": {**state["run"], "run_id": "other-run"}, "dataset": state["dataset"]})
+    other_run = {**state["run"], "run_id": "other-run"}
+    running = invoke("StartFineTune", {"run": other_run, "dataset": state["dataset"]})
     bedrock.script.job_ticks = 100
-    summary = _check("Cleanup", invoke("Cleanup", {"run": {**state["run"], "run_id": "other-run"},
-                                                    "finetune": running, "error": failure}))
+    summary = _check("Cleanup", invoke("Cleanup", {"run": other_run, "finetune": running, "error": failure}))
     assert bedrock.jobs[running["job_arn"]].status in ("Stopping", "Stopped")
     assert summary["cleanup"] == [f"stopped fine-tuning job {running['job_arn']}"]

@@ -24,7 +24,8 @@ LAMBDA_TASKS = {
 
 
 def _fake_substitutions() -> dict[str, str]:
-    values = {step.substitution: f"arn:aws:lambda:us-west-2:123456789012:function:x-{step.name}" for step in STEPS}
+    arn = "arn:aws:lambda:us-west-2:123456789012:function:x-{}"
+    values = {step.substitution: arn.format(step.name) for step in STEPS}
     values[TOPIC_SUBSTITUTION] = "arn:aws:sns:us-west-2:123456789012:topic"
     return values
 
@@ -158,7 +159,7 @@ def test_money_is_spent_only_after_the_dataset_decision_and_promotion_is_one_sta
         "UnchangedFinished",
         "OverBudget",
     ]
-    into_start = [n for n, s in STATES.items() if s.get("Default") == "StartFineTune" or s.get("Next") == "StartFineTune"]
+    into_start = [n for n, s in STATES.items() if "StartFineTune" in (s.get("Default"), s.get("Next"))]
     assert into_start == ["DatasetDecision"]
     into_promote = sorted(
         n

@@ -7,7 +7,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from podium.adapters.ports import ActiveModel, GenerationState, GenerationStatus, JobStatus, ThroughputStatus
+from podium.adapters.ports import (
+    ActiveModel,
+    GenerationState,
+    GenerationStatus,
+    JobStatus,
+    Throughput,
+    ThroughputStatus,
+)
 from podium.config import PollSettings, RunSettings
 from podium.errors import ConfigError
 from podium.workflow import logic
@@ -138,7 +145,10 @@ def test_prepare_refuses_an_empty_data_prefix_for_the_builtin_generator():
 
 
 def test_prepare_checks_the_databricks_secret_before_anything_is_spent():
-    databricks = {"generator": "databricks", "databricks": {"secret_name": "s", "job_id": 1, "warehouse_id": "w"}}
+    databricks = {
+        "generator": "databricks",
+        "databricks": {"secret_name": "s", "job_id": 1, "warehouse_id": "w"},
+    }
     problem = ConfigError("databricks.secret_name", "secret 's' has no \"host\" key")
     with pytest.raises(InvalidInput, match=r"databricks\.secret_name: secret 's' has no \"host\""):
         _prepare(databricks, secret=problem, store=MemoryStore())
@@ -177,7 +187,8 @@ def test_poll_interval_grows_with_elapsed_time_within_bounds():
 
 def test_check_generation_fails_with_the_generators_message():
     run = _prepare({})
-    generator = ListGenerator([], GenerationStatus(GenerationState.FAILED, "Cluster terminated: quota exceeded"))
+    failed = GenerationStatus(GenerationState.FAILED, "Cluster terminated: quota exceeded")
+    generator = ListGenerator([], failed)
     progress = logic.start_generation(StartGenerationEvent(run=run), generator=generator, now=T0)
     with pytest.raises(GenerationFailed, match="Cluster terminated: quota exceeded"):
         logic.check_generation(CheckGenerationEvent(run=run, generation=progress), generator=generator)
@@ -261,6 +272,11 @@ def _started(execution_input=None):
     return run, dataset, tuner, progress
 
 
+def _check_fine_tune(run, progress, tuner):
+    event = CheckFineTuneEvent(run=run, finetune=progress)
+    return logic.check_fine_tune(event, fine_tuner=tuner, store=MemoryStore())
+
+
 def test_start_fine_tune_sends_a_deterministic_request():
     run, dataset, tuner, progress = _started({"hyperparameters": {"epochCount": 2}})
     request = tuner.requests[progress.job_arn]
@@ -284,15 +300,17 @@ def test_start_fine_tune_refuses_what_the_choice_state_should_have_stopped():
 
 def test_check_fine_tune_fails_with_bedrocks_message():
     run, _, tuner, progress = _started()
-    tuner.set_job(progress.job_arn, status=JobStatus.FAILED, failure_message="Insufficient training data rows")
-    with pytest.raises(FineTuneFailed, match="is Failed: Insufficient training data rows"):
-        logic.check_fine_tune(CheckFineTuneEvent(run=run, finetune=progress), fine_tuner=tuner, store=MemoryStore())
+    tuner.set_job(progress.job_arn, status=JobStatus.FAILED, failure_message="Insufficient training rows")
+    with pytest.raises(FineTuneFailed, match="is Failed: Insufficient training rows"):
+        _check_fine_tune(run, progress, tuner)
 
 
 def test_check_fine_tune_completes_with_the_model_and_losses():
     run, _, tuner, progress = _started()
-    tuner.set_job(progress.job_arn, status=JobStatus.COMPLETED, output_model_arn="arn:model/new", training_loss=0.5)
-    done = logic.check_fine_tune(CheckFineTuneEvent(run=run, finetune=progress), fine_tuner=tuner, store=MemoryStore())
+    tuner.set_job(
+        progress.job_arn, status=JobStatus.COMPLETED, output_model_arn="arn:model/new", training_loss=0.5
+    )
+    done = _check_fine_tune(run, progress, tuner)
     assert done.status is JobStatus.COMPLETED and done.output_model_arn == "arn:model/new"
     assert done.training_loss == 0.5
 
@@ -300,11 +318,11 @@ def test_check_fine_tune_completes_with_the_model_and_losses():
 def test_check_throughput_fails_with_bedrocks_message():
     run, _, tuner, progress = _started()
     tuner.set_job(progress.job_arn, status=JobStatus.COMPLETED, output_model_arn="arn:model/new")
-    done = logic.check_fine_tune(CheckFineTuneEvent(run=run, finetune=progress), fine_tuner=tuner, store=MemoryStore())
+    done = _check_fine_tune(run, progress, tuner)
     throughput = logic.create_throughput(CreateThroughputEvent(run=run, finetune=done), fine_tuner=tuner,
                                          name_prefix="podium", now=T0)
     arn = throughput.arn
-    tuner.throughputs[arn] = tuner.throughputs[arn].__class__(arn, ThroughputStatus.FAILED, "m", "No capacity")
+    tuner.throughputs[arn] = Throughput(arn, ThroughputStatus.FAILED, "m", "No capacity")
     with pytest.raises(ThroughputFailed, match="Failed: No capacity"):
         logic.check_throughput(CheckThroughputEvent(run=run, throughput=throughput), fine_tuner=tuner)
 
@@ -315,12 +333,12 @@ def test_check_throughput_fails_with_bedrocks_message():
 def _promotable(execution_input=None, previous=None):
     run, dataset, tuner, progress = _started(execution_input)
     tuner.set_job(progress.job_arn, status=JobStatus.COMPLETED, output_model_arn="arn:model/new")
-    done = logic.check_fine_tune(CheckFineTuneEvent(run=run, finetune=progress), fine_tuner=tuner, store=MemoryStore())
+    done = _check_fine_tune(run, progress, tuner)
     created = logic.create_throughput(CreateThroughputEvent(run=run, finetune=done), fine_tuner=tuner,
                                       name_prefix="podium", now=T0)
     in_service = created.model_copy(update={"status": ThroughputStatus.IN_SERVICE})
     if previous:
-        tuner.throughputs[previous.throughput_arn] = tuner.throughputs[created.arn].__class__(
+        tuner.throughputs[previous.throughput_arn] = Throughput(
             previous.throughput_arn, ThroughputStatus.IN_SERVICE, previous.model_arn
         )
     event = PromoteEvent(run=run, dataset=dataset, finetune=done, throughput=in_service)
@@ -348,16 +366,24 @@ def test_promote_writes_the_active_model_and_retires_the_previous_throughput():
 def test_promote_says_when_the_previous_throughput_is_still_billed():
     event, tuner = _promotable(previous=PREVIOUS)
     tuner.refuse_delete = "commitment term has not ended"
-    outcome = logic.promote(event, active_models=MemoryActiveModels(PREVIOUS), fine_tuner=tuner, store=MemoryStore())
+    outcome = logic.promote(
+        event, active_models=MemoryActiveModels(PREVIOUS), fine_tuner=tuner, store=MemoryStore()
+    )
     assert outcome.retired_throughput_arn is None
     assert "Could NOT delete" in outcome.message and "still billed hourly" in outcome.message
 
     kept, tuner = _promotable({"throughput": {"retire_previous": False}}, previous=PREVIOUS)
-    outcome = logic.promote(kept, active_models=MemoryActiveModels(PREVIOUS), fine_tuner=tuner, store=MemoryStore())
+    outcome = logic.promote(
+        kept, active_models=MemoryActiveModels(PREVIOUS), fine_tuner=tuner, store=MemoryStore()
+    )
     assert tuner.deleted == [] and "retire_previous is false" in outcome.message
 
 
 # ---- cleanup ---------------------------------------------------------------------------------------------
+
+
+def _cleanup(event, tuner, active=None):
+    return cleanup(event, fine_tuner=tuner, active_models=MemoryActiveModels(active), name_prefix="podium")
 
 
 def _lambda_error(error_type, message):
@@ -370,45 +396,52 @@ def test_cleanup_stops_the_running_job_and_reports_the_cause():
         {"run": run.to_payload(), "finetune": progress.to_payload(),
          "error": _lambda_error("States.Timeout", "Task timed out")}
     )
-    summary = cleanup(event, fine_tuner=tuner, active_models=MemoryActiveModels(), name_prefix="podium")
+    summary = _cleanup(event, tuner)
     assert tuner.stopped == [progress.job_arn]
     assert summary.error == "States.Timeout" and summary.message == "Task timed out"
     assert summary.cleanup == [f"stopped fine-tuning job {progress.job_arn}"]
     # Idempotent: the job is no longer running, so a second cleanup stops nothing.
-    assert cleanup(event, fine_tuner=tuner, active_models=MemoryActiveModels(), name_prefix="podium").cleanup[0].startswith("nothing")
+    assert _cleanup(event, tuner).cleanup[0].startswith("nothing")
 
 
 def test_cleanup_finds_a_job_started_before_its_arn_was_saved():
     run, dataset, tuner, progress = _started()
     event = CleanupEvent.model_validate(
-        {"run": run.to_payload(), "dataset": dataset.to_payload(), "error": _lambda_error("Lambda.Unknown", "lost")}
+        {
+            "run": run.to_payload(),
+            "dataset": dataset.to_payload(),
+            "error": _lambda_error("Lambda.Unknown", "lost"),
+        }
     )
-    summary = cleanup(event, fine_tuner=tuner, active_models=MemoryActiveModels(), name_prefix="podium")
+    summary = _cleanup(event, tuner)
     assert tuner.stopped == [progress.job_arn] and summary.report_uri == dataset.report_uri
 
 
 def test_cleanup_deletes_an_unpromoted_throughput_but_never_the_active_ones():
     event, tuner = _promotable()
-    state = {"run": event.run.to_payload(), "finetune": event.finetune.to_payload(),
-             "throughput": event.throughput.to_payload(), "error": {"Error": "States.TaskFailed", "Cause": "sns down"}}
+    state = {
+        "run": event.run.to_payload(),
+        "finetune": event.finetune.to_payload(),
+        "throughput": event.throughput.to_payload(),
+        "error": {"Error": "States.TaskFailed", "Cause": "sns down"},
+    }
     active = ActiveModel(event.run.run_id, "arn:model/new", "m", "h", event.throughput.arn)
-    kept = cleanup(CleanupEvent.model_validate(state), fine_tuner=tuner, active_models=MemoryActiveModels(active),
-                   name_prefix="podium")
-    assert tuner.deleted == [] and kept.cleanup == [f"kept provisioned throughput {event.throughput.arn}: it serves the active model"]
-    deleted = cleanup(CleanupEvent.model_validate(state), fine_tuner=tuner, active_models=MemoryActiveModels(),
-                      name_prefix="podium")
+    kept = _cleanup(CleanupEvent.model_validate(state), tuner, active)
+    assert tuner.deleted == []
+    assert kept.cleanup == [f"kept provisioned throughput {event.throughput.arn}: it serves the active model"]
+    deleted = _cleanup(CleanupEvent.model_validate(state), tuner)
     assert tuner.deleted == [event.throughput.arn] and "deleted provisioned throughput" in deleted.cleanup[0]
     assert deleted.message == "sns down"
     # Already gone: nothing to do, no error.
-    again = cleanup(CleanupEvent.model_validate(state), fine_tuner=tuner, active_models=MemoryActiveModels(),
-                    name_prefix="podium")
+    again = _cleanup(CleanupEvent.model_validate(state), tuner)
     assert again.cleanup[0].startswith("nothing")
 
 
 def test_cleanup_of_a_run_that_never_started_touches_nothing():
-    event = CleanupEvent.model_validate({"input": [1], "error": _lambda_error("InvalidInput", "input: must be")})
+    error = _lambda_error("InvalidInput", "input: must be")
+    event = CleanupEvent.model_validate({"input": [1], "error": error})
     tuner = MemoryFineTuner()
-    summary = cleanup(event, fine_tuner=tuner, active_models=MemoryActiveModels(), name_prefix="podium")
+    summary = _cleanup(event, tuner)
     assert summary.run_id is None and summary.error == "InvalidInput" and summary.message == "input: must be"
     assert tuner.stopped == [] and tuner.deleted == []
 
@@ -418,9 +451,8 @@ def test_cleanup_reports_what_it_could_not_undo():
     tuner.refuse_delete = "commitment term has not ended"
     state = {"run": event.run.to_payload(), "throughput": event.throughput.to_payload(),
              "error": {"Error": "ThroughputFailed", "Cause": "x"}}
-    summary = cleanup(CleanupEvent.model_validate(state), fine_tuner=tuner, active_models=MemoryActiveModels(),
-                      name_prefix="podium")
-    assert "could NOT delete" in summary.cleanup[0] and "delete-provisioned-model-throughput" in summary.cleanup[0]
+    (line,) = _cleanup(CleanupEvent.model_validate(state), tuner).cleanup
+    assert "could NOT delete" in line and "delete-provisioned-model-throughput" in line
 
 
 def test_throughput_progress_default_means_none_created():

@@ -128,7 +128,9 @@ def test_over_budget_fails_before_any_spend(rehearsal: Rehearsal):
     assert rehearsal.bedrock.jobs == {} and rehearsal.active_model() is None
 
 
-def test_invalid_dataset_fails_with_the_report_location(rehearsal: Rehearsal, sample_dir: Path, tmp_path: Path):
+def test_invalid_dataset_fails_with_the_report_location(
+    rehearsal: Rehearsal, sample_dir: Path, tmp_path: Path
+):
     # A Llama special token inside an event name: Bedrock would train on a control token.
     data = tmp_path / "data"
     shutil.copytree(sample_dir, data)
@@ -156,7 +158,8 @@ def test_fine_tune_failure_reaches_the_notification(rehearsal: Rehearsal):
 
 def test_cleanup_stops_a_running_job_when_a_step_fails_for_good(rehearsal: Rehearsal):
     rehearsal.bedrock.script = Script(job_ticks=100)  # still training when CheckFineTune gives up
-    rehearsal.lambdas.inject(Fault("CheckFineTune", "BedrockRejected", "Bedrock refused: AccessDeniedException", times=100))
+    refused = Fault("CheckFineTune", "BedrockRejected", "Bedrock refused: AccessDeniedException", times=100)
+    rehearsal.lambdas.inject(refused)
     result = rehearsal.run()
     message = _failure(result)
     assert message["error"] == "BedrockRejected" and "AccessDeniedException" in message["message"]
@@ -191,7 +194,9 @@ def test_generation_failure_carries_databricks_message_and_never_the_token(rehea
     databricks_says = "[TABLE_OR_VIEW_NOT_FOUND] The table or view `paris.raw.medals` cannot be found."
     with responses.RequestsMock(assert_all_requests_are_fired=False) as http:
         http.add_passthru("http://127.0.0.1")
-        http.get(f"{DATABRICKS_HOST}/.well-known/databricks-config", status=404, json={"error_code": "NOT_FOUND"})
+        http.get(
+            f"{DATABRICKS_HOST}/.well-known/databricks-config", status=404, json={"error_code": "NOT_FOUND"}
+        )
         http.post(f"{DATABRICKS_HOST}/api/2.2/jobs/run-now", json={"run_id": 1234, "number_in_job": 1})
         http.get(
             f"{DATABRICKS_HOST}/api/2.2/jobs/runs/get",
@@ -199,7 +204,11 @@ def test_generation_failure_carries_databricks_message_and_never_the_token(rehea
                 "job_id": 42,
                 "run_id": 1234,
                 "run_page_url": f"{DATABRICKS_HOST}/#job/42/run/1234",
-                "state": {"life_cycle_state": "TERMINATED", "result_state": "FAILED", "state_message": databricks_says},
+                "state": {
+                    "life_cycle_state": "TERMINATED",
+                    "result_state": "FAILED",
+                    "state_message": databricks_says,
+                },
             },
         )
         result = rehearsal.run(DATABRICKS_INPUT)
