@@ -29,10 +29,10 @@ import re
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from podium.dataset.validate import validate_text
@@ -49,7 +49,7 @@ _S3_URI = re.compile(r"^s3://([^/]+)/?(.*)$")
 class BedrockError(Exception):
     """An error answered the way Bedrock answers it: HTTP status + x-amzn-ErrorType."""
 
-    STATUS = {
+    STATUS: ClassVar[dict[str, int]] = {
         "ValidationException": 400,
         "AccessDeniedException": 403,
         "ResourceNotFoundException": 404,
@@ -119,7 +119,7 @@ class _CustomModel:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class BedrockEmulator:
@@ -155,8 +155,14 @@ class BedrockEmulator:
 
     def create_job(self, body: Mapping[str, Any]) -> dict[str, Any]:
         with self._lock:
-            for required in ("jobName", "customModelName", "roleArn", "baseModelIdentifier",
-                             "trainingDataConfig", "outputDataConfig"):
+            for required in (
+                "jobName",
+                "customModelName",
+                "roleArn",
+                "baseModelIdentifier",
+                "trainingDataConfig",
+                "outputDataConfig",
+            ):
                 if not body.get(required):
                     raise BedrockError(
                         "ValidationException", f"1 validation error detected: {required} is required"
@@ -228,8 +234,9 @@ class BedrockEmulator:
             raise BedrockError(
                 "ValidationException", f"Unable to read {split} data at {uri}: {type(error).__name__}"
             ) from None
-        result = validate_text(text, model_id, split=split, source=str(uri), hyperparameters=hyperparameters,
-                               region=self.region)
+        result = validate_text(
+            text, model_id, split=split, source=str(uri), hyperparameters=hyperparameters, region=self.region
+        )
         if not result.ok:
             listed = "; ".join(str(problem) for problem in result.problems[:5])
             raise BedrockError(
@@ -333,7 +340,7 @@ class BedrockEmulator:
             rows = [f"step_number,epoch_number,{column},perplexity,note"]
             for epoch in range(1, epochs + 1):
                 loss = final * (1 + (epochs - epoch) * 0.5)
-                rows.append(f"{epoch * 10},{epoch},{loss:.4f},{2.718281828 ** loss:.4f},{SIMULATED_NOTE}")
+                rows.append(f"{epoch * 10},{epoch},{loss:.4f},{2.718281828**loss:.4f},{SIMULATED_NOTE}")
             self.s3.put_object(Bucket=bucket, Key=key, Body=("\n".join(rows) + "\n").encode("utf-8"))
         self.s3.put_object(Bucket=bucket, Key=f"{base}/SIMULATED.txt", Body=SIMULATED_NOTE.encode("utf-8"))
 
@@ -406,12 +413,15 @@ class BedrockEmulator:
             model_arn = str(body.get("modelId") or "")
             if model_arn not in self.custom_models:
                 raise BedrockError("ResourceNotFoundException", f"Could not find model {model_arn}")
-            arn = (
-                f"arn:aws:bedrock:{self.region}:{self.account}:provisioned-model/{uuid.uuid4().hex[:12]}"
-            )
+            arn = f"arn:aws:bedrock:{self.region}:{self.account}:provisioned-model/{uuid.uuid4().hex[:12]}"
             self.throughputs[arn] = _Throughput(
-                arn=arn, name=name, model_arn=model_arn, model_units=units, commitment=commitment,
-                token=token, created=_now(),
+                arn=arn,
+                name=name,
+                model_arn=model_arn,
+                model_units=units,
+                commitment=commitment,
+                token=token,
+                created=_now(),
             )
             return {"provisionedModelArn": arn}
 
@@ -482,10 +492,23 @@ class BedrockEmulator:
                 if query.get("modelArnEquals") and throughput.model_arn != query["modelArnEquals"]:
                     continue
                 full = self._throughput_response(throughput)
-                summaries.append({key: full[key] for key in (
-                    "provisionedModelName", "provisionedModelArn", "modelArn", "desiredModelArn",
-                    "foundationModelArn", "modelUnits", "desiredModelUnits", "status", "creationTime",
-                    "lastModifiedTime")})
+                summaries.append(
+                    {
+                        key: full[key]
+                        for key in (
+                            "provisionedModelName",
+                            "provisionedModelArn",
+                            "modelArn",
+                            "desiredModelArn",
+                            "foundationModelArn",
+                            "modelUnits",
+                            "desiredModelUnits",
+                            "status",
+                            "creationTime",
+                            "lastModifiedTime",
+                        )
+                    }
+                )
             return {"provisionedModelSummaries": summaries}
 
     # -- routing ---------------------------------------------------------------------------------
@@ -543,7 +566,7 @@ class BedrockServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> BedrockServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -577,16 +600,16 @@ class BedrockServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self._serve("GET")
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self._serve("POST")
 
-            def do_DELETE(self) -> None:  # noqa: N802
+            def do_DELETE(self) -> None:
                 self._serve("DELETE")
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         return _Handler

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from podium.rehearsal.bedrock_emulator import BedrockEmulator, BedrockServer, Script
 from podium.rehearsal.lambda_server import REPO_ROOT, Fault, LambdaServer
@@ -100,7 +100,7 @@ class Rehearsal:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def __enter__(self) -> Rehearsal:
+    def __enter__(self) -> Self:
         try:
             self.start()
         except BaseException:
@@ -115,8 +115,9 @@ class Rehearsal:
         from moto import mock_aws
 
         options = self.options
-        self.lambdas = LambdaServer(name_prefix=options.name_prefix, region=options.region, account=ACCOUNT,
-                                    faults=options.faults)
+        self.lambdas = LambdaServer(
+            name_prefix=options.name_prefix, region=options.region, account=ACCOUNT, faults=options.faults
+        )
         self.lambdas.start()
         defaults = dict(options.defaults)
         defaults["poll"] = {**FAST_POLL, **dict(defaults.get("poll") or {})}
@@ -145,8 +146,9 @@ class Rehearsal:
         self._mock.start()
         import boto3
 
-        self.bedrock = BedrockEmulator(s3=boto3.client("s3"), region=options.region, account=ACCOUNT,
-                                       script=options.script)
+        self.bedrock = BedrockEmulator(
+            s3=boto3.client("s3"), region=options.region, account=ACCOUNT, script=options.script
+        )
         self._bedrock_server = BedrockServer(self.bedrock).start()
         self._set_env({"AWS_ENDPOINT_URL_BEDROCK": self._bedrock_server.url})
         _forget_cached_environment()
@@ -194,8 +196,12 @@ class Rehearsal:
         queue_arn = sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
-        sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=queue_arn,
-                      Attributes={"RawMessageDelivery": "true"})
+        sns.subscribe(
+            TopicArn=self.topic_arn,
+            Protocol="sqs",
+            Endpoint=queue_arn,
+            Attributes={"RawMessageDelivery": "true"},
+        )
         secrets = boto3.client("secretsmanager")
         for name, value in options.secrets.items():
             secrets.create_secret(Name=name, SecretString=value)
@@ -236,8 +242,12 @@ class Rehearsal:
             input=text,
         )["executionArn"]
 
-    def wait(self, execution_arn: str, timeout_seconds: float | None = None,
-             progress: Callable[[str], None] | None = None) -> RunResult:
+    def wait(
+        self,
+        execution_arn: str,
+        timeout_seconds: float | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> RunResult:
         import boto3
 
         client = boto3.client("stepfunctions")
@@ -270,8 +280,12 @@ class Rehearsal:
             states=self._states_entered(execution_arn),
         )
 
-    def run(self, execution_input: Any = None, name: str | None = None,
-            progress: Callable[[str], None] | None = None) -> RunResult:
+    def run(
+        self,
+        execution_input: Any = None,
+        name: str | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> RunResult:
         """Start an execution and wait for it to finish; its notifications are the ones
         delivered while it ran."""
         self.notifications()

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import unquote
 
 from podium.workflow.steps import STEPS, Step
@@ -178,7 +178,7 @@ class LambdaServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> LambdaServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -191,18 +191,26 @@ class LambdaServer:
         name = _name_from_identifier(identifier)
         step = self._steps.get(name)
         if step is None:
-            return 404, {"x-amzn-ErrorType": "ResourceNotFoundException"}, {
-                "Type": "User",
-                "message": f"Function not found: {name} (rehearsal serves {', '.join(sorted(self._steps))})",
-            }
+            return (
+                404,
+                {"x-amzn-ErrorType": "ResourceNotFoundException"},
+                {
+                    "Type": "User",
+                    "message": f"Function not found: {name} (rehearsal serves {', '.join(sorted(self._steps))})",
+                },
+            )
         fault = self._take_fault(step.name)
         if fault is not None:
             self._record(Invocation(step.name, payload, fault.error_type, injected=True))
-            return 200, {"X-Amz-Function-Error": "Unhandled"}, {
-                "errorType": fault.error_type,
-                "errorMessage": fault.message,
-                "stackTrace": [],
-            }
+            return (
+                200,
+                {"X-Amz-Function-Error": "Unhandled"},
+                {
+                    "errorType": fault.error_type,
+                    "errorMessage": fault.message,
+                    "stackTrace": [],
+                },
+            )
         handler = self._handlers.get(step.name) or load_handler(step)
         context = LocalContext(
             function_name=name,
@@ -214,11 +222,15 @@ class LambdaServer:
             result = handler(payload, context)
         except Exception as error:  # noqa: BLE001 - every handler error becomes Lambda's error payload
             self._record(Invocation(step.name, payload, type(error).__name__))
-            return 200, {"X-Amz-Function-Error": "Unhandled"}, {
-                "errorType": type(error).__name__,
-                "errorMessage": str(error),
-                "stackTrace": traceback.format_tb(error.__traceback__),
-            }
+            return (
+                200,
+                {"X-Amz-Function-Error": "Unhandled"},
+                {
+                    "errorType": type(error).__name__,
+                    "errorMessage": str(error),
+                    "stackTrace": traceback.format_tb(error.__traceback__),
+                },
+            )
         self._record(Invocation(step.name, payload, None))
         return 200, {"X-Amz-Executed-Version": "$LATEST"}, result
 
@@ -238,7 +250,7 @@ class LambdaServer:
         server = self
 
         class _Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 path = self.path.split("?", 1)[0]
                 if not (path.startswith(_INVOKE_PREFIX) and path.endswith(_INVOKE_SUFFIX)):
                     self._send(404, {"x-amzn-ErrorType": "UnknownOperationException"}, {"message": path})
@@ -249,8 +261,11 @@ class LambdaServer:
                 try:
                     payload = json.loads(raw) if raw else {}
                 except ValueError:
-                    self._send(400, {"x-amzn-ErrorType": "InvalidRequestContentException"},
-                               {"Type": "User", "message": "Could not parse request body into json"})
+                    self._send(
+                        400,
+                        {"x-amzn-ErrorType": "InvalidRequestContentException"},
+                        {"Type": "User", "message": "Could not parse request body into json"},
+                    )
                     return
                 status, headers, body = server.invoke(identifier, payload)
                 self._send(status, headers, body)
@@ -266,7 +281,7 @@ class LambdaServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass  # the harness reports progress; per-request lines are noise
 
         return _Handler

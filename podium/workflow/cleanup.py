@@ -59,8 +59,10 @@ def _stop_job(fine_tuner: FineTuner, job: str) -> list[str]:
         fine_tuner.stop_job(job)
     except BedrockRejected as error:
         return [
-            f"could NOT stop fine-tuning job {job} ({error}); stop it by hand: "
-            f"aws bedrock stop-model-customization-job --job-identifier {job}"
+            (
+                f"could NOT stop fine-tuning job {job} ({error}); stop it by hand: "
+                f"aws bedrock stop-model-customization-job --job-identifier {job}"
+            )
         ]
     return [f"stopped fine-tuning job {job}"]
 
@@ -79,7 +81,9 @@ def _delete_throughput(fine_tuner: FineTuner, active_models: ActiveModelStore, t
         fine_tuner.delete_throughput(arn)
     except BedrockRejected as error:
         return [
-            f"could NOT delete provisioned throughput {arn} ({error}); it is billed hourly until "
-            f"deleted: aws bedrock delete-provisioned-model-throughput --provisioned-model-id {arn}"
+            (
+                f"could NOT delete provisioned throughput {arn} ({error}); it is billed hourly until "
+                f"deleted: aws bedrock delete-provisioned-model-throughput --provisioned-model-id {arn}"
+            )
         ]
     return [f"deleted provisioned throughput {arn} (created by this run, never promoted)"]

@@ -20,8 +20,8 @@ from podium.adapters.errors import BedrockRejected
 from podium.adapters.ports import (
     ActiveModel,
     ActiveModelStore,
-    FineTuneRequest,
     FineTuner,
+    FineTuneRequest,
     GenerationState,
     Generator,
     JobStatus,
@@ -528,8 +528,10 @@ def promote(
                 f" The previous model's provisioned throughput {old_arn} was kept "
                 "(throughput.retire_previous is false) and is still billed hourly."
             )
-    serving = f" served by provisioned throughput {new.throughput_arn}" if new.throughput_arn else (
-        " (no provisioned throughput: create one, or enable throughput, to invoke it)"
+    serving = (
+        f" served by provisioned throughput {new.throughput_arn}"
+        if new.throughput_arn
+        else (" (no provisioned throughput: create one, or enable throughput, to invoke it)")
     )
     return RunOutcome(
         status="promoted",

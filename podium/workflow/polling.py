@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from podium.config import PollSettings
 
@@ -18,16 +18,16 @@ def next_poll_seconds(elapsed_seconds: float, poll: PollSettings) -> int:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def to_iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def elapsed_seconds(started_at: str, now: datetime) -> float:
     """Seconds from the ISO-8601 `started_at` (as the steps write it) to `now`."""
-    start = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
+    start = datetime.fromisoformat(started_at)
     if start.tzinfo is None:
-        start = start.replace(tzinfo=timezone.utc)
+        start = start.replace(tzinfo=UTC)
     return (now - start).total_seconds()

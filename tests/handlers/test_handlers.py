@@ -117,8 +117,10 @@ def test_prepare_refuses_while_another_execution_is_running(cloud: Rehearsal):
 
 
 def test_prepare_checks_the_databricks_secret_without_showing_it(cloud: Rehearsal):
-    settings = {"generator": "databricks", "databricks": {"secret_name": HOSTLESS_SECRET, "job_id": 42,
-                                                          "warehouse_id": "wh-1"}}
+    settings = {
+        "generator": "databricks",
+        "databricks": {"secret_name": HOSTLESS_SECRET, "job_id": 42, "warehouse_id": "wh-1"},
+    }
     with pytest.raises(InvalidInput, match=r'databricks\.secret_name: secret .* has no "host" key') as caught:
         invoke("Prepare", prepare_event(cloud, settings, "hostless"))
     assert DATABRICKS_TOKEN not in str(caught.value)
@@ -148,17 +150,28 @@ def test_build_dataset_writes_the_run_files(cloud: Rehearsal, built: dict[str, A
 
 def test_databricks_failure_carries_its_message(cloud: Rehearsal):
     says = "Run failed with error message\n Cluster 0101 was terminated: SPOT_INSTANCE_TERMINATION"
-    run = _prepare(cloud, {"generator": "databricks", "databricks": {"secret_name": GOOD_SECRET, "job_id": 42,
-                                                                     "warehouse_id": "wh-1"}})
+    run = _prepare(
+        cloud,
+        {
+            "generator": "databricks",
+            "databricks": {"secret_name": GOOD_SECRET, "job_id": 42, "warehouse_id": "wh-1"},
+        },
+    )
     with responses.RequestsMock(assert_all_requests_are_fired=False) as http:
         http.add_passthru("http://127.0.0.1")
         http.get(
             f"{DATABRICKS_HOST}/.well-known/databricks-config", status=404, json={"error_code": "NOT_FOUND"}
         )
         http.post(f"{DATABRICKS_HOST}/api/2.2/jobs/run-now", json={"run_id": 77, "number_in_job": 1})
-        http.get(f"{DATABRICKS_HOST}/api/2.2/jobs/runs/get", json={
-            "job_id": 42, "run_id": 77, "run_page_url": f"{DATABRICKS_HOST}/#job/42/run/77",
-            "state": {"life_cycle_state": "INTERNAL_ERROR", "state_message": says}})
+        http.get(
+            f"{DATABRICKS_HOST}/api/2.2/jobs/runs/get",
+            json={
+                "job_id": 42,
+                "run_id": 77,
+                "run_page_url": f"{DATABRICKS_HOST}/#job/42/run/77",
+                "state": {"life_cycle_state": "INTERNAL_ERROR", "state_message": says},
+            },
+        )
         generation = _check("StartGeneration", invoke("StartGeneration", {"run": run}))
         assert generation["handle"]["databricks_run_id"] == 77
         with pytest.raises(GenerationFailed, match="SPOT_INSTANCE_TERMINATION") as caught:
@@ -203,8 +216,10 @@ def test_bedrock_rejection_is_its_own_error_with_bedrocks_words(bedrock, built: 
 
 
 def _deployed(built: dict[str, Any]) -> dict[str, Any]:
-    state = _trained(built, {"throughput": {"enabled": True, "model_units": 1, "commitment": None,
-                                            "retire_previous": True}})
+    state = _trained(
+        built,
+        {"throughput": {"enabled": True, "model_units": 1, "commitment": None, "retire_previous": True}},
+    )
     throughput = invoke("CreateThroughput", {"run": state["run"], "finetune": state["finetune"]})
     throughput = invoke("CheckThroughput", {"run": state["run"], "throughput": throughput})
     return {**state, "throughput": _check("CheckThroughput", throughput)}

@@ -116,7 +116,7 @@ def _job_request(s3, rows=None, **overrides) -> dict:
 
 
 def test_a_job_runs_its_lifecycle_and_writes_simulated_metrics(bedrock):
-    emulator, client, s3 = bedrock
+    _emulator, client, s3 = bedrock
     arn = client.create_model_customization_job(**_job_request(s3))["jobArn"]
     assert client.get_model_customization_job(jobIdentifier=arn)["status"] == "InProgress"
     done = client.get_model_customization_job(jobIdentifier="podium-ft-run-1")  # by name too

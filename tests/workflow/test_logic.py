@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -47,7 +47,7 @@ from tests.workflow.fakes import ListGenerator, MemoryActiveModels, MemoryFineTu
 
 REGION = "us-west-2"
 SM = "arn:aws:states:us-west-2:123456789012:stateMachine:podium-finetune"
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _prepare_event(execution_input, name="0b5a5e8c-1f0e-4a57-9c39-2f9a6a1f1c11"):
@@ -250,7 +250,7 @@ def test_build_dataset_flags_over_budget_with_the_numbers():
 
 
 def test_build_dataset_reports_an_invalid_dataset_with_its_report():
-    _, outcome, store = _built(pairs=[])
+    _, outcome, _store = _built(pairs=[])
     assert not outcome.valid
     assert outcome.report_uri in outcome.message and "Nothing was trained" in outcome.message
 
@@ -290,12 +290,22 @@ def test_start_fine_tune_sends_a_deterministic_request():
 def test_start_fine_tune_refuses_what_the_choice_state_should_have_stopped():
     run, dataset, _ = _built({"budget_usd": 0.0})
     with pytest.raises(OverBudget):
-        logic.start_fine_tune(StartFineTuneEvent(run=run, dataset=dataset), fine_tuner=MemoryFineTuner(),
-                              region=REGION, name_prefix="podium", role_arn="r")
+        logic.start_fine_tune(
+            StartFineTuneEvent(run=run, dataset=dataset),
+            fine_tuner=MemoryFineTuner(),
+            region=REGION,
+            name_prefix="podium",
+            role_arn="r",
+        )
     invalid = dataset.model_copy(update={"valid": False, "over_budget": False})
     with pytest.raises(DatasetInvalid):
-        logic.start_fine_tune(StartFineTuneEvent(run=run, dataset=invalid), fine_tuner=MemoryFineTuner(),
-                              region=REGION, name_prefix="podium", role_arn="r")
+        logic.start_fine_tune(
+            StartFineTuneEvent(run=run, dataset=invalid),
+            fine_tuner=MemoryFineTuner(),
+            region=REGION,
+            name_prefix="podium",
+            role_arn="r",
+        )
 
 
 def test_check_fine_tune_fails_with_bedrocks_message():
@@ -319,8 +329,9 @@ def test_check_throughput_fails_with_bedrocks_message():
     run, _, tuner, progress = _started()
     tuner.set_job(progress.job_arn, status=JobStatus.COMPLETED, output_model_arn="arn:model/new")
     done = _check_fine_tune(run, progress, tuner)
-    throughput = logic.create_throughput(CreateThroughputEvent(run=run, finetune=done), fine_tuner=tuner,
-                                         name_prefix="podium", now=T0)
+    throughput = logic.create_throughput(
+        CreateThroughputEvent(run=run, finetune=done), fine_tuner=tuner, name_prefix="podium", now=T0
+    )
     arn = throughput.arn
     tuner.throughputs[arn] = Throughput(arn, ThroughputStatus.FAILED, "m", "No capacity")
     with pytest.raises(ThroughputFailed, match="Failed: No capacity"):
@@ -334,8 +345,9 @@ def _promotable(execution_input=None, previous=None):
     run, dataset, tuner, progress = _started(execution_input)
     tuner.set_job(progress.job_arn, status=JobStatus.COMPLETED, output_model_arn="arn:model/new")
     done = _check_fine_tune(run, progress, tuner)
-    created = logic.create_throughput(CreateThroughputEvent(run=run, finetune=done), fine_tuner=tuner,
-                                      name_prefix="podium", now=T0)
+    created = logic.create_throughput(
+        CreateThroughputEvent(run=run, finetune=done), fine_tuner=tuner, name_prefix="podium", now=T0
+    )
     in_service = created.model_copy(update={"status": ThroughputStatus.IN_SERVICE})
     if previous:
         tuner.throughputs[previous.throughput_arn] = Throughput(
@@ -393,8 +405,11 @@ def _lambda_error(error_type, message):
 def test_cleanup_stops_the_running_job_and_reports_the_cause():
     run, _, tuner, progress = _started()
     event = CleanupEvent.model_validate(
-        {"run": run.to_payload(), "finetune": progress.to_payload(),
-         "error": _lambda_error("States.Timeout", "Task timed out")}
+        {
+            "run": run.to_payload(),
+            "finetune": progress.to_payload(),
+            "error": _lambda_error("States.Timeout", "Task timed out"),
+        }
     )
     summary = _cleanup(event, tuner)
     assert tuner.stopped == [progress.job_arn]
@@ -449,8 +464,11 @@ def test_cleanup_of_a_run_that_never_started_touches_nothing():
 def test_cleanup_reports_what_it_could_not_undo():
     event, tuner = _promotable()
     tuner.refuse_delete = "commitment term has not ended"
-    state = {"run": event.run.to_payload(), "throughput": event.throughput.to_payload(),
-             "error": {"Error": "ThroughputFailed", "Cause": "x"}}
+    state = {
+        "run": event.run.to_payload(),
+        "throughput": event.throughput.to_payload(),
+        "error": {"Error": "ThroughputFailed", "Cause": "x"},
+    }
     (line,) = _cleanup(CleanupEvent.model_validate(state), tuner).cleanup
     assert "could NOT delete" in line and "delete-provisioned-model-throughput" in line
 
