@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.observability import logger, metrics, tracer
@@ -25,4 +26,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         active_models=factory.active_model_store(env),
         name_prefix=env.name_prefix,
     )
+    # One per failed run, with the error name, for alarms and dashboards.
+    metrics.add_dimension(name="Error", value=result.error[:250])
+    metrics.add_metric(name="RunsFailed", unit=MetricUnit.Count, value=1)
     return result.to_payload()

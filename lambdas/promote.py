@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.observability import logger, metrics, tracer
@@ -25,4 +26,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         fine_tuner=factory.fine_tuner(env),
         store=factory.object_store(env),
     )
+    metrics.add_metric(name="ModelsPromoted", unit=MetricUnit.Count, value=1)
     return result.to_payload()

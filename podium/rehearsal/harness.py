@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
+from podium.io import write_text_atomic
 from podium.rehearsal.bedrock_emulator import BedrockEmulator, BedrockServer, Script
 from podium.rehearsal.lambda_server import REPO_ROOT, Fault, LambdaServer
 from podium.workflow.steps import STEPS, TOPIC_SUBSTITUTION
@@ -79,6 +80,15 @@ class RunResult:
         if len(self.notifications) != 1:
             raise AssertionError(f"expected one notification, got {len(self.notifications)}")
         return self.notifications[0]
+
+    @property
+    def run_id(self) -> str | None:
+        """The run id, when the run got past Prepare."""
+        for message in self.notifications:
+            if message.get("run_id"):
+                return str(message["run_id"])
+        run = (self.output or {}).get("run") if isinstance(self.output, dict) else None
+        return str(run["run_id"]) if run else None
 
 
 class Rehearsal:
@@ -350,6 +360,36 @@ class Rehearsal:
 
         response = boto3.client("s3").get_object(Bucket=self.bucket, Key=f"runs/{run_id}/{name}")
         return response["Body"].read().decode("utf-8")
+
+    def download_run(self, run_id: str, out_dir: Path) -> list[Path]:
+        """Copy everything under runs/<run_id>/ in the emulated bucket into `out_dir`."""
+        import boto3
+
+        s3 = boto3.client("s3")
+        prefix = f"runs/{run_id}/"
+        written = []
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                target = Path(out_dir) / item["Key"][len(prefix) :]
+                body = s3.get_object(Bucket=self.bucket, Key=item["Key"])["Body"].read().decode("utf-8")
+                write_text_atomic(target, body)
+                written.append(target)
+        return written
+
+
+def rehearse(
+    options: RehearsalOptions,
+    execution_input: Any = None,
+    *,
+    out_dir: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[RunResult, list[Path]]:
+    """One complete local run (what `podium rehearse` needs): start the local cloud, run the
+    real state machine once, copy the run's files to `out_dir`, tear everything down."""
+    with Rehearsal(options) as rehearsal:
+        result = rehearsal.run(execution_input, progress=progress)
+        files = rehearsal.download_run(result.run_id, out_dir) if out_dir and result.run_id else []
+    return result, files
 
 
 def _forget_cached_environment() -> None:
