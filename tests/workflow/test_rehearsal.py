@@ -237,3 +237,14 @@ def test_bad_input_fails_at_prepare_naming_the_key(rehearsal: Rehearsal, executi
     assert result.states[:3] == ["Start", "Prepare", "Cleanup"]
     assert message["cleanup"] == ["nothing to clean up: this run had no running job or throughput"]
     assert rehearsal.lambdas.calls("StartGeneration") == []
+
+
+def test_a_failing_cleanup_still_notifies_with_both_errors(rehearsal: Rehearsal):
+    rehearsal.lambdas.inject(Fault("Cleanup", "KeyError", "'throughput'", times=100))
+    result = rehearsal.run({"unknown_setting": 1})
+    assert result.status == "FAILED"
+    assert result.states[-4:] == ["Cleanup", "CleanupFailed", "NotifyFailure", "Failed"]
+    message = result.notification
+    assert message["error"] == "InvalidInput" and "unknown_setting" in message["message"]
+    assert message["cleanup_error"]["Error"] == "KeyError"
+    assert len(rehearsal.lambdas.calls("Cleanup")) == 1  # not a transient error: no retry
