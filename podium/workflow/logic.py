@@ -127,7 +127,7 @@ def prepare(
         settings = defaults.merged(raw).check_for_region(region)
     except ConfigError as error:
         raise InvalidInput(
-            f"{error} (in the execution input, or in the deployed defaults from cdk.json)"
+            f"{error} — fix the execution input, or the deployed defaults in cdk.json"
         ) from None
 
     execution = event.execution
