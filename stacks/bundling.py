@@ -1,4 +1,4 @@
-"""The one Lambda code asset: podium/, lambdas/ and the runtime dependencies, built without Docker.
+"""The one Lambda code asset: podium/, lambdas/, sql/facts/ and the runtime dependencies, built without Docker.
 
 CDK calls `LocalPipBundling.try_bundle` before it would fall back to Docker; we always
 succeed locally, so the Docker image named in BundlingOptions is never pulled. The
@@ -22,7 +22,8 @@ from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-CODE_PACKAGES = ("podium", "lambdas")  # copied into the asset as-is
+# Copied into the asset as-is, at the same relative paths (facts.py finds sql/facts beside podium/).
+CODE_PACKAGES = ("podium", "lambdas", "sql/facts")
 REQUIREMENTS = REPO_ROOT / "requirements.txt"
 CACHE_DIR = REPO_ROOT / ".cache" / "lambda-deps"
 

@@ -42,6 +42,15 @@ def test_try_bundle_puts_code_beside_the_cached_dependencies(
     assert (out / "lambdas" / "__init__.py").is_file()
     assert not list(out.rglob("__pycache__"))
     assert not (out / "boto3").exists()
+    # facts.py looks for sql/facts two levels above itself: the asset must keep that layout.
+    from podium.dataset import facts
+
+    bundled_sql_dir = (out / "podium" / "dataset" / "facts.py").parents[2] / "sql" / "facts"
+    assert sorted(p.name for p in bundled_sql_dir.glob("*.sql")) == sorted(
+        p.name for p in facts.FACT_SQL_DIR.glob("*.sql")
+    )
+    for step_module in ("prepare", "start_generation", "build_dataset", "cleanup"):
+        assert (out / "lambdas" / f"{step_module}.py").is_file()
 
 
 def test_cached_dependencies_are_reused_without_pip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -60,5 +69,6 @@ def test_fingerprint_covers_code_and_requirements() -> None:
     files = {p.relative_to(bundling.REPO_ROOT).as_posix() for p in bundling._source_files()}
     assert "requirements.txt" in files
     assert "podium/workflow/steps.py" in files and "lambdas/__init__.py" in files
+    assert "sql/facts/event_medal.sql" in files
     assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc")]
     assert bundling.code_fingerprint() == bundling.code_fingerprint()
