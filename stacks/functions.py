@@ -168,7 +168,7 @@ def _bedrock_stop_job(role: iam.IRole, r: Resources) -> None:
     )
 
 
-def _bedrock_throughput(role: iam.IRole, r: Resources) -> None:
+def _bedrock_create_throughput(role: iam.IRole, r: Resources) -> None:
     stack = Stack.of(role)
     provisioned = _arn(stack, "bedrock", "provisioned-model", "*")
     allow(
@@ -179,6 +179,15 @@ def _bedrock_throughput(role: iam.IRole, r: Resources) -> None:
     )
     allow(role, ["bedrock:GetProvisionedModelThroughput"], [provisioned], wildcard_reason=BEDROCK_IDS_REASON)
     _key_via_bedrock(role, r, ["kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant"])
+
+
+def _bedrock_read_throughput(role: iam.IRole, r: Resources) -> None:
+    allow(
+        role,
+        ["bedrock:GetProvisionedModelThroughput"],
+        [_arn(Stack.of(role), "bedrock", "provisioned-model", "*")],
+        wildcard_reason=BEDROCK_IDS_REASON,
+    )
 
 
 def _bedrock_delete_throughput(role: iam.IRole, r: Resources) -> None:
@@ -208,7 +217,8 @@ GRANTS: Mapping[Access, Callable[[iam.IRole, Resources], None]] = {
     Access.BEDROCK_START_JOB: _bedrock_start_job,
     Access.BEDROCK_READ_JOB: _bedrock_read_job,
     Access.BEDROCK_STOP_JOB: _bedrock_stop_job,
-    Access.BEDROCK_THROUGHPUT: _bedrock_throughput,
+    Access.BEDROCK_CREATE_THROUGHPUT: _bedrock_create_throughput,
+    Access.BEDROCK_READ_THROUGHPUT: _bedrock_read_throughput,
     Access.BEDROCK_DELETE_THROUGHPUT: _bedrock_delete_throughput,
     Access.ACTIVE_MODEL_READ: _active_model_read,
     Access.ACTIVE_MODEL_WRITE: _active_model_write,

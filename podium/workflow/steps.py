@@ -22,7 +22,8 @@ class Access(str, enum.Enum):
     BEDROCK_START_JOB = "bedrock_start_job"  # CreateModelCustomizationJob, TagResource, iam:PassRole
     BEDROCK_READ_JOB = "bedrock_read_job"  # GetModelCustomizationJob, GetCustomModel
     BEDROCK_STOP_JOB = "bedrock_stop_job"  # StopModelCustomizationJob
-    BEDROCK_THROUGHPUT = "bedrock_throughput"  # Create/Get/ProvisionedModelThroughput
+    BEDROCK_CREATE_THROUGHPUT = "bedrock_create_throughput"  # Create + Get (lookup by name) + TagResource
+    BEDROCK_READ_THROUGHPUT = "bedrock_read_throughput"  # GetProvisionedModelThroughput only
     BEDROCK_DELETE_THROUGHPUT = "bedrock_delete_throughput"
     ACTIVE_MODEL_READ = "active_model_read"  # ssm:GetParameter on the active-model parameter
     ACTIVE_MODEL_WRITE = "active_model_write"  # ssm:PutParameter on it
@@ -66,8 +67,8 @@ STEPS: tuple[Step, ...] = (
     ),
     Step("StartFineTune", "start_fine_tune", frozenset({A.BEDROCK_START_JOB, A.BEDROCK_READ_JOB})),
     Step("CheckFineTune", "check_fine_tune", frozenset({A.BEDROCK_READ_JOB, A.READ_RUNS})),
-    Step("CreateThroughput", "create_throughput", frozenset({A.BEDROCK_THROUGHPUT})),
-    Step("CheckThroughput", "check_throughput", frozenset({A.BEDROCK_THROUGHPUT})),
+    Step("CreateThroughput", "create_throughput", frozenset({A.BEDROCK_CREATE_THROUGHPUT})),
+    Step("CheckThroughput", "check_throughput", frozenset({A.BEDROCK_READ_THROUGHPUT})),
     Step(
         "Promote",
         "promote",
@@ -90,7 +91,7 @@ STEPS: tuple[Step, ...] = (
             {
                 A.BEDROCK_READ_JOB,
                 A.BEDROCK_STOP_JOB,
-                A.BEDROCK_THROUGHPUT,
+                A.BEDROCK_READ_THROUGHPUT,
                 A.BEDROCK_DELETE_THROUGHPUT,
                 A.ACTIVE_MODEL_READ,
             }

@@ -243,7 +243,8 @@ EXPECTED_ACTIONS = {
     },
     Access.BEDROCK_READ_JOB: {"bedrock:GetModelCustomizationJob", "bedrock:GetCustomModel"},
     Access.BEDROCK_STOP_JOB: {"bedrock:StopModelCustomizationJob"},
-    Access.BEDROCK_THROUGHPUT: {
+    Access.BEDROCK_READ_THROUGHPUT: {"bedrock:GetProvisionedModelThroughput"},
+    Access.BEDROCK_CREATE_THROUGHPUT: {
         "bedrock:CreateProvisionedModelThroughput", "bedrock:GetProvisionedModelThroughput",
         "bedrock:TagResource", "kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant",
     },

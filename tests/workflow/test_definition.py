@@ -36,6 +36,11 @@ def test_uses_jsonpath_and_exactly_the_registered_placeholders():
     assert used == substitution_keys()
 
 
+def test_a_stuck_execution_times_out_so_the_timed_out_alarm_can_fire():
+    # A definition loaded from a file takes its timeout from the file, not from CDK.
+    assert 24 * 3600 <= DEFINITION["TimeoutSeconds"] <= 14 * 24 * 3600
+
+
 def test_filled_definition_parses_as_asl():
     program, _ = AmazonStateLanguageParser.parse(render_definition(_fake_substitutions()))
     assert program is not None
