@@ -4,6 +4,7 @@ and Databricks; tests of logic use in-memory fakes; adapter tests use moto / HTT
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -42,6 +43,8 @@ class Generator(Protocol):
     workflow carries between Start/Check/Build steps."""
 
     name: str
+    # Why candidate pairs were dropped, filled while read_pairs is consumed (for the report).
+    rejections: Counter[str]
 
     def start(self, run_id: str) -> dict[str, Any]: ...
     def status(self, handle: Mapping[str, Any]) -> GenerationStatus: ...

@@ -236,9 +236,12 @@ def build_dataset(
     run = event.run
     settings = run.settings
     model = get_model(settings.base_model, region)
+    # Read every pair first: the generator counts what it dropped while it is read.
+    pairs = list(generator.read_pairs(event.generation.handle))
     built = dataset_builder.build_dataset(
-        generator.read_pairs(event.generation.handle),
+        pairs,
         model,
+        rejected=generator.rejections,
         hyperparameters=settings.hyperparameters,
         prices=settings.prices,
         throughput=settings.throughput,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
@@ -111,9 +113,15 @@ class MemoryFineTuner:
 class ListGenerator:
     name = "memory"
 
-    def __init__(self, pairs: list[QAPair], status: GenerationStatus | None = None) -> None:
+    def __init__(
+        self,
+        pairs: list[QAPair],
+        status: GenerationStatus | None = None,
+        rejections: Counter[str] | None = None,
+    ) -> None:
         self.pairs = pairs
         self.state = status or GenerationStatus(GenerationState.SUCCEEDED)
+        self.rejections: Counter[str] = Counter(rejections or {})
 
     def start(self, run_id: str) -> dict[str, Any]:
         return {"run_id": run_id}

@@ -208,9 +208,9 @@ def test_check_generation_backs_off_while_running():
 # ---- dataset ------------------------------------------------------------------------------------
 
 
-def _built(execution_input=None, *, pairs=None, active=None):
+def _built(execution_input=None, *, pairs=None, active=None, rejections=None):
     run = _prepare(execution_input or {})
-    generator = ListGenerator(pairs if pairs is not None else sample_pairs())
+    generator = ListGenerator(pairs if pairs is not None else sample_pairs(), rejections=rejections)
     progress = logic.start_generation(StartGenerationEvent(run=run), generator=generator, now=T0)
     store = MemoryStore()
     outcome = logic.build_dataset(
@@ -232,6 +232,13 @@ def test_build_dataset_writes_the_run_files_and_decides():
     assert json.loads(store.files[run.run_prefix + "report.json"])["dataset_hash"] == outcome.dataset_hash
     assert outcome.train_rows == len(store.files[run.run_prefix + "train.jsonl"].splitlines())
     assert outcome.output_uri == f"s3://bucket/{run.run_prefix}output/"
+
+
+def test_build_dataset_reports_what_the_generator_dropped():
+    dropped = {"paraphrase leaks the answer": 3}
+    run, _, store = _built(rejections=dropped)
+    report = json.loads(store.files[run.run_prefix + "report.json"])
+    assert report["rejections"]["paraphrase leaks the answer"] == 3
 
 
 def test_build_dataset_stops_as_unchanged_unless_forced():
