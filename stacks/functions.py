@@ -85,7 +85,12 @@ def _read_runs(role: iam.IRole, r: Resources) -> None:
 
 
 def _write_runs(role: iam.IRole, r: Resources) -> None:
-    allow(role, ["s3:PutObject"], [r.storage.objects(f"{RUNS_PREFIX}*")], wildcard_reason=RUN_FILES_REASON)
+    allow(
+        role,
+        ["s3:PutObject", "s3:PutObjectTagging"],  # tagging: scratch files carry a retention tag
+        [r.storage.objects(f"{RUNS_PREFIX}*")],
+        wildcard_reason=RUN_FILES_REASON,
+    )
     r.storage.grant_key_via_s3(role, ["kms:GenerateDataKey"])
 
 

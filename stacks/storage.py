@@ -15,14 +15,15 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from podium.adapters.s3 import SCRATCH_TAG
 from stacks.nag import acknowledge, allow
 
 DATA_PREFIX = "data/"
 INCOMING_PREFIX = "incoming/"
 RUNS_PREFIX = "runs/"
 
-# Objects tagged with this (e.g. intermediate pairs) are scratch: expired after SCRATCH_DAYS.
-SCRATCH_TAG = ("podium:retention", "scratch")
+# Objects the adapters write as scratch (SCRATCH_TAG, e.g. a run's intermediate pairs)
+# expire after SCRATCH_DAYS.
 SCRATCH_DAYS = 14
 # A run's datasets and reports explain the model trained from them; a year covers any
 # audit of a model still in service. The promoted model itself lives in Bedrock and its

@@ -91,7 +91,8 @@ class BuiltinGenerator:
         self.store.write_text(summary_key, json.dumps(summary, indent=2, sort_keys=True) + "\n")
         # Written last: its presence is what `status` reports as success.
         text = "".join(json.dumps(p.to_json(), ensure_ascii=False) + "\n" for p in kept)
-        self.store.write_text(pairs_key, text, content_type="application/x-ndjson")
+        # Intermediate: the dataset files written from it are what a run keeps.
+        self.store.write_text(pairs_key, text, content_type="application/x-ndjson", scratch=True)
         return {"generator": self.name, "run_id": run_id, "pairs_key": pairs_key}
 
     def status(self, handle: Mapping[str, Any]) -> GenerationStatus:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlencode
 
 from botocore.exceptions import ClientError
 
@@ -16,6 +17,8 @@ from podium.adapters.ports import ObjectStore
 from podium.errors import DataError
 
 _MISSING_KEY_CODES = {"NoSuchKey", "404", "NotFound"}
+# Objects written as scratch carry this tag; the stack's lifecycle rule expires them early.
+SCRATCH_TAG = ("podium:retention", "scratch")
 
 
 class S3ObjectStore:
@@ -46,9 +49,14 @@ class S3ObjectStore:
             raise
         return response["Body"].read().decode("utf-8")
 
-    def write_text(self, key: str, text: str, content_type: str = "application/json") -> str:
+    def write_text(
+        self, key: str, text: str, content_type: str = "application/json", *, scratch: bool = False
+    ) -> str:
         # A PUT is all-or-nothing: readers never see half an object.
-        self._s3.put_object(Bucket=self.bucket, Key=key, Body=text.encode("utf-8"), ContentType=content_type)
+        extra = {"Tagging": urlencode([SCRATCH_TAG])} if scratch else {}
+        self._s3.put_object(
+            Bucket=self.bucket, Key=key, Body=text.encode("utf-8"), ContentType=content_type, **extra
+        )
         return self.uri(key)
 
     def exists(self, key: str) -> bool:

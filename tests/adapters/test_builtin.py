@@ -3,11 +3,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import boto3
 import pytest
 
 from podium.adapters.builtin import BuiltinGenerator
 from podium.adapters.ports import GenerationState
-from podium.adapters.s3 import S3ObjectStore
+from podium.adapters.s3 import SCRATCH_TAG, S3ObjectStore
 from podium.errors import DataError
 
 
@@ -37,6 +38,11 @@ def test_builtin_generates_pairs_from_the_bucket(bucket: str, sample_dir: Path, 
     assert summary["pairs_made"] >= summary["pairs_kept"]
     assert dict(generator.rejections) == summary["rejections"]
     assert list(tmp_path.iterdir()) == []  # scratch copy removed (Lambda reuses /tmp)
+    # The intermediate pairs carry the tag the bucket's lifecycle rule expires early.
+    client = boto3.client("s3")
+    tags = client.get_object_tagging(Bucket=bucket, Key="runs/exec-1/pairs.jsonl")["TagSet"]
+    assert tags == [{"Key": SCRATCH_TAG[0], "Value": SCRATCH_TAG[1]}]
+    assert client.get_object_tagging(Bucket=bucket, Key="runs/exec-1/generation.json")["TagSet"] == []
 
 
 def test_builtin_is_deterministic_across_retries(bucket: str, sample_dir: Path) -> None:

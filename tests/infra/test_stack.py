@@ -132,6 +132,8 @@ def test_project_bucket_versioning_access_logs_events_and_lifecycle(synthesized:
     rules = {r["Id"]: r for r in props["LifecycleConfiguration"]["Rules"]}
     assert rules["expire-noncurrent-versions"]["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
     assert rules["expire-run-scratch"]["Prefix"] == "runs/"
+    # The tag the adapters write on scratch files (podium.adapters.s3) is the one the rule matches.
+    assert rules["expire-run-scratch"]["TagFilters"] == [{"Key": "podium:retention", "Value": "scratch"}]
     assert rules["expire-run-scratch"]["ExpirationInDays"] < rules["expire-run-history"]["ExpirationInDays"]
     assert all(r["Status"] == "Enabled" for r in rules.values())
     (log_rule,) = log_bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
@@ -234,7 +236,7 @@ def test_each_function_has_its_own_role(synthesized: Synthesized) -> None:
 EXPECTED_ACTIONS = {
     Access.READ_DATA: {"s3:GetObject", "s3:ListBucket", "kms:Decrypt"},
     Access.READ_RUNS: {"s3:GetObject", "s3:ListBucket", "kms:Decrypt"},
-    Access.WRITE_RUNS: {"s3:PutObject", "kms:GenerateDataKey"},
+    Access.WRITE_RUNS: {"s3:PutObject", "s3:PutObjectTagging", "kms:GenerateDataKey"},
     Access.LIST_EXECUTIONS: {"states:ListExecutions"},
     Access.DATABRICKS_SECRET: {"secretsmanager:GetSecretValue"},
     Access.BEDROCK_START_JOB: {

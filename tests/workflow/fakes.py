@@ -31,7 +31,9 @@ class MemoryStore:
             raise FileNotFoundError(key)
         return self.files[key]
 
-    def write_text(self, key: str, text: str, content_type: str = "application/json") -> str:
+    def write_text(
+        self, key: str, text: str, content_type: str = "application/json", *, scratch: bool = False
+    ) -> str:
         self.files[key] = text
         return self.uri(key)
 
