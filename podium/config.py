@@ -102,7 +102,9 @@ class StackSettings(_Strict):
     retrain_schedule: str | None = Field(
         None, description="EventBridge schedule expression, e.g. 'rate(7 days)'; None = off"
     )
-    retrain_on_upload: bool = Field(True, description="Start a run when CSVs land under incoming/")
+    retrain_on_upload: bool = Field(
+        True, description="Start a run (over data_prefix) when an object lands under incoming/"
+    )
     notification_email: str | None = None
     log_retention_days: int = 30
     defaults: RunSettings = Field(default_factory=RunSettings)

@@ -12,11 +12,12 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from podium.adapters.bedrock import client_token_for, job_name_for, read_loss_metrics
 from podium.adapters.errors import BedrockRejected
+from podium.adapters.stepfunctions import RunningExecution
 from podium.adapters.ports import (
     ActiveModel,
     ActiveModelStore,
@@ -110,7 +111,7 @@ def prepare(
     *,
     defaults: RunSettings,
     region: str,
-    list_running: Callable[[str], Sequence[str]],
+    list_running: Callable[[str], Sequence[RunningExecution]],
     store: ObjectStore,
     read_databricks_secret: Callable[[str | None], object],
     now: datetime | None = None,
@@ -131,10 +132,17 @@ def prepare(
         ) from None
 
     execution = event.execution
-    others = [arn for arn in list_running(execution.state_machine_id) if arn != execution.id]
-    if others:
+    # The earliest running execution goes ahead and every later one refuses, so executions
+    # started together (several files dropped under incoming/) never all refuse each other.
+    me = (_as_utc(datetime.fromisoformat(execution.start_time)), execution.id)
+    earlier = sorted(
+        (_as_utc(other.started_at), other.arn)
+        for other in list_running(execution.state_machine_id)
+        if other.arn != execution.id and (_as_utc(other.started_at), other.arn) < me
+    )
+    if earlier:
         raise AnotherRunInProgress(
-            f"execution {others[0]} of this state machine is still RUNNING; two runs at once would "
+            f"execution {earlier[0][1]} of this state machine is still RUNNING; two runs at once would "
             "race for the active model and double the cost. Wait for it to finish, or stop it in "
             "the Step Functions console, then start this run again."
         )
@@ -151,6 +159,10 @@ def prepare(
         run_prefix=f"runs/{run_id}/",
         settings=settings,
     )
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _json_kind(value: Any) -> str:

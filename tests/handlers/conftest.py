@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -60,6 +61,7 @@ def prepare_event(cloud: Rehearsal, execution_input: Any, name: str) -> dict[str
             "name": name,
             "id": cloud.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}",
             "state_machine_id": cloud.state_machine_arn,
-            "start_time": "2026-01-01T00:00:00Z",
+            # As $$.Execution.StartTime would be for an execution started now.
+            "start_time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         },
     }

@@ -15,6 +15,7 @@ from podium.adapters.ports import (
     Throughput,
     ThroughputStatus,
 )
+from podium.adapters.stepfunctions import RunningExecution
 from podium.config import PollSettings, RunSettings
 from podium.errors import ConfigError
 from podium.workflow import logic
@@ -118,10 +119,22 @@ def test_prepare_names_an_out_of_range_hyperparameter():
         _prepare({"hyperparameters": {"epochCount": 20}})
 
 
-def test_prepare_refuses_while_another_execution_runs():
-    other = f"{SM.replace('stateMachine', 'execution')}:earlier"
+def _running(name, started_at):
+    return RunningExecution(f"{SM.replace('stateMachine', 'execution')}:{name}", started_at)
+
+
+def test_prepare_refuses_while_an_earlier_execution_runs():
     with pytest.raises(AnotherRunInProgress, match="earlier.*still RUNNING"):
-        _prepare({}, running=[other])
+        _prepare({}, running=[_running("earlier", T0 - timedelta(minutes=5))])
+
+
+def test_of_executions_started_together_only_the_earliest_goes_ahead():
+    # Several files dropped under incoming/ start several executions within a second.
+    later = _running("later", T0 + timedelta(seconds=1))
+    assert _prepare({}, running=[later]).run_id  # the earliest proceeds...
+    same_time = _running("0000-same-start", T0)  # ...and a tie goes to the smaller ARN
+    with pytest.raises(AnotherRunInProgress, match="0000-same-start"):
+        _prepare({}, running=[same_time, later])
 
 
 def test_prepare_does_not_count_its_own_execution_as_another():
@@ -130,7 +143,7 @@ def test_prepare_does_not_count_its_own_execution_as_another():
         event,
         defaults=RunSettings(),
         region=REGION,
-        list_running=lambda arn: [event.execution.id],
+        list_running=lambda arn: [RunningExecution(event.execution.id, T0)],
         store=MemoryStore({"data/a.csv": ""}),
         read_databricks_secret=lambda name: None,
     )
