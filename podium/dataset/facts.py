@@ -4,6 +4,12 @@ The SQL is written once in Databricks SQL (the Databricks job runs it as is) and
 locally on DuckDB through sqlglot's transpiler, so both generators produce the same
 facts. Each file returns the columns relation, fact_key, subject, answer_value, answer
 and any number of slot columns that the question templates interpolate.
+
+A file whose name starts with "_" is a shared view, not a relation: sql/facts/_<view>.sql
+holds one `CREATE OR REPLACE TEMPORARY VIEW <view> AS SELECT ...`, so logic several
+relations need (how athletes are named) is written once. Both engines create the views
+in name order before running the relations; a view may read tables and views that sort
+before it.
 """
 
 from __future__ import annotations
@@ -24,9 +30,14 @@ FACT_SQL_DIR: Path = Path(__file__).resolve().parents[2] / "sql" / "facts"
 FACT_COLUMNS: tuple[str, ...] = ("relation", "fact_key", "subject", "answer_value", "answer")
 
 
+VIEW_PREFIX = "_"
+
+
 def relation_names() -> list[str]:
-    """Every relation with a SQL file, in name order."""
-    names = sorted(path.stem for path in FACT_SQL_DIR.glob("*.sql"))
+    """Every relation with a SQL file, in name order (view files, "_*.sql", are not relations)."""
+    names = sorted(
+        path.stem for path in FACT_SQL_DIR.glob("*.sql") if not path.stem.startswith(VIEW_PREFIX)
+    )
     if not names:
         # Without this, a package shipped without sql/ would silently produce no facts.
         raise DataError(
@@ -37,14 +48,31 @@ def relation_names() -> list[str]:
     return names
 
 
+def view_names() -> list[str]:
+    """Every shared view (sql/facts/_<view>.sql), in name order: the order they are created in."""
+    return sorted(path.stem[len(VIEW_PREFIX) :] for path in FACT_SQL_DIR.glob(f"{VIEW_PREFIX}*.sql"))
+
+
 def relation_sql(relation: str) -> str:
     """The Databricks SQL text of one relation."""
     path = FACT_SQL_DIR / f"{relation}.sql"
-    if not path.is_file():
+    if relation.startswith(VIEW_PREFIX) or not path.is_file():
         raise DataError(
             f"unknown relation {relation!r}",
             file=str(path),
             hint=f"known relations: {', '.join(relation_names())}",
+        )
+    return path.read_text(encoding="utf-8")
+
+
+def view_sql(view: str) -> str:
+    """The Databricks SQL text of one shared view: its CREATE OR REPLACE TEMPORARY VIEW statement."""
+    path = FACT_SQL_DIR / f"{VIEW_PREFIX}{view}.sql"
+    if not path.is_file():
+        raise DataError(
+            f"unknown view {view!r}",
+            file=str(path),
+            hint=f"known views: {', '.join(view_names()) or 'none'}",
         )
     return path.read_text(encoding="utf-8")
 
@@ -57,15 +85,81 @@ def transpile_to_duckdb(sql: str) -> str:
     return statements[0]
 
 
+def _view_query(view: str, sql: str) -> exp.Expression:
+    """The SELECT of a view file, after checking the file is one CREATE TEMPORARY VIEW <view>."""
+    file = str(FACT_SQL_DIR / f"{VIEW_PREFIX}{view}.sql")
+    statements = [s for s in sqlglot.parse(sql, read="databricks") if s is not None]
+    create = statements[0] if len(statements) == 1 else None
+    if not (
+        isinstance(create, exp.Create)
+        and str(create.args.get("kind", "")).upper() == "VIEW"
+        # OR REPLACE: extracting twice on one connection (or Spark session) must work.
+        and create.args.get("replace")
+        and create.find(exp.TemporaryProperty) is not None
+        and isinstance(create.expression, exp.Query)
+    ):
+        raise DataError(
+            "a view file must hold one CREATE OR REPLACE TEMPORARY VIEW ... AS SELECT statement",
+            file=file,
+        )
+    if create.this.name != view:
+        raise DataError(
+            f"the view file creates {create.this.name!r}, not {view!r}",
+            file=file,
+            hint=f"name the file {VIEW_PREFIX}{create.this.name}.sql, or the view {view}",
+        )
+    if view in TABLES:
+        raise DataError(f"view {view!r} has the name of a table", file=file)
+    return create.expression
+
+
 @cache
-def _tables_of(relation: str) -> tuple[str, ...]:
-    tree = sqlglot.parse_one(relation_sql(relation), read="databricks")
+def _reads(sql_dir: Path, name: str) -> tuple[str, ...]:
+    """The tables and views one file reads (its CTE names left out). `name`: a relation, or
+    VIEW_PREFIX + a view. Keyed by folder too, so a test's FACT_SQL_DIR gets its own entries."""
+    if name.startswith(VIEW_PREFIX):
+        view = name[len(VIEW_PREFIX) :]
+        tree = _view_query(view, view_sql(view))
+    else:
+        tree = sqlglot.parse_one(relation_sql(name), read="databricks")
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     return tuple(sorted({t.name for t in tree.find_all(exp.Table)} - ctes))
 
 
+def _dependencies(relations: Iterable[str]) -> tuple[set[str], set[str]]:
+    """(views, tables) the relations read, directly or through the views they read."""
+    known_views = set(view_names())
+    views: set[str] = set()
+    tables: set[str] = set()
+    # (file name, the view it creates or None for a relation)
+    pending: list[tuple[str, str | None]] = [(relation, None) for relation in relations]
+    while pending:
+        name, reading_view = pending.pop()
+        for read in _reads(FACT_SQL_DIR, name):
+            if read not in known_views:
+                tables.add(read)
+                continue
+            if reading_view is not None and read >= reading_view:
+                # Views are created in name order: one may only read views created before it.
+                raise DataError(
+                    f"view {reading_view!r} reads view {read!r}, which is created after it",
+                    file=str(FACT_SQL_DIR / f"{VIEW_PREFIX}{reading_view}.sql"),
+                    hint="views are created in name order: rename one so the view read sorts first",
+                )
+            if read not in views:
+                views.add(read)
+                pending.append((VIEW_PREFIX + read, read))
+    return views, tables
+
+
+def _tables_of(relation: str) -> tuple[str, ...]:
+    """The source tables one relation reads, through the views it reads."""
+    return tuple(sorted(_dependencies([relation])[1]))
+
+
 def tables_for(relations: Iterable[str]) -> list[str]:
-    """The source tables (CSV names) the given relations read, in TABLES order."""
+    """The source tables (CSV names) the given relations read, through the views they read,
+    in TABLES order."""
     needed: set[str] = set()
     for relation in relations:
         needed.update(_tables_of(relation))
@@ -73,6 +167,22 @@ def tables_for(relations: Iterable[str]) -> list[str]:
     if unknown:
         raise DataError(f"fact SQL reads table(s) with no TableSpec: {', '.join(sorted(unknown))}")
     return [name for name in TABLES if name in needed]
+
+
+def views_for(relations: Iterable[str]) -> list[str]:
+    """The shared views the given relations read (directly or through other views), in the
+    order they are created: name order."""
+    return sorted(_dependencies(relations)[0])
+
+
+def create_views(con: duckdb.DuckDBPyConnection, relations: Iterable[str] | None = None) -> list[str]:
+    """Create on `con` the views `relations` (default: all) need, transpiled to DuckDB; returns
+    their names. Only those: DuckDB checks a view's tables when it creates it, and a subset
+    of relations has only its own tables loaded."""
+    views = views_for(_selected(relations))
+    for view in views:
+        con.execute(transpile_to_duckdb(view_sql(view)))
+    return views
 
 
 def _selected(relations: Iterable[str] | None) -> list[str]:
@@ -130,9 +240,12 @@ def extract_facts_from_connection(
 ) -> list[Fact]:
     """Facts of `relations` (default: all) from tables already loaded in `con`.
 
-    Ordered by relation (in the order asked, else name order), then by fact key.
+    Creates (or replaces) on `con` the temporary views they read, first. Ordered by relation
+    (in the order asked, else name order), then by fact key.
     """
-    return [fact for relation in _selected(relations) for fact in _facts_of(con, relation)]
+    chosen = _selected(relations)
+    create_views(con, chosen)
+    return [fact for relation in chosen for fact in _facts_of(con, relation)]
 
 
 def extract_facts(data_dir: Path, relations: Iterable[str] | None = None) -> list[Fact]:

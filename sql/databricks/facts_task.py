@@ -3,8 +3,10 @@
 A SQL file task cannot keep a SELECT's result, so this small task runs the same
 sql/facts/<relation>.sql files the built-in generator runs on DuckDB — read from the
 bundle's synced files, executed verbatim — and appends their rows, tagged with the
-run id, to the facts table. The extra (slot) columns of each relation are stored as one
-JSON object, so every relation fits one table; Podium rebuilds Fact records from it.
+run id, to the facts table. The shared views the relations read (sql/facts/_<view>.sql,
+one CREATE OR REPLACE TEMPORARY VIEW each) are created first, in name order. The extra
+(slot) columns of each relation are stored as one JSON object, so every relation fits
+one table; Podium rebuilds Fact records from it.
 
 Runs on Databricks only (pyspark); the pure helpers are unit-tested in Podium.
 """
@@ -20,6 +22,8 @@ FACT_COLUMNS = ("relation", "fact_key", "subject", "answer_value", "answer")
 FACTS_TABLE_COLUMNS = ("run_id", *FACT_COLUMNS, "slots")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*")
+# A fact SQL file whose name starts with this is a shared view, not a relation.
+VIEW_PREFIX = "_"
 
 
 def checked(value: str, pattern: re.Pattern[str], what: str) -> str:
@@ -37,8 +41,14 @@ def default_facts_dir() -> Path:
     return Path(here).resolve().parent.parent / "facts"
 
 
+def view_files(facts_dir: Path) -> list[Path]:
+    """The shared view files (_<view>.sql), in name order: the order they are created in."""
+    return sorted(facts_dir.glob(f"{VIEW_PREFIX}*.sql"))
+
+
 def fact_files(facts_dir: Path) -> list[Path]:
-    files = sorted(facts_dir.glob("*.sql"))
+    """The relation files (every other .sql), in name order."""
+    files = sorted(p for p in facts_dir.glob("*.sql") if not p.name.startswith(VIEW_PREFIX))
     if not files:
         raise SystemExit(f"no fact SQL files in {facts_dir}: was ../facts synced with the bundle?")
     return files
@@ -73,8 +83,14 @@ def main(argv: list[str] | None = None) -> None:
     spark.sql(f"USE CATALOG `{checked(args.catalog, _IDENTIFIER, '--catalog')}`")
     spark.sql(f"USE SCHEMA `{checked(args.schema, _IDENTIFIER, '--schema')}`")
 
+    facts_dir = args.facts_dir or default_facts_dir()
+    relation_files = fact_files(facts_dir)
+    for path in view_files(facts_dir):
+        # CREATE OR REPLACE TEMPORARY VIEW: runs now, and lives as long as this session.
+        spark.sql(path.read_text(encoding="utf-8"))
+
     frames = []
-    for path in fact_files(args.facts_dir or default_facts_dir()):
+    for path in relation_files:
         frame = spark.sql(path.read_text(encoding="utf-8"))
         slots = slot_columns(path.name, frame.columns)
         slot_json = (

@@ -1,40 +1,7 @@
 -- The country each athlete represents. Athletes whose name alone is ambiguous are
 -- left out: naming their country in the question would give the answer away. So are
 -- athletes whose name contains their country ("Sushmita NEPAL" of Nepal).
-WITH -- Athletes are named by athletes.name_tv ("Given FAMILY", the Olympic TV style).
--- A name shared by athletes of different countries gets the country added; a name
--- shared within one country would be ambiguous either way, so those athletes are left out.
-people AS (
-  SELECT
-    code,
-    name_tv AS name,
-    CASE
-      WHEN country_code = 'AIN' THEN 'Individual Neutral Athletes'
-      WHEN country = country_code THEN country_long
-      ELSE country
-    END AS country,
-    `function` AS role,
-    height,
-    birth_date,
-    disciplines,
-    events
-  FROM athletes
-  WHERE name_tv IS NOT NULL AND code IS NOT NULL AND country IS NOT NULL
-),
-name_counts AS (
-  SELECT
-    *,
-    count(*) OVER (PARTITION BY name) AS name_count,
-    count(*) OVER (PARTITION BY name, country) AS name_country_count
-  FROM people
-),
-athlete AS (
-  SELECT
-    *,
-    CASE WHEN name_count = 1 THEN name ELSE concat(name, ' of ', country) END AS athlete
-  FROM name_counts
-  WHERE name_country_count = 1
-)
+-- athlete_named (athletes with their unambiguous names) is the view in _athlete_named.sql.
 SELECT
   'athlete_country' AS relation,
   code AS fact_key,
@@ -42,6 +9,6 @@ SELECT
   country AS answer_value,
   concat('At Paris 2024, ', athlete, ' represented ', country, '.') AS answer,
   athlete
-FROM athlete
+FROM athlete_named
 WHERE name_count = 1 AND instr(lower(athlete), lower(country)) = 0
 ORDER BY code

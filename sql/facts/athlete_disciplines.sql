@@ -1,42 +1,9 @@
 -- The discipline(s) each athlete competed in (alternates are left out: they may not have
 -- competed). Only items that are real disciplines (events.sport) count.
-WITH -- Athletes are named by athletes.name_tv ("Given FAMILY", the Olympic TV style).
--- A name shared by athletes of different countries gets the country added; a name
--- shared within one country would be ambiguous either way, so those athletes are left out.
-people AS (
-  SELECT
-    code,
-    name_tv AS name,
-    CASE
-      WHEN country_code = 'AIN' THEN 'Individual Neutral Athletes'
-      WHEN country = country_code THEN country_long
-      ELSE country
-    END AS country,
-    `function` AS role,
-    height,
-    birth_date,
-    disciplines,
-    events
-  FROM athletes
-  WHERE name_tv IS NOT NULL AND code IS NOT NULL AND country IS NOT NULL
-),
-name_counts AS (
-  SELECT
-    *,
-    count(*) OVER (PARTITION BY name) AS name_count,
-    count(*) OVER (PARTITION BY name, country) AS name_country_count
-  FROM people
-),
-athlete AS (
-  SELECT
-    *,
-    CASE WHEN name_count = 1 THEN name ELSE concat(name, ' of ', country) END AS athlete
-  FROM name_counts
-  WHERE name_country_count = 1
-),
-entered AS (
+-- athlete_named (athletes with their unambiguous names) is the view in _athlete_named.sql.
+WITH entered AS (
   SELECT a.code, a.athlete, d.discipline
-  FROM athlete AS a
+  FROM athlete_named AS a
   -- Python list literal -> items: the quote differs per item ('A', "B's"); a value
   -- that is not a quoted list (empty, or Kaggle's unquoted [A]) yields no item.
   LATERAL VIEW explode(CASE WHEN substr(a.disciplines, 1, 2) IN ('[\'', '["') THEN transform(regexp_extract_all(a.disciplines, '\'[^\']*\'|"[^"]*"', 0), x -> substr(x, 2, length(x) - 2)) ELSE CAST(array() AS ARRAY<STRING>) END) d AS discipline

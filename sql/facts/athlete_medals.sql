@@ -1,40 +1,7 @@
 -- Every medal an athlete won, aggregated into one fact per athlete (medallists.csv has
 -- one row per medalled athlete and event; team alternates are marked is_medallist=False).
-WITH -- Athletes are named by athletes.name_tv ("Given FAMILY", the Olympic TV style).
--- A name shared by athletes of different countries gets the country added; a name
--- shared within one country would be ambiguous either way, so those athletes are left out.
-people AS (
-  SELECT
-    code,
-    name_tv AS name,
-    CASE
-      WHEN country_code = 'AIN' THEN 'Individual Neutral Athletes'
-      WHEN country = country_code THEN country_long
-      ELSE country
-    END AS country,
-    `function` AS role,
-    height,
-    birth_date,
-    disciplines,
-    events
-  FROM athletes
-  WHERE name_tv IS NOT NULL AND code IS NOT NULL AND country IS NOT NULL
-),
-name_counts AS (
-  SELECT
-    *,
-    count(*) OVER (PARTITION BY name) AS name_count,
-    count(*) OVER (PARTITION BY name, country) AS name_country_count
-  FROM people
-),
-athlete AS (
-  SELECT
-    *,
-    CASE WHEN name_count = 1 THEN name ELSE concat(name, ' of ', country) END AS athlete
-  FROM name_counts
-  WHERE name_country_count = 1
-),
-medalled AS (
+-- athlete_named (athletes with their unambiguous names) is the view in _athlete_named.sql.
+WITH medalled AS (
   SELECT
     a.code,
     a.athlete,
@@ -49,7 +16,7 @@ medalled AS (
       END
     ) AS sortable_medal
   FROM medallists AS m
-  JOIN athlete AS a ON a.code = m.code_athlete
+  JOIN athlete_named AS a ON a.code = m.code_athlete
   WHERE lower(CAST(m.is_medallist AS STRING)) = 'true'
     AND m.medal_type IN ('Gold Medal', 'Silver Medal', 'Bronze Medal') AND m.medal_date IS NOT NULL
     AND m.event IS NOT NULL AND m.discipline IS NOT NULL

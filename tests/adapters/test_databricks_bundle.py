@@ -4,9 +4,11 @@ and verify.sql keeps exactly the paraphrases Podium's own check keeps."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from unittest.mock import MagicMock
 
 import duckdb
 import pytest
@@ -15,7 +17,7 @@ import yaml
 from sqlglot import exp
 
 from podium.adapters.databricks import FACTS_SUFFIX
-from podium.dataset.facts import FACT_SQL_DIR
+from podium.dataset.facts import FACT_COLUMNS, FACT_SQL_DIR, relation_names, view_names
 from podium.dataset.pairs import verify_paraphrase
 from podium.dataset.records import Fact
 from podium.dataset.tables import TABLES
@@ -176,9 +178,61 @@ def facts_task() -> ModuleType:
 
 def test_facts_task_finds_the_shared_fact_sql(facts_task: ModuleType) -> None:
     assert facts_task.default_facts_dir() == FACT_SQL_DIR
-    assert [p.stem for p in facts_task.fact_files(FACT_SQL_DIR)] == sorted(
-        p.stem for p in FACT_SQL_DIR.glob("*.sql")
-    )
+    relation_files = facts_task.fact_files(FACT_SQL_DIR)
+    view_files = facts_task.view_files(FACT_SQL_DIR)
+    # The same split as the built-in generator's: _<view>.sql files are views, the rest relations.
+    assert [p.stem for p in relation_files] == relation_names()
+    assert [p.stem for p in view_files] == [f"_{v}" for v in view_names()]
+    assert view_files, "the athlete relations read a shared view"
+    assert sorted(relation_files + view_files) == sorted(FACT_SQL_DIR.glob("*.sql"))
+
+
+def test_facts_task_view_files_are_temporary_views_spark_can_run(facts_task: ModuleType) -> None:
+    for path in facts_task.view_files(FACT_SQL_DIR):
+        statements = [s for s in sqlglot.parse(path.read_text(encoding="utf-8"), read="databricks") if s]
+        assert len(statements) == 1, path.name
+        create = statements[0]
+        assert isinstance(create, exp.Create) and create.args["kind"] == "VIEW", path.name
+        assert create.args.get("replace") and create.find(exp.TemporaryProperty) is not None, path.name
+        assert path.stem == "_" + create.this.name
+        assert not path.read_text(encoding="utf-8").rstrip().endswith(";"), path.name
+
+
+def _fake_pyspark(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Stand-ins for the pyspark modules main() imports; returns the SQL texts spark.sql runs."""
+    ran: list[str] = []
+
+    def sql(text: str, **kwargs: Any) -> MagicMock:
+        ran.append(text)
+        return MagicMock(columns=[*FACT_COLUMNS, "slot"])
+
+    spark = MagicMock()
+    spark.sql.side_effect = sql
+    session = MagicMock()
+    session.builder.getOrCreate.return_value = spark
+    pyspark_sql = ModuleType("pyspark.sql")
+    pyspark_sql.SparkSession = session  # type: ignore[attr-defined]
+    pyspark_sql.DataFrame = MagicMock()  # type: ignore[attr-defined]
+    pyspark_sql.functions = MagicMock()  # type: ignore[attr-defined]
+    pyspark = ModuleType("pyspark")
+    pyspark.sql = pyspark_sql  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pyspark", pyspark)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", pyspark_sql)
+    return ran
+
+
+def test_facts_task_creates_the_views_before_any_relation(
+    facts_task: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran = _fake_pyspark(monkeypatch)
+    facts_task.main(["--run-id", "r1", "--facts-table", "a.b.c_facts", "--catalog", "a", "--schema", "b"])
+    views = [p.read_text(encoding="utf-8") for p in facts_task.view_files(FACT_SQL_DIR)]
+    relations = [p.read_text(encoding="utf-8") for p in facts_task.fact_files(FACT_SQL_DIR)]
+    assert ran[:2] == ["USE CATALOG `a`", "USE SCHEMA `b`"]
+    # Each file verbatim, views first (in name order), then every relation once.
+    assert ran[2 : 2 + len(views) + len(relations)] == views + relations
+    assert ran[-2].startswith("CREATE TABLE IF NOT EXISTS a.b.c_facts")
+    assert ran[-1].startswith("DELETE FROM a.b.c_facts")
 
 
 def test_facts_task_refuses_unsafe_names_and_incomplete_queries(
@@ -195,5 +249,10 @@ def test_facts_task_refuses_unsafe_names_and_incomplete_queries(
     assert facts_task.slot_columns(
         "x.sql", ["relation", "fact_key", "subject", "answer_value", "answer", "kind"]
     ) == ["kind"]
+    with pytest.raises(SystemExit, match="no fact SQL files"):
+        facts_task.fact_files(tmp_path)
+    # Views alone are no facts.
+    (tmp_path / "_v.sql").write_text("CREATE OR REPLACE TEMPORARY VIEW v AS SELECT 1", encoding="utf-8")
+    assert facts_task.view_files(tmp_path) == [tmp_path / "_v.sql"]
     with pytest.raises(SystemExit, match="no fact SQL files"):
         facts_task.fact_files(tmp_path)

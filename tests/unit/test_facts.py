@@ -10,20 +10,35 @@ import duckdb
 import pytest
 import sqlglot
 
+from sqlglot import exp
+
 from podium.dataset.facts import (
     FACT_COLUMNS,
     FACT_SQL_DIR,
+    create_views,
     extract_facts,
     extract_facts_from_connection,
     relation_names,
     relation_sql,
     tables_for,
     transpile_to_duckdb,
+    view_names,
+    view_sql,
+    views_for,
 )
 from podium.dataset.records import Fact
 from podium.dataset.tables import load_tables
 from podium.errors import DataError
 
+EXPECTED_VIEWS = ["athlete_named"]
+ATHLETE_RELATIONS = [
+    "athlete_birth_date",
+    "athlete_country",
+    "athlete_disciplines",
+    "athlete_events",
+    "athlete_height",
+    "athlete_medals",
+]
 EXPECTED_RELATIONS = {
     "athlete_birth_date",
     "athlete_country",
@@ -55,6 +70,48 @@ def test_relation_files() -> None:
     assert all((FACT_SQL_DIR / f"{r}.sql").is_file() for r in relation_names())
 
 
+def test_view_files_are_not_relations(sample_dir: Path) -> None:
+    assert view_names() == EXPECTED_VIEWS
+    assert (FACT_SQL_DIR / "_athlete_named.sql").is_file()
+    assert not [r for r in relation_names() if r.startswith("_")]
+    assert "athlete_named" not in relation_names()
+    with pytest.raises(DataError, match="unknown relation"):
+        relation_sql("_athlete_named")
+    with pytest.raises(DataError, match="unknown relation"):
+        extract_facts(sample_dir, ["_athlete_named"])
+
+
+def test_athlete_naming_is_written_once() -> None:
+    """The naming rules live in the view only: a copy in a relation would drift from it."""
+    assert views_for(ATHLETE_RELATIONS) == ["athlete_named"]
+    for relation in ATHLETE_RELATIONS:
+        sql = relation_sql(relation)
+        assert "athlete_named" in sql, relation
+        for rule in ("name_tv AS name", "PARTITION BY name", "name_country_count = 1"):
+            assert rule not in sql, (relation, rule)
+    for relation in sorted(EXPECTED_RELATIONS - set(ATHLETE_RELATIONS)):
+        assert views_for([relation]) == [], relation
+
+
+@pytest.mark.parametrize("view", EXPECTED_VIEWS)
+def test_view_is_one_temporary_view_that_transpiles_and_runs_on_duckdb(view: str, sample_dir: Path) -> None:
+    statements = [s for s in sqlglot.parse(view_sql(view), read="databricks") if s]
+    assert len(statements) == 1
+    create = statements[0]
+    assert isinstance(create, exp.Create) and create.args["kind"] == "VIEW" and create.args.get("replace")
+    assert create.find(exp.TemporaryProperty) is not None
+    assert create.this.name == view
+    duckdb_sql = transpile_to_duckdb(view_sql(view))
+    assert "CREATE OR REPLACE TEMPORARY VIEW " + view + " AS" in duckdb_sql
+    readers = [r for r in relation_names() if view in views_for([r])]
+    con = load_tables(sample_dir, tables_for(readers)).connection
+    assert create_views(con, readers) == [view]
+    assert con.execute(
+        "SELECT temporary FROM duckdb_views() WHERE view_name = ?", [view]
+    ).fetchall() == [(True,)]
+    assert con.execute(f"SELECT count(*) FROM {view}").fetchone()[0] > 0
+
+
 @pytest.mark.parametrize("relation", sorted(EXPECTED_RELATIONS))
 def test_sql_is_databricks_sql_that_transpiles_and_runs_on_duckdb(relation: str, sample_dir: Path) -> None:
     sql = relation_sql(relation)
@@ -63,6 +120,7 @@ def test_sql_is_databricks_sql_that_transpiles_and_runs_on_duckdb(relation: str,
     for duckdb_only in ("list_transform", "strftime", "::", "regexp_matches", "str_split"):
         assert duckdb_only not in sql.lower(), duckdb_only
     con = load_tables(sample_dir, tables_for([relation])).connection
+    create_views(con, [relation])
     cursor = con.execute(transpile_to_duckdb(sql))
     columns = [d[0] for d in cursor.description]
     assert columns[: len(FACT_COLUMNS)] == list(FACT_COLUMNS)
@@ -79,6 +137,29 @@ def test_transpile_rejects_two_statements() -> None:
 def test_tables_for_reads_the_sql() -> None:
     assert tables_for(["country_medal_count"]) == ["medals_total"]
     assert tables_for(["event_medal", "venue_sports"]) == ["medals", "athletes", "venues"]
+
+
+def test_tables_for_reads_through_the_views() -> None:
+    # athlete_country reads only the athlete_named view; the view reads athletes.
+    read = sqlglot.parse_one(relation_sql("athlete_country"), read="databricks").find_all(exp.Table)
+    assert {t.name for t in read} == {"athlete_named"}
+    assert tables_for(["athlete_country"]) == ["athletes"]
+    assert tables_for(["athlete_medals"]) == ["medallists", "athletes"]
+    assert tables_for(["athlete_events", "venue_sports"]) == ["athletes", "events", "venues"]
+    for relation in ATHLETE_RELATIONS:
+        assert "athlete_named" not in tables_for([relation])
+
+
+def test_a_relation_with_a_view_extracts_alone(sample_dir: Path, sample_facts: list[Fact]) -> None:
+    """Only its own tables are loaded (athletes), and the view is created for it."""
+    facts = extract_facts(sample_dir, ["athlete_height"])
+    assert facts == [f for f in sample_facts if f.relation == "athlete_height"]
+
+
+def test_extracting_twice_on_one_connection_replaces_the_views(sample_dir: Path) -> None:
+    con = load_tables(sample_dir, tables_for(["athlete_country"])).connection
+    first = extract_facts_from_connection(con, ["athlete_country"])
+    assert first and extract_facts_from_connection(con, ["athlete_country"]) == first
 
 
 def test_unknown_relation_is_a_clear_error(sample_dir: Path) -> None:
@@ -301,6 +382,79 @@ def test_sample_relation_counts(sample_facts: list[Fact]) -> None:
     counts = Counter(f.relation for f in sample_facts)
     assert counts["event_medal"] == 47
     assert counts["event_medal_day"] == counts["event_venue"] == 16
+
+
+def _fact_sql(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir()
+    for name, sql in files.items():
+        (folder / name).write_text(sql, encoding="utf-8")
+    return folder
+
+
+RELATION_ON_VIEW = (
+    "SELECT 'r' AS relation, country_code AS fact_key, country AS subject, country AS answer_value, "
+    "concat(country, '.') AS answer FROM {view}"
+)
+
+
+def test_views_read_views_and_resolve_to_tables(sample_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    sql_dir = _fact_sql(
+        tmp_path / "facts",
+        {
+            "_a_countries.sql": "CREATE OR REPLACE TEMPORARY VIEW a_countries AS "
+            "SELECT country_code, country FROM medals_total WHERE country IS NOT NULL",
+            "_b_golden.sql": "-- reads the view above\nCREATE OR REPLACE TEMPORARY VIEW b_golden AS "
+            "WITH c AS (SELECT * FROM a_countries) SELECT * FROM c WHERE country_code = 'USA'",
+            "r.sql": RELATION_ON_VIEW.format(view="b_golden"),
+        },
+    )
+    monkeypatch.setattr("podium.dataset.facts.FACT_SQL_DIR", sql_dir)
+    assert relation_names() == ["r"]
+    assert view_names() == ["a_countries", "b_golden"]
+    assert views_for(["r"]) == ["a_countries", "b_golden"]
+    assert tables_for(["r"]) == ["medals_total"]
+    facts = extract_facts(sample_dir, ["r"])
+    assert [(f.key, f.subject) for f in facts] == [("USA", "United States")]
+
+
+def test_a_view_reading_an_unknown_table_is_the_usual_error(tmp_path: Path, monkeypatch) -> None:
+    sql_dir = _fact_sql(
+        tmp_path / "facts",
+        {
+            "_v.sql": "CREATE OR REPLACE TEMPORARY VIEW v AS SELECT * FROM shoe_sizes",
+            "r.sql": RELATION_ON_VIEW.format(view="v"),
+        },
+    )
+    monkeypatch.setattr("podium.dataset.facts.FACT_SQL_DIR", sql_dir)
+    with pytest.raises(DataError, match="fact SQL reads table.s. with no TableSpec: shoe_sizes"):
+        tables_for(["r"])
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"_v.sql": "SELECT * FROM medals_total"}, "one CREATE OR REPLACE TEMPORARY VIEW"),
+        ({"_v.sql": "CREATE OR REPLACE VIEW v AS SELECT * FROM medals_total"}, "TEMPORARY VIEW"),
+        ({"_v.sql": "CREATE TEMPORARY VIEW v AS SELECT * FROM medals_total"}, "OR REPLACE"),
+        ({"_v.sql": "CREATE OR REPLACE TEMPORARY VIEW v AS SELECT 1; SELECT 2"}, "one CREATE"),
+        ({"_v.sql": "CREATE OR REPLACE TEMPORARY VIEW w AS SELECT * FROM medals_total"}, "creates 'w'"),
+        (
+            {
+                "_a.sql": "CREATE OR REPLACE TEMPORARY VIEW a AS SELECT * FROM v",
+                "_v.sql": "CREATE OR REPLACE TEMPORARY VIEW v AS SELECT * FROM medals_total",
+            },
+            "created after it",
+        ),
+    ],
+)
+def test_bad_view_files_are_refused(
+    files: dict[str, str], message: str, tmp_path: Path, monkeypatch
+) -> None:
+    view = "a" if "_a.sql" in files else "v"
+    sql_dir = _fact_sql(tmp_path / "facts", {**files, "r.sql": RELATION_ON_VIEW.format(view=view)})
+    monkeypatch.setattr("podium.dataset.facts.FACT_SQL_DIR", sql_dir)
+    with pytest.raises(DataError, match=message):
+        tables_for(["r"])
 
 
 def test_missing_sql_folder_is_an_error_not_zero_facts(tmp_path: Path, monkeypatch) -> None:
