@@ -1,7 +1,8 @@
 """The `podium` command: generate and validate datasets, list models, rehearse.
 
-Exit codes: 0 success; 1 the data or dataset is invalid; 2 a usage error (an unknown
-option value, a missing file, bad JSON in --hyperparameters, an unsupported model).
+Exit codes: 0 success; 1 the data or dataset is invalid, or the rehearsed run failed;
+2 a usage error (an unknown option value, a missing file, bad JSON in --hyperparameters
+or --input, an unsupported model, rehearse without the dev requirements).
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 import enum
 import json
 import time
+import uuid
+import warnings
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,7 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from podium.errors import ConfigError, PodiumError
-from podium.models import DEFAULT_MODEL_ID, MODELS
+from podium.models import DEFAULT_MODEL_ID, MODELS, get_model
 
 app = typer.Typer(
     help="Podium: teach a foundation model new facts from tables, on Amazon Bedrock.",
@@ -32,6 +36,7 @@ err = Console(stderr=True)
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+REHEARSAL_REGION = "us-west-2"  # unless the base model is offered elsewhere only
 
 
 class SplitName(str, enum.Enum):
@@ -219,38 +224,168 @@ def models() -> None:
     out.print(table)
 
 
+_NO_MOTO = "rehearsal needs the dev requirements: make rehearse (or pip install -r requirements-dev.txt)"
+
+
+def _rehearsal_input(text: str, throughput: bool | None, model: str | None) -> dict[str, Any]:
+    """The execution input: --input, with --throughput and --model laid over it."""
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise _fail(
+            f"--input is not valid JSON ({error}); give an object such as "
+            "'{\"dry_run\": true}' or '{\"budget_usd\": 20}'",
+            EXIT_USAGE,
+        ) from None
+    if not isinstance(value, dict):
+        raise _fail("--input must be a JSON object, e.g. '{\"force\": true}'", EXIT_USAGE)
+    settings = dict(value)
+    section = settings.get("throughput")
+    if section is None or isinstance(section, dict):
+        section = dict(section or {})
+        if throughput is not None or "enabled" not in section:
+            section["enabled"] = True if throughput is None else throughput
+        settings["throughput"] = section
+    if model is not None:
+        settings["base_model"] = model
+    return settings
+
+
 @app.command()
 def rehearse(
     data: Annotated[Path, typer.Option("--data", help="Folder with the Kaggle-schema CSVs")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the run's files to")],
-    model: Annotated[str, typer.Option("--model", help="Bedrock fine-tuning model id")] = DEFAULT_MODEL_ID,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder to copy the run's files to (into <out>/<run id>/)")
+    ],
+    input_json: Annotated[
+        str, typer.Option("--input", help="Execution input, a JSON object of run settings")
+    ] = "{}",
+    throughput: Annotated[
+        bool | None,
+        typer.Option(
+            "--throughput/--no-throughput",
+            help="Create, check and promote provisioned throughput (default: on, unless --input sets throughput.enabled)",
+            show_default=False,
+        ),
+    ] = None,
+    fail_step: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-step",
+            help="Inject a failure: BedrockJob or BedrockThroughput (Bedrock ends it Failed with "
+            "--fail-with as its message), or a step name such as StartFineTune (its Lambda raises)",
+        ),
+    ] = None,
+    fail_with: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-with",
+            help="The injected message. For a step, 'ErrorName: message' sets the error; a "
+            "transient one (e.g. 'ThrottlingException: Rate exceeded') fails once and is retried",
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help=f"Bedrock base model id (default: the one in --input, else {DEFAULT_MODEL_ID})",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Rehearse a run locally. Today: the data stage (generate + validate), with no AWS account."""
-    from podium.dataset.build import DATA_FILES
-    from podium.dataset.validate import validate_file
+    """Rehearse a whole run on this machine: the real state machine, Lambda handlers and
+    emulated AWS + Bedrock, with no AWS account. Exit 0 when the run succeeds, 1 when it fails."""
+    settings = _rehearsal_input(input_json, throughput, model)
+    if fail_with is not None and fail_step is None:
+        raise _fail("--fail-with needs --fail-step (which step should fail?)", EXIT_USAGE)
+    region = REHEARSAL_REGION
+    if model is not None:
+        try:
+            get_model(model)
+        except PodiumError as error:
+            raise _fail(str(error), EXIT_USAGE) from None
+    if isinstance(settings.get("base_model"), str) and settings["base_model"] in MODELS:
+        regions = MODELS[settings["base_model"]].regions  # rehearse where the model is offered
+        region = REHEARSAL_REGION if REHEARSAL_REGION in regions else regions[0]
+    if not data.is_dir() or not any(data.glob("*.csv")):
+        raise _fail(f"{data}: no .csv files to rehearse with — give the folder of the CSVs", EXIT_USAGE)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise _fail(f"--out {out_dir} is a file; give a folder", EXIT_USAGE)
+    try:
+        import moto  # noqa: F401 - only checks that the dev requirements are installed
+    except ImportError:
+        raise _fail(_NO_MOTO, EXIT_USAGE) from None
+
+    from podium.rehearsal import console as show
+    from podium.rehearsal.harness import ASL_PATH, RehearsalOptions
+    from podium.rehearsal.harness import rehearse as run_rehearsal
+    from podium.workflow.logic import run_id_for
+
+    injected = None
+    if fail_step is not None:
+        try:
+            injected = show.plan_failure(fail_step, fail_with)
+        except ValueError as error:
+            raise _fail(str(error), EXIT_USAGE) from None
+        if injected.target == show.BEDROCK_THROUGHPUT and not settings["throughput"].get("enabled"):
+            raise _fail(
+                "--fail-step BedrockThroughput needs provisioned throughput on (--throughput)", EXIT_USAGE
+            )
+
+    options = RehearsalOptions(
+        data_dir=data,
+        region=region,
+        faults=injected.faults if injected else (),
+        publish_metrics=False,
+        **({"script": injected.script} if injected else {}),
+    )
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    name = f"rehearsal-{stamp}-{uuid.uuid4().hex[:4]}"
+    run_dir = out_dir / run_id_for(name)
+    err.print(
+        Text.assemble(
+            ("Rehearsing ", "bold"),
+            f"{ASL_PATH.relative_to(ASL_PATH.parents[1])} on this machine: moto's Step Functions executor, "
+            "S3, SSM and SNS; the real Lambda handlers behind a local Invoke endpoint; the Bedrock "
+            "emulator. No AWS account is used and nothing is billed. Waits last 1 s here through the "
+            "poll settings (a deployed run waits 30 s to 10 min between checks).",
+        ),
+        highlight=False,
+        soft_wrap=True,
+    )
+    err.print(Text.assemble(("Input: ", "bold"), json.dumps(settings)), highlight=False, soft_wrap=True)
+    if injected is not None:
+        err.print(
+            Text.assemble(("Injected: ", "bold yellow"), injected.description),
+            highlight=False,
+            soft_wrap=True,
+        )
 
     started = time.perf_counter()
-    try:
-        report = _run_generate(data, model, out_dir)
-    except PodiumError as error:
-        raise _exit_for(error) from None
-    splits = {"train.jsonl": "train", "validation.jsonl": "validation", "eval.jsonl": "eval"}
-    results = {name: validate_file(out_dir / name, model, split=splits[name]) for name in DATA_FILES}
-    _print_report(report, out_dir)
-    for name, result in results.items():
-        state = "[green]valid[/]" if result.ok else f"[red]{result.total_problems} problem(s)[/]"
-        out.print(f"Re-validated {name} from disk: {result.rows:,} rows, {state}")
-    out.print(
-        f"Rehearsal ran the data stage in {time.perf_counter() - started:.1f} s: facts → questions → "
-        f"clean → plan → split → format → validate. Starting a real run would cost about "
-        f"${report['estimate']['run_usd']:,.2f} (ESTIMATE: training plus one month of model storage) "
-        "before any provisioned throughput."
+    progress = show.StateProgress(
+        err, "Starting the local cloud: moto, the Lambda endpoint and the Bedrock emulator"
     )
-    out.print(
-        "The full state-machine rehearsal (the real ASL and Lambda handlers against emulated AWS and "
-        "Bedrock) is the next capability; this command does not run it yet."
+    with warnings.catch_warnings():
+        # Powertools warns when a handler published no metric; rehearsal disables metrics anyway
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
+        try:
+            with progress, show.quiet_executor_logs():
+                result, files = run_rehearsal(options, settings, out_dir=run_dir, name=name, events=progress)
+        except TimeoutError as error:
+            raise _fail(f"the rehearsed execution did not finish: {error}", EXIT_INVALID) from None
+    show.print_summary(
+        out,
+        show.Summary(
+            result=result,
+            run_dir=run_dir,
+            files=files,
+            elapsed_seconds=time.perf_counter() - started,
+            injected=injected,
+            topic=f"{options.name_prefix}-notifications",
+        ),
+        execution_seconds=progress.execution_seconds,
     )
-    if not all(r.ok for r in results.values()):
+    if result.status != "SUCCEEDED":
         raise typer.Exit(EXIT_INVALID)
 
 

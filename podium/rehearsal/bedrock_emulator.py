@@ -468,6 +468,12 @@ class BedrockEmulator:
             response["commitmentDuration"] = throughput.commitment
         return response
 
+    def describe_throughputs(self) -> list[dict[str, Any]]:
+        """Every provisioned throughput that exists now (not deleted), as GetProvisionedModelThroughput
+        describes it, without advancing its lifecycle."""
+        with self._lock:
+            return [self._throughput_response(throughput) for throughput in self.throughputs.values()]
+
     def delete_throughput(self, identifier: str) -> dict[str, Any]:
         with self._lock:
             throughput = self._throughput(identifier)

@@ -63,6 +63,9 @@ class RehearsalOptions:
     secrets: Mapping[str, str] = field(default_factory=dict)  # Secrets Manager name → secret string
     # False: executions are recorded as RUNNING and never run (for tests that call handlers directly)
     execute_state_machine: bool = True
+    # False: POWERTOOLS_METRICS_DISABLED, so the handlers print no EMF lines (CloudWatch's
+    # input on AWS) onto a terminal that shows the rehearsal's own progress
+    publish_metrics: bool = True
 
 
 @dataclass
@@ -74,6 +77,10 @@ class RunResult:
     cause: str | None
     notifications: list[dict[str, Any]]  # SNS messages published during the run, parsed
     states: list[str]  # names of the states entered, in order
+    # what the run left behind, read when it ended: the active-model record (None when
+    # no model is promoted) and every provisioned throughput Bedrock still has
+    active_model: dict[str, Any] | None = None
+    throughputs: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def notification(self) -> dict[str, Any]:
@@ -149,6 +156,7 @@ class Rehearsal:
                 "POWERTOOLS_METRICS_NAMESPACE": "PodiumRehearsal",
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+                "POWERTOOLS_METRICS_DISABLED": None if options.publish_metrics else "true",
             }
         )
         executor = {"execute_state_machine": options.execute_state_machine}
@@ -196,7 +204,12 @@ class Rehearsal:
 
         options = self.options
         s3 = boto3.client("s3")
-        s3.create_bucket(Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": options.region})
+        if options.region == "us-east-1":  # S3 refuses a LocationConstraint naming its default region
+            s3.create_bucket(Bucket=self.bucket)
+        else:
+            s3.create_bucket(
+                Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": options.region}
+            )
         boto3.client("ssm").put_parameter(
             Name=self.parameter, Value=json.dumps({"active": None}), Type="String"
         )
@@ -257,29 +270,40 @@ class Rehearsal:
         execution_arn: str,
         timeout_seconds: float | None = None,
         progress: Callable[[str], None] | None = None,
+        events: Callable[[dict[str, Any]], None] | None = None,
     ) -> RunResult:
+        """Poll until the execution ends. `progress` gets the name of each state entered;
+        `events` gets every new execution-history event (as get_execution_history
+        returns it: type, timestamp, details), in order, while the run goes on."""
         import boto3
 
         client = boto3.client("stepfunctions")
         timeout_seconds = timeout_seconds or self.options.timeout_seconds
         deadline = time.monotonic() + timeout_seconds
-        seen = 0
+        seen_states = seen_events = 0
         while True:
             described = client.describe_execution(executionArn=execution_arn)
-            if progress is not None:
-                names = self._states_entered(execution_arn)
-                for name in names[seen:]:
-                    progress(name)
-                seen = len(names)
+            if progress is not None or events is not None:
+                history = self.history(execution_arn)  # read after describe: never older than it
+                if events is not None:
+                    for event in history[seen_events:]:
+                        events(event)
+                    seen_events = len(history)
+                if progress is not None:
+                    names = _states_entered(history)
+                    for name in names[seen_states:]:
+                        progress(name)
+                    seen_states = len(names)
             if described["status"] != "RUNNING":
                 break
             if time.monotonic() > deadline:
                 raise TimeoutError(
                     f"execution {execution_arn} still RUNNING after {timeout_seconds}s; "
-                    f"states so far: {' → '.join(self._states_entered(execution_arn))}"
+                    f"states so far: {' → '.join(_states_entered(self.history(execution_arn)))}"
                 )
             time.sleep(0.2)
         output = described.get("output")
+        assert self.bedrock is not None
         return RunResult(
             status=described["status"],
             execution_arn=execution_arn,
@@ -287,7 +311,9 @@ class Rehearsal:
             error=described.get("error"),
             cause=described.get("cause"),
             notifications=self.notifications(),
-            states=self._states_entered(execution_arn),
+            states=_states_entered(self.history(execution_arn)),
+            active_model=self.active_model(),
+            throughputs=self.bedrock.describe_throughputs(),
         )
 
     def run(
@@ -295,11 +321,12 @@ class Rehearsal:
         execution_input: Any = None,
         name: str | None = None,
         progress: Callable[[str], None] | None = None,
+        events: Callable[[dict[str, Any]], None] | None = None,
     ) -> RunResult:
         """Start an execution and wait for it to finish; its notifications are the ones
         delivered while it ran."""
         self.notifications()
-        return self.wait(self.start_execution(execution_input, name), progress=progress)
+        return self.wait(self.start_execution(execution_input, name), progress=progress, events=events)
 
     def reset(self) -> None:
         """Between scenarios: no active model, no faults, an empty Bedrock with the default script."""
@@ -313,20 +340,18 @@ class Rehearsal:
         self.bedrock.reset()
         self.notifications()
 
-    def _states_entered(self, execution_arn: str) -> list[str]:
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        """Every event of the execution's history so far, oldest first."""
         import boto3
 
         client = boto3.client("stepfunctions")
-        names: list[str] = []
+        history: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
         while True:
             page = client.get_execution_history(**kwargs)
-            for event in page["events"]:
-                details = event.get("stateEnteredEventDetails")
-                if details:
-                    names.append(details["name"])
+            history.extend(page["events"])
             if not page.get("nextToken"):
-                return names
+                return history
             kwargs["nextToken"] = page["nextToken"]
 
     def notifications(self) -> list[dict[str, Any]]:
@@ -382,14 +407,23 @@ def rehearse(
     execution_input: Any = None,
     *,
     out_dir: Path | None = None,
+    name: str | None = None,
     progress: Callable[[str], None] | None = None,
+    events: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[RunResult, list[Path]]:
     """One complete local run (what `podium rehearse` needs): start the local cloud, run the
-    real state machine once, copy the run's files to `out_dir`, tear everything down."""
+    real state machine once (execution `name`, default a random one), copy the run's files
+    to `out_dir`, tear everything down. `progress`/`events`: see Rehearsal.wait."""
     with Rehearsal(options) as rehearsal:
-        result = rehearsal.run(execution_input, progress=progress)
+        result = rehearsal.run(execution_input, name=name, progress=progress, events=events)
         files = rehearsal.download_run(result.run_id, out_dir) if out_dir and result.run_id else []
     return result, files
+
+
+def _states_entered(history: Iterable[Mapping[str, Any]]) -> list[str]:
+    return [
+        event["stateEnteredEventDetails"]["name"] for event in history if "stateEnteredEventDetails" in event
+    ]
 
 
 def _forget_cached_environment() -> None:

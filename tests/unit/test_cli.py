@@ -100,11 +100,3 @@ def test_generate_with_missing_data_exits_1_and_writes_nothing(tmp_path: Path):
     assert result.exit_code == 1
     assert "medals.csv" in result.stderr
     assert not out.exists()
-
-
-def test_rehearse_runs_the_data_stage_and_says_what_comes_next(sample_dir: Path, tmp_path: Path):
-    result = run("rehearse", "--data", sample_dir, "--out", tmp_path / "rehearsal")
-    assert result.exit_code == 0, result.output
-    assert "Re-validated train.jsonl" in result.stdout
-    assert "ESTIMATE" in result.stdout
-    assert "next capability" in result.stdout

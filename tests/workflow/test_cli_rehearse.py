@@ -1,0 +1,135 @@
+"""`podium rehearse`: the whole pipeline on this machine through the CLI (real ASL in moto's
+executor, real handlers, Bedrock emulator), its progress, summary and exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from podium.cli import app
+from podium.rehearsal.console import BEDROCK_JOB, INJECTED_ERROR, plan_failure
+
+pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
+runner = CliRunner()
+
+
+def rehearse(*args: object):
+    return runner.invoke(app, ["rehearse", *(str(a) for a in args)], env={"COLUMNS": "250"})
+
+
+def test_a_successful_rehearsal_writes_the_run_files_and_prints_the_summary(sample_dir: Path, tmp_path: Path):
+    result = rehearse("--data", sample_dir, "--out", tmp_path / "out")
+
+    assert result.exit_code == 0, result.output
+    (run_dir,) = (tmp_path / "out").iterdir()  # one folder per run, named by its run id
+    run_id = run_dir.name
+    names = {path.name for path in run_dir.iterdir()}
+    assert {"train.jsonl", "validation.jsonl", "eval.jsonl", "report.json", "promotion.json"} <= names
+    report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    (metrics,) = run_dir.glob("output/*/training_artifacts/step_wise_training_metrics.csv")
+    assert "SIMULATED" in metrics.read_text(encoding="utf-8")
+
+    summary = result.stdout
+    assert "Outcome: SUCCEEDED" in summary
+    assert f"Run id: {run_id}" in summary
+    assert f"Run files: {run_dir}/ — train.jsonl, validation.jsonl, eval.jsonl, report.json" in summary
+    counts = report["counts"]
+    assert f"{counts['train_rows']:,} train, {counts['validation_rows']:,} validation" in summary
+    assert f"all {len(report['coverage'])} relations fully trained" in summary
+    assert f"ESTIMATE for a real run: ≈ ${report['estimate']['run_usd']:,.2f}" in summary
+    assert "Losses (SIMULATED): training 1.25, validation 1.5" in summary
+    assert "Active model (the record Promote wrote to SSM)" in summary
+    assert f"run_id: {run_id}" in summary and f"dataset_hash: {report['dataset_hash']}" in summary
+    assert "status promoted): Promoted arn:aws:bedrock:" in summary
+    assert "Provisioned throughput left: 1 — on AWS a provisioned throughput bills every hour" in summary
+    assert (
+        f"podium-pt-{run_id} (InService, 1 model unit(s), no commitment, serves the active model)" in summary
+    )
+    # progress, on stderr: what runs, each state with its time, the throughput path
+    assert "Rehearsing statemachine/finetune.asl.json" in result.stderr
+    for state in (
+        "Prepare",
+        "BuildDataset",
+        "CheckFineTune",
+        "CreateThroughput",
+        "CheckThroughput",
+        "Promote",
+    ):
+        assert f"✓ {state} " in result.stderr
+    assert "(scaled down by the poll settings)" in result.stderr
+    assert "execution SUCCEEDED" in result.stderr
+
+
+def test_an_injected_failure_exits_1_with_its_message_and_leaves_nothing_running(
+    sample_dir: Path, tmp_path: Path
+):
+    says = "[TABLE_OR_VIEW_NOT_FOUND] The table or view `paris.raw.medals` cannot be found."
+    result = rehearse(
+        "--data", sample_dir, "--out", tmp_path / "out",
+        "--fail-step", "StartGeneration", "--fail-with", f"DatabricksRejected: {says}",
+    )  # fmt: skip
+
+    assert result.exit_code == 1, result.output
+    summary = result.stdout
+    assert "Outcome: FAILED" in summary
+    assert "Error: DatabricksRejected in state StartGeneration" in summary
+    assert f"Message: {says}" in summary
+    assert f"status failed): {says}" in summary  # the notification carries the same words
+    assert "Injected: --fail-step StartGeneration" in summary
+    assert "Dataset: none built" in summary and "Losses: none" in summary
+    assert "Active model: none" in summary
+    assert "Provisioned throughput left: none (this run created none)" in summary
+    assert "bills every hour until it is deleted" in summary
+    assert "StartGeneration failed: DatabricksRejected" in result.stderr
+    assert "execution FAILED" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--input", "{not json"], "--input is not valid JSON"),
+        (["--input", "[1, 2]"], "--input must be a JSON object"),
+        (["--fail-with", "boom"], "--fail-with needs --fail-step"),
+        (["--fail-step", "Nope"], "use one of BedrockJob, BedrockThroughput, Prepare"),
+        (["--fail-step", "BedrockThroughput", "--no-throughput"], "needs provisioned throughput on"),
+        (["--model", "meta.llama3-8b-instruct-v1:0"], "cannot be fine-tuned"),
+    ],
+)
+def test_usage_errors_exit_2_before_anything_runs(sample_dir: Path, tmp_path: Path, args, expected):
+    result = rehearse("--data", sample_dir, "--out", tmp_path / "out", *args)
+    assert result.exit_code == 2, result.output
+    assert expected in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_without_the_dev_requirements_it_says_how_to_get_them(
+    sample_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setitem(sys.modules, "moto", None)  # `import moto` now raises ImportError
+    result = rehearse("--data", sample_dir, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "rehearsal needs the dev requirements: make rehearse (or pip install -r requirements-dev.txt)" in (
+        result.stderr
+    )
+
+
+def test_fail_step_targets_bedrock_itself_or_a_lambda_step():
+    job = plan_failure("bedrockjob", "Training data contains 3 rows longer than the limit")
+    assert job.target == BEDROCK_JOB and job.faults == ()
+    assert job.script.job_failure == "Training data contains 3 rows longer than the limit"
+
+    throttled = plan_failure("StartFineTune", "ThrottlingException: Rate exceeded")
+    (fault,) = throttled.faults
+    assert (fault.step, fault.error_type, fault.message, fault.times) == (
+        "StartFineTune", "ThrottlingException", "Rate exceeded", 1,
+    )  # fmt: skip
+    assert throttled.recovers
+
+    plain = plan_failure("Promote", "Note: the gate refused")
+    (fault,) = plain.faults
+    assert fault.error_type == INJECTED_ERROR and fault.message == "Note: the gate refused"
+    assert fault.times > 6 and not plain.recovers  # more than the Retry's attempts
