@@ -31,13 +31,14 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from podium.dataset.validate import validate_text
 from podium.errors import UnsupportedModelError
 from podium.models import get_model
+from podium.rehearsal.local_http import LocalHTTPServer
 
 SIMULATED_NOTE = "SIMULATED by podium rehearsal: not a real training run"
 _NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*$")
@@ -547,36 +548,14 @@ class BedrockEmulator:
         return 404, {"__type": "UnknownOperationException", "message": f"{method} {path} is not emulated"}
 
 
-class BedrockServer:
+class BedrockServer(LocalHTTPServer):
     """Serve a BedrockEmulator on 127.0.0.1 (for AWS_ENDPOINT_URL_BEDROCK)."""
+
+    thread_name = "podium-bedrock"
 
     def __init__(self, emulator: BedrockEmulator, port: int = 0) -> None:
         self.emulator = emulator
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._request_handler())
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> BedrockServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="podium-bedrock", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().__init__(port)
 
     def _request_handler(self) -> type[BaseHTTPRequestHandler]:
         emulator = self.emulator

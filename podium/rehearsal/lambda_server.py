@@ -21,11 +21,12 @@ import traceback
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 from urllib.parse import unquote
 
+from podium.rehearsal.local_http import LocalHTTPServer
 from podium.workflow.steps import STEPS, Step
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -110,8 +111,10 @@ def load_handler(step: Step) -> Handler:
     return module.handler  # type: ignore[no-any-return]
 
 
-class LambdaServer:
+class LambdaServer(LocalHTTPServer):
     """Serve the workflow's handlers on 127.0.0.1. Use as a context manager or start()/stop()."""
+
+    thread_name = "podium-lambda"
 
     def __init__(
         self,
@@ -132,16 +135,9 @@ class LambdaServer:
             self.inject(fault)
         self._lock = threading.Lock()
         self.invocations: list[Invocation] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._request_handler())
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        super().__init__(port)
 
     # -- configuration ---------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
 
     def arn(self, step: Step) -> str:
         return function_arn(self.region, self.account, self.name_prefix, step)
@@ -164,25 +160,6 @@ class LambdaServer:
     def calls(self, step: str) -> list[Invocation]:
         with self._lock:
             return [call for call in self.invocations if call.step == step]
-
-    # -- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> LambdaServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="podium-lambda", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- invocation ------------------------------------------------------------------------
 
