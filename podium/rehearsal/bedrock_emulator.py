@@ -77,6 +77,9 @@ class Script:
     job_failure: str | None = None  # the failureMessage of jobs that fail; None = jobs complete
     throughput_ticks: int = 2  # status reads a throughput stays Creating
     throughput_failure: str | None = None  # the failureMessage of throughputs that fail
+    # A ValidationException message that CreateModelCustomizationJob answers with (e.g. a
+    # rule the real service applies that podium does not know yet); None = accept.
+    job_rejection: str | None = None
     training_loss: float = 1.25  # simulated final losses
     validation_loss: float = 1.5
 
@@ -174,6 +177,8 @@ class BedrockEmulator:
                 if token and existing.token == token:
                     return {"jobArn": existing.arn}  # idempotent replay of the same request
                 raise BedrockError("ConflictException", f"A job with the name {name} already exists.")
+            if self.script.job_rejection is not None:
+                raise BedrockError("ValidationException", self.script.job_rejection)
             self._check_name("jobName", name)
             self._check_name("customModelName", str(body["customModelName"]))
             if token is not None and not (1 <= len(token) <= 256 and _TOKEN_PATTERN.match(token)):

@@ -156,6 +156,16 @@ def test_fine_tune_failure_reaches_the_notification(rehearsal: Rehearsal):
     assert rehearsal.active_model() is None
 
 
+def test_bedrocks_validation_exception_reaches_the_notification_word_for_word(rehearsal: Rehearsal):
+    bedrock_says = "Provided data has 2 records with more than 16000 tokens. Please remove them."
+    rehearsal.bedrock.script.job_rejection = bedrock_says
+    result = rehearsal.run()
+    message = _failure(result)
+    assert message["error"] == "BedrockRejected"
+    assert bedrock_says in message["message"] and "ValidationException" in message["message"]
+    assert rehearsal.bedrock.jobs == {} and rehearsal.active_model() is None
+
+
 def test_cleanup_stops_a_running_job_when_a_step_fails_for_good(rehearsal: Rehearsal):
     rehearsal.bedrock.script = Script(job_ticks=100)  # still training when CheckFineTune gives up
     refused = Fault("CheckFineTune", "BedrockRejected", "Bedrock refused: AccessDeniedException", times=100)
