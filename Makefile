@@ -4,13 +4,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv rehearse test test-unit bench synth lint clean
+.PHONY: help venv rehearse test bench synth lint clean
 
 help:
 	@echo "make rehearse  run the pipeline on the bundled sample (data/sample)"
 	@echo "make test      run every test"
 	@echo "make bench     run the benchmarks in bench/"
 	@echo "make synth     synthesize the CDK app into cdk.out/ (no AWS account, no Docker)"
+	@echo "make lint      ruff format check + cfn-lint on the synthesized template"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +26,7 @@ rehearse: $(STAMP)
 	$(VENV)/bin/podium rehearse --data data/sample --out out/rehearsal
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 bench: $(STAMP)
@@ -37,6 +39,7 @@ synth: $(STAMP)
 
 # Errors fail; warnings are shown (CDK's own DependsOn beside a GetAtt gives W3005).
 lint: synth
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/cfn-lint --non-zero-exit-code error cdk.out/*.template.json
 
 clean:

@@ -25,7 +25,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from podium.dataset.validate import validate_file
+from podium.dataset.validate import validate_file  # noqa: E402 (after the sys.path line above)
 
 LLAMA31 = "meta.llama3-1-8b-instruct-v1:0:128k"
 LLAMA32 = "meta.llama3-2-3b-instruct-v1:0:128k"
@@ -41,9 +41,7 @@ def write_rows(path: Path, rows: int, conversation: bool = False) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for i in range(rows):
             question = f"Who won the gold medal in Event {i} (Discipline {i % 47}) at Paris 2024?"
-            answer = (
-                f"The gold medal in Event {i} (Discipline {i % 47}) at Paris 2024 was won by Athlete{i} NAME."
-            )
+            answer = f"The gold medal in Event {i} (Discipline {i % 47}) at Paris 2024 was won by Athlete{i} NAME."
             if conversation:
                 row = {
                     "schemaVersion": "bedrock-conversation-2024",
@@ -185,9 +183,7 @@ def main() -> int:
                     verdict(seconds < GENERATE_TARGET_SECONDS),
                 )
             )
-            stages = ", ".join(
-                f"{k.removesuffix('_seconds')} {v:.1f} s" for k, v in report["timings"].items()
-            )
+            stages = ", ".join(f"{k.removesuffix('_seconds')} {v:.1f} s" for k, v in report["timings"].items())
             results.append(("  generate stages", stages, "", ""))
         else:
             results.append(("generate, full Paris 2024 data", f"skipped: no data at {data}", "", ""))
@@ -195,10 +191,10 @@ def main() -> int:
     widths = [max(len(row[i]) for row in results) for i in range(4)]
     header = ("benchmark", "measured", "target", "")
     print()
-    print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     print("  ".join("-" * w for w in widths))
     for row in results:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)))
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
     return 0
 
 

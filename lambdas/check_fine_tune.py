@@ -19,7 +19,5 @@ from podium.workflow.events import CheckFineTuneEvent
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     env = current()
     request = CheckFineTuneEvent.model_validate(event)
-    result = logic.check_fine_tune(
-        request, fine_tuner=factory.fine_tuner(env), store=factory.object_store(env)
-    )
+    result = logic.check_fine_tune(request, fine_tuner=factory.fine_tuner(env), store=factory.object_store(env))
     return result.to_payload()

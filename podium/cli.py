@@ -103,8 +103,8 @@ def _print_report(report: dict[str, Any], out_dir: Path | None) -> None:
     tokens = report["tokens"]
     out.print(
         f"[bold]Tokens:[/] ~{tokens['train_estimate_for_cost']:,} train, "
-        f"~{tokens['validation_estimate_for_cost']:,} validation (estimates); largest row ~{tokens['max_row_estimate']:,} "
-        f"of {tokens['row_cap']:,} allowed"
+        f"~{tokens['validation_estimate_for_cost']:,} validation (estimates); "
+        f"largest row ~{tokens['max_row_estimate']:,} of {tokens['row_cap']:,} allowed"
     )
     for line in report["estimate"]["lines"]:
         out.print(line, highlight=False, markup=False)
@@ -174,12 +174,12 @@ def validate(
     parsed = _parse_hyperparameters(hyperparameters)
     if not file.is_file():
         raise _fail(f"{file}: file not found — give the path of a .jsonl file", EXIT_USAGE)
-    with Progress(
-        SpinnerColumn(), TextColumn("Validating {task.description}"), console=err, transient=True
-    ) as bar:
+    with Progress(SpinnerColumn(), TextColumn("Validating {task.description}"), console=err, transient=True) as bar:
         bar.add_task(str(file), total=None)
         result = validate_file(file, model, split=split.value, hyperparameters=parsed, region=region)
-    summary = f"{escape(str(file))}: {result.rows:,} rows, ~{result.tokens:,} tokens (estimate) for {model} ({split.value})"
+    summary = (
+        f"{escape(str(file))}: {result.rows:,} rows, ~{result.tokens:,} tokens (estimate) for {model} ({split.value})"
+    )
     if result.ok:
         out.print(f"[bold green]Valid[/] — {summary}", highlight=False)
         return
@@ -192,9 +192,7 @@ def validate(
     out.print(table)
     if result.total_problems > len(result.problems):
         out.print(f"(first {len(result.problems)} listed)")
-    out.print(
-        "By kind: " + ", ".join(f"{kind} {n:,}" for kind, n in result.counts.most_common()), highlight=False
-    )
+    out.print("By kind: " + ", ".join(f"{kind} {n:,}" for kind, n in result.counts.most_common()), highlight=False)
     out.print(f"[bold red]Invalid[/] — {summary}", highlight=False)
     raise typer.Exit(EXIT_INVALID)
 
@@ -202,9 +200,7 @@ def validate(
 @app.command()
 def models() -> None:
     """List the Bedrock models Podium can fine-tune."""
-    table = Table(
-        title="Fine-tunable base models", caption="* some limits unconfirmed; PT = provisioned throughput"
-    )
+    table = Table(title="Fine-tunable base models", caption="* some limits unconfirmed; PT = provisioned throughput")
     table.add_column("model id", no_wrap=True)
     table.add_column("name")
     table.add_column("region", no_wrap=True)
@@ -254,17 +250,15 @@ def _rehearsal_input(text: str, throughput: bool | None, model: str | None) -> d
 @app.command()
 def rehearse(
     data: Annotated[Path, typer.Option("--data", help="Folder with the Kaggle-schema CSVs")],
-    out_dir: Annotated[
-        Path, typer.Option("--out", help="Folder to copy the run's files to (into <out>/<run id>/)")
-    ],
-    input_json: Annotated[
-        str, typer.Option("--input", help="Execution input, a JSON object of run settings")
-    ] = "{}",
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to copy the run's files to (into <out>/<run id>/)")],
+    input_json: Annotated[str, typer.Option("--input", help="Execution input, a JSON object of run settings")] = "{}",
     throughput: Annotated[
         bool | None,
         typer.Option(
             "--throughput/--no-throughput",
-            help="Create, check and promote provisioned throughput (default: on, unless --input sets throughput.enabled)",
+            help=(
+                "Create, check and promote provisioned throughput (default: on, unless --input sets throughput.enabled)"
+            ),
             show_default=False,
         ),
     ] = None,
@@ -328,9 +322,7 @@ def rehearse(
         except ValueError as error:
             raise _fail(str(error), EXIT_USAGE) from None
         if injected.target == show.BEDROCK_THROUGHPUT and not settings["throughput"].get("enabled"):
-            raise _fail(
-                "--fail-step BedrockThroughput needs provisioned throughput on (--throughput)", EXIT_USAGE
-            )
+            raise _fail("--fail-step BedrockThroughput needs provisioned throughput on (--throughput)", EXIT_USAGE)
 
     options = RehearsalOptions(
         data_dir=data,
@@ -362,9 +354,7 @@ def rehearse(
         )
 
     started = time.perf_counter()
-    progress = show.StateProgress(
-        err, "Starting the local cloud: moto, the Lambda endpoint and the Bedrock emulator"
-    )
+    progress = show.StateProgress(err, "Starting the local cloud: moto, the Lambda endpoint and the Bedrock emulator")
     with warnings.catch_warnings():
         # Powertools warns when a handler published no metric; rehearsal disables metrics anyway
         warnings.filterwarnings("ignore", message="No application metrics to publish")

@@ -102,10 +102,7 @@ class BaseModel:
         for name, value in values.items():
             spec = known.get(name)
             if spec is None:
-                problems.append(
-                    f"{name} is not a hyperparameter of {self.model_id} "
-                    f"(it takes {', '.join(known)})"
-                )
+                problems.append(f"{name} is not a hyperparameter of {self.model_id} (it takes {', '.join(known)})")
             elif (problem := spec.check(value)) is not None:
                 problems.append(problem)
         return problems
@@ -292,8 +289,7 @@ _NOT_CUSTOMIZABLE = MappingProxyType(
             "use meta.llama3-1-8b-instruct-v1:0:128k (Llama 3.1 8B Instruct, us-west-2)"
         ),
         "meta.llama3-70b-instruct-v1:0": (
-            "Llama 3 70B cannot be fine-tuned on Bedrock; "
-            "use meta.llama3-1-70b-instruct-v1:0:128k (us-west-2)"
+            "Llama 3 70B cannot be fine-tuned on Bedrock; use meta.llama3-1-70b-instruct-v1:0:128k (us-west-2)"
         ),
     }
 )
@@ -303,8 +299,7 @@ DEFAULT_MODEL_ID = "meta.llama3-1-8b-instruct-v1:0:128k"
 
 def supported_models_text() -> str:
     return "\n".join(
-        f"  {m.model_id}  ({m.display_name}; {', '.join(m.regions)}; {m.data_format.value})"
-        for m in MODELS.values()
+        f"  {m.model_id}  ({m.display_name}; {', '.join(m.regions)}; {m.data_format.value})" for m in MODELS.values()
     )
 
 
@@ -316,26 +311,16 @@ def get_model(model_id: str, region: str | None = None) -> BaseModel:
         if model_id in _NOT_CUSTOMIZABLE:
             reason = _NOT_CUSTOMIZABLE[model_id]
         elif invocation_match is not None:
-            reason = (
-                f"{model_id} is the on-demand invocation id; fine-tuning uses "
-                f"{invocation_match.model_id}"
-            )
+            reason = f"{model_id} is the on-demand invocation id; fine-tuning uses {invocation_match.model_id}"
         else:
             reason = f"{model_id!r} is not a Bedrock model that can be fine-tuned"
-        raise UnsupportedModelError(
-            "base_model", f"{reason}. Supported models:\n{supported_models_text()}"
-        )
+        raise UnsupportedModelError("base_model", f"{reason}. Supported models:\n{supported_models_text()}")
     if region is not None and region not in model.regions:
         raise UnsupportedModelError(
             "region",
             f"{model_id} can be fine-tuned only in {', '.join(model.regions)}, not {region}. "
             f"Deploy to {model.regions[0]} or choose a model offered in {region}:\n"
-            + (
-                "\n".join(
-                    f"  {m.model_id}" for m in MODELS.values() if region in m.regions
-                )
-                or "  (none)"
-            ),
+            + ("\n".join(f"  {m.model_id}" for m in MODELS.values() if region in m.regions) or "  (none)"),
         )
     return model
 

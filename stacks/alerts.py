@@ -14,9 +14,7 @@ from constructs import Construct
 
 
 class Alerts(Construct):
-    def __init__(
-        self, scope: Construct, construct_id: str, *, key: kms.IKey, notification_email: str | None
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey, notification_email: str | None) -> None:
         super().__init__(scope, construct_id)
         self.topic = sns.Topic(
             self,

@@ -53,9 +53,7 @@ class BedrockCustomizationRole(Construct):
             [storage.bucket.bucket_arn],
             conditions={"StringLike": {"s3:prefix": [f"{RUNS_PREFIX}*"]}},
         )
-        allow(
-            self.role, ["s3:PutObject"], [storage.objects(f"{RUNS_PREFIX}*/output/*")], wildcard_reason=reason
-        )
+        allow(self.role, ["s3:PutObject"], [storage.objects(f"{RUNS_PREFIX}*/output/*")], wildcard_reason=reason)
         # Reading and writing SSE-KMS objects; CreateGrant lets Bedrock hand the key to the
         # training service it runs the job on, and only for AWS resources.
         allow(

@@ -60,9 +60,7 @@ class Resources:
 
 
 def _arn(stack: Stack, service: str, resource: str, name: str, *, account: bool = True) -> str:
-    return stack.format_arn(
-        service=service, resource=resource, resource_name=name, account=None if account else ""
-    )
+    return stack.format_arn(service=service, resource=resource, resource_name=name, account=None if account else "")
 
 
 def _read_prefix(role: iam.IRole, r: Resources, prefix: str) -> None:

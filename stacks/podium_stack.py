@@ -46,9 +46,7 @@ class PodiumStack(Stack):
             description="Podium's promoted model (written by the Promote step)",
             string_value=NO_ACTIVE_MODEL,
         )
-        self.alerts = Alerts(
-            self, "Alerts", key=self.storage.key, notification_email=settings.notification_email
-        )
+        self.alerts = Alerts(self, "Alerts", key=self.storage.key, notification_email=settings.notification_email)
         resources = Resources(
             storage=self.storage,
             bedrock_role=self.bedrock.role,
@@ -73,9 +71,7 @@ class PodiumStack(Stack):
         )
         machine = self.workflow.machine
         self.alerts.alarm_on_failures(machine)
-        self.triggers = Triggers(
-            self, "Triggers", settings=settings, machine=machine, bucket=self.storage.bucket
-        )
+        self.triggers = Triggers(self, "Triggers", settings=settings, machine=machine, bucket=self.storage.bucket)
 
         console = (
             f"https://{self.region}.console.aws.amazon.com/states/home?region={self.region}"

@@ -55,9 +55,7 @@ class Storage(Construct):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             enforce_ssl=True,
             removal_policy=RemovalPolicy.RETAIN,
-            lifecycle_rules=[
-                s3.LifecycleRule(id="expire-access-logs", expiration=Duration.days(ACCESS_LOG_DAYS))
-            ],
+            lifecycle_rules=[s3.LifecycleRule(id="expire-access-logs", expiration=Duration.days(ACCESS_LOG_DAYS))],
         )
         acknowledge(
             self.log_bucket,
@@ -102,9 +100,7 @@ class Storage(Construct):
         # it needs no custom-resource Lambda to configure the notification.
         bucket_resource: s3.CfnBucket = self.bucket.node.default_child  # type: ignore[assignment]
         bucket_resource.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
-            event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(
-                event_bridge_enabled=True
-            )
+            event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(event_bridge_enabled=True)
         )
 
     def objects(self, pattern: str) -> str:

@@ -115,15 +115,11 @@ def _job_from_response(response: Mapping[str, Any]) -> FineTuneJob:
         status=status,
         # Only failures carry a message (moto fills it in for every job).
         failure_message=(
-            str(response.get("failureMessage") or "")
-            if status in (JobStatus.FAILED, JobStatus.STOPPED)
-            else ""
+            str(response.get("failureMessage") or "") if status in (JobStatus.FAILED, JobStatus.STOPPED) else ""
         ),
         output_model_arn=response.get("outputModelArn") if finished else None,
         training_loss=_float_or_none(training.get("trainingLoss")) if finished else None,
-        validation_loss=(
-            _float_or_none(validation[-1].get("validationLoss")) if finished and validation else None
-        ),
+        validation_loss=(_float_or_none(validation[-1].get("validationLoss")) if finished and validation else None),
     )
 
 
@@ -293,9 +289,7 @@ def _throughput_from_response(response: Mapping[str, Any]) -> Throughput:
         arn=str(response["provisionedModelArn"]),
         status=status,
         model_arn=str(response.get("modelArn") or ""),
-        failure_message=str(response.get("failureMessage") or "")
-        if status is ThroughputStatus.FAILED
-        else "",
+        failure_message=str(response.get("failureMessage") or "") if status is ThroughputStatus.FAILED else "",
     )
 
 
@@ -355,9 +349,7 @@ def read_loss_metrics(store: ObjectStore, output_prefix: str, job_arn: str) -> L
 def _loss_points(store: ObjectStore, key: str, loss_column: str) -> tuple[LossPoint, ...]:
     reader = csv.DictReader(io.StringIO(store.read_text(key)))
     if reader.fieldnames is None or loss_column not in reader.fieldnames:
-        raise DataError(
-            f"expected a {loss_column} column, found {reader.fieldnames}", file=store.uri(key), line=1
-        )
+        raise DataError(f"expected a {loss_column} column, found {reader.fieldnames}", file=store.uri(key), line=1)
     points = []
     for line, row in enumerate(reader, start=2):
         try:

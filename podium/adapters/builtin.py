@@ -147,9 +147,7 @@ def _strip_location(text: str, error: DataError) -> str:
 def _pairs_key(handle: Mapping[str, Any]) -> str:
     key = handle.get("pairs_key") if isinstance(handle, Mapping) else None
     if not key:
-        raise ValueError(
-            "generation handle lacks 'pairs_key': expected the dict BuiltinGenerator.start returned"
-        )
+        raise ValueError("generation handle lacks 'pairs_key': expected the dict BuiltinGenerator.start returned")
     return str(key)
 
 

@@ -33,12 +33,8 @@ FACTS_SUFFIX = "_facts"
 
 _PAIR_COLUMNS = ("fact_id", "relation", "question", "answer", "source")
 _FACT_COLUMNS = ("relation", "fact_key", "subject", "answer_value", "answer", "slots")
-_PAIRS_SQL = (
-    f"SELECT {', '.join(_PAIR_COLUMNS)} FROM {{table}} WHERE run_id = :run_id ORDER BY fact_id, question"
-)
-_FACTS_SQL = (
-    f"SELECT {', '.join(_FACT_COLUMNS)} FROM {{table}} WHERE run_id = :run_id ORDER BY relation, fact_key"
-)
+_PAIRS_SQL = f"SELECT {', '.join(_PAIR_COLUMNS)} FROM {{table}} WHERE run_id = :run_id ORDER BY fact_id, question"
+_FACTS_SQL = f"SELECT {', '.join(_FACT_COLUMNS)} FROM {{table}} WHERE run_id = :run_id ORDER BY relation, fact_key"
 _STILL_RUNNING_V1 = {"PENDING", "QUEUED", "RUNNING", "TERMINATING", "BLOCKED", "WAITING_FOR_RETRY"}
 _FAILED_V1 = {"SKIPPED", "INTERNAL_ERROR"}
 _SUCCESS_RESULTS = {"SUCCESS", "SUCCESS_WITH_FAILURES"}  # the latter: every leaf task succeeded
@@ -234,9 +230,7 @@ class DatabricksGenerator:
                 self.rejections[reason] += 1
                 continue
             # The answer is always the fact's own sentence, whatever the table says.
-            yield QAPair(
-                fact.fact_id, fact.relation, values["question"].strip(), fact.answer, values["source"]
-            )
+            yield QAPair(fact.fact_id, fact.relation, values["question"].strip(), fact.answer, values["source"])
 
     def read_facts(self, run_id: str) -> list[Fact]:
         """The facts the job's facts task stored for `run_id` (slots come back from JSON)."""
@@ -249,9 +243,7 @@ class DatabricksGenerator:
                 if not isinstance(slots, dict):
                     raise ValueError("not an object")
             except ValueError as error:
-                raise DataError(
-                    f"slots is not a JSON object ({error})", file=table, line=line, field="slots"
-                ) from None
+                raise DataError(f"slots is not a JSON object ({error})", file=table, line=line, field="slots") from None
             facts.append(
                 Fact(
                     relation=values["relation"],
@@ -343,8 +335,7 @@ class DatabricksGenerator:
             error = response.status.error if response.status else None
             detail = getattr(error, "message", None) or "no message"
             raise DatabricksRejected(
-                f"reading {table} on warehouse {self.warehouse_id} ended {state}: "
-                + self._credentials.scrub(detail)
+                f"reading {table} on warehouse {self.warehouse_id} ended {state}: " + self._credentials.scrub(detail)
             )
         return response
 
@@ -405,9 +396,7 @@ def _row_values(
 def _handle_value(handle: Mapping[str, Any], key: str) -> Any:
     value = handle.get(key) if isinstance(handle, Mapping) else None
     if value in (None, ""):
-        raise ValueError(
-            f"generation handle lacks {key!r}: expected the dict DatabricksGenerator.start returned"
-        )
+        raise ValueError(f"generation handle lacks {key!r}: expected the dict DatabricksGenerator.start returned")
     return value
 
 

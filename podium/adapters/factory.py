@@ -45,9 +45,7 @@ def generator_for(settings: RunSettings, env: Environment) -> Generator:
         from podium.adapters.secrets import read_databricks_credentials
 
         databricks = settings.databricks
-        credentials = read_databricks_credentials(
-            databricks.secret_name, client=aws_client("secretsmanager", env)
-        )
+        credentials = read_databricks_credentials(databricks.secret_name, client=aws_client("secretsmanager", env))
         return DatabricksGenerator(
             credentials,
             job_id=databricks.job_id,  # type: ignore[arg-type]  # checked: ConfigError names it

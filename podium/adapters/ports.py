@@ -16,16 +16,16 @@ class ObjectStore(Protocol):
     """Keys are relative to the project bucket, e.g. "runs/<run_id>/train.jsonl"."""
 
     def read_text(self, key: str) -> str: ...
-    def write_text(
-        self, key: str, text: str, content_type: str = "application/json", *, scratch: bool = False
-    ) -> str:
+    def write_text(self, key: str, text: str, content_type: str = "application/json", *, scratch: bool = False) -> str:
         """Write (atomically: S3 puts are all-or-nothing) and return the s3:// URI.
         `scratch` marks an intermediate file that the bucket expires early."""
         ...
+
     def list_keys(self, prefix: str) -> list[str]: ...
     def download_prefix(self, prefix: str, destination: str) -> list[str]:
         """Copy every object under `prefix` into the local folder; returns local paths."""
         ...
+
     def uri(self, key: str) -> str: ...
 
 
@@ -111,6 +111,7 @@ class FineTuner(Protocol):
     ) -> Throughput:
         """Idempotent by name: an existing throughput of that name is returned, not duplicated."""
         ...
+
     def get_throughput(self, arn: str) -> Throughput: ...
     def delete_throughput(self, arn: str) -> None: ...
 

@@ -49,14 +49,10 @@ class S3ObjectStore:
             raise
         return response["Body"].read().decode("utf-8")
 
-    def write_text(
-        self, key: str, text: str, content_type: str = "application/json", *, scratch: bool = False
-    ) -> str:
+    def write_text(self, key: str, text: str, content_type: str = "application/json", *, scratch: bool = False) -> str:
         # A PUT is all-or-nothing: readers never see half an object.
         extra = {"Tagging": urlencode([SCRATCH_TAG])} if scratch else {}
-        self._s3.put_object(
-            Bucket=self.bucket, Key=key, Body=text.encode("utf-8"), ContentType=content_type, **extra
-        )
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=text.encode("utf-8"), ContentType=content_type, **extra)
         return self.uri(key)
 
     def exists(self, key: str) -> bool:

@@ -57,9 +57,7 @@ class CostEstimate:
             ),
         ]
         if self.throughput_usd_per_hour is None:
-            lines.append(
-                "ESTIMATE provisioned throughput: price unknown — set prices.throughput_per_unit_hour"
-            )
+            lines.append("ESTIMATE provisioned throughput: price unknown — set prices.throughput_per_unit_hour")
         else:
             state = "enabled" if self.throughput_enabled else "not enabled for this run"
             lines.append(
@@ -120,11 +118,7 @@ def estimate_cost(
 ) -> CostEstimate:
     effective, sources = effective_prices(model.prices, prices)
     billed = (train_tokens + validation_tokens) * epochs
-    per_hour = (
-        None
-        if effective.throughput_per_unit_hour is None
-        else effective.throughput_per_unit_hour * model_units
-    )
+    per_hour = None if effective.throughput_per_unit_hour is None else effective.throughput_per_unit_hour * model_units
     return CostEstimate(
         model_id=model.model_id,
         train_tokens=train_tokens,

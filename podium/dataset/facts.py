@@ -35,9 +35,7 @@ VIEW_PREFIX = "_"
 
 def relation_names() -> list[str]:
     """Every relation with a SQL file, in name order (view files, "_*.sql", are not relations)."""
-    names = sorted(
-        path.stem for path in FACT_SQL_DIR.glob("*.sql") if not path.stem.startswith(VIEW_PREFIX)
-    )
+    names = sorted(path.stem for path in FACT_SQL_DIR.glob("*.sql") if not path.stem.startswith(VIEW_PREFIX))
     if not names:
         # Without this, a package shipped without sql/ would silently produce no facts.
         raise DataError(
@@ -211,7 +209,7 @@ def _facts_of(con: duckdb.DuckDBPyConnection, relation: str) -> list[Fact]:
     slot_names = [c for c in columns if c not in FACT_COLUMNS]
     facts: dict[str, Fact] = {}
     for row in cursor.fetchall():
-        values = dict(zip(columns, row))
+        values = dict(zip(columns, row, strict=True))
         if any(values[c] in (None, "") for c in FACT_COLUMNS):
             # A fact must be complete; the SQL filters missing values, so this is a SQL defect.
             raise DataError(
@@ -235,9 +233,7 @@ def _facts_of(con: duckdb.DuckDBPyConnection, relation: str) -> list[Fact]:
     return [facts[key] for key in sorted(facts)]
 
 
-def extract_facts_from_connection(
-    con: duckdb.DuckDBPyConnection, relations: Iterable[str] | None = None
-) -> list[Fact]:
+def extract_facts_from_connection(con: duckdb.DuckDBPyConnection, relations: Iterable[str] | None = None) -> list[Fact]:
     """Facts of `relations` (default: all) from tables already loaded in `con`.
 
     Creates (or replaces) on `con` the temporary views they read, first. Ordered by relation

@@ -16,9 +16,7 @@ from podium.dataset.records import QAPair
 from podium.models import DataFormat
 
 CONVERSATION_SCHEMA = "bedrock-conversation-2024"
-DEFAULT_SYSTEM_PROMPT = (
-    "You are a concise assistant that answers questions about the Paris 2024 Olympic Games."
-)
+DEFAULT_SYSTEM_PROMPT = "You are a concise assistant that answers questions about the Paris 2024 Olympic Games."
 
 
 def prompt_completion_row(pair: QAPair) -> dict[str, str]:
@@ -54,9 +52,7 @@ def to_jsonl(rows: Iterable[dict[str, Any]]) -> str:
     return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
-def render_training_jsonl(
-    pairs: Iterable[QAPair], data_format: DataFormat, system_prompt: str | None = None
-) -> str:
+def render_training_jsonl(pairs: Iterable[QAPair], data_format: DataFormat, system_prompt: str | None = None) -> str:
     return to_jsonl(training_row(p, data_format, system_prompt) for p in pairs)
 
 

@@ -32,9 +32,7 @@ _NON_ANSWERS = frozenset(
 )
 _BARE_NUMBER = re.compile(r"[\s\d.,+\-%]*\d[\s\d.,+\-%]*")
 # Typographic variants an LLM paraphrase may use for the subject's punctuation.
-_PUNCTUATION_VARIANTS = str.maketrans(
-    {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-"}
-)
+_PUNCTUATION_VARIANTS = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-"})
 
 
 def normalize_text(text: str) -> str:

@@ -117,9 +117,7 @@ TABLES: Mapping[str, TableSpec] = {
             date_columns=("birth_date",),
         ),
         TableSpec("events", ("event", "sport")),
-        TableSpec(
-            "schedules", ("discipline", "event", "event_medal", "venue"), number_columns=("event_medal",)
-        ),
+        TableSpec("schedules", ("discipline", "event", "event_medal", "venue"), number_columns=("event_medal",)),
         TableSpec("venues", ("venue", "sports"), list_columns=("sports",)),
         TableSpec(
             "teams",
@@ -194,8 +192,7 @@ def _raise_for_bad_bytes(path: Path) -> None:
             except UnicodeDecodeError as exc:
                 bad = raw_line[exc.start : exc.start + 4]
                 raise DataError(
-                    f"byte {bad[:1]!r} at byte offset {offset + exc.start} is not valid UTF-8 "
-                    f"(it reads {bad!r})",
+                    f"byte {bad[:1]!r} at byte offset {offset + exc.start} is not valid UTF-8 (it reads {bad!r})",
                     file=str(path),
                     line=line,
                     hint="re-save the file as UTF-8",
@@ -246,12 +243,10 @@ def check_table(path: Path, spec: TableSpec) -> TableCheck:
             missing = [c for c in spec.required_columns if c not in columns]
             if missing:
                 suggestions = [
-                    f"{m!r} (found {match!r}?)" if (match := _close_match(m, columns)) else repr(m)
-                    for m in missing
+                    f"{m!r} (found {match!r}?)" if (match := _close_match(m, columns)) else repr(m) for m in missing
                 ]
                 raise DataError(
-                    f"required column(s) missing: {', '.join(suggestions)}; "
-                    f"the header has: {', '.join(columns)}",
+                    f"required column(s) missing: {', '.join(suggestions)}; the header has: {', '.join(columns)}",
                     file=str(path),
                     line=1,
                     field=missing[0],

@@ -162,9 +162,7 @@ def _prompt_completion_checker(model: BaseModel, report: _Problems) -> RowChecke
         for key in ("prompt", "completion"):
             value = row.get(key)
             if key not in row:
-                report.add(
-                    "missing_field", f'has no "{key}" field; {name} needs "prompt" and "completion"', line
-                )
+                report.add("missing_field", f'has no "{key}" field; {name} needs "prompt" and "completion"', line)
                 usable = False
             elif type(value) is not str:
                 report.add("not_string", f'"{key}" must be a string, got {type(value).__name__}', line)
@@ -172,9 +170,7 @@ def _prompt_completion_checker(model: BaseModel, report: _Problems) -> RowChecke
             elif _is_blank(value):
                 report.add("empty_field", f'"{key}" is empty', line)
         for key in sorted(set(row) - _PROMPT_COMPLETION_KEYS):
-            report.add(
-                "unexpected_field", f'has an unexpected field "{key}" (only "prompt" and "completion")', line
-            )
+            report.add("unexpected_field", f'has an unexpected field "{key}" (only "prompt" and "completion")', line)
         return (prompt, completion) if usable else None
 
     return check
@@ -191,17 +187,13 @@ def _text_list(value: object, where: str, line: int, report: _Problems, texts: l
         )
         return False
     if not isinstance(value, list) or not value:
-        report.add(
-            "conversation_schema", f'{where} must be a non-empty list of {{"text": ...}} objects', line
-        )
+        report.add("conversation_schema", f'{where} must be a non-empty list of {{"text": ...}} objects', line)
         return False
     ok = True
     for index, item in enumerate(value):
         text = item.get("text") if isinstance(item, dict) else None
         if not isinstance(text, str):
-            report.add(
-                "conversation_schema", f'{where}[{index}] must be an object with a string "text"', line
-            )
+            report.add("conversation_schema", f'{where}[{index}] must be an object with a string "text"', line)
             ok = False
         elif _is_blank(text):
             report.add("empty_field", f"{where}[{index}].text is empty", line)
@@ -269,15 +261,11 @@ def _conversation_checker(model: BaseModel, report: _Problems) -> RowChecker:
         version = row.get("schemaVersion")
         if version != CONVERSATION_SCHEMA:
             what = "is missing" if version is None else f"is {version!r}"
-            report.add(
-                "conversation_schema", f'"schemaVersion" {what}; it must be "{CONVERSATION_SCHEMA}"', line
-            )
+            report.add("conversation_schema", f'"schemaVersion" {what}; it must be "{CONVERSATION_SCHEMA}"', line)
         if "system" in row:
             system = row["system"]
             if isinstance(system, list) and len(system) > 1:
-                report.add(
-                    "conversation_schema", f'"system" has {len(system)} elements; at most 1 is allowed', line
-                )
+                report.add("conversation_schema", f'"system" has {len(system)} elements; at most 1 is allowed', line)
             usable &= _text_list(system, '"system"', line, report, texts)
         messages = row.get("messages")
         if not isinstance(messages, list) or not messages:
@@ -423,9 +411,7 @@ def validate_lines(
     # and three Python calls a line. Anything unusual falls back to loads() for its error.
     scan = json.JSONDecoder().scan_once
     loads = json.loads
-    prompt_completion = (
-        split != "eval" and model is not None and model.data_format is DataFormat.PROMPT_COMPLETION
-    )
+    prompt_completion = split != "eval" and model is not None and model.data_format is DataFormat.PROMPT_COMPLETION
     rows = tokens = max_tokens = 0
     for line, raw in enumerate(lines, 1):
         ascii_line = raw.isascii()  # a fast C scan; only non-ASCII lines can hold undecodable bytes
@@ -447,9 +433,7 @@ def validate_lines(
                 row = loads(raw)
             except (ValueError, RecursionError) as error:
                 if not raw.strip():
-                    report.add(
-                        "blank_line", "is blank; Bedrock reads every line as a record — remove it", line
-                    )
+                    report.add("blank_line", "is blank; Bedrock reads every line as a record — remove it", line)
                     continue
                 rows += 1
                 if isinstance(error, RecursionError):

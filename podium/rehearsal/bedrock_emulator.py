@@ -168,9 +168,7 @@ class BedrockEmulator:
                 "outputDataConfig",
             ):
                 if not body.get(required):
-                    raise BedrockError(
-                        "ValidationException", f"1 validation error detected: {required} is required"
-                    )
+                    raise BedrockError("ValidationException", f"1 validation error detected: {required} is required")
             name, token = str(body["jobName"]), body.get("clientRequestToken")
             existing = next((job for job in self.jobs.values() if job.name == name), None)
             if existing is not None:
@@ -184,9 +182,7 @@ class BedrockEmulator:
             if token is not None and not (1 <= len(token) <= 256 and _TOKEN_PATTERN.match(token)):
                 raise BedrockError("ValidationException", f"clientRequestToken {token!r} is not valid")
             if not _ROLE_PATTERN.match(str(body["roleArn"])):
-                raise BedrockError(
-                    "ValidationException", f"roleArn {body['roleArn']!r} is not an IAM role ARN"
-                )
+                raise BedrockError("ValidationException", f"roleArn {body['roleArn']!r} is not an IAM role ARN")
             if any(m.name == body["customModelName"] for m in self.custom_models.values()):
                 raise BedrockError(
                     "ConflictException", f"A model with the name {body['customModelName']} already exists."
@@ -211,9 +207,7 @@ class BedrockEmulator:
                 self._check_data(validator.get("s3Uri"), model.model_id, "validation", hyperparameters)
             output = str(body["outputDataConfig"].get("s3Uri") or "")
             if not _S3_URI.match(output):
-                raise BedrockError(
-                    "ValidationException", f"outputDataConfig.s3Uri {output!r} is not an S3 URI"
-                )
+                raise BedrockError("ValidationException", f"outputDataConfig.s3Uri {output!r} is not an S3 URI")
 
             job_id = uuid.uuid4().hex[:12]
             arn = f"arn:aws:bedrock:{self.region}:{self.account}:model-customization-job/{base_id}/{job_id}"
@@ -256,9 +250,7 @@ class BedrockEmulator:
     def _job(self, identifier: str) -> _Job:
         job = self.jobs.get(identifier) or next((j for j in self.jobs.values() if j.name == identifier), None)
         if job is None:
-            raise BedrockError(
-                "ResourceNotFoundException", f"Could not find model customization job {identifier}"
-            )
+            raise BedrockError("ResourceNotFoundException", f"Could not find model customization job {identifier}")
         return job
 
     def get_job(self, identifier: str) -> dict[str, Any]:
@@ -311,9 +303,7 @@ class BedrockEmulator:
         job.status = "Completed"
         base_id = job.request["baseModelIdentifier"]
         model_id = uuid.uuid4().hex[:12]
-        job.output_model_arn = (
-            f"arn:aws:bedrock:{self.region}:{self.account}:custom-model/{base_id}/{model_id}"
-        )
+        job.output_model_arn = f"arn:aws:bedrock:{self.region}:{self.account}:custom-model/{base_id}/{model_id}"
         self.custom_models[job.output_model_arn] = _CustomModel(
             arn=job.output_model_arn,
             name=job.request["customModelName"],
@@ -404,15 +394,11 @@ class BedrockEmulator:
             if existing is not None:
                 if token and existing.token == token:
                     return {"provisionedModelArn": existing.arn}
-                raise BedrockError(
-                    "ConflictException", f"A provisioned model with the name {name} already exists."
-                )
+                raise BedrockError("ConflictException", f"A provisioned model with the name {name} already exists.")
             self._check_name("provisionedModelName", name)
             units = body.get("modelUnits")
             if not isinstance(units, int) or units < 1:
-                raise BedrockError(
-                    "ValidationException", f"modelUnits must be a positive integer, got {units!r}"
-                )
+                raise BedrockError("ValidationException", f"modelUnits must be a positive integer, got {units!r}")
             commitment = body.get("commitmentDuration")
             if commitment not in (None, "OneMonth", "SixMonths"):
                 raise BedrockError("ValidationException", f"commitmentDuration {commitment!r} is not valid")
@@ -525,9 +511,7 @@ class BedrockEmulator:
 
     # -- routing ---------------------------------------------------------------------------------
 
-    def handle(
-        self, method: str, path: str, query: Mapping[str, str], body: Mapping[str, Any]
-    ) -> tuple[int, Any]:
+    def handle(self, method: str, path: str, query: Mapping[str, str], body: Mapping[str, Any]) -> tuple[int, Any]:
         """Route one REST call; returns (HTTP status, JSON body)."""
         parts = [unquote(p) for p in path.strip("/").split("/")] if path.strip("/") else []
         routes: list[tuple[str, list[str], int, Callable[..., dict[str, Any]]]] = [
@@ -544,8 +528,8 @@ class BedrockEmulator:
         for route_method, pattern, status, action in routes:
             if route_method != method or len(pattern) != len(parts):
                 continue
-            if all(p == "*" or p == part for p, part in zip(pattern, parts)):
-                arguments = [part for p, part in zip(pattern, parts) if p == "*"]
+            if all(p == "*" or p == part for p, part in zip(pattern, parts, strict=True)):
+                arguments = [part for p, part in zip(pattern, parts, strict=True) if p == "*"]
                 try:
                     return status, action(*arguments)
                 except BedrockError as error:

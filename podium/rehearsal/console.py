@@ -390,9 +390,7 @@ def _print_throughputs(say: Any, result: RunResult, report: Mapping[str, Any] | 
     say(("Provisioned throughput left: ", "bold yellow"), f"{len(result.throughputs)} — {bills}:")
     for throughput in result.throughputs:
         role = (
-            "serves the active model"
-            if throughput["provisionedModelArn"] == active_arn
-            else "NOT the active model's"
+            "serves the active model" if throughput["provisionedModelArn"] == active_arn else "NOT the active model's"
         )
         commitment = throughput.get("commitmentDuration") or "no commitment"
         say(

@@ -207,18 +207,14 @@ class Rehearsal:
         if options.region == "us-east-1":  # S3 refuses a LocationConstraint naming its default region
             s3.create_bucket(Bucket=self.bucket)
         else:
-            s3.create_bucket(
-                Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": options.region}
-            )
-        boto3.client("ssm").put_parameter(
-            Name=self.parameter, Value=json.dumps({"active": None}), Type="String"
-        )
+            s3.create_bucket(Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": options.region})
+        boto3.client("ssm").put_parameter(Name=self.parameter, Value=json.dumps({"active": None}), Type="String")
         sns, sqs = boto3.client("sns"), boto3.client("sqs")
         self.topic_arn = sns.create_topic(Name=f"{options.name_prefix}-notifications")["TopicArn"]
         self._queue_url = sqs.create_queue(QueueName=f"{options.name_prefix}-notifications-inbox")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         sns.subscribe(
             TopicArn=self.topic_arn,
             Protocol="sqs",
@@ -421,9 +417,7 @@ def rehearse(
 
 
 def _states_entered(history: Iterable[Mapping[str, Any]]) -> list[str]:
-    return [
-        event["stateEnteredEventDetails"]["name"] for event in history if "stateEnteredEventDetails" in event
-    ]
+    return [event["stateEnteredEventDetails"]["name"] for event in history if "stateEnteredEventDetails" in event]
 
 
 def _forget_cached_environment() -> None:

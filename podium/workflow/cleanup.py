@@ -33,9 +33,7 @@ def cleanup(
             actions.extend(_delete_throughput(fine_tuner, active_models, event.throughput.arn))
         elif run.settings.throughput.enabled and event.finetune is not None:
             # Likewise CreateThroughput, whose throughput is billed hourly from creation.
-            actions.extend(
-                _delete_throughput(fine_tuner, active_models, throughput_name(name_prefix, run.run_id))
-            )
+            actions.extend(_delete_throughput(fine_tuner, active_models, throughput_name(name_prefix, run.run_id)))
     return FailureSummary(
         run_id=run.run_id if run else None,
         error=event.error.Error,

@@ -17,7 +17,6 @@ from typing import Any
 
 from podium.adapters.bedrock import client_token_for, job_name_for, read_loss_metrics
 from podium.adapters.errors import BedrockRejected
-from podium.adapters.stepfunctions import RunningExecution
 from podium.adapters.ports import (
     ActiveModel,
     ActiveModelStore,
@@ -29,6 +28,7 @@ from podium.adapters.ports import (
     ObjectStore,
     ThroughputStatus,
 )
+from podium.adapters.stepfunctions import RunningExecution
 from podium.config import RunSettings
 from podium.dataset import build as dataset_builder
 from podium.errors import ConfigError
@@ -127,9 +127,7 @@ def prepare(
     try:
         settings = defaults.merged(raw).check_for_region(region)
     except ConfigError as error:
-        raise InvalidInput(
-            f"{error} — fix the execution input, or the deployed defaults in cdk.json"
-        ) from None
+        raise InvalidInput(f"{error} — fix the execution input, or the deployed defaults in cdk.json") from None
 
     execution = event.execution
     # The earliest running execution goes ahead and every later one refuses, so executions
@@ -220,9 +218,7 @@ def check_generation(
     progress = event.generation
     status = generator.status(progress.handle)
     if status.state is GenerationState.FAILED:
-        raise GenerationFailed(
-            f"the {progress.generator} generator failed: {status.message or '(it gave no reason)'}"
-        )
+        raise GenerationFailed(f"the {progress.generator} generator failed: {status.message or '(it gave no reason)'}")
     elapsed = elapsed_seconds(progress.started_at, now or utc_now())
     return progress.model_copy(
         update={
@@ -400,9 +396,7 @@ def check_fine_tune(
     training_loss, validation_loss = job.training_loss, job.validation_loss
     if job.status is JobStatus.COMPLETED:
         if not job.output_model_arn:
-            raise FineTuneFailed(
-                f"Bedrock reports job {progress.job_arn} Completed but names no output model"
-            )
+            raise FineTuneFailed(f"Bedrock reports job {progress.job_arn} Completed but names no output model")
         if training_loss is None:
             losses = read_loss_metrics(store, event.run.run_prefix + "output/", progress.job_arn)
             training_loss, validation_loss = losses.final_training_loss, losses.final_validation_loss
@@ -480,9 +474,7 @@ def check_promotion_gate(event: PromoteEvent) -> None:
     """
     finetune, throughput = event.finetune, event.throughput
     if finetune.status is not JobStatus.COMPLETED or not finetune.output_model_arn:
-        raise NotPromotable(
-            f"job {finetune.job_arn} is {finetune.status.value}, not Completed with an output model"
-        )
+        raise NotPromotable(f"job {finetune.job_arn} is {finetune.status.value}, not Completed with an output model")
     if throughput.created and throughput.status is not ThroughputStatus.IN_SERVICE:
         raise NotPromotable(f"throughput {throughput.arn} is {throughput.status}, not InService")
 

@@ -29,9 +29,7 @@ VIEW_PREFIX = "_"
 def checked(value: str, pattern: re.Pattern[str], what: str) -> str:
     """`value` if it is safe to put into SQL as an identifier; else exit with the reason."""
     if not pattern.fullmatch(value):
-        raise SystemExit(
-            f"{what} {value!r} must be letters, digits and underscores (catalog.schema.table for tables)"
-        )
+        raise SystemExit(f"{what} {value!r} must be letters, digits and underscores (catalog.schema.table for tables)")
     return value
 
 
@@ -112,9 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     facts = reduce(DataFrame.unionByName, frames)
 
     spark.sql(
-        f"CREATE TABLE IF NOT EXISTS {facts_table} ("
-        + ", ".join(f"{c} STRING" for c in FACTS_TABLE_COLUMNS)
-        + ")"
+        f"CREATE TABLE IF NOT EXISTS {facts_table} (" + ", ".join(f"{c} STRING" for c in FACTS_TABLE_COLUMNS) + ")"
     )
     # A retried run replaces its own facts and leaves other runs' alone.
     spark.sql(f"DELETE FROM {facts_table} WHERE run_id = :run_id", args={"run_id": args.run_id})

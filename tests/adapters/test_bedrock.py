@@ -127,9 +127,7 @@ def test_start_with_the_same_name_but_other_data_is_a_conflict_on_moto(aws: None
 
 
 def _client_error(stubber: Stubber, method: str, code: str, message: str, status: int = 400) -> None:
-    stubber.add_client_error(
-        method, service_error_code=code, service_message=message, http_status_code=status
-    )
+    stubber.add_client_error(method, service_error_code=code, service_message=message, http_status_code=status)
 
 
 def _job_response(status: str, **extra: object) -> dict:
@@ -142,9 +140,7 @@ def _job_response(status: str, **extra: object) -> dict:
         "creationTime": "2026-11-25T08:00:00Z",
         "baseModelArn": f"arn:aws:bedrock:us-west-2::foundation-model/{BASE}",
         "trainingDataConfig": {"s3Uri": "s3://bucket/runs/exec-2026-11-25/train.jsonl"},
-        "validationDataConfig": {
-            "validators": [{"s3Uri": "s3://bucket/runs/exec-2026-11-25/validation.jsonl"}]
-        },
+        "validationDataConfig": {"validators": [{"s3Uri": "s3://bucket/runs/exec-2026-11-25/validation.jsonl"}]},
         "outputDataConfig": {"s3Uri": "s3://bucket/runs/exec-2026-11-25/output/"},
         "hyperParameters": {"epochCount": "2"},
     }
@@ -188,9 +184,7 @@ def test_idempotent_replay_returns_the_arn_bedrock_gives(stubbed) -> None:
         "customModelKmsKeyId": "arn:aws:kms:us-west-2:123456789012:key/k",
     }
     for _ in range(2):  # Bedrock answers a replayed token with the original job
-        stubber.add_response(
-            "create_model_customization_job", {"jobArn": JOB_ARN}, {**_ANY_JOB_ARGS, **expected}
-        )
+        stubber.add_response("create_model_customization_job", {"jobArn": JOB_ARN}, {**_ANY_JOB_ARGS, **expected})
     request = _request(kms_key_id="arn:aws:kms:us-west-2:123456789012:key/k")
     assert tuner.start_job(request).job_arn == tuner.start_job(request).job_arn == JOB_ARN
 
@@ -266,9 +260,7 @@ def test_get_job_maps_completion_and_failure(stubbed) -> None:
 def test_stop_job_tolerates_jobs_that_already_ended(stubbed) -> None:
     tuner, stubber = stubbed
     _client_error(stubber, "stop_model_customization_job", "ValidationException", "Job is not in progress")
-    stubber.add_response(
-        "get_model_customization_job", _job_response("Completed"), {"jobIdentifier": JOB_ARN}
-    )
+    stubber.add_response("get_model_customization_job", _job_response("Completed"), {"jobIdentifier": JOB_ARN})
     _client_error(stubber, "stop_model_customization_job", "ResourceNotFoundException", "no such job")
     stubber.add_response("stop_model_customization_job", {}, {"jobIdentifier": JOB_ARN})
     tuner.stop_job(JOB_ARN)
@@ -279,9 +271,7 @@ def test_stop_job_tolerates_jobs_that_already_ended(stubbed) -> None:
 def test_stop_job_reports_a_refusal_while_still_running(stubbed) -> None:
     tuner, stubber = stubbed
     _client_error(stubber, "stop_model_customization_job", "ValidationException", "cannot stop now")
-    stubber.add_response(
-        "get_model_customization_job", _job_response("InProgress"), {"jobIdentifier": JOB_ARN}
-    )
+    stubber.add_response("get_model_customization_job", _job_response("InProgress"), {"jobIdentifier": JOB_ARN})
     with pytest.raises(BedrockRejected, match="cannot stop now"):
         tuner.stop_job(JOB_ARN)
 
@@ -367,9 +357,7 @@ def test_get_and_delete_throughput(stubbed) -> None:
     )
     stubber.add_response("delete_provisioned_model_throughput", {}, {"provisionedModelId": PT_ARN})
     _client_error(stubber, "delete_provisioned_model_throughput", "ResourceNotFoundException", "gone")
-    _client_error(
-        stubber, "delete_provisioned_model_throughput", "ConflictException", "commitment term not ended"
-    )
+    _client_error(stubber, "delete_provisioned_model_throughput", "ConflictException", "commitment term not ended")
 
     failed = tuner.get_throughput(PT_ARN)
     assert failed.status is ThroughputStatus.FAILED and failed.failure_message == "Insufficient capacity"

@@ -64,9 +64,7 @@ def _run(**fields: object) -> dict:
 
 def _bodies(http: responses.RequestsMock, path: str) -> list[dict]:
     return [
-        json.loads(c.request.body)
-        for c in http.calls
-        if c.request.method == "POST" and c.request.url == HOST + path
+        json.loads(c.request.body) for c in http.calls if c.request.method == "POST" and c.request.url == HOST + path
     ]
 
 
@@ -142,9 +140,7 @@ def test_start_runs_the_job_with_run_parameters_and_an_idempotency_token(
         ),
         (_run(status={"state": "BLOCKED"}), GenerationState.RUNNING, ""),
         (
-            _run(
-                status={"state": "TERMINATED", "termination_details": {"code": "SUCCESS", "type": "SUCCESS"}}
-            ),
+            _run(status={"state": "TERMINATED", "termination_details": {"code": "SUCCESS", "type": "SUCCESS"}}),
             GenerationState.SUCCEEDED,
             "",
         ),
@@ -157,9 +153,7 @@ def test_status_maps_run_states(
     expected: GenerationState,
     message_part: str,
 ) -> None:
-    http.get(
-        f"{HOST}/api/2.2/jobs/runs/get", json=run, match=[matchers.query_param_matcher({"run_id": "1234"})]
-    )
+    http.get(f"{HOST}/api/2.2/jobs/runs/get", json=run, match=[matchers.query_param_matcher({"run_id": "1234"})])
     status = generator.status({"generator": "databricks", "run_id": "exec-1", "databricks_run_id": 1234})
     assert status.state is expected
     assert message_part in status.message
@@ -262,9 +256,7 @@ def test_read_pairs_unions_templates_with_verified_paraphrases(
         },
     )
 
-    pairs = list(
-        generator.read_pairs({"generator": "databricks", "run_id": "exec-1", "databricks_run_id": 1234})
-    )
+    pairs = list(generator.read_pairs({"generator": "databricks", "run_id": "exec-1", "databricks_run_id": 1234}))
 
     templates = [p for p in pairs if p.source.startswith("template:")]
     paraphrases = [p for p in pairs if p.source == "ai_query"]
@@ -273,9 +265,7 @@ def test_read_pairs_unions_templates_with_verified_paraphrases(
     # The answer is the fact's sentence, never what the table (or an LLM) wrote.
     assert {p.answer for p in pairs} == {"At Paris 2024, France won 16 gold medals."}
     assert sum(generator.rejections.values()) == 3
-    statements = [
-        json.loads(c.request.body) for c in http.calls if c.request.url == f"{HOST}/api/2.0/sql/statements"
-    ]
+    statements = [json.loads(c.request.body) for c in http.calls if c.request.url == f"{HOST}/api/2.0/sql/statements"]
     assert statements[0]["statement"].startswith(
         f"SELECT relation, fact_key, subject, answer_value, answer, slots FROM {FACTS_TABLE} WHERE run_id = :run_id"
     )
@@ -292,9 +282,7 @@ def test_read_facts_polls_then_reads_every_chunk(
 ) -> None:
     countries = [(f"C{n:02d}", f"Country {n}") for n in range(5)]
     rows = [_fact_row(code, name, str(n + 1)) for n, (code, name) in enumerate(countries)]
-    http.post(
-        f"{HOST}/api/2.0/sql/statements", json={"statement_id": STATEMENT_ID, "status": {"state": "PENDING"}}
-    )
+    http.post(f"{HOST}/api/2.0/sql/statements", json={"statement_id": STATEMENT_ID, "status": {"state": "PENDING"}})
     http.get(
         f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}",
         json={"statement_id": STATEMENT_ID, "status": {"state": "RUNNING"}},
@@ -324,9 +312,7 @@ def test_read_facts_polls_then_reads_every_chunk(
     assert len(clock.slept) == 2  # polled twice, without really sleeping
 
 
-def test_read_pairs_refuses_a_short_read(
-    http: responses.RequestsMock, generator: DatabricksGenerator
-) -> None:
+def test_read_pairs_refuses_a_short_read(http: responses.RequestsMock, generator: DatabricksGenerator) -> None:
     short = _done("facts-1", [_fact_row()])
     short["manifest"]["total_row_count"] = 3
     _statements(http, {FACTS_TABLE: short, TABLE: _done("pairs-1", [])})
@@ -384,9 +370,7 @@ def test_slow_warehouse_is_cancelled_and_retryable(http: responses.RequestsMock,
         clock=clock,
         statement_timeout_seconds=10,
     )
-    http.post(
-        f"{HOST}/api/2.0/sql/statements", json={"statement_id": STATEMENT_ID, "status": {"state": "PENDING"}}
-    )
+    http.post(f"{HOST}/api/2.0/sql/statements", json={"statement_id": STATEMENT_ID, "status": {"state": "PENDING"}})
     http.get(
         f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}",
         json={"statement_id": STATEMENT_ID, "status": {"state": "PENDING"}},
@@ -397,9 +381,7 @@ def test_slow_warehouse_is_cancelled_and_retryable(http: responses.RequestsMock,
     assert any(c.request.url.endswith("/cancel") for c in http.calls)
 
 
-def test_bad_token_is_rejected_without_showing_it(
-    http: responses.RequestsMock, generator: DatabricksGenerator
-) -> None:
+def test_bad_token_is_rejected_without_showing_it(http: responses.RequestsMock, generator: DatabricksGenerator) -> None:
     http.post(
         f"{HOST}/api/2.2/jobs/run-now",
         status=401,

@@ -131,12 +131,8 @@ def _verify_on_duckdb(rows: list[tuple[str, str, str]]) -> list[str]:
             "INSERT INTO paraphrases VALUES ('r1', ?, 'rel', ?, ?, 'A.', 1, ?, NULL)",
             [f"rel:{n}", subject, answer_value, question],
         )
-    con.execute(
-        "INSERT INTO paraphrases VALUES ('r2', 'rel:x', 'rel', 'France', '16', 'A.', 1, 'France?', NULL)"
-    )
-    con.execute(
-        "INSERT INTO paraphrases VALUES ('r1', 'rel:y', 'rel', 'France', '16', 'A.', 1, NULL, 'rate limited')"
-    )
+    con.execute("INSERT INTO paraphrases VALUES ('r2', 'rel:x', 'rel', 'France', '16', 'A.', 1, 'France?', NULL)")
+    con.execute("INSERT INTO paraphrases VALUES ('r1', 'rel:y', 'rel', 'France', '16', 'A.', 1, NULL, 'rate limited')")
     return [row[3] for row in con.execute(insert.expression.sql("duckdb")).fetchall()]
 
 
@@ -235,20 +231,16 @@ def test_facts_task_creates_the_views_before_any_relation(
     assert ran[-1].startswith("DELETE FROM a.b.c_facts")
 
 
-def test_facts_task_refuses_unsafe_names_and_incomplete_queries(
-    facts_task: ModuleType, tmp_path: Path
-) -> None:
-    args = facts_task.parse_args(
-        ["--run-id", "r1", "--facts-table", "a.b.c_facts", "--catalog", "a", "--schema", "b"]
-    )
+def test_facts_task_refuses_unsafe_names_and_incomplete_queries(facts_task: ModuleType, tmp_path: Path) -> None:
+    args = facts_task.parse_args(["--run-id", "r1", "--facts-table", "a.b.c_facts", "--catalog", "a", "--schema", "b"])
     assert args.facts_table == "a.b.c_facts"
     with pytest.raises(SystemExit, match="--facts-table"):
         facts_task.checked("a.b.c; DROP TABLE x", facts_task._TABLE, "--facts-table")
     with pytest.raises(SystemExit, match="answer_value"):
         facts_task.slot_columns("x.sql", ["relation", "fact_key", "subject", "answer"])
-    assert facts_task.slot_columns(
-        "x.sql", ["relation", "fact_key", "subject", "answer_value", "answer", "kind"]
-    ) == ["kind"]
+    assert facts_task.slot_columns("x.sql", ["relation", "fact_key", "subject", "answer_value", "answer", "kind"]) == [
+        "kind"
+    ]
     with pytest.raises(SystemExit, match="no fact SQL files"):
         facts_task.fact_files(tmp_path)
     # Views alone are no facts.

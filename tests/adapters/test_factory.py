@@ -60,9 +60,7 @@ def test_databricks_without_a_job_id_names_the_setting(aws: None) -> None:
     boto3.client("secretsmanager").create_secret(
         Name="podium/databricks", SecretString=json.dumps({"host": "https://h", "token": TOKEN})
     )
-    settings = parse_run_settings(
-        {"generator": "databricks", "databricks": {"secret_name": "podium/databricks"}}
-    )
+    settings = parse_run_settings({"generator": "databricks", "databricks": {"secret_name": "podium/databricks"}})
     with pytest.raises(ConfigError, match="databricks.job_id"):
         factory.generator_for(settings, _env())
 

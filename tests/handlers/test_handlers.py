@@ -159,9 +159,7 @@ def test_databricks_failure_carries_its_message(cloud: Rehearsal):
     )
     with responses.RequestsMock(assert_all_requests_are_fired=False) as http:
         http.add_passthru("http://127.0.0.1")
-        http.get(
-            f"{DATABRICKS_HOST}/.well-known/databricks-config", status=404, json={"error_code": "NOT_FOUND"}
-        )
+        http.get(f"{DATABRICKS_HOST}/.well-known/databricks-config", status=404, json={"error_code": "NOT_FOUND"})
         http.post(f"{DATABRICKS_HOST}/api/2.2/jobs/run-now", json={"run_id": 77, "number_in_job": 1})
         http.get(
             f"{DATABRICKS_HOST}/api/2.2/jobs/runs/get",

@@ -28,9 +28,7 @@ def test_strip_removes_runtime_provided_and_unused_files(tmp_path: Path) -> None
     assert left == {"pydantic/__init__.py", "pydantic-2.0.dist-info/METADATA"}
 
 
-def test_try_bundle_puts_code_beside_the_cached_dependencies(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_try_bundle_puts_code_beside_the_cached_dependencies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = _fake_site(tmp_path)
     bundling._strip(site)
     monkeypatch.setattr(bundling, "installed_dependencies", lambda: site)

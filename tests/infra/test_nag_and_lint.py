@@ -15,9 +15,7 @@ from tests.infra.conftest import NO_BUNDLING, Synthesized
 
 
 @pytest.mark.parametrize("variant", ["synthesized", "synthesized_full"])
-def test_cdk_nag_passes_with_only_written_acknowledgements(
-    variant: str, request: pytest.FixtureRequest
-) -> None:
+def test_cdk_nag_passes_with_only_written_acknowledgements(variant: str, request: pytest.FixtureRequest) -> None:
     s: Synthesized = request.getfixturevalue(variant)
     (report,) = s.report["pluginReports"]
     assert report["pluginName"] == "AwsSolutions"
@@ -40,9 +38,7 @@ def test_an_unacknowledged_finding_fails_synth(tmp_path: Path) -> None:
         app.synth()
     (report,) = json.loads((tmp_path / "validation-report.json").read_text())["pluginReports"]
     assert report["conclusion"] == "failure"
-    failing = {
-        (v["ruleName"], c["constructPath"]) for v in report["violations"] for c in v["violatingConstructs"]
-    }
+    failing = {(v["ruleName"], c["constructPath"]) for v in report["violations"] for c in v["violatingConstructs"]}
     assert failing == {
         ("AwsSolutions-S1", f"{stack.stack_name}/Careless/Resource"),
         ("AwsSolutions-S10", f"{stack.stack_name}/Careless/Resource"),
@@ -53,11 +49,7 @@ def test_cfn_lint_reports_no_errors(synthesized_full: Synthesized, tmp_path: Pat
     template = tmp_path / "podium.template.json"
     template.write_text(json.dumps(synthesized_full.template.to_json(), indent=1))
     matches = cfnlint.api.lint(template.read_text(), regions=[synthesized_full.stack.settings.region])
-    errors = [
-        f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})"
-        for m in matches
-        if m.rule.id.startswith("E")
-    ]
+    errors = [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches if m.rule.id.startswith("E")]
     assert errors == []
     # The only warning: CDK's explicit DependsOn next to a GetAtt of the same role (harmless).
     assert {m.rule.id for m in matches} <= {"W3005"}

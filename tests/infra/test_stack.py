@@ -62,9 +62,7 @@ def _single(s: Synthesized, resource_type: str) -> tuple[str, dict[str, Any]]:
 
 
 def _project_bucket(s: Synthesized) -> tuple[str, dict[str, Any]]:
-    buckets = {
-        k: r for k, r in s.of_type("AWS::S3::Bucket").items() if "VersioningConfiguration" in r["Properties"]
-    }
+    buckets = {k: r for k, r in s.of_type("AWS::S3::Bucket").items() if "VersioningConfiguration" in r["Properties"]}
     assert len(buckets) == 1
     return next(iter(buckets.items()))
 
@@ -97,9 +95,7 @@ def test_bucket_is_encrypted_with_the_rotating_customer_key(synthesized: Synthes
 
 
 @pytest.mark.parametrize("which", ["project", "access-log"])
-def test_buckets_block_public_access_deny_plain_http_and_are_retained(
-    synthesized: Synthesized, which: str
-) -> None:
+def test_buckets_block_public_access_deny_plain_http_and_are_retained(synthesized: Synthesized, which: str) -> None:
     bucket_id, bucket = (_project_bucket if which == "project" else _log_bucket)(synthesized)
     assert bucket["Properties"]["PublicAccessBlockConfiguration"] == {
         "BlockPublicAcls": True,
@@ -179,9 +175,7 @@ def test_bedrock_role_trusts_only_bedrock_customization_jobs_of_this_account(
         "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant",
     }  # fmt: skip
     rendered = json.dumps(statements)
-    assert (
-        "/runs/*/train*" in rendered and "/runs/*/validation*" in rendered and "/runs/*/output/*" in rendered
-    )
+    assert "/runs/*/train*" in rendered and "/runs/*/validation*" in rendered and "/runs/*/output/*" in rendered
     (listing,) = [st for st in statements if st["Action"] == "s3:ListBucket"]
     assert listing["Condition"] == {"StringLike": {"s3:prefix": ["runs/*"]}}
 
@@ -212,9 +206,7 @@ def test_no_iam_policy_allows_everything(variant: str, request: pytest.FixtureRe
             checked += 1
             actions = _as_list(st["Action"])
             assert "*" not in actions, f"{logical_id}: Action '*'"
-            assert not [a for a in actions if a.endswith(":*")], (
-                f"{logical_id}: service-wide action in {actions}"
-            )
+            assert not [a for a in actions if a.endswith(":*")], f"{logical_id}: service-wide action in {actions}"
             if "*" in _as_list(st.get("Resource", [])):
                 unexpected = sorted(set(actions) - set(WILDCARD_ALLOWED))
                 assert not unexpected, f"{logical_id}: Resource '*' for {unexpected}"
@@ -267,9 +259,7 @@ def test_every_access_has_a_grant() -> None:
 
 
 @pytest.mark.parametrize("variant", ["synthesized", "synthesized_full"])
-def test_step_roles_get_exactly_what_their_access_set_says(
-    variant: str, request: pytest.FixtureRequest
-) -> None:
+def test_step_roles_get_exactly_what_their_access_set_says(variant: str, request: pytest.FixtureRequest) -> None:
     s: Synthesized = request.getfixturevalue(variant)
     databricks = s.stack.settings.defaults.databricks.secret_name is not None
     for step, function in _function_by_step(s).items():
@@ -285,10 +275,7 @@ def test_step_roles_get_exactly_what_their_access_set_says(
 
 def test_pass_role_only_to_bedrock_and_only_the_bedrock_role(synthesized: Synthesized) -> None:
     passes = [
-        st
-        for r in synthesized.resources.values()
-        for st in _statements(r)
-        if "iam:PassRole" in _as_list(st["Action"])
+        st for r in synthesized.resources.values() for st in _statements(r) if "iam:PassRole" in _as_list(st["Action"])
     ]
     assert len(passes) == 1
     (st,) = passes
@@ -333,11 +320,7 @@ def test_function_environment_is_the_podium_contract(synthesized: Synthesized) -
     for step, function in _function_by_step(synthesized).items():
         env = function["Properties"]["Environment"]["Variables"]
         assert set(ENV_VARS) <= set(env), step
-        assert (
-            env["POWERTOOLS_SERVICE_NAME"]
-            and env["POWERTOOLS_METRICS_NAMESPACE"]
-            and env["POWERTOOLS_LOG_LEVEL"]
-        )
+        assert env["POWERTOOLS_SERVICE_NAME"] and env["POWERTOOLS_METRICS_NAMESPACE"] and env["POWERTOOLS_LOG_LEVEL"]
         assert parse_run_settings(json.loads(env["PODIUM_DEFAULTS"])) == DEFAULTS.defaults
         assert env["PODIUM_NAME_PREFIX"] == DEFAULTS.name_prefix
 
@@ -426,8 +409,7 @@ def test_topic_is_encrypted_and_tls_only(synthesized: Synthesized) -> None:
     _, policy = _single(synthesized, "AWS::SNS::TopicPolicy")
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     assert any(
-        st["Effect"] == "Deny" and st["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-        for st in statements
+        st["Effect"] == "Deny" and st["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for st in statements
     )
     assert not synthesized.of_type("AWS::SNS::Subscription")  # no e-mail configured
 
@@ -463,9 +445,7 @@ def test_upload_rule_starts_the_machine_and_no_schedule_by_default(synthesized: 
     assert target["Arn"] == {"Ref": machine_id}
     assert json.loads(target["Input"]) == {}
     statements = _role_statements(synthesized, _ref_id(target["RoleArn"]))
-    assert statements == [
-        {"Action": "states:StartExecution", "Effect": "Allow", "Resource": {"Ref": machine_id}}
-    ]
+    assert statements == [{"Action": "states:StartExecution", "Effect": "Allow", "Resource": {"Ref": machine_id}}]
 
 
 def test_optional_parts_appear_when_configured(synthesized_full: Synthesized) -> None:
@@ -488,10 +468,6 @@ def test_template_assertions_api_agrees(synthesized: Synthesized) -> None:
     # One check through aws_cdk.assertions itself, so the JSON helpers above are not the only reader.
     synthesized.template.has_resource_properties(
         "AWS::S3::Bucket",
-        {
-            "BucketEncryption": {
-                "ServerSideEncryptionConfiguration": [Match.object_like({"BucketKeyEnabled": True})]
-            }
-        },
+        {"BucketEncryption": {"ServerSideEncryptionConfiguration": [Match.object_like({"BucketKeyEnabled": True})]}},
     )
     synthesized.template.resource_count_is("AWS::Lambda::Function", len(STEPS))

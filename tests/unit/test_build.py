@@ -20,9 +20,7 @@ NOVA = get_model("amazon.nova-micro-v1:0:128k")
 
 
 def built(model=LLAMA31, seed=0, **kwargs):
-    return build.build_dataset(
-        make_pairs_for(make_facts()), model, seed=seed, priorities=PRIORITIES, **kwargs
-    )
+    return build.build_dataset(make_pairs_for(make_facts()), model, seed=seed, priorities=PRIORITIES, **kwargs)
 
 
 def test_the_built_dataset_is_valid_and_its_report_has_every_section():
@@ -125,10 +123,7 @@ def test_generate_on_the_sample_writes_a_valid_dataset(sample_dir: Path, tmp_pat
     assert report["valid"] is True
     assert report["counts"]["train_rows"] > 0
     assert validate_file(tmp_path / "out" / build.TRAIN_FILE, LLAMA31.model_id).ok
-    assert (
-        json.loads((tmp_path / "out" / build.REPORT_FILE).read_text())["dataset_hash"]
-        == report["dataset_hash"]
-    )
+    assert json.loads((tmp_path / "out" / build.REPORT_FILE).read_text())["dataset_hash"] == report["dataset_hash"]
 
 
 def test_generate_refuses_bad_settings_before_reading_data_and_writes_nothing(tmp_path: Path):

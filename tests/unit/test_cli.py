@@ -35,9 +35,7 @@ def test_validate_exits_1_and_lists_problems_with_line_numbers(tmp_path: Path):
     path.write_text(chat + "\n[]\n", encoding="utf-8")
     result = run("validate", path, "--model", LLAMA31, "--hyperparameters", '{"batchSize": "2"}')
     assert result.exit_code == 1
-    assert (
-        "chat_format" in result.stdout and "not_object" in result.stdout and "hyperparameter" in result.stdout
-    )
+    assert "chat_format" in result.stdout and "not_object" in result.stdout and "hyperparameter" in result.stdout
     assert "3 problem(s)" in result.stdout
     assert "podium generate" in result.stdout
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import duckdb
 import pytest
 import sqlglot
-
 from sqlglot import exp
 
 from podium.dataset.facts import (
@@ -106,9 +105,7 @@ def test_view_is_one_temporary_view_that_transpiles_and_runs_on_duckdb(view: str
     readers = [r for r in relation_names() if view in views_for([r])]
     con = load_tables(sample_dir, tables_for(readers)).connection
     assert create_views(con, readers) == [view]
-    assert con.execute(
-        "SELECT temporary FROM duckdb_views() WHERE view_name = ?", [view]
-    ).fetchall() == [(True,)]
+    assert con.execute("SELECT temporary FROM duckdb_views() WHERE view_name = ?", [view]).fetchall() == [(True,)]
     assert con.execute(f"SELECT count(*) FROM {view}").fetchone()[0] > 0
 
 
@@ -346,8 +343,7 @@ def test_team_roster_needs_a_complete_roster(sample_facts: list[Fact]) -> None:
     assert basketball.subject == "United States team in Men's Basketball"
     assert basketball.answer_value == "Kevin DURANT, LeBron JAMES and Stephen CURRY"
     assert basketball.answer == (
-        "At Paris 2024, the United States team in Men's Basketball was "
-        "Kevin DURANT, LeBron JAMES and Stephen CURRY."
+        "At Paris 2024, the United States team in Men's Basketball was Kevin DURANT, LeBron JAMES and Stephen CURRY."
     )
     # One-member and empty rosters in the sample make no fact.
     assert set(facts) == {"BKBMTEAM-USA01", "GARWTEAM-USA01"}
@@ -447,9 +443,7 @@ def test_a_view_reading_an_unknown_table_is_the_usual_error(tmp_path: Path, monk
         ),
     ],
 )
-def test_bad_view_files_are_refused(
-    files: dict[str, str], message: str, tmp_path: Path, monkeypatch
-) -> None:
+def test_bad_view_files_are_refused(files: dict[str, str], message: str, tmp_path: Path, monkeypatch) -> None:
     view = "a" if "_a.sql" in files else "v"
     sql_dir = _fact_sql(tmp_path / "facts", {**files, "r.sql": RELATION_ON_VIEW.format(view=view)})
     monkeypatch.setattr("podium.dataset.facts.FACT_SQL_DIR", sql_dir)

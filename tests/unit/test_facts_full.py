@@ -77,9 +77,7 @@ def test_country_medal_counts(paris2024_dir: Path, paris2024_facts: list[Fact]) 
     assert facts["EOR|bronze"].subject == "Refugee Olympic Team"
 
 
-def test_every_medal_is_covered_by_one_event_medal_fact(
-    paris2024_dir: Path, paris2024_facts: list[Fact]
-) -> None:
+def test_every_medal_is_covered_by_one_event_medal_fact(paris2024_dir: Path, paris2024_facts: list[Fact]) -> None:
     medals = read_rows(paris2024_dir / "medals.csv")
     assert len(medals) == 1044
     facts = by_key(paris2024_facts, "event_medal")
@@ -127,9 +125,7 @@ def test_repeated_event_names_carry_their_discipline(paris2024_facts: list[Fact]
 
 def test_athlete_medals_aggregated(paris2024_facts: list[Fact]) -> None:
     facts = by_subject(paris2024_facts, "athlete_medals")
-    assert facts["Noah LYLES"].answer_value == (
-        "gold in Men's 100m (Athletics) and bronze in Men's 200m (Athletics)"
-    )
+    assert facts["Noah LYLES"].answer_value == ("gold in Men's 100m (Athletics) and bronze in Men's 200m (Athletics)")
     biles = facts["Simone BILES"]
     assert biles.slots["medal_count"] == "4"
     assert biles.answer.startswith("At Paris 2024, Simone BILES won 4 medals: gold in Women's Team")
@@ -173,9 +169,7 @@ def test_event_venue_day_and_sport(paris2024_facts: list[Fact]) -> None:
     assert by_key(paris2024_facts, "event_venue")["Athletics|Men's 100m"].answer_value == "Stade de France"
     days = by_key(paris2024_facts, "event_medal_day")
     assert days["Athletics|Men's 100m"].answer_value == "4 August 2024"
-    assert days["Tennis|Women's Singles"].answer_value == (
-        "2 August 2024 (bronze) and 3 August 2024 (gold and silver)"
-    )
+    assert days["Tennis|Women's Singles"].answer_value == ("2 August 2024 (bronze) and 3 August 2024 (gold and silver)")
     sports = by_subject(paris2024_facts, "event_sport")
     assert sports["Men's Individual"].answer_value == "Archery, Modern Pentathlon and Triathlon"
     assert sports["Men's 100m"].answer_value == "Athletics"
@@ -206,9 +200,7 @@ def test_unquoted_list_rows_yield_no_athlete_fact(paris2024_facts: list[Fact]) -
 
 
 @pytest.mark.parametrize("relation", ["event_medal", "country_medal_count", "athlete_medals"])
-def test_answers_are_sentences_that_contain_the_answer_value(
-    relation: str, paris2024_facts: list[Fact]
-) -> None:
+def test_answers_are_sentences_that_contain_the_answer_value(relation: str, paris2024_facts: list[Fact]) -> None:
     for fact in paris2024_facts:
         if fact.relation == relation:
             assert fact.answer.endswith(".") and fact.answer_value in fact.answer

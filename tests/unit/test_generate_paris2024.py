@@ -89,9 +89,7 @@ def test_every_medal_awarded_and_every_countrys_medal_table_is_trained(paris2024
     assert len(medals) > 900 and len(countries) > 80
     assert sorted(medals - trained) == []
     tables = {
-        f"country_medal_count:{code}|{kind}"
-        for code in countries
-        for kind in ("gold", "silver", "bronze", "total")
+        f"country_medal_count:{code}|{kind}" for code in countries for kind in ("gold", "silver", "bronze", "total")
     }
     assert sorted(tables - trained) == []
 
@@ -121,11 +119,7 @@ def test_medal_and_medal_count_answers_are_right_when_checked_against_the_csvs(p
         if relation == "event_medal":
             rows = winners.get(key)
             medal = key.rsplit("|", 1)[1]
-            ok = (
-                bool(rows)
-                and f"{medal} medal" in pair.answer
-                and all(_names_a_winner(pair.answer, r) for r in rows)
-            )
+            ok = bool(rows) and f"{medal} medal" in pair.answer and all(_names_a_winner(pair.answer, r) for r in rows)
         elif relation == "country_medal_count":
             code, kind = key.split("|")
             count = int(float(totals[code][column[kind]])) if code in totals else None

@@ -21,9 +21,7 @@ def pair(question: str, answer: str, fact_id: str = "r:1") -> QAPair:
 
 
 def test_a_question_naming_the_subject_without_the_answer_is_kept():
-    assert (
-        p.verify_paraphrase("Who won the Gold Medal in men's 100m  (Athletics) at Paris 2024?", FACT) is None
-    )
+    assert p.verify_paraphrase("Who won the Gold Medal in men's 100m  (Athletics) at Paris 2024?", FACT) is None
 
 
 def test_curly_apostrophes_from_an_llm_still_match_the_subject():

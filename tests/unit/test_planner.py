@@ -73,7 +73,10 @@ def test_more_paraphrases_go_to_higher_priority_facts_first():
 
 def test_the_plan_is_deterministic_and_the_seed_changes_which_facts_are_chosen():
     pairs = make_pairs_for(make_facts(athletes=300))
-    chosen = lambda p: sorted(f.fact_id for f in p.facts.values() if f.train)
+
+    def chosen(p):
+        return sorted(f.fact_id for f in p.facts.values() if f.train)
+
     assert chosen(plan(pairs, train=100, seed=1)) == chosen(plan(list(reversed(pairs)), train=100, seed=1))
     assert chosen(plan(pairs, train=100, seed=1)) != chosen(plan(pairs, train=100, seed=2))
 

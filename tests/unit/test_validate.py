@@ -57,9 +57,7 @@ def test_invalid_json_and_blank_lines_are_reported_and_checking_continues():
 
 
 def test_the_original_systems_chat_rows_get_a_specific_message_for_llama31():
-    chat = json.dumps(
-        {"messages": [{"role": "user", "content": "Who won?"}, {"role": "assistant", "content": "A."}]}
-    )
+    chat = json.dumps({"messages": [{"role": "user", "content": "Who won?"}, {"role": "assistant", "content": "A."}]})
     result = validate_text(jsonl(chat, chat.replace("Who won?", "Who lost?")), LLAMA31)
     assert kinds(result) == [(1, "chat_format"), (2, "chat_format")]
     message = result.problems[0].message
@@ -94,9 +92,7 @@ def test_a_row_over_the_models_token_cap_is_reported_with_its_estimate():
 
 def test_llama_special_tokens_are_found_even_behind_json_escapes():
     escaped = '{"prompt": "\\u003c|eot_id|> Q?", "completion": "A."}'
-    result = validate_text(
-        jsonl(row("<|begin_of_text|>Q?", "A."), row("Q?", "A<|start_header_id|>"), escaped), LLAMA31
-    )
+    result = validate_text(jsonl(row("<|begin_of_text|>Q?", "A."), row("Q?", "A<|start_header_id|>"), escaped), LLAMA31)
     assert kinds(result) == [(1, "special_token"), (2, "special_token"), (3, "special_token")]
     assert "<|begin_of_text|>" in result.problems[0].message
     assert "<|eot_id|>" in result.problems[2].message
@@ -126,9 +122,7 @@ def test_original_hyperparameters_are_rejected_for_llama31_each_one_reported():
 
 
 def test_the_original_systems_model_rows_and_hyperparameters_are_all_reported_at_once():
-    chat = json.dumps(
-        {"messages": [{"role": "user", "content": "Who won?"}, {"role": "assistant", "content": "A."}]}
-    )
+    chat = json.dumps({"messages": [{"role": "user", "content": "Who won?"}, {"role": "assistant", "content": "A."}]})
     result = validate_text(
         jsonl(chat, "[]", row(), row()),
         "meta.llama3-8b-instruct-v1:0",
@@ -168,12 +162,7 @@ def test_non_utf8_bytes_are_reported_on_their_line_and_the_rest_is_checked(tmp_p
     path = tmp_path / "train.jsonl"
     good = row().encode()
     path.write_bytes(
-        good
-        + b"\n"
-        + b'{"prompt": "caf\xe9?", "completion": "A."}\n'
-        + b"[]\n"
-        + row("Q?", "B.").encode()
-        + b"\n"
+        good + b"\n" + b'{"prompt": "caf\xe9?", "completion": "A."}\n' + b"[]\n" + row("Q?", "B.").encode() + b"\n"
     )
     result = validate_file(path, LLAMA31)
     assert kinds(result) == [(2, "not_utf8"), (3, "not_object")]
@@ -257,9 +246,7 @@ def test_an_unknown_split_and_a_missing_file_are_errors(tmp_path: Path):
 
 
 def test_multi_turn_conversations_and_several_text_items_pass():
-    two_turns = conversation(
-        ("user", "Q1?"), ("assistant", "A1."), ("user", "Q2?"), ("assistant", "A2."), system=()
-    )
+    two_turns = conversation(("user", "Q1?"), ("assistant", "A1."), ("user", "Q2?"), ("assistant", "A2."), system=())
     several_items = json.dumps(
         {
             "schemaVersion": "bedrock-conversation-2024",

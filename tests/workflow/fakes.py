@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
@@ -31,9 +30,7 @@ class MemoryStore:
             raise FileNotFoundError(key)
         return self.files[key]
 
-    def write_text(
-        self, key: str, text: str, content_type: str = "application/json", *, scratch: bool = False
-    ) -> str:
+    def write_text(self, key: str, text: str, content_type: str = "application/json", *, scratch: bool = False) -> str:
         self.files[key] = text
         return self.uri(key)
 

@@ -46,9 +46,7 @@ def test_a_successful_rehearsal_writes_the_run_files_and_prints_the_summary(samp
     assert f"run_id: {run_id}" in summary and f"dataset_hash: {report['dataset_hash']}" in summary
     assert "status promoted): Promoted arn:aws:bedrock:" in summary
     assert "Provisioned throughput left: 1 — on AWS a provisioned throughput bills every hour" in summary
-    assert (
-        f"podium-pt-{run_id} (InService, 1 model unit(s), no commitment, serves the active model)" in summary
-    )
+    assert f"podium-pt-{run_id} (InService, 1 model unit(s), no commitment, serves the active model)" in summary
     # progress, on stderr: what runs, each state with its time, the throughput path
     assert "Rehearsing statemachine/finetune.asl.json" in result.stderr
     for state in (
@@ -64,9 +62,7 @@ def test_a_successful_rehearsal_writes_the_run_files_and_prints_the_summary(samp
     assert "execution SUCCEEDED" in result.stderr
 
 
-def test_an_injected_failure_exits_1_with_its_message_and_leaves_nothing_running(
-    sample_dir: Path, tmp_path: Path
-):
+def test_an_injected_failure_exits_1_with_its_message_and_leaves_nothing_running(sample_dir: Path, tmp_path: Path):
     says = "[TABLE_OR_VIEW_NOT_FOUND] The table or view `paris.raw.medals` cannot be found."
     result = rehearse(
         "--data", sample_dir, "--out", tmp_path / "out",

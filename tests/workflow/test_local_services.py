@@ -72,9 +72,7 @@ def test_an_unknown_function_is_not_found(lambdas):
 def test_faults_fail_the_first_calls_then_the_handler_runs(lambdas):
     server, client = lambdas
     server.inject(Fault("Prepare", "ThrottlingException", "Rate exceeded", times=2))
-    outcomes = [
-        client.invoke(FunctionName="podium-Prepare", Payload=b"{}").get("FunctionError") for _ in range(3)
-    ]
+    outcomes = [client.invoke(FunctionName="podium-Prepare", Payload=b"{}").get("FunctionError") for _ in range(3)]
     assert outcomes == ["Unhandled", "Unhandled", None]
     assert [call.injected for call in server.calls("Prepare")] == [True, True, False]
     with pytest.raises(ValueError, match="not a workflow step"):

@@ -337,9 +337,7 @@ def test_check_fine_tune_fails_with_bedrocks_message():
 
 def test_check_fine_tune_completes_with_the_model_and_losses():
     run, _, tuner, progress = _started()
-    tuner.set_job(
-        progress.job_arn, status=JobStatus.COMPLETED, output_model_arn="arn:model/new", training_loss=0.5
-    )
+    tuner.set_job(progress.job_arn, status=JobStatus.COMPLETED, output_model_arn="arn:model/new", training_loss=0.5)
     done = _check_fine_tune(run, progress, tuner)
     assert done.status is JobStatus.COMPLETED and done.output_model_arn == "arn:model/new"
     assert done.training_loss == 0.5
@@ -398,16 +396,12 @@ def test_promote_writes_the_active_model_and_retires_the_previous_throughput():
 def test_promote_says_when_the_previous_throughput_is_still_billed():
     event, tuner = _promotable(previous=PREVIOUS)
     tuner.refuse_delete = "commitment term has not ended"
-    outcome = logic.promote(
-        event, active_models=MemoryActiveModels(PREVIOUS), fine_tuner=tuner, store=MemoryStore()
-    )
+    outcome = logic.promote(event, active_models=MemoryActiveModels(PREVIOUS), fine_tuner=tuner, store=MemoryStore())
     assert outcome.retired_throughput_arn is None
     assert "Could NOT delete" in outcome.message and "still billed hourly" in outcome.message
 
     kept, tuner = _promotable({"throughput": {"retire_previous": False}}, previous=PREVIOUS)
-    outcome = logic.promote(
-        kept, active_models=MemoryActiveModels(PREVIOUS), fine_tuner=tuner, store=MemoryStore()
-    )
+    outcome = logic.promote(kept, active_models=MemoryActiveModels(PREVIOUS), fine_tuner=tuner, store=MemoryStore())
     assert tuner.deleted == [] and "retire_previous is false" in outcome.message
 
 

@@ -128,9 +128,7 @@ def test_over_budget_fails_before_any_spend(rehearsal: Rehearsal):
     assert rehearsal.bedrock.jobs == {} and rehearsal.active_model() is None
 
 
-def test_invalid_dataset_fails_with_the_report_location(
-    rehearsal: Rehearsal, sample_dir: Path, tmp_path: Path
-):
+def test_invalid_dataset_fails_with_the_report_location(rehearsal: Rehearsal, sample_dir: Path, tmp_path: Path):
     # A Llama special token inside an event name: Bedrock would train on a control token.
     data = tmp_path / "data"
     shutil.copytree(sample_dir, data)
@@ -204,9 +202,7 @@ def test_generation_failure_carries_databricks_message_and_never_the_token(rehea
     databricks_says = "[TABLE_OR_VIEW_NOT_FOUND] The table or view `paris.raw.medals` cannot be found."
     with responses.RequestsMock(assert_all_requests_are_fired=False) as http:
         http.add_passthru("http://127.0.0.1")
-        http.get(
-            f"{DATABRICKS_HOST}/.well-known/databricks-config", status=404, json={"error_code": "NOT_FOUND"}
-        )
+        http.get(f"{DATABRICKS_HOST}/.well-known/databricks-config", status=404, json={"error_code": "NOT_FOUND"})
         http.post(f"{DATABRICKS_HOST}/api/2.2/jobs/run-now", json={"run_id": 1234, "number_in_job": 1})
         http.get(
             f"{DATABRICKS_HOST}/api/2.2/jobs/runs/get",
