@@ -25,6 +25,7 @@ from podium.rehearsal.bedrock_emulator import SIMULATED_NOTE, Script
 from podium.rehearsal.harness import RunResult
 from podium.rehearsal.lambda_server import Fault
 from podium.workflow.errors import TRANSIENT_ERRORS, WORKFLOW_ERRORS
+from podium.workflow.notify import cause_message
 from podium.workflow.steps import STEPS
 
 # ---- --fail-step / --fail-with ---------------------------------------------------------
@@ -111,18 +112,6 @@ def _seconds(value: float) -> str:
     return f"{value:.1f} s"
 
 
-def _cause_message(cause: str | None) -> str:
-    """The errorMessage inside a Lambda failure's cause, else the cause as it is."""
-    text = (cause or "").strip()
-    try:
-        payload = json.loads(text)
-    except ValueError:
-        return text
-    if isinstance(payload, dict) and isinstance(payload.get("errorMessage"), str):
-        return payload["errorMessage"]
-    return text
-
-
 class StateProgress:
     """Turns execution-history events into terminal output: a spinner with the elapsed time
     on the state running now, and one line per state once it has finished."""
@@ -183,7 +172,7 @@ class StateProgress:
             )
         elif kind in ("TaskFailed", "LambdaFunctionFailed"):
             details = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
-            error, message = details.get("error", "?"), _cause_message(details.get("cause"))
+            error, message = details.get("error", "?"), cause_message(details.get("cause"))
             self._failed = True
             self._line(when, "!", "yellow", f"{self._state} failed: {error}", message)
         elif kind in ("TaskScheduled", "LambdaFunctionScheduled") and self._failed:
@@ -262,7 +251,7 @@ def print_summary(console: Console, summary: Summary, execution_seconds: float |
     notification = result.notifications[-1] if result.notifications else {}
     if not succeeded:
         error = result.error or notification.get("error") or "unknown error"
-        message = notification.get("message") or _cause_message(result.cause) or "(no message)"
+        message = notification.get("message") or cause_message(result.cause) or "(no message)"
         failed_at = ""
         if "Cleanup" in result.states:
             index = result.states.index("Cleanup")

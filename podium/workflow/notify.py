@@ -15,13 +15,16 @@ def error_message(error: CaughtError) -> str:
     A Lambda failure's Cause is the function's error payload as JSON
     ({"errorType", "errorMessage", "stackTrace"}); a Pass state's Cause is plain text.
     """
-    cause = (error.Cause or "").strip()
-    if not cause:
-        return f"{error.Error} (Step Functions gave no cause)"
+    return cause_message(error.Cause) or f"{error.Error} (Step Functions gave no cause)"
+
+
+def cause_message(cause: str | None) -> str:
+    """The errorMessage inside a Lambda failure's Cause, else the Cause as it is ("" if none)."""
+    text = (cause or "").strip()
     try:
-        payload = json.loads(cause)
+        payload = json.loads(text)
     except ValueError:
-        return cause
+        return text
     if isinstance(payload, dict) and isinstance(payload.get("errorMessage"), str):
         return payload["errorMessage"]
-    return cause
+    return text
