@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from podium.adapters.bedrock import client_token_for, job_name_for, read_loss_metrics
@@ -61,7 +61,7 @@ from podium.workflow.events import (
     StartGenerationEvent,
     ThroughputProgress,
 )
-from podium.workflow.polling import elapsed_seconds, next_poll_seconds, to_iso, utc_now
+from podium.workflow.polling import as_utc, elapsed_seconds, next_poll_seconds, to_iso, utc_now
 
 # Bedrock names cap at 63 characters and are "<prefix>-<kind>-<run_id>" (prefix ≤ 21):
 # a run id of at most 36 characters (a UUID, the console's default execution name) keeps
@@ -132,11 +132,11 @@ def prepare(
     execution = event.execution
     # The earliest running execution goes ahead and every later one refuses, so executions
     # started together (several files dropped under incoming/) never all refuse each other.
-    me = (_as_utc(datetime.fromisoformat(execution.start_time)), execution.id)
+    me = (as_utc(datetime.fromisoformat(execution.start_time)), execution.id)
     earlier = sorted(
-        (_as_utc(other.started_at), other.arn)
+        (as_utc(other.started_at), other.arn)
         for other in list_running(execution.state_machine_id)
-        if other.arn != execution.id and (_as_utc(other.started_at), other.arn) < me
+        if other.arn != execution.id and (as_utc(other.started_at), other.arn) < me
     )
     if earlier:
         raise AnotherRunInProgress(
@@ -157,10 +157,6 @@ def prepare(
         run_prefix=f"runs/{run_id}/",
         settings=settings,
     )
-
-
-def _as_utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _json_kind(value: Any) -> str:

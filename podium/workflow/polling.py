@@ -25,9 +25,11 @@ def to_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
+def as_utc(moment: datetime) -> datetime:
+    """`moment` with a time zone: a naive time is taken as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def elapsed_seconds(started_at: str, now: datetime) -> float:
     """Seconds from the ISO-8601 `started_at` (as the steps write it) to `now`."""
-    start = datetime.fromisoformat(started_at)
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=UTC)
-    return (now - start).total_seconds()
+    return (now - as_utc(datetime.fromisoformat(started_at))).total_seconds()
