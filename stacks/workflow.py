@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -17,17 +16,11 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from podium.config import StackSettings
-from podium.workflow.steps import STEPS, TOPIC_SUBSTITUTION
-from stacks.bundling import REPO_ROOT
+from podium.workflow.steps import ASL_PATH, STEPS, TOPIC_SUBSTITUTION, asl_placeholders
 from stacks.functions import state_machine_name
 from stacks.nag import acknowledge, allow
 
-ASL_PATH = REPO_ROOT / "statemachine" / "finetune.asl.json"
-PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-def asl_placeholders(path: Path = ASL_PATH) -> set[str]:
-    return set(PLACEHOLDER.findall(path.read_text(encoding="utf-8")))
+__all__ = ["ASL_PATH", "Workflow", "asl_placeholders", "substitutions_for"]
 
 
 def substitutions_for(path: Path, required: Mapping[str, str], optional: Mapping[str, str]) -> dict[str, str]:

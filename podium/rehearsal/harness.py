@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -25,30 +24,23 @@ from typing import Any, Self
 
 from podium.io import write_text_atomic
 from podium.rehearsal.bedrock_emulator import BedrockEmulator, BedrockServer, Script
-from podium.rehearsal.lambda_server import REPO_ROOT, Fault, LambdaServer
-from podium.workflow.steps import STEPS, TOPIC_SUBSTITUTION
+from podium.rehearsal.lambda_server import Fault, LambdaServer
+from podium.workflow.steps import ASL_PATH, PLACEHOLDER, TOPIC_SUBSTITUTION
 
-ASL_PATH = REPO_ROOT / "statemachine" / "finetune.asl.json"
 ACCOUNT = "123456789012"
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 # Rehearsal polls every second: the emulator advances one tick per status read.
 FAST_POLL = {"min_seconds": 1, "max_seconds": 1}
-
-
-def substitution_keys() -> set[str]:
-    """Every `${...}` key the definition may use: one per Step plus the SNS topic."""
-    return {step.substitution for step in STEPS} | {TOPIC_SUBSTITUTION}
 
 
 def render_definition(substitutions: Mapping[str, str], path: Path = ASL_PATH) -> str:
     """The ASL text with every placeholder filled, as CloudFormation's
     definition_substitutions would; a placeholder without a value is an error."""
     text = path.read_text(encoding="utf-8")
-    missing = sorted(set(_PLACEHOLDER.findall(text)) - set(substitutions))
+    missing = sorted(set(PLACEHOLDER.findall(text)) - set(substitutions))
     if missing:
         raise KeyError(f"{path}: no substitution for {', '.join('${' + m + '}' for m in missing)}")
-    return _PLACEHOLDER.sub(lambda match: substitutions[match.group(1)], text)
+    return PLACEHOLDER.sub(lambda match: substitutions[match.group(1)], text)
 
 
 @dataclass

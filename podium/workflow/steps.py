@@ -8,7 +8,9 @@ functions. `statemachine/finetune.asl.json` refers to each step as `${<substitut
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 
 class Access(str, enum.Enum):
@@ -103,3 +105,17 @@ STEPS_BY_NAME = {step.name: step for step in STEPS}
 
 # Non-Lambda substitutions the ASL uses.
 TOPIC_SUBSTITUTION = "NotificationTopicArn"
+
+# The one definition, deployed by the stack and run by rehearsal; neither copies it.
+ASL_PATH = Path(__file__).resolve().parents[2] / "statemachine" / "finetune.asl.json"
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def substitution_keys() -> set[str]:
+    """Every `${...}` key the definition may use: one per Step plus the SNS topic."""
+    return {step.substitution for step in STEPS} | {TOPIC_SUBSTITUTION}
+
+
+def asl_placeholders(path: Path = ASL_PATH) -> set[str]:
+    """The `${...}` keys the definition at `path` uses."""
+    return set(PLACEHOLDER.findall(path.read_text(encoding="utf-8")))

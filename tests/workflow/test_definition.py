@@ -4,15 +4,14 @@ contract with the step models. Static checks; test_rehearsal.py executes it."""
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
-from podium.rehearsal.harness import ASL_PATH, render_definition, substitution_keys
+from podium.rehearsal.harness import ASL_PATH, render_definition
 from podium.workflow.errors import TRANSIENT_ERRORS
 from podium.workflow.events import STEP_MODELS
-from podium.workflow.steps import STEPS, STEPS_BY_NAME, TOPIC_SUBSTITUTION
+from podium.workflow.steps import STEPS, STEPS_BY_NAME, TOPIC_SUBSTITUTION, asl_placeholders, substitution_keys
 
 DEFINITION = json.loads(ASL_PATH.read_text())
 STATES = DEFINITION["States"]
@@ -32,8 +31,7 @@ def _fake_substitutions() -> dict[str, str]:
 
 def test_uses_jsonpath_and_exactly_the_registered_placeholders():
     assert DEFINITION["QueryLanguage"] == "JSONPath"
-    used = set(re.findall(r"\$\{([A-Za-z0-9_]+)\}", ASL_PATH.read_text()))
-    assert used == substitution_keys()
+    assert asl_placeholders() == substitution_keys()
 
 
 def test_a_stuck_execution_times_out_so_the_timed_out_alarm_can_fire():
