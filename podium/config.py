@@ -41,6 +41,16 @@ class ThroughputSettings(_Strict):
     retire_previous: bool = Field(True, description="Delete the previous model's throughput on promotion")
 
 
+# Step Functions limits the poll bounds must respect. EXECUTION_TIMEOUT_SECONDS, POLL_LOOPS
+# and EVENTS_PER_POLL are the ASL's own numbers; tests/workflow/test_definition.py keeps them equal.
+EXECUTION_HISTORY_LIMIT = 25_000  # events a standard execution may have; beyond it, it fails uncatchably
+EXECUTION_TIMEOUT_SECONDS = 604_800  # statemachine/finetune.asl.json TimeoutSeconds
+POLL_LOOPS = 3  # Wait -> Check* -> Choice loops: generation, fine-tune, throughput
+EVENTS_PER_POLL = 9  # Wait entered/exited 2 + Lambda task entered/scheduled/started/succeeded/exited 5 + Choice 2
+EVENTS_OUTSIDE_POLLS = 400  # every other state once, each Task with all its retries, with room to spare
+_POLL_GROWTH = 0.1  # poll after about a tenth of the time already spent
+
+
 class PollSettings(_Strict):
     min_seconds: int = Field(30, ge=1, le=3600)
     max_seconds: int = Field(600, ge=1, le=3600)
@@ -50,6 +60,46 @@ class PollSettings(_Strict):
         if self.min_seconds > self.max_seconds:
             raise ValueError("min_seconds must not exceed max_seconds")
         return self
+
+    def interval(self, elapsed_seconds: float) -> int:
+        """Seconds to wait before the next check: a tenth of the time spent, within [min, max].
+        A job that has run an hour will not finish in the next thirty seconds, so the poll
+        count grows only logarithmically until max_seconds."""
+        wanted = int(max(elapsed_seconds, 0.0) * _POLL_GROWTH)
+        return max(self.min_seconds, min(self.max_seconds, wanted))
+
+    def worst_case_history_events(self, timeout_seconds: int = EXECUTION_TIMEOUT_SECONDS) -> int:
+        """Most history events one execution can record before `timeout_seconds`.
+        Intervals never shrink, so polls in a loop are a concave function of its duration and
+        the loops together poll most when they share the timeout equally; Lambda time between
+        polls only lowers the count."""
+        share = timeout_seconds / POLL_LOOPS
+        polls, elapsed = 0, 0.0
+        while elapsed < share and polls <= EXECUTION_HISTORY_LIMIT:  # past the limit the exact count is moot
+            elapsed += self.interval(elapsed)
+            polls += 1
+        return EVENTS_OUTSIDE_POLLS + POLL_LOOPS * (polls + 1) * EVENTS_PER_POLL
+
+    def check_execution_history(self, timeout_seconds: int = EXECUTION_TIMEOUT_SECONDS) -> PollSettings:
+        """Refuse bounds that could push an execution past the 25,000-event history limit: that
+        failure reaches no Catch, so Cleanup would never run. Names the smallest max that works."""
+        events = self.worst_case_history_events(timeout_seconds)
+        if events <= EXECUTION_HISTORY_LIMIT:
+            return self
+        low, high = self.max_seconds + 1, 3600  # more events the smaller max is: bisect for the smallest that fits
+        while low < high:
+            middle = (low + high) // 2
+            fits = PollSettings(min_seconds=self.min_seconds, max_seconds=middle).worst_case_history_events(
+                timeout_seconds
+            )
+            low, high = (low, middle) if fits <= EXECUTION_HISTORY_LIMIT else (middle + 1, high)
+        raise ConfigError(
+            "poll.max_seconds",
+            f"polling every {self.min_seconds}–{self.max_seconds} s could record more than Step Functions' "
+            f"{EXECUTION_HISTORY_LIMIT:,} history events within the {timeout_seconds:,} s execution timeout "
+            f"(worst case {events:,}; an execution that reaches the limit fails without cleanup); "
+            f"the smallest max_seconds that fits with min_seconds={self.min_seconds} is {low}",
+        )
 
 
 class PriceOverrides(_Strict):
@@ -145,4 +195,5 @@ def parse_stack_settings(values: Mapping[str, Any]) -> StackSettings:
     except ValidationError as error:
         raise _first_problem(error) from None
     settings.defaults.check_for_region(settings.region)
+    settings.defaults.poll.check_execution_history()
     return settings

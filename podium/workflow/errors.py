@@ -61,6 +61,8 @@ TRANSIENT_ERRORS: tuple[str, ...] = (
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
+    # the invoke itself timed out between Step Functions and Lambda (not the function's own timeout)
+    "Lambda.ClientExecutionTimeoutException",
     # botocore raises service error codes as classes of that name, e.g. Bedrock's throttling
     "ThrottlingException",
     "TooManyRequestsException",

@@ -126,6 +126,8 @@ def prepare(
         )
     try:
         settings = defaults.merged(raw).check_for_region(region)
+        if "poll" in raw:  # the deployed bounds were checked at synth; the rehearsal's 1 s polls live there
+            settings.poll.check_execution_history()
     except ConfigError as error:
         raise InvalidInput(f"{error} — fix the execution input, or the deployed defaults in cdk.json") from None
 

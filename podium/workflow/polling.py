@@ -6,15 +6,10 @@ from datetime import UTC, datetime
 
 from podium.config import PollSettings
 
-# Poll after about a tenth of the time already spent: a job that has run an hour will
-# not finish in the next thirty seconds, and the poll count grows only logarithmically.
-_GROWTH = 0.1
-
 
 def next_poll_seconds(elapsed_seconds: float, poll: PollSettings) -> int:
     """Seconds to wait before the next check: grows with elapsed time, within [min, max]."""
-    wanted = int(max(elapsed_seconds, 0.0) * _GROWTH)
-    return max(poll.min_seconds, min(poll.max_seconds, wanted))
+    return poll.interval(elapsed_seconds)
 
 
 def utc_now() -> datetime:

@@ -1,8 +1,20 @@
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from podium.config import RunSettings, parse_run_settings, parse_stack_settings
+from podium.config import (
+    EVENTS_OUTSIDE_POLLS,
+    EVENTS_PER_POLL,
+    EXECUTION_HISTORY_LIMIT,
+    EXECUTION_TIMEOUT_SECONDS,
+    POLL_LOOPS,
+    PollSettings,
+    RunSettings,
+    parse_run_settings,
+    parse_stack_settings,
+)
 from podium.errors import ConfigError
 
 
@@ -54,3 +66,36 @@ def test_out_of_range_hyperparameter_fails_for_the_region_check():
 def test_poll_bounds_must_be_ordered():
     with pytest.raises(ConfigError, match="poll"):
         parse_run_settings({"poll": {"min_seconds": 100, "max_seconds": 10}})
+
+
+# ---- poll bounds against Step Functions' 25,000-event execution history ----------------------
+
+
+def test_default_poll_bounds_fit_the_execution_history():
+    settings = parse_stack_settings({})
+    assert settings.defaults.poll.worst_case_history_events() <= EXECUTION_HISTORY_LIMIT
+
+
+def test_one_second_polls_are_refused_naming_the_setting_and_the_smallest_value_that_fits():
+    with pytest.raises(ConfigError) as error:
+        parse_stack_settings({"defaults": {"poll": {"min_seconds": 1, "max_seconds": 1}}})
+    assert error.value.setting == "poll.max_seconds"
+    smallest = int(str(error.value).rsplit(" ", 1)[1])
+    assert PollSettings(min_seconds=1, max_seconds=smallest).check_execution_history()
+    with pytest.raises(ConfigError):
+        PollSettings(min_seconds=1, max_seconds=smallest - 1).check_execution_history()
+
+
+def test_worst_case_counts_every_poll_of_constant_interval_loops():
+    # At a constant interval each loop of an equal share of the timeout polls share / interval times,
+    # plus the check that finds the job done.
+    poll = PollSettings(min_seconds=3600, max_seconds=3600)
+    polls_per_loop = math.ceil(EXECUTION_TIMEOUT_SECONDS / POLL_LOOPS / 3600)
+    expected = EVENTS_OUTSIDE_POLLS + POLL_LOOPS * (polls_per_loop + 1) * EVENTS_PER_POLL
+    assert poll.worst_case_history_events() == expected
+
+
+def test_a_short_execution_timeout_admits_fast_polls():
+    PollSettings(min_seconds=1, max_seconds=1).check_execution_history(timeout_seconds=600)
+    with pytest.raises(ConfigError, match="25,000"):
+        PollSettings(min_seconds=1, max_seconds=1).check_execution_history()

@@ -8,6 +8,7 @@ import json
 import pytest
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
+from podium.config import EVENTS_OUTSIDE_POLLS, EVENTS_PER_POLL, EXECUTION_TIMEOUT_SECONDS, POLL_LOOPS
 from podium.rehearsal.harness import ASL_PATH, render_definition
 from podium.workflow.errors import TRANSIENT_ERRORS
 from podium.workflow.events import STEP_MODELS
@@ -171,3 +172,36 @@ def test_money_is_spent_only_after_the_dataset_decision_and_promotion_is_one_sta
     )
     assert into_promote == ["NoThroughput", "ThroughputDone"]
     assert "Evaluate" not in STATES  # a later capability; it will sit in front of Promote
+
+
+# ---- numbers podium.config's execution-history check takes from this definition --------------
+
+
+def test_retries_include_the_lambda_invoke_timeout():
+    assert "Lambda.ClientExecutionTimeoutException" in TRANSIENT_ERRORS
+
+
+def test_history_check_uses_this_definitions_timeout_and_poll_loops():
+    assert DEFINITION["TimeoutSeconds"] == EXECUTION_TIMEOUT_SECONDS
+    waits = [name for name, state in STATES.items() if state["Type"] == "Wait"]
+    assert len(waits) == POLL_LOOPS
+    # History events: Wait entered/exited; Lambda task entered/scheduled/started/succeeded/exited;
+    # Choice entered/exited.
+    events = {"Wait": 2, "Task": 5, "Choice": 2}
+    for wait in waits:
+        check = STATES[STATES[wait]["Next"]]
+        choice = STATES[check["Next"]]
+        assert check["Resource"] == "arn:aws:states:::lambda:invoke" and choice["Type"] == "Choice", wait
+        assert choice["Default"] == wait, wait
+        assert events["Wait"] + events[check["Type"]] + events[choice["Type"]] == EVENTS_PER_POLL
+
+
+def test_history_check_leaves_room_for_every_other_state_with_all_its_retries():
+    # Each retry adds TaskFailed, TaskScheduled and TaskStarted; the execution adds started and ended.
+    outside = 2
+    for state in STATES.values():
+        if state["Type"] == "Task":
+            outside += 5 + 3 * sum(retrier.get("MaxAttempts", 3) for retrier in state.get("Retry", []))
+        else:
+            outside += 2
+    assert outside <= EVENTS_OUTSIDE_POLLS

@@ -186,6 +186,13 @@ def test_run_ids_are_short_safe_and_distinct():
 # ---- polling -------------------------------------------------------------------------------
 
 
+def test_prepare_refuses_input_polls_that_could_overflow_the_execution_history():
+    with pytest.raises(InvalidInput, match=r"^poll\.max_seconds: .*25,000 history events.*is \d+"):
+        _prepare({"poll": {"min_seconds": 1, "max_seconds": 1}})
+    run = _prepare({"poll": {"min_seconds": 1}})  # fast early polls are fine: the interval still grows to 600 s
+    assert run.settings.poll.min_seconds == 1
+
+
 def test_poll_interval_grows_with_elapsed_time_within_bounds():
     poll = PollSettings(min_seconds=30, max_seconds=600)
     waits = [next_poll_seconds(elapsed, poll) for elapsed in (0, 60, 600, 1800, 3600, 36000)]
