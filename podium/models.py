@@ -83,6 +83,9 @@ class BaseModel:
     prices: Prices
     confirmed: bool = True
     notes: str = ""
+    limits_source: str = ""  # where the row, token and hyperparameter limits come from
+    # Words whose presence anywhere in a prompt makes the training job fail (Nova).
+    reserved_words: tuple[str, ...] = ()
 
     @property
     def hyperparameter_names(self) -> tuple[str, ...]:
@@ -148,6 +151,24 @@ def _haiku_hyperparameters() -> tuple[HyperParameter, ...]:
     )
 
 
+# fine-tune-prepare-data-understanding.html (Nova user guide, item 12): "User:", "Bot:",
+# "Assistant:", "System:", "<image>", "<video>" and "[EOS]" are reserved keywords; a
+# prompt that starts with or contains one fails the training job with a data problem.
+# AWS's own Nova dataset validator (aws-samples/amazon-nova-samples) matches them
+# case-insensitively in every text, which Podium's validator follows.
+NOVA_RESERVED_WORDS: tuple[str, ...] = ("User:", "Bot:", "Assistant:", "System:", "<image>", "<video>", "[EOS]")
+
+_LLAMA_LIMITS = (
+    "rows and tokens: AWS's Llama dataset validator (aws-samples/amazon-bedrock-samples, "
+    "custom-models/bedrock-fine-tuning/meta-llama/dataset_validation); hyperparameters: cm-hp-meta-llama31.html; "
+    "the account's Service Quotas, when readable, override the row caps"
+)
+_NOVA_LIMITS = (
+    "hyperparameters: cm-hp-nova-mm.html; rows: AWS's Nova dataset validator (8–20,000 samples); "
+    "validation cap and token cap unconfirmed; reserved words: fine-tune-prepare-data-understanding.html; "
+    "the account's Service Quotas, when readable, override the row caps"
+)
+
 _US_WEST_2 = ("us-west-2",)
 _US_EAST_1 = ("us-east-1",)
 
@@ -180,6 +201,7 @@ def _llama(
         prices=prices,
         confirmed=confirmed,
         notes=notes,
+        limits_source=_LLAMA_LIMITS + ("; 10K tokens a row for 90B" if max_tokens != 16_000 else ""),
     )
 
 
@@ -200,6 +222,8 @@ def _nova(model_id: str, name: str, invocation_id: str, prices: Prices) -> BaseM
         prices=prices,
         confirmed=False,
         notes="Row caps and token cap unconfirmed; hyperparameters from cm-hp-nova-mm.html.",
+        limits_source=_NOVA_LIMITS,
+        reserved_words=NOVA_RESERVED_WORDS,
     )
 
 
@@ -273,10 +297,47 @@ _MODELS: tuple[BaseModel, ...] = (
         prices=Prices(0.004, 1.95, 40.0),
         confirmed=False,
         notes="Row caps, token cap and hyperparameters unconfirmed.",
+        limits_source=(
+            "rows, tokens and hyperparameters as recalled from cm-hp-anth-claude-3-haiku.html (unconfirmed); "
+            "the account's Service Quotas, when readable, override the row caps"
+        ),
     ),
     _nova("amazon.nova-micro-v1:0:128k", "Nova Micro", "amazon.nova-micro-v1:0", Prices(0.001, 1.95, 20.0)),
     _nova("amazon.nova-lite-v1:0:300k", "Nova Lite", "amazon.nova-lite-v1:0", Prices(0.002, 1.95, 20.0)),
     _nova("amazon.nova-pro-v1:0:300k", "Nova Pro", "amazon.nova-pro-v1:0", Prices(0.008, 1.95, 40.0)),
+    # custom-model-fine-tuning.html lists Nova 2 Lite (amazon.nova-2-lite-v1:0:256k, us-east-1) for
+    # fine-tuning; its data is the Converse (bedrock-conversation-2024) format of Nova 1 with optional
+    # reasoning content (nova-2-sft-data-prep.html), which Podium does not write.
+    BaseModel(
+        model_id="amazon.nova-2-lite-v1:0:256k",
+        display_name="Nova 2 Lite",
+        provider="Amazon",
+        regions=_US_EAST_1,
+        data_format=DataFormat.CONVERSATION,
+        invocation_id="amazon.nova-2-lite-v1:0",
+        max_train_rows=20_000,
+        max_validation_rows=1_000,
+        max_tokens_per_row=32_000,
+        min_train_rows=200,
+        hyperparameters=tuple(
+            HyperParameter(hp.name, hp.kind, hp.minimum, hp.maximum, hp.default, confirmed=False)
+            for hp in _nova_hyperparameters()
+        ),
+        deployments=(Deployment.ON_DEMAND, Deployment.PROVISIONED_THROUGHPUT),
+        prices=Prices(0.003, 1.95, 20.0),
+        confirmed=False,
+        notes=(
+            "Id and region from custom-model-fine-tuning.html; hyperparameters assumed to be Nova 1's "
+            "(cm-hp-nova-mm.html names only Micro, Lite and Pro); validation cap and token cap unconfirmed."
+        ),
+        limits_source=(
+            "rows: AWS's Nova dataset validator (aws-samples/amazon-nova-samples, lite-2.0 SFT: 200–20,000 samples); "
+            "hyperparameters: cm-hp-nova-mm.html, assumed for Nova 2 (unconfirmed); reserved words: "
+            "fine-tune-prepare-data-understanding.html; the account's Service Quotas, when readable, override the "
+            "row caps"
+        ),
+        reserved_words=NOVA_RESERVED_WORDS,
+    ),
 )
 
 MODELS: Mapping[str, BaseModel] = MappingProxyType({m.model_id: m for m in _MODELS})
@@ -331,6 +392,7 @@ __all__ = [
     "BaseModel",
     "DataFormat",
     "Deployment",
+    "NOVA_RESERVED_WORDS",
     "HyperParameter",
     "Prices",
     "get_model",

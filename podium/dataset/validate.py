@@ -404,6 +404,7 @@ def validate_lines(
         check = _conversation_checker(model, report)
 
     token_cap = model.max_tokens_per_row if model is not None else None
+    reserved = _reserved_pattern(model.reserved_words) if model is not None and split != "eval" else None
     row_cap = _row_cap(model, split)
     dedupe_limit = row_cap if row_cap is not None else 20_000
     first_line_of: dict[int, int] = {}
@@ -482,6 +483,8 @@ def validate_lines(
             _special_token(report, found.group(), line)
         elif "\\u" in raw and (found := _SPECIAL_TOKEN.search("\n".join(texts))):
             _special_token(report, found.group(), line)  # hidden behind JSON \u escapes
+        if reserved is not None and (reserved.search(raw) or ("\\u" in raw and reserved.search("\n".join(texts)))):
+            _reserved_words(report, reserved, row, model, line)  # type: ignore[arg-type]
         key = hash(texts)
         first = first_line_of.get(key)
         if first is not None:
@@ -502,6 +505,37 @@ def validate_lines(
     if split == "train" and model is not None and 0 < rows < model.min_train_rows:
         report.add("too_few_rows", f"has {rows} rows; {model_id} needs at least {model.min_train_rows}")
     return result
+
+
+def _reserved_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    # Case-insensitive, as AWS's own Nova dataset validator matches them.
+    return re.compile("|".join(map(re.escape, words)), re.IGNORECASE) if words else None
+
+
+def _string_fields(value: object, path: str = "") -> Iterable[tuple[str, str]]:
+    """(path, text) of every string in a row, e.g. ("messages[0].content[0].text", "...")."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _string_fields(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _string_fields(item, f"{path}[{index}]")
+
+
+def _reserved_words(
+    report: _Problems, pattern: re.Pattern[str], row: dict[str, Any], model: BaseModel, line: int
+) -> None:
+    for path, text in _string_fields(row):
+        found = sorted({match.group() for match in pattern.finditer(text)})
+        if found:
+            report.add(
+                "reserved_word",
+                f"{path} contains {', '.join(map(repr, found))}: {model.display_name} reserves "
+                f"{' '.join(model.reserved_words)} and Bedrock fails the training job on them — reword it",
+                line,
+            )
 
 
 def _special_token(report: _Problems, token: str, line: int) -> None:

@@ -83,3 +83,23 @@ def test_every_model_is_internally_consistent():
         if Deployment.ON_DEMAND not in model.deployments:
             assert model.needs_provisioned_throughput
         assert "unconfirmed" in model.prices.source
+
+
+def test_every_model_says_where_its_limits_come_from():
+    for model in MODELS.values():
+        assert ".html" in model.limits_source or "validator" in model.limits_source, model.model_id
+
+
+def test_nova_2_lite_is_fine_tunable_in_us_east_1_with_nova_rules():
+    model = get_model("amazon.nova-2-lite-v1:0:256k", "us-east-1")
+    assert model.data_format is DataFormat.CONVERSATION
+    assert model.min_train_rows == 200 and model.max_train_rows == 20_000
+    assert "[EOS]" in model.reserved_words and not model.confirmed
+    with pytest.raises(UnsupportedModelError):
+        get_model("amazon.nova-2-lite-v1:0:256k", "us-west-2")
+
+
+def test_only_nova_models_reserve_words():
+    assert {m.model_id for m in MODELS.values() if m.reserved_words} == {
+        m.model_id for m in MODELS.values() if m.provider == "Amazon"
+    }

@@ -275,3 +275,38 @@ def test_the_on_demand_id_is_refused_and_the_rows_are_checked_as_its_fine_tuning
     result = validate_text(jsonl(chat), "meta.llama3-1-8b-instruct-v1:0")
     assert kinds(result) == [(None, "unsupported_model"), (1, "chat_format")]
     assert "on-demand invocation id" in result.problems[0].message
+
+
+# ---- Nova reserved words (fine-tune-prepare-data-understanding.html) --------------------------
+
+NOVA_MICRO = "amazon.nova-micro-v1:0:128k"
+
+
+def _nova_rows(*special: str, count: int = 8) -> str:
+    """`count` distinct valid Nova rows (Nova needs 8), then the `special` lines."""
+    plain = [conversation(("user", f"Who won event {i}?"), ("assistant", f"Team {i}.")) for i in range(count)]
+    return jsonl(*plain, *special)
+
+
+@pytest.mark.parametrize("word", ["User:", "Bot:", "Assistant:", "System:", "<image>", "<video>", "[EOS]"])
+def test_each_nova_reserved_word_is_refused_naming_line_and_field(word):
+    bad = conversation(("user", f"Quote: {word} who won?"), ("assistant", "Nobody."))
+    result = validate_text(_nova_rows(bad), NOVA_MICRO)
+    assert kinds(result) == [(9, "reserved_word")]
+    assert result.problems[0].message.startswith(f"messages[0].content[0].text contains {word!r}")
+
+
+def test_reserved_words_are_found_in_the_system_prompt_case_insensitively_and_behind_escapes():
+    system = conversation(("user", "Who won?"), ("assistant", "A."), system=("SYSTEM: be brief",))
+    escaped = '{"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "x \\u003cvideo\\u003e"}]}, {"role": "assistant", "content": [{"text": "y"}]}]}'  # noqa: E501
+    result = validate_text(_nova_rows(system, escaped), NOVA_MICRO)
+    assert kinds(result) == [(9, "reserved_word"), (10, "reserved_word")]
+    assert result.problems[0].message.startswith("system[0].text contains 'SYSTEM:'")
+    assert "'<video>'" in result.problems[1].message
+
+
+def test_reserved_words_are_nova_rules_only_and_key_names_do_not_count():
+    llama = conversation(("user", "User: who won?"), ("assistant", "A."))
+    assert validate_text(jsonl(llama), LLAMA32).ok  # Llama has no such rule
+    # "system" and "assistant" appear as keys and roles in every Nova row: never a problem.
+    assert validate_text(_nova_rows(), NOVA_MICRO).ok
