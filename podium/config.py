@@ -108,6 +108,20 @@ class PriceOverrides(_Strict):
     throughput_per_unit_hour: float | None = Field(None, ge=0)
 
 
+class GateSettings(_Strict):
+    """What a new model must reach on the evaluation set to be promoted (fractions, 0–1)."""
+
+    min_paraphrase_accuracy: float = Field(
+        0.5, ge=0, le=1, description="Share of trained facts, asked in unseen words, answered right"
+    )
+    min_gain_over_base: float = Field(
+        0.1, ge=-1, le=1, description="Paraphrase accuracy the new model must add over the base model"
+    )
+    max_unseen_hallucination: float = Field(
+        0.5, ge=0, le=1, description="Largest share of untaught facts answered with a confident wrong value"
+    )
+
+
 class RunSettings(_Strict):
     """Everything one run uses. Execution input is merged over the deployed defaults."""
 
@@ -122,6 +136,14 @@ class RunSettings(_Strict):
     data_prefix: str = Field("data/", description="Bucket prefix holding the source CSVs")
     dry_run: bool = Field(False, description="Stop after the dataset is built and validated")
     force: bool = Field(False, description="Train even when the dataset equals the active model's")
+    evaluate: bool = Field(
+        True,
+        description="Ask the evaluation set of the new and the base model before promoting; without "
+        "throughput.enabled a no-commitment throughput is created for the evaluation only",
+    )
+    gate: GateSettings = Field(default_factory=GateSettings)
+    eval_concurrency: int = Field(16, ge=1, le=64, description="Questions asked at once during Evaluate")
+    keep_discarded: bool = Field(False, description="Keep the throughput of a model the gate discards")
 
     def check_for_region(self, region: str) -> RunSettings:
         """Cross-field rules that need the deployment region. Raises ConfigError naming the setting."""

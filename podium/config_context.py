@@ -138,6 +138,12 @@ _KEYS: Mapping[str, _Key] = {
     "throughput_retire_previous": _Key(("defaults", "throughput", "retire_previous"), _as_bool),
     "poll_min_seconds": _Key(("defaults", "poll", "min_seconds"), _as_int),
     "poll_max_seconds": _Key(("defaults", "poll", "max_seconds"), _as_int),
+    "evaluate": _Key(("defaults", "evaluate"), _as_bool),
+    "eval_concurrency": _Key(("defaults", "eval_concurrency"), _as_int),
+    "keep_discarded": _Key(("defaults", "keep_discarded"), _as_bool),
+    "gate_min_paraphrase_accuracy": _Key(("defaults", "gate", "min_paraphrase_accuracy"), _as_float),
+    "gate_min_gain_over_base": _Key(("defaults", "gate", "min_gain_over_base"), _as_float),
+    "gate_max_unseen_hallucination": _Key(("defaults", "gate", "max_unseen_hallucination"), _as_float),
 }
 
 CONTEXT_KEYS: tuple[str, ...] = tuple(_KEYS)

@@ -1,0 +1,119 @@
+"""Asking the questions: bounded concurrency, throttling retried with backoff, chunks."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from podium.evaluation import runner
+from podium.evaluation.runner import Reply, RetryPolicy, Throttled
+from tests.evaluation.helpers import eval_set
+
+
+class FakeModels:
+    """A bedrock-runtime stand-in: answers with the accepted value for the custom model,
+    throttles the first `throttles` calls, and records the most calls in flight at once."""
+
+    def __init__(self, questions, throttles: int = 0, latency: float = 0.0) -> None:
+        self.by_text = {q.question: q for q in questions}
+        self.throttles = throttles
+        self.latency = latency
+        self.calls: list[tuple[str, str, str | None]] = []
+        self.in_flight = self.max_in_flight = 0
+        self._lock = threading.Lock()
+
+    def ask(self, model_id: str, question: str, system: str | None) -> Reply:
+        with self._lock:
+            self.calls.append((model_id, question, system))
+            if self.throttles > 0:
+                self.throttles -= 1
+                raise Throttled("ThrottlingException: slow down")
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        time.sleep(self.latency)
+        with self._lock:
+            self.in_flight -= 1
+        value = self.by_text[question].answers[0]
+        return Reply(value if model_id == "custom-arn" else "I don't know", simulated=True)
+
+
+MODELS = {"custom": "custom-arn", "base": "base-id"}
+
+
+def test_ask_all_asks_each_question_of_both_models_within_the_concurrency_bound():
+    questions = eval_set(paraphrase=12, unseen=6, trained=2)
+    fake = FakeModels(questions, latency=0.01)
+    answers = runner.ask_all(questions, MODELS, fake, system="be brief", concurrency=4)
+    assert len(answers) == 2 * len(questions)
+    assert [(a.question_id, a.model) for a in answers[:2]] == [(questions[0].id, "custom"), (questions[0].id, "base")]
+    assert 1 < fake.max_in_flight <= 4
+    assert {system for _, _, system in fake.calls} == {"be brief"}
+    assert all(a.simulated for a in answers)
+
+
+def test_throttling_is_retried_with_growing_jittered_backoff():
+    questions = eval_set(paraphrase=1, unseen=0, trained=0)
+    fake = FakeModels(questions, throttles=3)
+    slept: list[float] = []
+    answers = runner.ask_all(
+        questions,
+        {"custom": "custom-arn"},
+        fake,
+        system=None,
+        concurrency=1,
+        sleep=slept.append,
+        policy=RetryPolicy(attempts=5, base_seconds=1.0, max_seconds=3.0),
+    )
+    assert answers[0].answer == questions[0].answers[0]
+    assert len(fake.calls) == 4 and len(slept) == 3
+    assert all(0 <= s <= cap for s, cap in zip(slept, (1.0, 2.0, 3.0), strict=True))
+
+
+def test_throttling_that_does_not_stop_is_raised_after_the_last_attempt():
+    questions = eval_set(paraphrase=1, unseen=0, trained=0)
+    fake = FakeModels(questions, throttles=100)
+    with pytest.raises(Throttled):
+        runner.ask_all(
+            questions,
+            {"custom": "custom-arn"},
+            fake,
+            system=None,
+            concurrency=1,
+            sleep=lambda s: None,
+            policy=RetryPolicy(attempts=3),
+        )
+    assert len(fake.calls) == 3
+
+
+def test_retry_delay_is_full_jitter_capped():
+    policy = RetryPolicy(base_seconds=0.5, max_seconds=4.0)
+    assert policy.delay(0, rand=lambda: 1.0) == 0.5
+    assert policy.delay(2, rand=lambda: 1.0) == 2.0
+    assert policy.delay(10, rand=lambda: 1.0) == 4.0
+    assert policy.delay(10, rand=lambda: 0.0) == 0.0
+
+
+def test_chunks_cover_every_question_once():
+    for total in (0, 1, 99, 100, 101, 1000, 1001):
+        chunks = runner.chunk_count(total)
+        covered = [i for c in range(chunks) for i in range(total)[runner.chunk_slice(c)]]
+        assert covered == list(range(total)), total
+    assert runner.chunk_count(1000) == 10
+    assert runner.chunk_key("runs/r1/", 3) == "runs/r1/eval/chunk-0003.jsonl"
+
+
+def test_answers_round_trip_and_score_both_models():
+    questions = eval_set(paraphrase=4, unseen=2, trained=2)
+    answers = runner.ask_all(questions, MODELS, FakeModels(questions), system=None, concurrency=2)
+    parsed = runner.parse_answers(runner.render_answers(answers))
+    assert parsed == answers
+    evaluation = runner.score(questions, parsed)
+    assert evaluation.simulated
+    assert evaluation.custom.accuracy("paraphrase") == 1.0
+    assert evaluation.base.accuracy("paraphrase") == 0.0
+    assert evaluation.base.accuracy("unseen") == 1.0  # refusing the untaught is right
+    assert evaluation.to_dict()["label"].startswith("SIMULATED")
+    rows = runner.scored_rows(questions, parsed)
+    assert rows[0]["correct"] is True and rows[1]["refused"] is True
