@@ -13,6 +13,17 @@ service model (botocore/data/bedrock/*/service-2.json):
   GET    /provisioned-model-throughput/{id}              GetProvisionedModelThroughput
   DELETE /provisioned-model-throughput/{id}              DeleteProvisionedModelThroughput
   GET    /provisioned-model-throughputs                  ListProvisionedModelThroughputs
+  POST   /model/{modelId}/converse                       Converse (bedrock-runtime)
+
+Each operation's method and path are read from botocore's service models at runtime
+(podium.rehearsal.service_model), as are the HTTP statuses of errors.
+
+Converse answers with a SIMULATED model (podium.rehearsal.simulated_model): for a
+provisioned throughput's ARN, a model that knows `Script.known_share` of the facts in
+the training file its job received; for a base model id, one that knows
+`Script.base_known_share` of every fact trained on that base model here. Every answer is
+labelled: the response header `x-podium-simulated` and
+`additionalModelResponseFields.podium_simulated` carry SIMULATED_NOTE.
 
 Lifecycles advance one tick per status read (deterministic, independent of wall time).
 Bedrock's rules are enforced with the same code Podium checks itself with
@@ -27,20 +38,26 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from podium.dataset.validate import validate_text
 from podium.errors import UnsupportedModelError
 from podium.models import get_model
+from podium.rehearsal import service_model
 from podium.rehearsal.local_http import LocalHTTPServer
+from podium.rehearsal.simulated_model import SimulatedModel, question_text, rows_from_jsonl, words
 
 SIMULATED_NOTE = "SIMULATED by podium rehearsal: not a real training run"
+ANSWER_NOTE = "SIMULATED by podium rehearsal: not a real model's answer"
+SIMULATED_HEADER = "x-podium-simulated"  # on every Converse response, value ANSWER_NOTE
+SIMULATED_FIELD = "podium_simulated"  # in Converse's additionalModelResponseFields
 _NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*$")
 _TOKEN_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 _ROLE_PATTERN = re.compile(r"^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")
@@ -48,25 +65,27 @@ _S3_URI = re.compile(r"^s3://([^/]+)/?(.*)$")
 
 
 class BedrockError(Exception):
-    """An error answered the way Bedrock answers it: HTTP status + x-amzn-ErrorType."""
+    """An error answered the way Bedrock answers it: HTTP status (from botocore's model of
+    `service`) + x-amzn-ErrorType."""
 
-    STATUS: ClassVar[dict[str, int]] = {
-        "ValidationException": 400,
-        "AccessDeniedException": 403,
-        "ResourceNotFoundException": 404,
-        "ConflictException": 409,
-        "ServiceQuotaExceededException": 400,
-        "ThrottlingException": 429,
-        "InternalServerException": 500,
-    }
-
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, service: str = "bedrock") -> None:
         super().__init__(message)
-        self.code, self.message = code, message
+        self.code, self.message, self.service = code, message, service
 
     @property
     def status(self) -> int:
-        return self.STATUS.get(self.code, 400)
+        return service_model.error_status(self.service, self.code)
+
+
+@dataclass
+class InjectedError:
+    """Answer `operation` (a Bedrock operation name, e.g. CreateModelCustomizationJob or
+    Converse) with `code` for its next `times` calls (None: every call)."""
+
+    operation: str
+    code: str
+    message: str = "error injected by podium rehearse"
+    times: int | None = 1
 
 
 @dataclass
@@ -82,6 +101,15 @@ class Script:
     job_rejection: str | None = None
     training_loss: float = 1.25  # simulated final losses
     validation_loss: float = 1.5
+    errors: list[InjectedError] = field(default_factory=list)  # answered instead of the operation
+    # The simulated models Converse asks (see simulated_model): shares of the trained facts
+    # a fine-tuned / base model knows, and of unanswerable questions answered wrongly.
+    known_share: float = 0.8
+    base_known_share: float = 0.05
+    hallucination_share: float = 0.05
+    base_hallucination_share: float = 0.2
+    seed: str = "0"
+    answer_latency_seconds: float = 0.0  # per Converse call (benchmarks: 1.0)
 
 
 @dataclass
@@ -144,6 +172,8 @@ class BedrockEmulator:
         self.throughputs: dict[str, _Throughput] = {}  # by ARN
         self.custom_models: dict[str, _CustomModel] = {}  # by ARN
         self.deleted_throughputs: list[str] = []
+        self.answers: list[dict[str, Any]] = []  # every Converse call: model, question, answer, kind
+        self._models: dict[str, SimulatedModel] = {}  # by custom model ARN or base model id
         self._lock = threading.RLock()
 
     def reset(self, script: Script | None = None) -> None:
@@ -154,6 +184,8 @@ class BedrockEmulator:
             self.throughputs.clear()
             self.custom_models.clear()
             self.deleted_throughputs.clear()
+            self.answers.clear()
+            self._models.clear()
 
     # -- customization jobs -----------------------------------------------------------
 
@@ -509,32 +541,150 @@ class BedrockEmulator:
                 )
             return {"provisionedModelSummaries": summaries}
 
+    # -- bedrock-runtime Converse ---------------------------------------------------------
+
+    def _training_rows(self, job: _Job) -> list[tuple[str, str]]:
+        uri = str((job.request.get("trainingDataConfig") or {}).get("s3Uri") or "")
+        match = _S3_URI.match(uri)
+        if not match:
+            return []
+        body = self.s3.get_object(Bucket=match.group(1), Key=match.group(2))["Body"].read()
+        return rows_from_jsonl(body.decode("utf-8", errors="replace"))
+
+    def _custom_simulation(self, model: _CustomModel) -> SimulatedModel:
+        simulation = self._models.get(model.arn)
+        if simulation is None:
+            script = self.script
+            simulation = self._models[model.arn] = SimulatedModel(
+                self._training_rows(self.jobs[model.job_arn]),
+                known_share=script.known_share,
+                hallucination_share=script.hallucination_share,
+                seed=f"{script.seed}/custom",
+            )
+        return simulation
+
+    def _base_simulation(self, base_id: str) -> SimulatedModel:
+        """A base model knows a few of the facts anything here was trained on with it."""
+        trained = [job for job in self.jobs.values() if _base_key(job.request["baseModelIdentifier"]) == base_id]
+        key = f"{base_id}#{len(trained)}"
+        simulation = self._models.get(key)
+        if simulation is None:
+            script = self.script
+            rows = [row for job in trained for row in self._training_rows(job)]
+            simulation = self._models[key] = SimulatedModel(
+                rows,
+                known_share=script.base_known_share,
+                hallucination_share=script.base_hallucination_share,
+                seed=f"{script.seed}/base",
+            )
+        return simulation
+
+    def _serving(self, model_id: str) -> tuple[SimulatedModel, str]:
+        """The simulated model behind Converse's modelId, and what it is ("custom"/"base")."""
+        if ":provisioned-model/" in model_id or model_id in {t.name for t in self.throughputs.values()}:
+            throughput = self.throughputs.get(model_id) or next(
+                (t for t in self.throughputs.values() if t.name == model_id), None
+            )
+            if throughput is None:
+                raise BedrockError(
+                    "ResourceNotFoundException", f"Provisioned model {model_id} not found", "bedrock-runtime"
+                )
+            if throughput.status != "InService":
+                raise BedrockError(
+                    "ValidationException",
+                    f"The provisioned model {throughput.name} is {throughput.status}, not InService",
+                    "bedrock-runtime",
+                )
+            return self._custom_simulation(self.custom_models[throughput.model_arn]), "custom"
+        if ":custom-model/" in model_id:
+            raise BedrockError(
+                "ValidationException",
+                "Invocation of a custom model with on-demand throughput isn't supported: "
+                "use a provisioned throughput or custom model deployment",
+                "bedrock-runtime",
+            )
+        base_id = _base_key(model_id.rsplit("foundation-model/", 1)[-1])
+        if not re.fullmatch(r"[a-z0-9-]{1,63}\.[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63})*", base_id):
+            raise BedrockError("ValidationException", "The provided model identifier is invalid.", "bedrock-runtime")
+        return self._base_simulation(base_id), "base"
+
+    def converse(self, model_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            raise BedrockError("ValidationException", "messages must be a non-empty list", "bedrock-runtime")
+        question = question_text(messages)
+        started = time.monotonic()
+        with self._lock:
+            simulation, kind = self._serving(model_id)
+            answer = simulation.answer(question)
+            self.answers.append(
+                {"model_id": model_id, "model": kind, "question": question, "answer": answer.text, "kind": answer.kind}
+            )
+        if self.script.answer_latency_seconds > 0:
+            time.sleep(self.script.answer_latency_seconds)
+        system = " ".join(str(item.get("text", "")) for item in body.get("system") or [] if isinstance(item, dict))
+        input_tokens = len(words(system + " " + question)) + 8
+        output_tokens = len(answer.text.split()) + 1
+        return {
+            "output": {"message": {"role": "assistant", "content": [{"text": answer.text}]}},
+            "stopReason": "end_turn",
+            "usage": {
+                "inputTokens": input_tokens,
+                "outputTokens": output_tokens,
+                "totalTokens": input_tokens + output_tokens,
+            },
+            "metrics": {"latencyMs": int((time.monotonic() - started) * 1000)},
+            "additionalModelResponseFields": {SIMULATED_FIELD: {"note": ANSWER_NOTE, "answer": answer.kind}},
+        }
+
     # -- routing ---------------------------------------------------------------------------------
+
+    def _operations(
+        self, body: Mapping[str, Any], query: Mapping[str, str]
+    ) -> list[tuple[str, str, Callable[..., Any]]]:
+        return [
+            ("bedrock", "CreateModelCustomizationJob", lambda: self.create_job(body)),
+            ("bedrock", "ListModelCustomizationJobs", lambda: self.list_jobs(query)),
+            ("bedrock", "GetModelCustomizationJob", self.get_job),
+            ("bedrock", "StopModelCustomizationJob", self.stop_job),
+            ("bedrock", "GetCustomModel", self.get_custom_model),
+            ("bedrock", "CreateProvisionedModelThroughput", lambda: self.create_throughput(body)),
+            ("bedrock", "GetProvisionedModelThroughput", self.get_throughput),
+            ("bedrock", "DeleteProvisionedModelThroughput", self.delete_throughput),
+            ("bedrock", "ListProvisionedModelThroughputs", lambda: self.list_throughputs(query)),
+            ("bedrock-runtime", "Converse", lambda model_id: self.converse(model_id, body)),
+        ]
+
+    def _injected(self, operation: str) -> InjectedError | None:
+        with self._lock:
+            for error in self.script.errors:
+                if error.operation == operation and (error.times is None or error.times > 0):
+                    if error.times is not None:
+                        error.times -= 1
+                    return error
+        return None
 
     def handle(self, method: str, path: str, query: Mapping[str, str], body: Mapping[str, Any]) -> tuple[int, Any]:
         """Route one REST call; returns (HTTP status, JSON body)."""
-        parts = [unquote(p) for p in path.strip("/").split("/")] if path.strip("/") else []
-        routes: list[tuple[str, list[str], int, Callable[..., dict[str, Any]]]] = [
-            ("POST", ["model-customization-jobs"], 201, lambda: self.create_job(body)),
-            ("GET", ["model-customization-jobs"], 200, lambda: self.list_jobs(query)),
-            ("GET", ["model-customization-jobs", "*"], 200, lambda i: self.get_job(i)),
-            ("POST", ["model-customization-jobs", "*", "stop"], 200, lambda i: self.stop_job(i)),
-            ("GET", ["custom-models", "*"], 200, lambda i: self.get_custom_model(i)),
-            ("POST", ["provisioned-model-throughput"], 201, lambda: self.create_throughput(body)),
-            ("GET", ["provisioned-model-throughput", "*"], 200, lambda i: self.get_throughput(i)),
-            ("DELETE", ["provisioned-model-throughput", "*"], 200, lambda i: self.delete_throughput(i)),
-            ("GET", ["provisioned-model-throughputs"], 200, lambda: self.list_throughputs(query)),
-        ]
-        for route_method, pattern, status, action in routes:
-            if route_method != method or len(pattern) != len(parts):
+        for service, operation, action in self._operations(body, query):
+            route = service_model.route(service, operation)
+            match = route.pattern.match(path) if route.method == method else None
+            if match is None:
                 continue
-            if all(p == "*" or p == part for p, part in zip(pattern, parts, strict=True)):
-                arguments = [part for p, part in zip(pattern, parts, strict=True) if p == "*"]
-                try:
-                    return status, action(*arguments)
-                except BedrockError as error:
-                    return error.status, {"__type": error.code, "message": error.message}
+            try:
+                injected = self._injected(operation)
+                if injected is not None:
+                    raise BedrockError(injected.code, injected.message, service)
+                return route.status, action(*(unquote(value) for value in match.groups()))
+            except BedrockError as error:
+                return error.status, {"__type": error.code, "message": error.message}
         return 404, {"__type": "UnknownOperationException", "message": f"{method} {path} is not emulated"}
+
+
+def _base_key(model_id: str) -> str:
+    """The on-demand id of a base model: the fine-tuning id without its context suffix
+    (meta.llama3-1-8b-instruct-v1:0:128k → meta.llama3-1-8b-instruct-v1:0)."""
+    return re.sub(r":\d+k$", "", model_id)
 
 
 class BedrockServer(LocalHTTPServer):
@@ -569,6 +719,8 @@ class BedrockServer(LocalHTTPServer):
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+                if "/converse" in url.path:
+                    self.send_header(SIMULATED_HEADER, ANSWER_NOTE)
                 if status >= 300:
                     self.send_header("x-amzn-ErrorType", response["__type"])
                 self.end_headers()

@@ -3,8 +3,8 @@ real Lambda handlers behind a local Invoke endpoint, moto's S3/SSM/SNS/Secrets M
 and the Bedrock emulator.
 
 No code path differs from the deployed one: the harness only swaps endpoints
-(AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL_BEDROCK) and settings (poll intervals of a
-second, through PODIUM_DEFAULTS). statemachine/finetune.asl.json is read from the
+(AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL_BEDROCK, AWS_ENDPOINT_URL_BEDROCK_RUNTIME) and
+settings (poll intervals of a second, through PODIUM_DEFAULTS). statemachine/finetune.asl.json is read from the
 repository and filled with substitutions from podium.workflow.steps.STEPS.
 
     with Rehearsal(RehearsalOptions(data_dir=Path("data/sample"))) as rehearsal:
@@ -160,7 +160,13 @@ class Rehearsal:
             s3=boto3.client("s3"), region=options.region, account=ACCOUNT, script=options.script
         )
         self._bedrock_server = BedrockServer(self.bedrock).start()
-        self._set_env({"AWS_ENDPOINT_URL_BEDROCK": self._bedrock_server.url})
+        # One local server answers both Bedrock's control plane and bedrock-runtime (Converse).
+        self._set_env(
+            {
+                "AWS_ENDPOINT_URL_BEDROCK": self._bedrock_server.url,
+                "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": self._bedrock_server.url,
+            }
+        )
         _forget_cached_environment()
         self._create_resources()
 
