@@ -2,7 +2,7 @@
 
 Exit codes: 0 success; 1 the data or dataset is invalid, or the rehearsed run failed;
 2 a usage error (an unknown option value, a missing file, bad JSON in --hyperparameters
-or --input, an unsupported model, rehearse without the dev requirements).
+or --input, an unsupported model, rehearse without moto installed).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from podium import __version__
 from podium.errors import ConfigError, PodiumError
 from podium.models import DEFAULT_MODEL_ID, MODELS, get_model
 
@@ -33,6 +34,23 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"podium {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit", callback=_print_version, is_eager=True),
+    ] = False,
+) -> None:
+    """Podium: teach a foundation model new facts from tables, on Amazon Bedrock."""
+
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
@@ -220,7 +238,7 @@ def models() -> None:
     out.print(table)
 
 
-_NO_MOTO = "rehearsal needs the dev requirements: make rehearse (or pip install -r requirements-dev.txt)"
+_NO_MOTO = "rehearsal needs moto: make rehearse (or pip install -e '.[rehearsal]')"
 
 
 def _rehearsal_input(text: str, throughput: bool | None, model: str | None) -> dict[str, Any]:
@@ -306,7 +324,7 @@ def rehearse(
     if out_dir.exists() and not out_dir.is_dir():
         raise _fail(f"--out {out_dir} is a file; give a folder", EXIT_USAGE)
     try:
-        import moto  # noqa: F401 - only checks that the dev requirements are installed
+        import moto  # noqa: F401 - only checks that the rehearsal extra is installed
     except ImportError:
         raise _fail(_NO_MOTO, EXIT_USAGE) from None
 

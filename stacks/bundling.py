@@ -1,14 +1,21 @@
-"""The one Lambda code asset: podium/, lambdas/, sql/facts/ and the runtime dependencies, built without Docker.
+"""Lambda code assets, one per set of dependency groups, built without Docker.
+
+Every function gets requirements/lambda.in (boto3 at the tested version, pydantic,
+Powertools); a step adds the groups in its `needs` (podium.workflow.steps.DependencyGroup):
+DuckDB only where facts are computed, the Databricks SDK only when the stack deploys
+the Databricks generator. The versions come from the hashed lock files under
+requirements/lock/ (`make lock`), installed with --no-deps --require-hashes, so a build
+machine can neither pick other versions nor other transitive dependencies.
 
 CDK calls `LocalPipBundling.try_bundle` before it would fall back to Docker; we always
-succeed locally, so the Docker image named in BundlingOptions is never pulled. The
-installed dependencies are cached under .cache/ by a hash of requirements.txt and the
-target platform, so only the first synth after a requirements change runs pip.
+succeed locally, so the Docker image named in BundlingOptions is never pulled. Installed
+dependencies are cached under .cache/ by a hash of the lock file and the target platform.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import shutil
 import subprocess
@@ -21,11 +28,20 @@ import jsii
 from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
+from podium.config import RunSettings
+from podium.workflow.steps import DependencyGroup, Step
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-# Copied into the asset as-is, at the same relative paths (facts.py finds sql/facts beside podium/).
-CODE_PACKAGES = ("podium", "lambdas", "sql/facts")
-REQUIREMENTS = REPO_ROOT / "requirements.txt"
+REQUIREMENTS_DIR = REPO_ROOT / "requirements"
+LOCK_DIR = REQUIREMENTS_DIR / "lock"
+BASE_GROUP = "lambda"  # requirements/lambda.in: every function
 CACHE_DIR = REPO_ROOT / ".cache" / "lambda-deps"
+
+# Copied into every asset at the same relative paths. podium/dataset/sql (a link to
+# sql/facts) is copied as real files.
+CODE_PACKAGES = ("podium", "lambdas")
+# Never runs in Lambda: the command line and the local rehearsal (moto, the emulators).
+NOT_IN_LAMBDA = ("podium/cli.py", "podium/__main__.py", "podium/settings_doc.py", "podium/rehearsal")
 
 # Lambda python3.12 runs on Amazon Linux 2023 (glibc 2.34): any of these wheel tags loads there.
 PIP_TARGET_ARGS = (
@@ -36,44 +52,77 @@ PIP_TARGET_ARGS = (
     "--implementation", "cp",
     "--python-version", "3.12",
 )  # fmt: skip
-
-# The runtime ships these (and keeps them patched); bundling them only adds ~25 MB.
-PROVIDED_BY_RUNTIME = ("boto3", "botocore", "s3transfer")
 _SKIPPED_NAMES = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 
 
-def _source_files() -> list[Path]:
-    files = [REQUIREMENTS]
+def all_group_sets() -> list[tuple[str, ...]]:
+    """Every combination of optional groups a function can need (each has its own lock)."""
+    names = sorted(group.value for group in DependencyGroup)
+    return [combo for size in range(len(names) + 1) for combo in itertools.combinations(names, size)]
+
+
+def requirement_files(groups: tuple[str, ...]) -> list[Path]:
+    return [REQUIREMENTS_DIR / f"{name}.in" for name in (BASE_GROUP, *groups)]
+
+
+def lock_file(groups: tuple[str, ...]) -> Path:
+    return LOCK_DIR / ("+".join((BASE_GROUP, *sorted(groups))) + ".txt")
+
+
+def databricks_deployed(settings: RunSettings) -> bool:
+    """Databricks code is bundled when the deployed defaults can reach Databricks at all."""
+    return settings.generator == "databricks" or bool(settings.databricks.secret_name)
+
+
+def groups_for(step: Step, defaults: RunSettings) -> tuple[str, ...]:
+    """The dependency groups `step`'s function is bundled with under these deployed defaults."""
+    groups = set(step.needs)
+    if not databricks_deployed(defaults):
+        groups.discard(DependencyGroup.DATABRICKS)
+    return tuple(sorted(group.value for group in groups))
+
+
+def _in_lambda(path: Path) -> bool:
+    relative = path.relative_to(REPO_ROOT).as_posix()
+    return not any(relative == skip or relative.startswith(skip + "/") for skip in NOT_IN_LAMBDA)
+
+
+def _code_files() -> list[Path]:
+    files = []
     for package in CODE_PACKAGES:
         for path in sorted((REPO_ROOT / package).rglob("*")):
             if path.is_file() and not _SKIPPED_NAMES.intersection(path.parts) and path.suffix != ".pyc":
-                files.append(path)
-    return files
+                if _in_lambda(path):
+                    files.append(path)
+    # rglob does not enter the linked podium/dataset/sql folder: list its files explicitly.
+    sql_dir = REPO_ROOT / "podium" / "dataset" / "sql"
+    files.extend(sql_dir / path.name for path in sorted(sql_dir.resolve().glob("*.sql")))
+    return sorted(set(files))
 
 
-def code_fingerprint() -> str:
+def _source_files(groups: tuple[str, ...]) -> list[Path]:
+    return [lock_file(groups), *_code_files()]
+
+
+def code_fingerprint(groups: tuple[str, ...]) -> str:
     """Hash of everything that goes into the asset: a change to any of it makes a new asset."""
     digest = hashlib.sha256()
-    digest.update(" ".join(PIP_TARGET_ARGS + PROVIDED_BY_RUNTIME).encode())
-    for path in _source_files():
+    digest.update(" ".join(PIP_TARGET_ARGS).encode())
+    for path in _source_files(groups):
         digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
-def _requirements_fingerprint() -> str:
-    digest = hashlib.sha256(REQUIREMENTS.read_bytes())
-    digest.update(" ".join(PIP_TARGET_ARGS + PROVIDED_BY_RUNTIME).encode())
+def _requirements_fingerprint(groups: tuple[str, ...]) -> str:
+    digest = hashlib.sha256(lock_file(groups).read_bytes())
+    digest.update(" ".join(PIP_TARGET_ARGS).encode())
     return digest.hexdigest()[:20]
 
 
 def _strip(site: Path) -> None:
-    """Drop what the runtime already has and what never runs there. Other *.dist-info stay:
-    packages read their own metadata with importlib.metadata at import time."""
-    for name in PROVIDED_BY_RUNTIME:
-        shutil.rmtree(site / name, ignore_errors=True)
-        for info in site.glob(f"{name}-*.dist-info"):
-            shutil.rmtree(info, ignore_errors=True)
+    """Drop what never runs there. *.dist-info stay: packages read their own metadata
+    with importlib.metadata at import time."""
     shutil.rmtree(site / "bin", ignore_errors=True)  # console scripts with a build-machine shebang
     for path in sorted(site.rglob("*"), reverse=True):
         if path.is_dir() and (path.name in _SKIPPED_NAMES or (path.name == "tests" and path.parent != site)):
@@ -82,17 +131,21 @@ def _strip(site: Path) -> None:
             path.unlink()
 
 
-def installed_dependencies() -> Path:
-    """The stripped dependency tree for Lambda, built once per requirements.txt version."""
-    cached = CACHE_DIR / _requirements_fingerprint()
+def installed_dependencies(groups: tuple[str, ...]) -> Path:
+    """The stripped dependency tree for Lambda, built once per lock file version."""
+    lock = lock_file(groups)
+    if not lock.is_file():
+        raise FileNotFoundError(f"{lock} is missing: run `make lock` after changing requirements/*.in")
+    cached = CACHE_DIR / f"{lock.stem}-{_requirements_fingerprint(groups)}"
     if cached.is_dir():
         return cached
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="building-", dir=CACHE_DIR))
     try:
+        print(f"Installing the Lambda dependencies of {lock.name} for python3.12 (cached afterwards)", flush=True)
         subprocess.run(
             [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             *PIP_TARGET_ARGS, "--target", str(staging), "-r", str(REQUIREMENTS)],
+             "--no-deps", "--require-hashes", *PIP_TARGET_ARGS, "--target", str(staging), "-r", str(lock)],
             check=True,
         )  # fmt: skip
         _strip(staging)
@@ -103,29 +156,38 @@ def installed_dependencies() -> Path:
     return cached
 
 
+def copy_code(output: Path) -> None:
+    """The project's code that runs in Lambda, beside the dependencies."""
+    for path in _code_files():
+        target = output / path.relative_to(REPO_ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+
+
 @jsii.implements(ILocalBundling)
 class LocalPipBundling:
     """Builds the asset directory on this machine: cached dependencies + the project's code."""
 
+    def __init__(self, groups: tuple[str, ...]) -> None:
+        self.groups = groups
+
     def try_bundle(self, output_dir: str, options: Any) -> bool:  # jsii passes BundlingOptions
         output = Path(output_dir)
-        shutil.copytree(installed_dependencies(), output, dirs_exist_ok=True)
-        ignore = shutil.ignore_patterns(*_SKIPPED_NAMES, "*.pyc")
-        for package in CODE_PACKAGES:
-            shutil.copytree(REPO_ROOT / package, output / package, ignore=ignore, dirs_exist_ok=True)
+        shutil.copytree(installed_dependencies(self.groups), output, dirs_exist_ok=True)
+        copy_code(output)
         return True
 
 
-def lambda_code() -> lambda_.Code:
-    """One asset for every step's function. Tests skip bundling with the context
+def lambda_code(groups: tuple[str, ...] = ()) -> lambda_.Code:
+    """The asset for functions needing `groups`. Tests skip bundling with the context
     `aws:cdk:bundling-stacks=[]`; CDK then never calls LocalPipBundling, so no pip runs."""
     return lambda_.Code.from_asset(
         str(REPO_ROOT),
         # A custom hash spares CDK from fingerprinting the whole repository (.venv included).
-        asset_hash=code_fingerprint(),
+        asset_hash=code_fingerprint(groups),
         asset_hash_type=AssetHashType.CUSTOM,
         bundling=BundlingOptions(
-            local=LocalPipBundling(),
+            local=LocalPipBundling(groups),
             # Never pulled: local bundling always succeeds. CDK requires an image anyway.
             image=DockerImage.from_registry("dummy"),
         ),

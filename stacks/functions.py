@@ -18,7 +18,7 @@ from podium.config import StackSettings
 from podium.models import get_model
 from podium.workflow.steps import STEPS, Access, Step
 from stacks.bedrock_role import BEDROCK, customization_job_arn
-from stacks.bundling import lambda_code
+from stacks.bundling import groups_for, lambda_code
 from stacks.nag import acknowledge, allow
 from stacks.storage import RUNS_PREFIX, Storage
 
@@ -249,10 +249,13 @@ class StepFunctions(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, resources: Resources) -> None:
         super().__init__(scope, construct_id)
         settings = resources.settings
-        code = lambda_code()
         environment = lambda_environment(resources)
+        # One asset per set of dependency groups: functions needing the same share it.
+        codes: dict[tuple[str, ...], lambda_.Code] = {}
         self.functions: dict[str, lambda_.Function] = {}
         for step in STEPS:
+            groups = groups_for(step, settings.defaults)
+            code = codes.get(groups) or codes.setdefault(groups, lambda_code(groups))
             self.functions[step.name] = self._function(step, code, environment, resources, settings)
 
     def _function(

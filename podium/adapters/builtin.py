@@ -52,7 +52,7 @@ class BuiltinGenerator:
             raise DataError(
                 "no fact SQL files found",
                 file=str(FACT_SQL_DIR),
-                hint="the Lambda code asset must include sql/facts/ beside podium/",
+                hint="the Lambda code asset must include podium/dataset/sql/*.sql (stacks/bundling.py copies them)",
             )
         require_csv_keys(self.store, self.data_prefix)
         scratch = tempfile.mkdtemp(prefix="podium-data-", dir=self.workdir)

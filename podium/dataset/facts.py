@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 import duckdb
@@ -26,7 +27,9 @@ from podium.dataset.records import Fact
 from podium.dataset.tables import TABLES, load_tables
 from podium.errors import DataError
 
-FACT_SQL_DIR: Path = Path(__file__).resolve().parents[2] / "sql" / "facts"
+# Package data: podium/dataset/sql links to the repository's sql/facts (the Databricks job
+# reads the same files there); wheels and the Lambda asset carry real copies.
+FACT_SQL_DIR: Path = Path(str(files("podium.dataset") / "sql")).resolve()
 FACT_COLUMNS: tuple[str, ...] = ("relation", "fact_key", "subject", "answer_value", "answer")
 
 
@@ -41,7 +44,7 @@ def relation_names() -> list[str]:
         raise DataError(
             "no fact SQL files found",
             file=str(FACT_SQL_DIR),
-            hint="ship the repository's sql/facts/ folder next to podium/ (the Lambda asset needs it too)",
+            hint="the package data podium/dataset/sql/*.sql is missing: reinstall podium (pip install .)",
         )
     return names
 

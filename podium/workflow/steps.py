@@ -31,6 +31,15 @@ class Access(str, enum.Enum):
     ACTIVE_MODEL_WRITE = "active_model_write"  # ssm:PutParameter on it
 
 
+class DependencyGroup(str, enum.Enum):
+    """Third-party code a step's Lambda bundle adds to requirements/lambda.in (which every
+    function gets: boto3, pydantic, Powertools). Each is requirements/<value>.in; a step
+    that needs none of them gets the small shared bundle."""
+
+    FACTS = "facts"  # DuckDB + sqlglot: computes facts from the tables (podium.dataset.facts)
+    DATABRICKS = "databricks"  # databricks-sdk: bundled only when the stack deploys generator=databricks
+
+
 @dataclass(frozen=True)
 class Step:
     name: str  # the Task state's name in the ASL
@@ -38,6 +47,7 @@ class Step:
     access: frozenset[Access]
     timeout_seconds: int = 60
     memory_mb: int = 512
+    needs: frozenset[DependencyGroup] = frozenset()  # see DependencyGroup
 
     @property
     def handler(self) -> str:
@@ -50,6 +60,7 @@ class Step:
 
 
 A = Access
+D = DependencyGroup
 STEPS: tuple[Step, ...] = (
     Step("Prepare", "prepare", frozenset({A.LIST_EXECUTIONS, A.READ_DATA, A.DATABRICKS_SECRET})),
     Step(
@@ -58,14 +69,21 @@ STEPS: tuple[Step, ...] = (
         frozenset({A.READ_DATA, A.WRITE_RUNS, A.DATABRICKS_SECRET}),
         timeout_seconds=300,
         memory_mb=2048,
+        needs=frozenset({D.FACTS, D.DATABRICKS}),  # the built-in generator computes facts here
     ),
-    Step("CheckGeneration", "check_generation", frozenset({A.READ_RUNS, A.DATABRICKS_SECRET})),
+    Step(
+        "CheckGeneration",
+        "check_generation",
+        frozenset({A.READ_RUNS, A.DATABRICKS_SECRET}),
+        needs=frozenset({D.DATABRICKS}),
+    ),
     Step(
         "BuildDataset",
         "build_dataset",
         frozenset({A.READ_RUNS, A.WRITE_RUNS, A.DATABRICKS_SECRET, A.ACTIVE_MODEL_READ}),
         timeout_seconds=600,
         memory_mb=2048,
+        needs=frozenset({D.DATABRICKS}),  # reads the generated pairs back through the SQL warehouse
     ),
     Step("StartFineTune", "start_fine_tune", frozenset({A.BEDROCK_START_JOB, A.BEDROCK_READ_JOB})),
     Step("CheckFineTune", "check_fine_tune", frozenset({A.BEDROCK_READ_JOB, A.READ_RUNS})),

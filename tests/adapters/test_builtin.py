@@ -90,5 +90,5 @@ def test_missing_fact_sql_is_reported_as_a_packaging_fault(
     import podium.dataset.facts as facts
 
     monkeypatch.setattr(facts, "relation_names", lambda: [])
-    with pytest.raises(DataError, match="no fact SQL files found .*sql/facts/"):
+    with pytest.raises(DataError, match="no fact SQL files found .*podium/dataset/sql/"):
         BuiltinGenerator(S3ObjectStore(bucket)).start("exec-1")

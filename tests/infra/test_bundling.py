@@ -1,18 +1,21 @@
-"""The Lambda asset's local bundling, without running pip: the dependency cache is faked."""
+"""The Lambda assets' local bundling, without running pip: the dependency cache is faked."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from podium.config import RunSettings
+from podium.workflow.steps import STEPS, STEPS_BY_NAME, DependencyGroup
 from stacks import bundling
 
 
 def _fake_site(root: Path) -> Path:
     site = root / "site"
     for path in (
-        "boto3/__init__.py", "boto3-1.0.dist-info/METADATA", "botocore/__init__.py", "s3transfer/__init__.py",
+        "boto3/__init__.py", "boto3-1.0.dist-info/METADATA", "botocore/__init__.py",
         "pydantic/__init__.py", "pydantic/__pycache__/x.cpython-312.pyc", "pydantic-2.0.dist-info/METADATA",
         "somepkg/tests/test_x.py", "bin/typer",
     ):  # fmt: skip
@@ -21,52 +24,96 @@ def _fake_site(root: Path) -> Path:
     return site
 
 
-def test_strip_removes_runtime_provided_and_unused_files(tmp_path: Path) -> None:
+def test_strip_keeps_the_pinned_boto3_and_drops_what_never_runs(tmp_path: Path) -> None:
     site = _fake_site(tmp_path)
     bundling._strip(site)
     left = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
-    assert left == {"pydantic/__init__.py", "pydantic-2.0.dist-info/METADATA"}
+    assert left == {
+        "boto3/__init__.py",
+        "boto3-1.0.dist-info/METADATA",
+        "botocore/__init__.py",
+        "pydantic/__init__.py",
+        "pydantic-2.0.dist-info/METADATA",
+    }
 
 
 def test_try_bundle_puts_code_beside_the_cached_dependencies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = _fake_site(tmp_path)
     bundling._strip(site)
-    monkeypatch.setattr(bundling, "installed_dependencies", lambda: site)
+    monkeypatch.setattr(bundling, "installed_dependencies", lambda groups: site)
     out = tmp_path / "asset"
     out.mkdir()
-    assert bundling.LocalPipBundling().try_bundle(str(out), None) is True
+    assert bundling.LocalPipBundling(("facts",)).try_bundle(str(out), None) is True
     assert (out / "pydantic" / "__init__.py").is_file()
     assert (out / "podium" / "workflow" / "steps.py").is_file()
     assert (out / "lambdas" / "__init__.py").is_file()
     assert not list(out.rglob("__pycache__"))
-    assert not (out / "boto3").exists()
-    # facts.py looks for sql/facts two levels above itself: the asset must keep that layout.
+    # No command line or rehearsal code in any function.
+    assert not (out / "podium" / "cli.py").exists() and not (out / "podium" / "__main__.py").exists()
+    assert not (out / "podium" / "rehearsal").exists()
+    # The fact SQL is package data: real files where podium.dataset.facts looks for them.
     from podium.dataset import facts
 
-    bundled_sql_dir = (out / "podium" / "dataset" / "facts.py").parents[2] / "sql" / "facts"
-    assert sorted(p.name for p in bundled_sql_dir.glob("*.sql")) == sorted(
-        p.name for p in facts.FACT_SQL_DIR.glob("*.sql")
-    )
-    for step_module in ("prepare", "start_generation", "build_dataset", "cleanup"):
-        assert (out / "lambdas" / f"{step_module}.py").is_file()
+    bundled = out / "podium" / "dataset" / "sql"
+    assert not bundled.is_symlink()
+    assert sorted(p.name for p in bundled.glob("*.sql")) == sorted(p.name for p in facts.FACT_SQL_DIR.glob("*.sql"))
+    for step in STEPS:
+        assert (out / "lambdas" / f"{step.module}.py").is_file()
 
 
 def test_cached_dependencies_are_reused_without_pip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bundling, "CACHE_DIR", tmp_path)
-    cached = tmp_path / bundling._requirements_fingerprint()
+    groups = ("facts",)
+    cached = tmp_path / f"lambda+facts-{bundling._requirements_fingerprint(groups)}"
     cached.mkdir()
 
     def no_pip(*args: object, **kwargs: object) -> None:
         raise AssertionError("pip must not run when the cache is warm")
 
     monkeypatch.setattr(bundling.subprocess, "run", no_pip)
-    assert bundling.installed_dependencies() == cached
+    assert bundling.installed_dependencies(groups) == cached
 
 
-def test_fingerprint_covers_code_and_requirements() -> None:
-    files = {p.relative_to(bundling.REPO_ROOT).as_posix() for p in bundling._source_files()}
-    assert "requirements.txt" in files
+def test_fingerprint_covers_the_lock_file_and_the_code() -> None:
+    files = {p.relative_to(bundling.REPO_ROOT).as_posix() for p in bundling._source_files(("facts",))}
+    assert "requirements/lock/lambda+facts.txt" in files
     assert "podium/workflow/steps.py" in files and "lambdas/__init__.py" in files
-    assert "sql/facts/event_medal.sql" in files
+    assert "podium/dataset/sql/event_medal.sql" in files
+    assert "podium/cli.py" not in files and not [f for f in files if f.startswith("podium/rehearsal/")]
     assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc")]
-    assert bundling.code_fingerprint() == bundling.code_fingerprint()
+    assert bundling.code_fingerprint(("facts",)) != bundling.code_fingerprint(())
+
+
+def test_duckdb_goes_only_where_facts_are_computed_and_databricks_only_when_deployed() -> None:
+    builtin = RunSettings()
+    databricks = RunSettings(generator="databricks", databricks={"secret_name": "s", "job_id": 1, "warehouse_id": "w"})
+    assert bundling.groups_for(STEPS_BY_NAME["StartGeneration"], builtin) == ("facts",)
+    assert bundling.groups_for(STEPS_BY_NAME["StartGeneration"], databricks) == ("databricks", "facts")
+    assert bundling.groups_for(STEPS_BY_NAME["BuildDataset"], builtin) == ()
+    assert bundling.groups_for(STEPS_BY_NAME["BuildDataset"], databricks) == ("databricks",)
+    with_facts = [s.name for s in STEPS if DependencyGroup.FACTS in s.needs]
+    assert with_facts == ["StartGeneration"]
+
+
+_PIN = re.compile(r"^([A-Za-z0-9_.\[\],-]+)==([^\s;]+)", re.MULTILINE)
+
+
+def _pins(text: str) -> dict[str, str]:
+    return {re.sub(r"\[.*\]", "", name).lower().replace("_", "-"): version for name, version in _PIN.findall(text)}
+
+
+@pytest.mark.parametrize("groups", bundling.all_group_sets(), ids=lambda g: "+".join(("lambda", *g)))
+def test_each_lock_file_pins_exactly_what_its_requirements_ask_for(groups: tuple[str, ...]) -> None:
+    """Editing requirements/*.in without `make lock` fails here: the bundle would ship the old pins."""
+    lock = bundling.lock_file(groups)
+    assert lock.is_file(), f"{lock} missing: run make lock"
+    locked = _pins(lock.read_text(encoding="utf-8"))
+    assert "--hash=sha256:" in lock.read_text(encoding="utf-8")
+    for source in bundling.requirement_files(groups):
+        for name, version in _pins(source.read_text(encoding="utf-8")).items():
+            assert locked.get(name) == version, f"{lock.name} has {name}=={locked.get(name)}, {source.name} {version}"
+    if "facts" not in groups:
+        assert "duckdb" not in locked
+    if "databricks" not in groups:
+        assert "databricks-sdk" not in locked
+    assert "typer" not in locked and "rich" not in locked and "moto" not in locked

@@ -98,3 +98,15 @@ def test_generate_with_missing_data_exits_1_and_writes_nothing(tmp_path: Path):
     assert result.exit_code == 1
     assert "medals.csv" in result.stderr
     assert not out.exists()
+
+
+def test_version_is_printed_by_the_command_and_by_python_m_podium():
+    import subprocess
+    import sys
+
+    import podium
+
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout.strip() == f"podium {podium.__version__}"
+    module = subprocess.run([sys.executable, "-m", "podium", "--version"], capture_output=True, text=True, check=False)
+    assert module.returncode == 0 and module.stdout.strip() == f"podium {podium.__version__}"

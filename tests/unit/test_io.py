@@ -20,3 +20,16 @@ def test_successful_write_replaces_and_creates_parents(tmp_path):
     target = tmp_path / "a" / "b.json"
     write_text_atomic(target, "{}")
     assert target.read_text() == "{}"
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_written_files_get_the_mode_open_would_give_under_the_umask(tmp_path, umask, mode):
+    import os
+    import stat
+
+    previous = os.umask(umask)
+    try:
+        write_text_atomic(tmp_path / "report.json", "{}")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "report.json").stat().st_mode) == mode

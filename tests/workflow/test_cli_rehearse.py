@@ -102,15 +102,11 @@ def test_usage_errors_exit_2_before_anything_runs(sample_dir: Path, tmp_path: Pa
     assert not (tmp_path / "out").exists()
 
 
-def test_without_the_dev_requirements_it_says_how_to_get_them(
-    sample_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
+def test_without_moto_it_says_how_to_get_it(sample_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setitem(sys.modules, "moto", None)  # `import moto` now raises ImportError
     result = rehearse("--data", sample_dir, "--out", tmp_path / "out")
     assert result.exit_code == 2
-    assert "rehearsal needs the dev requirements: make rehearse (or pip install -r requirements-dev.txt)" in (
-        result.stderr
-    )
+    assert "rehearsal needs moto: make rehearse (or pip install -e '.[rehearsal]')" in result.stderr
 
 
 def test_fail_step_targets_bedrock_itself_or_a_lambda_step():
