@@ -28,5 +28,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         list_running=running_executions,
         store=factory.object_store(env),
         read_databricks_secret=read_databricks_credentials,
+        read_caps=factory.caps_reader(env),
     )
     return result.to_payload()

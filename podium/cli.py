@@ -25,7 +25,7 @@ from rich.text import Text
 
 from podium import __version__
 from podium.errors import ConfigError, PodiumError
-from podium.models import DEFAULT_MODEL_ID, MODELS, get_model
+from podium.models import DEFAULT_MODEL_ID, MODELS, RowCaps, get_model
 
 app = typer.Typer(
     help="Podium: teach a foundation model new facts from tables, on Amazon Bedrock.",
@@ -176,6 +176,32 @@ def generate(
     _print_report(report, out_dir)
 
 
+def _quota_client(region: str) -> object | None:
+    """A Service Quotas client when AWS credentials are configured here, else None."""
+    import boto3
+
+    session = boto3.Session(region_name=region)
+    return session.client("service-quotas") if session.get_credentials() is not None else None
+
+
+def _account_caps(model_id: str, region: str | None) -> RowCaps | None:
+    """With --region: the account's quotas for the model, or the documented caps saying why."""
+    from botocore.exceptions import ClientError
+
+    from podium.adapters.service_quotas import read_caps
+
+    model = MODELS.get(model_id)
+    if region is None or model is None:
+        return None
+    client = _quota_client(region)
+    if client is None:
+        return model.documented_caps("no AWS credentials here; Podium's documented caps")
+    try:
+        return read_caps(client, model)
+    except ClientError as error:  # throttled: the CLI does not retry, it falls back
+        return model.documented_caps(f"Service Quotas not read ({error}); Podium's documented caps")
+
+
 @app.command()
 def validate(
     file: Annotated[Path, typer.Argument(help="JSONL file to check")],
@@ -184,17 +210,40 @@ def validate(
     hyperparameters: Annotated[
         str | None, typer.Option("--hyperparameters", help="JSON object of training hyperparameters to check")
     ] = None,
-    region: Annotated[str | None, typer.Option("--region", help="Region the job would run in")] = None,
+    region: Annotated[
+        str | None,
+        typer.Option("--region", help="Region the job would run in; with AWS credentials, its quotas are read"),
+    ] = None,
+    validation: Annotated[
+        Path | None,
+        typer.Option("--validation", help="The validation file too: train + validation are checked against the sum"),
+    ] = None,
 ) -> None:
     """Check a JSONL file against Bedrock's rules for MODEL; list every problem with its line."""
-    from podium.dataset.validate import validate_file
+    from podium.dataset.validate import MAX_LISTED_PROBLEMS, Problem, check_total_rows, validate_file
 
     parsed = _parse_hyperparameters(hyperparameters)
-    if not file.is_file():
-        raise _fail(f"{file}: file not found — give the path of a .jsonl file", EXIT_USAGE)
+    for path in (file, validation):
+        if path is not None and not path.is_file():
+            raise _fail(f"{path}: file not found — give the path of a .jsonl file", EXIT_USAGE)
+    caps = _account_caps(model, region)
+    if caps is not None:
+        err.print(
+            f"Caps: {caps.train:,} train, {caps.validation:,} validation, {caps.total:,} together, "
+            f"{caps.epochs} epochs — {caps.source} ({caps.note})",
+            highlight=False,
+        )
     with Progress(SpinnerColumn(), TextColumn("Validating {task.description}"), console=err, transient=True) as bar:
         bar.add_task(str(file), total=None)
-        result = validate_file(file, model, split=split.value, hyperparameters=parsed, region=region)
+        result = validate_file(file, model, split=split.value, hyperparameters=parsed, region=region, caps=caps)
+        if validation is not None:
+            paired = validate_file(validation, model, split="validation", region=region, caps=caps)
+            for problem in paired.problems[: MAX_LISTED_PROBLEMS - len(result.problems)]:
+                result.problems.append(Problem(problem.kind, f"{validation}: {problem.message}", problem.line))
+            result.counts.update(paired.counts)
+            sum_caps = caps or (MODELS[model].documented_caps("Podium's documented caps") if model in MODELS else None)
+            if sum_caps is not None:  # an unsupported model is reported by the validator already
+                check_total_rows(result, paired, sum_caps)
     summary = (
         f"{escape(str(file))}: {result.rows:,} rows, ~{result.tokens:,} tokens (estimate) for {model} ({split.value})"
     )

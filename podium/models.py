@@ -66,6 +66,35 @@ class Prices:
     source: str = "placeholder list price, unconfirmed; override with the `prices` setting"
 
 
+# Bedrock's customization quotas include "Sum of training and validation records" per model
+# and job (AWS General Reference, Amazon Bedrock endpoints and quotas); they are per account
+# and adjustable. When the account's values cannot be read, Podium keeps train + validation
+# within this conservative default and says so in report.json.
+DOCUMENTED_SUM_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class RowCaps:
+    """Per-job record limits for one base model, as the run plans and validates against them."""
+
+    train: int
+    validation: int
+    total: int  # training and validation records together
+    epochs: int
+    source: str  # "service-quotas", "service-quotas+documented" or "documented"
+    note: str = ""  # where each value came from, or why the account's quotas were not read
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "train": self.train,
+            "validation": self.validation,
+            "total": self.total,
+            "epochs": self.epochs,
+            "source": self.source,
+            "note": self.note,
+        }
+
+
 @dataclass(frozen=True)
 class BaseModel:
     model_id: str  # the fine-tuning id, with its :128k-style suffix
@@ -94,6 +123,19 @@ class BaseModel:
     @property
     def needs_provisioned_throughput(self) -> bool:
         return Deployment.ON_DEMAND not in self.deployments
+
+    def documented_caps(self, note: str = "") -> RowCaps:
+        """The caps Podium assumes without the account's quotas: the registry's per-split
+        limits, their sum within DOCUMENTED_SUM_CAP, and the epochCount maximum."""
+        epochs = next((int(hp.maximum) for hp in self.hyperparameters if hp.name == "epochCount"), 1)
+        return RowCaps(
+            train=self.max_train_rows,
+            validation=self.max_validation_rows,
+            total=min(DOCUMENTED_SUM_CAP, self.max_train_rows + self.max_validation_rows),
+            epochs=epochs,
+            source="documented",
+            note=note,
+        )
 
     def default_hyperparameters(self) -> dict[str, str]:
         return {hp.name: hp.render(hp.default) for hp in self.hyperparameters}
@@ -392,7 +434,9 @@ __all__ = [
     "BaseModel",
     "DataFormat",
     "Deployment",
+    "DOCUMENTED_SUM_CAP",
     "NOVA_RESERVED_WORDS",
+    "RowCaps",
     "HyperParameter",
     "Prices",
     "get_model",

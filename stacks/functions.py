@@ -210,6 +210,18 @@ def _active_model_write(role: iam.IRole, r: Resources) -> None:
     allow(role, ["ssm:PutParameter"], [r.active_model.parameter_arn])
 
 
+def _read_quotas(role: iam.IRole, r: Resources) -> None:
+    # Read-only. GetServiceQuota would accept a quota ARN, but Bedrock's customization quota
+    # codes are not published per model, so the quotas are found by listing them by name.
+    allow(
+        role,
+        ["servicequotas:ListServiceQuotas", "servicequotas:ListAWSDefaultServiceQuotas"],
+        ["*"],
+        wildcard_reason="ListServiceQuotas and ListAWSDefaultServiceQuotas define no resource type in the "
+        "Service Authorization Reference, so IAM accepts only '*'; both only read quota values.",
+    )
+
+
 # Every Access must map to a grant; tests check the mapping is complete.
 GRANTS: Mapping[Access, Callable[[iam.IRole, Resources], None]] = {
     Access.READ_DATA: _read_data,
@@ -225,6 +237,7 @@ GRANTS: Mapping[Access, Callable[[iam.IRole, Resources], None]] = {
     Access.BEDROCK_DELETE_THROUGHPUT: _bedrock_delete_throughput,
     Access.ACTIVE_MODEL_READ: _active_model_read,
     Access.ACTIVE_MODEL_WRITE: _active_model_write,
+    Access.READ_QUOTAS: _read_quotas,
 }
 
 

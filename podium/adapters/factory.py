@@ -7,6 +7,7 @@ moto and the Bedrock emulator. There is no rehearsal branch anywhere.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from podium.adapters.active_model import SsmActiveModelStore
@@ -15,6 +16,7 @@ from podium.adapters.builtin import BuiltinGenerator
 from podium.adapters.ports import ActiveModelStore, FineTuner, Generator, ObjectStore
 from podium.adapters.s3 import S3ObjectStore
 from podium.config import RunSettings
+from podium.models import BaseModel, RowCaps
 from podium.workflow.environment import Environment
 
 # Standard mode retries throttling and transient errors with backoff before the
@@ -53,6 +55,14 @@ def generator_for(settings: RunSettings, env: Environment) -> Generator:
             output_table=databricks.output_table,
         )
     return BuiltinGenerator(object_store(env), data_prefix=settings.data_prefix)
+
+
+def caps_reader(env: Environment) -> Callable[[BaseModel], RowCaps]:
+    """Reads the base model's customization quotas from Service Quotas (documented caps without access)."""
+    from podium.adapters.service_quotas import read_caps
+
+    client = aws_client("service-quotas", env)
+    return lambda model: read_caps(client, model)
 
 
 def fine_tuner(env: Environment) -> FineTuner:

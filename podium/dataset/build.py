@@ -27,10 +27,10 @@ from podium.dataset.records import QAPair
 from podium.dataset.split import split_pairs
 from podium.dataset.templates import RELATIONS, questions_for
 from podium.dataset.tokens import cost_tokens
-from podium.dataset.validate import ValidationResult, validate_text
+from podium.dataset.validate import ValidationResult, check_total_rows, validate_text
 from podium.errors import ConfigError, DataError
 from podium.io import atomic_writer
-from podium.models import BaseModel, DataFormat, get_model
+from podium.models import BaseModel, DataFormat, RowCaps, get_model
 
 TRAIN_FILE = "train.jsonl"
 VALIDATION_FILE = "validation.jsonl"
@@ -111,16 +111,21 @@ def build_dataset(
     throughput: ThroughputSettings | None = None,
     region: str | None = None,
     priorities: Mapping[str, int] | None = None,
+    caps: RowCaps | None = None,
 ) -> BuiltDataset:
-    """Clean, plan, split, render and validate `pairs` for `model`. Writes nothing."""
+    """Clean, plan, split, render and validate `pairs` for `model`. Writes nothing.
+    `caps` are the account's quotas (Prepare reads them); without them the model's
+    documented caps apply, train + validation within 10,000."""
+    caps = caps or model.documented_caps("Service Quotas not read here; Podium's documented caps")
     kept, cleaning = clean_pairs(pairs)
     rejections: Counter[str] = Counter(rejected or {})
     rejections.update(cleaning)
     plan = plan_dataset(
         kept,
-        max_train_rows=model.max_train_rows,
-        max_validation_rows=model.max_validation_rows,
+        max_train_rows=caps.train,
+        max_validation_rows=caps.validation,
         max_eval_rows=MAX_EVAL_PROMPTS,
+        max_total_rows=caps.total,
         priorities=relation_priorities() if priorities is None else priorities,
         seed=seed,
     )
@@ -140,10 +145,12 @@ def build_dataset(
             source=name,
             hyperparameters=hyperparameters if name == TRAIN_FILE else None,
             region=region,
+            caps=caps,
         )
         for name, text in texts.items()
         if text or name == TRAIN_FILE
     }
+    check_total_rows(validations[TRAIN_FILE], validations.get(VALIDATION_FILE), caps)
     try:
         resolved = model.resolve_hyperparameters(hyperparameters)
     except ConfigError:
@@ -177,6 +184,7 @@ def build_dataset(
             "held_out_dropped_for_overlap": split.dropped_overlap,
         },
         "caps": plan.caps,
+        "quotas": caps.to_dict(),  # where the caps came from: the account's Service Quotas or the fallback
         "coverage": [c.to_dict() for c in plan.coverage.values()],
         "rejections": dict(rejections.most_common()),
         "tokens": {

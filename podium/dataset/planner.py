@@ -123,10 +123,13 @@ def plan_dataset(
     max_train_rows: int,
     max_validation_rows: int,
     max_eval_rows: int = MAX_EVAL_PROMPTS,
+    max_total_rows: int | None = None,
     priorities: Mapping[str, int] | None = None,
     seed: int = 0,
 ) -> Plan:
-    """Plan row counts per fact within the caps; see the module docstring for the order."""
+    """Plan row counts per fact within the caps; see the module docstring for the order.
+    `max_total_rows` bounds training + validation together (Bedrock's "Sum of training and
+    validation records" quota): validation's share is set aside before training fills up."""
     priorities = priorities or {}
     facts: dict[str, FactPlan] = {}
     for pair in pairs:
@@ -151,8 +154,16 @@ def plan_dataset(
     for relation in order:
         tiers.setdefault(priorities.get(relation, UNKNOWN_PRIORITY), []).append(relation)
 
+    total_pairs = sum(p.available for p in facts.values())
+    small_data_cap = max(1, int(total_pairs * HOLDOUT_FRACTION))
+    validation_cap = min(max_validation_rows, small_data_cap)
+    train_cap = max_train_rows
+    if max_total_rows is not None:
+        validation_cap = min(validation_cap, max_total_rows // 2)  # never more validation than training
+        train_cap = min(max_train_rows, max_total_rows - validation_cap)
+
     # 1. One training paraphrase per fact, tier by tier (relations of equal priority interleaved).
-    train_budget = max_train_rows
+    train_budget = train_cap
     for tier in sorted(tiers):
         if train_budget == 0:
             break
@@ -163,10 +174,8 @@ def plan_dataset(
                 break
 
     # 2. Held-out paraphrases of trained facts, alternating validation and eval, spread over relations.
-    total_pairs = sum(p.available for p in facts.values())
-    small_data_cap = max(1, int(total_pairs * HOLDOUT_FRACTION))
     budgets = {
-        "validation": min(max_validation_rows, small_data_cap),
+        "validation": validation_cap,
         "eval": min(max_eval_rows, small_data_cap),
     }
     trained = [[p for p in by_relation[r] if p.train] for r in order]
@@ -187,6 +196,10 @@ def plan_dataset(
             next_split[plan.relation], progress = _other(split), True
 
     # 3. More training paraphrases per fact while the cap allows, by priority.
+    if max_total_rows is not None:  # validation may have used less than its share
+        used_train = sum(p.train for p in facts.values())
+        used_validation = sum(p.validation for p in facts.values())
+        train_budget = max(0, min(max_train_rows, max_total_rows - used_validation) - used_train)
     while train_budget > 0:
         added = 0
         for tier in sorted(tiers):
@@ -210,6 +223,8 @@ def plan_dataset(
         c.validation_rows += plan.validation
         c.eval_rows += plan.eval
     caps = {"train": max_train_rows, "validation": max_validation_rows, "eval": max_eval_rows}
+    if max_total_rows is not None:
+        caps["train_and_validation"] = max_total_rows
     return Plan(facts, coverage, caps)
 
 

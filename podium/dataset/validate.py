@@ -29,7 +29,7 @@ from podium.dataset.formats import CONVERSATION_SCHEMA
 from podium.dataset.planner import MAX_EVAL_PROMPTS
 from podium.dataset.tokens import BYTES_PER_TOKEN_FOR_CAP, row_tokens
 from podium.errors import ConfigError, DataError, UnsupportedModelError
-from podium.models import MODELS, BaseModel, DataFormat, get_model
+from podium.models import MODELS, BaseModel, DataFormat, RowCaps, get_model
 
 SPLITS = ("train", "validation", "eval")
 MAX_LISTED_PROBLEMS = 50
@@ -352,9 +352,11 @@ def _stand_in_for(model_id: str) -> BaseModel | None:
     return next((m for m in MODELS.values() if m.invocation_id == model_id), None)
 
 
-def _row_cap(model: BaseModel | None, split: str) -> int | None:
+def _row_cap(model: BaseModel | None, split: str, caps: RowCaps | None = None) -> int | None:
     if split == "eval":
         return MAX_EVAL_PROMPTS
+    if caps is not None:
+        return caps.train if split == "train" else caps.validation
     if model is None:
         return None
     return model.max_train_rows if split == "train" else model.max_validation_rows
@@ -368,8 +370,11 @@ def validate_lines(
     hyperparameters: Mapping[str, object] | None = None,
     region: str | None = None,
     source: str = "<memory>",
+    caps: RowCaps | None = None,
 ) -> ValidationResult:
-    """Validate JSONL lines as read by `open_jsonl` (text, undecodable bytes surrogate-escaped)."""
+    """Validate JSONL lines as read by `open_jsonl` (text, undecodable bytes surrogate-escaped).
+    `caps` (the account's quotas, see podium.adapters.service_quotas) replace the model's
+    documented row caps and bound epochCount."""
     if split not in SPLITS:
         raise ConfigError("split", f"{split!r} is not a split; use one of {', '.join(SPLITS)}")
     model: BaseModel | None
@@ -393,6 +398,13 @@ def validate_lines(
     if hyperparameters and model is not None:
         for message in model.hyperparameter_problems(hyperparameters):
             report.add("hyperparameter", message)
+        epochs = hyperparameters.get("epochCount")
+        if caps is not None and isinstance(epochs, (int, float, str)) and _number(epochs) > caps.epochs:
+            report.add(
+                "hyperparameter",
+                f"epochCount={epochs} is over this account's quota of {caps.epochs} epochs for {model_id} "
+                f"({caps.source})",
+            )
 
     if split == "eval":
         check = _eval_checker(report)
@@ -405,7 +417,7 @@ def validate_lines(
 
     token_cap = model.max_tokens_per_row if model is not None else None
     reserved = _reserved_pattern(model.reserved_words) if model is not None and split != "eval" else None
-    row_cap = _row_cap(model, split)
+    row_cap = _row_cap(model, split, caps)
     dedupe_limit = row_cap if row_cap is not None else 20_000
     first_line_of: dict[int, int] = {}
     # The C scanner behind json.loads, called directly: loads() adds two regex matches
@@ -497,14 +509,37 @@ def validate_lines(
         report.add("empty_file", "has no rows")
     if row_cap is not None and rows > row_cap:
         who = "Bedrock evaluation" if split == "eval" else model_id
+        where = f" ({caps.source} caps)" if caps is not None and split != "eval" else ""
         report.add(
             "too_many_rows",
-            f"has {rows:,} rows; {who} accepts at most {row_cap:,} {split} rows "
+            f"has {rows:,} rows; {who} accepts at most {row_cap:,} {split} rows{where} "
             f"(`podium generate` plans the dataset to fit)",
         )
     if split == "train" and model is not None and 0 < rows < model.min_train_rows:
         report.add("too_few_rows", f"has {rows} rows; {model_id} needs at least {model.min_train_rows}")
     return result
+
+
+def _number(value: int | float | str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return float("nan")  # not a number: hyperparameter_problems has reported it
+
+
+def check_total_rows(train: ValidationResult, validation: ValidationResult | None, caps: RowCaps) -> None:
+    """Bedrock counts training and validation records together against one quota ("Sum of
+    training and validation records"); a job over it fails after the spend has started.
+    Adds the problem to `train`'s result."""
+    validation_rows = validation.rows if validation is not None else 0
+    total = train.rows + validation_rows
+    if total > caps.total:
+        _Problems(train).add(
+            "too_many_records",
+            f"{train.rows:,} training + {validation_rows:,} validation rows = {total:,}; {train.model_id} "
+            f"takes at most {caps.total:,} together ({caps.source}: {caps.note or 'Service Quotas'}) — "
+            "plan fewer rows, or raise the quota in Service Quotas",
+        )
 
 
 def _reserved_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -558,6 +593,7 @@ def validate_file(
     split: str = "train",
     hyperparameters: Mapping[str, object] | None = None,
     region: str | None = None,
+    caps: RowCaps | None = None,
 ) -> ValidationResult:
     """Validate a JSONL file for `model_id`'s `split`; see the module docstring."""
     path = Path(path)
@@ -565,7 +601,7 @@ def validate_file(
         raise DataError("file not found", file=str(path), hint="give the path of a .jsonl file")
     with open_jsonl(path) as handle:
         return validate_lines(
-            handle, model_id, split=split, hyperparameters=hyperparameters, region=region, source=str(path)
+            handle, model_id, split=split, hyperparameters=hyperparameters, region=region, source=str(path), caps=caps
         )
 
 
@@ -584,6 +620,7 @@ __all__ = [
     "SPLITS",
     "Problem",
     "ValidationResult",
+    "check_total_rows",
     "validate_file",
     "validate_lines",
     "validate_text",

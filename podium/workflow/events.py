@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from podium.adapters.ports import GenerationState, JobStatus, ThroughputStatus
 from podium.config import RunSettings
+from podium.models import RowCaps
 
 
 class _Payload(BaseModel):
@@ -38,6 +39,8 @@ class RunContext(_Payload):
     started_at: str
     run_prefix: str  # "runs/<run_id>/": everything this run writes is under it
     settings: RunSettings
+    # Bedrock's customization quotas for the base model, read by Prepare (None: the documented caps)
+    caps: RowCaps | None = None
 
 
 class GenerationProgress(_Payload):

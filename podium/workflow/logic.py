@@ -32,7 +32,7 @@ from podium.adapters.stepfunctions import RunningExecution
 from podium.config import RunSettings
 from podium.dataset import build as dataset_builder
 from podium.errors import ConfigError
-from podium.models import get_model
+from podium.models import BaseModel, RowCaps, get_model
 from podium.workflow.errors import (
     AnotherRunInProgress,
     DatasetInvalid,
@@ -115,6 +115,7 @@ def prepare(
     store: ObjectStore,
     read_databricks_secret: Callable[[str | None], object],
     now: datetime | None = None,
+    read_caps: Callable[[BaseModel], RowCaps] | None = None,
 ) -> RunContext:
     """Validate the input, derive the run id, refuse a concurrent run, and check that the
     generator has what it needs — all before anything is spent."""
@@ -148,6 +149,7 @@ def prepare(
         )
 
     _check_generator_inputs(settings, store, read_databricks_secret)
+    caps = _caps_for(settings, region, read_caps)
 
     run_id = run_id_for(execution.name)
     return RunContext(
@@ -158,7 +160,22 @@ def prepare(
         started_at=to_iso(now or utc_now()),
         run_prefix=f"runs/{run_id}/",
         settings=settings,
+        caps=caps,
     )
+
+
+def _caps_for(settings: RunSettings, region: str, read_caps: Callable[[BaseModel], RowCaps] | None) -> RowCaps:
+    """The account's customization quotas for the base model (or the documented fallback),
+    and a refusal, before anything is spent, of an epochCount over the epochs quota."""
+    model = get_model(settings.base_model, region)
+    caps = read_caps(model) if read_caps is not None else model.documented_caps("Service Quotas not read")
+    epochs = int(float(model.resolve_hyperparameters(settings.hyperparameters).get("epochCount", "1")))
+    if epochs > caps.epochs:
+        raise InvalidInput(
+            f"hyperparameters: epochCount={epochs} is over this account's quota of {caps.epochs} epochs for "
+            f"{model.model_id} ({caps.source}: {caps.note}); lower epochCount or raise the quota in Service Quotas"
+        )
+    return caps
 
 
 def _json_kind(value: Any) -> str:
@@ -252,6 +269,7 @@ def build_dataset(
         prices=settings.prices,
         throughput=settings.throughput,
         region=region,
+        caps=run.caps,
     )
     # The report is written last: its presence means the whole dataset is there.
     files = dataset_builder.render_files(built)

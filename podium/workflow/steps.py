@@ -29,6 +29,7 @@ class Access(str, enum.Enum):
     BEDROCK_DELETE_THROUGHPUT = "bedrock_delete_throughput"
     ACTIVE_MODEL_READ = "active_model_read"  # ssm:GetParameter on the active-model parameter
     ACTIVE_MODEL_WRITE = "active_model_write"  # ssm:PutParameter on it
+    READ_QUOTAS = "read_quotas"  # servicequotas:ListServiceQuotas + ListAWSDefaultServiceQuotas ("*" only)
 
 
 class DependencyGroup(str, enum.Enum):
@@ -62,7 +63,7 @@ class Step:
 A = Access
 D = DependencyGroup
 STEPS: tuple[Step, ...] = (
-    Step("Prepare", "prepare", frozenset({A.LIST_EXECUTIONS, A.READ_DATA, A.DATABRICKS_SECRET})),
+    Step("Prepare", "prepare", frozenset({A.LIST_EXECUTIONS, A.READ_DATA, A.DATABRICKS_SECRET, A.READ_QUOTAS})),
     Step(
         "StartGeneration",
         "start_generation",

@@ -186,6 +186,8 @@ WILDCARD_ALLOWED = {
     "xray:PutTelemetryRecords": "X-Ray has no resource-level permissions",
     "xray:GetSamplingRules": "X-Ray has no resource-level permissions",
     "xray:GetSamplingTargets": "X-Ray has no resource-level permissions",
+    "servicequotas:ListServiceQuotas": "Service Quotas' List actions define no resource type",
+    "servicequotas:ListAWSDefaultServiceQuotas": "Service Quotas' List actions define no resource type",
     "logs:CreateLogDelivery": "vended log delivery (Step Functions logging) is account-wide",
     "logs:GetLogDelivery": "vended log delivery (Step Functions logging) is account-wide",
     "logs:UpdateLogDelivery": "vended log delivery (Step Functions logging) is account-wide",
@@ -245,6 +247,7 @@ EXPECTED_ACTIONS = {
     Access.BEDROCK_DELETE_THROUGHPUT: {"bedrock:DeleteProvisionedModelThroughput"},
     Access.ACTIVE_MODEL_READ: {"ssm:GetParameter"},
     Access.ACTIVE_MODEL_WRITE: {"ssm:PutParameter"},
+    Access.READ_QUOTAS: {"servicequotas:ListServiceQuotas", "servicequotas:ListAWSDefaultServiceQuotas"},
 }  # fmt: skip
 EVERY_FUNCTION = {
     "logs:CreateLogStream",
@@ -292,6 +295,20 @@ def test_foundation_model_and_state_machine_arns_are_exact(synthesized: Synthesi
     assert "arn:aws:bedrock:us-west-2::foundation-model/meta.llama3-1-8b-instruct-v1:0:128k" in rendered
     assert ':stateMachine:podium-finetune"' in rendered
     assert "secretsmanager" not in rendered  # builtin generator: no secret to read
+
+
+def test_only_prepare_reads_service_quotas_and_only_by_listing(synthesized: Synthesized) -> None:
+    granted = {
+        (key, action): st["Resource"]
+        for key, r in synthesized.resources.items()
+        for st in _statements(r)
+        for action in _as_list(st["Action"])
+        if action.startswith("servicequotas:")
+    }
+    # The List actions define no resource type (Service Authorization Reference): '*' is all IAM accepts.
+    assert set(granted.values()) == {"*"}
+    assert {action for _, action in granted} == EXPECTED_ACTIONS[Access.READ_QUOTAS]
+    assert [st.name for st in STEPS if Access.READ_QUOTAS in st.access] == ["Prepare"]
 
 
 def test_databricks_secret_is_granted_by_name_pattern(synthesized_full: Synthesized) -> None:

@@ -11,9 +11,9 @@ from dataset_helpers import PRIORITIES, make_facts, make_pairs_for
 
 from podium.dataset import build
 from podium.dataset.records import QAPair
-from podium.dataset.validate import validate_file
+from podium.dataset.validate import check_total_rows, validate_file, validate_text
 from podium.errors import ConfigError, DataError
-from podium.models import get_model
+from podium.models import RowCaps, get_model
 
 LLAMA31 = get_model("meta.llama3-1-8b-instruct-v1:0:128k")
 NOVA = get_model("amazon.nova-micro-v1:0:128k")
@@ -144,3 +144,42 @@ def test_generate_says_why_when_no_question_survives(sample_dir: Path, tmp_path:
     with pytest.raises(DataError, match="no question passed the checks.*does not name the fact's subject"):
         build.generate(sample_dir, LLAMA31.model_id, out)
     assert not out.exists()
+
+
+# ---- caps from the account (Service Quotas) and the train + validation sum ------------------
+
+
+def test_without_the_accounts_quotas_the_documented_sum_binds_and_the_report_says_so():
+    result = built()
+    assert result.report["quotas"]["source"] == "documented"
+    assert result.report["quotas"]["total"] == 10_000
+    assert "not read" in result.report["quotas"]["note"]
+
+
+def test_the_planner_fills_within_the_accounts_caps():
+    caps = RowCaps(train=100, validation=20, total=110, epochs=10, source="service-quotas", note="L-1")
+    result = built(caps=caps)
+    assert result.valid, result.problems
+    assert result.train_rows + result.validation_rows == 110
+    assert result.validation_rows <= 20 and result.report["quotas"] == caps.to_dict()
+
+
+def test_the_validator_refuses_train_plus_validation_over_the_sum():
+    train = "".join(json.dumps({"prompt": f"Q{i}?", "completion": f"A{i}."}) + "\n" for i in range(8))
+    validation = "".join(json.dumps({"prompt": f"V{i}?", "completion": f"B{i}."}) + "\n" for i in range(3))
+    caps = RowCaps(train=10, validation=5, total=10, epochs=10, source="service-quotas", note="L-1")
+    train_result = validate_text(train, LLAMA31.model_id, caps=caps)
+    validation_result = validate_text(validation, LLAMA31.model_id, split="validation", caps=caps)
+    assert train_result.ok and validation_result.ok  # each file alone is within its own cap
+    check_total_rows(train_result, validation_result, caps)
+    assert [p.kind for p in train_result.problems] == ["too_many_records"]
+    assert "8 training + 3 validation rows = 11" in train_result.problems[0].message
+    assert "at most 10 together" in train_result.problems[0].message
+
+
+def test_the_accounts_per_split_caps_and_epochs_quota_are_checked():
+    caps = RowCaps(train=3, validation=5, total=10, epochs=2, source="service-quotas", note="L-1")
+    text = "".join(json.dumps({"prompt": f"Q{i}?", "completion": f"A{i}."}) + "\n" for i in range(4))
+    result = validate_text(text, LLAMA31.model_id, caps=caps, hyperparameters={"epochCount": 3})
+    assert sorted(p.kind for p in result.problems) == ["hyperparameter", "too_many_rows"]
+    assert any("quota of 2 epochs" in p.message for p in result.problems)

@@ -110,3 +110,43 @@ def test_version_is_printed_by_the_command_and_by_python_m_podium():
     assert result.exit_code == 0 and result.stdout.strip() == f"podium {podium.__version__}"
     module = subprocess.run([sys.executable, "-m", "podium", "--version"], capture_output=True, text=True, check=False)
     assert module.returncode == 0 and module.stdout.strip() == f"podium {podium.__version__}"
+
+
+# ---- --region reads the account's quotas; --validation checks train + validation together ----
+
+
+def _rows(path: Path, count: int, prefix: str) -> Path:
+    lines = [json.dumps({"prompt": f"{prefix} question {i}?", "completion": f"Answer {i}."}) for i in range(count)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_validate_with_region_and_no_credentials_says_it_uses_the_documented_caps(good_file: Path, monkeypatch):
+    monkeypatch.setattr("podium.cli._quota_client", lambda region: None)
+    result = run("validate", good_file, "--model", LLAMA31, "--region", "us-west-2")
+    assert result.exit_code == 0, result.output
+    assert "10,000 together" in result.stderr and "no AWS credentials" in result.stderr
+
+
+def test_validate_with_region_checks_the_pair_against_the_accounts_sum(tmp_path: Path, monkeypatch):
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("service-quotas", region_name="us-west-2", aws_access_key_id="x", aws_secret_access_key="x")
+    name = (
+        "(Model customization) Sum of training and validation records for a Meta Llama 3.1 8B Instruct Fine-tuning job"
+    )
+    stubber = Stubber(client)
+    stubber.add_response(
+        "list_aws_default_service_quotas",
+        {"Quotas": [{"QuotaCode": "L-12345678", "QuotaName": name, "Value": 4.0}]},
+        {"ServiceCode": "bedrock"},
+    )
+    stubber.add_response("list_service_quotas", {"Quotas": []}, {"ServiceCode": "bedrock"})
+    monkeypatch.setattr("podium.cli._quota_client", lambda region: client)
+    train, validation = _rows(tmp_path / "train.jsonl", 3, "T"), _rows(tmp_path / "validation.jsonl", 2, "V")
+    with stubber:
+        result = run("validate", train, "--model", LLAMA31, "--region", "us-west-2", "--validation", validation)
+    assert result.exit_code == 1, result.output
+    assert "too_many_records" in result.stdout and "3 training + 2 validation rows = 5" in result.stdout
+    assert "L-12345678" in result.stderr
