@@ -23,14 +23,19 @@ provisioned throughput's ARN, a model that knows `Script.known_share` of the fac
 the training file its job received; for a base model id, one that knows
 `Script.base_known_share` of every fact trained on that base model here. Every answer is
 labelled: the response header `x-podium-simulated` and
-`additionalModelResponseFields.podium_simulated` carry SIMULATED_NOTE.
+`additionalModelResponseFields.podium_simulated` carry ANSWER_NOTE.
 
 Lifecycles advance one tick per status read (deterministic, independent of wall time).
-Bedrock's rules are enforced with the same code Podium checks itself with
-(podium.models, podium.dataset.validate), so a bad dataset or hyperparameter is a
-ValidationException as from the real service. Outcomes can be scripted (a job that
-fails with a message, a throughput that fails). The metrics files a completed job
-writes to its S3 output prefix are marked as SIMULATED in every row.
+The emulator is a second opinion, not a mirror of Podium: it judges requests and data
+with its own reading of Bedrock's documentation (podium.rehearsal.bedrock_rules) and
+botocore's models, and imports nothing from podium.dataset, podium.models,
+podium.config or podium.workflow. As on AWS, CreateModelCustomizationJob refuses bad
+names, models and hyperparameters with a ValidationException, but accepts a job whose
+data is bad: the job goes InProgress (validation phase) and then Failed with a
+failureMessage saying what is wrong. A stopped job shows Stopping before Stopped.
+Outcomes can be scripted (Script): a job or throughput that fails, a training file
+corrupted after upload, errors answered by any operation (InjectedError). The metrics
+files a completed job writes to its S3 output prefix are marked as SIMULATED in every row.
 """
 
 from __future__ import annotations
@@ -47,10 +52,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from podium.dataset.validate import validate_text
-from podium.errors import UnsupportedModelError
-from podium.models import get_model
-from podium.rehearsal import service_model
+from podium.rehearsal import bedrock_rules, service_model
 from podium.rehearsal.local_http import LocalHTTPServer
 from podium.rehearsal.simulated_model import SimulatedModel, question_text, rows_from_jsonl, words
 
@@ -58,9 +60,6 @@ SIMULATED_NOTE = "SIMULATED by podium rehearsal: not a real training run"
 ANSWER_NOTE = "SIMULATED by podium rehearsal: not a real model's answer"
 SIMULATED_HEADER = "x-podium-simulated"  # on every Converse response, value ANSWER_NOTE
 SIMULATED_FIELD = "podium_simulated"  # in Converse's additionalModelResponseFields
-_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*$")
-_TOKEN_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
-_ROLE_PATTERN = re.compile(r"^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")
 _S3_URI = re.compile(r"^s3://([^/]+)/?(.*)$")
 
 
@@ -99,6 +98,13 @@ class Script:
     # A ValidationException message that CreateModelCustomizationJob answers with (e.g. a
     # rule the real service applies that podium does not know yet); None = accept.
     job_rejection: str | None = None
+    # Alter the training file after it was uploaded, before Bedrock's validation phase reads
+    # it (see CORRUPTIONS): rehearses data that Podium's own checks never saw.
+    corrupt_training: str | None = None
+    stop_ticks: int = 1  # status reads a stopped job shows Stopping before Stopped
+    # Sum of training and validation records per job, an adjustable account quota
+    # ("Sum of training and validation records…" in Service Quotas); None: not enforced.
+    records_sum_quota: int | None = None
     training_loss: float = 1.25  # simulated final losses
     validation_loss: float = 1.5
     errors: list[InjectedError] = field(default_factory=list)  # answered instead of the operation
@@ -124,6 +130,7 @@ class _Job:
     failure_message: str = ""
     output_model_arn: str | None = None
     end_time: str | None = None
+    data_failure: str | None = None  # what the validation phase will say, None: the data is valid
 
 
 @dataclass
@@ -190,6 +197,8 @@ class BedrockEmulator:
     # -- customization jobs -----------------------------------------------------------
 
     def create_job(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Checks what Bedrock checks before accepting a job (names, role, model,
+        hyperparameters); the data is judged later, in the job's validation phase."""
         with self._lock:
             for required in (
                 "jobName",
@@ -209,72 +218,71 @@ class BedrockEmulator:
                 raise BedrockError("ConflictException", f"A job with the name {name} already exists.")
             if self.script.job_rejection is not None:
                 raise BedrockError("ValidationException", self.script.job_rejection)
-            self._check_name("jobName", name)
-            self._check_name("customModelName", str(body["customModelName"]))
-            if token is not None and not (1 <= len(token) <= 256 and _TOKEN_PATTERN.match(token)):
-                raise BedrockError("ValidationException", f"clientRequestToken {token!r} is not valid")
-            if not _ROLE_PATTERN.match(str(body["roleArn"])):
-                raise BedrockError("ValidationException", f"roleArn {body['roleArn']!r} is not an IAM role ARN")
+            for member in ("jobName", "customModelName", "roleArn", "clientRequestToken"):
+                if body.get(member) is not None:
+                    _check_member("CreateModelCustomizationJob", member, str(body[member]))
             if any(m.name == body["customModelName"] for m in self.custom_models.values()):
                 raise BedrockError(
                     "ConflictException", f"A model with the name {body['customModelName']} already exists."
                 )
             base_id = str(body["baseModelIdentifier"])
-            try:
-                model = get_model(base_id, self.region)
-            except UnsupportedModelError as error:
-                raise BedrockError(
-                    "ValidationException", f"The provided model identifier is invalid. {error}"
-                ) from None
+            problem = bedrock_rules.model_problem(base_id, self.region)
+            if problem:
+                raise BedrockError("ValidationException", problem)
             hyperparameters = dict(body.get("hyperParameters") or {})
-            for value in hyperparameters.values():
-                if not isinstance(value, str):
-                    raise BedrockError("ValidationException", "hyperParameters values must be strings")
-            problems = model.hyperparameter_problems(hyperparameters)
+            if any(not isinstance(value, str) for value in hyperparameters.values()):
+                raise BedrockError("ValidationException", "hyperParameters values must be strings")
+            problems = bedrock_rules.hyperparameter_problems(base_id, hyperparameters)
             if problems:
-                raise BedrockError("ValidationException", "Invalid hyperparameters: " + "; ".join(problems))
-            training_uri = body["trainingDataConfig"].get("s3Uri")
-            self._check_data(training_uri, model.model_id, "train", hyperparameters)
-            for validator in (body.get("validationDataConfig") or {}).get("validators") or []:
-                self._check_data(validator.get("s3Uri"), model.model_id, "validation", hyperparameters)
+                raise BedrockError("ValidationException", "; ".join(problems))
             output = str(body["outputDataConfig"].get("s3Uri") or "")
             if not _S3_URI.match(output):
                 raise BedrockError("ValidationException", f"outputDataConfig.s3Uri {output!r} is not an S3 URI")
 
             job_id = uuid.uuid4().hex[:12]
             arn = f"arn:aws:bedrock:{self.region}:{self.account}:model-customization-job/{base_id}/{job_id}"
-            self.jobs[arn] = _Job(arn=arn, name=name, request=dict(body), token=token, created=_now())
+            job = self.jobs[arn] = _Job(arn=arn, name=name, request=dict(body), token=token, created=_now())
+            if self.script.corrupt_training:
+                corrupt(self.s3, str(body["trainingDataConfig"].get("s3Uri") or ""), self.script.corrupt_training)
+            job.data_failure = self._validation_phase(body, base_id)
             return {"jobArn": arn}
 
-    def _check_name(self, field_name: str, value: str) -> None:
-        if not (1 <= len(value) <= 63 and _NAME_PATTERN.match(value)):
-            raise BedrockError(
-                "ValidationException",
-                f"1 validation error detected: Value '{value}' at '{field_name}' failed to satisfy "
-                "constraint: Member must have length less than or equal to 63 and match pattern "
-                f"{_NAME_PATTERN.pattern}",
+    def _validation_phase(self, body: Mapping[str, Any], base_id: str) -> str | None:
+        """What the job's validation phase will say about its data (None: it passes)."""
+        files = [("train", body["trainingDataConfig"].get("s3Uri"))]
+        files += [
+            ("validation", v.get("s3Uri")) for v in (body.get("validationDataConfig") or {}).get("validators") or []
+        ]
+        total = 0
+        for split, uri in files:
+            try:
+                text = self._read(uri)
+            except BedrockError as error:
+                return error.message
+            records, problems = bedrock_rules.data_problems(text, base_id, split)
+            if problems:
+                return bedrock_rules.failure_message(str(uri), split, problems)
+            total += records
+        quota = self.script.records_sum_quota
+        if quota is not None and total > quota:
+            return (
+                f"Data validation failed: the training and validation data have {total} records together; "
+                f"the quota for the sum of training and validation records is {quota}"
             )
+        return None
 
-    def _check_data(self, uri: Any, model_id: str, split: str, hyperparameters: Mapping[str, str]) -> None:
+    def _read(self, uri: Any) -> str:
         match = _S3_URI.match(str(uri or ""))
         if not match or not match.group(2):
-            raise BedrockError("ValidationException", f"{split} data s3Uri {uri!r} is not an S3 object URI")
+            raise BedrockError("ValidationException", f"{uri!r} is not an S3 object URI")
         try:
-            response = self.s3.get_object(Bucket=match.group(1), Key=match.group(2))
-            text = response["Body"].read().decode("utf-8")
+            return self.s3.get_object(Bucket=match.group(1), Key=match.group(2))["Body"].read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise BedrockError("ValidationException", f"Data validation failed: {uri} is not UTF-8 text") from None
         except Exception as error:  # noqa: BLE001 - any S3 failure is the caller's data problem
             raise BedrockError(
-                "ValidationException", f"Unable to read {split} data at {uri}: {type(error).__name__}"
+                "ValidationException", f"Data validation failed: unable to read {uri} ({type(error).__name__})"
             ) from None
-        result = validate_text(
-            text, model_id, split=split, source=str(uri), hyperparameters=hyperparameters, region=self.region
-        )
-        if not result.ok:
-            listed = "; ".join(str(problem) for problem in result.problems[:5])
-            raise BedrockError(
-                "ValidationException",
-                f"Invalid {split} data at {uri}: {result.total_problems} problem(s): {listed}",
-            )
 
     def _foundation_arn(self, model_id: str) -> str:
         return f"arn:aws:bedrock:{self.region}::foundation-model/{model_id}"
@@ -305,6 +313,7 @@ class BedrockEmulator:
                 "outputDataConfig": request["outputDataConfig"],
                 "customizationType": request.get("customizationType") or "FINE_TUNING",
             }
+            response["statusDetails"] = self._status_details(job)
             if job.token:
                 response["clientRequestToken"] = job.token
             if job.failure_message:
@@ -320,8 +329,9 @@ class BedrockEmulator:
 
     def _advance_job(self, job: _Job) -> None:
         if job.status == "Stopping":
-            job.status, job.end_time = "Stopped", _now()
-            job.failure_message = "Job stopped by user"
+            job.ticks += 1
+            if job.ticks > self.script.stop_ticks:
+                job.status, job.end_time = "Stopped", _now()
             return
         if job.status != "InProgress":
             return
@@ -329,6 +339,9 @@ class BedrockEmulator:
         if job.ticks < self.script.job_ticks:
             return
         job.end_time = _now()
+        if job.data_failure is not None:
+            job.status, job.failure_message = "Failed", job.data_failure
+            return
         if self.script.job_failure is not None:
             job.status, job.failure_message = "Failed", self.script.job_failure
             return
@@ -345,6 +358,28 @@ class BedrockEmulator:
             created=_now(),
         )
         self._write_metrics(job)
+
+    def _status_details(self, job: _Job) -> dict[str, Any]:
+        """statusDetails: the validation, data processing and training phases."""
+        if job.status == "Completed":
+            phases = ("Completed", "Completed", "Completed")
+        elif job.status == "Failed":
+            phases = (
+                ("Failed", "NotStarted", "NotStarted") if job.data_failure else ("Completed", "Completed", "Failed")
+            )
+        elif job.status in ("Stopping", "Stopped"):
+            phases = ("Completed", "Completed", job.status)
+        elif job.ticks == 0:
+            phases = ("InProgress", "NotStarted", "NotStarted")
+        else:
+            phases = ("Completed", "Completed", "InProgress")
+        now = _now()
+        return {
+            name: {"status": status, "creationTime": job.created, "lastModifiedTime": now}
+            for name, status in zip(
+                ("validationDetails", "dataProcessingDetails", "trainingDetails"), phases, strict=True
+            )
+        }
 
     def _write_metrics(self, job: _Job) -> None:
         """Bedrock's output metric files, every row marked as simulated."""
@@ -379,7 +414,7 @@ class BedrockEmulator:
                 raise BedrockError(
                     "ValidationException", f"Job {job.name} cannot be stopped: its status is {job.status}"
                 )
-            job.status = "Stopping"
+            job.status, job.ticks = "Stopping", 0
             return {}
 
     def list_jobs(self, query: Mapping[str, str]) -> dict[str, Any]:
@@ -427,7 +462,7 @@ class BedrockEmulator:
                 if token and existing.token == token:
                     return {"provisionedModelArn": existing.arn}
                 raise BedrockError("ConflictException", f"A provisioned model with the name {name} already exists.")
-            self._check_name("provisionedModelName", name)
+            _check_member("CreateProvisionedModelThroughput", "provisionedModelName", name)
             units = body.get("modelUnits")
             if not isinstance(units, int) or units < 1:
                 raise BedrockError("ValidationException", f"modelUnits must be a positive integer, got {units!r}")
@@ -679,6 +714,72 @@ class BedrockEmulator:
             except BedrockError as error:
                 return error.status, {"__type": error.code, "message": error.message}
         return 404, {"__type": "UnknownOperationException", "message": f"{method} {path} is not emulated"}
+
+
+# --- corrupting the training file (Script.corrupt_training) -----------------------------------
+
+
+def _first_record(lines: list[str]) -> tuple[int, dict[str, Any]]:
+    for index, line in enumerate(lines):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            return index, record
+    raise ValueError("the training file has no JSON record to corrupt")
+
+
+def _blank_answer(record: dict[str, Any]) -> dict[str, Any]:
+    if "completion" in record:
+        return {**record, "completion": ""}
+    messages = [dict(m) for m in record.get("messages") or []]
+    if messages:
+        messages[-1]["content"] = [{"text": ""}]
+    return {**record, "messages": messages}
+
+
+def _chat_row(record: dict[str, Any]) -> dict[str, Any]:
+    """The original system's rows: role/content strings, a format no Bedrock model takes."""
+    return {"messages": [{"role": "user", "content": "Who won?"}, {"role": "assistant", "content": "Nobody."}]}
+
+
+def _too_long(record: dict[str, Any]) -> dict[str, Any]:
+    long_text = "word " * 200_000  # ≈ 250,000 tokens: over every model's per-record limit
+    if "prompt" in record:
+        return {**record, "prompt": long_text}
+    messages = [dict(m) for m in record.get("messages") or []]
+    if messages:
+        messages[0]["content"] = [{"text": long_text}]
+    return {**record, "messages": messages}
+
+
+_RECORD_CORRUPTIONS = {"empty-answer": _blank_answer, "chat-row": _chat_row, "too-long": _too_long}
+CORRUPTIONS = ("truncated", *_RECORD_CORRUPTIONS)  # what --fail-step BedrockData can do to the file
+
+
+def corrupt(s3: Any, uri: str, kind: str) -> None:
+    """Rewrite the training file at `uri` with one defect of `kind` (see CORRUPTIONS)."""
+    if kind not in CORRUPTIONS:
+        raise ValueError(f"unknown corruption {kind!r}; use one of {', '.join(CORRUPTIONS)}")
+    match = _S3_URI.match(uri)
+    if not match:
+        return
+    bucket, key = match.group(1), match.group(2)
+    lines = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8").split("\n")
+    if kind == "truncated":  # an upload cut short: the last record ends mid-way
+        last = max(i for i, line in enumerate(lines) if line.strip())
+        lines[last] = lines[last][: len(lines[last]) // 2]
+    else:
+        index, record = _first_record(lines)
+        lines[index] = json.dumps(_RECORD_CORRUPTIONS[kind](record), ensure_ascii=False)
+    s3.put_object(Bucket=bucket, Key=key, Body="\n".join(lines).encode("utf-8"))
+
+
+def _check_member(operation: str, member: str, value: str) -> None:
+    problem = service_model.name_problem("bedrock", operation, member, value)
+    if problem:
+        raise BedrockError("ValidationException", problem)
 
 
 def _base_key(model_id: str) -> str:

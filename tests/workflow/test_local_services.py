@@ -141,13 +141,14 @@ def test_the_same_client_token_returns_the_same_job_and_another_conflicts(bedroc
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        ({"rows": [{"messages": [{"role": "user", "content": "Hi"}]}]}, "chat"),
-        ({"hyperParameters": {"batchSize": "2"}}, "batchSize='2' is outside the allowed range 1–1"),
-        ({"baseModelIdentifier": "meta.llama3-8b-instruct-v1:0"}, "Llama 3 8B cannot be fine-tuned"),
+        ({"hyperParameters": {"batchSize": "2"}}, "Hyperparameter batchSize value '2' is out of range [1, 1]"),
+        ({"hyperParameters": {"lrScheduler": "linear"}}, "Unsupported hyperparameter: lrScheduler"),
+        ({"baseModelIdentifier": "meta.llama3-8b-instruct-v1:0"}, "is not supported for fine-tuning"),
         ({"jobName": "x" * 64}, "at 'jobName' failed to satisfy constraint"),
+        ({"customModelName": "model.v1"}, "at 'customModelName' failed to satisfy constraint"),
     ],
 )
-def test_bedrocks_rules_are_validation_exceptions(bedrock, change, words):
+def test_bedrocks_request_rules_are_validation_exceptions(bedrock, change, words):
     emulator, client, s3 = bedrock
     rows = change.pop("rows", None)
     with pytest.raises(ClientError) as caught:
@@ -157,11 +158,34 @@ def test_bedrocks_rules_are_validation_exceptions(bedrock, change, words):
     assert emulator.jobs == {}
 
 
+def test_names_follow_botocores_pattern_for_each_member(bedrock):
+    _emulator, client, s3 = bedrock
+    # customModelName takes underscores (and no dots); jobName takes dots (and no underscores)
+    request = _job_request(s3, jobName="podium-ft.run-1", customModelName="podium_model_run_1")
+    assert client.create_model_customization_job(**request)["jobArn"]
+
+
+def test_bad_data_is_accepted_then_fails_in_the_validation_phase(bedrock):
+    emulator, client, s3 = bedrock
+    rows = [{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}]
+    arn = client.create_model_customization_job(**_job_request(s3, rows))["jobArn"]
+    first = client.get_model_customization_job(jobIdentifier=arn)
+    assert first["status"] == "InProgress"
+    assert first["statusDetails"]["validationDetails"]["status"] in ("InProgress", "Completed")
+    failed = client.get_model_customization_job(jobIdentifier=arn)
+    assert failed["status"] == "Failed"
+    assert failed["statusDetails"]["validationDetails"]["status"] == "Failed"
+    assert failed["failureMessage"].startswith("Data validation failed for the train data at s3://")
+    assert 'Line 1: Each record must have a "prompt" and a "completion" string field' in failed["failureMessage"]
+    assert emulator.custom_models == {}
+
+
 def test_a_scripted_failure_and_a_stop(bedrock):
     emulator, client, s3 = bedrock
     emulator.script.job_failure = "Data validation failed: row 3 is empty"
     arn = client.create_model_customization_job(**_job_request(s3))["jobArn"]
     client.stop_model_customization_job(jobIdentifier=arn)
+    assert client.get_model_customization_job(jobIdentifier=arn)["status"] == "Stopping"
     stopped = client.get_model_customization_job(jobIdentifier=arn)
     assert stopped["status"] == "Stopped"
     with pytest.raises(ClientError, match="cannot be stopped"):
