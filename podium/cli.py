@@ -334,7 +334,10 @@ def rehearse(
         typer.Option(
             "--fail-step",
             help="Inject a failure: BedrockJob or BedrockThroughput (Bedrock ends it Failed with "
-            "--fail-with as its message), or a step name such as StartFineTune (its Lambda raises)",
+            "--fail-with as its message); BedrockData (the training file is altered after upload: "
+            "--fail-with truncated|empty-answer|chat-row|too-long); a Bedrock operation such as "
+            "BedrockCreate (it answers --fail-with's error, e.g. ServiceQuotaExceededException); "
+            "or a step name such as StartFineTune (its Lambda raises)",
         ),
     ] = None,
     fail_with: Annotated[

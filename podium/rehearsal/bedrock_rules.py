@@ -98,6 +98,8 @@ MODELS: Mapping[str, tuple[ModelRules, tuple[str, ...]]] = {
     "amazon.nova-micro-v1:0:128k": (_nova(), ("us-east-1",)),
     "amazon.nova-lite-v1:0:300k": (_nova(), ("us-east-1",)),
     "amazon.nova-pro-v1:0:300k": (_nova(), ("us-east-1",)),
+    # Nova 2 fine-tuning data uses the Nova 1 conversation format (nova-2-sft-data-prep.html)
+    "amazon.nova-2-lite-v1:0:256k": (_nova(), ("us-east-1",)),
 }
 
 

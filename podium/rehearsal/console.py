@@ -21,7 +21,8 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from podium.rehearsal.bedrock_emulator import SIMULATED_NOTE, Script
+from podium.rehearsal import service_model
+from podium.rehearsal.bedrock_emulator import CORRUPTIONS, SIMULATED_NOTE, InjectedError, Script
 from podium.rehearsal.harness import RunResult
 from podium.rehearsal.lambda_server import Fault
 from podium.workflow.errors import TRANSIENT_ERRORS, WORKFLOW_ERRORS
@@ -34,6 +35,25 @@ from podium.workflow.steps import STEPS
 # throughput ends Failed and the Check step reports Bedrock's failureMessage.
 BEDROCK_JOB = "BedrockJob"
 BEDROCK_THROUGHPUT = "BedrockThroughput"
+# The training file is altered after upload: Bedrock's validation phase fails the job.
+BEDROCK_DATA = "BedrockData"
+# A Bedrock operation answers with an error instead (--fail-with names it).
+BEDROCK_OPERATIONS = {
+    "BedrockCreate": ("bedrock", "CreateModelCustomizationJob"),
+    "BedrockGetJob": ("bedrock", "GetModelCustomizationJob"),
+    "BedrockStop": ("bedrock", "StopModelCustomizationJob"),
+    "BedrockCreateThroughput": ("bedrock", "CreateProvisionedModelThroughput"),
+    "BedrockGetThroughput": ("bedrock", "GetProvisionedModelThroughput"),
+    "BedrockDeleteThroughput": ("bedrock", "DeleteProvisionedModelThroughput"),
+    "BedrockConverse": ("bedrock-runtime", "Converse"),
+}
+# Errors a caller is expected to retry: injected once, so the retries get past them.
+_TRANSIENT_BEDROCK = (
+    "ThrottlingException",
+    "ServiceUnavailableException",
+    "InternalServerException",
+    "ModelNotReadyException",
+)
 INJECTED_ERROR = "InjectedFault"  # the errorType of a step fault given as plain text
 _ALWAYS = 1_000  # a non-transient fault fails every attempt
 _ADAPTER_ERRORS = ("BedrockRejected", "BedrockThrottled", "BedrockConflict", "DatabricksRejected")
@@ -41,7 +61,7 @@ _ERROR_PREFIX = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_.]*)\s*:\s*(\S.*)$", re.DOT
 
 
 def fail_targets() -> list[str]:
-    return [BEDROCK_JOB, BEDROCK_THROUGHPUT, *(step.name for step in STEPS)]
+    return [BEDROCK_JOB, BEDROCK_THROUGHPUT, *(step.name for step in STEPS), BEDROCK_DATA, *BEDROCK_OPERATIONS]
 
 
 @dataclass(frozen=True)
@@ -70,7 +90,10 @@ def _error_and_message(text: str | None, default: str) -> tuple[str, str]:
 def plan_failure(step: str, text: str | None) -> InjectedFailure:
     """The faults/script for --fail-step STEP --fail-with TEXT. Raises ValueError (a usage error)."""
     targets = fail_targets()
-    target = {name.lower(): name for name in targets}.get(step.strip().lower())
+    by_operation = {operation.lower(): name for name, (_, operation) in BEDROCK_OPERATIONS.items()}
+    target = {name.lower(): name for name in targets}.get(step.strip().lower()) or by_operation.get(
+        step.strip().lower()
+    )
     if target is None:
         raise ValueError(f"--fail-step {step!r} is not a step; use one of {', '.join(targets)}")
     if target == BEDROCK_JOB:
@@ -87,6 +110,20 @@ def plan_failure(step: str, text: str | None) -> InjectedFailure:
             script=Script(throughput_failure=message),
             description=f"the provisioned throughput will end Failed with the failureMessage {message!r}",
         )
+    if target == BEDROCK_DATA:
+        kind = (text or "").strip() or "truncated"
+        if kind not in CORRUPTIONS:
+            raise ValueError(f"--fail-with {kind!r}: for BedrockData use one of {', '.join(CORRUPTIONS)}")
+        return InjectedFailure(
+            target,
+            script=Script(corrupt_training=kind),
+            description=(
+                f"the uploaded training file will be altered ({kind}) before Bedrock reads it: "
+                "Bedrock accepts the job, then its validation phase fails it with a failureMessage"
+            ),
+        )
+    if target in BEDROCK_OPERATIONS:
+        return _bedrock_operation_failure(target, text)
     error, message = _error_and_message(text, f"fault injected by podium rehearse --fail-step {target}")
     if error in TRANSIENT_ERRORS:
         return InjectedFailure(
@@ -102,6 +139,30 @@ def plan_failure(step: str, text: str | None) -> InjectedFailure:
         target,
         faults=(Fault(target, error, message, times=_ALWAYS),),
         description=f"every call of {target} will fail with {error}: {message}",
+    )
+
+
+def _bedrock_operation_failure(target: str, text: str | None) -> InjectedFailure:
+    service, operation = BEDROCK_OPERATIONS[target]
+    code, _, message = (text or "ThrottlingException").partition(":")
+    code, message = code.strip(), message.strip() or f"{code.strip()} injected by podium rehearse"
+    documented = service_model.error_codes(service, operation)
+    if code not in documented:
+        raise ValueError(f"--fail-with {code!r}: {operation} answers one of {', '.join(documented)}")
+    if code in _TRANSIENT_BEDROCK:
+        return InjectedFailure(
+            target,
+            script=Script(errors=[InjectedError(operation, code, message, times=1)]),
+            description=(
+                f"Bedrock will answer the first {operation} call with {code}: {message} "
+                "(transient: the caller's retries should get past it)"
+            ),
+            recovers=True,
+        )
+    return InjectedFailure(
+        target,
+        script=Script(errors=[InjectedError(operation, code, message, times=None)]),
+        description=f"Bedrock will answer every {operation} call with {code}: {message}",
     )
 
 

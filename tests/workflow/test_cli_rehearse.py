@@ -84,6 +84,20 @@ def test_an_injected_failure_exits_1_with_its_message_and_leaves_nothing_running
     assert "execution FAILED" in result.stderr
 
 
+def test_a_training_file_bedrock_refuses_fails_at_check_fine_tune_with_bedrocks_message(
+    sample_dir: Path, tmp_path: Path
+):
+    result = rehearse(
+        "--data", sample_dir, "--out", tmp_path / "out", "--fail-step", "BedrockData", "--fail-with", "chat-row"
+    )
+    assert result.exit_code == 1, result.output
+    summary = result.stdout
+    assert "Error: FineTuneFailed in state CheckFineTune" in summary
+    assert "Message: " in summary and "Data validation failed for the train data" in summary
+    assert "status failed): " in summary and 'Line 1: Each record must have a "prompt"' in summary
+    assert "Active model: none" in summary and "Provisioned throughput left: none" in summary
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import responses
 
-from podium.rehearsal.bedrock_emulator import SIMULATED_NOTE, Script
+from podium.rehearsal.bedrock_emulator import SIMULATED_NOTE, InjectedError, Script
 from podium.rehearsal.harness import Rehearsal, RehearsalOptions
 from podium.rehearsal.lambda_server import Fault
 
@@ -152,6 +152,33 @@ def test_fine_tune_failure_reaches_the_notification(rehearsal: Rehearsal):
     assert message["error"] == "FineTuneFailed"
     assert "Training data contains 3 rows longer than the 16000-token limit" in message["message"]
     assert rehearsal.active_model() is None
+
+
+def test_data_bedrock_refuses_fails_the_job_at_check_fine_tune_and_leaves_nothing_behind(rehearsal: Rehearsal):
+    # Podium's checks passed the file; it is altered after upload, before Bedrock reads it.
+    rehearsal.bedrock.script.corrupt_training = "chat-row"
+    result = rehearsal.run(THROUGHPUT)
+    message = _failure(result)
+    assert message["error"] == "FineTuneFailed"
+    assert result.states[result.states.index("Cleanup") - 1] == "CheckFineTune"
+    (job,) = rehearsal.bedrock.jobs.values()
+    assert job.status == "Failed" and job.failure_message.startswith("Data validation failed for the train data")
+    assert job.failure_message in message["message"]
+    assert "CreateThroughput" not in result.states
+    assert rehearsal.bedrock.custom_models == {} and rehearsal.bedrock.throughputs == {}
+    assert result.throughputs == [] and rehearsal.active_model() is None
+
+
+def test_a_quota_refusal_on_job_creation_reaches_the_notification(rehearsal: Rehearsal):
+    says = "You have reached the quota of concurrent model customization jobs"
+    rehearsal.bedrock.script.errors = [
+        InjectedError("CreateModelCustomizationJob", "ServiceQuotaExceededException", says, times=None)
+    ]
+    result = rehearsal.run()
+    message = _failure(result)
+    assert message["error"] == "BedrockRejected"
+    assert "ServiceQuotaExceededException" in message["message"] and says in message["message"]
+    assert rehearsal.bedrock.jobs == {} and rehearsal.active_model() is None
 
 
 def test_bedrocks_validation_exception_reaches_the_notification_word_for_word(rehearsal: Rehearsal):
