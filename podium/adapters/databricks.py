@@ -2,7 +2,11 @@
 
 The job (sql/databricks/databricks.yml) writes rows (run_id, fact_id, relation,
 question, answer, source) into `output_table`; `read_pairs` reads this run's rows
-through the SQL Statement Execution API on a SQL warehouse.
+through the SQL Statement Execution API on a SQL warehouse, with the EXTERNAL_LINKS
+disposition: an INLINE result is capped at 25 MiB (the statement fails beyond it), while
+external links serve results of any size, chunk by chunk, from cloud storage. Those
+presigned links are fetched without the Databricks Authorization header, as the API
+requires; a link that expired is fetched afresh once.
 
 Credentials come from Secrets Manager (podium.adapters.secrets); their secret parts
 never appear in an error, log line or handle.
@@ -39,6 +43,7 @@ _STILL_RUNNING_V1 = {"PENDING", "QUEUED", "RUNNING", "TERMINATING", "BLOCKED", "
 _FAILED_V1 = {"SKIPPED", "INTERNAL_ERROR"}
 _SUCCESS_RESULTS = {"SUCCESS", "SUCCESS_WITH_FAILURES"}  # the latter: every leaf task succeeded
 _STATEMENT_ACTIVE = {"PENDING", "RUNNING"}
+_LINK_EXPIRED = 403  # what cloud storage answers to an expired presigned URL
 
 
 def checked_table_name(value: str, setting: str = "databricks.output_table") -> str:
@@ -142,6 +147,7 @@ class DatabricksGenerator:
         self._poll_seconds = poll_seconds
         self._clock = clock
         self._client: Any | None = None
+        self._downloads: Any | None = None  # plain requests session: no Databricks credentials on it
         # Why paraphrases were dropped while reading; counted for the dataset report.
         self.rejections: Counter[str] = Counter()
 
@@ -265,7 +271,7 @@ class DatabricksGenerator:
     # -- SQL ----------------------------------------------------------------------
 
     def _query(self, template: str, table: str, run_id: str) -> Iterator[list[Any]]:
-        """Rows of `template` (with {table}) for `run_id`, every result chunk of them."""
+        """Rows of `template` (with {table}) for `run_id`: every chunk, every external link."""
         from databricks.sdk.service.sql import (
             Disposition,
             ExecuteStatementRequestOnWaitTimeout,
@@ -284,7 +290,7 @@ class DatabricksGenerator:
                 parameters=[StatementParameterListItem(name="run_id", value=run_id, type="STRING")],
                 wait_timeout="30s",
                 on_wait_timeout=ExecuteStatementRequestOnWaitTimeout.CONTINUE,
-                disposition=Disposition.INLINE,
+                disposition=Disposition.EXTERNAL_LINKS,
                 format=Format.JSON_ARRAY,
             ),
         )
@@ -296,23 +302,66 @@ class DatabricksGenerator:
                 "reduce the rows per run or raise the warehouse's result limit"
             )
         expected = manifest.total_row_count if manifest is not None else None
+        statement_id = response.statement_id
+
+        def chunk_n(index: int) -> Any:
+            return self._call(
+                f"read result chunk {index} of {table}",
+                lambda: sql.get_statement_result_chunk_n(statement_id, index),
+            )
+
         seen = 0
         chunk = response.result
         while chunk is not None:
-            for row in chunk.data_array or ():
-                seen += 1
-                yield row
-            next_index = chunk.next_chunk_index
+            links = chunk.external_links or []
+            for link in links:
+                for row in self._download(link, table, chunk_n):
+                    seen += 1
+                    yield row
+            # One answer may carry several links, in order; the last one says what comes next.
+            next_index = links[-1].next_chunk_index if links else chunk.next_chunk_index
             if next_index is None:
                 break
-            chunk = self._call(
-                f"read result chunk {next_index} of {table}",
-                lambda i=next_index: sql.get_statement_result_chunk_n(response.statement_id, i),
-            )
+            chunk = chunk_n(next_index)
         if expected is not None and seen != expected:
             raise DatabricksRejected(
                 f"read {seen} rows of {table} for run {run_id}, but the warehouse reported {expected}"
             )
+
+    def _download(self, link: Any, table: str, chunk_n: Callable[[int], Any]) -> list[list[Any]]:
+        """One external link's rows. Its URL is presigned for cloud storage: it gets only the
+        headers the API lists for it, never the workspace's Authorization header."""
+        import requests
+
+        if self._downloads is None:
+            self._downloads = requests.Session()
+            self._downloads.trust_env = False  # no ~/.netrc credentials either
+        where = f"result chunk {link.chunk_index} of {table}"
+        for attempt in (1, 2):
+            try:
+                answer = self._downloads.get(
+                    link.external_link, headers=dict(link.http_headers or {}), timeout=self._http_timeout_seconds
+                )
+            except requests.RequestException as error:
+                # The URL carries a signature: say what failed, not where it points.
+                raise DatabricksUnavailable(f"could not download {where}: {type(error).__name__}") from None
+            if answer.status_code == _LINK_EXPIRED and attempt == 1 and link.chunk_index is not None:
+                fresh = chunk_n(link.chunk_index)  # links expire after a while: ask for this chunk's links again
+                link = next((x for x in fresh.external_links or () if x.chunk_index == link.chunk_index), link)
+                continue
+            if answer.status_code != 200:
+                raise DatabricksUnavailable(f"downloading {where} from cloud storage: HTTP {answer.status_code}")
+            try:
+                rows = answer.json()
+            except ValueError:
+                raise DatabricksRejected(f"{where} is not a JSON array of rows") from None
+            if not isinstance(rows, list) or (link.row_count is not None and len(rows) != link.row_count):
+                raise DatabricksRejected(
+                    f"{where} has {len(rows) if isinstance(rows, list) else 'no'} rows; "
+                    f"the warehouse announced {link.row_count}"
+                )
+            return rows
+        raise DatabricksUnavailable(f"{where}: its download link expired twice")
 
     def _await_statement(self, response: Any, table: str) -> Any:
         from databricks.sdk.clock import RealClock

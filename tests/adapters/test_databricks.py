@@ -214,8 +214,25 @@ def _pair_row(question: str, fact_id: str = "country_medal_count:FRA|gold") -> l
     return [fact_id, "country_medal_count", question, "an answer the job wrote", "ai_query"]
 
 
+STORAGE = "https://dbstorage-test.s3.amazonaws.com/results"  # where external links point (presigned)
+
+
+def _link(http: responses.RequestsMock, name: str, rows: list, chunk: int, next_chunk: int | None = None) -> dict:
+    """An EXTERNAL_LINKS entry whose URL serves `rows` (JSON_ARRAY) from fake cloud storage."""
+    url = f"{STORAGE}/{name}/chunk-{chunk}?X-Amz-Signature=sig-{name}-{chunk}"
+    http.get(url, json=rows, match=[matchers.query_param_matcher({"X-Amz-Signature": f"sig-{name}-{chunk}"})])
+    link = {"chunk_index": chunk, "row_count": len(rows), "row_offset": 0, "external_link": url}
+    if next_chunk is not None:
+        link["next_chunk_index"] = next_chunk
+    return link
+
+
 def _statements(http: responses.RequestsMock, results: dict[str, dict]) -> None:
-    """POST /sql/statements answers by the table the statement reads."""
+    """POST /sql/statements answers by the table the statement reads; rows are served
+    through one external link each (the EXTERNAL_LINKS disposition)."""
+    for body in results.values():
+        rows = body["result"].pop("data_array")
+        body["result"]["external_links"] = [_link(http, body["statement_id"], rows, 0)]
 
     def answer(request):  # type: ignore[no-untyped-def]
         statement = json.loads(request.body)["statement"]
@@ -274,14 +291,17 @@ def test_read_pairs_unions_templates_with_verified_paraphrases(
     )
     for body in statements:
         assert body["parameters"] == [{"name": "run_id", "value": "exec-1", "type": "STRING"}]
-        assert (body["warehouse_id"], body["disposition"], body["format"]) == ("wh-1", "INLINE", "JSON_ARRAY")
+        assert (body["warehouse_id"], body["disposition"], body["format"]) == ("wh-1", "EXTERNAL_LINKS", "JSON_ARRAY")
 
 
-def test_read_facts_polls_then_reads_every_chunk(
+def test_read_facts_polls_then_reads_every_row_of_a_large_multi_chunk_multi_link_result(
     http: responses.RequestsMock, generator: DatabricksGenerator, clock: InstantClock
 ) -> None:
-    countries = [(f"C{n:02d}", f"Country {n}") for n in range(5)]
-    rows = [_fact_row(code, name, str(n + 1)) for n, (code, name) in enumerate(countries)]
+    # 12,000 facts in 6 chunks of 2,000: the first answer carries the links of chunks 0 and 1,
+    # chunks/2 those of chunks 2, 3 and 4, chunks/5 the last one. Nothing travels inline.
+    rows = [_fact_row(f"C{n:05d}", f"Country {n}", str(n + 1)) for n in range(12_000)]
+    chunks = [rows[i : i + 2_000] for i in range(0, len(rows), 2_000)]
+    links = [_link(http, STATEMENT_ID, chunk, i, i + 1 if i < 5 else None) for i, chunk in enumerate(chunks)]
     http.post(f"{HOST}/api/2.0/sql/statements", json={"statement_id": STATEMENT_ID, "status": {"state": "PENDING"}})
     http.get(
         f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}",
@@ -292,24 +312,66 @@ def test_read_facts_polls_then_reads_every_chunk(
         json={
             "statement_id": STATEMENT_ID,
             "status": {"state": "SUCCEEDED"},
-            "manifest": {"format": "JSON_ARRAY", "total_chunk_count": 3, "total_row_count": 5},
-            "result": {"chunk_index": 0, "row_count": 2, "next_chunk_index": 1, "data_array": rows[:2]},
+            "manifest": {"format": "JSON_ARRAY", "total_chunk_count": 6, "total_row_count": 12_000},
+            "result": {"external_links": links[0:2]},
         },
     )
-    http.get(
-        f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}/result/chunks/1",
-        json={"chunk_index": 1, "row_count": 2, "next_chunk_index": 2, "data_array": rows[2:4]},
-    )
-    http.get(
-        f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}/result/chunks/2",
-        json={"chunk_index": 2, "row_count": 1, "data_array": rows[4:]},
-    )
+    http.get(f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}/result/chunks/2", json={"external_links": links[2:5]})
+    http.get(f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}/result/chunks/5", json={"external_links": links[5:]})
 
     facts = generator.read_facts("exec-1")
 
-    assert [f.subject for f in facts] == [name for _, name in countries]
-    assert facts[4].slots["country_code"] == "C04" and facts[4].answer_value == "5 gold medals"
+    assert len(facts) == 12_000 and len({f.fact_id for f in facts}) == 12_000
+    assert [f.subject for f in facts] == [f"Country {n}" for n in range(12_000)]
     assert len(clock.slept) == 2  # polled twice, without really sleeping
+    (statement,) = _bodies(http, "/api/2.0/sql/statements")
+    assert (statement["disposition"], statement["format"]) == ("EXTERNAL_LINKS", "JSON_ARRAY")
+    downloads = [c.request for c in http.calls if c.request.url.startswith(STORAGE)]
+    assert len(downloads) == 6  # each link once
+    # Presigned storage URLs must not get the workspace token (the API documents this).
+    assert all("Authorization" not in request.headers for request in downloads)
+    api_calls = [c.request for c in http.calls if c.request.url.startswith(HOST + "/api/")]
+    assert all(request.headers["Authorization"] == f"Bearer {TOKEN}" for request in api_calls)
+
+
+def test_an_expired_link_is_asked_for_again_and_its_headers_are_sent(
+    http: responses.RequestsMock, generator: DatabricksGenerator
+) -> None:
+    expired = {"chunk_index": 0, "row_count": 1, "external_link": f"{STORAGE}/old/chunk-0?X-Amz-Signature=old"}
+    http.get(expired["external_link"], status=403, body="<Error><Code>AccessDenied</Code></Error>")
+    fresh = _link(http, "new", [_fact_row()], 0)
+    fresh["http_headers"] = {"x-amz-server-side-encryption-customer-algorithm": "AES256"}
+    http.post(
+        f"{HOST}/api/2.0/sql/statements",
+        json={
+            "statement_id": STATEMENT_ID,
+            "status": {"state": "SUCCEEDED"},
+            "manifest": {"total_row_count": 1},
+            "result": {"external_links": [expired]},
+        },
+    )
+    http.get(f"{HOST}/api/2.0/sql/statements/{STATEMENT_ID}/result/chunks/0", json={"external_links": [fresh]})
+
+    facts = generator.read_facts("exec-1")
+
+    assert [f.subject for f in facts] == ["France"]
+    (download,) = [c.request for c in http.calls if c.request.url == fresh["external_link"]]
+    assert download.headers["x-amz-server-side-encryption-customer-algorithm"] == "AES256"
+    assert "Authorization" not in download.headers
+
+
+def test_a_download_that_keeps_failing_is_retryable_and_does_not_show_the_signed_url(
+    http: responses.RequestsMock, generator: DatabricksGenerator
+) -> None:
+    link = {"chunk_index": 0, "row_count": 1, "external_link": f"{STORAGE}/x/chunk-0?X-Amz-Signature=secret-sig"}
+    http.get(link["external_link"], status=500)
+    http.post(
+        f"{HOST}/api/2.0/sql/statements",
+        json={"statement_id": STATEMENT_ID, "status": {"state": "SUCCEEDED"}, "result": {"external_links": [link]}},
+    )
+    with pytest.raises(DatabricksUnavailable, match="result chunk 0 of .*HTTP 500") as error:
+        generator.read_facts("exec-1")
+    assert "secret-sig" not in str(error.value)
 
 
 def test_read_pairs_refuses_a_short_read(http: responses.RequestsMock, generator: DatabricksGenerator) -> None:
