@@ -44,8 +44,7 @@ class BuiltinGenerator:
 
     def start(self, run_id: str) -> dict[str, Any]:
         from podium.dataset.facts import FACT_SQL_DIR, extract_facts, relation_names
-        from podium.dataset.pairs import clean_pairs, make_pairs
-        from podium.dataset.templates import questions_for
+        from podium.dataset.pairs import clean_pairs, template_pairs
 
         if not relation_names():
             # A packaging fault, not a data fault: say so before downloading anything.
@@ -72,7 +71,7 @@ class BuiltinGenerator:
                 hint="check that the CSVs are the Kaggle Paris 2024 files",
             )
         rejected: Counter[str] = Counter()
-        made = make_pairs(facts, questions_for, rejected=rejected)
+        made = template_pairs(facts, rejected=rejected)
         kept, cleaning = clean_pairs(made)
         rejected.update(cleaning)
 

@@ -219,12 +219,11 @@ class DatabricksGenerator:
     def read_pairs(self, handle: Mapping[str, Any]) -> Iterator[QAPair]:
         """This run's pairs: the built-in template questions for every fact the job
         extracted, then the job's ai_query paraphrases that pass Podium's own check."""
-        from podium.dataset.pairs import make_pairs, verify_paraphrase
-        from podium.dataset.templates import questions_for
+        from podium.dataset.pairs import template_pairs, verify_paraphrase
 
         run_id = str(_handle_value(handle, "run_id"))
         facts = {fact.fact_id: fact for fact in self.read_facts(run_id)}
-        yield from make_pairs(facts.values(), questions_for, rejected=self.rejections)
+        yield from template_pairs(facts.values(), rejected=self.rejections)
         for line, row in enumerate(self._query(_PAIRS_SQL, self.output_table, run_id), start=1):
             values = _row_values(row, _PAIR_COLUMNS, self.output_table, line, run_id)
             fact = facts.get(values["fact_id"])

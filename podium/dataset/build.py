@@ -21,11 +21,11 @@ from typing import Any
 from podium.config import PriceOverrides, ThroughputSettings
 from podium.dataset.estimate import CostEstimate, estimate_cost
 from podium.dataset.formats import DEFAULT_SYSTEM_PROMPT, render_eval_jsonl, render_training_jsonl
-from podium.dataset.pairs import clean_pairs, make_pairs
+from podium.dataset.pairs import clean_pairs, template_pairs
 from podium.dataset.planner import MAX_EVAL_PROMPTS, Plan, plan_dataset
 from podium.dataset.records import QAPair
 from podium.dataset.split import split_pairs
-from podium.dataset.templates import RELATIONS, questions_for
+from podium.dataset.templates import RELATIONS, is_held_out
 from podium.dataset.tokens import cost_tokens
 from podium.dataset.validate import ValidationResult, check_total_rows, validate_text
 from podium.errors import ConfigError, DataError
@@ -120,8 +120,10 @@ def build_dataset(
     kept, cleaning = clean_pairs(pairs)
     rejections: Counter[str] = Counter(rejected or {})
     rejections.update(cleaning)
+    # Held-out templates are for evaluation only: no train or validation row uses them.
+    trainable = [p for p in kept if not is_held_out(p.source)]
     plan = plan_dataset(
-        kept,
+        trainable,
         max_train_rows=caps.train,
         max_validation_rows=caps.validation,
         max_eval_rows=MAX_EVAL_PROMPTS,
@@ -129,7 +131,7 @@ def build_dataset(
         priorities=relation_priorities() if priorities is None else priorities,
         seed=seed,
     )
-    split = split_pairs(kept, plan, seed=seed)
+    split = split_pairs(trainable, plan, seed=seed)
     texts = {
         TRAIN_FILE: render_training_jsonl(split.train, model.data_format, system_prompt),
         VALIDATION_FILE: render_training_jsonl(split.validation, model.data_format, system_prompt),
@@ -266,7 +268,7 @@ def generate(
     say(f"Writing questions for {len(facts):,} facts")
     step = time.perf_counter()
     rejected: Counter[str] = Counter()
-    pairs = make_pairs(facts, questions_for, rejected=rejected)
+    pairs = template_pairs(facts, rejected=rejected, seed=seed)
     timings["pairs_seconds"] = time.perf_counter() - step
     if not pairs:
         reasons = "; ".join(f"{reason}: {n}" for reason, n in rejected.most_common()) or "no paraphrases"

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
 from podium.dataset.records import Fact, QAPair
+from podium.dataset.wording import polish
 
 MAX_QUESTION_CHARS = 400
 
@@ -51,18 +52,28 @@ def _contains_phrase(haystack: str, phrase: str) -> bool:
 
 def verify_paraphrase(question: str, fact: Fact) -> str | None:
     """Why `question` cannot stand for `fact`, or None when it can."""
-    return _verify(question, normalize_text(fact.subject), normalize_text(fact.answer_value))
+    return _verify(question, *_subject_forms(fact), normalize_text(fact.answer_value))
 
 
-def _verify(question: str, subject: str, answer_value: str) -> str | None:
-    """verify_paraphrase with the fact's subject and answer already normalized."""
+def _subject_forms(fact: Fact) -> tuple[str, str]:
+    """The subject normalized as the tables write it, and as the templates do ("of the
+    Netherlands" for "of Netherlands"): a question may name it either way."""
+    subject = normalize_text(fact.subject)
+    polished = normalize_text(polish(fact.subject))
+    return subject, polished.removeprefix("the ") if not subject.startswith("the ") else polished
+
+
+def _verify(question: str, subject: str, polished_subject: str, answer_value: str) -> str | None:
+    """verify_paraphrase with the fact's subject (both forms) and answer already normalized."""
     normalized = normalize_text(question)
     if not normalized:
         return EMPTY_QUESTION
     if len(question) > MAX_QUESTION_CHARS:
         return QUESTION_TOO_LONG
     if subject and subject not in normalized:
-        return MISSING_SUBJECT
+        if polished_subject not in normalized:
+            return MISSING_SUBJECT
+        subject = polished_subject
     if answer_value:
         # The subject may itself contain the answer's words; only the rest of the question can leak.
         rest = normalized.replace(subject, " ") if subject else normalized
@@ -85,25 +96,51 @@ def answer_problem(answer: str) -> str | None:
 
 def make_pairs(
     facts: Iterable[Fact],
-    questions_for: Callable[[Fact], Sequence[str]],
+    questions_for: Callable[[Fact], Sequence[str | tuple[str, str]]],
     *,
     rejected: Counter[str] | None = None,
+    answer_for: Callable[[Fact, str], str] | None = None,
 ) -> list[QAPair]:
-    """One pair per verified paraphrase of each fact; source "template:<n>" (n = paraphrase index).
+    """One pair per verified paraphrase of each fact.
 
-    Paraphrases that fail `verify_paraphrase` are dropped and counted in `rejected`.
+    `questions_for` gives question texts (source "template:<n>", n = paraphrase index) or
+    (source, question) tuples. `answer_for(fact, question)` gives each pair's answer; by
+    default the fact's own sentence. Paraphrases that fail `verify_paraphrase` are dropped
+    and counted in `rejected`.
     """
     pairs: list[QAPair] = []
     for fact in facts:
         fact_id = fact.fact_id
-        subject, answer_value = normalize_text(fact.subject), normalize_text(fact.answer_value)
-        for number, question in enumerate(questions_for(fact)):
-            reason = _verify(question, subject, answer_value)
+        subject, polished_subject = _subject_forms(fact)
+        answer_value = normalize_text(fact.answer_value)
+        for number, item in enumerate(questions_for(fact)):
+            source, question = item if isinstance(item, tuple) else (f"template:{number}", item)
+            reason = _verify(question, subject, polished_subject, answer_value)
             if reason is not None:
                 if rejected is not None:
                     rejected[reason] += 1
                 continue
-            pairs.append(QAPair(fact_id, fact.relation, question.strip(), fact.answer, f"template:{number}"))
+            answer = fact.answer if answer_for is None else answer_for(fact, question)
+            pairs.append(QAPair(fact_id, fact.relation, question.strip(), answer, source))
+    return pairs
+
+
+def template_pairs(facts: Iterable[Fact], *, rejected: Counter[str] | None = None, seed: int = 0) -> list[QAPair]:
+    """The built-in pairs of `facts` (templates.render: a rotation of the question templates,
+    held-out ones labelled "heldout:<n>"), each answered in a form chosen by `seed`."""
+    from podium.dataset import templates
+
+    pairs: list[QAPair] = []
+    for fact in facts:
+        subject, polished_subject = _subject_forms(fact)
+        answer_value = normalize_text(fact.answer_value)
+        for source, question, answer in templates.render(fact, seed):
+            reason = _verify(question, subject, polished_subject, answer_value)
+            if reason is not None:
+                if rejected is not None:
+                    rejected[reason] += 1
+                continue
+            pairs.append(QAPair(fact.fact_id, fact.relation, question.strip(), answer, source))
     return pairs
 
 
@@ -151,6 +188,7 @@ __all__ = [
     "answer_problem",
     "clean_pairs",
     "make_pairs",
+    "template_pairs",
     "normalize_text",
     "verify_paraphrase",
 ]

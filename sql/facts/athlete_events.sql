@@ -35,7 +35,8 @@ SELECT
     CASE WHEN size(event_list) = 1 THEN 'the event ' ELSE 'these events: ' END,
     CASE WHEN size(event_list) = 1 THEN element_at(event_list, 1) ELSE concat(array_join(slice(event_list, 1, size(event_list) - 1), ', '), ' and ', element_at(event_list, -1)) END, '.'
   ) AS answer,
-  athlete
+  athlete,
+  CAST(size(event_list) AS STRING) AS event_count
 FROM grouped
 -- A subject that contains its own answer makes no question.
 WHERE instr(lower(athlete), lower(CASE WHEN size(event_list) = 1 THEN element_at(event_list, 1) ELSE concat(array_join(slice(event_list, 1, size(event_list) - 1), ', '), ' and ', element_at(event_list, -1)) END)) = 0

@@ -47,6 +47,7 @@ SELECT
   country,
   country_code,
   kind,
+  won,
   count_noun,
   tally_noun
 FROM phrased

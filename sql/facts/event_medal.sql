@@ -21,14 +21,16 @@ winners AS (
     -- From medal_type: medal_code is sometimes empty in the Kaggle data.
     CASE m.medal_type WHEN 'Gold Medal' THEN 1 WHEN 'Silver Medal' THEN 2 WHEN 'Bronze Medal' THEN 3 END AS medal_rank,
     lower(replace(m.medal_type, ' Medal', '')) AS medal,
-    -- Individuals by their TV name ("Given FAMILY", which medals.name also uses when
-    -- athletes.name_tv is missing); teams and pairs by country.
+    -- Individuals as people write them ("Given Surname", athlete_display; medals.name,
+    -- "Given FAMILY", only when the athlete is missing from athletes.csv); teams and pairs by country.
     CASE
-      WHEN m.event_type IN ('ATH', 'HATH') THEN concat(coalesce(a.name_tv, m.name), ' of ', m.team_name)
+      WHEN m.event_type IN ('ATH', 'HATH') THEN concat(coalesce(a.display_name, m.name), ' of ', m.team_name)
       ELSE m.team_name
-    END AS winner
+    END AS winner,
+    -- The TV form ("Given FAMILY"), an alias the evaluation accepts.
+    CASE WHEN m.event_type IN ('ATH', 'HATH') THEN coalesce(a.name_tv, m.name) ELSE m.team_name END AS tv_winner
   FROM medal_rows AS m
-  LEFT JOIN athletes AS a ON a.code = m.code
+  LEFT JOIN athlete_display AS a ON a.code = m.code
 ),
 grouped AS (
   SELECT
@@ -36,7 +38,8 @@ grouped AS (
     event,
     medal_rank,
     medal,
-    sort_array(collect_list(winner)) AS winner_list
+    sort_array(collect_list(winner)) AS winner_list,
+    array_join(sort_array(collect_list(tv_winner)), '|') AS tv_winners
   FROM winners
   GROUP BY discipline, event, medal_rank, medal
 ),
@@ -74,6 +77,7 @@ SELECT
   discipline,
   event,
   medal,
-  CAST(size(winner_list) AS STRING) AS medal_count
+  CAST(size(winner_list) AS STRING) AS medal_count,
+  tv_winners
 FROM labelled
 ORDER BY discipline, event, medal_rank

@@ -16,7 +16,8 @@ SELECT
     CASE WHEN size(sport_list) = 1 THEN 'an event in ' ELSE 'the name of an event in each of ' END,
     CASE WHEN size(sport_list) = 1 THEN element_at(sport_list, 1) ELSE concat(array_join(slice(sport_list, 1, size(sport_list) - 1), ', '), ' and ', element_at(sport_list, -1)) END, '.'
   ) AS answer,
-  event
+  event,
+  CAST(size(sport_list) AS STRING) AS sport_count
 FROM named
 -- A subject that contains its own answer makes no question.
 WHERE instr(lower(event), lower(CASE WHEN size(sport_list) = 1 THEN element_at(sport_list, 1) ELSE concat(array_join(slice(sport_list, 1, size(sport_list) - 1), ', '), ' and ', element_at(sport_list, -1)) END)) = 0

@@ -1,13 +1,15 @@
--- Where each event's gold medal was decided: the schedule row marked event_medal = 1.
+-- Where each event's gold medal was decided: the schedule row marked event_medal = 1,
+-- its venue named as in venues.csv (venue_names maps the schedule's abbreviations).
 WITH medal_sessions AS (
   SELECT
-    discipline,
-    event,
-    sort_array(collect_set(venue)) AS venue_list
-  FROM schedules
-  WHERE CAST(try_cast(event_medal AS DOUBLE) AS INT) = 1
-    AND discipline IS NOT NULL AND event IS NOT NULL AND venue IS NOT NULL
-  GROUP BY discipline, event
+    s.discipline,
+    s.event,
+    sort_array(collect_set(coalesce(n.venue, s.venue))) AS venue_list
+  FROM schedules AS s
+  LEFT JOIN venue_names AS n ON n.schedule_venue = s.venue
+  WHERE CAST(try_cast(s.event_medal AS DOUBLE) AS INT) = 1
+    AND s.discipline IS NOT NULL AND s.event IS NOT NULL AND s.venue IS NOT NULL
+  GROUP BY s.discipline, s.event
 ),
 labelled AS (
   SELECT

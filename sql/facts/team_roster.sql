@@ -37,10 +37,10 @@ named AS (
     m.country,
     m.discipline,
     m.event,
-    sort_array(collect_list(a.name_tv)) AS member_list,
+    sort_array(collect_list(a.display_name)) AS member_list,
     count(*) AS listed
   FROM members AS m
-  LEFT JOIN athletes AS a ON a.code = m.athlete_code
+  LEFT JOIN athlete_display AS a ON a.code = m.athlete_code
   GROUP BY m.team_code, m.country, m.discipline, m.event
 ),
 labelled AS (

@@ -279,8 +279,10 @@ def test_read_pairs_unions_templates_with_verified_paraphrases(
     paraphrases = [p for p in pairs if p.source == "ai_query"]
     assert len(templates) >= 3 and all("France" in p.question for p in templates)
     assert [p.question for p in paraphrases] == [kept]
-    # The answer is the fact's sentence, never what the table (or an LLM) wrote.
-    assert {p.answer for p in pairs} == {"At Paris 2024, France won 16 gold medals."}
+    # The answer is built from the fact (the fact's sentence, or one of the relation's answer
+    # forms for template questions), never what the table (or an LLM) wrote.
+    assert {p.answer for p in paraphrases} == {"At Paris 2024, France won 16 gold medals."}
+    assert all("France" in p.answer and "16 gold medals" in p.answer for p in templates)
     assert sum(generator.rejections.values()) == 3
     statements = [json.loads(c.request.body) for c in http.calls if c.request.url == f"{HOST}/api/2.0/sql/statements"]
     assert statements[0]["statement"].startswith(

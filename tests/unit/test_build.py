@@ -139,7 +139,9 @@ def test_generate_refuses_bad_settings_before_reading_data_and_writes_nothing(tm
 
 def test_generate_says_why_when_no_question_survives(sample_dir: Path, tmp_path: Path, monkeypatch):
     # Templates that never name the subject: every paraphrase is rejected.
-    monkeypatch.setattr(build, "questions_for", lambda fact: ["What happened?"])
+    from podium.dataset import templates
+
+    monkeypatch.setattr(templates, "render", lambda fact, seed=0: [("template:0", "What happened?", "It did.")])
     out = tmp_path / "out"
     with pytest.raises(DataError, match="no question passed the checks.*does not name the fact's subject"):
         build.generate(sample_dir, LLAMA31.model_id, out)

@@ -25,20 +25,22 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 
 
 def test_fact_counts_per_relation(paris2024_facts: list[Fact]) -> None:
+    # Namesakes of one country told apart by sport, and rosters naming members from the
+    # name column when the TV name is missing, keep athletes that were once left out.
     assert Counter(f.relation for f in paris2024_facts) == {
-        "athlete_birth_date": 11094,
+        "athlete_birth_date": 11110,
         "athlete_country": 11086,
         "athlete_disciplines": 10905,
-        "athlete_events": 10905,
-        "athlete_height": 5069,
-        "athlete_medals": 2009,
+        "athlete_events": 10921,
+        "athlete_height": 5078,
+        "athlete_medals": 2013,
         "event_medal": 986,
         "country_medal_count": 368,
         "event_medal_day": 329,
         "event_venue": 329,
         "event_sport": 286,
         "venue_sports": 32,
-        "team_roster": 1185,
+        "team_roster": 1188,
     }
 
 
@@ -93,10 +95,10 @@ def test_event_medal_known_winners(paris2024_facts: list[Fact]) -> None:
     facts = by_key(paris2024_facts, "event_medal")
     assert facts["Cycling Road|Men's Individual Time Trial|gold"].answer == (
         "The gold medal in Men's Individual Time Trial (Cycling Road) at Paris 2024 "
-        "was won by Remco EVENEPOEL of Belgium."
+        "was won by Remco Evenepoel of Belgium."
     )
-    assert facts["Athletics|Men's 100m|gold"].answer_value == "Noah LYLES of United States"
-    assert facts["Archery|Men's Individual|gold"].answer_value == "KIM Woojin of Korea"
+    assert facts["Athletics|Men's 100m|gold"].answer_value == "Noah Lyles of United States"
+    assert facts["Archery|Men's Individual|gold"].answer_value == "Kim Woojin of Korea"
     assert facts["Basketball|Men|gold"].answer_value == "United States"
     assert facts["Basketball|Men|gold"].subject == "gold medal in Men's Basketball"
 
@@ -104,16 +106,16 @@ def test_event_medal_known_winners(paris2024_facts: list[Fact]) -> None:
 def test_double_bronze_and_ties_are_aggregated(paris2024_facts: list[Fact]) -> None:
     facts = by_key(paris2024_facts, "event_medal")
     judo = facts["Judo|Men -60 kg|bronze"]
-    assert judo.answer_value == "Francisco GARRIGOS of Spain and NAGAYAMA Ryuju of Japan"
+    assert judo.answer_value == "Francisco Garrigos of Spain and Nagayama Ryuju of Japan"
     assert judo.answer == (
         "The bronze medals in Men -60 kg (Judo) at Paris 2024 were won by "
-        "Francisco GARRIGOS of Spain and NAGAYAMA Ryuju of Japan."
+        "Francisco Garrigos of Spain and Nagayama Ryuju of Japan."
     )
     assert facts["Swimming|Men's 100m Breaststroke|silver"].answer_value == (
-        "Adam PEATY of Great Britain and Nic FINK of United States"
+        "Adam Peaty of Great Britain and Nic Fink of United States"
     )
     assert facts["Athletics|Women's High Jump|bronze"].answer_value == (
-        "Eleanor PATTERSON of Australia and Iryna GERASHCHENKO of Ukraine"
+        "Eleanor Patterson of Australia and Iryna Gerashchenko of Ukraine"
     )
 
 
@@ -125,10 +127,10 @@ def test_repeated_event_names_carry_their_discipline(paris2024_facts: list[Fact]
 
 def test_athlete_medals_aggregated(paris2024_facts: list[Fact]) -> None:
     facts = by_subject(paris2024_facts, "athlete_medals")
-    assert facts["Noah LYLES"].answer_value == ("gold in Men's 100m (Athletics) and bronze in Men's 200m (Athletics)")
-    biles = facts["Simone BILES"]
+    assert facts["Noah Lyles"].answer_value == ("gold in Men's 100m (Athletics) and bronze in Men's 200m (Athletics)")
+    biles = facts["Simone Biles"]
     assert biles.slots["medal_count"] == "4"
-    assert biles.answer.startswith("At Paris 2024, Simone BILES won 4 medals: gold in Women's Team")
+    assert biles.answer.startswith("At Paris 2024, Simone Biles won 4 medals: gold in Women's Team")
     assert "silver in Women's Floor Exercise (Artistic Gymnastics)" in biles.answer_value
 
 
@@ -141,28 +143,28 @@ def test_athlete_facts(paris2024_facts: list[Fact]) -> None:
         "athlete_medals": "silver in Men's Greco-Roman 97kg (Wrestling)",
     }
     for relation, answer_value in expected.items():
-        assert by_subject(paris2024_facts, relation)["Artur ALEKSANYAN"].answer_value == answer_value
-    biles_events = by_subject(paris2024_facts, "athlete_events")["Simone BILES"].answer_value
+        assert by_subject(paris2024_facts, relation)["Artur Aleksanyan"].answer_value == answer_value
+    biles_events = by_subject(paris2024_facts, "athlete_events")["Simone Biles"].answer_value
     assert biles_events.startswith("Women's All-Around, ")  # the stray 'Women' item is gone
 
 
 def test_height_when_known_and_none_when_zero(paris2024_facts: list[Fact]) -> None:
     heights = by_subject(paris2024_facts, "athlete_height")
-    assert heights["Noah LYLES"].answer_value == "177 cm"
-    wembanyama = heights["Victor WEMBANYAMA"]
-    assert wembanyama.answer == "At Paris 2024, Victor WEMBANYAMA's listed height was 222 cm."
-    assert "Artur ALEKSANYAN" not in heights  # height 0.0 in athletes.csv
+    assert heights["Noah Lyles"].answer_value == "177 cm"
+    wembanyama = heights["Victor Wembanyama"]
+    assert wembanyama.answer == "At Paris 2024, Victor Wembanyama's listed height was 222 cm."
+    assert "Artur Aleksanyan" not in heights  # height 0.0 in athletes.csv
 
 
 def test_shared_names(paris2024_facts: list[Fact]) -> None:
     disciplines = by_subject(paris2024_facts, "athlete_disciplines")
-    assert disciplines["Federico FERNANDEZ of Mexico"].answer_value == "Equestrian"
-    assert "Federico FERNANDEZ" not in disciplines
+    assert disciplines["Federico Fernandez of Mexico"].answer_value == "Equestrian"
+    assert "Federico Fernandez" not in disciplines
     # Same name, same country: ambiguous either way, so no fact.
     assert not [f for f in paris2024_facts if f.subject in ("SUN Yue", "SUN Yue of China")]
     # Country questions cannot name the country: shared names get none.
     countries = by_subject(paris2024_facts, "athlete_country")
-    assert not [s for s in countries if s.startswith("Federico FERNANDEZ")]
+    assert not [s for s in countries if s.startswith("Federico Fernandez")]
 
 
 def test_event_venue_day_and_sport(paris2024_facts: list[Fact]) -> None:
@@ -187,7 +189,7 @@ def test_venue_sports(paris2024_facts: list[Fact]) -> None:
 def test_team_roster(paris2024_facts: list[Fact]) -> None:
     rosters = by_subject(paris2024_facts, "team_roster")
     usa = rosters["United States team in Men's Basketball"]
-    assert "LeBron JAMES" in usa.answer_value and "Stephen CURRY" in usa.answer_value
+    assert "LeBron James" in usa.answer_value and "Stephen Curry" in usa.answer_value
     assert usa.answer_value.count(", ") == 10  # twelve players: "A, B, ..., K and L"
     assert len(rosters) == len([f for f in paris2024_facts if f.relation == "team_roster"])
     # China entered two pairs in badminton men's doubles: no roster question for either.

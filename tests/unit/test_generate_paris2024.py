@@ -16,8 +16,7 @@ import pytest
 
 from podium.dataset import build
 from podium.dataset.facts import extract_facts
-from podium.dataset.pairs import make_pairs, normalize_text
-from podium.dataset.templates import questions_for
+from podium.dataset.pairs import normalize_text, template_pairs
 from podium.dataset.validate import validate_file
 from podium.models import get_model
 
@@ -35,7 +34,7 @@ def generated(paris2024_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 def built(paris2024_dir: Path) -> build.BuiltDataset:
     """The same dataset built in process, to see which fact each row came from."""
     rejected: Counter[str] = Counter()
-    pairs = make_pairs(extract_facts(paris2024_dir), questions_for, rejected=rejected)
+    pairs = template_pairs(extract_facts(paris2024_dir), rejected=rejected)
     return build.build_dataset(pairs, LLAMA31, rejected=rejected)
 
 
