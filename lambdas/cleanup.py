@@ -25,6 +25,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         fine_tuner=factory.fine_tuner(env),
         active_models=factory.active_model_store(env),
         name_prefix=env.name_prefix,
+        generator_for=lambda settings: factory.generator_for(settings, env),
     )
     # One per failed run, with the error name, for alarms and dashboards.
     metrics.add_dimension(name="Error", value=result.error[:250])

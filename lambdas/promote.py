@@ -25,6 +25,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         active_models=factory.active_model_store(env),
         fine_tuner=factory.fine_tuner(env),
         store=factory.object_store(env),
+        name_prefix=env.name_prefix,
     )
     metrics.add_metric(name="ModelsPromoted", unit=MetricUnit.Count, value=1)
     return result.to_payload()

@@ -383,7 +383,6 @@ def rehearse(
     from podium.rehearsal import console as show
     from podium.rehearsal.harness import ASL_PATH, RehearsalOptions
     from podium.rehearsal.harness import rehearse as run_rehearsal
-    from podium.workflow.logic import run_id_for
 
     injected = None
     if fail_step is not None:
@@ -403,7 +402,6 @@ def rehearse(
     )
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     name = f"rehearsal-{stamp}-{uuid.uuid4().hex[:4]}"
-    run_dir = out_dir / run_id_for(name)
     err.print(
         Text.assemble(
             ("Rehearsing ", "bold"),
@@ -430,14 +428,16 @@ def rehearse(
         warnings.filterwarnings("ignore", message="No application metrics to publish")
         try:
             with progress, show.quiet_executor_logs():
-                result, files = run_rehearsal(options, settings, out_dir=run_dir, name=name, events=progress)
+                result, files = run_rehearsal(
+                    options, settings, out_dir=out_dir, name=name, events=progress, folder_per_run=True
+                )
         except TimeoutError as error:
             raise _fail(f"the rehearsed execution did not finish: {error}", EXIT_INVALID) from None
     show.print_summary(
         out,
         show.Summary(
             result=result,
-            run_dir=run_dir,
+            run_dir=out_dir / (result.run_id or name),
             files=files,
             elapsed_seconds=time.perf_counter() - started,
             injected=injected,

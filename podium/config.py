@@ -39,6 +39,13 @@ class ThroughputSettings(_Strict):
         None, description="None = no commitment: billed hourly, deletable at any time"
     )
     retire_previous: bool = Field(True, description="Delete the previous model's throughput on promotion")
+    ttl_hours: float = Field(
+        4.0,
+        gt=0,
+        le=24 * 31,
+        description="Hours a throughput (and custom model) may live unpromoted before the janitor deletes it; "
+        "the budget counts the throughput for this long",
+    )
 
 
 # Step Functions limits the poll bounds must respect. EXECUTION_TIMEOUT_SECONDS, POLL_LOOPS
@@ -54,6 +61,13 @@ _POLL_GROWTH = 0.1  # poll after about a tenth of the time already spent
 class PollSettings(_Strict):
     min_seconds: int = Field(30, ge=1, le=3600)
     max_seconds: int = Field(600, ge=1, le=3600)
+    max_check_failures: int = Field(
+        20,
+        ge=1,
+        le=1000,
+        description="Consecutive status checks that may fail transiently (throttling, a service hiccup) "
+        "before the run gives up; each one waits and looks again instead of failing the run",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> PollSettings:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
@@ -14,6 +15,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from podium.adapters.ports import TAG_STACK
 from podium.config import StackSettings
 from podium.models import get_model
 from podium.workflow.steps import STEPS, Access, Step
@@ -162,11 +164,31 @@ def _bedrock_read_job(role: iam.IRole, r: Resources) -> None:
     )
 
 
+def this_stack_only(settings: StackSettings) -> dict[str, Any]:
+    """The IAM condition that limits a destructive action to resources this stack tagged."""
+    return {"StringEquals": {f"aws:ResourceTag/{TAG_STACK}": settings.name_prefix}}
+
+
 def _bedrock_stop_job(role: iam.IRole, r: Resources) -> None:
     allow(
         role,
         ["bedrock:StopModelCustomizationJob"],
         [customization_job_arn(Stack.of(role))],
+        wildcard_reason=BEDROCK_IDS_REASON,
+        conditions=this_stack_only(r.settings),
+    )
+
+
+def _bedrock_read_tags(role: iam.IRole, r: Resources) -> None:
+    stack = Stack.of(role)
+    allow(
+        role,
+        ["bedrock:ListTagsForResource"],
+        [
+            customization_job_arn(stack),
+            _arn(stack, "bedrock", "custom-model", "*"),
+            _arn(stack, "bedrock", "provisioned-model", "*"),
+        ],
         wildcard_reason=BEDROCK_IDS_REASON,
     )
 
@@ -199,6 +221,7 @@ def _bedrock_delete_throughput(role: iam.IRole, r: Resources) -> None:
         ["bedrock:DeleteProvisionedModelThroughput"],
         [_arn(Stack.of(role), "bedrock", "provisioned-model", "*")],
         wildcard_reason=BEDROCK_IDS_REASON,
+        conditions=this_stack_only(r.settings),
     )
 
 
@@ -232,6 +255,7 @@ GRANTS: Mapping[Access, Callable[[iam.IRole, Resources], None]] = {
     Access.BEDROCK_START_JOB: _bedrock_start_job,
     Access.BEDROCK_READ_JOB: _bedrock_read_job,
     Access.BEDROCK_STOP_JOB: _bedrock_stop_job,
+    Access.BEDROCK_READ_TAGS: _bedrock_read_tags,
     Access.BEDROCK_CREATE_THROUGHPUT: _bedrock_create_throughput,
     Access.BEDROCK_READ_THROUGHPUT: _bedrock_read_throughput,
     Access.BEDROCK_DELETE_THROUGHPUT: _bedrock_delete_throughput,
@@ -250,6 +274,7 @@ def lambda_environment(r: Resources) -> dict[str, str]:
         "PODIUM_KMS_KEY_ARN": r.storage.key.key_arn,
         "PODIUM_NAME_PREFIX": r.settings.name_prefix,
         "PODIUM_DEFAULTS": json.dumps(r.settings.defaults.model_dump(mode="json"), sort_keys=True),
+        "PODIUM_AWS_MAX_ATTEMPTS": "6",  # the first try and 5 retries
         "POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
         "POWERTOOLS_LOG_LEVEL": "INFO",

@@ -16,10 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from podium.adapters.errors import BedrockConflict, BedrockRejected, BedrockThrottled
 from podium.adapters.ports import (
+    TAG_EXECUTION,
+    CustomModel,
     FineTuneJob,
     FineTuneRequest,
     JobStatus,
@@ -40,6 +43,9 @@ _RETRYABLE_CODES = {
 # moto answers a duplicate job name with ResourceInUseException; Bedrock with ConflictException.
 _CONFLICT_CODES = {"ConflictException", "ResourceInUseException"}
 _NOT_FOUND = "ResourceNotFoundException"
+# Bedrock could not be reached or did not answer in time (after botocore's own retries):
+# for a status read that means "unknown, look again later", like throttling.
+_UNREACHABLE = (BotocoreConnectionError, HTTPClientError)
 
 
 def _slug(text: str) -> str:
@@ -130,10 +136,6 @@ def _float_or_none(value: object) -> float | None:
         return None
 
 
-def _base_model_matches(base_model_arn: str, base_model_id: str) -> bool:
-    return base_model_arn == base_model_id or base_model_arn.endswith("/" + base_model_id)
-
-
 class BedrockFineTuner:
     """ports.FineTuner on boto3 `bedrock`. `get_job` accepts a job ARN or name."""
 
@@ -186,17 +188,14 @@ class BedrockFineTuner:
                 # The conflict was about something else (e.g. the custom model name).
                 raise _translate(conflict, f"start fine-tuning job {request.job_name}") from None
             raise _translate(error, f"read fine-tuning job {request.job_name}") from None
-        same_token = existing.get("clientRequestToken") == request.client_request_token
-        base_arn = str(existing.get("baseModelArn", ""))
-        training_uri = str((existing.get("trainingDataConfig") or {}).get("s3Uri", ""))
-        if not same_token and not (
-            _base_model_matches(base_arn, request.base_model_id) and training_uri == request.training_uri
-        ):
+        # Adopt only a job whose tags name this execution: a job of the same name made by
+        # another execution (or another stack) is never trained on, promoted or stopped as ours.
+        owner = self.tags(str(existing["jobArn"])).get(TAG_EXECUTION)
+        if not owner or owner != request.tags.get(TAG_EXECUTION):
             raise BedrockConflict(
                 f"a fine-tuning job named {request.job_name} already exists ({existing.get('jobArn')}) "
-                f"but was started for base model {base_arn or '?'} with training data "
-                f"{training_uri or '?'}, not {request.base_model_id} with {request.training_uri}. "
-                "Job names derive from the run id: start a new execution so it gets a new run id."
+                f"but belongs to {owner or 'no Podium execution'}, not {request.tags.get(TAG_EXECUTION)}; "
+                "it was left alone. Job names derive from the run id: start a new execution."
             )
         return _job_from_response(existing)
 
@@ -205,6 +204,8 @@ class BedrockFineTuner:
             response = self._bedrock.get_model_customization_job(jobIdentifier=job_arn)
         except ClientError as error:
             raise _translate(error, f"read fine-tuning job {job_arn}") from None
+        except _UNREACHABLE as error:
+            raise BedrockThrottled(f"read fine-tuning job {job_arn}", type(error).__name__, str(error)) from None
         return _job_from_response(response)
 
     def stop_job(self, job_arn: str) -> None:
@@ -234,12 +235,15 @@ class BedrockFineTuner:
         """Idempotent by name: an existing throughput of that name is returned, not duplicated."""
         existing = self._find_throughput(name)
         if existing is not None:
+            arn = str(existing.get("provisionedModelArn"))
+            owner = self.tags(arn).get(TAG_EXECUTION)
             serving = {existing.get("modelArn"), existing.get("desiredModelArn")}
-            if model_arn not in serving:
+            if not owner or owner != tags.get(TAG_EXECUTION) or model_arn not in serving:
                 raise BedrockConflict(
-                    f"provisioned throughput {name} already exists ({existing.get('provisionedModelArn')}) "
-                    f"serving {existing.get('modelArn')}, not {model_arn}. Throughput names derive "
-                    "from the run id: start a new execution, or delete that throughput first."
+                    f"provisioned throughput {name} already exists ({arn}) serving {existing.get('modelArn')} "
+                    f"for {owner or 'no Podium execution'}; this run wanted it for {model_arn} "
+                    f"({tags.get(TAG_EXECUTION)}). It was left alone. Throughput names derive from the "
+                    "run id: start a new execution."
                 )
             return _throughput_from_response(existing)
         arguments: dict[str, Any] = {
@@ -271,6 +275,8 @@ class BedrockFineTuner:
             response = self._bedrock.get_provisioned_model_throughput(provisionedModelId=arn)
         except ClientError as error:
             raise _translate(error, f"read provisioned throughput {arn}") from None
+        except _UNREACHABLE as error:
+            raise BedrockThrottled(f"read provisioned throughput {arn}", type(error).__name__, str(error)) from None
         return _throughput_from_response(response)
 
     def delete_throughput(self, arn: str) -> None:
@@ -282,6 +288,49 @@ class BedrockFineTuner:
                 return
             raise _translate(error, f"delete provisioned throughput {arn}") from None
 
+    # -- ownership and the janitor's listings ------------------------------
+
+    def tags(self, arn: str) -> dict[str, str]:
+        try:
+            response = self._bedrock.list_tags_for_resource(resourceARN=arn)
+        except ClientError as error:
+            raise _translate(error, f"read the tags of {arn}") from None
+        return {str(tag["key"]): str(tag["value"]) for tag in response.get("tags") or []}
+
+    def list_throughputs(self) -> list[Throughput]:
+        found: list[Throughput] = []
+        try:
+            for page in self._bedrock.get_paginator("list_provisioned_model_throughputs").paginate():
+                found.extend(_throughput_from_response(s) for s in page.get("provisionedModelSummaries") or [])
+        except ClientError as error:
+            raise _translate(error, "list provisioned throughputs") from None
+        return found
+
+    def list_custom_models(self) -> list[CustomModel]:
+        found: list[CustomModel] = []
+        try:
+            for page in self._bedrock.get_paginator("list_custom_models").paginate():
+                found.extend(
+                    CustomModel(
+                        arn=str(s["modelArn"]),
+                        name=str(s.get("modelName") or ""),
+                        created_at=_iso(s.get("creationTime")),
+                    )
+                    for s in page.get("modelSummaries") or []
+                )
+        except ClientError as error:
+            raise _translate(error, "list custom models") from None
+        return found
+
+    def delete_custom_model(self, arn: str) -> None:
+        """Delete; a model that is already gone is fine."""
+        try:
+            self._bedrock.delete_custom_model(modelIdentifier=arn)
+        except ClientError as error:
+            if _error_code(error) == _NOT_FOUND:
+                return
+            raise _translate(error, f"delete custom model {arn}") from None
+
 
 def _throughput_from_response(response: Mapping[str, Any]) -> Throughput:
     status = _throughput_status(str(response.get("status", "Creating")))
@@ -290,7 +339,18 @@ def _throughput_from_response(response: Mapping[str, Any]) -> Throughput:
         status=status,
         model_arn=str(response.get("modelArn") or ""),
         failure_message=str(response.get("failureMessage") or "") if status is ThroughputStatus.FAILED else "",
+        name=str(response.get("provisionedModelName") or ""),
+        commitment=response.get("commitmentDuration") or None,
+        created_at=_iso(response.get("creationTime")),
     )
+
+
+def _iso(value: object) -> str:
+    """botocore gives datetimes; keep ISO-8601 text so the workflow's events stay JSON."""
+    if value is None:
+        return ""
+    isoformat = getattr(value, "isoformat", None)
+    return str(isoformat(timespec="seconds") if isoformat else value)
 
 
 # -- training / validation loss from the job's output files -------------------

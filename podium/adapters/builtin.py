@@ -94,6 +94,10 @@ class BuiltinGenerator:
         self.store.write_text(pairs_key, text, content_type="application/x-ndjson", scratch=True)
         return {"generator": self.name, "run_id": run_id, "pairs_key": pairs_key}
 
+    def cancel(self, handle: Mapping[str, Any]) -> bool:
+        """Nothing to cancel: the built-in generator finishes inside StartGeneration."""
+        return False
+
     def status(self, handle: Mapping[str, Any]) -> GenerationStatus:
         pairs_key = _pairs_key(handle)
         if pairs_key in self.store.list_keys(pairs_key):

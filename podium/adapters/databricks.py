@@ -216,6 +216,17 @@ class DatabricksGenerator:
         status = generation_status_for_run(run)
         return GenerationStatus(status.state, self._credentials.scrub(status.message))
 
+    def cancel(self, handle: Mapping[str, Any]) -> bool:
+        """Cancel this run's job run if it is still going (a failed or stopped Podium run
+        must not leave Databricks compute burning). True when a cancel was requested."""
+        databricks_run_id = int(_handle_value(handle, "databricks_run_id"))
+        run = self._call(f"read job run {databricks_run_id}", lambda: self._workspace.jobs.get_run(databricks_run_id))
+        if generation_status_for_run(run).state is not GenerationState.RUNNING:
+            return False
+        # cancel_run returns a waiter; it is not awaited: the cancel is asynchronous on Databricks too.
+        self._call(f"cancel job run {databricks_run_id}", lambda: self._workspace.jobs.cancel_run(databricks_run_id))
+        return True
+
     def read_pairs(self, handle: Mapping[str, Any]) -> Iterator[QAPair]:
         """This run's pairs: the built-in template questions for every fact the job
         extracted, then the job's ai_query paraphrases that pass Podium's own check."""

@@ -19,10 +19,6 @@ from podium.config import RunSettings
 from podium.models import BaseModel, RowCaps
 from podium.workflow.environment import Environment
 
-# Standard mode retries throttling and transient errors with backoff before the
-# state machine's own Retry gets involved.
-_RETRIES = {"mode": "standard", "max_attempts": 5}
-
 
 def aws_client(service: str, env: Environment) -> Any:
     import boto3
@@ -31,7 +27,12 @@ def aws_client(service: str, env: Environment) -> Any:
     return boto3.client(
         service,
         region_name=env.region,
-        config=Config(retries=_RETRIES, user_agent_extra="podium"),  # type: ignore[arg-type]
+        # Standard mode retries throttling and transient errors with backoff before the
+        # workflow's own handling (look again later, or the state machine's Retry) is involved.
+        config=Config(
+            retries={"mode": "standard", "total_max_attempts": env.aws_max_attempts},
+            user_agent_extra="podium",
+        ),
     )
 
 

@@ -52,6 +52,18 @@ class Generator(Protocol):
     def start(self, run_id: str) -> dict[str, Any]: ...
     def status(self, handle: Mapping[str, Any]) -> GenerationStatus: ...
     def read_pairs(self, handle: Mapping[str, Any]) -> Iterator[QAPair]: ...
+    def cancel(self, handle: Mapping[str, Any]) -> bool:
+        """Stop the generation if it is still going; True when something was stopped."""
+        ...
+
+
+# Tags every billable resource carries (job, custom model, throughput). A resource is adopted
+# by a retried step, or deleted by Cleanup, Promote and the janitor, only when they say it is
+# ours; the stack's IAM conditions on aws:ResourceTag use the same keys.
+TAG_STACK = "podium:stack"  # the deployment's name_prefix
+TAG_EXECUTION = "podium:execution"  # the Step Functions execution ARN that created it
+TAG_RUN_ID = "podium:run_id"
+TAG_TTL_HOURS = "podium:ttl_hours"  # how long it may live unpromoted before the janitor deletes it
 
 
 class JobStatus(str, enum.Enum):
@@ -100,6 +112,16 @@ class Throughput:
     status: ThroughputStatus
     model_arn: str = ""
     failure_message: str = ""
+    name: str = ""
+    commitment: str | None = None
+    created_at: str = ""  # ISO-8601, when listed
+
+
+@dataclass(frozen=True)
+class CustomModel:
+    arn: str
+    name: str
+    created_at: str  # ISO-8601
 
 
 class FineTuner(Protocol):
@@ -114,6 +136,13 @@ class FineTuner(Protocol):
 
     def get_throughput(self, arn: str) -> Throughput: ...
     def delete_throughput(self, arn: str) -> None: ...
+    def tags(self, arn: str) -> Mapping[str, str]:
+        """The tags of a job, custom model or throughput (empty when it has none)."""
+        ...
+
+    def list_throughputs(self) -> list[Throughput]: ...
+    def list_custom_models(self) -> list[CustomModel]: ...
+    def delete_custom_model(self, arn: str) -> None: ...
 
 
 @dataclass(frozen=True)

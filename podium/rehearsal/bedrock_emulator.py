@@ -157,6 +157,10 @@ class _CustomModel:
     created: str
 
 
+def _tag_map(tags: Any) -> dict[str, str]:
+    return {str(tag["key"]): str(tag["value"]) for tag in tags or []}
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -179,6 +183,8 @@ class BedrockEmulator:
         self.throughputs: dict[str, _Throughput] = {}  # by ARN
         self.custom_models: dict[str, _CustomModel] = {}  # by ARN
         self.deleted_throughputs: list[str] = []
+        self.deleted_custom_models: list[str] = []
+        self.tags: dict[str, dict[str, str]] = {}  # resource ARN → tags (jobTags, customModelTags, tags)
         self.answers: list[dict[str, Any]] = []  # every Converse call: model, question, answer, kind
         self._models: dict[str, SimulatedModel] = {}  # by custom model ARN or base model id
         self._lock = threading.RLock()
@@ -191,6 +197,8 @@ class BedrockEmulator:
             self.throughputs.clear()
             self.custom_models.clear()
             self.deleted_throughputs.clear()
+            self.deleted_custom_models.clear()
+            self.tags.clear()
             self.answers.clear()
             self._models.clear()
 
@@ -245,6 +253,7 @@ class BedrockEmulator:
             if self.script.corrupt_training:
                 corrupt(self.s3, str(body["trainingDataConfig"].get("s3Uri") or ""), self.script.corrupt_training)
             job.data_failure = self._validation_phase(body, base_id)
+            self.tags[arn] = _tag_map(body.get("jobTags"))
             return {"jobArn": arn}
 
     def _validation_phase(self, body: Mapping[str, Any], base_id: str) -> str | None:
@@ -357,6 +366,7 @@ class BedrockEmulator:
             base_model_id=base_id,
             created=_now(),
         )
+        self.tags[job.output_model_arn] = _tag_map(job.request.get("customModelTags"))
         self._write_metrics(job)
 
     def _status_details(self, job: _Job) -> dict[str, Any]:
@@ -482,6 +492,7 @@ class BedrockEmulator:
                 token=token,
                 created=_now(),
             )
+            self.tags[arn] = _tag_map(body.get("tags"))
             return {"provisionedModelArn": arn}
 
     def _throughput(self, identifier: str) -> _Throughput:
@@ -672,6 +683,46 @@ class BedrockEmulator:
             "additionalModelResponseFields": {SIMULATED_FIELD: {"note": ANSWER_NOTE, "answer": answer.kind}},
         }
 
+    # -- tags and custom models (what ownership checks and the janitor read) ----------------------
+
+    def list_tags(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            arn = str(body.get("resourceARN") or "")
+            if arn not in self.tags:
+                raise BedrockError("ResourceNotFoundException", f"Could not find resource {arn}")
+            return {"tags": [{"key": k, "value": v} for k, v in sorted(self.tags[arn].items())]}
+
+    def list_custom_models(self, query: Mapping[str, str]) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "modelSummaries": [
+                    {
+                        "modelArn": model.arn,
+                        "modelName": model.name,
+                        "creationTime": model.created,
+                        "baseModelArn": self._foundation_arn(model.base_model_id),
+                        "baseModelName": model.base_model_id,
+                        "customizationType": "FINE_TUNING",
+                        "modelStatus": "Active",
+                    }
+                    for model in self.custom_models.values()
+                    if not query.get("nameContains") or query["nameContains"] in model.name
+                ]
+            }
+
+    def delete_custom_model(self, identifier: str) -> dict[str, Any]:
+        with self._lock:
+            model = self.custom_models.get(identifier) or next(
+                (m for m in self.custom_models.values() if m.name == identifier), None
+            )
+            if model is None:
+                raise BedrockError("ResourceNotFoundException", f"Could not find model {identifier}")
+            if any(t.model_arn == model.arn for t in self.throughputs.values()):
+                raise BedrockError("ConflictException", f"Model {model.name} is in use by a provisioned throughput")
+            del self.custom_models[model.arn]
+            self.deleted_custom_models.append(model.arn)
+            return {}
+
     # -- routing ---------------------------------------------------------------------------------
 
     def _operations(
@@ -683,6 +734,9 @@ class BedrockEmulator:
             ("bedrock", "GetModelCustomizationJob", self.get_job),
             ("bedrock", "StopModelCustomizationJob", self.stop_job),
             ("bedrock", "GetCustomModel", self.get_custom_model),
+            ("bedrock", "ListCustomModels", lambda: self.list_custom_models(query)),
+            ("bedrock", "DeleteCustomModel", self.delete_custom_model),
+            ("bedrock", "ListTagsForResource", lambda: self.list_tags(body)),
             ("bedrock", "CreateProvisionedModelThroughput", lambda: self.create_throughput(body)),
             ("bedrock", "GetProvisionedModelThroughput", self.get_throughput),
             ("bedrock", "DeleteProvisionedModelThroughput", self.delete_throughput),

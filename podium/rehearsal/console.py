@@ -432,8 +432,14 @@ def _print_throughputs(say: Any, result: RunResult, report: Mapping[str, Any] | 
             reason = "this run created none"
         elif result.status == "SUCCEEDED":
             reason = "none is left running"
-        else:
+        elif any(
+            line.startswith("deleted provisioned throughput")
+            for message in result.notifications
+            for line in message.get("cleanup") or []
+        ):
             reason = "Cleanup deleted the one this run created"
+        else:
+            reason = "the run failed before one was created"
         say(("Provisioned throughput left: ", "bold"), f"none ({reason}); {bills}.")
         return
     active_arn = (result.active_model or {}).get("throughput_arn")

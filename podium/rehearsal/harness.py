@@ -144,6 +144,7 @@ class Rehearsal:
                 "PODIUM_NAME_PREFIX": options.name_prefix,
                 "PODIUM_DEFAULTS": json.dumps(defaults),
                 "PODIUM_KMS_KEY_ARN": None,
+                "PODIUM_AWS_MAX_ATTEMPTS": "1",
                 "POWERTOOLS_SERVICE_NAME": f"{options.name_prefix}-rehearsal",
                 "POWERTOOLS_METRICS_NAMESPACE": "PodiumRehearsal",
                 "POWERTOOLS_TRACE_DISABLED": "true",
@@ -404,13 +405,16 @@ def rehearse(
     name: str | None = None,
     progress: Callable[[str], None] | None = None,
     events: Callable[[dict[str, Any]], None] | None = None,
+    folder_per_run: bool = False,
 ) -> tuple[RunResult, list[Path]]:
     """One complete local run (what `podium rehearse` needs): start the local cloud, run the
     real state machine once (execution `name`, default a random one), copy the run's files
-    to `out_dir`, tear everything down. `progress`/`events`: see Rehearsal.wait."""
+    to `out_dir` (to `out_dir/<run_id>` with `folder_per_run`: the run id is known only once
+    the execution has started), tear everything down. `progress`/`events`: see Rehearsal.wait."""
     with Rehearsal(options) as rehearsal:
         result = rehearsal.run(execution_input, name=name, progress=progress, events=events)
-        files = rehearsal.download_run(result.run_id, out_dir) if out_dir and result.run_id else []
+        target = out_dir / result.run_id if out_dir and result.run_id and folder_per_run else out_dir
+        files = rehearsal.download_run(result.run_id, target) if target and result.run_id else []
     return result, files
 
 

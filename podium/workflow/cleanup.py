@@ -1,49 +1,81 @@
-"""Cleanup: after any failure, stop what this run started and still costs money.
+"""Cleanup: whatever ended the run, stop what this run started and still costs money.
 
-It runs from every Catch with whatever state existed at that moment, so it also looks
-resources up by the names derived from the run id (a step may have created one and
-then failed before saving its ARN). Idempotent: "already gone" is success. It raises
-only transient errors (so the state machine retries it); anything else it could not
-undo is reported in the summary, with what to do by hand.
+It runs from every Catch with whatever state existed at that moment, and from the
+execution-status-change handler (podium.workflow.ended) when an execution was stopped or
+timed out, so it also looks resources up by the names derived from the run id (a step
+may have created one and then failed before saving its ARN). It touches a job or a
+throughput only when its tags name this execution, and never the active model's
+throughput. Idempotent: "already gone" is success. It raises only transient errors (so
+the state machine retries it); anything else it could not undo is reported in the
+summary, with what to do by hand.
 """
 
 from __future__ import annotations
 
-from podium.adapters.errors import BedrockRejected
-from podium.adapters.ports import ActiveModelStore, FineTuner, JobStatus
-from podium.workflow.events import CleanupEvent, FailureSummary
+from collections.abc import Callable
+
+from podium.adapters.errors import BedrockRejected, DatabricksRejected
+from podium.adapters.ports import TAG_EXECUTION, ActiveModelStore, FineTuner, GenerationState, Generator, JobStatus
+from podium.config import RunSettings
+from podium.workflow.events import CleanupEvent, FailureSummary, RunContext
 from podium.workflow.logic import job_name, throughput_name
 from podium.workflow.notify import error_message
 
 _NOT_FOUND = "ResourceNotFoundException"
+NOTHING_TO_CLEAN = "nothing to clean up: this run had no running job or throughput"
 
 
 def cleanup(
-    event: CleanupEvent, *, fine_tuner: FineTuner, active_models: ActiveModelStore, name_prefix: str
+    event: CleanupEvent,
+    *,
+    fine_tuner: FineTuner,
+    active_models: ActiveModelStore,
+    name_prefix: str,
+    generator_for: Callable[[RunSettings], Generator] | None = None,
 ) -> FailureSummary:
     actions: list[str] = []
     run = event.run
     if run is not None:
+        generation = event.generation
+        if generation is not None and generation.state is GenerationState.RUNNING and generator_for is not None:
+            actions.extend(_cancel_generation(generator_for(run.settings), generation.handle))
         if event.finetune is not None:
-            actions.extend(_stop_job(fine_tuner, event.finetune.job_arn))
+            actions.extend(_stop_job(fine_tuner, run, event.finetune.job_arn))
         elif event.dataset is not None:
             # StartFineTune may have started the job and failed before saving its ARN.
-            actions.extend(_stop_job(fine_tuner, job_name(name_prefix, run.run_id)))
+            actions.extend(_stop_job(fine_tuner, run, job_name(name_prefix, run.run_id)))
         if event.throughput is not None and event.throughput.created and event.throughput.arn:
-            actions.extend(_delete_throughput(fine_tuner, active_models, event.throughput.arn))
+            actions.extend(_delete_throughput(fine_tuner, active_models, run, event.throughput.arn))
         elif run.settings.throughput.enabled and event.finetune is not None:
             # Likewise CreateThroughput, whose throughput is billed hourly from creation.
-            actions.extend(_delete_throughput(fine_tuner, active_models, throughput_name(name_prefix, run.run_id)))
+            name = throughput_name(name_prefix, run.run_id)
+            actions.extend(_delete_throughput(fine_tuner, active_models, run, name))
     return FailureSummary(
         run_id=run.run_id if run else None,
         error=event.error.Error,
         message=error_message(event.error),
         report_uri=event.dataset.report_uri if event.dataset else None,
-        cleanup=actions or ["nothing to clean up: this run had no running job or throughput"],
+        cleanup=actions or [NOTHING_TO_CLEAN],
     )
 
 
-def _stop_job(fine_tuner: FineTuner, job: str) -> list[str]:
+def _cancel_generation(generator: Generator, handle: dict) -> list[str]:
+    try:
+        cancelled = generator.cancel(handle)
+    except DatabricksRejected as error:
+        return [f"could NOT cancel the {generator.name} generation ({error}); cancel it by hand"]
+    return [f"cancelled the {generator.name} generation run {_handle_label(handle)}"] if cancelled else []
+
+
+def _handle_label(handle: dict) -> str:
+    return str(handle.get("databricks_run_id") or handle.get("run_id") or "")
+
+
+def _owned(fine_tuner: FineTuner, run: RunContext, arn: str) -> bool:
+    return fine_tuner.tags(arn).get(TAG_EXECUTION) == run.execution_arn
+
+
+def _stop_job(fine_tuner: FineTuner, run: RunContext, job: str) -> list[str]:
     try:
         found = fine_tuner.get_job(job)
     except BedrockRejected as error:
@@ -53,6 +85,8 @@ def _stop_job(fine_tuner: FineTuner, job: str) -> list[str]:
     if found.status is not JobStatus.IN_PROGRESS:
         return []
     job = found.job_arn
+    if not _owned(fine_tuner, run, job):
+        return [f"left fine-tuning job {job} alone: its tags name another execution"]
     try:
         fine_tuner.stop_job(job)
     except BedrockRejected as error:
@@ -65,7 +99,9 @@ def _stop_job(fine_tuner: FineTuner, job: str) -> list[str]:
     return [f"stopped fine-tuning job {job}"]
 
 
-def _delete_throughput(fine_tuner: FineTuner, active_models: ActiveModelStore, throughput: str) -> list[str]:
+def _delete_throughput(
+    fine_tuner: FineTuner, active_models: ActiveModelStore, run: RunContext, throughput: str
+) -> list[str]:
     try:
         arn = fine_tuner.get_throughput(throughput).arn
     except BedrockRejected as error:
@@ -75,6 +111,8 @@ def _delete_throughput(fine_tuner: FineTuner, active_models: ActiveModelStore, t
     active = active_models.get()
     if active is not None and active.throughput_arn == arn:
         return [f"kept provisioned throughput {arn}: it serves the active model"]
+    if not _owned(fine_tuner, run, arn):
+        return [f"left provisioned throughput {arn} alone: its tags name another execution"]
     try:
         fine_tuner.delete_throughput(arn)
     except BedrockRejected as error:

@@ -26,6 +26,9 @@ class Environment(BaseModel):
     name_prefix: str = Field("podium", alias="PODIUM_NAME_PREFIX")
     region: str = Field(alias="AWS_REGION")
     defaults_json: str = Field("{}", alias="PODIUM_DEFAULTS")  # deployed RunSettings as JSON
+    # botocore's attempts per AWS call (standard retry mode). Rehearsal sets 1: its waits are
+    # scaled down, and each throttle it injects should reach the handler, not botocore's sleep.
+    aws_max_attempts: int = Field(6, ge=1, le=10, alias="PODIUM_AWS_MAX_ATTEMPTS")
 
     @property
     def defaults(self) -> RunSettings:

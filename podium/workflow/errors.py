@@ -21,10 +21,6 @@ class InvalidInput(WorkflowError):
     """The execution input or the deployed settings are unusable. Names the setting."""
 
 
-class AnotherRunInProgress(WorkflowError):
-    """Another execution of the same state machine is RUNNING."""
-
-
 class NoSourceData(WorkflowError):
     """The data prefix holds no CSV for the built-in generator."""
 
@@ -51,6 +47,10 @@ class ThroughputFailed(WorkflowError):
 
 class NotPromotable(WorkflowError):
     """The promotion gate refused the new model."""
+
+
+class StatusUnknown(WorkflowError):
+    """A status check failed transiently more times in a row than poll.max_check_failures allows."""
 
 
 # Error names (Lambda errorType / Step Functions error) the ASL retries with backoff.
@@ -80,7 +80,6 @@ WORKFLOW_ERRORS: tuple[str, ...] = tuple(
     cls.__name__
     for cls in (
         InvalidInput,
-        AnotherRunInProgress,
         NoSourceData,
         GenerationFailed,
         DatasetInvalid,
@@ -88,5 +87,6 @@ WORKFLOW_ERRORS: tuple[str, ...] = tuple(
         FineTuneFailed,
         ThroughputFailed,
         NotPromotable,
+        StatusUnknown,
     )
 )

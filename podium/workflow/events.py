@@ -41,6 +41,9 @@ class RunContext(_Payload):
     settings: RunSettings
     # Bedrock's customization quotas for the base model, read by Prepare (None: the documented caps)
     caps: RowCaps | None = None
+    # Set when another execution holds the machine: the run ends as "skipped" (an info
+    # notification), not as a failure that pages someone.
+    skip_reason: str = ""
 
 
 class GenerationProgress(_Payload):
@@ -52,6 +55,7 @@ class GenerationProgress(_Payload):
     message: str = ""
     started_at: str
     next_poll_seconds: int
+    check_failures: int = 0  # consecutive status checks that failed transiently
 
 
 class DatasetOutcome(_Payload):
@@ -86,6 +90,7 @@ class FineTuneProgress(_Payload):
     failure_message: str = ""
     training_loss: float | None = None
     validation_loss: float | None = None
+    check_failures: int = 0  # consecutive status checks that failed transiently
 
 
 class ThroughputProgress(_Payload):
@@ -98,12 +103,13 @@ class ThroughputProgress(_Payload):
     started_at: str | None = None
     next_poll_seconds: int = 0
     failure_message: str = ""
+    check_failures: int = 0  # consecutive status checks that failed transiently
 
 
 class RunOutcome(_Payload):
     """$.outcome — what the success notification says."""
 
-    status: Literal["promoted", "dry_run", "unchanged"]
+    status: Literal["promoted", "dry_run", "unchanged", "skipped"]
     run_id: str
     message: str
     report_uri: str | None = None

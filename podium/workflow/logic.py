@@ -13,11 +13,15 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from podium.adapters.bedrock import client_token_for, job_name_for, read_loss_metrics
-from podium.adapters.errors import BedrockRejected
+from podium.adapters.errors import BedrockThrottled, DatabricksUnavailable
 from podium.adapters.ports import (
+    TAG_EXECUTION,
+    TAG_RUN_ID,
+    TAG_STACK,
+    TAG_TTL_HOURS,
     ActiveModel,
     ActiveModelStore,
     FineTuner,
@@ -34,7 +38,6 @@ from podium.dataset import build as dataset_builder
 from podium.errors import ConfigError
 from podium.models import BaseModel, RowCaps, get_model
 from podium.workflow.errors import (
-    AnotherRunInProgress,
     DatasetInvalid,
     FineTuneFailed,
     GenerationFailed,
@@ -42,6 +45,7 @@ from podium.workflow.errors import (
     NoSourceData,
     NotPromotable,
     OverBudget,
+    StatusUnknown,
     ThroughputFailed,
 )
 from podium.workflow.events import (
@@ -64,8 +68,8 @@ from podium.workflow.events import (
 from podium.workflow.polling import as_utc, elapsed_seconds, next_poll_seconds, to_iso, utc_now
 
 # Bedrock names cap at 63 characters and are "<prefix>-<kind>-<run_id>" (prefix ≤ 21):
-# a run id of at most 36 characters (a UUID, the console's default execution name) keeps
-# them readable; longer ones still work because job_name_for hashes what does not fit.
+# a run id of at most 36 characters keeps them readable; longer ones still work because
+# job_name_for hashes what does not fit.
 RUN_ID_MAX = 36
 _HASH_CHARS = 8
 
@@ -73,16 +77,19 @@ _HASH_CHARS = 8
 # ---- names derived from the run id (also used by Cleanup to find lost resources) -----
 
 
-def run_id_for(execution_name: str) -> str:
-    """A run id from the execution name: lower-case letters, digits and single hyphens.
+def run_id_for(execution_name: str, execution_arn: str, start_time: str) -> str:
+    """A run id unique per execution: the execution name made safe (lower-case letters,
+    digits, single hyphens), shortened, plus a hash of the execution ARN and start time.
 
-    When the name had to be changed, a hash of the exact name is appended, so two
-    executions (whose names Step Functions keeps unique) never share a run id.
+    The hash is what makes it unique: names that sanitise alike ("Weekly Retrain" and
+    "weekly-retrain") and a name reused after Step Functions' 90-day window (same ARN, new
+    start time) get different ids, so they never share a job, throughput or run folder.
+    `start_time` is hashed as epoch milliseconds, so $$.Execution.StartTime and the
+    startDate of an EventBridge status-change event give the same id.
     """
     slug = re.sub(r"[^a-z0-9]+", "-", execution_name.lower()).strip("-")
-    if slug == execution_name and 0 < len(slug) <= RUN_ID_MAX:
-        return slug
-    digest = hashlib.sha256(execution_name.encode("utf-8")).hexdigest()[:_HASH_CHARS]
+    started_ms = int(as_utc(datetime.fromisoformat(start_time)).timestamp() * 1000)
+    digest = hashlib.sha256(f"{execution_arn}|{started_ms}".encode()).hexdigest()[:_HASH_CHARS]
     head = slug[: RUN_ID_MAX - _HASH_CHARS - 1].rstrip("-")
     return f"{head}-{digest}" if head else f"run-{digest}"
 
@@ -99,8 +106,14 @@ def throughput_name(name_prefix: str, run_id: str) -> str:
     return job_name_for(f"{name_prefix}-pt", run_id)
 
 
-def _tags(run: RunContext, name_prefix: str) -> dict[str, str]:
-    return {"podium:run_id": run.run_id, "podium:stack": name_prefix}
+def ownership_tags(run: RunContext, name_prefix: str) -> dict[str, str]:
+    """What every billable resource of the run carries (see ports.TAG_*)."""
+    return {
+        TAG_STACK: name_prefix,
+        TAG_EXECUTION: run.execution_arn,
+        TAG_RUN_ID: run.run_id,
+        TAG_TTL_HOURS: format(run.settings.throughput.ttl_hours, "g"),
+    }
 
 
 # ---- Prepare --------------------------------------------------------------------------
@@ -117,8 +130,8 @@ def prepare(
     now: datetime | None = None,
     read_caps: Callable[[BaseModel], RowCaps] | None = None,
 ) -> RunContext:
-    """Validate the input, derive the run id, refuse a concurrent run, and check that the
-    generator has what it needs — all before anything is spent."""
+    """Validate the input, derive the run id, skip when another run is going, and check that
+    the generator has what it needs — all before anything is spent."""
     raw = event.input
     if not isinstance(raw, dict):
         raise InvalidInput(
@@ -133,25 +146,26 @@ def prepare(
         raise InvalidInput(f"{error} — fix the execution input, or the deployed defaults in cdk.json") from None
 
     execution = event.execution
-    # The earliest running execution goes ahead and every later one refuses, so executions
-    # started together (several files dropped under incoming/) never all refuse each other.
+    run_id = run_id_for(execution.name, execution.id, execution.start_time)
+    # The earliest running execution goes ahead and every later one is skipped, so executions
+    # started together never all refuse each other.
     me = (as_utc(datetime.fromisoformat(execution.start_time)), execution.id)
     earlier = sorted(
         (as_utc(other.started_at), other.arn)
         for other in list_running(execution.state_machine_id)
         if other.arn != execution.id and (as_utc(other.started_at), other.arn) < me
     )
+    skip_reason, caps = "", None
     if earlier:
-        raise AnotherRunInProgress(
-            f"execution {earlier[0][1]} of this state machine is still RUNNING; two runs at once would "
-            "race for the active model and double the cost. Wait for it to finish, or stop it in "
-            "the Step Functions console, then start this run again."
+        skip_reason = (
+            f"Skipped: execution {earlier[0][1]} of this state machine is still running, and two runs at "
+            "once would race for the active model and double the cost. Nothing was started. Start this "
+            "run again once that one has finished (or stop it in the Step Functions console)."
         )
+    else:
+        _check_generator_inputs(settings, store, read_databricks_secret)
+        caps = _caps_for(settings, region, read_caps)
 
-    _check_generator_inputs(settings, store, read_databricks_secret)
-    caps = _caps_for(settings, region, read_caps)
-
-    run_id = run_id_for(execution.name)
     return RunContext(
         run_id=run_id,
         execution_name=execution.name,
@@ -161,6 +175,7 @@ def prepare(
         run_prefix=f"runs/{run_id}/",
         settings=settings,
         caps=caps,
+        skip_reason=skip_reason,
     )
 
 
@@ -231,7 +246,10 @@ def check_generation(
     event: CheckGenerationEvent, *, generator: Generator, now: datetime | None = None
 ) -> GenerationProgress:
     progress = event.generation
-    status = generator.status(progress.handle)
+    try:
+        status = generator.status(progress.handle)
+    except TRANSIENT as error:
+        return _status_unknown(event.run, progress, f"the {progress.generator} generation", error, now)
     if status.state is GenerationState.FAILED:
         raise GenerationFailed(f"the {progress.generator} generator failed: {status.message or '(it gave no reason)'}")
     elapsed = elapsed_seconds(progress.started_at, now or utc_now())
@@ -240,6 +258,7 @@ def check_generation(
             "state": status.state,
             "message": status.message,
             "next_poll_seconds": next_poll_seconds(elapsed, event.run.settings.poll),
+            "check_failures": 0,
         }
     )
 
@@ -377,7 +396,7 @@ def start_fine_tune(
         validation_uri=dataset.validation_uri,
         output_uri=dataset.output_uri,
         hyperparameters=model.resolve_hyperparameters(run.settings.hyperparameters),
-        tags=_tags(run, name_prefix),
+        tags=ownership_tags(run, name_prefix),
         kms_key_id=kms_key_id,
     )
     job = fine_tuner.start_job(request)
@@ -403,7 +422,10 @@ def check_fine_tune(
     On completion the final losses come from Bedrock's response, else from the metrics
     files the job wrote under the run's output/ prefix."""
     progress = event.finetune
-    job = fine_tuner.get_job(progress.job_arn)
+    try:
+        job = fine_tuner.get_job(progress.job_arn)
+    except TRANSIENT as error:
+        return _status_unknown(event.run, progress, f"fine-tuning job {progress.job_arn}", error, now)
     if job.status in (JobStatus.FAILED, JobStatus.STOPPED):
         raise FineTuneFailed(
             f"Bedrock fine-tuning job {progress.job_name} ({progress.job_arn}) is {job.status.value}: "
@@ -425,6 +447,7 @@ def check_fine_tune(
             "training_loss": training_loss,
             "validation_loss": validation_loss,
             "next_poll_seconds": next_poll_seconds(elapsed, event.run.settings.poll),
+            "check_failures": 0,
         }
     )
 
@@ -445,7 +468,7 @@ def create_throughput(
     wanted = run.settings.throughput
     name = throughput_name(name_prefix, run.run_id)
     throughput = fine_tuner.create_throughput(
-        name, finetune.output_model_arn, wanted.model_units, wanted.commitment, _tags(run, name_prefix)
+        name, finetune.output_model_arn, wanted.model_units, wanted.commitment, ownership_tags(run, name_prefix)
     )
     return ThroughputProgress(
         created=True,
@@ -463,7 +486,10 @@ def check_throughput(
     progress = event.throughput
     if not progress.created or not progress.arn:
         raise ThroughputFailed("CheckThroughput ran, but this run created no provisioned throughput")
-    throughput = fine_tuner.get_throughput(progress.arn)
+    try:
+        throughput = fine_tuner.get_throughput(progress.arn)
+    except TRANSIENT as error:
+        return _status_unknown(event.run, progress, f"provisioned throughput {progress.arn}", error, now)
     if throughput.status is ThroughputStatus.FAILED:
         raise ThroughputFailed(
             f"Bedrock provisioned throughput {progress.name} ({progress.arn}) Failed: "
@@ -475,7 +501,36 @@ def check_throughput(
             "status": throughput.status,
             "failure_message": throughput.failure_message,
             "next_poll_seconds": next_poll_seconds(elapsed, event.run.settings.poll),
+            "check_failures": 0,
         }
+    )
+
+
+# ---- status checks that survive hiccups ------------------------------------------------
+
+# What a status check treats as "status unknown, look again later": the service throttled
+# or was briefly unreachable. Only a definitive answer (Failed, Stopped, not found, refused)
+# ends a run; a paid job is never stopped because one status read failed.
+TRANSIENT = (BedrockThrottled, DatabricksUnavailable)
+
+_Progress = TypeVar("_Progress", GenerationProgress, FineTuneProgress, ThroughputProgress)
+
+
+def _status_unknown(
+    run: RunContext, progress: _Progress, what: str, error: Exception, now: datetime | None
+) -> _Progress:
+    """The same progress, one more consecutive failure counted, next look after the usual
+    wait; StatusUnknown once poll.max_check_failures failures in a row are exceeded."""
+    failures = progress.check_failures + 1
+    allowed = run.settings.poll.max_check_failures
+    if failures > allowed:
+        raise StatusUnknown(
+            f"could not read the status of {what} in {failures} checks in a row (poll.max_check_failures "
+            f"is {allowed}); last error: {error}. It may still be running: check it in the console."
+        )
+    elapsed = elapsed_seconds(progress.started_at or to_iso(utc_now()), now or utc_now())
+    return progress.model_copy(
+        update={"check_failures": failures, "next_poll_seconds": next_poll_seconds(elapsed, run.settings.poll)}
     )
 
 
@@ -501,9 +556,11 @@ def promote(
     active_models: ActiveModelStore,
     fine_tuner: FineTuner,
     store: ObjectStore,
+    name_prefix: str,
     now: datetime | None = None,
 ) -> RunOutcome:
-    """Make the new model the active one; retire the previous throughput when configured.
+    """Make the new model the active one; retire the previous throughput when configured
+    and tagged as this stack's.
 
     Safe to retry: the previous record is saved under runs/<run_id>/promotion.json before
     the active record is replaced, so a retry still knows which throughput to retire.
@@ -531,21 +588,13 @@ def promote(
         json.dumps({"promoted": _model_dict(new), "previous": _model_dict(previous)}, indent=2),
     )
     active_models.put(new)
-
-    retired, note = None, ""
+    # The new model is active from here on, so nothing below may fail the run (it would end
+    # FAILED with the new model serving): a retirement that does not happen is reported.
     old_arn = previous.throughput_arn if previous is not None else None
+    retired, note = None, ""
     if old_arn and old_arn != new.throughput_arn:
         if run.settings.throughput.retire_previous:
-            try:
-                fine_tuner.delete_throughput(old_arn)
-                retired = old_arn
-                note = f" Deleted the previous model's provisioned throughput {old_arn}."
-            except BedrockRejected as error:
-                # Promotion stands; say plainly that money is still being spent.
-                note = (
-                    f" Could NOT delete the previous model's provisioned throughput {old_arn} "
-                    f"({error}); it is still billed hourly: delete it in the Bedrock console."
-                )
+            retired, note = _retire(fine_tuner, old_arn, name_prefix)
         else:
             note = (
                 f" The previous model's provisioned throughput {old_arn} was kept "
@@ -567,6 +616,25 @@ def promote(
         dataset_hash=new.dataset_hash,
         estimated_cost_usd=event.dataset.estimated_cost_usd,
     )
+
+
+def _retire(fine_tuner: FineTuner, arn: str, name_prefix: str) -> tuple[str | None, str]:
+    """Delete the previous model's throughput when its tags say this stack made it; else say why not."""
+    try:
+        stack = fine_tuner.tags(arn).get(TAG_STACK)
+        if stack != name_prefix:
+            return None, (
+                f" The previous model's provisioned throughput {arn} was left alone: it is not tagged "
+                f"{TAG_STACK}={name_prefix} (found {stack or 'no tag'}), so this stack did not make it. "
+                "It is still billed hourly: delete it in the Bedrock console if it is no longer needed."
+            )
+        fine_tuner.delete_throughput(arn)
+    except Exception as error:  # noqa: BLE001 - promotion stands whatever the retirement did
+        return None, (
+            f" Could NOT delete the previous model's provisioned throughput {arn} ({error}); it is still "
+            "billed hourly: delete it in the Bedrock console."
+        )
+    return arn, f" Deleted the previous model's provisioned throughput {arn}."
 
 
 def _model_dict(model: ActiveModel | None) -> dict[str, Any] | None:

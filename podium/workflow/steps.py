@@ -23,10 +23,11 @@ class Access(str, enum.Enum):
     DATABRICKS_SECRET = "databricks_secret"  # secretsmanager:GetSecretValue on the configured secret
     BEDROCK_START_JOB = "bedrock_start_job"  # CreateModelCustomizationJob, TagResource, iam:PassRole
     BEDROCK_READ_JOB = "bedrock_read_job"  # GetModelCustomizationJob, GetCustomModel
-    BEDROCK_STOP_JOB = "bedrock_stop_job"  # StopModelCustomizationJob
+    BEDROCK_STOP_JOB = "bedrock_stop_job"  # StopModelCustomizationJob, on this stack's jobs only (tag condition)
+    BEDROCK_READ_TAGS = "bedrock_read_tags"  # ListTagsForResource: whose job/model/throughput is it?
     BEDROCK_CREATE_THROUGHPUT = "bedrock_create_throughput"  # Create + Get (lookup by name) + TagResource
     BEDROCK_READ_THROUGHPUT = "bedrock_read_throughput"  # GetProvisionedModelThroughput only
-    BEDROCK_DELETE_THROUGHPUT = "bedrock_delete_throughput"
+    BEDROCK_DELETE_THROUGHPUT = "bedrock_delete_throughput"  # on this stack's throughputs only (tag condition)
     ACTIVE_MODEL_READ = "active_model_read"  # ssm:GetParameter on the active-model parameter
     ACTIVE_MODEL_WRITE = "active_model_write"  # ssm:PutParameter on it
     READ_QUOTAS = "read_quotas"  # servicequotas:ListServiceQuotas + ListAWSDefaultServiceQuotas ("*" only)
@@ -86,9 +87,10 @@ STEPS: tuple[Step, ...] = (
         memory_mb=2048,
         needs=frozenset({D.DATABRICKS}),  # reads the generated pairs back through the SQL warehouse
     ),
-    Step("StartFineTune", "start_fine_tune", frozenset({A.BEDROCK_START_JOB, A.BEDROCK_READ_JOB})),
+    # READ_TAGS: a retried call adopts an existing job only when its tags name this execution
+    Step("StartFineTune", "start_fine_tune", frozenset({A.BEDROCK_START_JOB, A.BEDROCK_READ_JOB, A.BEDROCK_READ_TAGS})),
     Step("CheckFineTune", "check_fine_tune", frozenset({A.BEDROCK_READ_JOB, A.READ_RUNS})),
-    Step("CreateThroughput", "create_throughput", frozenset({A.BEDROCK_CREATE_THROUGHPUT})),
+    Step("CreateThroughput", "create_throughput", frozenset({A.BEDROCK_CREATE_THROUGHPUT, A.BEDROCK_READ_TAGS})),
     Step("CheckThroughput", "check_throughput", frozenset({A.BEDROCK_READ_THROUGHPUT})),
     Step(
         "Promote",
@@ -99,6 +101,7 @@ STEPS: tuple[Step, ...] = (
                 A.ACTIVE_MODEL_READ,
                 A.ACTIVE_MODEL_WRITE,
                 A.BEDROCK_DELETE_THROUGHPUT,
+                A.BEDROCK_READ_TAGS,
                 A.WRITE_RUNS,
                 A.READ_RUNS,
             }
@@ -114,6 +117,7 @@ STEPS: tuple[Step, ...] = (
                 A.BEDROCK_STOP_JOB,
                 A.BEDROCK_READ_THROUGHPUT,
                 A.BEDROCK_DELETE_THROUGHPUT,
+                A.BEDROCK_READ_TAGS,
                 A.ACTIVE_MODEL_READ,
             }
         ),

@@ -15,7 +15,7 @@ from podium.adapters.bedrock import (
     read_loss_metrics,
 )
 from podium.adapters.errors import BedrockConflict, BedrockRejected, BedrockThrottled
-from podium.adapters.ports import FineTuneRequest, JobStatus, ThroughputStatus
+from podium.adapters.ports import TAG_EXECUTION, FineTuneRequest, JobStatus, ThroughputStatus
 from podium.adapters.s3 import S3ObjectStore
 from podium.errors import DataError
 
@@ -24,6 +24,8 @@ BASE = "meta.llama3-1-8b-instruct-v1:0:128k"
 JOB_ARN = f"arn:aws:bedrock:us-west-2:{ACCOUNT}:model-customization-job/{BASE}/abcdefghijkl"
 MODEL_ARN = f"arn:aws:bedrock:us-west-2:{ACCOUNT}:custom-model/{BASE}/mnopqrstuvwx"
 PT_ARN = f"arn:aws:bedrock:us-west-2:{ACCOUNT}:provisioned-model/abcdefghijkl"
+EXECUTION = f"arn:aws:states:us-west-2:{ACCOUNT}:execution:podium-finetune:weekly-retrain"
+OTHER_EXECUTION = f"arn:aws:states:us-west-2:{ACCOUNT}:execution:podium-finetune:Weekly Retrain"
 # Each Bedrock name pattern from the botocore 1.44 model.
 JOB_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*")
 MODEL_NAME_PATTERN = re.compile(r"([0-9a-zA-Z][_-]?){1,63}")
@@ -41,7 +43,7 @@ def _request(run_id: str = "exec-2026-11-25", **overrides: object) -> FineTuneRe
         "validation_uri": f"s3://bucket/runs/{run_id}/validation.jsonl",
         "output_uri": f"s3://bucket/runs/{run_id}/output/",
         "hyperparameters": {"epochCount": "2", "batchSize": "1", "learningRate": "0.0001"},
-        "tags": {"podium:run-id": run_id},
+        "tags": {TAG_EXECUTION: EXECUTION},
     }
     values.update(overrides)
     return FineTuneRequest(**values)  # type: ignore[arg-type]
@@ -115,12 +117,12 @@ def test_retried_start_returns_the_same_job_on_moto(aws: None) -> None:
     assert len(boto3.client("bedrock").list_model_customization_jobs()["modelCustomizationJobSummaries"]) == 1
 
 
-def test_start_with_the_same_name_but_other_data_is_a_conflict_on_moto(aws: None) -> None:
+def test_another_executions_job_of_the_same_name_is_never_adopted_on_moto(aws: None) -> None:
     tuner = BedrockFineTuner()
-    tuner.start_job(_request())
-    other = _request(training_uri="s3://bucket/elsewhere/train.jsonl", client_request_token="other-token")
-    with pytest.raises(BedrockConflict, match="s3://bucket/elsewhere/train.jsonl"):
-        tuner.start_job(other)
+    first = tuner.start_job(_request(tags={TAG_EXECUTION: OTHER_EXECUTION}))
+    with pytest.raises(BedrockConflict, match="Weekly Retrain") as caught:
+        tuner.start_job(_request())  # same name and data, but this execution's tag
+    assert first.job_arn in str(caught.value) and "left alone" in str(caught.value)
 
 
 # -- jobs on the stubbed client: Bedrock's real error codes ----------------------------
@@ -148,7 +150,13 @@ def _job_response(status: str, **extra: object) -> dict:
     return response
 
 
-def test_conflict_adopts_the_existing_job_when_it_is_the_same_request(stubbed) -> None:
+def _tags_response(stubber: Stubber, arn: str, tags: dict[str, str]) -> None:
+    stubber.add_response(
+        "list_tags_for_resource", {"tags": [{"key": k, "value": v} for k, v in tags.items()]}, {"resourceARN": arn}
+    )
+
+
+def test_conflict_adopts_the_existing_job_when_its_tags_name_this_execution(stubbed) -> None:
     tuner, stubber = stubbed
     _client_error(stubber, "create_model_customization_job", "ConflictException", "Job name already exists")
     stubber.add_response(
@@ -156,24 +164,20 @@ def test_conflict_adopts_the_existing_job_when_it_is_the_same_request(stubbed) -
         _job_response("InProgress", clientRequestToken="some-other-token"),
         {"jobIdentifier": "podium-exec-2026-11-25"},
     )
+    _tags_response(stubber, JOB_ARN, {TAG_EXECUTION: EXECUTION})
     job = tuner.start_job(_request())
     assert job.job_arn == JOB_ARN and job.status is JobStatus.IN_PROGRESS
 
 
-def test_conflict_with_a_different_base_model_is_refused(stubbed) -> None:
+@pytest.mark.parametrize("tags", [{TAG_EXECUTION: OTHER_EXECUTION}, {}])
+def test_conflict_with_a_job_of_another_or_no_execution_is_refused(stubbed, tags) -> None:
     tuner, stubber = stubbed
     _client_error(stubber, "create_model_customization_job", "ConflictException", "exists")
-    stubber.add_response(
-        "get_model_customization_job",
-        _job_response(
-            "InProgress",
-            baseModelArn="arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-micro-v1:0:128k",
-        ),
-        {"jobIdentifier": ANY},
-    )
-    with pytest.raises(BedrockConflict, match="amazon.nova-micro") as caught:
+    stubber.add_response("get_model_customization_job", _job_response("InProgress"), {"jobIdentifier": ANY})
+    _tags_response(stubber, JOB_ARN, tags)
+    with pytest.raises(BedrockConflict, match="new execution") as caught:
         tuner.start_job(_request())
-    assert "new execution" in str(caught.value)
+    assert JOB_ARN in str(caught.value)
 
 
 def test_idempotent_replay_returns_the_arn_bedrock_gives(stubbed) -> None:
@@ -321,8 +325,17 @@ def test_create_throughput_returns_the_existing_one_by_name(stubbed) -> None:
         _pt_response("InService"),
         {"provisionedModelId": "podium-pt-exec-1"},
     )
-    existing = tuner.create_throughput("podium-pt-exec-1", MODEL_ARN, 1, "OneMonth", {})
+    _tags_response(stubber, PT_ARN, {TAG_EXECUTION: EXECUTION})
+    existing = tuner.create_throughput("podium-pt-exec-1", MODEL_ARN, 1, "OneMonth", {TAG_EXECUTION: EXECUTION})
     assert (existing.arn, existing.status) == (PT_ARN, ThroughputStatus.IN_SERVICE)
+
+
+def test_create_throughput_never_adopts_another_executions_throughput(stubbed) -> None:
+    tuner, stubber = stubbed
+    stubber.add_response("get_provisioned_model_throughput", _pt_response("InService"), {"provisionedModelId": ANY})
+    _tags_response(stubber, PT_ARN, {TAG_EXECUTION: OTHER_EXECUTION})
+    with pytest.raises(BedrockConflict, match="Weekly Retrain"):
+        tuner.create_throughput("podium-pt-exec-1", MODEL_ARN, 1, None, {TAG_EXECUTION: EXECUTION})
 
 
 def test_create_throughput_refuses_a_same_named_one_serving_another_model(stubbed) -> None:
@@ -331,8 +344,9 @@ def test_create_throughput_refuses_a_same_named_one_serving_another_model(stubbe
     stubber.add_response(
         "get_provisioned_model_throughput", _pt_response("InService", other), {"provisionedModelId": ANY}
     )
+    _tags_response(stubber, PT_ARN, {TAG_EXECUTION: EXECUTION})
     with pytest.raises(BedrockConflict, match="zzzzzzzzzzzz"):
-        tuner.create_throughput("podium-pt-exec-1", MODEL_ARN, 1, None, {})
+        tuner.create_throughput("podium-pt-exec-1", MODEL_ARN, 1, None, {TAG_EXECUTION: EXECUTION})
 
 
 def test_create_throughput_quota_refusal_is_rejected(stubbed) -> None:

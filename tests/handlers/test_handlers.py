@@ -16,7 +16,6 @@ from podium.adapters.errors import BedrockRejected
 from podium.rehearsal.bedrock_emulator import Script
 from podium.rehearsal.harness import Rehearsal
 from podium.workflow.errors import (
-    AnotherRunInProgress,
     FineTuneFailed,
     GenerationFailed,
     InvalidInput,
@@ -87,7 +86,7 @@ def test_prepare_returns_the_run(cloud: Rehearsal):
     assert run["run_id"].startswith("nightly-run-7-")
     assert run["run_prefix"] == f"runs/{run['run_id']}/"
     assert run["settings"]["dry_run"] is True
-    assert run["settings"]["poll"] == {"min_seconds": 1, "max_seconds": 1}  # the deployed defaults
+    assert run["settings"]["poll"] == {"min_seconds": 1, "max_seconds": 1, "max_check_failures": 20}  # deployed
 
 
 @pytest.mark.parametrize(
@@ -104,14 +103,15 @@ def test_prepare_refuses_bad_input_naming_the_key(cloud: Rehearsal, execution_in
         invoke("Prepare", prepare_event(cloud, execution_input, f"bad-{uuid.uuid4().hex[:6]}"))
 
 
-def test_prepare_refuses_while_another_execution_is_running(cloud: Rehearsal):
+def test_prepare_skips_while_another_execution_is_running(cloud: Rehearsal):
     running = cloud.start_execution({}, name="still-running")  # never executes: stays RUNNING
     try:
-        refusal = "execution:podium-finetune:still-running of this state machine is still RUNNING"
-        with pytest.raises(AnotherRunInProgress, match=refusal):
-            invoke("Prepare", prepare_event(cloud, {}, "second"))
+        second = invoke("Prepare", prepare_event(cloud, {}, "second"))
+        assert (
+            "execution:podium-finetune:still-running of this state machine is still running" in (second["skip_reason"])
+        )
         # The running execution itself may pass Prepare.
-        assert invoke("Prepare", prepare_event(cloud, {}, "still-running"))["run_id"] == "still-running"
+        assert invoke("Prepare", prepare_event(cloud, {}, "still-running"))["skip_reason"] == ""
     finally:
         boto3.client("stepfunctions").stop_execution(executionArn=running)
 

@@ -239,6 +239,7 @@ EXPECTED_ACTIONS = {
     },
     Access.BEDROCK_READ_JOB: {"bedrock:GetModelCustomizationJob", "bedrock:GetCustomModel"},
     Access.BEDROCK_STOP_JOB: {"bedrock:StopModelCustomizationJob"},
+    Access.BEDROCK_READ_TAGS: {"bedrock:ListTagsForResource"},
     Access.BEDROCK_READ_THROUGHPUT: {"bedrock:GetProvisionedModelThroughput"},
     Access.BEDROCK_CREATE_THROUGHPUT: {
         "bedrock:CreateProvisionedModelThroughput", "bedrock:GetProvisionedModelThroughput",
@@ -274,6 +275,20 @@ def test_step_roles_get_exactly_what_their_access_set_says(variant: str, request
             expected |= EXPECTED_ACTIONS[a]
         statements = _role_statements(s, _ref_id(function["Properties"]["Role"]))
         assert _actions(statements) == expected, step
+
+
+def test_bedrock_deletes_and_stops_carry_this_stacks_tag_condition(synthesized: Synthesized) -> None:
+    destructive = {"bedrock:DeleteProvisionedModelThroughput", "bedrock:StopModelCustomizationJob"}
+    found = [
+        (logical_id, st)
+        for logical_id, r in synthesized.resources.items()
+        for st in _statements(r)
+        if destructive & set(_as_list(st["Action"]))
+    ]
+    granted = {a for _, st in found for a in _as_list(st["Action"])}
+    assert destructive <= granted
+    for logical_id, st in found:
+        assert st["Condition"] == {"StringEquals": {"aws:ResourceTag/podium:stack": "podium"}}, logical_id
 
 
 def test_pass_role_only_to_bedrock_and_only_the_bedrock_role(synthesized: Synthesized) -> None:

@@ -7,9 +7,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from podium.adapters.errors import BedrockRejected
+from podium.adapters.errors import BedrockRejected, BedrockThrottled
 from podium.adapters.ports import (
     ActiveModel,
+    CustomModel,
     FineTuneJob,
     FineTuneRequest,
     GenerationState,
@@ -70,15 +71,26 @@ class MemoryFineTuner:
         self.stopped: list[str] = []
         self.deleted: list[str] = []
         self.refuse_delete: str | None = None
+        self.resource_tags: dict[str, dict[str, str]] = {}  # ARN → tags, as Bedrock keeps them
+        self.models: dict[str, CustomModel] = {}
+        self.deleted_models: list[str] = []
+        self.throttle_reads = 0  # the next N status reads raise BedrockThrottled
 
     def start_job(self, request: FineTuneRequest) -> FineTuneJob:
         arn = f"arn:job/{request.job_name}"
         if arn not in self.jobs:
             self.jobs[arn] = FineTuneJob(arn, JobStatus.IN_PROGRESS)
             self.requests[arn] = request
+            self.resource_tags[arn] = dict(request.tags)
         return self.jobs[arn]
 
+    def _maybe_throttle(self, what: str) -> None:
+        if self.throttle_reads > 0:
+            self.throttle_reads -= 1
+            raise BedrockThrottled(f"read {what}", "ThrottlingException", "Rate exceeded")
+
     def get_job(self, job_arn: str) -> FineTuneJob:
+        self._maybe_throttle(job_arn)
         arn = job_arn if job_arn in self.jobs else f"arn:job/{job_arn}"
         if arn not in self.jobs:
             raise _not_found(job_arn)
@@ -93,10 +105,15 @@ class MemoryFineTuner:
 
     def create_throughput(self, name, model_arn, model_units, commitment, tags) -> Throughput:
         arn = self.names.setdefault(name, f"arn:pt/{name}")
-        self.throughputs.setdefault(arn, Throughput(arn, ThroughputStatus.CREATING, model_arn))
+        if arn not in self.throughputs:
+            self.throughputs[arn] = Throughput(
+                arn, ThroughputStatus.CREATING, model_arn, name=name, commitment=commitment
+            )
+            self.resource_tags[arn] = dict(tags)
         return self.throughputs[arn]
 
     def get_throughput(self, arn: str) -> Throughput:
+        self._maybe_throttle(arn)
         arn = self.names.get(arn, arn)
         if arn not in self.throughputs:
             raise _not_found(arn)
@@ -107,6 +124,19 @@ class MemoryFineTuner:
             raise BedrockRejected(f"delete {arn}", "ValidationException", self.refuse_delete)
         self.throughputs.pop(arn, None)
         self.deleted.append(arn)
+
+    def tags(self, arn: str) -> dict[str, str]:
+        return dict(self.resource_tags.get(arn, {}))
+
+    def list_throughputs(self) -> list[Throughput]:
+        return list(self.throughputs.values())
+
+    def list_custom_models(self) -> list[CustomModel]:
+        return list(self.models.values())
+
+    def delete_custom_model(self, arn: str) -> None:
+        self.models.pop(arn, None)
+        self.deleted_models.append(arn)
 
 
 class ListGenerator:
@@ -121,6 +151,7 @@ class ListGenerator:
         self.pairs = pairs
         self.state = status or GenerationStatus(GenerationState.SUCCEEDED)
         self.rejections: Counter[str] = Counter(rejections or {})
+        self.cancelled: list[dict[str, Any]] = []
 
     def start(self, run_id: str) -> dict[str, Any]:
         return {"run_id": run_id}
@@ -130,6 +161,10 @@ class ListGenerator:
 
     def read_pairs(self, handle: Mapping[str, Any]) -> Iterator[QAPair]:
         return iter(self.pairs)
+
+    def cancel(self, handle: Mapping[str, Any]) -> bool:
+        self.cancelled.append(dict(handle))
+        return self.state.state is GenerationState.RUNNING
 
 
 def sample_pairs(facts: int = 30, paraphrases: int = 3) -> list[QAPair]:

@@ -7,7 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from podium.adapters.errors import BedrockThrottled, DatabricksUnavailable
 from podium.adapters.ports import (
+    TAG_EXECUTION,
+    TAG_RUN_ID,
+    TAG_STACK,
+    TAG_TTL_HOURS,
     ActiveModel,
     GenerationState,
     GenerationStatus,
@@ -21,13 +26,13 @@ from podium.errors import ConfigError
 from podium.workflow import logic
 from podium.workflow.cleanup import cleanup
 from podium.workflow.errors import (
-    AnotherRunInProgress,
     DatasetInvalid,
     FineTuneFailed,
     GenerationFailed,
     InvalidInput,
     NoSourceData,
     OverBudget,
+    StatusUnknown,
     ThroughputFailed,
 )
 from podium.workflow.events import (
@@ -90,7 +95,9 @@ def _prepare(execution_input, *, defaults=None, running=(), store=None, secret=N
 
 def test_prepare_merges_input_over_defaults_and_derives_the_run():
     run = _prepare({"dry_run": True, "poll": {"min_seconds": 5}}, defaults=RunSettings(budget_usd=7))
-    assert run.run_id == "0b5a5e8c-1f0e-4a57-9c39-2f9a6a1f1c11"
+    name = "0b5a5e8c-1f0e-4a57-9c39-2f9a6a1f1c11"
+    assert run.run_id == logic.run_id_for(name, _execution_arn(name), "2026-01-01T00:00:00Z")
+    assert run.run_id.startswith("0b5a5e8c-1f0e-4a57-9c39-") and run.skip_reason == ""
     assert run.run_prefix == f"runs/{run.run_id}/"
     assert run.settings.dry_run is True
     assert run.settings.poll.min_seconds == 5 and run.settings.poll.max_seconds == 600
@@ -123,18 +130,18 @@ def _running(name, started_at):
     return RunningExecution(f"{SM.replace('stateMachine', 'execution')}:{name}", started_at)
 
 
-def test_prepare_refuses_while_an_earlier_execution_runs():
-    with pytest.raises(AnotherRunInProgress, match="earlier.*still RUNNING"):
-        _prepare({}, running=[_running("earlier", T0 - timedelta(minutes=5))])
+def test_prepare_skips_while_an_earlier_execution_runs_and_checks_nothing_else():
+    run = _prepare({}, running=[_running("earlier", T0 - timedelta(minutes=5))], store=MemoryStore())
+    assert run.skip_reason.startswith("Skipped: execution ") and "earlier of this state machine" in run.skip_reason
+    assert "Nothing was started" in run.skip_reason
 
 
 def test_of_executions_started_together_only_the_earliest_goes_ahead():
     # Several files dropped under incoming/ start several executions within a second.
     later = _running("later", T0 + timedelta(seconds=1))
-    assert _prepare({}, running=[later]).run_id  # the earliest proceeds...
+    assert _prepare({}, running=[later]).skip_reason == ""  # the earliest proceeds...
     same_time = _running("0000-same-start", T0)  # ...and a tie goes to the smaller ARN
-    with pytest.raises(AnotherRunInProgress, match="0000-same-start"):
-        _prepare({}, running=[same_time, later])
+    assert "0000-same-start" in _prepare({}, running=[same_time, later]).skip_reason
 
 
 def test_prepare_does_not_count_its_own_execution_as_another():
@@ -172,15 +179,33 @@ def test_prepare_requires_databricks_settings_when_that_generator_is_chosen():
         _prepare({"generator": "databricks"})
 
 
+def _execution_arn(name):
+    return f"{SM.replace(':stateMachine:', ':execution:')}:{name}"
+
+
 def test_run_ids_are_short_safe_and_distinct():
     long_name = "Nightly_Retrain::" + "x" * 70
-    run_id = logic.run_id_for(long_name)
+    run_id = logic.run_id_for(long_name, _execution_arn(long_name), "2026-01-01T00:00:00Z")
     assert len(run_id) <= logic.RUN_ID_MAX
     assert set(run_id) <= set("abcdefghijklmnopqrstuvwxyz0123456789-")
-    assert logic.run_id_for("A_b") != logic.run_id_for("a-b")
-    assert logic.run_id_for("___").startswith("run-")
+    assert logic.run_id_for("___", _execution_arn("___"), "2026-01-01T00:00:00Z").startswith("run-")
     for make in (logic.job_name, logic.custom_model_name, logic.throughput_name):
         assert len(make("p" * 21, run_id)) <= 63
+
+
+def test_names_that_sanitise_alike_and_a_reused_name_get_different_run_ids():
+    start = "2026-01-01T00:00:00.000Z"
+    weekly = logic.run_id_for("Weekly Retrain", _execution_arn("Weekly Retrain"), start)
+    hyphenated = logic.run_id_for("weekly-retrain", _execution_arn("weekly-retrain"), start)
+    assert weekly.startswith("weekly-retrain-") and hyphenated.startswith("weekly-retrain-")
+    assert weekly != hyphenated
+    # The same name (hence ARN) again after Step Functions' 90-day window: a new start time.
+    reused = logic.run_id_for("weekly-retrain", _execution_arn("weekly-retrain"), "2026-04-15T00:00:00.000Z")
+    assert reused != hyphenated
+    # $$.Execution.StartTime and an EventBridge event's startDate (epoch ms) agree.
+    assert logic.run_id_for("w", _execution_arn("w"), "2026-01-01T00:00:00Z") == logic.run_id_for(
+        "w", _execution_arn("w"), "2026-01-01T00:00:00.000+00:00"
+    )
 
 
 # ---- polling -------------------------------------------------------------------------------
@@ -311,7 +336,12 @@ def test_start_fine_tune_sends_a_deterministic_request():
     assert request.client_request_token == logic.client_token_for(run.run_id, "fine-tune")
     assert request.hyperparameters == {"epochCount": "2", "batchSize": "1", "learningRate": "0.0001"}
     assert request.training_uri == dataset.training_uri and request.output_uri == dataset.output_uri
-    assert request.tags["podium:run_id"] == run.run_id
+    assert request.tags == {
+        TAG_STACK: "podium",
+        TAG_EXECUTION: run.execution_arn,
+        TAG_RUN_ID: run.run_id,
+        TAG_TTL_HOURS: "4",
+    }
 
 
 def test_start_fine_tune_refuses_what_the_choice_state_should_have_stopped():
@@ -363,6 +393,41 @@ def test_check_throughput_fails_with_bedrocks_message():
         logic.check_throughput(CheckThroughputEvent(run=run, throughput=throughput), fine_tuner=tuner)
 
 
+def test_a_throttled_status_check_looks_again_instead_of_failing_until_the_budget_is_spent():
+    run, _, tuner, progress = _started({"poll": {"max_check_failures": 3}})
+    for failures in (1, 2, 3):
+        tuner.throttle_reads = 1
+        progress = _check_fine_tune(run, progress, tuner)
+        assert progress.check_failures == failures and progress.status is JobStatus.IN_PROGRESS
+        assert progress.next_poll_seconds >= run.settings.poll.min_seconds
+    progress = _check_fine_tune(run, progress, tuner)
+    assert progress.check_failures == 0  # one good read resets the count
+    assert tuner.stopped == []
+    tuner.throttle_reads = 4
+    for _ in range(3):
+        progress = _check_fine_tune(run, progress, tuner)
+    with pytest.raises(StatusUnknown, match=r"4 checks in a row \(poll.max_check_failures is 3\).*Rate exceeded"):
+        _check_fine_tune(run, progress, tuner)
+
+
+def test_a_throttled_throughput_or_generation_check_looks_again():
+    event, tuner = _promotable()
+    creating = event.throughput.model_copy(update={"status": ThroughputStatus.CREATING})
+    tuner.throttle_reads = 1
+    again = logic.check_throughput(CheckThroughputEvent(run=event.run, throughput=creating), fine_tuner=tuner)
+    assert again.check_failures == 1 and again.status is ThroughputStatus.CREATING
+
+    class Unreachable(ListGenerator):
+        def status(self, handle):
+            raise DatabricksUnavailable("Databricks (https://x) could not read job run 1: 503")
+
+    run = _prepare({})
+    generator = Unreachable(sample_pairs(), GenerationStatus(GenerationState.RUNNING))
+    started = logic.start_generation(StartGenerationEvent(run=run), generator=generator, now=T0)
+    checked = logic.check_generation(CheckGenerationEvent(run=run, generation=started), generator=generator, now=T0)
+    assert checked.check_failures == 1 and checked.state is GenerationState.RUNNING
+
+
 # ---- promotion -----------------------------------------------------------------------------------------
 
 
@@ -378,6 +443,7 @@ def _promotable(execution_input=None, previous=None):
         tuner.throughputs[previous.throughput_arn] = Throughput(
             previous.throughput_arn, ThroughputStatus.IN_SERVICE, previous.model_arn
         )
+        tuner.resource_tags[previous.throughput_arn] = {TAG_STACK: "podium"}
     event = PromoteEvent(run=run, dataset=dataset, finetune=done, throughput=in_service)
     return event, tuner
 
@@ -388,7 +454,7 @@ PREVIOUS = ActiveModel("old-run", "arn:model/old", RunSettings().base_model, "ol
 def test_promote_writes_the_active_model_and_retires_the_previous_throughput():
     event, tuner = _promotable(previous=PREVIOUS)
     models, store = MemoryActiveModels(PREVIOUS), MemoryStore()
-    outcome = logic.promote(event, active_models=models, fine_tuner=tuner, store=store, now=T0)
+    outcome = logic.promote(event, active_models=models, fine_tuner=tuner, store=store, name_prefix="podium", now=T0)
     assert models.model.model_arn == "arn:model/new" and models.model.run_id == event.run.run_id
     assert models.model.throughput_arn == event.throughput.arn
     assert models.model.dataset_hash == event.dataset.dataset_hash
@@ -396,20 +462,47 @@ def test_promote_writes_the_active_model_and_retires_the_previous_throughput():
 
     # A retried Promote (its first response lost) still knows what it replaced.
     tuner.deleted.clear()
-    again = logic.promote(event, active_models=models, fine_tuner=tuner, store=store, now=T0)
+    again = logic.promote(event, active_models=models, fine_tuner=tuner, store=store, name_prefix="podium", now=T0)
     assert again.retired_throughput_arn == "arn:pt/old" and tuner.deleted == ["arn:pt/old"]
 
 
 def test_promote_says_when_the_previous_throughput_is_still_billed():
     event, tuner = _promotable(previous=PREVIOUS)
     tuner.refuse_delete = "commitment term has not ended"
-    outcome = logic.promote(event, active_models=MemoryActiveModels(PREVIOUS), fine_tuner=tuner, store=MemoryStore())
+    outcome = logic.promote(
+        event, active_models=MemoryActiveModels(PREVIOUS), fine_tuner=tuner, store=MemoryStore(), name_prefix="podium"
+    )
     assert outcome.retired_throughput_arn is None
     assert "Could NOT delete" in outcome.message and "still billed hourly" in outcome.message
 
     kept, tuner = _promotable({"throughput": {"retire_previous": False}}, previous=PREVIOUS)
-    outcome = logic.promote(kept, active_models=MemoryActiveModels(PREVIOUS), fine_tuner=tuner, store=MemoryStore())
+    outcome = logic.promote(
+        kept, active_models=MemoryActiveModels(PREVIOUS), fine_tuner=tuner, store=MemoryStore(), name_prefix="podium"
+    )
     assert tuner.deleted == [] and "retire_previous is false" in outcome.message
+
+
+def test_promote_never_retires_a_throughput_this_stack_did_not_tag():
+    event, tuner = _promotable(previous=PREVIOUS)
+    tuner.resource_tags[PREVIOUS.throughput_arn] = {TAG_STACK: "someone-else"}
+    outcome = logic.promote(
+        event, active_models=MemoryActiveModels(PREVIOUS), fine_tuner=tuner, store=MemoryStore(), name_prefix="podium"
+    )
+    assert tuner.deleted == [] and outcome.retired_throughput_arn is None
+    assert "left alone: it is not tagged podium:stack=podium (found someone-else)" in outcome.message
+
+
+def test_promote_succeeds_when_retiring_the_previous_throughput_fails_after_the_switch():
+    event, tuner = _promotable(previous=PREVIOUS)
+    models = MemoryActiveModels(PREVIOUS)
+
+    def throttled(arn):
+        raise BedrockThrottled(f"delete {arn}", "ThrottlingException", "Rate exceeded")
+
+    tuner.delete_throughput = throttled
+    outcome = logic.promote(event, active_models=models, fine_tuner=tuner, store=MemoryStore(), name_prefix="podium")
+    assert outcome.status == "promoted" and models.model.model_arn == "arn:model/new"
+    assert "Could NOT delete" in outcome.message and "Rate exceeded" in outcome.message
 
 
 # ---- cleanup ---------------------------------------------------------------------------------------------
@@ -471,6 +564,50 @@ def test_cleanup_deletes_an_unpromoted_throughput_but_never_the_active_ones():
     # Already gone: nothing to do, no error.
     again = _cleanup(CleanupEvent.model_validate(state), tuner)
     assert again.cleanup[0].startswith("nothing")
+
+
+def test_cleanup_finds_a_throughput_created_before_its_arn_was_saved():
+    event, tuner = _promotable({"throughput": {"enabled": True}})
+    # CreateThroughput made it, then failed before $.throughput was written.
+    state = {"run": event.run.to_payload(), "finetune": event.finetune.to_payload(), "error": _lambda_error("X", "y")}
+    summary = _cleanup(CleanupEvent.model_validate(state), tuner)
+    assert tuner.deleted == [event.throughput.arn] and summary.cleanup[0].startswith("deleted provisioned throughput")
+
+
+def test_cleanup_leaves_another_executions_job_and_throughput_alone():
+    event, tuner = _promotable()
+    tuner.set_job(event.finetune.job_arn, status=JobStatus.IN_PROGRESS)
+    for arn in (event.finetune.job_arn, event.throughput.arn):
+        tuner.resource_tags[arn][TAG_EXECUTION] = (
+            "arn:aws:states:us-west-2:123456789012:execution:podium-finetune:other"
+        )
+    state = {
+        "run": event.run.to_payload(),
+        "finetune": event.finetune.to_payload(),
+        "throughput": event.throughput.to_payload(),
+        "error": _lambda_error("X", "y"),
+    }
+    summary = _cleanup(CleanupEvent.model_validate(state), tuner)
+    assert tuner.stopped == [] and tuner.deleted == []
+    assert all("alone: its tags name another execution" in line for line in summary.cleanup)
+
+
+def test_cleanup_cancels_a_generation_that_is_still_running():
+    run = _prepare({})
+    generator = ListGenerator(sample_pairs(), GenerationStatus(GenerationState.RUNNING))
+    started = logic.start_generation(StartGenerationEvent(run=run), generator=generator, now=T0)
+    event = CleanupEvent.model_validate(
+        {"run": run.to_payload(), "generation": started.to_payload(), "error": _lambda_error("X", "y")}
+    )
+    summary = cleanup(
+        event,
+        fine_tuner=MemoryFineTuner(),
+        active_models=MemoryActiveModels(),
+        name_prefix="podium",
+        generator_for=lambda settings: generator,
+    )
+    assert generator.cancelled == [started.handle]
+    assert summary.cleanup == [f"cancelled the memory generation run {run.run_id}"]
 
 
 def test_cleanup_of_a_run_that_never_started_touches_nothing():

@@ -225,6 +225,37 @@ def test_a_throttled_step_is_retried_to_success_without_a_second_job(rehearsal: 
     assert "Cleanup" not in result.states
 
 
+def test_a_status_check_throttled_longer_than_the_retries_looks_again_and_succeeds_with_one_job(rehearsal: Rehearsal):
+    # Bedrock itself throttles: the fault is in the service, so the handler and its adapter see it.
+    rehearsal.bedrock.script = Script(job_ticks=2, throttle_job_reads=9)  # more than the ASL's 6 attempts
+    result = rehearsal.run()
+    assert result.status == "SUCCEEDED", result.cause
+    assert len(rehearsal.bedrock.jobs) == 1 and "Cleanup" not in result.states
+    assert result.states.count("CheckFineTune") == 9 + 2  # each throttled look, then the two real ticks
+    (job,) = rehearsal.bedrock.jobs.values()
+    assert job.status == "Completed"
+
+
+def test_executions_whose_names_sanitise_alike_never_share_a_job_or_throughput(rehearsal: Rehearsal):
+    first = rehearsal.run(THROUGHPUT, name="Weekly Retrain")
+    second = rehearsal.run({**THROUGHPUT, "force": True}, name="weekly-retrain")
+    assert first.status == second.status == "SUCCEEDED", (first.cause, second.cause)
+    assert first.run_id != second.run_id
+    assert first.run_id.startswith("weekly-retrain-") and second.run_id.startswith("weekly-retrain-")
+    jobs = list(rehearsal.bedrock.jobs.values())
+    assert len(jobs) == 2 and len({job.output_model_arn for job in jobs}) == 2
+    first_pt, second_pt = first.notification["throughput_arn"], second.notification["throughput_arn"]
+    assert first_pt != second_pt
+    # The second promoted its own model and retired the first's throughput, as an older model's.
+    active = rehearsal.active_model()
+    assert active["run_id"] == second.run_id and active["throughput_arn"] == second_pt
+    assert rehearsal.bedrock.deleted_throughputs == [first_pt]
+    for job in jobs:
+        tags = rehearsal.bedrock.tags[job.arn]
+        execution = first.execution_arn if job.name.endswith(first.run_id) else second.execution_arn
+        assert tags["podium:execution"] == execution and tags["podium:stack"] == "podium"
+
+
 def test_generation_failure_carries_databricks_message_and_never_the_token(rehearsal: Rehearsal):
     databricks_says = "[TABLE_OR_VIEW_NOT_FOUND] The table or view `paris.raw.medals` cannot be found."
     with responses.RequestsMock(assert_all_requests_are_fired=False) as http:
