@@ -110,9 +110,11 @@ STEPS: tuple[Step, ...] = (
     Step(
         "Cleanup",
         "cleanup",
-        # ACTIVE_MODEL_READ: never delete the throughput that serves the active model
+        # ACTIVE_MODEL_READ: never delete the throughput that serves the active model;
+        # DATABRICKS_SECRET: cancel this run's Databricks generation run if it still runs
         frozenset(
             {
+                A.DATABRICKS_SECRET,
                 A.BEDROCK_READ_JOB,
                 A.BEDROCK_STOP_JOB,
                 A.BEDROCK_READ_THROUGHPUT,
@@ -121,6 +123,7 @@ STEPS: tuple[Step, ...] = (
                 A.ACTIVE_MODEL_READ,
             }
         ),
+        needs=frozenset({D.DATABRICKS}),
     ),
 )
 

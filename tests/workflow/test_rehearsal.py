@@ -227,7 +227,8 @@ def test_a_throttled_step_is_retried_to_success_without_a_second_job(rehearsal: 
 
 def test_a_status_check_throttled_longer_than_the_retries_looks_again_and_succeeds_with_one_job(rehearsal: Rehearsal):
     # Bedrock itself throttles: the fault is in the service, so the handler and its adapter see it.
-    rehearsal.bedrock.script = Script(job_ticks=2, throttle_job_reads=9)  # more than the ASL's 6 attempts
+    throttled = InjectedError("GetModelCustomizationJob", "ThrottlingException", "Rate exceeded", times=9)
+    rehearsal.bedrock.script = Script(job_ticks=2, errors=[throttled])  # more than the ASL's 6 attempts
     result = rehearsal.run()
     assert result.status == "SUCCEEDED", result.cause
     assert len(rehearsal.bedrock.jobs) == 1 and "Cleanup" not in result.states
