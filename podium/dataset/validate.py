@@ -4,9 +4,11 @@ It reports EVERY problem, with its line number, rather than stopping at the firs
 JSON and UTF-8 errors, the model's data format (with a specific message for the original
 system's chat rows), the conversation schema, empty fields, rows over the model's
 per-row token cap (a conservative estimate, see tokens.py), Llama special tokens in the
-text, duplicate rows, row caps per split, hyperparameters out of the model's ranges, and
-a model or region Bedrock cannot fine-tune. The first `MAX_LISTED_PROBLEMS` are listed;
-`counts` has the total of each kind.
+text, Nova's reserved words (naming the field), duplicate rows, row caps per split (the
+account's quotas when given, see podium.adapters.service_quotas), hyperparameters out of
+the model's ranges or the epochs quota, and a model or region Bedrock cannot fine-tune.
+`check_total_rows` adds Bedrock's sum rule: training and validation rows together. The
+first `MAX_LISTED_PROBLEMS` are listed; `counts` has the total of each kind.
 
 It streams: memory does not grow with the file except for duplicate detection, which
 keeps one 64-bit hash (Python's hash of the row's texts, random-seeded per process; a
