@@ -205,9 +205,10 @@ def test_check_fine_tune_fails_with_bedrocks_message(bedrock, built: dict[str, A
 
 
 def test_bedrock_rejection_is_its_own_error_with_bedrocks_words(bedrock, built: dict[str, Any]):
-    dataset = {**built["dataset"], "training_uri": built["dataset"]["training_uri"] + ".missing"}
+    # A rule Bedrock applies at CreateModelCustomizationJob that Podium's checks did not catch.
+    bedrock.script.job_rejection = "Unable to read train data: the object does not exist"
     with pytest.raises(BedrockRejected, match="ValidationException: Unable to read train data"):
-        invoke("StartFineTune", {"run": built["run"], "dataset": dataset})
+        invoke("StartFineTune", {"run": built["run"], "dataset": built["dataset"]})
 
 
 # ---- throughput, promotion, cleanup --------------------------------------------------------------
