@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import enum
 import json
+import logging
+import re
 import time
 import uuid
 import warnings
@@ -24,6 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from podium import __version__
+from podium.config import PriceOverrides, StackSettings, parse_run_settings
 from podium.errors import ConfigError, PodiumError
 from podium.models import DEFAULT_MODEL_ID, MODELS, RowCaps, get_model
 
@@ -63,8 +66,26 @@ class SplitName(str, enum.Enum):
     eval = "eval"
 
 
+# Set by each command that takes --json: errors then also go to stdout as a JSON object.
+_json_output = False
+
+JSON_OPTION = typer.Option("--json", help="Print a machine-readable JSON summary on stdout instead of tables")
+
+
+def _use_json(enabled: bool) -> None:
+    global _json_output
+    _json_output = enabled
+
+
+def _emit_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, default=str))
+
+
 def _fail(message: str, code: int) -> typer.Exit:
     err.print(Text.assemble(("Error: ", "bold red"), message), highlight=False, soft_wrap=True)
+    if _json_output:
+        status = "usage_error" if code == EXIT_USAGE else "invalid"
+        _emit_json({"status": status, "exit_code": code, "problems": [message]})
     return typer.Exit(code)
 
 
@@ -88,6 +109,22 @@ def _parse_hyperparameters(text: str | None) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise _fail('--hyperparameters must be a JSON object, e.g. \'{"epochCount": "2"}\'', EXIT_USAGE)
     return value
+
+
+def _parse_prices(text: str | None) -> PriceOverrides | None:
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise _fail(
+            f"--prices is not valid JSON ({error}); give an object such as '{{\"training_per_1k_tokens\": 0.008}}'",
+            EXIT_USAGE,
+        ) from None
+    try:
+        return parse_run_settings({"prices": value}).prices
+    except ConfigError as error:
+        raise _fail(f"--prices: {error}", EXIT_USAGE) from None
 
 
 def _print_report(report: dict[str, Any], out_dir: Path | None) -> None:
@@ -138,6 +175,7 @@ def _run_generate(
     region: str | None = None,
     hyperparameters: dict[str, Any] | None = None,
     seed: int = 0,
+    prices: PriceOverrides | None = None,
 ) -> dict[str, Any]:
     from podium.dataset.build import generate as generate_dataset
 
@@ -152,6 +190,7 @@ def _run_generate(
             region=region,
             hyperparameters=hyperparameters,
             seed=seed,
+            prices=prices,
             progress=lambda message: progress.update(task, description=message),
         )
 
@@ -166,13 +205,31 @@ def generate(
         str | None, typer.Option("--hyperparameters", help="JSON object of training hyperparameters")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for fact choice and split")] = 0,
+    prices: Annotated[
+        str | None,
+        typer.Option(
+            "--prices",
+            help="JSON object of price overrides for the estimate, e.g. '{\"training_per_1k_tokens\": 0.008}'",
+        ),
+    ] = None,
+    as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
-    """Turn tables into train.jsonl, validation.jsonl, eval.jsonl and report.json."""
+    """Turn tables into train.jsonl, validation.jsonl, eval.jsonl and report.json.
+    Exit 0 on success, 1 when the data yields no valid dataset, 2 on usage errors."""
+    _use_json(as_json)
     parsed = _parse_hyperparameters(hyperparameters)
+    price_overrides = _parse_prices(prices)
+    _require_csv_folder(data)
     try:
-        report = _run_generate(data, model, out_dir, region=region, hyperparameters=parsed, seed=seed)
+        report = _run_generate(
+            data, model, out_dir, region=region, hyperparameters=parsed, seed=seed, prices=price_overrides
+        )
     except PodiumError as error:
         raise _exit_for(error) from None
+    if as_json:
+        files = [str(out_dir / name) for name in ("train.jsonl", "validation.jsonl", "eval.jsonl", "report.json")]
+        _emit_json({"status": "ok", "exit_code": 0, "files": files, "problems": [], "report": report})
+        return
     _print_report(report, out_dir)
 
 
@@ -202,6 +259,14 @@ def _account_caps(model_id: str, region: str | None) -> RowCaps | None:
         return model.documented_caps(f"Service Quotas not read ({error}); Podium's documented caps")
 
 
+def _require_csv_folder(data: Path) -> None:
+    """A --data that is not a folder of CSVs is a usage error (2); bad CSVs are invalid data (1)."""
+    if not data.is_dir():
+        raise _fail(f"--data {data}: no such folder — give the folder holding the CSVs", EXIT_USAGE)
+    if not any(data.glob("*.csv")):
+        raise _fail(f"--data {data}: no .csv files in this folder — give the folder holding the CSVs", EXIT_USAGE)
+
+
 @app.command()
 def validate(
     file: Annotated[Path, typer.Argument(help="JSONL file to check")],
@@ -218,14 +283,22 @@ def validate(
         Path | None,
         typer.Option("--validation", help="The validation file too: train + validation are checked against the sum"),
     ] = None,
+    as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
-    """Check a JSONL file against Bedrock's rules for MODEL; list every problem with its line."""
+    """Check a JSONL file against Bedrock's rules for MODEL; list every problem with its line.
+    Exit 0 when valid, 1 when not, 2 on usage errors (no such file, unknown model, bad JSON)."""
     from podium.dataset.validate import MAX_LISTED_PROBLEMS, Problem, check_total_rows, validate_file
 
+    _use_json(as_json)
     parsed = _parse_hyperparameters(hyperparameters)
     for path in (file, validation):
         if path is not None and not path.is_file():
             raise _fail(f"{path}: file not found — give the path of a .jsonl file", EXIT_USAGE)
+    if model not in MODELS:
+        try:
+            get_model(model)
+        except PodiumError as error:
+            raise _fail(str(error), EXIT_USAGE) from None
     caps = _account_caps(model, region)
     if caps is not None:
         err.print(
@@ -244,6 +317,27 @@ def validate(
             sum_caps = caps or (MODELS[model].documented_caps("Podium's documented caps") if model in MODELS else None)
             if sum_caps is not None:  # an unsupported model is reported by the validator already
                 check_total_rows(result, paired, sum_caps)
+    if as_json:
+        _emit_json(
+            {
+                "status": "valid" if result.ok else "invalid",
+                "exit_code": 0 if result.ok else EXIT_INVALID,
+                "file": str(file),
+                "model": model,
+                "split": split.value,
+                "rows": result.rows,
+                "tokens_estimate": result.tokens,
+                "problem_count": result.total_problems,
+                "counts": dict(result.counts),
+                "problems": [
+                    {"line": problem.line, "kind": problem.kind, "message": problem.message}
+                    for problem in result.problems
+                ],
+            }
+        )
+        if not result.ok:
+            raise typer.Exit(EXIT_INVALID)
+        return
     summary = (
         f"{escape(str(file))}: {result.rows:,} rows, ~{result.tokens:,} tokens (estimate) for {model} ({split.value})"
     )
@@ -264,10 +358,49 @@ def validate(
     raise typer.Exit(EXIT_INVALID)
 
 
+def _model_record(model: Any) -> dict[str, Any]:
+    return {
+        "model_id": model.model_id,
+        "name": model.display_name,
+        "provider": model.provider,
+        "regions": list(model.regions),
+        "format": model.data_format.value,
+        "max_train_rows": model.max_train_rows,
+        "max_validation_rows": model.max_validation_rows,
+        "max_tokens_per_row": model.max_tokens_per_row,
+        "needs_provisioned_throughput": model.needs_provisioned_throughput,
+        "limits_confirmed": model.confirmed,
+    }
+
+
+# Below this width the seven columns cannot all be read: one block per model instead.
+WIDE_TABLE_COLUMNS = 120
+
+
 @app.command()
-def models() -> None:
+def models(as_json: Annotated[bool, JSON_OPTION] = False) -> None:
     """List the Bedrock models Podium can fine-tune."""
-    table = Table(title="Fine-tunable base models", caption="* some limits unconfirmed; PT = provisioned throughput")
+    if as_json:
+        _emit_json([_model_record(model) for model in MODELS.values()])
+        return
+    caption = "* some limits unconfirmed; PT = provisioned throughput"
+    if out.width < WIDE_TABLE_COLUMNS:
+        out.print("[bold]Fine-tunable base models[/]")
+        for model in MODELS.values():
+            deploy = "PT only" if model.needs_provisioned_throughput else "on-demand or PT"
+            out.print(
+                Text.assemble((model.model_id, "bold"), "  ", model.display_name + ("" if model.confirmed else " *")),
+                soft_wrap=True,
+            )
+            out.print(f"    {', '.join(model.regions)} · {model.data_format.value} · {deploy}", highlight=False)
+            out.print(
+                f"    rows {model.max_train_rows:,} train / {model.max_validation_rows:,} validation · "
+                f"{model.max_tokens_per_row:,} tokens/row",
+                highlight=False,
+            )
+        out.print(caption, style="dim")
+        return
+    table = Table(title="Fine-tunable base models", caption=caption)
     table.add_column("model id", no_wrap=True)
     table.add_column("name")
     table.add_column("region", no_wrap=True)
@@ -291,7 +424,7 @@ _NO_MOTO = "rehearsal needs moto: make rehearse (or pip install -e '.[rehearsal]
 
 
 def _rehearsal_input(text: str, throughput: bool | None, model: str | None) -> dict[str, Any]:
-    """The execution input: --input, with --throughput and --model laid over it."""
+    """The execution input: --input, with --throughput and --model (when given) laid over it."""
     try:
         value = json.loads(text)
     except ValueError as error:
@@ -304,14 +437,33 @@ def _rehearsal_input(text: str, throughput: bool | None, model: str | None) -> d
         raise _fail("--input must be a JSON object, e.g. '{\"force\": true}'", EXIT_USAGE)
     settings = dict(value)
     section = settings.get("throughput")
-    if section is None or isinstance(section, dict):
-        section = dict(section or {})
-        if throughput is not None or "enabled" not in section:
-            section["enabled"] = True if throughput is None else throughput
-        settings["throughput"] = section
+    if throughput is not None and (section is None or isinstance(section, dict)):
+        settings["throughput"] = {**(section or {}), "enabled": throughput}
     if model is not None:
         settings["base_model"] = model
     return settings
+
+
+def _rehearsed_defaults(stack: StackSettings) -> dict[str, Any]:
+    """The deployed run defaults, less the poll bounds: rehearsal waits 1 s (the harness's
+    own poll settings). Poll bounds set how long waits last, never what is planned or spent."""
+    defaults = stack.defaults.model_dump(mode="json")
+    del defaults["poll"]
+    return defaults
+
+
+def deployed_settings(cdk_json: Path) -> StackSettings:
+    """What `cdk deploy` would deploy from this cdk.json (built-in defaults without one)."""
+    from podium.config_context import cdk_json_context, settings_from_context
+
+    if not cdk_json.is_file():
+        return StackSettings()
+    try:
+        return settings_from_context(cdk_json_context(cdk_json))
+    except ConfigError as error:
+        raise _fail(f"{cdk_json}: {error}", EXIT_USAGE) from None
+    except ValueError as error:
+        raise _fail(f"{cdk_json} is not valid JSON ({error})", EXIT_USAGE) from None
 
 
 @app.command()
@@ -323,9 +475,7 @@ def rehearse(
         bool | None,
         typer.Option(
             "--throughput/--no-throughput",
-            help=(
-                "Create, check and promote provisioned throughput (default: on, unless --input sets throughput.enabled)"
-            ),
+            help="Create, check and promote provisioned throughput (default: cdk.json's throughput_enabled)",
             show_default=False,
         ),
     ] = None,
@@ -352,27 +502,39 @@ def rehearse(
         str | None,
         typer.Option(
             "--model",
-            help=f"Bedrock base model id (default: the one in --input, else {DEFAULT_MODEL_ID})",
+            help="Bedrock base model id (default: the one in --input, else cdk.json's base_model)",
             show_default=False,
         ),
     ] = None,
+    cdk_json: Annotated[
+        Path,
+        typer.Option("--cdk-json", help="The deployed defaults: this file's context, as `cdk deploy` reads it"),
+    ] = Path("cdk.json"),
+    as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Rehearse a whole run on this machine: the real state machine, Lambda handlers and
-    emulated AWS + Bedrock, with no AWS account. Exit 0 when the run succeeds, 1 when it fails."""
+    emulated AWS + Bedrock, with no AWS account. The run's defaults are the ones cdk.json
+    deploys; --input is laid over them as an execution input would be. Exit 0 when the
+    run succeeds, 1 when it fails, 2 on usage errors."""
+    _use_json(as_json)
     settings = _rehearsal_input(input_json, throughput, model)
     if fail_with is not None and fail_step is None:
         raise _fail("--fail-with needs --fail-step (which step should fail?)", EXIT_USAGE)
-    region = REHEARSAL_REGION
+    stack = deployed_settings(cdk_json)
+    region = stack.region
     if model is not None:
         try:
             get_model(model)
         except PodiumError as error:
             raise _fail(str(error), EXIT_USAGE) from None
-    if isinstance(settings.get("base_model"), str) and settings["base_model"] in MODELS:
-        regions = MODELS[settings["base_model"]].regions  # rehearse where the model is offered
-        region = REHEARSAL_REGION if REHEARSAL_REGION in regions else regions[0]
-    if not data.is_dir() or not any(data.glob("*.csv")):
-        raise _fail(f"{data}: no .csv files to rehearse with — give the folder of the CSVs", EXIT_USAGE)
+    base_model = settings.get("base_model", stack.defaults.base_model)
+    if isinstance(base_model, str) and base_model in MODELS and region not in MODELS[base_model].regions:
+        region = MODELS[base_model].regions[0]  # rehearse where the model is offered
+    try:
+        run_settings = stack.defaults.merged(settings)
+    except ConfigError:
+        run_settings = stack.defaults  # Prepare reports the bad input, as it would on AWS
+    _require_csv_folder(data)
     if out_dir.exists() and not out_dir.is_dir():
         raise _fail(f"--out {out_dir} is a file; give a folder", EXIT_USAGE)
     try:
@@ -390,12 +552,14 @@ def rehearse(
             injected = show.plan_failure(fail_step, fail_with)
         except ValueError as error:
             raise _fail(str(error), EXIT_USAGE) from None
-        if injected.target == show.BEDROCK_THROUGHPUT and not settings["throughput"].get("enabled"):
+        if injected.target == show.BEDROCK_THROUGHPUT and not run_settings.throughput.enabled:
             raise _fail("--fail-step BedrockThroughput needs provisioned throughput on (--throughput)", EXIT_USAGE)
 
     options = RehearsalOptions(
         data_dir=data,
+        defaults=_rehearsed_defaults(stack),
         region=region,
+        name_prefix=stack.name_prefix,
         faults=injected.faults if injected else (),
         publish_metrics=False,
         **({"script": injected.script} if injected else {}),
@@ -407,13 +571,18 @@ def rehearse(
             ("Rehearsing ", "bold"),
             f"{ASL_PATH.relative_to(ASL_PATH.parents[1])} on this machine: moto's Step Functions executor, "
             "S3, SSM and SNS; the real Lambda handlers behind a local Invoke endpoint; the Bedrock "
-            "emulator. No AWS account is used and nothing is billed. Waits last 1 s here through the "
-            "poll settings (a deployed run waits 30 s to 10 min between checks).",
+            "emulator. No AWS account is used and nothing is billed. Waits last 1 s here (a deployed run "
+            f"waits {run_settings.poll.min_seconds} s to {run_settings.poll.max_seconds} s between checks).",
         ),
         highlight=False,
         soft_wrap=True,
     )
-    err.print(Text.assemble(("Input: ", "bold"), json.dumps(settings)), highlight=False, soft_wrap=True)
+    source = f"{cdk_json} context, as deployed" if cdk_json.is_file() else f"built-in (no {cdk_json})"
+    err.print(
+        Text.assemble(("Settings: ", "bold"), f"{source}; region {region}; input {json.dumps(settings)}"),
+        highlight=False,
+        soft_wrap=True,
+    )
     if injected is not None:
         err.print(
             Text.assemble(("Injected: ", "bold yellow"), injected.description),
@@ -423,7 +592,7 @@ def rehearse(
 
     started = time.perf_counter()
     progress = show.StateProgress(err, "Starting the local cloud: moto, the Lambda endpoint and the Bedrock emulator")
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _DataWarnings(data) as data_warnings:
         # Powertools warns when a handler published no metric; rehearsal disables metrics anyway
         warnings.filterwarnings("ignore", message="No application metrics to publish")
         try:
@@ -433,20 +602,94 @@ def rehearse(
                 )
         except TimeoutError as error:
             raise _fail(f"the rehearsed execution did not finish: {error}", EXIT_INVALID) from None
-    show.print_summary(
-        out,
-        show.Summary(
-            result=result,
-            run_dir=out_dir / (result.run_id or name),
-            files=files,
-            elapsed_seconds=time.perf_counter() - started,
-            injected=injected,
-            topic=f"{options.name_prefix}-notifications",
-        ),
-        execution_seconds=progress.execution_seconds,
-    )
-    if result.status != "SUCCEEDED":
+    run_dir = out_dir / (result.run_id or name)
+    for line in data_warnings.lines:  # after the state list, never inside it
+        err.print(Text.assemble(("Warning: ", "bold yellow"), line), highlight=False, soft_wrap=True)
+    succeeded = result.status == "SUCCEEDED"
+    if as_json:
+        _emit_json(_rehearsal_json(result, run_dir, files, data_warnings.lines))
+    else:
+        show.print_summary(
+            out,
+            show.Summary(
+                result=result,
+                run_dir=run_dir,
+                files=files,
+                elapsed_seconds=time.perf_counter() - started,
+                injected=injected,
+                topic=f"{options.name_prefix}-notifications",
+            ),
+            execution_seconds=progress.execution_seconds,
+        )
+        if succeeded:
+            out.print(Text.assemble(("Next: ", "bold"), _NEXT_AFTER_REHEARSAL), highlight=False, soft_wrap=True)
+    if not succeeded:
         raise typer.Exit(EXIT_INVALID)
+
+
+_NEXT_AFTER_REHEARSAL = (
+    "deploy it with `npx aws-cdk@2 deploy` (README.md → Deploy: AWS credentials, Bedrock model access, "
+    "`make venv && source .venv/bin/activate` first), then upload the CSVs and start a run with "
+    "`aws stepfunctions start-execution --state-machine-arn <StateMachineArn> --input '{\"dry_run\": true}'`."
+)
+
+
+class _DataWarnings(logging.Handler):
+    """Holds the data checks' warnings (podium.dataset logs them) while the rehearsal runs,
+    naming the user's --data folder instead of the handler's scratch copy of the bucket."""
+
+    _SCRATCH = re.compile(r"\S*?podium-data-[^/\s]+/")
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(logging.WARNING)
+        self.data_dir = data_dir
+        self.lines: list[str] = []
+        self._logger = logging.getLogger("podium.dataset")
+        self._propagate = self._logger.propagate
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = self._SCRATCH.sub(f"{self.data_dir}/", record.getMessage())
+        if line not in self.lines:
+            self.lines.append(line)
+
+    def __enter__(self) -> _DataWarnings:
+        self._logger.addHandler(self)
+        self._logger.propagate = False
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._logger.removeHandler(self)
+        self._logger.propagate = self._propagate
+
+
+def _rehearsal_json(result: Any, run_dir: Path, files: list[Path], data_warnings: list[str]) -> dict[str, Any]:
+    """What a script needs from a rehearsal: outcome, where it went, what it wrote, what went wrong."""
+    report_path = run_dir / "report.json"
+    report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.is_file() else None
+    notification = result.notifications[-1] if result.notifications else {}
+    problems = []
+    if result.status != "SUCCEEDED":
+        problems.append(
+            {
+                "error": result.error or notification.get("error"),
+                "message": notification.get("message") or result.cause,
+            }
+        )
+    return {
+        "status": result.status,
+        "exit_code": 0 if result.status == "SUCCEEDED" else EXIT_INVALID,
+        "run_id": result.run_id,
+        "execution_arn": result.execution_arn,
+        "states": result.states,
+        "run_dir": str(run_dir),
+        "files": [str(path) for path in files],
+        "counts": report["counts"] if report else None,
+        "estimate_usd": report["estimate"].get("run_usd") if report else None,
+        "active_model": result.active_model,
+        "throughputs_left": result.throughputs,
+        "warnings": data_warnings,
+        "problems": problems,
+    }
 
 
 if __name__ == "__main__":  # pragma: no cover

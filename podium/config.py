@@ -34,7 +34,7 @@ class DatabricksSettings(_Strict):
 
 class ThroughputSettings(_Strict):
     enabled: bool = Field(False, description="Create provisioned throughput for the new model")
-    model_units: int = Field(1, ge=1, le=100)
+    model_units: int = Field(1, ge=1, le=100, description="Model units to buy (1–100); granted by AWS support first")
     commitment: Literal["OneMonth", "SixMonths"] | None = Field(
         None, description="None = no commitment: billed hourly, deletable at any time"
     )
@@ -59,8 +59,8 @@ _POLL_GROWTH = 0.1  # poll after about a tenth of the time already spent
 
 
 class PollSettings(_Strict):
-    min_seconds: int = Field(30, ge=1, le=3600)
-    max_seconds: int = Field(600, ge=1, le=3600)
+    min_seconds: int = Field(30, ge=1, le=3600, description="Shortest wait between status checks (s)")
+    max_seconds: int = Field(600, ge=1, le=3600, description="Longest wait between status checks (s)")
     max_check_failures: int = Field(
         20,
         ge=1,
@@ -117,9 +117,11 @@ class PollSettings(_Strict):
 
 
 class PriceOverrides(_Strict):
-    training_per_1k_tokens: float | None = Field(None, ge=0)
-    storage_per_month: float | None = Field(None, ge=0)
-    throughput_per_unit_hour: float | None = Field(None, ge=0)
+    training_per_1k_tokens: float | None = Field(
+        None, ge=0, description="USD per 1,000 training tokens; none = registry price"
+    )
+    storage_per_month: float | None = Field(None, ge=0, description="USD per custom model per month")
+    throughput_per_unit_hour: float | None = Field(None, ge=0, description="USD per model unit per hour")
 
 
 class GateSettings(_Strict):
@@ -139,9 +141,14 @@ class GateSettings(_Strict):
 class RunSettings(_Strict):
     """Everything one run uses. Execution input is merged over the deployed defaults."""
 
-    base_model: str = DEFAULT_MODEL_ID
-    hyperparameters: dict[str, str | int | float] = Field(default_factory=dict)
-    generator: Literal["builtin", "databricks"] = "builtin"
+    base_model: str = Field(DEFAULT_MODEL_ID, description="Bedrock fine-tuning model id (`podium models`)")
+    hyperparameters: dict[str, str | int | float] = Field(
+        default_factory=dict,
+        description="Bedrock hyperparameters, e.g. epochCount; unset ones take the model's default",
+    )
+    generator: Literal["builtin", "databricks"] = Field(
+        "builtin", description="Where questions are made: in Lambda, or by the Databricks job (needs databricks_*)"
+    )
     databricks: DatabricksSettings = Field(default_factory=DatabricksSettings)
     throughput: ThroughputSettings = Field(default_factory=ThroughputSettings)
     poll: PollSettings = Field(default_factory=PollSettings)
@@ -183,16 +190,18 @@ class RunSettings(_Strict):
 class StackSettings(_Strict):
     """Deploy-time settings, read from cdk.json context (see `podium.config_context`)."""
 
-    name_prefix: str = Field("podium", pattern=r"^[a-z][a-z0-9-]{1,20}$")
-    region: str = "us-west-2"
+    name_prefix: str = Field(
+        "podium", pattern=r"^[a-z][a-z0-9-]{1,20}$", description="Stack name and prefix of every resource name"
+    )
+    region: str = Field("us-west-2", description="Deployment region; the base model must be fine-tunable there")
     retrain_schedule: str | None = Field(
         None, description="EventBridge schedule expression, e.g. 'rate(7 days)'; None = off"
     )
     retrain_on_upload: bool = Field(
         True, description="Start a run (over data_prefix) when an object lands under incoming/"
     )
-    notification_email: str | None = None
-    log_retention_days: int = 30
+    notification_email: str | None = Field(None, description="E-mail subscribed to run outcomes and alarms")
+    log_retention_days: int = Field(30, description="Days the Lambda logs are kept (a CloudWatch period)")
     defaults: RunSettings = Field(default_factory=RunSettings)
 
 

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from podium.config import StackSettings, parse_stack_settings
@@ -138,6 +139,7 @@ _KEYS: Mapping[str, _Key] = {
     "throughput_retire_previous": _Key(("defaults", "throughput", "retire_previous"), _as_bool),
     "poll_min_seconds": _Key(("defaults", "poll", "min_seconds"), _as_int),
     "poll_max_seconds": _Key(("defaults", "poll", "max_seconds"), _as_int),
+    "prices": _Key(("defaults", "prices"), _as_json_object),
     "evaluate": _Key(("defaults", "evaluate"), _as_bool),
     "eval_concurrency": _Key(("defaults", "eval_concurrency"), _as_int),
     "keep_discarded": _Key(("defaults", "keep_discarded"), _as_bool),
@@ -148,11 +150,22 @@ _KEYS: Mapping[str, _Key] = {
 
 CONTEXT_KEYS: tuple[str, ...] = tuple(_KEYS)
 
+
+def context_key_paths() -> dict[str, tuple[str, ...]]:
+    """Each context key → where its value goes in StackSettings (for the settings table)."""
+    return {name: key.path for name, key in _KEYS.items()}
+
+
 # Setting names as podium.config reports them → the context key a person types.
 _KEY_BY_SETTING = {".".join(k.path): name for name, k in _KEYS.items()}
 _KEY_BY_SETTING.update({".".join(k.path[1:]): name for name, k in _KEYS.items() if k.path[0] == "defaults"})
 # Cross-field rule on the poll pair: the minimum is the one named.
 _KEY_BY_SETTING.update({"defaults.poll": "poll_min_seconds", "poll": "poll_min_seconds"})
+
+
+def cdk_json_context(path: Path) -> dict[str, Any]:
+    """A cdk.json's "context" object: what `cdk deploy` reads before any `-c` override."""
+    return dict(json.loads(path.read_text(encoding="utf-8")).get("context", {}))
 
 
 def is_cdk_key(key: str) -> bool:
@@ -222,4 +235,11 @@ def settings_from_context(context: Mapping[str, Any]) -> StackSettings:
     return settings
 
 
-__all__ = ["CONTEXT_KEYS", "LOG_RETENTION_DAYS", "is_cdk_key", "settings_from_context"]
+__all__ = [
+    "CONTEXT_KEYS",
+    "LOG_RETENTION_DAYS",
+    "cdk_json_context",
+    "context_key_paths",
+    "is_cdk_key",
+    "settings_from_context",
+]

@@ -63,7 +63,7 @@ class Prices:
     training_per_1k_tokens: float  # USD per 1,000 tokens processed (tokens × epochs)
     storage_per_month: float  # USD per custom model per month
     throughput_per_unit_hour: float | None  # USD per model unit per hour, no commitment
-    source: str = "placeholder list price, unconfirmed; override with the `prices` setting"
+    source: str = "placeholder list price, unconfirmed; override with the `prices` setting (cdk.json, input, --prices)"
 
 
 # Bedrock's customization quotas include "Sum of training and validation records" per model

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 from aws_cdk import App, Environment, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from podium.config_context import cdk_json_context as read_cdk_json_context
 from podium.config_context import settings_from_context
 from stacks.bundling import REPO_ROOT
 from stacks.podium_stack import PodiumStack
@@ -22,7 +22,7 @@ CDK_JSON = REPO_ROOT / "cdk.json"
 def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
     """cdk.json's context, so `python app.py` synthesizes what `cdk synth` would; the CLI's
     own context (cdk.json + `-c`, via CDK_CONTEXT_JSON) still takes precedence."""
-    return dict(json.loads(path.read_text(encoding="utf-8")).get("context", {}))
+    return read_cdk_json_context(path)
 
 
 def build_app(

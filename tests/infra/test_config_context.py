@@ -45,8 +45,10 @@ def test_string_values_from_the_command_line_are_parsed() -> None:
             "retrain_on_upload": "no",
             "notification_email": "a@example.com",
             "log_retention_days": "90",
+            "prices": '{"training_per_1k_tokens": 0.01}',
         }
     )
+    assert settings.defaults.prices.training_per_1k_tokens == 0.01
     assert settings.defaults.throughput.enabled is True
     assert settings.defaults.throughput.model_units == 2
     assert settings.defaults.throughput.commitment == "OneMonth"

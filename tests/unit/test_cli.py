@@ -58,10 +58,10 @@ def test_validate_a_missing_file_exits_2_and_says_so(tmp_path: Path):
     assert "file not found" in result.stderr
 
 
-def test_validate_reports_an_unsupported_model_as_invalid(good_file: Path):
+def test_validate_with_an_unsupported_model_is_a_usage_error(good_file: Path):
     result = run("validate", good_file, "--model", "meta.llama3-8b-instruct-v1:0")
-    assert result.exit_code == 1
-    assert "unsupported_model" in result.stdout
+    assert result.exit_code == 2
+    assert "cannot be fine-tuned" in result.stderr
 
 
 def test_models_lists_the_registry():
@@ -91,13 +91,126 @@ def test_generate_with_an_unsupported_model_exits_2_and_writes_nothing(sample_di
     assert not out.exists()
 
 
-def test_generate_with_missing_data_exits_1_and_writes_nothing(tmp_path: Path):
+def test_generate_with_a_table_missing_exits_1_and_writes_nothing(tmp_path: Path):
     out = tmp_path / "out"
-    (tmp_path / "empty").mkdir()
-    result = run("generate", "--data", tmp_path / "empty", "--out", out)
+    (tmp_path / "partial").mkdir()
+    (tmp_path / "partial" / "venues.csv").write_text("venue,sports\n", encoding="utf-8")
+    result = run("generate", "--data", tmp_path / "partial", "--out", out)
     assert result.exit_code == 1
     assert "medals.csv" in result.stderr
     assert not out.exists()
+
+
+def _invalid_file(tmp_path: Path) -> Path:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"prompt": "", "completion": "x"}\n', encoding="utf-8")
+    return bad
+
+
+# One convention for every command: 0 ok, 1 invalid input/data or a failed run, 2 usage.
+@pytest.mark.parametrize(
+    "case, code",
+    [
+        ("validate a missing file", 2),
+        ("validate with an unknown model", 2),
+        ("validate with bad --hyperparameters JSON", 2),
+        ("generate from a missing folder", 2),
+        ("generate from a folder without CSVs", 2),
+        ("generate with an unknown model", 2),
+        ("generate with bad --prices", 2),
+        ("rehearse from a missing folder", 2),
+        ("rehearse with bad --input JSON", 2),
+        ("models with an unknown option", 2),
+        ("validate an invalid file", 1),
+    ],
+)
+def test_exit_codes_follow_one_convention_across_commands(case: str, code: int, good_file: Path, tmp_path: Path):
+    (tmp_path / "empty").mkdir()
+    args = {
+        "validate a missing file": ["validate", tmp_path / "absent.jsonl"],
+        "validate with an unknown model": ["validate", good_file, "--model", "meta.llama3-8b-instruct-v1:0"],
+        "validate with bad --hyperparameters JSON": ["validate", good_file, "--hyperparameters", "{"],
+        "generate from a missing folder": ["generate", "--data", tmp_path / "absent", "--out", tmp_path / "o"],
+        "generate from a folder without CSVs": ["generate", "--data", tmp_path / "empty", "--out", tmp_path / "o"],
+        "generate with an unknown model": ["generate", "--data", tmp_path, "--out", tmp_path / "o", "--model", "x"],
+        "generate with bad --prices": ["generate", "--data", tmp_path, "--out", tmp_path / "o", "--prices", '{"x": 1}'],
+        "rehearse from a missing folder": ["rehearse", "--data", tmp_path / "absent", "--out", tmp_path / "o"],
+        "rehearse with bad --input JSON": ["rehearse", "--data", tmp_path, "--out", tmp_path / "o", "--input", "{"],
+        "models with an unknown option": ["models", "--wide"],
+        "validate an invalid file": ["validate", _invalid_file(tmp_path)],
+    }[case]
+    result = run(*args)
+    assert result.exit_code == code, result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_json_errors_say_the_status_and_the_problem(tmp_path: Path):
+    result = run("generate", "--data", tmp_path / "absent", "--out", tmp_path / "o", "--json")
+    assert result.exit_code == 2
+    value = json.loads(result.stdout)
+    assert value["status"] == "usage_error" and value["exit_code"] == 2
+    assert "no such folder" in value["problems"][0]
+
+
+def test_models_json_lists_every_model_with_its_limits():
+    from podium.models import MODELS
+
+    result = run("models", "--json")
+    assert result.exit_code == 0
+    records = json.loads(result.stdout)
+    assert [r["model_id"] for r in records] == list(MODELS)
+    llama = records[0]
+    assert llama["regions"] == ["us-west-2"] and llama["max_train_rows"] == 10_000
+    assert llama["format"] == "prompt-completion" and llama["needs_provisioned_throughput"] is True
+
+
+@pytest.mark.parametrize("columns", ["80", "100"])
+def test_models_is_readable_at_80_columns(columns: str):
+    from podium.models import MODELS
+
+    result = runner.invoke(app, ["models"], env={"COLUMNS": columns})
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= int(columns)
+    assert "…" not in result.stdout  # nothing cut short
+    for model in MODELS.values():
+        assert model.model_id in result.stdout and model.display_name in result.stdout
+        assert f"{model.max_train_rows:,} train" in result.stdout
+
+
+def test_generate_json_names_the_files_and_counts(sample_dir: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    result = run("generate", "--data", sample_dir, "--out", out, "--json")
+    assert result.exit_code == 0, result.output
+    value = json.loads(result.stdout)
+    assert value["status"] == "ok" and value["problems"] == []
+    assert sorted(Path(f).name for f in value["files"]) == [
+        "eval.jsonl",
+        "report.json",
+        "train.jsonl",
+        "validation.jsonl",
+    ]
+    assert all(Path(f).is_file() for f in value["files"])
+    assert value["report"]["counts"]["train_rows"] == len((out / "train.jsonl").read_text().splitlines())
+
+
+def test_generate_prices_override_the_estimate(sample_dir: Path, tmp_path: Path):
+    result = run(
+        "generate", "--data", sample_dir, "--out", tmp_path / "o", "--json", "--prices", '{"storage_per_month": 7.5}'
+    )
+    assert result.exit_code == 0, result.output
+    estimate = json.loads(result.stdout)["report"]["estimate"]
+    assert "7.50" in json.dumps(estimate)
+
+
+def test_validate_json_lists_each_problem_with_its_line(good_file: Path, tmp_path: Path):
+    ok = json.loads(run("validate", good_file, "--json").stdout)
+    assert ok["status"] == "valid" and ok["exit_code"] == 0 and ok["problems"] == []
+    result = run("validate", _invalid_file(tmp_path), "--json")
+    assert result.exit_code == 1
+    value = json.loads(result.stdout)
+    assert value["status"] == "invalid" and value["problems"][0]["line"] == 1
+    assert value["problem_count"] == len(value["problems"]) and value["counts"]
 
 
 def test_version_is_printed_by_the_command_and_by_python_m_podium():

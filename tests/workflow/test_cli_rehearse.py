@@ -22,7 +22,7 @@ def rehearse(*args: object):
 
 
 def test_a_successful_rehearsal_writes_the_run_files_and_prints_the_summary(sample_dir: Path, tmp_path: Path):
-    result = rehearse("--data", sample_dir, "--out", tmp_path / "out")
+    result = rehearse("--data", sample_dir, "--out", tmp_path / "out", "--throughput")
 
     assert result.exit_code == 0, result.output
     (run_dir,) = (tmp_path / "out").iterdir()  # one folder per run, named by its run id
@@ -49,6 +49,7 @@ def test_a_successful_rehearsal_writes_the_run_files_and_prints_the_summary(samp
     assert f"podium-pt-{run_id} (InService, 1 model unit(s), no commitment, serves the active model)" in summary
     # progress, on stderr: what runs, each state with its time, the throughput path
     assert "Rehearsing statemachine/finetune.asl.json" in result.stderr
+    assert summary.strip().splitlines()[-1].startswith("Next: deploy it with `npx aws-cdk@2 deploy`")
     for state in (
         "Prepare",
         "BuildDataset",
@@ -139,3 +140,55 @@ def test_fail_step_targets_bedrock_itself_or_a_lambda_step():
     (fault,) = plain.faults
     assert fault.error_type == INJECTED_ERROR and fault.message == "Note: the gate refused"
     assert fault.times > 6 and not plain.recovers  # more than the Retry's attempts
+
+
+def test_without_input_it_plans_and_estimates_what_the_deployed_stack_would(sample_dir: Path, tmp_path: Path):
+    """cdk.json's defaults (2 epochs, no throughput), not the model's built-in ones."""
+    from podium.cli import deployed_settings
+    from podium.dataset.build import generate
+
+    result = rehearse("--data", sample_dir, "--out", tmp_path / "out", "--input", '{"dry_run": true}')
+    assert result.exit_code == 0, result.output
+    (run_dir,) = (tmp_path / "out").iterdir()
+    rehearsed = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+
+    deployed = deployed_settings(Path("cdk.json")).defaults
+    assert deployed.hyperparameters["epochCount"] == 2 and not deployed.throughput.enabled
+    expected = generate(
+        sample_dir,
+        deployed.base_model,
+        tmp_path / "generated",
+        hyperparameters=deployed.hyperparameters,
+        prices=deployed.prices,
+        throughput=deployed.throughput,
+    )
+    assert rehearsed["estimate"] == expected["estimate"]
+    # generate also counts the facts it read from the tables (the workflow's generator step does that)
+    assert rehearsed["counts"] == {key: expected["counts"][key] for key in rehearsed["counts"]}
+    assert rehearsed["coverage"] == expected["coverage"]
+    assert "a deployed run waits 60 s to 600 s between checks" in result.stderr
+    assert "Settings: cdk.json context, as deployed" in result.stderr
+
+
+def test_json_summary_has_status_states_files_counts_and_problems(sample_dir: Path, tmp_path: Path):
+    result = rehearse("--data", sample_dir, "--out", tmp_path / "out", "--json")
+    assert result.exit_code == 0, result.output
+    value = json.loads(result.stdout)  # stdout is the JSON alone: progress went to stderr
+    assert value["status"] == "SUCCEEDED" and value["exit_code"] == 0 and value["problems"] == []
+    assert value["states"][:3] == ["Start", "Prepare", "StartGeneration"] and "Promote" in value["states"]
+    assert {Path(f).name for f in value["files"]} >= {"train.jsonl", "validation.jsonl", "report.json"}
+    assert all(Path(f).is_file() for f in value["files"])
+    assert value["counts"]["train_rows"] > 0 and value["run_id"] == Path(value["run_dir"]).name
+
+
+def test_data_warnings_name_the_users_folder_not_the_scratch_copy(tmp_path: Path):
+    import logging
+
+    from podium.cli import _DataWarnings
+
+    scratch = tmp_path / "podium-data-k3j2x"
+    with _DataWarnings(Path("data/sample")) as caught:
+        logging.getLogger("podium.dataset.tables").warning("%s/athletes.csv:51: column 'events': bad list", scratch)
+        logging.getLogger("podium.dataset.tables").warning("%s/athletes.csv:51: column 'events': bad list", scratch)
+    assert caught.lines == ["data/sample/athletes.csv:51: column 'events': bad list"]
+    assert logging.getLogger("podium.dataset").propagate is True  # restored
