@@ -29,5 +29,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         store=factory.object_store(env),
         read_databricks_secret=read_databricks_credentials,
         read_caps=factory.caps_reader(env),
+        max_model_units=env.max_model_units,
     )
     return result.to_payload()

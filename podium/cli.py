@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import json
 import logging
+import os
 import re
 import time
 import uuid
@@ -95,6 +96,25 @@ def _exit_for(error: PodiumError) -> typer.Exit:
     return _fail(f"{error} — nothing was written.", code)
 
 
+def _check_out_folder(path: Path) -> None:
+    """--out must be a folder that exists or can be made here: checked before any work, so a
+    wrong path never costs a whole run."""
+    existing = path
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        where = "is a file" if existing == path else f"cannot be made: {existing} is a file"
+        raise _fail(f"--out {path} {where}; give a folder", EXIT_USAGE)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise _fail(f"--out {path}: {existing} is not writable; give a folder you can write to", EXIT_USAGE)
+
+
+def _json_problem(text: str, error: ValueError) -> str:
+    if text.startswith("\ufeff"):
+        return "it starts with a byte-order mark: remove the byte-order mark"
+    return str(error)
+
+
 def _parse_hyperparameters(text: str | None) -> dict[str, Any] | None:
     if text is None:
         return None
@@ -102,7 +122,7 @@ def _parse_hyperparameters(text: str | None) -> dict[str, Any] | None:
         value = json.loads(text)
     except ValueError as error:
         raise _fail(
-            f"--hyperparameters is not valid JSON ({error}); give an object such as "
+            f"--hyperparameters is not valid JSON ({_json_problem(text, error)}); give an object such as "
             '\'{"epochCount": "2", "learningRate": "0.0001"}\'',
             EXIT_USAGE,
         ) from None
@@ -217,6 +237,7 @@ def generate(
     """Turn tables into train.jsonl, validation.jsonl, eval.jsonl and report.json.
     Exit 0 on success, 1 when the data yields no valid dataset, 2 on usage errors."""
     _use_json(as_json)
+    _check_out_folder(out_dir)
     parsed = _parse_hyperparameters(hyperparameters)
     price_overrides = _parse_prices(prices)
     _require_csv_folder(data)
@@ -429,7 +450,7 @@ def _rehearsal_input(text: str, throughput: bool | None, model: str | None) -> d
         value = json.loads(text)
     except ValueError as error:
         raise _fail(
-            f"--input is not valid JSON ({error}); give an object such as "
+            f"--input is not valid JSON ({_json_problem(text, error)}); give an object such as "
             "'{\"dry_run\": true}' or '{\"budget_usd\": 20}'",
             EXIT_USAGE,
         ) from None
@@ -535,8 +556,7 @@ def rehearse(
     except ConfigError:
         run_settings = stack.defaults  # Prepare reports the bad input, as it would on AWS
     _require_csv_folder(data)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise _fail(f"--out {out_dir} is a file; give a folder", EXIT_USAGE)
+    _check_out_folder(out_dir)
     try:
         import moto  # noqa: F401 - only checks that the rehearsal extra is installed
     except ImportError:

@@ -16,9 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from podium.errors import ConfigError
 from podium.models import DEFAULT_MODEL_ID, get_model
 
+# Model units an execution's input may ask for unless the deployment says otherwise.
+DEFAULT_MAX_MODEL_UNITS = 2
+
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: "yes" is not true and "5" is not 5 — a setting gets exactly the JSON type it names
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class DatabricksSettings(_Strict):
@@ -152,7 +156,12 @@ class RunSettings(_Strict):
     databricks: DatabricksSettings = Field(default_factory=DatabricksSettings)
     throughput: ThroughputSettings = Field(default_factory=ThroughputSettings)
     poll: PollSettings = Field(default_factory=PollSettings)
-    budget_usd: float = Field(50.0, ge=0, description="Refuse to start training above this estimate")
+    budget_usd: float = Field(
+        150.0,
+        ge=0,
+        description="Refuse to start a run whose estimate (training, a month of storage, the throughput for its "
+        "longest life) is above this",
+    )
     prices: PriceOverrides = Field(default_factory=PriceOverrides)
     data_prefix: str = Field("data/", description="Bucket prefix holding the source CSVs")
     dry_run: bool = Field(False, description="Stop after the dataset is built and validated")
@@ -202,6 +211,22 @@ class StackSettings(_Strict):
     )
     notification_email: str | None = Field(None, description="E-mail subscribed to run outcomes and alarms")
     log_retention_days: int = Field(30, description="Days the Lambda logs are kept (a CloudWatch period)")
+    throughput_max_model_units: int = Field(
+        DEFAULT_MAX_MODEL_UNITS,
+        ge=1,
+        le=100,
+        description="Most model units an execution's input may ask for; more only from these deployed "
+        "settings, with confirm_costly_throughput",
+    )
+    confirm_costly_throughput: bool = Field(
+        False,
+        description="Required for deployed defaults with a throughput commitment (OneMonth/SixMonths) or "
+        "more than throughput_max_model_units model units",
+    )
+    janitor_schedule: str | None = Field(
+        "rate(1 hour)", description="When the janitor looks for expired, never-promoted throughputs and models"
+    )
+    janitor_dry_run: bool = Field(False, description="The janitor reports what it would delete, and deletes nothing")
     defaults: RunSettings = Field(default_factory=RunSettings)
 
 
@@ -215,13 +240,61 @@ def _deep_merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str,
     return merged
 
 
+# Union members pydantic names in an error's location (hyperparameters values): not the user's words.
+_UNION_MEMBERS = frozenset({"str", "int", "float", "bool"})
+_KIND_WORDS = {
+    "bool_type": "must be true or false (a JSON boolean, without quotes)",
+    "bool_parsing": "must be true or false (a JSON boolean, without quotes)",
+    "int_type": "must be a whole number (a JSON number, without quotes)",
+    "int_parsing": "must be a whole number (a JSON number, without quotes)",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number (a JSON number, without quotes)",
+    "float_parsing": "must be a number (a JSON number, without quotes)",
+    "string_type": "must be text (a JSON string, in quotes)",
+    "dict_type": "must be a JSON object",
+    "model_type": "must be a JSON object",
+    "model_attributes_type": "must be a JSON object",
+}
+_BOUND_WORDS = {
+    "greater_than_equal": ("ge", "must be at least {}"),
+    "greater_than": ("gt", "must be more than {}"),
+    "less_than_equal": ("le", "must be at most {}"),
+    "less_than": ("lt", "must be less than {}"),
+}
+
+
 def _first_problem(error: ValidationError) -> ConfigError:
-    problem = error.errors()[0]
-    setting = ".".join(str(p) for p in problem["loc"]) or "input"
-    message = problem["msg"]
-    if problem["type"] == "extra_forbidden":
-        message = "is not a known setting (check the spelling)"
-    return ConfigError(setting, message)
+    """The first problem, in the settings' own words: the setting's dotted name, what it
+    must be, and what it got (never pydantic's internal names)."""
+    problems = error.errors()
+    problem = problems[0]
+    location = [str(p) for p in problem["loc"]]
+    union = bool(location) and location[-1] in _UNION_MEMBERS
+    if union:
+        location = location[:-1]
+    setting = ".".join(location) or "input"
+    kind = problem["type"]
+    got = f", got {problem['input']!r}" if "input" in problem and kind != "missing" else ""
+    if kind == "extra_forbidden":
+        return ConfigError(setting, "is not a known setting (check the spelling)")
+    if union:
+        message = "must be a number or text"
+    elif kind in _KIND_WORDS:
+        message = _KIND_WORDS[kind]
+    elif kind in _BOUND_WORDS:
+        key, words = _BOUND_WORDS[kind]
+        bound = (problem.get("ctx") or {}).get(key)
+        message = words.format(format(bound, "g") if isinstance(bound, float) else bound)
+    elif kind == "literal_error":
+        message = f"must be one of {(problem.get('ctx') or {}).get('expected')}"
+    elif kind == "missing":
+        message = "is required"
+    elif kind == "value_error":  # our own validators' words
+        message, got = str((problem.get("ctx") or {}).get("error") or problem["msg"]), ""
+    else:
+        message = problem["msg"]
+        got = ""
+    return ConfigError(setting, message + got)
 
 
 def parse_run_settings(values: Mapping[str, Any]) -> RunSettings:
@@ -241,4 +314,24 @@ def parse_stack_settings(values: Mapping[str, Any]) -> StackSettings:
         raise _first_problem(error) from None
     settings.defaults.check_for_region(settings.region)
     settings.defaults.poll.check_execution_history()
+    _check_costly_throughput_confirmed(settings)
     return settings
+
+
+def _check_costly_throughput_confirmed(settings: StackSettings) -> None:
+    """A commitment, or more model units than an execution may ask for, only deliberately."""
+    throughput = settings.defaults.throughput
+    if settings.confirm_costly_throughput:
+        return
+    if throughput.commitment:
+        raise ConfigError(
+            "throughput_commitment",
+            f"a {throughput.commitment} commitment bills every hour of its term and cannot be deleted "
+            "before it ends; set confirm_costly_throughput to true as well to deploy it",
+        )
+    if throughput.model_units > settings.throughput_max_model_units:
+        raise ConfigError(
+            "throughput_model_units",
+            f"{throughput.model_units} is above throughput_max_model_units "
+            f"({settings.throughput_max_model_units}); raise that, or set confirm_costly_throughput to true",
+        )

@@ -137,9 +137,15 @@ _KEYS: Mapping[str, _Key] = {
     "throughput_model_units": _Key(("defaults", "throughput", "model_units"), _as_int),
     "throughput_commitment": _Key(("defaults", "throughput", "commitment"), _as_optional_text),
     "throughput_retire_previous": _Key(("defaults", "throughput", "retire_previous"), _as_bool),
+    "throughput_ttl_hours": _Key(("defaults", "throughput", "ttl_hours"), _as_float),
+    "throughput_max_model_units": _Key(("throughput_max_model_units",), _as_int),
+    "confirm_costly_throughput": _Key(("confirm_costly_throughput",), _as_bool),
+    "janitor_schedule": _Key(("janitor_schedule",), _as_optional_text),
+    "janitor_dry_run": _Key(("janitor_dry_run",), _as_bool),
     "poll_min_seconds": _Key(("defaults", "poll", "min_seconds"), _as_int),
     "poll_max_seconds": _Key(("defaults", "poll", "max_seconds"), _as_int),
     "prices": _Key(("defaults", "prices"), _as_json_object),
+    "poll_max_check_failures": _Key(("defaults", "poll", "max_check_failures"), _as_int),
     "evaluate": _Key(("defaults", "evaluate"), _as_bool),
     "eval_concurrency": _Key(("defaults", "eval_concurrency"), _as_int),
     "keep_discarded": _Key(("defaults", "keep_discarded"), _as_bool),
@@ -209,6 +215,12 @@ def _check_stack_only(settings: StackSettings) -> None:
             "retrain_schedule",
             f"{settings.retrain_schedule!r} is not an EventBridge schedule expression; "
             "use e.g. 'rate(7 days)' or 'cron(0 3 ? * MON *)', or leave it empty for no schedule",
+        )
+    if settings.janitor_schedule is not None and not _SCHEDULE.match(settings.janitor_schedule):
+        raise ConfigError(
+            "janitor_schedule",
+            f"{settings.janitor_schedule!r} is not an EventBridge schedule expression; use e.g. 'rate(1 hour)', "
+            "or leave it empty for no janitor",
         )
     if settings.notification_email is not None and not _EMAIL.match(settings.notification_email):
         raise ConfigError("notification_email", f"{settings.notification_email!r} is not an e-mail address")

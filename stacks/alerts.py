@@ -1,4 +1,5 @@
-"""Notifications: the SNS topic the workflow publishes to, and alarms on failed runs."""
+"""Notifications: the topic run outcomes go to, and a separate topic for alarms (so one
+broken or muted topic never silences both), with alarms on runs that end badly."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_stepfunctions as sfn
@@ -23,6 +25,7 @@ class Alerts(Construct):
             master_key=key,
             enforce_ssl=True,  # topic policy denies publish/subscribe without TLS
         )
+        self.alarm_topic = sns.Topic(self, "AlarmTopic", display_name="Podium alarms", master_key=key, enforce_ssl=True)
         # CloudWatch alarms publish to an encrypted topic only if the key lets them.
         key.add_to_resource_policy(
             iam.PolicyStatement(
@@ -34,26 +37,45 @@ class Alerts(Construct):
         )
         if notification_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(notification_email))
+            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(notification_email))
 
     def alarm_on_failures(self, machine: sfn.StateMachine) -> list[cloudwatch.Alarm]:
-        """One alarm per way a run can end badly without the workflow's own NotifyFailure.
-        Time-outs happen only if the ASL sets TimeoutSeconds: a definition loaded from a file
-        takes its timeout from the file, not from CDK."""
+        """One alarm per way a run can end badly: failed, timed out (the ASL's TimeoutSeconds),
+        or stopped (aborted). A run refused because another is going ends SUCCEEDED as
+        `skipped`, so it pages no one."""
         alarms = []
         for construct_id, metric, what in (
             ("ExecutionsFailed", machine.metric_failed, "failed"),
             ("ExecutionsTimedOut", machine.metric_timed_out, "timed out"),
+            ("ExecutionsAborted", machine.metric_aborted, "was stopped"),
         ):
-            alarm = cloudwatch.Alarm(
-                self,
-                construct_id,
-                alarm_description=f"A Podium fine-tuning run {what}; see the execution in the Step Functions console",
-                metric=metric(period=Duration.minutes(5), statistic="Sum"),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarms.append(
+                self._alarm(
+                    construct_id,
+                    metric(period=Duration.minutes(5), statistic="Sum"),
+                    f"A Podium fine-tuning run {what}; see the execution in the Step Functions console",
+                )
             )
-            alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.topic))
-            alarms.append(alarm)
         return alarms
+
+    def alarm_on_errors(self, function: lambda_.IFunction, what: str) -> cloudwatch.Alarm:
+        """A function outside the state machine (no Catch, no NotifyFailure) failed."""
+        return self._alarm(
+            f"{function.node.scope.node.id}Errors",  # type: ignore[union-attr]
+            function.metric_errors(period=Duration.minutes(5), statistic="Sum"),
+            f"Podium's {what} failed; see its log group",
+        )
+
+    def _alarm(self, construct_id: str, metric: cloudwatch.IMetric, description: str) -> cloudwatch.Alarm:
+        alarm = cloudwatch.Alarm(
+            self,
+            construct_id,
+            alarm_description=description,
+            metric=metric,
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.alarm_topic))
+        return alarm

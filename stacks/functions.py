@@ -12,6 +12,7 @@ from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
@@ -59,6 +60,7 @@ class Resources:
     bedrock_role: iam.IRole
     active_model: ssm.IStringParameter
     settings: StackSettings
+    topic: sns.ITopic  # run outcomes: the functions outside the state machine notify here
 
 
 def _arn(stack: Stack, service: str, resource: str, name: str, *, account: bool = True) -> str:
@@ -94,15 +96,45 @@ def _write_runs(role: iam.IRole, r: Resources) -> None:
     r.storage.grant_key_via_s3(role, ["kms:GenerateDataKey"])
 
 
+def state_machine_arn(stack: Stack, settings: StackSettings) -> str:
+    """Formatted from the fixed name: functions may name the machine without depending on it."""
+    return stack.format_arn(
+        service="states", resource="stateMachine", resource_name=state_machine_name(settings), arn_format=_COLON
+    )
+
+
 def _list_executions(role: iam.IRole, r: Resources) -> None:
-    stack = Stack.of(role)
-    machine = stack.format_arn(
+    allow(role, ["states:ListExecutions"], [state_machine_arn(Stack.of(role), r.settings)])
+
+
+def _read_execution_history(role: iam.IRole, r: Resources) -> None:
+    executions = Stack.of(role).format_arn(
         service="states",
-        resource="stateMachine",
-        resource_name=state_machine_name(r.settings),
+        resource="execution",
+        resource_name=f"{state_machine_name(r.settings)}:*",
         arn_format=_COLON,
     )
-    allow(role, ["states:ListExecutions"], [machine])
+    allow(
+        role,
+        ["states:GetExecutionHistory"],
+        [executions],
+        wildcard_reason="Execution names are chosen at each start; the wildcard covers only this state "
+        "machine's executions.",
+    )
+
+
+def _start_execution(role: iam.IRole, r: Resources) -> None:
+    allow(role, ["states:StartExecution"], [state_machine_arn(Stack.of(role), r.settings)])
+
+
+def _notify(role: iam.IRole, r: Resources) -> None:
+    allow(role, ["sns:Publish"], [r.topic.topic_arn])
+    allow(
+        role,
+        ["kms:GenerateDataKey", "kms:Decrypt"],
+        [r.storage.key.key_arn],
+        conditions={"StringEquals": {"kms:ViaService": f"sns.{r.settings.region}.amazonaws.com"}},
+    )
 
 
 def _databricks_secret(role: iam.IRole, r: Resources) -> None:
@@ -225,6 +257,26 @@ def _bedrock_delete_throughput(role: iam.IRole, r: Resources) -> None:
     )
 
 
+def _bedrock_list(role: iam.IRole, r: Resources) -> None:
+    allow(
+        role,
+        ["bedrock:ListProvisionedModelThroughputs", "bedrock:ListCustomModels"],
+        ["*"],
+        wildcard_reason="Bedrock's List actions have no resource-level permissions (AWS documents Resource "
+        "'*'); the janitor then acts only on resources tagged with this stack.",
+    )
+
+
+def _bedrock_delete_model(role: iam.IRole, r: Resources) -> None:
+    allow(
+        role,
+        ["bedrock:DeleteCustomModel"],
+        [_arn(Stack.of(role), "bedrock", "custom-model", "*")],
+        wildcard_reason=BEDROCK_IDS_REASON,
+        conditions=this_stack_only(r.settings),
+    )
+
+
 def _active_model_read(role: iam.IRole, r: Resources) -> None:
     allow(role, ["ssm:GetParameter"], [r.active_model.parameter_arn])
 
@@ -259,6 +311,11 @@ GRANTS: Mapping[Access, Callable[[iam.IRole, Resources], None]] = {
     Access.BEDROCK_CREATE_THROUGHPUT: _bedrock_create_throughput,
     Access.BEDROCK_READ_THROUGHPUT: _bedrock_read_throughput,
     Access.BEDROCK_DELETE_THROUGHPUT: _bedrock_delete_throughput,
+    Access.BEDROCK_LIST: _bedrock_list,
+    Access.BEDROCK_DELETE_MODEL: _bedrock_delete_model,
+    Access.READ_EXECUTION_HISTORY: _read_execution_history,
+    Access.START_EXECUTION: _start_execution,
+    Access.NOTIFY: _notify,
     Access.ACTIVE_MODEL_READ: _active_model_read,
     Access.ACTIVE_MODEL_WRITE: _active_model_write,
     Access.READ_QUOTAS: _read_quotas,
@@ -275,6 +332,10 @@ def lambda_environment(r: Resources) -> dict[str, str]:
         "PODIUM_NAME_PREFIX": r.settings.name_prefix,
         "PODIUM_DEFAULTS": json.dumps(r.settings.defaults.model_dump(mode="json"), sort_keys=True),
         "PODIUM_AWS_MAX_ATTEMPTS": "6",  # the first try and 5 retries
+        "PODIUM_MAX_MODEL_UNITS": str(r.settings.throughput_max_model_units),
+        "PODIUM_JANITOR_DRY_RUN": "true" if r.settings.janitor_dry_run else "false",
+        "PODIUM_TOPIC_ARN": r.topic.topic_arn,
+        "PODIUM_STATE_MACHINE_ARN": state_machine_arn(Stack.of(r.storage), r.settings),
         "POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
         "POWERTOOLS_LOG_LEVEL": "INFO",

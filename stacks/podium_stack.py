@@ -14,6 +14,7 @@ from podium.config import StackSettings
 from stacks.alerts import Alerts
 from stacks.bedrock_role import BedrockCustomizationRole
 from stacks.functions import Resources, StepFunctions, active_model_parameter_name
+from stacks.housekeeping import Housekeeping
 from stacks.storage import Storage
 from stacks.triggers import Triggers
 from stacks.workflow import ASL_PATH, Workflow
@@ -52,6 +53,7 @@ class PodiumStack(Stack):
             bedrock_role=self.bedrock.role,
             active_model=self.active_model,
             settings=settings,
+            topic=self.alerts.topic,
         )
         self.steps = StepFunctions(self, "Steps", resources=resources)
         self.workflow = Workflow(
@@ -71,7 +73,17 @@ class PodiumStack(Stack):
         )
         machine = self.workflow.machine
         self.alerts.alarm_on_failures(machine)
-        self.triggers = Triggers(self, "Triggers", settings=settings, machine=machine, bucket=self.storage.bucket)
+        self.housekeeping = Housekeeping(
+            self, "Housekeeping", settings=settings, machine=machine, functions=self.steps.functions, alerts=self.alerts
+        )
+        self.triggers = Triggers(
+            self,
+            "Triggers",
+            settings=settings,
+            machine=machine,
+            bucket=self.storage.bucket,
+            start_on_upload=self.steps.functions["StartOnUpload"],
+        )
 
         console = (
             f"https://{self.region}.console.aws.amazon.com/states/home?region={self.region}"
@@ -80,7 +92,8 @@ class PodiumStack(Stack):
         for name, value, description in (
             ("BucketName", self.storage.bucket.bucket_name, "Upload CSVs to data/, drops to incoming/"),
             ("StateMachineArn", machine.state_machine_arn, "Start a run here (input may be {})"),
-            ("NotificationTopicArn", self.alerts.topic.topic_arn, "Run outcomes and failure alarms"),
+            ("NotificationTopicArn", self.alerts.topic.topic_arn, "Run outcomes, cleanup and janitor reports"),
+            ("AlarmTopicArn", self.alerts.alarm_topic.topic_arn, "CloudWatch alarms: failed, timed-out, stopped runs"),
             ("ActiveModelParameterName", self.active_model.parameter_name, "The promoted model's record"),
             ("StateMachineConsoleUrl", console, "Step Functions console for this workflow"),
         ):

@@ -1,11 +1,13 @@
-"""What starts a run besides a person: a schedule (off unless configured) and CSVs
-dropped under incoming/ (on unless retrain_on_upload is false)."""
+"""What starts a run besides a person: a schedule (off unless configured) and objects
+dropped under incoming/ (on unless retrain_on_upload is false; one run per burst, through
+the StartOnUpload function)."""
 
 from __future__ import annotations
 
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
@@ -23,16 +25,15 @@ class Triggers(Construct):
         settings: StackSettings,
         machine: sfn.StateMachine,
         bucket: s3.IBucket,
+        start_on_upload: lambda_.IFunction,
     ) -> None:
         super().__init__(scope, construct_id)
         self.rules: dict[str, events.Rule] = {}
-        if not settings.retrain_schedule and not settings.retrain_on_upload:
-            return
-        # One role for both rules; the target grants it states:StartExecution on this machine only.
-        role = iam.Role(self, "StartRunRole", assumed_by=iam.ServicePrincipal("events.amazonaws.com"))
-        # `{}`: the run takes the deployed defaults, like a console start with empty input.
-        target = targets.SfnStateMachine(machine, input=events.RuleTargetInput.from_object({}), role=role)
         if settings.retrain_schedule:
+            # The rule's role may states:StartExecution on this machine only.
+            role = iam.Role(self, "StartRunRole", assumed_by=iam.ServicePrincipal("events.amazonaws.com"))
+            # `{}`: the run takes the deployed defaults, like a console start with empty input.
+            target = targets.SfnStateMachine(machine, input=events.RuleTargetInput.from_object({}), role=role)
             self.rules["schedule"] = events.Rule(
                 self,
                 "Schedule",
@@ -41,6 +42,8 @@ class Triggers(Construct):
                 targets=[target],
             )
         if settings.retrain_on_upload:
+            # Through a function, so that a burst of objects (an `aws s3 sync`) starts one run:
+            # every object of a time window starts the same execution name (podium.workflow.uploads).
             self.rules["upload"] = events.Rule(
                 self,
                 "Upload",
@@ -53,5 +56,5 @@ class Triggers(Construct):
                         "object": {"key": [{"prefix": INCOMING_PREFIX}]},
                     },
                 ),
-                targets=[target],
+                targets=[targets.LambdaFunction(start_on_upload, retry_attempts=8)],
             )

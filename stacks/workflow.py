@@ -16,7 +16,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from podium.config import StackSettings
-from podium.workflow.steps import ASL_PATH, STEPS, TOPIC_SUBSTITUTION, asl_placeholders
+from podium.workflow.steps import ASL_PATH, DEFINITION_STEPS, TOPIC_SUBSTITUTION, asl_placeholders
 from stacks.functions import state_machine_name
 from stacks.nag import acknowledge, allow
 
@@ -52,13 +52,13 @@ class Workflow(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         name = state_machine_name(settings)
-        required = {step.substitution: functions[step.name].function_arn for step in STEPS}
+        required = {step.substitution: functions[step.name].function_arn for step in DEFINITION_STEPS}
         required[TOPIC_SUBSTITUTION] = topic.topic_arn
         self.substitutions = substitutions_for(asl_path, required, optional_substitutions)
 
         role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("states.amazonaws.com"))
         # Exactly these functions, unqualified ARNs: the ASL invokes them without a version.
-        allow(role, ["lambda:InvokeFunction"], [functions[step.name].function_arn for step in STEPS])
+        allow(role, ["lambda:InvokeFunction"], [functions[step.name].function_arn for step in DEFINITION_STEPS])
         allow(role, ["sns:Publish"], [topic.topic_arn])
         allow(
             role,

@@ -13,6 +13,7 @@ from typing import Any
 from podium.adapters.active_model import SsmActiveModelStore
 from podium.adapters.bedrock import BedrockFineTuner
 from podium.adapters.builtin import BuiltinGenerator
+from podium.adapters.notifications import SnsNotifier
 from podium.adapters.ports import ActiveModelStore, FineTuner, Generator, ObjectStore
 from podium.adapters.s3 import S3ObjectStore
 from podium.config import RunSettings
@@ -70,8 +71,12 @@ def fine_tuner(env: Environment) -> FineTuner:
     return BedrockFineTuner(client=aws_client("bedrock", env))
 
 
+def notifier(env: Environment) -> SnsNotifier:
+    return SnsNotifier(env.topic_arn, client=aws_client("sns", env))
+
+
 def active_model_store(env: Environment) -> ActiveModelStore:
     return SsmActiveModelStore(env.active_model_parameter, client=aws_client("ssm", env))
 
 
-__all__ = ["active_model_store", "aws_client", "fine_tuner", "generator_for", "object_store"]
+__all__ = ["active_model_store", "aws_client", "fine_tuner", "generator_for", "notifier", "object_store"]

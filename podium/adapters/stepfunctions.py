@@ -24,3 +24,28 @@ def running_executions(state_machine_arn: str, client: Any | None = None) -> lis
     for page in paginator.paginate(stateMachineArn=state_machine_arn, statusFilter="RUNNING"):
         running.extend(RunningExecution(e["executionArn"], e["startDate"]) for e in page["executions"])
     return running
+
+
+def execution_history(execution_arn: str, client: Any | None = None) -> list[dict[str, Any]]:
+    """Every event of the execution's history, oldest first (with each state's input and output)."""
+    if client is None:
+        import boto3
+
+        client = boto3.client("stepfunctions")
+    events: list[dict[str, Any]] = []
+    for page in client.get_paginator("get_execution_history").paginate(executionArn=execution_arn):
+        events.extend(page["events"])
+    return events
+
+
+def start_named_execution(state_machine_arn: str, name: str, client: Any | None = None) -> str | None:
+    """Start the state machine with input {} under `name`; None when that name is taken
+    (Step Functions starts a name once: the run it names exists or existed)."""
+    if client is None:
+        import boto3
+
+        client = boto3.client("stepfunctions")
+    try:
+        return str(client.start_execution(stateMachineArn=state_machine_arn, name=name, input="{}")["executionArn"])
+    except client.exceptions.ExecutionAlreadyExists:
+        return None

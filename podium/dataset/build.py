@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from podium.config import PriceOverrides, ThroughputSettings
-from podium.dataset.estimate import CostEstimate, estimate_cost
+from podium.dataset.estimate import CostEstimate, estimate_cost, throughput_lifetime_hours
 from podium.dataset.formats import DEFAULT_SYSTEM_PROMPT, render_eval_jsonl, render_training_jsonl
 from podium.dataset.pairs import clean_pairs, template_pairs
 from podium.dataset.planner import MAX_EVAL_PROMPTS, Plan, plan_dataset
@@ -167,6 +167,7 @@ def build_dataset(
         prices=prices,
         throughput_enabled=throughput.enabled,
         model_units=throughput.model_units,
+        throughput_hours=throughput_lifetime_hours(throughput),
     )
     built = BuiltDataset(model, split.train, split.validation, split.eval, texts, plan, validations, estimate)
     built.report = {

@@ -2,6 +2,10 @@
 
 Bedrock bills training per token processed (tokens × epochs), a monthly fee per stored
 custom model, and provisioned throughput per model unit per hour until it is deleted.
+`run_usd` — what the budget is compared with — is everything a run can make billable:
+training, the first month of storage, the throughput for its longest life (its
+time-to-live, or the whole commitment term), and any line a later step adds with
+`with_line` (e.g. an evaluation's short-lived throughput).
 Token counts come from tokens.cost_tokens (4 characters a token, above AWS's 6-character
 rule of thumb, so the estimate leans high). Validation tokens are counted as billed too:
 AWS does not say they are free, and over-estimating is the safer mistake.
@@ -9,15 +13,33 @@ AWS does not say they are free, and over-estimating is the safer mistake.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from podium.config import PriceOverrides
+from podium.config import PriceOverrides, ThroughputSettings
 from podium.dataset.tokens import CHARS_PER_TOKEN_FOR_COST
 from podium.models import BaseModel, Prices
 
 HOURS_PER_MONTH = 730  # AWS's convention for monthly prices
 OVERRIDE_SOURCE = "override from the `prices` setting"
+COMMITMENT_MONTHS = {"OneMonth": 1, "SixMonths": 6}
+
+
+def throughput_lifetime_hours(throughput: ThroughputSettings) -> float:
+    """The longest a run's throughput can bill: the whole commitment term (it cannot be
+    deleted before), else its time-to-live (the janitor deletes it then unless promoted)."""
+    if throughput.commitment:
+        return COMMITMENT_MONTHS[throughput.commitment] * HOURS_PER_MONTH
+    return throughput.ttl_hours
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """One more billable item of a run, counted in `run_usd` (say ESTIMATE and the price source in `text`)."""
+
+    name: str
+    usd: float
+    text: str
 
 
 @dataclass(frozen=True)
@@ -32,15 +54,33 @@ class CostEstimate:
     throughput_enabled: bool
     model_units: int
     sources: dict[str, str]  # figure → where its price came from
+    throughput_hours: float = 0.0  # the throughput's longest life (throughput_lifetime_hours)
+    extra: tuple[CostLine, ...] = ()  # lines later steps add (with_line)
 
     @property
     def tokens_billed(self) -> int:
         return (self.train_tokens + self.validation_tokens) * self.epochs
 
     @property
+    def throughput_price_unknown(self) -> bool:
+        return self.throughput_enabled and self.throughput_usd_per_hour is None
+
+    @property
+    def throughput_usd(self) -> float:
+        """The throughput for its whole possible life; 0 when the run creates none."""
+        if not self.throughput_enabled or self.throughput_usd_per_hour is None:
+            return 0.0
+        return self.throughput_usd_per_hour * self.throughput_hours
+
+    @property
     def run_usd(self) -> float:
-        """What starting this run commits to: training plus the first month of storage."""
-        return self.training_usd + self.storage_usd_per_month
+        """Everything starting this run can make billable: training, the first month of
+        storage, the throughput for its longest life, and every added line."""
+        return self.training_usd + self.storage_usd_per_month + self.throughput_usd + sum(x.usd for x in self.extra)
+
+    def with_line(self, line: CostLine) -> CostEstimate:
+        """This estimate with one more billable line (counted in run_usd and listed in lines())."""
+        return replace(self, extra=(*self.extra, line))
 
     def lines(self) -> list[str]:
         """Human-readable lines; each says it is an estimate and where the price is from."""
@@ -60,11 +100,17 @@ class CostEstimate:
             lines.append("ESTIMATE provisioned throughput: price unknown — set prices.throughput_per_unit_hour")
         else:
             state = "enabled" if self.throughput_enabled else "not enabled for this run"
+            lifetime = (
+                f"; counted for its longest life, {self.throughput_hours:,g} h ≈ ${self.throughput_usd:,.2f}"
+                if self.throughput_enabled
+                else ""
+            )
             lines.append(
                 f"ESTIMATE provisioned throughput ({state}): ≈ ${self.throughput_usd_per_hour:,.2f} an hour for "
                 f"{self.model_units} model unit(s), ≈ ${self.throughput_usd_per_hour * HOURS_PER_MONTH:,.0f} a "
-                f"month, billed until deleted [price: {self.sources['throughput']}]"
+                f"month, billed until deleted{lifetime} [price: {self.sources['throughput']}]"
             )
+        lines.extend(line.text for line in self.extra)
         return lines
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,6 +128,9 @@ class CostEstimate:
             ),
             "throughput_enabled": self.throughput_enabled,
             "model_units": self.model_units,
+            "throughput_hours": self.throughput_hours,
+            "throughput_usd": round(self.throughput_usd, 4),
+            "extra": [{"name": x.name, "usd": round(x.usd, 4), "text": x.text} for x in self.extra],
             "run_usd": round(self.run_usd, 4),
             "sources": dict(self.sources),
             "lines": self.lines(),
@@ -115,6 +164,7 @@ def estimate_cost(
     prices: PriceOverrides | None = None,
     throughput_enabled: bool = False,
     model_units: int = 1,
+    throughput_hours: float = 0.0,
 ) -> CostEstimate:
     effective, sources = effective_prices(model.prices, prices)
     billed = (train_tokens + validation_tokens) * epochs
@@ -130,7 +180,15 @@ def estimate_cost(
         throughput_enabled=throughput_enabled,
         model_units=model_units,
         sources=sources,
+        throughput_hours=throughput_hours,
     )
 
 
-__all__ = ["HOURS_PER_MONTH", "CostEstimate", "effective_prices", "estimate_cost"]
+__all__ = [
+    "HOURS_PER_MONTH",
+    "CostEstimate",
+    "CostLine",
+    "effective_prices",
+    "estimate_cost",
+    "throughput_lifetime_hours",
+]

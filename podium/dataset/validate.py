@@ -453,6 +453,8 @@ def validate_lines(
                 rows += 1
                 if isinstance(error, RecursionError):
                     detail = "nested too deeply to read"
+                elif raw.startswith("\ufeff"):
+                    detail = "it starts with a byte-order mark: remove the byte-order mark (save as UTF-8 without BOM)"
                 elif isinstance(error, json.JSONDecodeError):
                     detail = f"{error.msg} at column {error.colno}"
                 else:

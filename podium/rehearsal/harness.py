@@ -210,6 +210,8 @@ class Rehearsal:
         boto3.client("ssm").put_parameter(Name=self.parameter, Value=json.dumps({"active": None}), Type="String")
         sns, sqs = boto3.client("sns"), boto3.client("sqs")
         self.topic_arn = sns.create_topic(Name=f"{options.name_prefix}-notifications")["TopicArn"]
+        self._set_env({"PODIUM_TOPIC_ARN": self.topic_arn})  # where ExecutionEnded and the janitor report
+        _forget_cached_environment()
         self._queue_url = sqs.create_queue(QueueName=f"{options.name_prefix}-notifications-inbox")["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
@@ -232,6 +234,8 @@ class Rehearsal:
             definition=render_definition(substitutions),
             roleArn=f"arn:aws:iam::{ACCOUNT}:role/{options.name_prefix}-state-machine",
         )["stateMachineArn"]
+        self._set_env({"PODIUM_STATE_MACHINE_ARN": self.state_machine_arn})  # what StartOnUpload starts
+        _forget_cached_environment()
 
     def upload_data(self, data_dir: Path, prefix: str = "data/") -> list[str]:
         """Upload the CSVs in `data_dir` under `prefix`; returns the keys."""
@@ -310,6 +314,57 @@ class Rehearsal:
             active_model=self.active_model(),
             throughputs=self.bedrock.describe_throughputs(),
         )
+
+    def stop_execution(self, execution_arn: str, cause: str = "stopped in the rehearsal") -> RunResult:
+        """Stop a running execution, as StopExecution in the console does, then deliver what the
+        stack's EventBridge rule delivers: the "Step Functions Execution Status Change" event,
+        to the ExecutionEnded function (through the local Lambda endpoint). Returns the run."""
+        import boto3
+
+        client = boto3.client("stepfunctions")
+        client.stop_execution(executionArn=execution_arn, cause=cause)
+        result = self.wait(execution_arn)  # the executor records ABORTED a moment later
+        self.deliver_status_change(client.describe_execution(executionArn=execution_arn))
+        result.notifications = self.notifications()
+        result.throughputs = self.bedrock.describe_throughputs() if self.bedrock else []
+        return result
+
+    def deliver_status_change(self, described: Mapping[str, Any]) -> Any:
+        """Invoke ExecutionEnded with the status-change event of the execution `described`
+        (a describe_execution response); returns the function's result."""
+
+        def millis(moment: Any) -> int | None:
+            return int(moment.timestamp() * 1000) if moment is not None else None
+
+        event = {
+            "version": "0",
+            "source": "aws.states",
+            "detail-type": "Step Functions Execution Status Change",
+            "detail": {
+                "executionArn": described["executionArn"],
+                "stateMachineArn": described["stateMachineArn"],
+                "name": described["name"],
+                "status": described["status"],
+                "startDate": millis(described.get("startDate")),
+                "stopDate": millis(described.get("stopDate")),
+            },
+        }
+        return self.invoke("ExecutionEnded", event)
+
+    def invoke(self, step: str, event: Any) -> Any:
+        """Invoke a step's function through the local Lambda endpoint, as EventBridge would
+        invoke ExecutionEnded or the Janitor; returns its result (raises on a function error)."""
+        import boto3
+
+        from podium.rehearsal.lambda_server import function_name
+        from podium.workflow.steps import STEPS_BY_NAME
+
+        name = function_name(self.options.name_prefix, STEPS_BY_NAME[step])
+        response = boto3.client("lambda").invoke(FunctionName=name, Payload=json.dumps(event).encode())
+        payload = json.loads(response["Payload"].read() or b"null")
+        if response.get("FunctionError"):
+            raise RuntimeError(f"{step} failed: {payload}")
+        return payload
 
     def run(
         self,

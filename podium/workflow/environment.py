@@ -13,7 +13,7 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from podium.config import RunSettings, parse_run_settings
+from podium.config import DEFAULT_MAX_MODEL_UNITS, RunSettings, parse_run_settings
 
 
 class Environment(BaseModel):
@@ -29,6 +29,13 @@ class Environment(BaseModel):
     # botocore's attempts per AWS call (standard retry mode). Rehearsal sets 1: its waits are
     # scaled down, and each throttle it injects should reach the handler, not botocore's sleep.
     aws_max_attempts: int = Field(6, ge=1, le=10, alias="PODIUM_AWS_MAX_ATTEMPTS")
+    # Deploy-time limits an execution's input cannot change (StackSettings)
+    max_model_units: int = Field(DEFAULT_MAX_MODEL_UNITS, ge=1, alias="PODIUM_MAX_MODEL_UNITS")
+    janitor_dry_run: bool = Field(False, alias="PODIUM_JANITOR_DRY_RUN")
+    # Where the functions outside the state machine (ExecutionEnded, Janitor) notify
+    topic_arn: str = Field("", alias="PODIUM_TOPIC_ARN")
+    # The state machine StartOnUpload starts (formatted from its fixed name: no dependency cycle)
+    state_machine_arn: str = Field("", alias="PODIUM_STATE_MACHINE_ARN")
 
     @property
     def defaults(self) -> RunSettings:

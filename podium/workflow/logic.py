@@ -33,8 +33,9 @@ from podium.adapters.ports import (
     ThroughputStatus,
 )
 from podium.adapters.stepfunctions import RunningExecution
-from podium.config import RunSettings
+from podium.config import DEFAULT_MAX_MODEL_UNITS, RunSettings
 from podium.dataset import build as dataset_builder
+from podium.dataset.estimate import effective_prices, throughput_lifetime_hours
 from podium.errors import ConfigError
 from podium.models import BaseModel, RowCaps, get_model
 from podium.workflow.errors import (
@@ -127,11 +128,13 @@ def prepare(
     list_running: Callable[[str], Sequence[RunningExecution]],
     store: ObjectStore,
     read_databricks_secret: Callable[[str | None], object],
+    max_model_units: int = DEFAULT_MAX_MODEL_UNITS,
     now: datetime | None = None,
     read_caps: Callable[[BaseModel], RowCaps] | None = None,
 ) -> RunContext:
-    """Validate the input, derive the run id, skip when another run is going, and check that
-    the generator has what it needs — all before anything is spent."""
+    """Validate the input, refuse what the budget or the deployment does not allow, derive
+    the run id, skip when another run is going, and check that the generator has what it
+    needs — all before anything is spent."""
     raw = event.input
     if not isinstance(raw, dict):
         raise InvalidInput(
@@ -144,6 +147,7 @@ def prepare(
             settings.poll.check_execution_history()
     except ConfigError as error:
         raise InvalidInput(f"{error} — fix the execution input, or the deployed defaults in cdk.json") from None
+    _check_throughput_spending(raw, settings, defaults, max_model_units, region)
 
     execution = event.execution
     run_id = run_id_for(execution.name, execution.id, execution.start_time)
@@ -191,6 +195,53 @@ def _caps_for(settings: RunSettings, region: str, read_caps: Callable[[BaseModel
             f"{model.model_id} ({caps.source}: {caps.note}); lower epochCount or raise the quota in Service Quotas"
         )
     return caps
+
+
+def _check_throughput_spending(
+    raw: dict[str, Any], settings: RunSettings, defaults: RunSettings, max_model_units: int, region: str
+) -> None:
+    """Before anything exists: a commitment or more model units than the deployment allows
+    only from the deployed settings (a commitment cannot be deleted before its term ends),
+    and a throughput whose longest life the budget cannot pay for is refused."""
+    wanted, deployed = settings.throughput, defaults.throughput
+    asked = raw.get("throughput") if isinstance(raw.get("throughput"), dict) else {}
+    problems = []
+    if asked.get("commitment") and asked["commitment"] != deployed.commitment:
+        problems.append(
+            f"throughput.commitment: a {asked['commitment']} commitment cannot come from the execution input: it "
+            "bills every hour of its term and cannot be deleted before the term ends, so only the deployed "
+            "settings may set it (cdk.json throughput_commitment, with confirm_costly_throughput)"
+        )
+    if "model_units" in asked and wanted.model_units > max(max_model_units, deployed.model_units):
+        problems.append(
+            f"throughput.model_units: {wanted.model_units} is above the {max(max_model_units, deployed.model_units)} "
+            "an execution may ask for (throughput_max_model_units); more only from the deployed settings"
+        )
+    budget_problem = ""
+    if wanted.enabled:
+        prices, _ = effective_prices(get_model(settings.base_model, region).prices, settings.prices)
+        hours = throughput_lifetime_hours(wanted)
+        why = f"the whole {wanted.commitment} commitment" if wanted.commitment else "throughput.ttl_hours"
+        if prices.throughput_per_unit_hour is None:
+            budget_problem = (
+                f"prices.throughput_per_unit_hour: the provisioned-throughput price of {settings.base_model} is "
+                "unknown, so the budget cannot cover it; set it in the prices setting"
+            )
+        else:
+            cost = prices.throughput_per_unit_hour * wanted.model_units * hours
+            if cost > settings.budget_usd:
+                budget_problem = (
+                    f"budget_usd ${settings.budget_usd:,.2f} does not cover the provisioned throughput alone: "
+                    f"ESTIMATE ${cost:,.2f} ({wanted.model_units} model unit(s) × "
+                    f"${prices.throughput_per_unit_hour:,.2f} an hour × {hours:,g} h, {why}). Lower "
+                    "throughput.model_units or throughput.ttl_hours, or raise budget_usd"
+                )
+    if problems:
+        raise InvalidInput(
+            "; ".join([*problems, *([budget_problem] if budget_problem else [])]) + ". Nothing was started."
+        )
+    if budget_problem:
+        raise OverBudget(budget_problem + ". Nothing was started.")
 
 
 def _json_kind(value: Any) -> str:
@@ -304,7 +355,8 @@ def build_dataset(
         and active.dataset_hash == built.dataset_hash
         and active.base_model_id == settings.base_model
     )
-    over_budget = built.estimated_cost_usd > settings.budget_usd
+    estimate = built.estimate
+    over_budget = estimate.throughput_price_unknown or built.estimated_cost_usd > settings.budget_usd
 
     if not built.valid:
         shown = "; ".join(built.problems[:3])
@@ -327,10 +379,22 @@ def build_dataset(
             f'{{"force": true}} to train anyway. Report: {report_uri}.'
         )
     elif over_budget:
+        parts = [
+            f"training ${estimate.training_usd:,.2f}",
+            f"a month of model storage ${estimate.storage_usd_per_month:,.2f}",
+        ]
+        if estimate.throughput_enabled:
+            parts.append(
+                "provisioned throughput at an unknown price (set prices.throughput_per_unit_hour)"
+                if estimate.throughput_price_unknown
+                else f"provisioned throughput for {estimate.throughput_hours:,g} h ${estimate.throughput_usd:,.2f}"
+            )
+        parts.extend(f"{line.name} ${line.usd:,.2f}" for line in estimate.extra)
         message = (
-            f"Estimated cost ${built.estimated_cost_usd:.2f} exceeds budget_usd "
-            f"${settings.budget_usd:.2f}; nothing was started. Raise budget_usd (execution input "
-            f"or cdk.json) or train on less data. The estimate is itemised in {report_uri}."
+            f"Estimated cost ${built.estimated_cost_usd:,.2f} ({'; '.join(parts)}) exceeds budget_usd "
+            f"${settings.budget_usd:,.2f}; nothing was started. Raise budget_usd (execution input "
+            f"or cdk.json), train on less data, or shorten throughput.ttl_hours. The estimate is itemised "
+            f"in {report_uri}."
         )
     else:
         message = (

@@ -28,6 +28,11 @@ class Access(str, enum.Enum):
     BEDROCK_CREATE_THROUGHPUT = "bedrock_create_throughput"  # Create + Get (lookup by name) + TagResource
     BEDROCK_READ_THROUGHPUT = "bedrock_read_throughput"  # GetProvisionedModelThroughput only
     BEDROCK_DELETE_THROUGHPUT = "bedrock_delete_throughput"  # on this stack's throughputs only (tag condition)
+    BEDROCK_LIST = "bedrock_list"  # ListProvisionedModelThroughputs, ListCustomModels (no resource form)
+    BEDROCK_DELETE_MODEL = "bedrock_delete_model"  # DeleteCustomModel, on this stack's models only (tag condition)
+    READ_EXECUTION_HISTORY = "read_execution_history"  # states:GetExecutionHistory on this machine's executions
+    START_EXECUTION = "start_execution"  # states:StartExecution on this state machine
+    NOTIFY = "notify"  # sns:Publish on the run-outcomes topic
     ACTIVE_MODEL_READ = "active_model_read"  # ssm:GetParameter on the active-model parameter
     ACTIVE_MODEL_WRITE = "active_model_write"  # ssm:PutParameter on it
     READ_QUOTAS = "read_quotas"  # servicequotas:ListServiceQuotas + ListAWSDefaultServiceQuotas ("*" only)
@@ -50,6 +55,9 @@ class Step:
     timeout_seconds: int = 60
     memory_mb: int = 512
     needs: frozenset[DependencyGroup] = frozenset()  # see DependencyGroup
+    # True: a Task state of statemachine/finetune.asl.json. False: started by an EventBridge
+    # rule of the stack (stacks/housekeeping.py), not by the state machine.
+    in_definition: bool = True
 
     @property
     def handler(self) -> str:
@@ -125,9 +133,54 @@ STEPS: tuple[Step, ...] = (
         ),
         needs=frozenset({D.DATABRICKS}),
     ),
+    # -- outside the state machine -------------------------------------------------------
+    Step(
+        "ExecutionEnded",
+        "execution_ended",
+        # An execution stopped, timed out, or failed with a failed Cleanup: Cleanup's rights,
+        # plus the execution history (the run's last state) and the topic.
+        frozenset(
+            {
+                A.READ_EXECUTION_HISTORY,
+                A.NOTIFY,
+                A.DATABRICKS_SECRET,
+                A.BEDROCK_READ_JOB,
+                A.BEDROCK_STOP_JOB,
+                A.BEDROCK_READ_THROUGHPUT,
+                A.BEDROCK_DELETE_THROUGHPUT,
+                A.BEDROCK_READ_TAGS,
+                A.ACTIVE_MODEL_READ,
+            }
+        ),
+        timeout_seconds=120,
+        needs=frozenset({D.DATABRICKS}),
+        in_definition=False,
+    ),
+    Step(
+        "Janitor",
+        "janitor",
+        # READ_RUNS: a run that was promoted wrote runs/<run_id>/promotion.json
+        frozenset(
+            {
+                A.BEDROCK_LIST,
+                A.BEDROCK_READ_TAGS,
+                A.BEDROCK_DELETE_THROUGHPUT,
+                A.BEDROCK_DELETE_MODEL,
+                A.ACTIVE_MODEL_READ,
+                A.READ_RUNS,
+                A.NOTIFY,
+            }
+        ),
+        timeout_seconds=300,
+        in_definition=False,
+    ),
+    # An object under incoming/: start this upload burst's one run (podium.workflow.uploads)
+    Step("StartOnUpload", "start_on_upload", frozenset({A.START_EXECUTION}), in_definition=False),
 )
 
 STEPS_BY_NAME = {step.name: step for step in STEPS}
+# The steps the state machine invokes; each is a Task of the same name in the ASL.
+DEFINITION_STEPS = tuple(step for step in STEPS if step.in_definition)
 
 # Non-Lambda substitutions the ASL uses.
 TOPIC_SUBSTITUTION = "NotificationTopicArn"
@@ -138,8 +191,8 @@ PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def substitution_keys() -> set[str]:
-    """Every `${...}` key the definition may use: one per Step plus the SNS topic."""
-    return {step.substitution for step in STEPS} | {TOPIC_SUBSTITUTION}
+    """Every `${...}` key the definition may use: one per definition Step plus the SNS topic."""
+    return {step.substitution for step in DEFINITION_STEPS} | {TOPIC_SUBSTITUTION}
 
 
 def asl_placeholders(path: Path = ASL_PATH) -> set[str]:

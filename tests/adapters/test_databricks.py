@@ -534,7 +534,8 @@ def test_token_never_reaches_the_logs_even_at_debug_level(
 ) -> None:
     http.post(f"{HOST}/api/2.2/jobs/run-now", json={"run_id": 1234})
     http.get(f"{HOST}/api/2.2/jobs/runs/get", status=401, json={"error_code": "UNAUTHENTICATED", "message": "expired"})
-    with caplog.at_level(logging.DEBUG):
+    # The databricks logger too: lambdas.observability caps it at WARNING once a handler ran in this process.
+    with caplog.at_level(logging.DEBUG), caplog.at_level(logging.DEBUG, logger="databricks"):
         handle = generator.start("exec-1")
         with pytest.raises(DatabricksRejected) as caught:
             generator.status(handle)

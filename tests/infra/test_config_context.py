@@ -37,8 +37,12 @@ def test_string_values_from_the_command_line_are_parsed() -> None:
             "throughput_enabled": "true",
             "throughput_model_units": "2",
             "throughput_commitment": "OneMonth",
+            "confirm_costly_throughput": "true",
+            "throughput_ttl_hours": "2.5",
             "throughput_retire_previous": "false",
             "budget_usd": "12.5",
+            "janitor_dry_run": "yes",
+            "janitor_schedule": "",
             "poll_min_seconds": "10",
             "hyperparameters": '{"epochCount": "3", "learningRate": 0.0002}',
             "retrain_schedule": "rate(7 days)",
@@ -51,7 +55,9 @@ def test_string_values_from_the_command_line_are_parsed() -> None:
     assert settings.defaults.prices.training_per_1k_tokens == 0.01
     assert settings.defaults.throughput.enabled is True
     assert settings.defaults.throughput.model_units == 2
-    assert settings.defaults.throughput.commitment == "OneMonth"
+    assert settings.defaults.throughput.commitment == "OneMonth" and settings.confirm_costly_throughput
+    assert settings.defaults.throughput.ttl_hours == 2.5
+    assert settings.janitor_dry_run is True and settings.janitor_schedule is None
     assert settings.defaults.throughput.retire_previous is False
     assert settings.defaults.budget_usd == 12.5
     assert settings.defaults.poll.min_seconds == 10
@@ -98,7 +104,7 @@ def test_cdk_own_context_is_ignored() -> None:
         ({"generator": "sparks"}, "generator", "builtin"),
         ({"base_model_id": "x"}, "base_model_id", "did you mean 'base_model'"),
         ({"throughput_enabled": "maybe"}, "throughput_enabled", "true or false"),
-        ({"throughput_model_units": "0"}, "throughput_model_units", "greater than or equal to 1"),
+        ({"throughput_model_units": "0"}, "throughput_model_units", "must be at least 1, got 0"),
         ({"throughput_commitment": "OneYear"}, "throughput_commitment", "OneMonth"),
         ({"poll_min_seconds": "900", "poll_max_seconds": "600"}, "poll_min_seconds", "must not exceed"),
         ({"log_retention_days": "31"}, "log_retention_days", "retention period"),

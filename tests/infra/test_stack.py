@@ -11,7 +11,7 @@ from aws_cdk.assertions import Match
 from podium.config import parse_run_settings
 from podium.config_context import settings_from_context
 from podium.workflow.environment import ENV_VARS
-from podium.workflow.steps import STEPS, TOPIC_SUBSTITUTION, Access
+from podium.workflow.steps import DEFINITION_STEPS, STEPS, STEPS_BY_NAME, TOPIC_SUBSTITUTION, Access
 from stacks.application import cdk_json_context
 from stacks.functions import GRANTS
 from stacks.workflow import ASL_PATH, asl_placeholders
@@ -196,6 +196,8 @@ WILDCARD_ALLOWED = {
     "logs:PutResourcePolicy": "Step Functions logging sets the account's log resource policy",
     "logs:DescribeResourcePolicies": "Step Functions logging reads the account's log resource policies",
     "logs:DescribeLogGroups": "Step Functions logging lists log groups; no resource form",
+    "bedrock:ListProvisionedModelThroughputs": "Bedrock List actions have no resource form",
+    "bedrock:ListCustomModels": "Bedrock List actions have no resource form",
 }
 
 
@@ -240,6 +242,11 @@ EXPECTED_ACTIONS = {
     Access.BEDROCK_READ_JOB: {"bedrock:GetModelCustomizationJob", "bedrock:GetCustomModel"},
     Access.BEDROCK_STOP_JOB: {"bedrock:StopModelCustomizationJob"},
     Access.BEDROCK_READ_TAGS: {"bedrock:ListTagsForResource"},
+    Access.BEDROCK_LIST: {"bedrock:ListProvisionedModelThroughputs", "bedrock:ListCustomModels"},
+    Access.BEDROCK_DELETE_MODEL: {"bedrock:DeleteCustomModel"},
+    Access.READ_EXECUTION_HISTORY: {"states:GetExecutionHistory"},
+    Access.START_EXECUTION: {"states:StartExecution"},
+    Access.NOTIFY: {"sns:Publish", "kms:GenerateDataKey", "kms:Decrypt"},
     Access.BEDROCK_READ_THROUGHPUT: {"bedrock:GetProvisionedModelThroughput"},
     Access.BEDROCK_CREATE_THROUGHPUT: {
         "bedrock:CreateProvisionedModelThroughput", "bedrock:GetProvisionedModelThroughput",
@@ -278,7 +285,11 @@ def test_step_roles_get_exactly_what_their_access_set_says(variant: str, request
 
 
 def test_bedrock_deletes_and_stops_carry_this_stacks_tag_condition(synthesized: Synthesized) -> None:
-    destructive = {"bedrock:DeleteProvisionedModelThroughput", "bedrock:StopModelCustomizationJob"}
+    destructive = {
+        "bedrock:DeleteProvisionedModelThroughput",
+        "bedrock:StopModelCustomizationJob",
+        "bedrock:DeleteCustomModel",
+    }
     found = [
         (logical_id, st)
         for logical_id, r in synthesized.resources.items()
@@ -371,7 +382,7 @@ def test_every_placeholder_has_a_substitution_and_every_substitution_is_used(
     placeholders = asl_placeholders(ASL_PATH)
     assert placeholders, "the ASL refers to nothing: is it the real definition?"
     assert set(substitutions) == placeholders
-    assert {step.substitution for step in STEPS} | {TOPIC_SUBSTITUTION} <= placeholders
+    assert {step.substitution for step in DEFINITION_STEPS} | {TOPIC_SUBSTITUTION} <= placeholders
 
 
 def test_every_lambda_the_asl_names_exists(synthesized: Synthesized) -> None:
@@ -389,7 +400,7 @@ def test_every_lambda_the_asl_names_exists(synthesized: Synthesized) -> None:
                 walk((state.get("ItemProcessor") or state["Iterator"])["States"])
 
     walk(definition["States"])
-    assert len(tasks) >= len(STEPS)
+    assert len(tasks) >= len(DEFINITION_STEPS)
     for task in tasks:
         name = task["Parameters"]["FunctionName"]
         assert name.startswith("${") and name.endswith("}"), name
@@ -417,9 +428,14 @@ def test_state_machine_role_invokes_exactly_the_step_functions_and_publishes_to_
     statements = _role_statements(synthesized, _ref_id(_machine(synthesized)["RoleArn"]))
     (invoke,) = [st for st in statements if st["Action"] == "lambda:InvokeFunction"]
     invoked = {_ref_id(r) for r in invoke["Resource"]}
-    assert invoked == set(synthesized.of_type("AWS::Lambda::Function"))
+    functions = {
+        logical_id: f
+        for logical_id, f in synthesized.of_type("AWS::Lambda::Function").items()
+        if f["Properties"]["Handler"] in {step.handler for step in DEFINITION_STEPS}
+    }
+    assert invoked == set(functions) and len(functions) == len(DEFINITION_STEPS)  # not the EventBridge ones
     (publish,) = [st for st in statements if st["Action"] == "sns:Publish"]
-    assert publish["Resource"] == {"Ref": _single(synthesized, "AWS::SNS::Topic")[0]}
+    assert publish["Resource"] == {"Ref": _topic(synthesized, "Podium runs")[0]}
     assert _actions(statements) - set(WILDCARD_ALLOWED) == {
         "lambda:InvokeFunction", "sns:Publish", "kms:GenerateDataKey", "kms:Decrypt",
     }  # fmt: skip
@@ -434,15 +450,27 @@ def test_active_model_parameter_starts_with_no_model(synthesized: Synthesized) -
 # ---------------------------------------------------------------- alerts and triggers
 
 
-def test_topic_is_encrypted_and_tls_only(synthesized: Synthesized) -> None:
+def _topic(s: Synthesized, display_name: str) -> tuple[str, dict[str, Any]]:
+    (found,) = [
+        (k, r) for k, r in s.of_type("AWS::SNS::Topic").items() if r["Properties"]["DisplayName"] == display_name
+    ]
+    return found
+
+
+def test_topics_are_encrypted_and_tls_only(synthesized: Synthesized) -> None:
     key_id, _ = _single(synthesized, "AWS::KMS::Key")
-    topic_id, topic = _single(synthesized, "AWS::SNS::Topic")
-    assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
-    _, policy = _single(synthesized, "AWS::SNS::TopicPolicy")
-    statements = policy["Properties"]["PolicyDocument"]["Statement"]
-    assert any(
-        st["Effect"] == "Deny" and st["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for st in statements
-    )
+    topics = synthesized.of_type("AWS::SNS::Topic")
+    assert {t["Properties"]["DisplayName"] for t in topics.values()} == {"Podium runs", "Podium alarms"}
+    for topic in topics.values():
+        assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    policies = synthesized.of_type("AWS::SNS::TopicPolicy").values()
+    assert len(policies) == 2
+    for policy in policies:
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        assert any(
+            st["Effect"] == "Deny" and st["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            for st in statements
+        )
     assert not synthesized.of_type("AWS::SNS::Subscription")  # no e-mail configured
 
 
@@ -454,19 +482,60 @@ def test_key_lets_cloudwatch_alarms_publish_to_the_encrypted_topic(synthesized: 
     assert alarms["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
 
 
-def test_alarms_on_failed_and_timed_out_runs_notify_the_topic(synthesized: Synthesized) -> None:
-    topic_id, _ = _single(synthesized, "AWS::SNS::Topic")
-    alarms = synthesized.of_type("AWS::CloudWatch::Alarm").values()
-    assert {a["Properties"]["MetricName"] for a in alarms} == {"ExecutionsFailed", "ExecutionsTimedOut"}
+def test_alarms_on_failed_timed_out_and_stopped_runs_go_to_their_own_topic(synthesized: Synthesized) -> None:
+    alarm_topic, _ = _topic(synthesized, "Podium alarms")
+    alarms = list(synthesized.of_type("AWS::CloudWatch::Alarm").values())
+    runs = [a for a in alarms if a["Properties"]["Namespace"] == "AWS/States"]
+    assert {a["Properties"]["MetricName"] for a in runs} == {
+        "ExecutionsFailed",
+        "ExecutionsTimedOut",
+        "ExecutionsAborted",
+    }
+    functions = [a for a in alarms if a["Properties"]["Namespace"] == "AWS/Lambda"]
+    assert {a["Properties"]["MetricName"] for a in functions} == {"Errors"} and len(functions) == 2
     for alarm in alarms:
-        assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
-        assert alarm["Properties"]["Namespace"] == "AWS/States"
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": alarm_topic}]
 
 
-def test_upload_rule_starts_the_machine_and_no_schedule_by_default(synthesized: Synthesized) -> None:
+def _rule(s: Synthesized, source: str) -> dict[str, Any]:
+    (rule,) = [
+        r
+        for r in s.of_type("AWS::Events::Rule").values()
+        if source in r["Properties"].get("EventPattern", {}).get("source", [])
+    ]
+    return rule
+
+
+def test_a_stopped_timed_out_or_uncleaned_execution_of_this_machine_runs_execution_ended(
+    synthesized: Synthesized,
+) -> None:
+    machine_id, _ = _single(synthesized, "AWS::StepFunctions::StateMachine")
+    rule = _rule(synthesized, "aws.states")
+    assert rule["Properties"]["EventPattern"]["detail"] == {
+        "stateMachineArn": [{"Ref": machine_id}],
+        "status": ["ABORTED", "TIMED_OUT", "FAILED"],
+    }
+    (target,) = rule["Properties"]["Targets"]
+    function = synthesized.resources[target["Arn"]["Fn::GetAtt"][0]]
+    assert function["Properties"]["Handler"] == STEPS_BY_NAME["ExecutionEnded"].handler
+
+
+def test_the_janitor_runs_on_its_schedule(synthesized: Synthesized) -> None:
+    (rule,) = [
+        r for r in synthesized.of_type("AWS::Events::Rule").values()
+        if r["Properties"].get("ScheduleExpression") == "rate(1 hour)"
+    ]  # fmt: skip
+    (target,) = rule["Properties"]["Targets"]
+    function = synthesized.resources[target["Arn"]["Fn::GetAtt"][0]]
+    assert function["Properties"]["Handler"] == STEPS_BY_NAME["Janitor"].handler
+
+
+def test_uploads_start_the_machine_through_start_on_upload_and_no_schedule_by_default(
+    synthesized: Synthesized,
+) -> None:
     machine_id, _ = _single(synthesized, "AWS::StepFunctions::StateMachine")
     bucket_id, _ = _project_bucket(synthesized)
-    _, rule = _single(synthesized, "AWS::Events::Rule")
+    rule = _rule(synthesized, "aws.s3")
     pattern = rule["Properties"]["EventPattern"]
     assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
     assert pattern["detail"] == {
@@ -474,23 +543,33 @@ def test_upload_rule_starts_the_machine_and_no_schedule_by_default(synthesized: 
         "object": {"key": [{"prefix": "incoming/"}]},
     }
     (target,) = rule["Properties"]["Targets"]
-    assert target["Arn"] == {"Ref": machine_id}
-    assert json.loads(target["Input"]) == {}
-    statements = _role_statements(synthesized, _ref_id(target["RoleArn"]))
-    assert statements == [{"Action": "states:StartExecution", "Effect": "Allow", "Resource": {"Ref": machine_id}}]
+    function = synthesized.resources[target["Arn"]["Fn::GetAtt"][0]]
+    assert function["Properties"]["Handler"] == STEPS_BY_NAME["StartOnUpload"].handler
+    starts = [
+        st
+        for r in synthesized.resources.values()
+        for st in _statements(r)
+        if "states:StartExecution" in _as_list(st["Action"])
+    ]
+    (start,) = starts
+    assert ":stateMachine:podium-finetune" in json.dumps(start["Resource"])
+    assert not [r for r in synthesized.of_type("AWS::Events::Rule").values() if "rate(7 days)" in json.dumps(r)]
 
 
 def test_optional_parts_appear_when_configured(synthesized_full: Synthesized) -> None:
     rules = synthesized_full.of_type("AWS::Events::Rule").values()
-    assert {r["Properties"].get("ScheduleExpression") for r in rules} == {"rate(7 days)", None}
-    (subscription,) = synthesized_full.of_type("AWS::SNS::Subscription").values()
-    assert subscription["Properties"]["Protocol"] == "email"
-    assert subscription["Properties"]["Endpoint"] == "ml-team@example.com"
+    assert {r["Properties"].get("ScheduleExpression") for r in rules} == {"rate(7 days)", "rate(1 hour)", None}
+    subscriptions = synthesized_full.of_type("AWS::SNS::Subscription").values()
+    assert len(subscriptions) == 2  # run outcomes and alarms
+    for subscription in subscriptions:
+        assert subscription["Properties"]["Protocol"] == "email"
+        assert subscription["Properties"]["Endpoint"] == "ml-team@example.com"
 
 
 def test_outputs_name_the_entry_points_and_nothing_secret(synthesized_full: Synthesized) -> None:
     assert set(synthesized_full.outputs) == {
-        "BucketName", "StateMachineArn", "NotificationTopicArn", "ActiveModelParameterName", "StateMachineConsoleUrl",
+        "BucketName", "StateMachineArn", "NotificationTopicArn", "AlarmTopicArn", "ActiveModelParameterName",
+        "StateMachineConsoleUrl",
     }  # fmt: skip
     rendered = json.dumps(synthesized_full.outputs).lower()
     assert "databricks" not in rendered and "token" not in rendered

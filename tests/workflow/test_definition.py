@@ -12,7 +12,13 @@ from podium.config import EVENTS_OUTSIDE_POLLS, EVENTS_PER_POLL, EXECUTION_TIMEO
 from podium.rehearsal.harness import ASL_PATH, render_definition
 from podium.workflow.errors import TRANSIENT_ERRORS
 from podium.workflow.events import STEP_MODELS
-from podium.workflow.steps import STEPS, STEPS_BY_NAME, TOPIC_SUBSTITUTION, asl_placeholders, substitution_keys
+from podium.workflow.steps import (
+    DEFINITION_STEPS,
+    STEPS_BY_NAME,
+    TOPIC_SUBSTITUTION,
+    asl_placeholders,
+    substitution_keys,
+)
 
 DEFINITION = json.loads(ASL_PATH.read_text())
 STATES = DEFINITION["States"]
@@ -25,7 +31,7 @@ LAMBDA_TASKS = {
 
 def _fake_substitutions() -> dict[str, str]:
     arn = "arn:aws:lambda:us-west-2:123456789012:function:x-{}"
-    values = {step.substitution: arn.format(step.name) for step in STEPS}
+    values = {step.substitution: arn.format(step.name) for step in DEFINITION_STEPS}
     values[TOPIC_SUBSTITUTION] = "arn:aws:sns:us-west-2:123456789012:topic"
     return values
 
@@ -53,7 +59,7 @@ def test_a_missing_substitution_is_named():
 
 
 def test_each_step_is_one_lambda_task_of_the_same_name():
-    assert set(LAMBDA_TASKS) == set(STEPS_BY_NAME)
+    assert set(LAMBDA_TASKS) == {step.name for step in DEFINITION_STEPS}
     for name, state in LAMBDA_TASKS.items():
         assert state["Parameters"]["FunctionName"] == "${" + STEPS_BY_NAME[name].substitution + "}"
 

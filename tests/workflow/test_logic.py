@@ -633,3 +633,46 @@ def test_cleanup_reports_what_it_could_not_undo():
 
 def test_throughput_progress_default_means_none_created():
     assert ThroughputProgress(created=False).arn is None
+
+
+# ---- one budget for everything billable ------------------------------------------------------------
+
+
+DONE_MEANS_INPUT = {"throughput": {"enabled": True, "model_units": 100, "commitment": "SixMonths"}, "budget_usd": 5}
+
+
+def test_prepare_refuses_a_commitment_and_many_units_from_the_input_naming_budget_and_estimate():
+    with pytest.raises(InvalidInput) as caught:
+        _prepare(DONE_MEANS_INPUT)
+    message = str(caught.value)
+    assert "throughput.commitment: a SixMonths commitment cannot come from the execution input" in message
+    assert "throughput.model_units: 100 is above the 2 an execution may ask for" in message
+    assert "budget_usd $5.00 does not cover the provisioned throughput alone: ESTIMATE $" in message
+    assert "100 model unit(s)" in message and "4,380 h, the whole SixMonths commitment" in message
+    assert message.endswith("Nothing was started.")
+
+
+def test_prepare_refuses_a_throughput_the_budget_cannot_pay_for_its_whole_ttl():
+    with pytest.raises(OverBudget, match=r"budget_usd \$5.00 does not cover .* × 4 h, throughput.ttl_hours"):
+        _prepare({"throughput": {"enabled": True}, "budget_usd": 5})
+    assert _prepare({"throughput": {"enabled": True, "ttl_hours": 0.1}, "budget_usd": 5}).skip_reason == ""
+
+
+def test_deployed_commitment_and_units_are_not_refused_when_the_input_only_repeats_them():
+    defaults = RunSettings.model_validate(
+        {"throughput": {"enabled": True, "model_units": 3, "commitment": "OneMonth"}, "budget_usd": 10**6}
+    )
+    run = _prepare({"throughput": {"model_units": 3, "commitment": "OneMonth"}}, defaults=defaults)
+    assert run.settings.throughput.commitment == "OneMonth" and run.settings.throughput.model_units == 3
+
+
+def test_the_dataset_budget_counts_the_throughput_for_its_lifetime():
+    _, within, _ = _built({"budget_usd": 50})
+    assert not within.over_budget
+    # The throughput alone (4 h × 1 unit at the placeholder $24/unit-hour = $96) passes Prepare;
+    # with training and a month of storage on top, the whole run does not fit.
+    _, outcome, store = _built({"budget_usd": 97, "throughput": {"enabled": True}})
+    assert outcome.over_budget
+    assert "provisioned throughput for 4 h $96.00" in outcome.message and "exceeds budget_usd $97.00" in outcome.message
+    estimate = json.loads(next(v for k, v in store.files.items() if k.endswith("report.json")))["estimate"]
+    assert estimate["throughput_hours"] == 4 and estimate["run_usd"] > 97

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -313,3 +314,97 @@ def test_a_failing_cleanup_still_notifies_with_both_errors(rehearsal: Rehearsal)
     assert message["error"] == "InvalidInput" and "unknown_setting" in message["message"]
     assert message["cleanup_error"]["Error"] == "KeyError"
     assert len(rehearsal.lambdas.calls("Cleanup")) == 1  # not a transient error: no retry
+
+
+# ---- money: budget, stopped executions, the janitor ------------------------------------------------
+
+
+def test_a_six_month_hundred_unit_throughput_is_refused_before_anything_exists(rehearsal: Rehearsal):
+    costly = {"throughput": {"enabled": True, "model_units": 100, "commitment": "SixMonths"}, "budget_usd": 5}
+    message = _failure(rehearsal.run(costly))
+    assert message["error"] == "InvalidInput"
+    assert "budget_usd $5.00 does not cover the provisioned throughput alone: ESTIMATE $" in message["message"]
+    assert "SixMonths commitment cannot come from the execution input" in message["message"]
+    assert rehearsal.bedrock.jobs == {} and rehearsal.bedrock.throughputs == {}
+    assert rehearsal.lambdas.calls("StartGeneration") == []
+
+
+def test_a_string_for_a_boolean_is_refused(rehearsal: Rehearsal):
+    message = _failure(rehearsal.run({"throughput": {"enabled": "yes"}}))
+    assert message["error"] == "InvalidInput"
+    assert message["message"].startswith("throughput.enabled: must be true or false (a JSON boolean, without quotes)")
+
+
+def _start_and_wait_for(rehearsal: Rehearsal, execution_input, state: str) -> str:
+    arn = rehearsal.start_execution(execution_input)
+    deadline = time.monotonic() + 60
+    while state not in [
+        e["stateEnteredEventDetails"]["name"] for e in rehearsal.history(arn) if "stateEnteredEventDetails" in e
+    ]:
+        assert time.monotonic() < deadline, f"never reached {state}"
+        time.sleep(0.2)
+    return arn
+
+
+def test_a_stopped_execution_stops_its_job_through_the_status_change_path_and_notifies(rehearsal: Rehearsal):
+    rehearsal.bedrock.script = Script(job_ticks=10_000)  # training for as long as the test needs
+    rehearsal.notifications()
+    arn = _start_and_wait_for(rehearsal, {}, "CheckFineTune")
+    result = rehearsal.stop_execution(arn)
+    assert result.status == "ABORTED" and "Cleanup" not in result.states
+    (job,) = rehearsal.bedrock.jobs.values()
+    assert job.status in ("Stopping", "Stopped")
+    (message,) = result.notifications
+    assert message["error"] == "ExecutionAborted" and message["cleanup"] == [f"stopped fine-tuning job {job.arn}"]
+
+
+def test_a_stopped_execution_deletes_the_throughput_it_was_creating(rehearsal: Rehearsal):
+    rehearsal.bedrock.script = Script(job_ticks=1, throughput_ticks=10_000)  # Creating until stopped
+    rehearsal.notifications()
+    arn = _start_and_wait_for(rehearsal, THROUGHPUT, "CheckThroughput")
+    result = rehearsal.stop_execution(arn)
+    assert result.status == "ABORTED"
+    assert rehearsal.bedrock.throughputs == {}
+    (deleted,) = rehearsal.bedrock.deleted_throughputs
+    (message,) = result.notifications
+    assert any(line.startswith(f"deleted provisioned throughput {deleted}") for line in message["cleanup"])
+    assert rehearsal.active_model() is None
+
+
+def test_the_janitor_deletes_an_orphaned_throughput_and_an_unpromoted_model_and_leaves_the_active_ones(
+    rehearsal: Rehearsal,
+):
+    brief = {"throughput": {"enabled": True, "ttl_hours": 0.0001}}  # expired a moment after creation
+    first = rehearsal.run(brief)
+    assert first.status == "SUCCEEDED", first.cause
+    active = rehearsal.active_model()
+    # A second run whose throughput fails and whose Cleanup fails for good: its throughput and
+    # its custom model are left behind, promoted by no one.
+    rehearsal.bedrock.script.throughput_failure = "Insufficient capacity"
+    rehearsal.lambdas.inject(Fault("Cleanup", "KeyError", "'throughput'", times=100))
+    second = rehearsal.run({**brief, "force": True})
+    assert second.status == "FAILED" and "CleanupFailed" in second.states
+    assert len(rehearsal.bedrock.throughputs) == 2 and len(rehearsal.bedrock.custom_models) == 2
+    time.sleep(0.5)
+
+    report = rehearsal.invoke("Janitor", {})
+
+    (left,) = rehearsal.bedrock.throughputs.values()
+    assert left.arn == active["throughput_arn"]
+    assert list(rehearsal.bedrock.custom_models) == [active["model_arn"]]
+    assert len(report["deleted"]) == 2 and any("serves the active model" in line for line in report["kept"])
+    (notification,) = rehearsal.notifications()
+    assert notification["deleted"] == report["deleted"]
+
+
+def test_a_run_started_while_another_runs_ends_skipped_with_an_info_notification(rehearsal: Rehearsal):
+    rehearsal.bedrock.script = Script(job_ticks=10_000)
+    rehearsal.notifications()
+    first = _start_and_wait_for(rehearsal, {}, "CheckFineTune")
+    second = rehearsal.wait(rehearsal.start_execution({}))
+    assert second.status == "SUCCEEDED" and "StartGeneration" not in second.states
+    assert second.states[-3:] == ["Skipped", "Notify", "Succeeded"]
+    (message,) = second.notifications
+    assert message["status"] == "skipped" and first in message["message"]
+    stopped = rehearsal.stop_execution(first)
+    assert stopped.status == "ABORTED" and len(rehearsal.bedrock.jobs) == 1

@@ -1,0 +1,36 @@
+"""Janitor handler (scheduled): delete this stack's expired, never-promoted throughputs and
+custom models; notify when it deleted something (or would have, in a dry run) or could not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lambdas.observability import logger, metrics, tracer
+from podium.adapters import factory
+from podium.workflow import janitor
+from podium.workflow.environment import current
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    env = current()
+    report = janitor.sweep(
+        fine_tuner=factory.fine_tuner(env),
+        active_models=factory.active_model_store(env),
+        store=factory.object_store(env),
+        name_prefix=env.name_prefix,
+        default_ttl_hours=env.defaults.throughput.ttl_hours,
+        dry_run=env.janitor_dry_run,
+    )
+    payload = report.to_payload()
+    if report.worth_telling:
+        did = "would delete (dry run)" if report.dry_run else "deleted"
+        failed = f", could not delete {len(report.failed)}" if report.failed else ""
+        factory.notifier(env).publish(f"Podium janitor {did} {len(report.deleted)}{failed}", payload)
+    metrics.add_metric(name="JanitorDeleted", unit=MetricUnit.Count, value=0 if report.dry_run else len(report.deleted))
+    return payload

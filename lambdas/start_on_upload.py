@@ -1,0 +1,27 @@
+"""StartOnUpload handler (EventBridge: an object landed under incoming/): start the run of
+this upload burst's time window, once (podium.workflow.uploads)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lambdas.observability import logger, metrics, tracer
+from podium.adapters import factory
+from podium.adapters.stepfunctions import start_named_execution
+from podium.workflow import uploads
+from podium.workflow.environment import current
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    env = current()
+    client = factory.aws_client("stepfunctions", env)
+    result = uploads.start_for_upload(
+        event, start_execution=lambda name: start_named_execution(env.state_machine_arn, name, client=client)
+    )
+    logger.info("upload", extra=result)
+    return result

@@ -1,0 +1,32 @@
+"""Publish a notification (a JSON message) to the run-outcomes SNS topic, as the state
+machine's Notify states do: the same topic, the same one-object-per-message shape."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+_SUBJECT_LIMIT = 100  # SNS refuses longer subjects
+
+
+class SnsNotifier:
+    def __init__(self, topic_arn: str, client: Any | None = None) -> None:
+        if not topic_arn:
+            raise ValueError("topic_arn must be the notification topic's ARN (PODIUM_TOPIC_ARN)")
+        self.topic_arn = topic_arn
+        if client is None:
+            import boto3
+
+            client = boto3.client("sns")
+        self._sns = client
+
+    def publish(self, subject: str, message: Mapping[str, Any]) -> None:
+        self._sns.publish(
+            TopicArn=self.topic_arn,
+            Subject=subject[:_SUBJECT_LIMIT],
+            Message=json.dumps(message, sort_keys=True),
+        )
+
+
+__all__ = ["SnsNotifier"]

@@ -1,0 +1,141 @@
+"""The janitor: on a schedule, delete this stack's provisioned throughputs and custom
+models that no run promoted and that outlived their time-to-live.
+
+A run's Cleanup deletes what the run made when the run fails; the janitor catches what
+nothing else will (a Lambda killed mid-cleanup, a commitment that ended, an
+evaluation's throughput left behind, custom models of runs that were never promoted,
+which are billed storage every month). It only ever touches resources tagged
+`podium:stack=<this stack>`, never the active model or its throughput, never a
+throughput under commitment, and never anything a run promoted (a promoted model's
+throughput is retired by Promote, as `throughput.retire_previous` says). With `dry_run`
+it deletes nothing and reports what it would delete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from podium.adapters.errors import BedrockRejected
+from podium.adapters.ports import TAG_RUN_ID, TAG_STACK, TAG_TTL_HOURS, ActiveModelStore, FineTuner, ObjectStore
+from podium.workflow.polling import as_utc, to_iso, utc_now
+
+PROMOTION_FILE = "promotion.json"  # written by Promote under runs/<run_id>/
+
+
+@dataclass
+class JanitorReport:
+    dry_run: bool
+    deleted: list[str] = field(default_factory=list)  # one line each: what and why
+    kept: list[str] = field(default_factory=list)  # this stack's, past TTL or not, and why it stays
+    failed: list[str] = field(default_factory=list)  # what it could not delete, and what to do
+
+    @property
+    def worth_telling(self) -> bool:
+        """Something was (or, in a dry run, would be) deleted, or could not be."""
+        return bool(self.deleted or self.failed)
+
+    def to_payload(self) -> dict[str, object]:
+        return {
+            "status": "janitor",
+            "dry_run": self.dry_run,
+            "deleted" if not self.dry_run else "would_delete": self.deleted,
+            "kept": self.kept,
+            "failed": self.failed,
+        }
+
+
+def sweep(
+    *,
+    fine_tuner: FineTuner,
+    active_models: ActiveModelStore,
+    store: ObjectStore,
+    name_prefix: str,
+    default_ttl_hours: float,
+    dry_run: bool,
+    now: datetime | None = None,
+) -> JanitorReport:
+    now = as_utc(now or utc_now())
+    report = JanitorReport(dry_run=dry_run)
+    active = active_models.get()
+    verb = "would delete" if dry_run else "deleted"
+
+    def expired(created_at: str, tags: dict[str, str]) -> tuple[bool, str]:
+        try:
+            ttl = float(tags.get(TAG_TTL_HOURS) or default_ttl_hours)
+        except ValueError:
+            ttl = default_ttl_hours
+        if not created_at:
+            return False, f"ttl {ttl:g} h"
+        expires = as_utc(datetime.fromisoformat(created_at)) + timedelta(hours=ttl)
+        return now >= expires, f"created {created_at}, ttl {ttl:g} h, expired {to_iso(expires)}"
+
+    def promoted(tags: dict[str, str]) -> bool:
+        run_id = tags.get(TAG_RUN_ID)
+        return bool(run_id) and store.list_keys(f"runs/{run_id}/{PROMOTION_FILE}") != []
+
+    remaining_models: set[str] = set()
+    for throughput in fine_tuner.list_throughputs():
+        tags = dict(fine_tuner.tags(throughput.arn))
+        if tags.get(TAG_STACK) != name_prefix:
+            continue  # not this stack's: never touched, not reported
+        label = f"provisioned throughput {throughput.name or throughput.arn} ({throughput.arn})"
+        if active is not None and throughput.arn == active.throughput_arn:
+            report.kept.append(f"{label}: serves the active model")
+        elif throughput.commitment:
+            report.kept.append(
+                f"{label}: under a {throughput.commitment} commitment, which cannot be deleted before its term ends"
+            )
+        elif promoted(tags):
+            report.kept.append(f"{label}: its run was promoted; throughput.retire_previous decides when it goes")
+        else:
+            due, when = expired(throughput.created_at, tags)
+            if due and _delete(
+                report,
+                label,
+                f"{verb} {label}: never promoted, {when}",
+                dry_run,
+                fine_tuner.delete_throughput,
+                throughput.arn,
+            ):
+                continue
+        remaining_models.add(throughput.model_arn)
+
+    for model in fine_tuner.list_custom_models():
+        tags = dict(fine_tuner.tags(model.arn))
+        if tags.get(TAG_STACK) != name_prefix:
+            continue
+        label = f"custom model {model.name} ({model.arn})"
+        if active is not None and model.arn == active.model_arn:
+            report.kept.append(f"{label}: the active model")
+        elif promoted(tags):
+            report.kept.append(f"{label}: its run was promoted (kept so it can be promoted again)")
+        elif model.arn in remaining_models:
+            report.kept.append(f"{label}: a provisioned throughput still serves it")
+        else:
+            due, when = expired(model.created_at, tags)
+            if due:
+                _delete(
+                    report,
+                    label,
+                    f"{verb} {label}: never promoted, {when}",
+                    dry_run,
+                    fine_tuner.delete_custom_model,
+                    model.arn,
+                )
+    return report
+
+
+def _delete(
+    report: JanitorReport, label: str, line: str, dry_run: bool, delete: Callable[[str], None], arn: str
+) -> bool:
+    """Delete (unless dry_run) and record it; False when it could not be deleted."""
+    if not dry_run:
+        try:
+            delete(arn)
+        except BedrockRejected as error:
+            report.failed.append(f"could NOT delete {label} ({error}); delete it in the Bedrock console")
+            return False
+    report.deleted.append(line)
+    return True
