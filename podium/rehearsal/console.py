@@ -27,7 +27,7 @@ from podium.rehearsal.harness import RunResult
 from podium.rehearsal.lambda_server import Fault
 from podium.workflow.errors import TRANSIENT_ERRORS, WORKFLOW_ERRORS
 from podium.workflow.notify import cause_message
-from podium.workflow.steps import STEPS
+from podium.workflow.steps import DEFINITION_STEPS
 
 # ---- --fail-step / --fail-with ---------------------------------------------------------
 
@@ -61,7 +61,13 @@ _ERROR_PREFIX = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_.]*)\s*:\s*(\S.*)$", re.DOT
 
 
 def fail_targets() -> list[str]:
-    return [BEDROCK_JOB, BEDROCK_THROUGHPUT, *(step.name for step in STEPS), BEDROCK_DATA, *BEDROCK_OPERATIONS]
+    return [
+        BEDROCK_JOB,
+        BEDROCK_THROUGHPUT,
+        *(step.name for step in DEFINITION_STEPS),
+        BEDROCK_DATA,
+        *BEDROCK_OPERATIONS,
+    ]
 
 
 @dataclass(frozen=True)

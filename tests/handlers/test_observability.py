@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-import importlib
-import logging
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
-import pytest
+REPO = Path(__file__).resolve().parents[2]
+
+# A fresh interpreter, as a new Lambda container: the root logger at DEBUG, then the handlers'
+# observability module imported, then each library logger asked what it would emit.
+PROBE = """
+import json, logging
+logging.getLogger().setLevel(logging.DEBUG)
+import lambdas.observability
+names = ["botocore", "botocore.endpoint", "urllib3", "databricks", "databricks.sdk"]
+print(json.dumps({n: [logging.getLogger(n).isEnabledFor(level) for level in (10, 20, 30)] for n in names}))
+"""
 
 
-def test_third_party_loggers_stay_at_warning_even_when_everything_else_is_debug(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "DEBUG")
-    root = logging.getLogger()
-    saved = root.level, {name: logging.getLogger(name).level for name in ("botocore", "databricks", "urllib3")}
-    root.setLevel(logging.DEBUG)
-    for name in saved[1]:
-        logging.getLogger(name).setLevel(logging.NOTSET)  # as a fresh Lambda container has them
-    try:
-        import lambdas.observability as observability
-
-        importlib.reload(observability)
-        for name in ("botocore", "databricks", "urllib3", "botocore.endpoint", "databricks.sdk"):
-            assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
-            assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
-            assert logging.getLogger(name).isEnabledFor(logging.WARNING), name
-    finally:
-        root.setLevel(saved[0])
-        for name, level in saved[1].items():
-            logging.getLogger(name).setLevel(level)
+def test_third_party_loggers_stay_at_warning_even_when_everything_else_is_debug():
+    env = {**os.environ, "POWERTOOLS_LOG_LEVEL": "DEBUG", "POWERTOOLS_SERVICE_NAME": "probe"}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=REPO, env=env, capture_output=True, text=True, check=True, timeout=120
+    )
+    enabled = json.loads(done.stdout.strip().splitlines()[-1])
+    for name, (debug, info, warning) in enabled.items():
+        assert (debug, info, warning) == (False, False, True), name

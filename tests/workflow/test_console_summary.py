@@ -1,0 +1,42 @@
+"""What the rehearsal summary says about provisioned throughput left behind."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from podium.rehearsal import console as show
+from podium.rehearsal.harness import RunResult
+
+
+def _said(result: RunResult) -> str:
+    buffer = io.StringIO()
+    printer = Console(file=buffer, width=200)
+    show._print_throughputs(lambda *parts: printer.print(*parts), result, None)
+    return buffer.getvalue()
+
+
+def _failed(cleanup: list[str]) -> RunResult:
+    return RunResult(
+        status="FAILED",
+        execution_arn="arn:execution",
+        output=None,
+        error="ThroughputFailed",
+        cause="x",
+        notifications=[{"status": "failed", "cleanup": cleanup}],
+        states=["Prepare", "CreateThroughput", "Cleanup"],
+    )
+
+
+def test_the_summary_says_cleanup_deleted_a_throughput_only_when_it_did():
+    deleted = _failed(["deleted provisioned throughput arn:pt/x (created by this run, never promoted)"])
+    assert "Cleanup deleted the one this run created" in _said(deleted)
+    none = _failed(["nothing to clean up: this run had no running job or throughput"])
+    said = _said(none)
+    assert "Cleanup deleted" not in said and "the run failed before one was created" in said
+
+
+def test_only_the_state_machines_steps_are_failure_targets():
+    targets = show.fail_targets()
+    assert "CheckFineTune" in targets and "Janitor" not in targets and "ExecutionEnded" not in targets
