@@ -47,7 +47,9 @@ def test_try_bundle_puts_code_beside_the_cached_dependencies(tmp_path: Path, mon
     assert (out / "pydantic" / "__init__.py").is_file()
     assert (out / "podium" / "workflow" / "steps.py").is_file()
     assert (out / "lambdas" / "__init__.py").is_file()
-    assert not list(out.rglob("__pycache__"))
+    # Only bytecode for Lambda's python3.12, compiled here, never this interpreter's caches.
+    assert {p.name.split(".")[-2] for p in out.rglob("*.pyc")} <= {"cpython-312"}
+    assert bool(list((out / "lambdas").rglob("*.cpython-312.pyc"))) == (bundling.lambda_python() is not None)
     # No command line or rehearsal code in any function.
     assert not (out / "podium" / "cli.py").exists() and not (out / "podium" / "__main__.py").exists()
     assert not (out / "podium" / "rehearsal").exists()
@@ -117,3 +119,16 @@ def test_each_lock_file_pins_exactly_what_its_requirements_ask_for(groups: tuple
     if "databricks" not in groups:
         assert "databricks-sdk" not in locked
     assert "typer" not in locked and "rich" not in locked and "moto" not in locked
+
+
+def test_bytecode_is_compiled_for_lambdas_python_and_valid_whatever_the_mtime(tmp_path: Path) -> None:
+    """Lambda's /var/task is read-only: without shipped .pyc every cold start compiles."""
+    python = bundling.lambda_python()
+    if python is None:
+        pytest.skip("no python3.12 here: assets carry source only (the README says so)")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("VALUE = 1\n")
+    bundling.compile_bytecode(tmp_path)
+    (compiled,) = (tmp_path / "pkg" / "__pycache__").glob("mod.cpython-312.pyc")
+    flags = int.from_bytes(compiled.read_bytes()[4:8], "little")
+    assert flags == 0b01  # hash-based, unchecked: a zip's mtimes cannot invalidate it
