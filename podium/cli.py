@@ -441,6 +441,10 @@ def models(as_json: Annotated[bool, JSON_OPTION] = False) -> None:
     out.print(table)
 
 
+_NOT_A_CHECKOUT = (
+    "rehearsal runs the repository's Lambda handlers (lambdas/) and state machine, which a wheel "
+    "does not carry: run it from a clone of Podium (make rehearse, or pip install -e '.[rehearsal]')"
+)
 _NO_MOTO = "rehearsal needs moto: make rehearse (or pip install -e '.[rehearsal]')"
 
 
@@ -561,6 +565,8 @@ def rehearse(
         import moto  # noqa: F401 - only checks that the rehearsal extra is installed
     except ImportError:
         raise _fail(_NO_MOTO, EXIT_USAGE) from None
+    if not (Path(__file__).resolve().parents[1] / "lambdas" / "__init__.py").is_file():
+        raise _fail(_NOT_A_CHECKOUT, EXIT_USAGE)
 
     from podium.rehearsal import console as show
     from podium.rehearsal.harness import ASL_PATH, RehearsalOptions

@@ -192,3 +192,16 @@ def test_data_warnings_name_the_users_folder_not_the_scratch_copy(tmp_path: Path
         logging.getLogger("podium.dataset.tables").warning("%s/athletes.csv:51: column 'events': bad list", scratch)
     assert caught.lines == ["data/sample/athletes.csv:51: column 'events': bad list"]
     assert logging.getLogger("podium.dataset").propagate is True  # restored
+
+
+def test_outside_a_clone_it_says_rehearsal_needs_the_repository(
+    sample_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import podium.cli
+
+    installed = tmp_path / "site-packages" / "podium" / "cli.py"  # a wheel: no lambdas/ beside podium/
+    monkeypatch.setattr(podium.cli, "__file__", str(installed))
+    result = rehearse("--data", sample_dir, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "run it from a clone of Podium" in result.stderr
+    assert not (tmp_path / "out").exists()
