@@ -27,7 +27,7 @@ from rich.table import Table
 from rich.text import Text
 
 from podium import __version__
-from podium.config import PriceOverrides, StackSettings, parse_run_settings
+from podium.config import PriceOverrides, StackSettings, ThroughputSettings, parse_run_settings
 from podium.errors import ConfigError, PodiumError
 from podium.models import DEFAULT_MODEL_ID, MODELS, RowCaps, get_model
 
@@ -196,6 +196,7 @@ def _run_generate(
     hyperparameters: dict[str, Any] | None = None,
     seed: int = 0,
     prices: PriceOverrides | None = None,
+    throughput: ThroughputSettings | None = None,
 ) -> dict[str, Any]:
     from podium.dataset.build import generate as generate_dataset
 
@@ -211,6 +212,7 @@ def _run_generate(
             hyperparameters=hyperparameters,
             seed=seed,
             prices=prices,
+            throughput=throughput,
             progress=lambda message: progress.update(task, description=message),
         )
 
@@ -219,10 +221,18 @@ def _run_generate(
 def generate(
     data: Annotated[Path, typer.Option("--data", help="Folder with the Kaggle-schema CSVs")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the dataset to")],
-    model: Annotated[str, typer.Option("--model", help="Bedrock fine-tuning model id")] = DEFAULT_MODEL_ID,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model", help="Bedrock fine-tuning model id (default: cdk.json's base_model)", show_default=False
+        ),
+    ] = None,
     region: Annotated[str | None, typer.Option("--region", help="Check the model is offered here")] = None,
     hyperparameters: Annotated[
-        str | None, typer.Option("--hyperparameters", help="JSON object of training hyperparameters")
+        str | None,
+        typer.Option(
+            "--hyperparameters", help="JSON object of training hyperparameters (default: cdk.json's, for its model)"
+        ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for fact choice and split")] = 0,
     prices: Annotated[
@@ -232,18 +242,36 @@ def generate(
             help="JSON object of price overrides for the estimate, e.g. '{\"training_per_1k_tokens\": 0.008}'",
         ),
     ] = None,
+    cdk_json: Annotated[
+        Path,
+        typer.Option("--cdk-json", help="Deployed defaults for the model and the estimate (built-in ones without it)"),
+    ] = Path("cdk.json"),
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
-    """Turn tables into train.jsonl, validation.jsonl, eval.jsonl and report.json.
+    """Turn tables into train.jsonl, validation.jsonl, eval.jsonl and report.json, estimated
+    with the settings cdk.json deploys (so the estimate is the deployed run's).
     Exit 0 on success, 1 when the data yields no valid dataset, 2 on usage errors."""
     _use_json(as_json)
     _check_out_folder(out_dir)
     parsed = _parse_hyperparameters(hyperparameters)
     price_overrides = _parse_prices(prices)
     _require_csv_folder(data)
+    deployed = deployed_settings(cdk_json).defaults
+    model = model or deployed.base_model
+    if parsed is None and model == deployed.base_model:
+        parsed = dict(deployed.hyperparameters)  # they were checked for this model only
+    laid_over = price_overrides.model_dump(exclude_none=True) if price_overrides else {}
+    price_overrides = deployed.prices.model_copy(update=laid_over)
     try:
         report = _run_generate(
-            data, model, out_dir, region=region, hyperparameters=parsed, seed=seed, prices=price_overrides
+            data,
+            model,
+            out_dir,
+            region=region,
+            hyperparameters=parsed,
+            seed=seed,
+            prices=price_overrides,
+            throughput=deployed.throughput,
         )
     except PodiumError as error:
         raise _exit_for(error) from None

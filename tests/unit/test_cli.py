@@ -263,3 +263,18 @@ def test_validate_with_region_checks_the_pair_against_the_accounts_sum(tmp_path:
     assert result.exit_code == 1, result.output
     assert "too_many_records" in result.stdout and "3 training + 2 validation rows = 5" in result.stdout
     assert "L-12345678" in result.stderr
+
+
+def test_generate_estimates_with_what_cdk_json_deploys(sample_dir: Path, tmp_path: Path):
+    cdk_json = tmp_path / "cdk.json"
+    cdk_json.write_text(
+        json.dumps({"context": {"hyperparameters": {"epochCount": 3}, "prices": {"storage_per_month": 9.25}}}),
+        encoding="utf-8",
+    )
+    deployed = run("generate", "--data", sample_dir, "--out", tmp_path / "a", "--json", "--cdk-json", cdk_json)
+    built_in = run("generate", "--data", sample_dir, "--out", tmp_path / "b", "--json", "--cdk-json", tmp_path / "no")
+    assert deployed.exit_code == 0 and built_in.exit_code == 0, deployed.output + built_in.output
+    deployed_lines = " ".join(json.loads(deployed.stdout)["report"]["estimate"]["lines"])
+    built_in_lines = " ".join(json.loads(built_in.stdout)["report"]["estimate"]["lines"])
+    assert "× 3 epochs" in deployed_lines and "$9.25 a month" in deployed_lines
+    assert "× 3 epochs" not in built_in_lines and "$9.25" not in built_in_lines
