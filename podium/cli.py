@@ -82,6 +82,13 @@ def _emit_json(value: Any) -> None:
     print(json.dumps(value, indent=2, default=str))
 
 
+class Recipe(str, enum.Enum):
+    """The dataset recipe (podium.dataset.planner): packed profiles + Q&A rows, or Q&A rows only."""
+
+    mixed = "mixed"
+    qa = "qa"
+
+
 def _fail(message: str, code: int) -> typer.Exit:
     err.print(Text.assemble(("Error: ", "bold red"), message), highlight=False, soft_wrap=True)
     if _json_output:
@@ -160,16 +167,38 @@ def _print_report(report: dict[str, Any], out_dir: Path | None) -> None:
     for column in ("facts", "trained", "% trained", "train rows", "val rows", "eval rows"):
         coverage.add_column(column, justify="right")
     for row in report["coverage"]:
+        packed = not row["facts_available"]  # a packed-row kind (profile_*) states facts of the others
         coverage.add_row(
             row["relation"],
-            f"{row['facts_available']:,}",
-            f"{row['facts_trained']:,}",
-            f"{row['percent_covered']:.1f}",
+            "packed" if packed else f"{row['facts_available']:,}",
+            "" if packed else f"{row['facts_trained']:,}",
+            "" if packed else f"{row['percent_covered']:.1f}",
             f"{row['train_rows']:,}",
             f"{row['validation_rows']:,}",
             f"{row['eval_rows']:,}",
         )
     out.print(coverage)
+    plan = report.get("plan")
+    if plan:
+        out.print(
+            f"[bold]Recipe {plan['recipe']}:[/] {plan['percent_facts_trained']:.1f}% of facts trained, "
+            f"{plan['percent_trained_with_two_phrasings']:.1f}% of them in ≥ 2 phrasings; "
+            f"eval set {report['eval']['questions']:,} questions ("
+            + ", ".join(f"{kind} {sum(n.values()):,}" for kind, n in report["eval"]["composition"].items())
+            + ")"
+        )
+    disagreements = report.get("disagreements")
+    if disagreements:
+        shown = "; ".join(
+            f"{d['check']} {d['key']}: "
+            + ", ".join(f"{table} {value}" for table, value in d["values"].items())
+            + f" (used {d['used']})"
+            for d in disagreements[:5]
+        )
+        more = f"; {len(disagreements) - 5:,} more" if len(disagreements) > 5 else ""
+        out.print(Text.assemble((f"Source tables disagree ({len(disagreements):,}): ", "bold"), shown + more))
+    elif disagreements is not None:
+        out.print("[bold]Source tables:[/] no disagreement found")
     if report["rejections"]:
         reasons = "; ".join(f"{reason}: {n:,}" for reason, n in report["rejections"].items())
         out.print(Text.assemble(("Rejected pairs: ", "bold"), reasons))
@@ -184,7 +213,8 @@ def _print_report(report: dict[str, Any], out_dir: Path | None) -> None:
     for line in report["estimate"]["lines"]:
         out.print(line, highlight=False, markup=False)
     if out_dir is not None:
-        out.print(f"[bold]Files:[/] {escape(str(out_dir))}/{{train,validation,eval}}.jsonl and report.json")
+        files = "{train,validation,eval,eval_bedrock}.jsonl"
+        out.print(f"[bold]Files:[/] {escape(str(out_dir))}/{files} and report.json")
 
 
 def _run_generate(
@@ -197,6 +227,7 @@ def _run_generate(
     seed: int = 0,
     prices: PriceOverrides | None = None,
     throughput: ThroughputSettings | None = None,
+    recipe: str = "mixed",
 ) -> dict[str, Any]:
     from podium.dataset.build import generate as generate_dataset
 
@@ -213,6 +244,7 @@ def _run_generate(
             seed=seed,
             prices=prices,
             throughput=throughput,
+            recipe=recipe,
             progress=lambda message: progress.update(task, description=message),
         )
 
@@ -246,10 +278,16 @@ def generate(
         Path,
         typer.Option("--cdk-json", help="Deployed defaults for the model and the estimate (built-in ones without it)"),
     ] = Path("cdk.json"),
+    recipe: Annotated[
+        Recipe | None,
+        typer.Option(
+            "--recipe", help="mixed: profiles + Q&A rows (every fact); qa: one fact a row [default: cdk.json's]"
+        ),
+    ] = None,
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
-    """Turn tables into train.jsonl, validation.jsonl, eval.jsonl and report.json, estimated
-    with the settings cdk.json deploys (so the estimate is the deployed run's).
+    """Turn tables into train.jsonl, validation.jsonl, eval.jsonl, eval_bedrock.jsonl and report.json,
+    estimated with the settings cdk.json deploys (so the estimate is the deployed run's).
     Exit 0 on success, 1 when the data yields no valid dataset, 2 on usage errors."""
     _use_json(as_json)
     _check_out_folder(out_dir)
@@ -272,11 +310,13 @@ def generate(
             seed=seed,
             prices=price_overrides,
             throughput=deployed.throughput,
+            recipe=recipe.value if recipe is not None else deployed.recipe,
         )
     except PodiumError as error:
         raise _exit_for(error) from None
     if as_json:
-        files = [str(out_dir / name) for name in ("train.jsonl", "validation.jsonl", "eval.jsonl", "report.json")]
+        names = ("train.jsonl", "validation.jsonl", "eval.jsonl", "eval_bedrock.jsonl", "report.json")
+        files = [str(out_dir / name) for name in names]
         _emit_json({"status": "ok", "exit_code": 0, "files": files, "problems": [], "report": report})
         return
     _print_report(report, out_dir)

@@ -166,6 +166,11 @@ class RunSettings(_Strict):
     data_prefix: str = Field("data/", description="Bucket prefix holding the source CSVs")
     dry_run: bool = Field(False, description="Stop after the dataset is built and validated")
     force: bool = Field(False, description="Train even when the dataset equals the active model's")
+    recipe: Literal["mixed", "qa"] = Field(
+        "mixed",
+        description="Dataset recipe: 'mixed' packs profiles (every fact, two phrasings) with Q&A rows; "
+        "'qa' makes one fact a row and leaves low-priority facts out under the row cap",
+    )
     evaluate: bool = Field(
         True,
         description="Ask the evaluation set of the new and the base model before promoting; without "

@@ -20,9 +20,11 @@ from typing import Any
 
 from podium.config import PriceOverrides, ThroughputSettings
 from podium.dataset.estimate import CostEstimate, estimate_cost, throughput_lifetime_hours
-from podium.dataset.formats import DEFAULT_SYSTEM_PROMPT, render_eval_jsonl, render_training_jsonl
+from podium.dataset.eval_questions import build_eval_questions, composition, is_unseen
+from podium.dataset.evalset import EvalQuestion, bedrock_evaluation_row, render_eval_questions
+from podium.dataset.formats import DEFAULT_SYSTEM_PROMPT, render_training_jsonl, to_jsonl
 from podium.dataset.pairs import clean_pairs, template_pairs
-from podium.dataset.planner import MAX_EVAL_PROMPTS, Plan, plan_dataset
+from podium.dataset.planner import DEFAULT_RECIPE, MAX_EVAL_PROMPTS, Plan, plan_dataset
 from podium.dataset.records import QAPair
 from podium.dataset.split import split_pairs
 from podium.dataset.templates import RELATIONS, is_held_out
@@ -35,9 +37,10 @@ from podium.models import BaseModel, DataFormat, RowCaps, get_model
 TRAIN_FILE = "train.jsonl"
 VALIDATION_FILE = "validation.jsonl"
 EVAL_FILE = "eval.jsonl"
+EVAL_BEDROCK_FILE = "eval_bedrock.jsonl"  # the same questions for Bedrock's own evaluation jobs
 REPORT_FILE = "report.json"
-DATA_FILES = (TRAIN_FILE, VALIDATION_FILE, EVAL_FILE)
-_SPLIT_OF_FILE = {TRAIN_FILE: "train", VALIDATION_FILE: "validation", EVAL_FILE: "eval"}
+DATA_FILES = (TRAIN_FILE, VALIDATION_FILE, EVAL_FILE, EVAL_BEDROCK_FILE)
+_SPLIT_OF_FILE = {TRAIN_FILE: "train", VALIDATION_FILE: "validation", EVAL_FILE: "eval", EVAL_BEDROCK_FILE: "eval"}
 
 Progress = Callable[[str], None]
 
@@ -47,8 +50,8 @@ class BuiltDataset:
     model: BaseModel
     train: list[QAPair]
     validation: list[QAPair]
-    eval: list[QAPair]
-    texts: dict[str, str]  # TRAIN_FILE / VALIDATION_FILE / EVAL_FILE → JSONL text
+    eval: list[EvalQuestion]
+    texts: dict[str, str]  # TRAIN_FILE / VALIDATION_FILE / EVAL_FILE / EVAL_BEDROCK_FILE → JSONL text
     plan: Plan
     validations: dict[str, ValidationResult]  # file name → result of validate.py on it
     estimate: CostEstimate
@@ -112,16 +115,25 @@ def build_dataset(
     region: str | None = None,
     priorities: Mapping[str, int] | None = None,
     caps: RowCaps | None = None,
+    recipe: str = DEFAULT_RECIPE,
 ) -> BuiltDataset:
     """Clean, plan, split, render and validate `pairs` for `model`. Writes nothing.
     `caps` are the account's quotas (Prepare reads them); without them the model's
-    documented caps apply, train + validation within 10,000."""
+    documented caps apply, train + validation within 10,000. `recipe`: "mixed" (packed
+    profile rows plus Q&A rows) or "qa" (Q&A rows only); see planner.py."""
     caps = caps or model.documented_caps("Service Quotas not read here; Podium's documented caps")
     kept, cleaning = clean_pairs(pairs)
     rejections: Counter[str] = Counter(rejected or {})
     rejections.update(cleaning)
-    # Held-out templates are for evaluation only: no train or validation row uses them.
-    trainable = [p for p in kept if not is_held_out(p.source)]
+    # Held-out templates and the facts kept out for the evaluation never reach train or validation.
+    trainable, held_out, unseen = [], [], []
+    for pair in kept:
+        if is_held_out(pair.source):
+            held_out.append(pair)
+        elif is_unseen(pair.fact_id) or any(is_unseen(f) for f in pair.covers):
+            unseen.append(pair)
+        else:
+            trainable.append(pair)
     plan = plan_dataset(
         trainable,
         max_train_rows=caps.train,
@@ -130,12 +142,26 @@ def build_dataset(
         max_total_rows=caps.total,
         priorities=relation_priorities() if priorities is None else priorities,
         seed=seed,
+        recipe=recipe,
     )
-    split = split_pairs(trainable, plan, seed=seed)
+    split = split_pairs(plan, seed=seed)
+    with_values = {p.fact_id: p for p in kept if p.values and not p.covers}
+    questions = build_eval_questions(
+        with_values,
+        held_out,
+        [p for p in unseen if not p.covers and is_unseen(p.fact_id)],
+        split.train,
+        [fact_id for fact_id, fact in plan.facts.items() if fact.train],
+        seed=seed,
+    )
+    for relation, count in Counter(q.relation for q in questions).items():
+        if relation in plan.coverage:
+            plan.coverage[relation].eval_rows = count
     texts = {
         TRAIN_FILE: render_training_jsonl(split.train, model.data_format, system_prompt),
         VALIDATION_FILE: render_training_jsonl(split.validation, model.data_format, system_prompt),
-        EVAL_FILE: render_eval_jsonl(split.eval),
+        EVAL_FILE: render_eval_questions(questions),
+        EVAL_BEDROCK_FILE: to_jsonl(bedrock_evaluation_row(q) for q in questions),
     }
     # An empty validation or eval file is not used (the workflow passes no URI for it), so it
     # is not validated; train is always validated, empty or not.
@@ -150,7 +176,7 @@ def build_dataset(
             caps=caps,
         )
         for name, text in texts.items()
-        if text or name == TRAIN_FILE
+        if (text or name == TRAIN_FILE) and name != EVAL_FILE  # eval.jsonl is Podium's own format
     }
     check_total_rows(validations[TRAIN_FILE], validations.get(VALIDATION_FILE), caps)
     try:
@@ -169,7 +195,7 @@ def build_dataset(
         model_units=throughput.model_units,
         throughput_hours=throughput_lifetime_hours(throughput),
     )
-    built = BuiltDataset(model, split.train, split.validation, split.eval, texts, plan, validations, estimate)
+    built = BuiltDataset(model, split.train, split.validation, questions, texts, plan, validations, estimate)
     built.report = {
         "model_id": model.model_id,
         "format": model.data_format.value,
@@ -183,9 +209,12 @@ def build_dataset(
             "facts_trained": sum(1 for f in plan.facts.values() if f.train),
             "train_rows": len(split.train),
             "validation_rows": len(split.validation),
-            "eval_rows": len(split.eval),
+            "eval_rows": len(questions),
             "held_out_dropped_for_overlap": split.dropped_overlap,
         },
+        "recipe": recipe,
+        "plan": plan.summary(),
+        "eval": {"questions": len(questions), "composition": composition(questions)},
         "caps": plan.caps,
         "quotas": caps.to_dict(),  # where the caps came from: the account's Service Quotas or the fallback
         "coverage": [c.to_dict() for c in plan.coverage.values()],
@@ -239,6 +268,7 @@ def generate(
     prices: PriceOverrides | None = None,
     throughput: ThroughputSettings | None = None,
     progress: Progress | None = None,
+    recipe: str = DEFAULT_RECIPE,
 ) -> dict[str, Any]:
     """Tables in `data_dir` → a dataset in `out_dir`; returns the report.
 
@@ -246,7 +276,7 @@ def generate(
     DataError when the data yields no usable dataset; in both cases nothing is written.
     """
     # DuckDB is needed only to read tables; the BuildDataset Lambda imports this module without it.
-    from podium.dataset.facts import extract_facts
+    from podium.dataset.facts import extract_facts_and_disagreements
 
     say = progress or (lambda _message: None)
     model = get_model(model_id, region)
@@ -261,7 +291,7 @@ def generate(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     say("Reading facts from the tables")
-    facts = extract_facts(data_dir)
+    facts, disagreements = extract_facts_and_disagreements(data_dir)
     timings["facts_seconds"] = time.perf_counter() - started
     if not facts:
         raise DataError("no facts could be read from the tables", file=str(data_dir))
@@ -271,7 +301,7 @@ def generate(
     rejected: Counter[str] = Counter()
     pairs = template_pairs(facts, rejected=rejected, seed=seed)
     timings["pairs_seconds"] = time.perf_counter() - step
-    if not pairs:
+    if not any(not p.covers for p in pairs):  # packed rows alone ask no question of one fact
         reasons = "; ".join(f"{reason}: {n}" for reason, n in rejected.most_common()) or "no paraphrases"
         raise DataError(f"no question passed the checks ({reasons})", file=str(data_dir))
 
@@ -287,6 +317,7 @@ def generate(
         rejected=rejected,
         throughput=throughput,
         region=region,
+        recipe=recipe,
     )
     timings["build_seconds"] = time.perf_counter() - step
     if not built.valid:
@@ -296,6 +327,7 @@ def generate(
             file=str(data_dir),
         )
     built.report["counts"]["facts_extracted"] = len(facts)
+    built.report["disagreements"] = [d.to_dict() for d in disagreements]
     built.report["source"] = {"data_dir": str(data_dir), "generator": "builtin templates"}
     timings["total_seconds"] = time.perf_counter() - started
     built.report["timings"] = {k: round(v, 3) for k, v in timings.items()}

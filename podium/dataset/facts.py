@@ -23,6 +23,7 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
+from podium.dataset.reconcile import CHECK_TABLES, Disagreement, reconcile
 from podium.dataset.records import Fact
 from podium.dataset.tables import TABLES, load_tables
 from podium.errors import DataError
@@ -245,6 +246,22 @@ def extract_facts_from_connection(con: duckdb.DuckDBPyConnection, relations: Ite
     chosen = _selected(relations)
     create_views(con, chosen)
     return [fact for relation in chosen for fact in _facts_of(con, relation)]
+
+
+def extract_facts_and_disagreements(
+    data_dir: Path, relations: Iterable[str] | None = None
+) -> tuple[list[Fact], list[Disagreement]]:
+    """extract_facts, plus every disagreement between the source tables (reconcile.py),
+    checked on the same loaded tables."""
+    chosen = _selected(relations)
+    needed = set(tables_for(chosen)) | set(CHECK_TABLES)
+    loaded = load_tables(Path(data_dir), [name for name in TABLES if name in needed])
+    try:
+        facts = extract_facts_from_connection(loaded.connection, chosen)
+        create_views(loaded.connection, ["event_venue"])  # the venue check reads venue_names
+        return facts, reconcile(loaded.connection)
+    finally:
+        loaded.connection.close()
 
 
 def extract_facts(data_dir: Path, relations: Iterable[str] | None = None) -> list[Fact]:

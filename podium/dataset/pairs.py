@@ -126,21 +126,28 @@ def make_pairs(
 
 
 def template_pairs(facts: Iterable[Fact], *, rejected: Counter[str] | None = None, seed: int = 0) -> list[QAPair]:
-    """The built-in pairs of `facts` (templates.render: a rotation of the question templates,
-    held-out ones labelled "heldout:<n>"), each answered in a form chosen by `seed`."""
+    """The built-in pairs of `facts`: Q&A pairs (templates.render: a rotation of the question
+    templates, held-out ones labelled "heldout:<n>", each answered in a form chosen by
+    `seed`, carrying the fact's answer values), then the packed rows (profiles.py), which
+    never state a fact kept out of training for the evaluation."""
     from podium.dataset import templates
+    from podium.dataset.eval_questions import answer_values, is_unseen
+    from podium.dataset.profiles import profile_pairs
 
+    facts = list(facts)
     pairs: list[QAPair] = []
     for fact in facts:
         subject, polished_subject = _subject_forms(fact)
         answer_value = normalize_text(fact.answer_value)
+        values, require_all = answer_values(fact)
         for source, question, answer in templates.render(fact, seed):
             reason = _verify(question, subject, polished_subject, answer_value)
             if reason is not None:
                 if rejected is not None:
                     rejected[reason] += 1
                 continue
-            pairs.append(QAPair(fact.fact_id, fact.relation, question.strip(), answer, source))
+            pairs.append(QAPair(fact.fact_id, fact.relation, question.strip(), answer, source, (), values, require_all))
+    pairs.extend(profile_pairs(facts, unseen={f.fact_id for f in facts if is_unseen(f.fact_id)}))
     return pairs
 
 

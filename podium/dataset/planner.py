@@ -1,47 +1,56 @@
-"""Budget planner: which facts, and how many paraphrases of each, fit the model's caps.
+"""Budget planner: which rows fit the model's caps, and which facts they teach.
 
-Bedrock caps a Llama 3.1 training file at 10,000 rows, far fewer than the Paris data
-has facts. The planner spends that budget in a fixed order of value:
+Bedrock caps a Llama 3.1 training file at 10,000 rows (and the account caps training
+plus validation together), far fewer than the Paris data has facts. Two recipes:
 
-1. one training paraphrase for each fact, relation by relation in priority order
-   (lower number first: medals and medal tables before heights), so when the cap
-   binds, the most important relations are covered completely;
-2. held-out paraphrases of *trained* facts for validation and evaluation (never a fact
-   training lacks), spread round-robin across relations so every relation is measured;
-3. with room left, more training paraphrases per fact, again by priority.
+- `qa`: single-fact question–answer rows only. One row per fact, relation by relation in
+  priority order (medals and medal tables first), then more paraphrases by priority.
+  When the cap binds, low-priority relations are left out.
+- `mixed` (default): packed rows first (profiles.py: every event, country, venue, team
+  and every athlete in groups, each in two phrasings), then Q&A rows until every fact is
+  stated in at least two different phrasings, then more Q&A rows for the highest-priority
+  facts. Nearly every fact is trained within 10,000 rows; rows are longer.
 
-It works on counts only; `split.py` decides which paraphrase text goes where.
+Validation holds other paraphrases (Q&A rows) of trained facts, spread across relations,
+never a question text that training uses. A fact's "phrasings" are the training rows
+that state it; the planner reports them with coverage and tokens per relation.
 """
 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
+from podium.dataset.pairs import normalize_text
+from podium.dataset.profiles import PROFILE_PRIORITIES
 from podium.dataset.records import QAPair
+from podium.dataset.tokens import row_tokens
 
+Recipe = Literal["qa", "mixed"]
+RECIPES: tuple[str, ...] = ("qa", "mixed")
+DEFAULT_RECIPE: Recipe = "mixed"
 # Bedrock evaluation jobs take at most 1,000 prompts from a custom dataset.
 MAX_EVAL_PROMPTS = 1_000
 # Relations without a known priority go after every known one.
 UNKNOWN_PRIORITY = 1_000
-# On small data, hold out at most this share of the pairs for each of validation and eval.
+# On small data, hold out at most this share of the Q&A pairs for validation.
 HOLDOUT_FRACTION = 0.1
+# Each fact should be stated in at least this many different training rows.
+MIN_PHRASINGS = 2
+# Packed rows of this kind come after the Q&A rows that give every fact two phrasings.
+LATE_PROFILES = ("profile_medallist",)
 
 
 @dataclass
 class FactPlan:
     fact_id: str
     relation: str
-    available: int  # paraphrases of this fact
-    train: int = 0
+    available: int = 0  # single-fact paraphrases of this fact
+    train: int = 0  # training rows stating it (its phrasings)
     validation: int = 0
-    eval: int = 0
-
-    @property
-    def unassigned(self) -> int:
-        return self.available - self.train - self.validation - self.eval
 
 
 @dataclass
@@ -51,9 +60,11 @@ class RelationCoverage:
     facts_available: int = 0
     paraphrases_available: int = 0
     facts_trained: int = 0
-    train_rows: int = 0
+    facts_with_two_phrasings: int = 0
+    train_rows: int = 0  # rows of this relation (Q&A rows, or packed rows of this kind)
     validation_rows: int = 0
-    eval_rows: int = 0
+    eval_rows: int = 0  # evaluation questions (filled in by the build)
+    tokens: int = 0  # training tokens (row-cap estimate) of this relation's rows
 
     @property
     def percent_covered(self) -> float:
@@ -67,39 +78,59 @@ class RelationCoverage:
             "paraphrases_available": self.paraphrases_available,
             "facts_trained": self.facts_trained,
             "percent_covered": round(self.percent_covered, 2),
+            "facts_with_two_phrasings": self.facts_with_two_phrasings,
             "train_rows": self.train_rows,
             "validation_rows": self.validation_rows,
             "eval_rows": self.eval_rows,
+            "tokens": self.tokens,
         }
 
 
 @dataclass
 class Plan:
-    facts: dict[str, FactPlan]  # every fact seen; unchosen ones have train == 0
-    coverage: dict[str, RelationCoverage]  # in priority order
+    facts: dict[str, FactPlan]  # every fact seen; untrained ones have train == 0
+    coverage: dict[str, RelationCoverage]  # in priority order, packed-row kinds last
+    train: list[QAPair] = field(default_factory=list)
+    validation: list[QAPair] = field(default_factory=list)
     caps: dict[str, int] = field(default_factory=dict)
+    recipe: str = DEFAULT_RECIPE
 
     @property
     def train_rows(self) -> int:
-        return sum(f.train for f in self.facts.values())
+        return len(self.train)
 
     @property
     def validation_rows(self) -> int:
-        return sum(f.validation for f in self.facts.values())
+        return len(self.validation)
 
-    @property
-    def eval_rows(self) -> int:
-        return sum(f.eval for f in self.facts.values())
+    def summary(self) -> dict[str, Any]:
+        """Facts covered, phrasings per fact and tokens, over every relation."""
+        facts = list(self.facts.values())
+        trained = [f for f in facts if f.train]
+        phrasings = Counter(min(f.train, 5) for f in trained)
+        return {
+            "recipe": self.recipe,
+            "facts": len(facts),
+            "facts_trained": len(trained),
+            "percent_facts_trained": round(100.0 * len(trained) / len(facts), 2) if facts else 0.0,
+            "facts_with_two_phrasings": sum(1 for f in trained if f.train >= MIN_PHRASINGS),
+            "percent_trained_with_two_phrasings": (
+                round(100.0 * sum(1 for f in trained if f.train >= MIN_PHRASINGS) / len(trained), 2) if trained else 0.0
+            ),
+            "phrasings_per_trained_fact": {("5+" if k == 5 else str(k)): n for k, n in sorted(phrasings.items())},
+            "train_tokens": sum(c.tokens for c in self.coverage.values()),
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "caps": dict(self.caps),
-            "rows": {"train": self.train_rows, "validation": self.validation_rows, "eval": self.eval_rows},
+            "rows": {"train": self.train_rows, "validation": self.validation_rows},
+            "summary": self.summary(),
             "coverage": [c.to_dict() for c in self.coverage.values()],
         }
 
 
-def _round_robin(queues: list[list[FactPlan]]) -> Iterable[FactPlan]:
+def _round_robin(queues: list[list[Any]]) -> Iterable[Any]:
     """Yield one item from each queue in turn until all are empty."""
     positions = [0] * len(queues)
     live = [i for i, q in enumerate(queues) if q]
@@ -113,10 +144,6 @@ def _round_robin(queues: list[list[FactPlan]]) -> Iterable[FactPlan]:
         live = still
 
 
-def _other(split: str) -> str:
-    return "eval" if split == "validation" else "validation"
-
-
 def plan_dataset(
     pairs: Iterable[QAPair],
     *,
@@ -126,106 +153,174 @@ def plan_dataset(
     max_total_rows: int | None = None,
     priorities: Mapping[str, int] | None = None,
     seed: int = 0,
+    recipe: str = DEFAULT_RECIPE,
 ) -> Plan:
-    """Plan row counts per fact within the caps; see the module docstring for the order.
+    """Choose training and validation rows within the caps; see the module docstring.
+
     `max_total_rows` bounds training + validation together (Bedrock's "Sum of training and
-    validation records" quota): validation's share is set aside before training fills up."""
+    validation records" quota): validation's share is set aside before training fills up.
+    Packed rows (pairs with `covers`) are used only by the `mixed` recipe.
+    """
+    if recipe not in RECIPES:
+        raise ValueError(f"unknown recipe {recipe!r}: use one of {', '.join(RECIPES)}")
     priorities = priorities or {}
     facts: dict[str, FactPlan] = {}
+    qa_by_fact: dict[str, list[QAPair]] = {}
+    profiles: list[QAPair] = []
     for pair in pairs:
+        if pair.covers:
+            if recipe == "mixed":
+                profiles.append(pair)
+            continue
         plan = facts.get(pair.fact_id)
         if plan is None:
-            facts[pair.fact_id] = FactPlan(pair.fact_id, pair.relation, 1)
-        else:
-            plan.available += 1
+            plan = facts[pair.fact_id] = FactPlan(pair.fact_id, pair.relation)
+        plan.available += 1
+        qa_by_fact.setdefault(pair.fact_id, []).append(pair)
+    for pair in profiles:
+        for fact_id in pair.covers:
+            if fact_id not in facts:
+                facts[fact_id] = FactPlan(fact_id, fact_id.split(":", 1)[0])
+
+    def priority(relation: str) -> int:
+        return priorities.get(relation, UNKNOWN_PRIORITY)
 
     by_relation: dict[str, list[FactPlan]] = {}
     for plan in facts.values():
         by_relation.setdefault(plan.relation, []).append(plan)
-    order = sorted(by_relation, key=lambda r: (priorities.get(r, UNKNOWN_PRIORITY), r))
+    order = sorted(by_relation, key=lambda r: (priority(r), r))
     for relation in order:
         # Sorted, then shuffled with a per-relation seed: the choice under a binding cap is
         # deterministic and unbiased (not "athletes whose names start with A").
         queue = sorted(by_relation[relation], key=lambda p: p.fact_id)
         random.Random(f"{seed}|{relation}").shuffle(queue)
         by_relation[relation] = queue
-
+    for fact_id, paraphrases in qa_by_fact.items():
+        paraphrases.sort(key=lambda p: (p.source, p.question))
+        random.Random(f"{seed}|{fact_id}").shuffle(paraphrases)
     tiers: dict[int, list[str]] = {}
     for relation in order:
-        tiers.setdefault(priorities.get(relation, UNKNOWN_PRIORITY), []).append(relation)
+        tiers.setdefault(priority(relation), []).append(relation)
 
-    total_pairs = sum(p.available for p in facts.values())
-    small_data_cap = max(1, int(total_pairs * HOLDOUT_FRACTION))
-    validation_cap = min(max_validation_rows, small_data_cap)
+    total_qa = sum(p.available for p in facts.values())
+    validation_cap = min(max_validation_rows, max(1, int(total_qa * HOLDOUT_FRACTION)))
     train_cap = max_train_rows
     if max_total_rows is not None:
         validation_cap = min(validation_cap, max_total_rows // 2)  # never more validation than training
         train_cap = min(max_train_rows, max_total_rows - validation_cap)
 
-    # 1. One training paraphrase per fact, tier by tier (relations of equal priority interleaved).
-    train_budget = train_cap
-    for tier in sorted(tiers):
-        if train_budget == 0:
-            break
-        for plan in _round_robin([by_relation[r] for r in tiers[tier]]):
-            plan.train = 1
-            train_budget -= 1
-            if train_budget == 0:
-                break
+    train: list[QAPair] = []
+    used_questions: set[str] = set()
+    next_paraphrase: Counter[str] = Counter()
 
-    # 2. Held-out paraphrases of trained facts, alternating validation and eval, spread over relations.
-    budgets = {
-        "validation": validation_cap,
-        "eval": min(max_eval_rows, small_data_cap),
-    }
-    trained = [[p for p in by_relation[r] if p.train] for r in order]
-    # Alternate per relation, so each relation has rows in both validation and eval.
-    next_split = {relation: "validation" for relation in order}
-    progress = True
-    while progress and (budgets["validation"] or budgets["eval"]):
-        progress = False  # each pass gives a fact at most one more held-out paraphrase
-        for plan in _round_robin(trained):
-            if plan.unassigned < 1:
-                continue
-            wanted = next_split[plan.relation]
-            split = wanted if budgets[wanted] else _other(wanted)
-            if budgets[split] == 0:
-                break
-            setattr(plan, split, getattr(plan, split) + 1)
-            budgets[split] -= 1
-            next_split[plan.relation], progress = _other(split), True
+    def take(pair: QAPair) -> bool:
+        if len(train) >= train_cap:
+            return False
+        text = normalize_text(pair.question)
+        if text in used_questions:
+            return True  # another fact's identical question: skip it, keep going
+        used_questions.add(text)
+        train.append(pair)
+        for fact_id in pair.facts_stated:
+            facts[fact_id].train += 1
+        return True
 
-    # 3. More training paraphrases per fact while the cap allows, by priority.
-    if max_total_rows is not None:  # validation may have used less than its share
-        used_train = sum(p.train for p in facts.values())
-        used_validation = sum(p.validation for p in facts.values())
-        train_budget = max(0, min(max_train_rows, max_total_rows - used_validation) - used_train)
-    while train_budget > 0:
-        added = 0
+    def take_paraphrase(plan: FactPlan) -> bool:
+        """One more Q&A row for `plan`'s fact; False when the cap is reached."""
+        paraphrases = qa_by_fact.get(plan.fact_id, [])
+        while next_paraphrase[plan.fact_id] < len(paraphrases):
+            pair = paraphrases[next_paraphrase[plan.fact_id]]
+            next_paraphrase[plan.fact_id] += 1
+            before = len(train)
+            if not take(pair):
+                next_paraphrase[plan.fact_id] -= 1
+                return False
+            if len(train) > before:
+                return True
+        return True
+
+    def qa_pass(wanted: int) -> None:
+        """Give each fact, by priority tier, Q&A rows until it has `wanted` phrasings."""
         for tier in sorted(tiers):
-            for plan in _round_robin([[p for p in by_relation[r] if p.train] for r in tiers[tier]]):
-                if train_budget == 0:
-                    break
-                if plan.unassigned > 0:
-                    plan.train += 1
-                    train_budget -= 1
-                    added += 1
-        if added == 0:
+            for plan in _round_robin([by_relation[r] for r in tiers[tier]]):
+                while plan.train < wanted and next_paraphrase[plan.fact_id] < plan.available:
+                    if not take_paraphrase(plan):
+                        return
+
+    # 1. Packed rows, kind by kind, first form of every subject before any second form.
+    early = [p for p in profiles if p.relation not in LATE_PROFILES]
+    late = [p for p in profiles if p.relation in LATE_PROFILES]
+    for rows in (early, late):
+        rows.sort(key=lambda p: (p.source, PROFILE_PRIORITIES.get(p.relation, UNKNOWN_PRIORITY), p.fact_id))
+    for pair in early:
+        if not take(pair):
+            break
+    # 2. Q&A rows until every fact has one phrasing, then two (the cap may stop either pass).
+    for wanted in range(1, MIN_PHRASINGS + 1):
+        qa_pass(wanted)
+    for pair in late:
+        if not take(pair):
             break
 
-    coverage = {r: RelationCoverage(r, priorities.get(r, UNKNOWN_PRIORITY)) for r in order}
+    # 3. Validation: other paraphrases of trained facts, round-robin over relations.
+    validation: list[QAPair] = []
+    trained_queues = [[p for p in by_relation[r] if p.train] for r in order]
+    progress = True
+    while progress and len(validation) < validation_cap:
+        progress = False
+        for plan in _round_robin(trained_queues):
+            if len(validation) >= validation_cap:
+                break
+            paraphrases = qa_by_fact.get(plan.fact_id, [])
+            while next_paraphrase[plan.fact_id] < len(paraphrases):
+                pair = paraphrases[next_paraphrase[plan.fact_id]]
+                next_paraphrase[plan.fact_id] += 1
+                text = normalize_text(pair.question)
+                if text in used_questions:
+                    continue
+                used_questions.add(text)
+                validation.append(pair)
+                plan.validation += 1
+                progress = True
+                break
+
+    # 4. More Q&A rows by priority while the cap allows (validation may have used less than its share).
+    if max_total_rows is not None:
+        train_cap = min(max_train_rows, max_total_rows - len(validation))
+    wanted = MIN_PHRASINGS
+    while len(train) < train_cap:
+        before = len(train)
+        wanted += 1
+        qa_pass(wanted)
+        if len(train) == before:
+            break
+
+    coverage = {r: RelationCoverage(r, priority(r)) for r in order}
     for plan in facts.values():
         c = coverage[plan.relation]
         c.facts_available += 1
         c.paraphrases_available += plan.available
         c.facts_trained += 1 if plan.train else 0
-        c.train_rows += plan.train
+        c.facts_with_two_phrasings += 1 if plan.train >= MIN_PHRASINGS else 0
         c.validation_rows += plan.validation
-        c.eval_rows += plan.eval
+    for pair in train:
+        if pair.relation not in coverage:
+            coverage[pair.relation] = RelationCoverage(pair.relation, PROFILE_PRIORITIES.get(pair.relation, 0))
+        coverage[pair.relation].train_rows += 1
+        coverage[pair.relation].tokens += row_tokens(pair.question, pair.answer)
     caps = {"train": max_train_rows, "validation": max_validation_rows, "eval": max_eval_rows}
     if max_total_rows is not None:
         caps["train_and_validation"] = max_total_rows
-    return Plan(facts, coverage, caps)
+    return Plan(facts, coverage, train, validation, caps, recipe)
 
 
-__all__ = ["MAX_EVAL_PROMPTS", "FactPlan", "Plan", "RelationCoverage", "plan_dataset"]
+__all__ = [
+    "DEFAULT_RECIPE",
+    "MAX_EVAL_PROMPTS",
+    "RECIPES",
+    "FactPlan",
+    "Plan",
+    "Recipe",
+    "RelationCoverage",
+    "plan_dataset",
+]

@@ -33,10 +33,15 @@ class Fact:
 
 @dataclass(frozen=True, slots=True)
 class QAPair:
-    """A question and its answer, tied to the fact it was made from.
+    """A question and its answer, tied to the fact(s) it states.
 
-    source: "template:<n>" for built-in paraphrase n of the relation, "ai_query" for an
-    LLM paraphrase made on Databricks.
+    source: "template:<n>" for built-in paraphrase n of the relation, "heldout:<n>" for a
+    paraphrase reserved for evaluation, "ai_query" for an LLM paraphrase made on
+    Databricks, "profile:<form>" for a packed row.
+    covers: for a packed row (a profile: many facts about one subject), the ids of every
+    fact its answer states; empty for a single-fact row, which states `fact_id`.
+    values: the fact's answer values an evaluation accepts (eval_questions.answer_values),
+    with require_all when several must all be named; empty when unknown (ai_query rows).
     """
 
     fact_id: str
@@ -44,16 +49,40 @@ class QAPair:
     question: str
     answer: str
     source: str
+    covers: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
+    require_all: bool = False
 
-    def to_json(self) -> dict[str, str]:
-        return {
+    @property
+    def facts_stated(self) -> tuple[str, ...]:
+        return self.covers or (self.fact_id,)
+
+    def to_json(self) -> dict[str, object]:
+        row: dict[str, object] = {
             "fact_id": self.fact_id,
             "relation": self.relation,
             "question": self.question,
             "answer": self.answer,
             "source": self.source,
         }
+        if self.covers:
+            row["covers"] = list(self.covers)
+        if self.values:
+            row["values"] = list(self.values)
+            row["require_all"] = self.require_all
+        return row
 
     @classmethod
     def from_json(cls, row: Mapping[str, object]) -> QAPair:
-        return cls(**{k: str(row[k]) for k in ("fact_id", "relation", "question", "answer", "source")})
+        lists = {}
+        for name in ("covers", "values"):
+            value = row.get(name) or ()
+            if isinstance(value, str) or not isinstance(value, list | tuple):
+                raise ValueError(f"{name} must be a list of strings")
+            lists[name] = tuple(str(v) for v in value)
+        return cls(
+            **{k: str(row[k]) for k in ("fact_id", "relation", "question", "answer", "source")},
+            covers=lists["covers"],
+            values=lists["values"],
+            require_all=bool(row.get("require_all", False)),
+        )

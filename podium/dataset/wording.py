@@ -43,9 +43,16 @@ def polish(text: str) -> str:
     return finish_sentence(add_articles(text))
 
 
+# A word every name of NAMES_WITH_THE contains: most texts hold none, and `in` is cheap.
+_KEY_WORDS = ("Bahamas", "Islands", "Comoros", "Republic", "Gambia", "Maldives", "Netherlands", "Philippines")
+_KEY_WORDS += ("Refugee", "Moldova", "Seychelles", "Emirates", "United States")
+
+
 def add_articles(text: str) -> str:
     """ "the" before the country names in `text` that take it ("won by Netherlands" → "won by
     the Netherlands"). Templates apply it to slot values once per fact, not to every sentence."""
+    if not any(word in text for word in _KEY_WORDS):
+        return text
     return _NEEDS_THE.sub(r"the \1", text)
 
 

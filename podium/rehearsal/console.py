@@ -382,7 +382,8 @@ def _print_dataset(say: Any, report: Mapping[str, Any] | None) -> None:
         f"{counts.get('facts_trained', 0):,} of {counts.get('facts', 0):,} facts trained"
         + ("" if report.get("valid", True) else " — INVALID for Bedrock (see report.json)"),
     )
-    coverage = report.get("coverage") or []
+    # Packed-row kinds (profile_*) state other relations' facts and have none of their own.
+    coverage = [row for row in report.get("coverage") or [] if row.get("facts_available", 1)]
     partial = [row for row in coverage if row.get("percent_covered", 100.0) < 100.0]
     if not coverage:
         text = "no relations"

@@ -340,6 +340,7 @@ def build_dataset(
         throughput=settings.throughput,
         region=region,
         caps=run.caps,
+        recipe=settings.recipe,
     )
     # The report is written last: its presence means the whole dataset is there.
     files = dataset_builder.render_files(built)

@@ -11,6 +11,8 @@ SELECT
   athlete AS subject,
   born_on AS answer_value,
   concat(athlete, ', who competed at Paris 2024, was born on ', born_on, '.') AS answer,
-  athlete
+  athlete,
+  country,
+  first_discipline AS discipline
 FROM born
 ORDER BY code

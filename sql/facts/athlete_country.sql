@@ -8,7 +8,9 @@ SELECT
   athlete AS subject,
   country AS answer_value,
   concat('At Paris 2024, ', athlete, ' represented ', country, '.') AS answer,
-  athlete
+  athlete,
+  country,
+  first_discipline AS discipline
 FROM athlete_named
 WHERE name_count = 1 AND instr(lower(athlete), lower(country)) = 0
 ORDER BY code

@@ -2,7 +2,7 @@
 -- competed). Only items that are real disciplines (events.sport) count.
 -- athlete_named (athletes with their unambiguous names) is the view in _athlete_named.sql.
 WITH entered AS (
-  SELECT a.code, a.athlete, d.discipline
+  SELECT a.code, a.athlete, a.country, a.first_discipline, d.discipline
   FROM athlete_named AS a
   -- Python list literal -> items: the quote differs per item ('A', "B's"); a value
   -- that is not a quoted list (empty, or Kaggle's unquoted [A]) yields no item.
@@ -10,14 +10,14 @@ WITH entered AS (
   WHERE a.role = 'Athlete'
 ),
 known AS (
-  SELECT DISTINCT e.code, e.athlete, e.discipline
+  SELECT DISTINCT e.code, e.athlete, e.country, e.first_discipline, e.discipline
   FROM entered AS e
   JOIN (SELECT DISTINCT sport FROM events) AS s ON s.sport = e.discipline
 ),
 grouped AS (
-  SELECT code, athlete, sort_array(collect_list(discipline)) AS discipline_list
+  SELECT code, athlete, country, first_discipline, sort_array(collect_list(discipline)) AS discipline_list
   FROM known
-  GROUP BY code, athlete
+  GROUP BY code, athlete, country, first_discipline
 )
 SELECT
   'athlete_disciplines' AS relation,
@@ -25,7 +25,9 @@ SELECT
   athlete AS subject,
   CASE WHEN size(discipline_list) = 1 THEN element_at(discipline_list, 1) ELSE concat(array_join(slice(discipline_list, 1, size(discipline_list) - 1), ', '), ' and ', element_at(discipline_list, -1)) END AS answer_value,
   concat('At Paris 2024, ', athlete, ' competed in ', CASE WHEN size(discipline_list) = 1 THEN element_at(discipline_list, 1) ELSE concat(array_join(slice(discipline_list, 1, size(discipline_list) - 1), ', '), ' and ', element_at(discipline_list, -1)) END, '.') AS answer,
-  athlete
+  athlete,
+  country,
+  first_discipline AS discipline
 FROM grouped
 -- A subject that contains its own answer makes no question.
 WHERE instr(lower(athlete), lower(CASE WHEN size(discipline_list) = 1 THEN element_at(discipline_list, 1) ELSE concat(array_join(slice(discipline_list, 1, size(discipline_list) - 1), ', '), ' and ', element_at(discipline_list, -1)) END)) = 0

@@ -3,7 +3,7 @@
 -- as 'Women' in a gymnast's list.
 -- athlete_named (athletes with their unambiguous names) is the view in _athlete_named.sql.
 WITH entered AS (
-  SELECT a.code, a.athlete, d.discipline, ev.event
+  SELECT a.code, a.athlete, a.country, a.first_discipline, d.discipline, ev.event
   FROM athlete_named AS a
   -- Python list literal -> items: the quote differs per item ('A', "B's"); a value
   -- that is not a quoted list (empty, or Kaggle's unquoted [A]) yields no item.
@@ -15,15 +15,17 @@ known AS (
   SELECT DISTINCT
     e.code,
     e.athlete,
+    e.country,
+    e.first_discipline,
     CASE WHEN e.event IN ('Men', 'Women') THEN concat(e.event, '\'s ', e.discipline) ELSE e.event END
       AS event_name
   FROM entered AS e
   JOIN events AS k ON k.sport = e.discipline AND k.event = e.event
 ),
 grouped AS (
-  SELECT code, athlete, sort_array(collect_list(event_name)) AS event_list
+  SELECT code, athlete, country, first_discipline, sort_array(collect_list(event_name)) AS event_list
   FROM known
-  GROUP BY code, athlete
+  GROUP BY code, athlete, country, first_discipline
 )
 SELECT
   'athlete_events' AS relation,
@@ -36,7 +38,9 @@ SELECT
     CASE WHEN size(event_list) = 1 THEN element_at(event_list, 1) ELSE concat(array_join(slice(event_list, 1, size(event_list) - 1), ', '), ' and ', element_at(event_list, -1)) END, '.'
   ) AS answer,
   athlete,
-  CAST(size(event_list) AS STRING) AS event_count
+  CAST(size(event_list) AS STRING) AS event_count,
+  country,
+  first_discipline AS discipline
 FROM grouped
 -- A subject that contains its own answer makes no question.
 WHERE instr(lower(athlete), lower(CASE WHEN size(event_list) = 1 THEN element_at(event_list, 1) ELSE concat(array_join(slice(event_list, 1, size(event_list) - 1), ', '), ' and ', element_at(event_list, -1)) END)) = 0

@@ -11,6 +11,8 @@ SELECT
   athlete AS subject,
   height_cm AS answer_value,
   concat('At Paris 2024, ', athlete, '\'s listed height was ', height_cm, '.') AS answer,
-  athlete
+  athlete,
+  country,
+  first_discipline AS discipline
 FROM measured
 ORDER BY code

@@ -5,6 +5,8 @@ WITH medalled AS (
   SELECT
     a.code,
     a.athlete,
+    a.country,
+    a.first_discipline,
     -- Sorted by medal, then date, then event; the prefix is cut off after sorting. The rank
     -- comes from medal_type: medal_code is sometimes empty in the Kaggle data.
     concat(
@@ -14,7 +16,17 @@ WITH medalled AS (
         WHEN m.event IN ('Men', 'Women') THEN concat(m.event, '\'s ', m.discipline)
         ELSE concat(m.event, ' (', m.discipline, ')')
       END
-    ) AS sortable_medal
+    ) AS sortable_medal,
+    -- The same, with the day it was won ("gold in Men's 100m (Athletics) on 4 August 2024").
+    concat(
+      CAST(CASE m.medal_type WHEN 'Gold Medal' THEN 1 WHEN 'Silver Medal' THEN 2 WHEN 'Bronze Medal' THEN 3 END AS STRING), '|', m.medal_date, '|',
+      lower(replace(m.medal_type, ' Medal', '')), ' in ',
+      CASE
+        WHEN m.event IN ('Men', 'Women') THEN concat(m.event, '\'s ', m.discipline)
+        ELSE concat(m.event, ' (', m.discipline, ')')
+      END,
+      ' on ', date_format(try_cast(m.medal_date AS DATE), 'd MMMM yyyy')
+    ) AS sortable_dated_medal
   FROM medallists AS m
   JOIN athlete_named AS a ON a.code = m.code_athlete
   WHERE lower(CAST(m.is_medallist AS STRING)) = 'true'
@@ -25,9 +37,12 @@ grouped AS (
   SELECT
     code,
     athlete,
-    transform(sort_array(collect_set(sortable_medal)), x -> substr(x, 14)) AS medal_list
+    country,
+    first_discipline,
+    transform(sort_array(collect_set(sortable_medal)), x -> substr(x, 14)) AS medal_list,
+    transform(sort_array(collect_set(sortable_dated_medal)), x -> substr(x, 14)) AS dated_medal_list
   FROM medalled
-  GROUP BY code, athlete
+  GROUP BY code, athlete, country, first_discipline
 )
 SELECT
   'athlete_medals' AS relation,
@@ -40,6 +55,9 @@ SELECT
     CASE WHEN size(medal_list) = 1 THEN element_at(medal_list, 1) ELSE concat(array_join(slice(medal_list, 1, size(medal_list) - 1), ', '), ' and ', element_at(medal_list, -1)) END, '.'
   ) AS answer,
   athlete,
-  CAST(size(medal_list) AS STRING) AS medal_count
+  CAST(size(medal_list) AS STRING) AS medal_count,
+  CASE WHEN size(dated_medal_list) = 1 THEN element_at(dated_medal_list, 1) ELSE concat(array_join(slice(dated_medal_list, 1, size(dated_medal_list) - 1), ', '), ' and ', element_at(dated_medal_list, -1)) END AS dated_medals,
+  country,
+  first_discipline AS discipline
 FROM grouped
 ORDER BY code

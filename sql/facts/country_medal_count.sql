@@ -1,20 +1,26 @@
--- Each country's gold, silver, bronze and total medal count (medals_total.csv):
--- one fact per country and count kind, so each question has one answer.
+-- Each country's gold, silver, bronze and total medal count: one fact per country and
+-- count kind, so each question has one answer. Counted from medals.csv (one row per medal
+-- awarded), the most detailed table; medals_total.csv is only checked against it
+-- (podium.dataset.reconcile lists every disagreement in report.json).
 WITH totals AS (
   SELECT
     country_code,
     -- "AIN" and "EOR" are written as codes in the country column: use readable names.
-    CASE
-      WHEN country_code = 'AIN' THEN 'Individual Neutral Athletes'
-      WHEN country = country_code THEN country_long
-      ELSE country
-    END AS country,
-    CAST(try_cast(`Gold Medal` AS DOUBLE) AS INT) AS gold,
-    CAST(try_cast(`Silver Medal` AS DOUBLE) AS INT) AS silver,
-    CAST(try_cast(`Bronze Medal` AS DOUBLE) AS INT) AS bronze,
-    CAST(try_cast(`Total` AS DOUBLE) AS INT) AS total
-  FROM medals_total
+    max(
+      CASE
+        WHEN country_code = 'AIN' THEN 'Individual Neutral Athletes'
+        WHEN country = country_code THEN country_long
+        ELSE country
+      END
+    ) AS country,
+    sum(CASE WHEN medal_type = 'Gold Medal' THEN 1 ELSE 0 END) AS gold,
+    sum(CASE WHEN medal_type = 'Silver Medal' THEN 1 ELSE 0 END) AS silver,
+    sum(CASE WHEN medal_type = 'Bronze Medal' THEN 1 ELSE 0 END) AS bronze,
+    count(*) AS total
+  FROM medals
   WHERE country_code IS NOT NULL AND country IS NOT NULL
+    AND medal_type IN ('Gold Medal', 'Silver Medal', 'Bronze Medal')
+  GROUP BY country_code
 ),
 counts AS (
   SELECT country_code, country, 1 AS kind_rank, 'gold' AS kind, gold AS medal_total FROM totals

@@ -28,7 +28,9 @@ winners AS (
       ELSE m.team_name
     END AS winner,
     -- The TV form ("Given FAMILY"), an alias the evaluation accepts.
-    CASE WHEN m.event_type IN ('ATH', 'HATH') THEN coalesce(a.name_tv, m.name) ELSE m.team_name END AS tv_winner
+    CASE WHEN m.event_type IN ('ATH', 'HATH') THEN coalesce(a.name_tv, m.name) ELSE m.team_name END AS tv_winner,
+    -- The winner's name alone (no country): the value an evaluation answer must state.
+    CASE WHEN m.event_type IN ('ATH', 'HATH') THEN coalesce(a.display_name, m.name) ELSE m.team_name END AS winner_name
   FROM medal_rows AS m
   LEFT JOIN athlete_display AS a ON a.code = m.code
 ),
@@ -39,7 +41,8 @@ grouped AS (
     medal_rank,
     medal,
     sort_array(collect_list(winner)) AS winner_list,
-    array_join(sort_array(collect_list(tv_winner)), '|') AS tv_winners
+    array_join(sort_array(collect_list(tv_winner)), '|') AS tv_winners,
+    array_join(sort_array(collect_list(winner_name)), '|') AS winner_names
   FROM winners
   GROUP BY discipline, event, medal_rank, medal
 ),
@@ -78,6 +81,7 @@ SELECT
   event,
   medal,
   CAST(size(winner_list) AS STRING) AS medal_count,
-  tv_winners
+  tv_winners,
+  winner_names
 FROM labelled
 ORDER BY discipline, event, medal_rank

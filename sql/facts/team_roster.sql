@@ -64,6 +64,8 @@ SELECT
   members AS answer_value,
   concat('At Paris 2024, the ', team_label, ' was ', members, '.') AS answer,
   team_label,
-  country
+  country,
+  discipline,
+  event
 FROM labelled
 ORDER BY team_code

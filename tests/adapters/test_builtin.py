@@ -31,7 +31,8 @@ def test_builtin_generates_pairs_from_the_bucket(bucket: str, sample_dir: Path, 
     assert generator.status(handle).state is GenerationState.SUCCEEDED
     pairs = list(generator.read_pairs(handle))
     assert pairs, "the sample must yield pairs"
-    assert all(p.source.startswith(("template:", "heldout:")) for p in pairs)
+    assert all(p.source.startswith(("template:", "heldout:", "profile:")) for p in pairs)
+    assert any(p.covers for p in pairs)  # packed rows travel with their covered facts
     assert len({(p.question, p.answer) for p in pairs}) == len(pairs)  # cleaned: no duplicates
     summary = json.loads(store.read_text("runs/exec-1/generation.json"))
     assert summary["pairs_kept"] == len(pairs) and summary["facts"] > 0

@@ -10,6 +10,7 @@ import pytest
 from dataset_helpers import PRIORITIES, make_facts, make_pairs_for
 
 from podium.dataset import build
+from podium.dataset.evalset import parse_eval_questions
 from podium.dataset.records import QAPair
 from podium.dataset.validate import check_total_rows, validate_file, validate_text
 from podium.errors import ConfigError, DataError
@@ -32,7 +33,10 @@ def test_the_built_dataset_is_valid_and_its_report_has_every_section():
     assert {row["relation"] for row in report["coverage"]} == set(PRIORITIES)
     assert report["tokens"]["train_estimate_for_cost"] > 0
     assert report["estimate"]["lines"][0].startswith("ESTIMATE")
-    assert set(report["validation"]) == set(build.DATA_FILES)
+    # eval.jsonl is Podium's own format (checked by parse_eval_questions), not Bedrock's.
+    assert {build.TRAIN_FILE, build.VALIDATION_FILE} <= set(report["validation"]) <= set(build.DATA_FILES)
+    assert build.EVAL_FILE not in report["validation"]
+    assert report["recipe"] == "mixed" and report["plan"]["facts_trained"] == report["counts"]["facts_trained"]
     assert report["hyperparameters"] == LLAMA31.default_hyperparameters()
 
 
@@ -85,7 +89,9 @@ def test_write_dataset_writes_files_that_pass_validate_file(tmp_path: Path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*build.DATA_FILES, build.REPORT_FILE])
     assert validate_file(paths[build.TRAIN_FILE], LLAMA31.model_id).ok
     assert validate_file(paths[build.VALIDATION_FILE], LLAMA31.model_id, split="validation").ok
-    assert validate_file(paths[build.EVAL_FILE], LLAMA31.model_id, split="eval").ok
+    questions = list(parse_eval_questions(paths[build.EVAL_FILE].read_text(encoding="utf-8")))
+    bedrock_rows = paths[build.EVAL_BEDROCK_FILE].read_text(encoding="utf-8").splitlines()
+    assert len(bedrock_rows) == len(questions)
 
 
 class _FailingHandle:
@@ -114,7 +120,7 @@ def test_a_failure_mid_write_leaves_the_previous_dataset_intact_and_no_temp_file
     monkeypatch.setattr(build, "atomic_writer", failing_on_third_file)
     with pytest.raises(OSError, match="No space left"):
         build.write_dataset(built(seed=1), tmp_path)
-    assert len(opened) == 4  # every file was being written when the third failed
+    assert len(opened) == len(build.DATA_FILES) + 1  # every file was being written when the third failed
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 

@@ -76,6 +76,7 @@ def test_generate_writes_the_dataset_and_prints_a_summary(sample_dir: Path, tmp_
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
         "eval.jsonl",
+        "eval_bedrock.jsonl",
         "report.json",
         "train.jsonl",
         "validation.jsonl",

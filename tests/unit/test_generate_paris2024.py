@@ -53,7 +53,7 @@ def test_generate_fits_llama31_caps_and_every_file_passes_the_validator(generate
     assert 0 < report["counts"]["train_rows"] <= 10_000
     assert 0 < report["counts"]["validation_rows"] <= 1_000
     assert 0 < report["counts"]["eval_rows"] <= 1_000
-    for name, split in (("train.jsonl", "train"), ("validation.jsonl", "validation"), ("eval.jsonl", "eval")):
+    for name, split in (("train.jsonl", "train"), ("validation.jsonl", "validation"), ("eval_bedrock.jsonl", "eval")):
         result = validate_file(out / name, LLAMA31.model_id, split=split)
         assert result.ok, result.problems[:5]
 
@@ -66,7 +66,7 @@ def test_no_duplicates_and_no_conflicting_questions_across_all_files(generated):
         for row in read_rows(out / name):
             seen_rows[(normalize_text(row["prompt"]), normalize_text(row["completion"]))] += 1
             answers_by_question[normalize_text(row["prompt"])].add(normalize_text(row["completion"]))
-    for row in read_rows(out / "eval.jsonl"):
+    for row in read_rows(out / "eval_bedrock.jsonl"):
         answers_by_question[normalize_text(row["prompt"])].add(normalize_text(row["referenceResponse"]))
     assert max(seen_rows.values()) == 1
     assert [q for q, answers in answers_by_question.items() if len(answers) > 1] == []
@@ -79,7 +79,7 @@ def test_the_in_process_build_is_the_dataset_generate_wrote(generated, built):
 
 
 def test_every_medal_awarded_and_every_countrys_medal_table_is_trained(paris2024_dir: Path, built):
-    trained = {pair.fact_id for pair in built.train}
+    trained = {fact_id for pair in built.train for fact_id in pair.facts_stated}
     medals = {
         f"event_medal:{row['discipline']}|{row['event']}|{MEDAL_WORD[row['medal_type']]}"
         for row in csv_rows(paris2024_dir / "medals.csv")
@@ -109,11 +109,17 @@ def _names_a_winner(answer: str, row: dict[str, str]) -> bool:
 
 def test_medal_and_medal_count_answers_are_right_when_checked_against_the_csvs(paris2024_dir: Path, built):
     winners = _medal_winners(paris2024_dir)
-    totals = {row["country_code"]: row for row in csv_rows(paris2024_dir / "medals_total.csv")}
-    column = {"gold": "Gold Medal", "silver": "Silver Medal", "bronze": "Bronze Medal", "total": "Total"}
+    # Counts from medals.csv, the detailed table (medals_total.csv disagrees on Indonesia: reconcile.py).
+    counted: Counter[tuple[str, str]] = Counter()
+    for row in csv_rows(paris2024_dir / "medals.csv"):
+        counted[(row["country_code"], MEDAL_WORD[row["medal_type"]])] += 1
+        counted[(row["country_code"], "total")] += 1
+    totals = {code for code, _kind in counted}
     checked = right = 0
     wrong: list[str] = []
-    for pair in built.train + built.validation + built.eval:
+    for pair in built.train + built.validation:
+        if pair.covers:
+            continue  # packed rows: the re-derivation test checks them claim by claim
         relation, key = pair.fact_id.split(":", 1)
         if relation == "event_medal":
             rows = winners.get(key)
@@ -121,7 +127,7 @@ def test_medal_and_medal_count_answers_are_right_when_checked_against_the_csvs(p
             ok = bool(rows) and f"{medal} medal" in pair.answer and all(_names_a_winner(pair.answer, r) for r in rows)
         elif relation == "country_medal_count":
             code, kind = key.split("|")
-            count = int(float(totals[code][column[kind]])) if code in totals else None
+            count = counted[(code, kind)] if code in totals else None
             unit = "medal" if kind == "total" else f"{kind} medal"
             ok = count is not None and f" {count} {unit}" in pair.answer
         else:

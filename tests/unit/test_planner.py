@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import pytest
 from dataset_helpers import PRIORITIES, make_facts, make_pairs_for
 
 from podium.dataset.planner import plan_dataset
+from podium.dataset.records import QAPair
 
 
-def plan(pairs, train=10_000, validation=1_000, evaluation=1_000, seed=0, priorities=PRIORITIES):
+def plan(pairs, train=10_000, validation=1_000, evaluation=1_000, seed=0, priorities=PRIORITIES, recipe="mixed"):
     return plan_dataset(
         pairs,
         max_train_rows=train,
@@ -13,6 +15,7 @@ def plan(pairs, train=10_000, validation=1_000, evaluation=1_000, seed=0, priori
         max_eval_rows=evaluation,
         priorities=priorities,
         seed=seed,
+        recipe=recipe,
     )
 
 
@@ -33,13 +36,14 @@ def test_when_the_cap_binds_higher_priority_relations_are_covered_first():
 def test_caps_are_respected_and_held_out_rows_come_only_from_trained_facts():
     pairs = make_pairs_for(make_facts())
     result = plan(pairs, train=100, validation=15, evaluation=12)
-    assert result.train_rows == 100
+    assert result.train_rows == 100 == len(result.train)
     assert result.validation_rows == 15
-    assert result.eval_rows == 12
     for fact in result.facts.values():
-        assert fact.unassigned >= 0
-        if fact.validation or fact.eval:
+        assert fact.train + fact.validation <= fact.available
+        if fact.validation:
             assert fact.train >= 1
+    trained_questions = {p.question for p in result.train}
+    assert not [p for p in result.validation if p.question in trained_questions]
 
 
 def test_held_out_rows_are_spread_across_relations_in_both_splits():
@@ -47,7 +51,6 @@ def test_held_out_rows_are_spread_across_relations_in_both_splits():
     result = plan(pairs, train=200, validation=40, evaluation=40)
     for relation in ("event_medal", "country_medal_count", "athlete_country"):
         assert result.coverage[relation].validation_rows > 0
-        assert result.coverage[relation].eval_rows > 0
 
 
 def test_with_room_to_spare_every_fact_is_trained_then_more_paraphrases_are_added():
@@ -55,11 +58,10 @@ def test_with_room_to_spare_every_fact_is_trained_then_more_paraphrases_are_adde
     pairs = make_pairs_for(facts)
     result = plan(pairs)
     assert all(f.train >= 1 for f in result.facts.values())
-    # small data: at most 10% of pairs are held out for each of validation and eval
+    # small data: at most 10% of pairs are held out for validation
     assert 1 <= result.validation_rows <= len(pairs) // 10
-    assert 1 <= result.eval_rows <= len(pairs) // 10
     # every remaining paraphrase went to training
-    assert result.train_rows + result.validation_rows + result.eval_rows == len(pairs)
+    assert result.train_rows + result.validation_rows == len(pairs)
     assert any(f.train > 1 for f in result.facts.values())
 
 
@@ -118,3 +120,36 @@ def test_training_takes_back_what_validation_did_not_use_under_a_combined_cap():
     result = plan_dataset(pairs, max_train_rows=100, max_validation_rows=50, max_eval_rows=0, max_total_rows=8)
     assert result.validation_rows == 1
     assert result.train_rows == 7  # everything left, within the sum of 8
+
+
+def _profile(relation: str, key: str, form: str, covers: list[str]) -> QAPair:
+    return QAPair(
+        f"{relation}:{key}|{form}",
+        relation,
+        f"Tell me about {key} ({form})?",
+        f"All about {key}.",
+        f"profile:{form}",
+        tuple(covers),
+    )
+
+
+def test_mixed_packs_every_fact_and_qa_leaves_low_priority_relations_out():
+    facts = make_facts(events=10, countries=4, athletes=60, heights=30)
+    pairs = make_pairs_for(facts)
+    athletes = [f.fact_id for f in facts if f.relation in ("athlete_country", "athlete_height")]
+    groups = [athletes[i : i + 15] for i in range(0, len(athletes), 15)]
+    profiles = [_profile("profile_athletes", str(n), form, g) for n, g in enumerate(groups) for form in "ab"]
+    qa = plan(pairs + profiles, train=40, validation=5, recipe="qa")
+    mixed = plan(pairs + profiles, train=40, validation=5, recipe="mixed")
+    assert not [p for p in qa.train if p.covers]  # qa: single-fact rows only
+    assert qa.coverage["athlete_height"].facts_trained == 0
+    assert mixed.summary()["facts_trained"] == len(facts)
+    assert mixed.summary()["percent_trained_with_two_phrasings"] == 100.0
+    assert all(mixed.facts[f].train >= 2 for f in athletes)  # both forms of the group row
+    assert mixed.train_rows == 40 and mixed.coverage["profile_athletes"].train_rows == 2 * len(groups)
+    assert mixed.coverage["profile_athletes"].tokens > 0
+
+
+def test_an_unknown_recipe_is_refused():
+    with pytest.raises(ValueError, match="unknown recipe 'all'"):
+        plan(make_pairs_for(make_facts(events=2, countries=0, athletes=0, heights=0)), recipe="all")

@@ -38,18 +38,23 @@ def test_no_line_is_copied_from_the_kaggle_data(name: str, sample_dir: Path, par
     assert not mine & theirs
 
 
-def test_medals_total_counts_the_sample_medals(sample_dir: Path) -> None:
+def test_medals_total_counts_the_sample_medals_but_one_on_purpose(sample_dir: Path) -> None:
+    """The summary table agrees with medals.csv except for one planted disagreement (as the
+    real medals_total.csv has for Indonesia): Belgium's bronze is missing from it."""
     counted: Counter[tuple[str, str]] = Counter(
         (m["country_code"], m["medal_type"]) for m in rows(sample_dir / "medals.csv")
     )
     totals = rows(sample_dir / "medals_total.csv")
     assert {t["country_code"] for t in totals} == {code for code, _ in counted}
+    differing = set()
     for total in totals:
         code = total["country_code"]
         for kind in ("Gold Medal", "Silver Medal", "Bronze Medal"):
-            assert int(total[kind]) == counted[(code, kind)], (code, kind)
+            if int(total[kind]) != counted[(code, kind)]:
+                differing.add((code, kind, int(total[kind]), counted[(code, kind)]))
         kinds = ("Gold Medal", "Silver Medal", "Bronze Medal")
         assert int(total["Total"]) == sum(int(total[k]) for k in kinds)
+    assert differing == {("BEL", "Bronze Medal", 0, 1)}
 
 
 def test_tables_refer_to_each_other(sample_dir: Path) -> None:

@@ -676,3 +676,28 @@ def test_the_dataset_budget_counts_the_throughput_for_its_lifetime():
     assert "provisioned throughput for 4 h $96.00" in outcome.message and "exceeds budget_usd $97.00" in outcome.message
     estimate = json.loads(next(v for k, v in store.files.items() if k.endswith("report.json")))["estimate"]
     assert estimate["throughput_hours"] == 4 and estimate["run_usd"] > 97
+
+
+def test_build_dataset_uploads_both_evaluation_files_and_follows_the_recipe(sample_dir):
+    from podium.dataset.evalset import parse_eval_questions
+    from podium.dataset.facts import extract_facts
+    from podium.dataset.pairs import template_pairs
+
+    pairs = template_pairs(extract_facts(sample_dir))
+    run, outcome, store = _built(pairs=pairs)
+    questions = list(parse_eval_questions(store.files[run.run_prefix + "eval.jsonl"]))
+    bedrock_rows = [json.loads(line) for line in store.files[run.run_prefix + "eval_bedrock.jsonl"].splitlines()]
+    assert questions and len(bedrock_rows) == len(questions)
+    assert bedrock_rows[0] == {
+        "prompt": questions[0].question,
+        "referenceResponse": questions[0].reference,
+        "category": questions[0].relation,
+    }
+    assert outcome.eval_uri == f"s3://bucket/{run.run_prefix}eval.jsonl"
+    report = json.loads(store.files[run.run_prefix + "report.json"])
+    assert report["recipe"] == "mixed" and any(r["relation"].startswith("profile_") for r in report["coverage"])
+    qa_run, _, qa_store = _built({"recipe": "qa"}, pairs=pairs)
+    qa_report = json.loads(qa_store.files[qa_run.run_prefix + "report.json"])
+    assert qa_report["recipe"] == "qa" and not [
+        r for r in qa_report["coverage"] if r["relation"].startswith("profile_")
+    ]
