@@ -187,6 +187,7 @@ def test_generate_json_names_the_files_and_counts(sample_dir: Path, tmp_path: Pa
     assert value["status"] == "ok" and value["problems"] == []
     assert sorted(Path(f).name for f in value["files"]) == [
         "eval.jsonl",
+        "eval_bedrock.jsonl",
         "report.json",
         "train.jsonl",
         "validation.jsonl",
