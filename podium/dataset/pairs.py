@@ -40,7 +40,9 @@ def normalize_text(text: str) -> str:
     """The form texts are compared in: case-folded, whitespace collapsed, quotes unified."""
     if not text.isascii():  # translate() is slow; ASCII text has nothing to unify
         text = text.translate(_PUNCTUATION_VARIANTS)
-    return " ".join(text.split()).casefold()
+    if "  " in text or "\n" in text or "\t" in text or "\r" in text or text[:1] == " " or text[-1:] == " ":
+        text = " ".join(text.split())
+    return text.casefold()
 
 
 def _contains_phrase(haystack: str, phrase: str) -> bool:

@@ -380,6 +380,10 @@ def answer_for(fact: Fact, question: str, seed: int = 0) -> str:
 # 54,000 facts would be 437,000 pairs, far more than 10,000 training rows can use, and the
 # time to clean them would break the 15 s generation target.
 TRAINING_PARAPHRASES_PER_FACT = 3
+# Relations with tens of thousands of facts (athletes, rosters; priority BULK_PRIORITY and
+# later) get one fewer: profiles state their facts, and Q&A rows about them are mostly for
+# validation and the `qa` recipe's first paraphrase.
+BULK_PRIORITY = 6
 
 
 def render(fact: Fact, seed: int = 0, *, every_template: bool = False) -> list[tuple[str, str, str]]:
@@ -397,7 +401,8 @@ def render(fact: Fact, seed: int = 0, *, every_template: bool = False) -> list[t
     if every_template:
         numbers = list(range(len(relation.templates)))
     else:
-        take = min(TRAINING_PARAPHRASES_PER_FACT, trainable)
+        wanted = TRAINING_PARAPHRASES_PER_FACT - (1 if relation.priority >= BULK_PRIORITY else 0)
+        take = min(wanted, trainable)
         numbers = sorted((offset + k) % trainable for k in range(take))
         if relation.held_out:
             numbers.append(trainable + offset % relation.held_out)

@@ -8,6 +8,7 @@ and "won by {winners}" whatever the country is.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Country (team) names, as the Paris 2024 tables write them, that English puts "the" before.
 NAMES_WITH_THE: tuple[str, ...] = (
@@ -43,15 +44,17 @@ def polish(text: str) -> str:
     return finish_sentence(add_articles(text))
 
 
-# A word every name of NAMES_WITH_THE contains: most texts hold none, and `in` is cheap.
+# A word every name of NAMES_WITH_THE contains: most texts hold none, and one search is cheap.
 _KEY_WORDS = ("Bahamas", "Islands", "Comoros", "Republic", "Gambia", "Maldives", "Netherlands", "Philippines")
 _KEY_WORDS += ("Refugee", "Moldova", "Seychelles", "Emirates", "United States")
+_MAY_NEED_THE = re.compile("|".join(_KEY_WORDS))
 
 
+@lru_cache(maxsize=4096)  # slot values repeat (countries); a cache hit skips both searches
 def add_articles(text: str) -> str:
     """ "the" before the country names in `text` that take it ("won by Netherlands" → "won by
     the Netherlands"). Templates apply it to slot values once per fact, not to every sentence."""
-    if not any(word in text for word in _KEY_WORDS):
+    if _MAY_NEED_THE.search(text) is None:
         return text
     return _NEEDS_THE.sub(r"the \1", text)
 
