@@ -30,5 +30,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         read_databricks_secret=read_databricks_credentials,
         read_caps=factory.caps_reader(env),
         max_model_units=env.max_model_units,
+        claim_run=factory.run_lock(env).claim,
     )
     return result.to_payload()

@@ -23,7 +23,7 @@ from podium.workflow.steps import STEPS, Access, Step
 from stacks.bedrock_role import BEDROCK, customization_job_arn
 from stacks.bundling import groups_for, lambda_code
 from stacks.nag import acknowledge, allow
-from stacks.storage import RUNS_PREFIX, Storage
+from stacks.storage import LOCKS_PREFIX, RUNS_PREFIX, Storage
 
 _COLON = ArnFormat.COLON_RESOURCE_NAME
 POWERTOOLS_SERVICE_NAME = "podium"
@@ -120,6 +120,28 @@ def _read_execution_history(role: iam.IRole, r: Resources) -> None:
         [executions],
         wildcard_reason="Execution names are chosen at each start; the wildcard covers only this state "
         "machine's executions.",
+    )
+
+
+def _run_lock(role: iam.IRole, r: Resources) -> None:
+    allow(
+        role,
+        ["s3:GetObject", "s3:PutObject"],
+        [r.storage.objects(f"{LOCKS_PREFIX}*")],
+        wildcard_reason="The run lock is one object under locks/ of this bucket (podium.adapters.run_lock).",
+    )
+    r.storage.grant_key_via_s3(role, ["kms:Decrypt", "kms:GenerateDataKey"])
+    executions = Stack.of(role).format_arn(
+        service="states",
+        resource="execution",
+        resource_name=f"{state_machine_name(r.settings)}:*",
+        arn_format=_COLON,
+    )
+    allow(
+        role,
+        ["states:DescribeExecution"],
+        [executions],
+        wildcard_reason="The lock's holder is one of this state machine's executions, named at its start.",
     )
 
 
@@ -315,6 +337,7 @@ GRANTS: Mapping[Access, Callable[[iam.IRole, Resources], None]] = {
     Access.BEDROCK_DELETE_MODEL: _bedrock_delete_model,
     Access.READ_EXECUTION_HISTORY: _read_execution_history,
     Access.START_EXECUTION: _start_execution,
+    Access.RUN_LOCK: _run_lock,
     Access.NOTIFY: _notify,
     Access.ACTIVE_MODEL_READ: _active_model_read,
     Access.ACTIVE_MODEL_WRITE: _active_model_write,

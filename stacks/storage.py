@@ -21,6 +21,7 @@ from stacks.nag import acknowledge, allow
 DATA_PREFIX = "data/"
 INCOMING_PREFIX = "incoming/"
 RUNS_PREFIX = "runs/"
+LOCKS_PREFIX = "locks/"  # podium.adapters.run_lock: one run at a time
 
 # Objects the adapters write as scratch (SCRATCH_TAG, e.g. a run's intermediate pairs)
 # expire after SCRATCH_DAYS.

@@ -15,6 +15,7 @@ from podium.adapters.bedrock import BedrockFineTuner
 from podium.adapters.builtin import BuiltinGenerator
 from podium.adapters.notifications import SnsNotifier
 from podium.adapters.ports import ActiveModelStore, FineTuner, Generator, ObjectStore
+from podium.adapters.run_lock import S3RunLock
 from podium.adapters.s3 import S3ObjectStore
 from podium.config import RunSettings
 from podium.models import BaseModel, RowCaps
@@ -59,6 +60,10 @@ def generator_for(settings: RunSettings, env: Environment) -> Generator:
     return BuiltinGenerator(object_store(env), data_prefix=settings.data_prefix)
 
 
+def run_lock(env: Environment) -> S3RunLock:
+    return S3RunLock(env.bucket, aws_client("s3", env), aws_client("stepfunctions", env))
+
+
 def caps_reader(env: Environment) -> Callable[[BaseModel], RowCaps]:
     """Reads the base model's customization quotas from Service Quotas (documented caps without access)."""
     from podium.adapters.service_quotas import read_caps
@@ -79,4 +84,4 @@ def active_model_store(env: Environment) -> ActiveModelStore:
     return SsmActiveModelStore(env.active_model_parameter, client=aws_client("ssm", env))
 
 
-__all__ = ["active_model_store", "aws_client", "fine_tuner", "generator_for", "notifier", "object_store"]
+__all__ = ["active_model_store", "aws_client", "fine_tuner", "generator_for", "notifier", "object_store", "run_lock"]

@@ -131,6 +131,7 @@ def prepare(
     max_model_units: int = DEFAULT_MAX_MODEL_UNITS,
     now: datetime | None = None,
     read_caps: Callable[[BaseModel], RowCaps] | None = None,
+    claim_run: Callable[[str], str | None] | None = None,
 ) -> RunContext:
     """Validate the input, refuse what the budget or the deployment does not allow, derive
     the run id, skip when another run is going, and check that the generator has what it
@@ -165,6 +166,12 @@ def prepare(
             f"Skipped: execution {earlier[0][1]} of this state machine is still running, and two runs at "
             "once would race for the active model and double the cost. Nothing was started. Start this "
             "run again once that one has finished (or stop it in the Step Functions console)."
+        )
+    elif claim_run is not None and (holder := claim_run(execution.id)):
+        skip_reason = (
+            f"Skipped: execution {holder} of this state machine holds the run lock and is still running; "
+            "two runs at once would race for the active model and double the cost. Nothing was started. "
+            "Start this run again once that one has finished (or stop it in the Step Functions console)."
         )
     else:
         _check_generator_inputs(settings, store, read_databricks_secret)

@@ -20,6 +20,7 @@ class Access(str, enum.Enum):
     READ_RUNS = "read_runs"  # s3:GetObject/ListBucket under runs/
     WRITE_RUNS = "write_runs"  # s3:PutObject under runs/
     LIST_EXECUTIONS = "list_executions"  # states:ListExecutions on this state machine
+    RUN_LOCK = "run_lock"  # s3 Get/PutObject on locks/*, states:DescribeExecution on this machine's executions
     DATABRICKS_SECRET = "databricks_secret"  # secretsmanager:GetSecretValue on the configured secret
     BEDROCK_START_JOB = "bedrock_start_job"  # CreateModelCustomizationJob, TagResource, iam:PassRole
     BEDROCK_READ_JOB = "bedrock_read_job"  # GetModelCustomizationJob, GetCustomModel
@@ -72,7 +73,11 @@ class Step:
 A = Access
 D = DependencyGroup
 STEPS: tuple[Step, ...] = (
-    Step("Prepare", "prepare", frozenset({A.LIST_EXECUTIONS, A.READ_DATA, A.DATABRICKS_SECRET, A.READ_QUOTAS})),
+    Step(
+        "Prepare",
+        "prepare",
+        frozenset({A.LIST_EXECUTIONS, A.RUN_LOCK, A.READ_DATA, A.DATABRICKS_SECRET, A.READ_QUOTAS}),
+    ),
     Step(
         "StartGeneration",
         "start_generation",

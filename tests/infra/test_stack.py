@@ -246,6 +246,7 @@ EXPECTED_ACTIONS = {
     Access.BEDROCK_DELETE_MODEL: {"bedrock:DeleteCustomModel"},
     Access.READ_EXECUTION_HISTORY: {"states:GetExecutionHistory"},
     Access.START_EXECUTION: {"states:StartExecution"},
+    Access.RUN_LOCK: {"s3:GetObject", "s3:PutObject", "kms:Decrypt", "kms:GenerateDataKey", "states:DescribeExecution"},
     Access.NOTIFY: {"sns:Publish", "kms:GenerateDataKey", "kms:Decrypt"},
     Access.BEDROCK_READ_THROUGHPUT: {"bedrock:GetProvisionedModelThroughput"},
     Access.BEDROCK_CREATE_THROUGHPUT: {

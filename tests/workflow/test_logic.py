@@ -70,7 +70,7 @@ def _prepare_event(execution_input, name="0b5a5e8c-1f0e-4a57-9c39-2f9a6a1f1c11")
     )
 
 
-def _prepare(execution_input, *, defaults=None, running=(), store=None, secret=None, name=None):
+def _prepare(execution_input, *, defaults=None, running=(), store=None, secret=None, name=None, claim_run=None):
     store = store if store is not None else MemoryStore({"data/medals.csv": "x"})
 
     def read_secret(secret_name):
@@ -87,6 +87,7 @@ def _prepare(execution_input, *, defaults=None, running=(), store=None, secret=N
         store=store,
         read_databricks_secret=read_secret,
         now=T0,
+        claim_run=claim_run,
     )
 
 
@@ -701,3 +702,18 @@ def test_build_dataset_uploads_both_evaluation_files_and_follows_the_recipe(samp
     assert qa_report["recipe"] == "qa" and not [
         r for r in qa_report["coverage"] if r["relation"].startswith("profile_")
     ]
+
+
+def test_prepare_skips_when_another_execution_holds_the_run_lock():
+    # ListExecutions is eventually consistent: the lock catches what it has not seen yet.
+    other = "arn:aws:states:us-west-2:123456789012:execution:podium-finetune:other"
+    claims: list[str] = []
+
+    def claim(arn):
+        claims.append(arn)
+        return other
+
+    run = _prepare({}, store=MemoryStore(), claim_run=claim)
+    assert run.skip_reason.startswith(f"Skipped: execution {other} of this state machine holds the run lock")
+    assert claims == [run.execution_arn]
+    assert _prepare({}, claim_run=lambda arn: None).skip_reason == ""

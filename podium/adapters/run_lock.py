@@ -1,0 +1,71 @@
+"""One run at a time, with a strongly consistent check.
+
+ListExecutions (Prepare's first check) is eventually consistent: two executions started
+within a moment may each not yet see the other. The lock is one S3 object written with a
+conditional put (If-None-Match: *, or If-Match on the ETag read), which S3 decides
+atomically, naming the execution that holds it. It is never released: the next run takes
+it over once DescribeExecution (strongly consistent) says its holder is no longer RUNNING,
+so a run that was stopped, timed out or crashed never leaves a stale lock behind.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+LOCK_KEY = "locks/active-run.json"
+_LOST_RACE = {"PreconditionFailed", "ConditionalRequestConflict"}
+_ATTEMPTS = 3
+
+
+class S3RunLock:
+    def __init__(self, bucket: str, s3: Any, stepfunctions: Any) -> None:
+        self.bucket, self._s3, self._sfn = bucket, s3, stepfunctions
+
+    def claim(self, execution_arn: str) -> str | None:
+        """Take the lock for `execution_arn`; None when it holds it now, else the ARN of the
+        RUNNING execution that does."""
+        body = json.dumps({"execution_arn": execution_arn}).encode()
+        holder = ""
+        for _ in range(_ATTEMPTS):
+            try:
+                self._s3.put_object(Bucket=self.bucket, Key=LOCK_KEY, Body=body, IfNoneMatch="*")
+                return None
+            except ClientError as error:
+                if _code(error) not in _LOST_RACE:
+                    raise
+            try:
+                current = self._s3.get_object(Bucket=self.bucket, Key=LOCK_KEY)
+            except ClientError as error:
+                if _code(error) in ("NoSuchKey", "404"):
+                    continue  # released between the two calls: try again
+                raise
+            holder = str(json.loads(current["Body"].read() or b"{}").get("execution_arn") or "")
+            if holder == execution_arn:
+                return None  # a retried Prepare of the holder itself
+            if holder and self._running(holder):
+                return holder
+            try:
+                self._s3.put_object(Bucket=self.bucket, Key=LOCK_KEY, Body=body, IfMatch=current["ETag"])
+                return None
+            except ClientError as error:
+                if _code(error) not in _LOST_RACE:
+                    raise
+        return holder or "another execution"  # contested every time: let the other one go
+
+    def _running(self, execution_arn: str) -> bool:
+        try:
+            return self._sfn.describe_execution(executionArn=execution_arn)["status"] == "RUNNING"
+        except ClientError as error:
+            if _code(error) in ("ExecutionDoesNotExist", "InvalidArn"):
+                return False
+            raise
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+__all__ = ["LOCK_KEY", "S3RunLock"]
