@@ -148,6 +148,7 @@ def prepare(
             settings.poll.check_execution_history()
     except ConfigError as error:
         raise InvalidInput(f"{error} — fix the execution input, or the deployed defaults in cdk.json") from None
+    _check_price_overrides(raw, settings, defaults, region)
     _check_throughput_spending(raw, settings, defaults, max_model_units, region)
 
     execution = event.execution
@@ -202,6 +203,28 @@ def _caps_for(settings: RunSettings, region: str, read_caps: Callable[[BaseModel
             f"{model.model_id} ({caps.source}: {caps.note}); lower epochCount or raise the quota in Service Quotas"
         )
     return caps
+
+
+def _check_price_overrides(raw: dict[str, Any], settings: RunSettings, defaults: RunSettings, region: str) -> None:
+    """The execution input may raise a price (a negotiated rate went up, a new region) but never
+    lower one below the deployed price: every budget check multiplies by these figures, so a
+    cheaper price in the input would let any run past the budget."""
+    if not isinstance(raw.get("prices"), dict):
+        return
+    registry = get_model(settings.base_model, region).prices
+    asked, _ = effective_prices(registry, settings.prices)
+    deployed, _ = effective_prices(registry, defaults.prices)
+    problems = [
+        f"prices.{name}: {getattr(asked, name)} is below the deployed price {getattr(deployed, name)}; the execution "
+        "input may raise a price but not lower it, because the budget checks rely on it (change it in cdk.json "
+        "`prices` and redeploy)"
+        for name in ("training_per_1k_tokens", "storage_per_month", "throughput_per_unit_hour")
+        if name in raw["prices"]
+        and getattr(deployed, name) is not None
+        and (getattr(asked, name) is None or getattr(asked, name) < getattr(deployed, name))
+    ]
+    if problems:
+        raise InvalidInput("; ".join(problems) + ". Nothing was started.")
 
 
 def _check_throughput_spending(

@@ -659,6 +659,15 @@ def test_prepare_refuses_a_throughput_the_budget_cannot_pay_for_its_whole_ttl():
     assert _prepare({"throughput": {"enabled": True, "ttl_hours": 0.1}, "budget_usd": 5}).skip_reason == ""
 
 
+def test_the_input_cannot_lower_a_price_to_slip_past_the_budget():
+    cheap = {"throughput": {"enabled": True}, "budget_usd": 5, "prices": {"throughput_per_unit_hour": 0.01}}
+    with pytest.raises(InvalidInput, match=r"prices.throughput_per_unit_hour: 0.01 is below the deployed price"):
+        _prepare(cheap)
+    # Raising a price is allowed: the budget check then only gets stricter.
+    dearer = {"prices": {"training_per_1k_tokens": 1000.0}}
+    assert _prepare(dearer).settings.prices.training_per_1k_tokens == 1000.0
+
+
 def test_deployed_commitment_and_units_are_not_refused_when_the_input_only_repeats_them():
     defaults = RunSettings.model_validate(
         {"throughput": {"enabled": True, "model_units": 3, "commitment": "OneMonth"}, "budget_usd": 10**6}
