@@ -12,7 +12,7 @@ VERSION := import sys; print("Python %d.%d.%d" % sys.version_info[:3])
 # The version .venv must have: $(PYTHON)'s (empty when $(PYTHON) does not run).
 WANTED := $(shell $(PYTHON) -c '$(VERSION)' 2>/dev/null)
 
-.PHONY: help python-check venv rehearse test bench synth lint lock settings-doc clean
+.PHONY: help python-check venv browser rehearse test bench synth lint lock settings-doc clean
 
 help:
 	@echo "make rehearse      run the pipeline on the bundled sample (data/sample); installs runtime + rehearsal"
@@ -53,7 +53,12 @@ rehearse: python-check
 	@$(MAKE) --no-print-directory $(REHEARSAL_STAMP)
 	$(VENV)/bin/podium rehearse --data data/sample --out out/rehearsal
 
-test: python-check
+# The report test draws report.html in a real headless Chromium (Debian's `chromium`).
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+		apt-get install -y chromium || sudo apt-get install -y chromium
+
+test: python-check browser
 	@$(MAKE) --no-print-directory $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest

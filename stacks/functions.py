@@ -299,6 +299,22 @@ def _bedrock_delete_model(role: iam.IRole, r: Resources) -> None:
     )
 
 
+def _bedrock_invoke(role: iam.IRole, r: Resources) -> None:
+    """Converse is authorised as bedrock:InvokeModel: the new model through this account's
+    provisioned throughputs, and the base model (of any run's base_model, hence the wildcard
+    over foundation models in the region)."""
+    stack = Stack.of(role)
+    allow(
+        role,
+        ["bedrock:InvokeModel"],
+        [
+            _arn(stack, "bedrock", "provisioned-model", "*"),
+            _arn(stack, "bedrock", "foundation-model", "*", account=False),
+        ],
+        wildcard_reason=BEDROCK_IDS_REASON,
+    )
+
+
 def _active_model_read(role: iam.IRole, r: Resources) -> None:
     allow(role, ["ssm:GetParameter"], [r.active_model.parameter_arn])
 
@@ -339,6 +355,7 @@ GRANTS: Mapping[Access, Callable[[iam.IRole, Resources], None]] = {
     Access.START_EXECUTION: _start_execution,
     Access.RUN_LOCK: _run_lock,
     Access.NOTIFY: _notify,
+    Access.BEDROCK_INVOKE: _bedrock_invoke,
     Access.ACTIVE_MODEL_READ: _active_model_read,
     Access.ACTIVE_MODEL_WRITE: _active_model_write,
     Access.READ_QUOTAS: _read_quotas,

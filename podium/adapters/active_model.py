@@ -55,10 +55,16 @@ class SsmActiveModelStore:
                 file=f"ssm:{self.parameter_name}",
                 hint='put {"active": null} to reset it, or promote a model again',
             )
-        return ActiveModel(**{name: str(record[name]) for name in _FIELDS if record.get(name) is not None})
+        values: dict[str, Any] = {
+            name: str(record[name]) for name in _FIELDS if name != "scores" and record.get(name) is not None
+        }
+        if isinstance(record.get("scores"), dict):
+            values["scores"] = record["scores"]
+        return ActiveModel(**values)
 
     def put(self, model: ActiveModel) -> None:
         record = asdict(model)
+        record["scores"] = dict(model.scores) if model.scores is not None else None
         if not record["promoted_at"]:
             record["promoted_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         self._ssm.put_parameter(

@@ -19,6 +19,7 @@ from podium.adapters.run_lock import S3RunLock
 from podium.adapters.s3 import S3ObjectStore
 from podium.config import RunSettings
 from podium.models import BaseModel, RowCaps
+from podium.evaluation.runner import Asker
 from podium.workflow.environment import Environment
 
 
@@ -80,8 +81,35 @@ def notifier(env: Environment) -> SnsNotifier:
     return SnsNotifier(env.topic_arn, client=aws_client("sns", env))
 
 
+def asker(env: Environment) -> Asker:
+    """Converse through bedrock-runtime. botocore retries little here: the evaluation runner
+    backs off with jitter itself, so many concurrent questions do not retry in lockstep."""
+    import boto3
+    from botocore.config import Config
+
+    from podium.adapters.converse import BedrockConverseAsker
+
+    client = boto3.client(
+        "bedrock-runtime",
+        region_name=env.region,
+        config=Config(
+            retries={"mode": "standard", "max_attempts": 2}, max_pool_connections=64, user_agent_extra="podium"
+        ),  # type: ignore[arg-type]
+    )
+    return BedrockConverseAsker(client)
+
+
 def active_model_store(env: Environment) -> ActiveModelStore:
     return SsmActiveModelStore(env.active_model_parameter, client=aws_client("ssm", env))
 
 
-__all__ = ["active_model_store", "aws_client", "fine_tuner", "generator_for", "notifier", "object_store", "run_lock"]
+__all__ = [
+    "active_model_store",
+    "asker",
+    "aws_client",
+    "fine_tuner",
+    "generator_for",
+    "notifier",
+    "object_store",
+    "run_lock",
+]

@@ -153,6 +153,9 @@ class ActiveModel:
     dataset_hash: str
     throughput_arn: str | None = None
     promoted_at: str = ""
+    # The promotion gate's decision ("promote" or "not_evaluated") and the scores behind it
+    decision: str = ""
+    scores: Mapping[str, Any] | None = None
 
 
 class ActiveModelStore(Protocol):

@@ -161,7 +161,37 @@ def parse_answers(text: str) -> list[Answer]:
 
 
 def read_questions(text: str) -> list[EvalQuestion]:
-    return list(parse_eval_questions(text))
+    """eval.jsonl as EvalQuestion rows. A file in Bedrock's evaluation format instead
+    ({"prompt", "referenceResponse", "category"}: what BuildDataset wrote before the
+    EvalQuestion record) is read as paraphrase questions scored against the whole
+    reference sentence, so a run made from such a file is still evaluated, strictly."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    try:
+        legacy = "referenceResponse" in json.loads(first) if first else False
+    except ValueError:
+        legacy = False
+    if not legacy:
+        return list(parse_eval_questions(text))
+    questions = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            questions.append(
+                EvalQuestion(
+                    id=f"q{number:04d}",
+                    kind="paraphrase",
+                    relation=str(row.get("category") or "unknown"),
+                    fact_id=f"line:{number}",
+                    question=str(row["prompt"]),
+                    answers=(str(row["referenceResponse"]),),
+                    reference=str(row["referenceResponse"]),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(f"eval.jsonl line {number}: {error}") from None
+    return questions
 
 
 @dataclass(frozen=True)

@@ -288,7 +288,10 @@ class Summary:
 
 
 def _report(run_dir: Path) -> dict[str, Any] | None:
-    path = run_dir / "report.json"
+    return _json_file(run_dir / "report.json")
+
+
+def _json_file(path: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
@@ -341,6 +344,7 @@ def print_summary(console: Console, summary: Summary, execution_seconds: float |
     report = _report(summary.run_dir)
     _print_dataset(say, report)
     _print_losses(say, result)
+    _print_evaluation(say, summary)
     _print_active_model(say, result)
     if result.notifications:
         for message in result.notifications:
@@ -352,6 +356,39 @@ def print_summary(console: Console, summary: Summary, execution_seconds: float |
     else:
         say(("Notification: ", "bold"), "none was published")
     _print_throughputs(say, result, report)
+
+
+def _print_evaluation(say: Any, summary: Summary) -> None:
+    """Both models' scores (SIMULATED: the emulator answered) and the gate's decision, from eval.json."""
+    scores = _json_file(summary.run_dir / "eval.json")
+    if scores is None:
+        return
+    label = "SIMULATED " if scores.get("simulated") else ""
+
+    def line(model: str) -> str:
+        kinds = scores.get("models", {}).get(model, {}).get("by_kind", {})
+        parts = []
+        for kind in ("paraphrase", "unseen", "trained"):
+            tally = kinds.get(kind)
+            if tally:
+                parts.append(f"{kind} {tally['correct']}/{tally['questions']} right ({tally['accuracy'] * 100:.1f}%)")
+        unseen = kinds.get("unseen")
+        if unseen:
+            parts.append(f"hallucinated on unseen {unseen['hallucination_rate'] * 100:.1f}%")
+        return ", ".join(parts) or "no questions"
+
+    say((f"Evaluation ({label.strip() or 'measured'}): ", "bold"), f"new model: {line('custom')}")
+    say((f"Evaluation ({label.strip() or 'measured'}): ", "bold"), f"base model: {line('base')}")
+    gate = scores.get("gate") or {}
+    decision = str(gate.get("decision", "?"))
+    say(
+        ("Gate: ", "bold"),
+        (decision, "bold green" if decision == "promote" else "bold red"),
+        f" — {gate.get('message', '')}",
+    )
+    page = summary.run_dir / "report.html"
+    if page.is_file():
+        say(("Report: ", "bold"), f"{page} (one file; opens offline in a browser)")
 
 
 def _print_files(say: Any, summary: Summary) -> None:

@@ -46,7 +46,7 @@ def cleanup(
             actions.extend(_stop_job(fine_tuner, run, job_name(name_prefix, run.run_id)))
         if event.throughput is not None and event.throughput.created and event.throughput.arn:
             actions.extend(_delete_throughput(fine_tuner, active_models, run, event.throughput.arn))
-        elif run.settings.throughput.enabled and event.finetune is not None:
+        elif (run.settings.throughput.enabled or run.settings.evaluate) and event.finetune is not None:
             # Likewise CreateThroughput, whose throughput is billed hourly from creation.
             name = throughput_name(name_prefix, run.run_id)
             actions.extend(_delete_throughput(fine_tuner, active_models, run, name))

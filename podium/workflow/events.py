@@ -106,10 +106,36 @@ class ThroughputProgress(_Payload):
     check_failures: int = 0  # consecutive status checks that failed transiently
 
 
+class EvaluationProgress(_Payload):
+    """$.evaluation — the Evaluate loop's position: chunk `next_chunk` of `chunks` is next."""
+
+    next_chunk: int = 0
+    chunks: int = 0  # 0 until the first chunk has counted the questions
+    questions: int = 0
+    done: bool = False
+    custom_model_id: str | None = None  # what the questions are asked of (the throughput's ARN)
+    base_model_id: str | None = None
+
+
+class GateOutcome(_Payload):
+    """$.gate — the promotion gate's decision (ScoreEvaluation, or SkipEvaluation when `evaluate` is off)."""
+
+    decision: Literal["promote", "discard", "not_evaluated"]
+    message: str  # names each failed threshold with the numbers
+    simulated: bool = False
+    scores_uri: str | None = None  # runs/<run_id>/eval.json
+    report_html_uri: str | None = None  # runs/<run_id>/report.html
+    paraphrase_accuracy: float | None = None
+    base_paraphrase_accuracy: float | None = None
+    unseen_hallucination: float | None = None
+    deleted_throughput_arn: str | None = None  # the evaluation-only or discarded model's throughput
+    cleanup: list[str] = Field(default_factory=list)  # what was deleted or kept, one line each
+
+
 class RunOutcome(_Payload):
     """$.outcome — what the success notification says."""
 
-    status: Literal["promoted", "dry_run", "unchanged", "skipped"]
+    status: Literal["promoted", "dry_run", "unchanged", "skipped", "discarded", "not_evaluated"]
     run_id: str
     message: str
     report_uri: str | None = None
@@ -118,6 +144,8 @@ class RunOutcome(_Payload):
     retired_throughput_arn: str | None = None
     dataset_hash: str | None = None
     estimated_cost_usd: float | None = None
+    report_html_uri: str | None = None
+    gate: str | None = None  # the gate's decision message
 
 
 class FailureSummary(_Payload):
@@ -182,11 +210,28 @@ class CheckThroughputEvent(_Payload):
     throughput: ThroughputProgress
 
 
+class EvaluateChunkEvent(_Payload):
+    run: RunContext
+    dataset: DatasetOutcome
+    finetune: FineTuneProgress
+    throughput: ThroughputProgress
+    evaluation: EvaluationProgress
+
+
+class ScoreEvaluationEvent(_Payload):
+    run: RunContext
+    dataset: DatasetOutcome
+    finetune: FineTuneProgress
+    throughput: ThroughputProgress
+    evaluation: EvaluationProgress
+
+
 class PromoteEvent(_Payload):
     run: RunContext
     dataset: DatasetOutcome
     finetune: FineTuneProgress
     throughput: ThroughputProgress
+    gate: GateOutcome
 
 
 class CaughtError(BaseModel):
@@ -210,6 +255,7 @@ class CleanupEvent(BaseModel):
     dataset: DatasetOutcome | None = None
     finetune: FineTuneProgress | None = None
     throughput: ThroughputProgress | None = None
+    evaluation: EvaluationProgress | None = None
     outcome: RunOutcome | None = None
 
 
@@ -223,6 +269,8 @@ STEP_MODELS: dict[str, tuple[type[BaseModel], type[_Payload]]] = {
     "CheckFineTune": (CheckFineTuneEvent, FineTuneProgress),
     "CreateThroughput": (CreateThroughputEvent, ThroughputProgress),
     "CheckThroughput": (CheckThroughputEvent, ThroughputProgress),
+    "EvaluateChunk": (EvaluateChunkEvent, EvaluationProgress),
+    "ScoreEvaluation": (ScoreEvaluationEvent, GateOutcome),
     "Promote": (PromoteEvent, RunOutcome),
     "Cleanup": (CleanupEvent, FailureSummary),
 }

@@ -57,6 +57,7 @@ from podium.workflow.events import (
     CreateThroughputEvent,
     DatasetOutcome,
     FineTuneProgress,
+    GateOutcome,
     GenerationProgress,
     PrepareEvent,
     PromoteEvent,
@@ -633,16 +634,17 @@ def _status_unknown(
 
 
 def check_promotion_gate(event: PromoteEvent) -> None:
-    """The one gate a new model passes before it becomes active.
-
-    Today: the job completed with an output model, and its throughput (when created) is
-    in service. Evaluation against the base model is to be added here.
-    """
+    """The one gate a new model passes before it becomes active: the job completed with an
+    output model, its throughput (when created) is in service, and the evaluation did not
+    discard it (ScoreEvaluation decides; the GateDecision Choice never sends a discarded
+    model here, and this refuses it again should the definition be rewired)."""
     finetune, throughput = event.finetune, event.throughput
     if finetune.status is not JobStatus.COMPLETED or not finetune.output_model_arn:
         raise NotPromotable(f"job {finetune.job_arn} is {finetune.status.value}, not Completed with an output model")
     if throughput.created and throughput.status is not ThroughputStatus.IN_SERVICE:
         raise NotPromotable(f"throughput {throughput.arn} is {throughput.status}, not InService")
+    if event.gate.decision == "discard":
+        raise NotPromotable(event.gate.message)
 
 
 def promote(
@@ -661,11 +663,30 @@ def promote(
     the active record is replaced, so a retry still knows which throughput to retire.
     """
     check_promotion_gate(event)
-    run, finetune, throughput = event.run, event.finetune, event.throughput
+    run, finetune, throughput, gate = event.run, event.finetune, event.throughput, event.gate
     assert finetune.output_model_arn is not None
     record_key = run.run_prefix + "promotion.json"
+    evaluated = gate.decision == "promote"
+    # A throughput created for the evaluation only is deleted by then: it serves nothing.
+    serving_arn = throughput.arn if throughput.created and run.settings.throughput.enabled else None
 
     current = active_models.get()
+    if not evaluated and current is not None and current.run_id != run.run_id and current.decision == "promote":
+        return RunOutcome(
+            status="not_evaluated",
+            run_id=run.run_id,
+            message=(
+                f"Trained, not evaluated: {finetune.output_model_arn} was NOT promoted over the evaluated model "
+                f"{current.model_arn} (run {current.run_id}). Run again with evaluate on to compare them."
+            ),
+            report_uri=event.dataset.report_uri,
+            model_arn=finetune.output_model_arn,
+            throughput_arn=serving_arn,
+            dataset_hash=event.dataset.dataset_hash,
+            estimated_cost_usd=event.dataset.estimated_cost_usd,
+            report_html_uri=gate.report_html_uri,
+            gate=gate.message,
+        )
     if current is not None and current.run_id == run.run_id:
         previous = _saved_previous(store, record_key)  # a retry after the record was written
     else:
@@ -675,8 +696,10 @@ def promote(
         model_arn=finetune.output_model_arn,
         base_model_id=run.settings.base_model,
         dataset_hash=event.dataset.dataset_hash,
-        throughput_arn=throughput.arn if throughput.created else None,
+        throughput_arn=serving_arn,
         promoted_at=to_iso(now or utc_now()),
+        decision=gate.decision,
+        scores=_gate_scores(gate),
     )
     store.write_text(
         record_key,
@@ -700,16 +723,19 @@ def promote(
         if new.throughput_arn
         else (" (no provisioned throughput: create one, or enable throughput, to invoke it)")
     )
+    verdict = f" {gate.message[0].upper()}{gate.message[1:]}" if gate.message else ""
     return RunOutcome(
-        status="promoted",
+        status="promoted" if evaluated else "not_evaluated",
         run_id=run.run_id,
-        message=f"Promoted {new.model_arn}{serving}.{note}",
+        message=f"Promoted {new.model_arn}{serving}.{note}{verdict}",
         report_uri=event.dataset.report_uri,
         model_arn=new.model_arn,
         throughput_arn=new.throughput_arn,
         retired_throughput_arn=retired,
         dataset_hash=new.dataset_hash,
         estimated_cost_usd=event.dataset.estimated_cost_usd,
+        report_html_uri=gate.report_html_uri,
+        gate=gate.message,
     )
 
 
@@ -732,6 +758,18 @@ def _retire(fine_tuner: FineTuner, arn: str, name_prefix: str) -> tuple[str | No
     return arn, f" Deleted the previous model's provisioned throughput {arn}."
 
 
+def _gate_scores(gate: GateOutcome) -> dict[str, Any] | None:
+    if gate.decision != "promote":
+        return None
+    return {
+        "simulated": gate.simulated,
+        "paraphrase_accuracy": gate.paraphrase_accuracy,
+        "base_paraphrase_accuracy": gate.base_paraphrase_accuracy,
+        "unseen_hallucination": gate.unseen_hallucination,
+        "scores_uri": gate.scores_uri,
+    }
+
+
 def _model_dict(model: ActiveModel | None) -> dict[str, Any] | None:
     if model is None:
         return None
@@ -742,6 +780,8 @@ def _model_dict(model: ActiveModel | None) -> dict[str, Any] | None:
         "dataset_hash": model.dataset_hash,
         "throughput_arn": model.throughput_arn,
         "promoted_at": model.promoted_at,
+        "decision": model.decision,
+        "scores": dict(model.scores) if model.scores is not None else None,
     }
 
 
@@ -752,4 +792,4 @@ def _saved_previous(store: ObjectStore, key: str) -> ActiveModel | None:
         return None
     if not saved:
         return None
-    return ActiveModel(**{k: v for k, v in saved.items() if v is not None})
+    return ActiveModel(**{k: v for k, v in saved.items() if v is not None and k in ActiveModel.__dataclass_fields__})

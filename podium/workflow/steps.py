@@ -34,6 +34,7 @@ class Access(str, enum.Enum):
     READ_EXECUTION_HISTORY = "read_execution_history"  # states:GetExecutionHistory on this machine's executions
     START_EXECUTION = "start_execution"  # states:StartExecution on this state machine
     NOTIFY = "notify"  # sns:Publish on the run-outcomes topic
+    BEDROCK_INVOKE = "bedrock_invoke"  # InvokeModel (Converse) on this account's throughputs + the base model
     ACTIVE_MODEL_READ = "active_model_read"  # ssm:GetParameter on the active-model parameter
     ACTIVE_MODEL_WRITE = "active_model_write"  # ssm:PutParameter on it
     READ_QUOTAS = "read_quotas"  # servicequotas:ListServiceQuotas + ListAWSDefaultServiceQuotas ("*" only)
@@ -105,6 +106,24 @@ STEPS: tuple[Step, ...] = (
     Step("CheckFineTune", "check_fine_tune", frozenset({A.BEDROCK_READ_JOB, A.READ_RUNS})),
     Step("CreateThroughput", "create_throughput", frozenset({A.BEDROCK_CREATE_THROUGHPUT, A.BEDROCK_READ_TAGS})),
     Step("CheckThroughput", "check_throughput", frozenset({A.BEDROCK_READ_THROUGHPUT})),
+    Step(
+        "EvaluateChunk",
+        "evaluate_chunk",
+        # scratch chunk files: each chunk's answers, so a retried chunk is not asked again
+        frozenset({A.READ_RUNS, A.WRITE_RUNS, A.BEDROCK_INVOKE}),
+        timeout_seconds=900,
+    ),
+    Step(
+        "ScoreEvaluation",
+        "score_evaluation",
+        # DELETE_THROUGHPUT: the evaluation-only throughput, or a discarded model's;
+        # ACTIVE_MODEL_READ: never the one serving the active model
+        frozenset(
+            {A.READ_RUNS, A.WRITE_RUNS, A.BEDROCK_DELETE_THROUGHPUT, A.ACTIVE_MODEL_READ},
+        ),
+        timeout_seconds=300,
+        memory_mb=1024,
+    ),
     Step(
         "Promote",
         "promote",

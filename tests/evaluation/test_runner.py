@@ -9,7 +9,7 @@ import pytest
 
 from podium.evaluation import runner
 from podium.evaluation.runner import Reply, RetryPolicy, Throttled
-from tests.evaluation.helpers import eval_set
+from tests.evaluation.helpers import eval_jsonl, eval_set
 
 
 class FakeModels:
@@ -117,3 +117,18 @@ def test_answers_round_trip_and_score_both_models():
     assert evaluation.to_dict()["label"].startswith("SIMULATED")
     rows = runner.scored_rows(questions, parsed)
     assert rows[0]["correct"] is True and rows[1]["refused"] is True
+
+
+def test_an_eval_file_in_bedrocks_evaluation_format_is_read_as_paraphrase_questions():
+    text = (
+        '{"prompt": "Who won?", "referenceResponse": "Katie Ledecky won.", "category": "event_medal"}\n'
+        '{"prompt": "How many?", "referenceResponse": "France won 16.", "category": "country_medal_count"}\n'
+    )
+    questions = runner.read_questions(text)
+    assert [(q.kind, q.relation, q.question, q.answers) for q in questions] == [
+        ("paraphrase", "event_medal", "Who won?", ("Katie Ledecky won.",)),
+        ("paraphrase", "country_medal_count", "How many?", ("France won 16.",)),
+    ]
+    assert runner.read_questions(eval_jsonl(eval_set(1, 1, 1)))[1].kind == "unseen"
+    with pytest.raises(ValueError, match="line 2"):
+        runner.read_questions('{"prompt": "a", "referenceResponse": "b"}\n{"prompt": "c"}\n')

@@ -236,11 +236,41 @@ def test_throughput_failure_carries_bedrocks_message(bedrock, built: dict[str, A
         _deployed(built)
 
 
-def test_promote_writes_the_active_model_record(cloud: Rehearsal, bedrock, built: dict[str, Any]):
-    state = _deployed(built)
+def _evaluated(state: dict[str, Any]) -> dict[str, Any]:
+    """EvaluateChunk until done, then ScoreEvaluation, through the real handlers and the emulator's Converse."""
+    evaluation: dict[str, Any] = {"next_chunk": 0, "chunks": 0, "questions": 0, "done": False}
+    chunks = 0
+    while not evaluation["done"]:
+        event = {key: state[key] for key in ("run", "dataset", "finetune", "throughput")}
+        evaluation = _check("EvaluateChunk", invoke("EvaluateChunk", {**event, "evaluation": evaluation}))
+        chunks += 1
+    assert chunks == evaluation["chunks"] >= 1
     event = {key: state[key] for key in ("run", "dataset", "finetune", "throughput")}
+    gate = _check("ScoreEvaluation", invoke("ScoreEvaluation", {**event, "evaluation": evaluation}))
+    return {**state, "evaluation": evaluation, "gate": gate}
+
+
+def test_evaluate_asks_both_models_and_scores_them_simulated(cloud: Rehearsal, bedrock, built: dict[str, Any]):
+    state = _evaluated(_deployed(built))
+    gate, run_id = state["gate"], state["run"]["run_id"]
+    assert gate["simulated"] and gate["decision"] == "promote", gate["message"]
+    assert gate["paraphrase_accuracy"] > gate["base_paraphrase_accuracy"]
+    scores = json.loads(cloud.read_run_file(run_id, "eval.json"))
+    assert scores["label"].startswith("SIMULATED") and scores["questions"] == state["evaluation"]["questions"]
+    answers = cloud.read_run_file(run_id, "eval/answers.jsonl").splitlines()
+    assert len(answers) == 2 * scores["questions"]
+    report = cloud.read_run_file(run_id, "report.html")
+    assert "SIMULATED" in report and "<svg" in report
+    asked = {call["model_id"] for call in bedrock.answers}
+    assert asked == {state["throughput"]["arn"], "meta.llama3-1-8b-instruct-v1:0"}  # the new and the base model
+
+
+def test_promote_writes_the_active_model_record(cloud: Rehearsal, bedrock, built: dict[str, Any]):
+    state = _evaluated(_deployed(built))
+    event = {key: state[key] for key in ("run", "dataset", "finetune", "throughput", "gate")}
     outcome = _check("Promote", invoke("Promote", event))
     assert outcome["status"] == "promoted"
+    assert cloud.active_model()["decision"] == "promote"
     active = cloud.active_model()
     assert active["model_arn"] == state["finetune"]["output_model_arn"] == outcome["model_arn"]
     assert active["throughput_arn"] == state["throughput"]["arn"]

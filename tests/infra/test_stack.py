@@ -254,6 +254,7 @@ EXPECTED_ACTIONS = {
         "bedrock:TagResource", "kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant",
     },
     Access.BEDROCK_DELETE_THROUGHPUT: {"bedrock:DeleteProvisionedModelThroughput"},
+    Access.BEDROCK_INVOKE: {"bedrock:InvokeModel"},
     Access.ACTIVE_MODEL_READ: {"ssm:GetParameter"},
     Access.ACTIVE_MODEL_WRITE: {"ssm:PutParameter"},
     Access.READ_QUOTAS: {"servicequotas:ListServiceQuotas", "servicequotas:ListAWSDefaultServiceQuotas"},
@@ -301,6 +302,26 @@ def test_bedrock_deletes_and_stops_carry_this_stacks_tag_condition(synthesized: 
     assert destructive <= granted
     for logical_id, st in found:
         assert st["Condition"] == {"StringEquals": {"aws:ResourceTag/podium:stack": "podium"}}, logical_id
+
+
+def test_only_evaluate_chunk_may_invoke_models_and_only_throughputs_and_foundation_models(
+    synthesized: Synthesized,
+) -> None:
+    invoking = {
+        step
+        for step, function in _function_by_step(synthesized).items()
+        if "bedrock:InvokeModel" in _actions(_role_statements(synthesized, _ref_id(function["Properties"]["Role"])))
+    }
+    assert invoking == {"EvaluateChunk"}
+    statements = [
+        st
+        for r in synthesized.resources.values()
+        for st in _statements(r)
+        if "bedrock:InvokeModel" in _as_list(st["Action"])
+    ]
+    resources = json.dumps([st["Resource"] for st in statements])
+    assert ":provisioned-model/*" in resources and ":foundation-model/*" in resources
+    assert "custom-model" not in resources
 
 
 def test_pass_role_only_to_bedrock_and_only_the_bedrock_role(synthesized: Synthesized) -> None:

@@ -29,12 +29,17 @@ def test_a_successful_rehearsal_writes_the_run_files_and_prints_the_summary(samp
     run_id = run_dir.name
     names = {path.name for path in run_dir.iterdir()}
     assert {"train.jsonl", "validation.jsonl", "eval.jsonl", "report.json", "promotion.json"} <= names
+    assert {"eval.json", "report.html"} <= names  # Evaluate ran; the report is copied out
     report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
     (metrics,) = run_dir.glob("output/*/training_artifacts/step_wise_training_metrics.csv")
     assert "SIMULATED" in metrics.read_text(encoding="utf-8")
 
     summary = result.stdout
     assert "Outcome: SUCCEEDED" in summary
+    assert "Evaluation (SIMULATED): new model: paraphrase" in summary
+    assert "Evaluation (SIMULATED): base model: paraphrase" in summary
+    assert "Gate: promote — SIMULATED evaluation passed the gate" in summary
+    assert f"Report: {run_dir / 'report.html'}" in summary
     assert f"Run id: {run_id}" in summary
     assert f"Run files: {run_dir}/ — train.jsonl, validation.jsonl, eval.jsonl, report.json" in summary
     counts = report["counts"]

@@ -122,6 +122,8 @@ def test_each_step_keeps_its_results_under_its_own_path_with_the_result_model_fi
         "$.dataset": {"BuildDataset"},
         "$.finetune": {"StartFineTune", "CheckFineTune"},
         "$.throughput": {"CreateThroughput", "CheckThroughput"},
+        "$.evaluation": {"EvaluateChunk"},
+        "$.gate": {"ScoreEvaluation"},
         "$.outcome": {"Promote"},
         "$.failure": {"Cleanup"},
     }
@@ -174,10 +176,16 @@ def test_money_is_spent_only_after_the_dataset_decision_and_promotion_is_one_sta
     into_promote = sorted(
         n
         for n, s in STATES.items()
-        if s.get("Next") == "Promote" or any(c["Next"] == "Promote" for c in s.get("Choices", []))
+        if "Promote" in (s.get("Next"), s.get("Default")) or any(c["Next"] == "Promote" for c in s.get("Choices", []))
     )
-    assert into_promote == ["NoThroughput", "ThroughputDone"]
-    assert "Evaluate" not in STATES  # a later capability; it will sit in front of Promote
+    # Promote is reached only through the gate, or with evaluation switched off
+    assert into_promote == ["GateDecision", "SkipEvaluation"]
+    assert STATES["GateDecision"]["Default"] == "Promote"
+    assert STATES["GateDecision"]["Choices"] == [
+        {"Variable": "$.gate.decision", "StringEquals": "discard", "Next": "Discarded"}
+    ]
+    assert STATES["ThroughputDone"]["Choices"][0]["Next"] == "EvaluateWanted"
+    assert STATES["NoThroughput"]["Next"] == "SkipEvaluation"
 
 
 # ---- numbers podium.config's execution-history check takes from this definition --------------

@@ -42,6 +42,7 @@ from podium.workflow.events import (
     CheckThroughputEvent,
     CleanupEvent,
     CreateThroughputEvent,
+    GateOutcome,
     PrepareEvent,
     PromoteEvent,
     StartFineTuneEvent,
@@ -433,7 +434,8 @@ def test_a_throttled_throughput_or_generation_check_looks_again():
 
 
 def _promotable(execution_input=None, previous=None):
-    run, dataset, tuner, progress = _started(execution_input)
+    # serving throughput on: a throughput made for the evaluation only is never recorded
+    run, dataset, tuner, progress = _started(execution_input or {"throughput": {"enabled": True}})
     tuner.set_job(progress.job_arn, status=JobStatus.COMPLETED, output_model_arn="arn:model/new")
     done = _check_fine_tune(run, progress, tuner)
     created = logic.create_throughput(
@@ -445,7 +447,8 @@ def _promotable(execution_input=None, previous=None):
             previous.throughput_arn, ThroughputStatus.IN_SERVICE, previous.model_arn
         )
         tuner.resource_tags[previous.throughput_arn] = {TAG_STACK: "podium"}
-    event = PromoteEvent(run=run, dataset=dataset, finetune=done, throughput=in_service)
+    gate = GateOutcome(decision="promote", message="evaluation passed the gate")
+    event = PromoteEvent(run=run, dataset=dataset, finetune=done, throughput=in_service, gate=gate)
     return event, tuner
 
 

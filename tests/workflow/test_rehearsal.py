@@ -91,6 +91,50 @@ def test_success_trains_deploys_promotes_and_notifies(rehearsal: Rehearsal):
     assert result.states[-3:] == ["Promote", "Notify", "Succeeded"]
 
 
+def test_by_default_a_throughput_is_made_for_the_evaluation_only_and_deleted_once_scored(rehearsal: Rehearsal):
+    result = rehearsal.run({})
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert result.states.count("EvaluateChunk") == result.output["evaluation"]["chunks"] >= 1
+    assert result.states.index("CheckThroughput") < result.states.index("EvaluateChunk")
+    assert result.states.index("ScoreEvaluation") < result.states.index("Promote")
+    notification = result.notification
+    assert notification["status"] == "promoted" and "SIMULATED evaluation passed the gate" in notification["message"]
+    assert notification["report_html_uri"].endswith(f"runs/{notification['run_id']}/report.html")
+    assert notification["throughput_arn"] is None and result.throughputs == []  # deleted: nothing bills
+    assert "created for the evaluation only" in notification["message"]
+    active = rehearsal.active_model()
+    assert active["decision"] == "promote" and active["scores"]["simulated"] is True
+    assert active["scores"]["paraphrase_accuracy"] > active["scores"]["base_paraphrase_accuracy"]
+    scores = json.loads(rehearsal.read_run_file(notification["run_id"], "eval.json"))
+    assert scores["simulated"] and scores["gate"]["decision"] == "promote"
+
+
+def test_an_unmeetable_gate_discards_the_model_deletes_its_throughput_and_says_why(rehearsal: Rehearsal):
+    result = rehearsal.run({**THROUGHPUT, "gate": {"min_paraphrase_accuracy": 1.0, "min_gain_over_base": 0.99}})
+    assert result.status == "SUCCEEDED", (result.error, result.cause)  # a decision, not a crash
+    assert "Discarded" in result.states and "Promote" not in result.states
+    notification = result.notification
+    assert notification["status"] == "discarded"
+    assert "gate.min_paraphrase_accuracy: paraphrase accuracy" in notification["message"]
+    assert "(minimum 100.0%)" in notification["message"] and "(minimum 99.0%)" in notification["message"]
+    assert "its model was discarded" in notification["message"]
+    assert result.throughputs == [] and rehearsal.active_model() is None
+    assert notification["report_html_uri"].endswith("report.html")
+
+
+def test_with_evaluate_off_the_run_ends_trained_not_evaluated_and_never_replaces_an_evaluated_model(
+    rehearsal: Rehearsal,
+):
+    evaluated = rehearsal.run({})
+    assert evaluated.notification["status"] == "promoted", evaluated.notification
+    skipped = rehearsal.run({"evaluate": False, "force": True})
+    assert skipped.status == "SUCCEEDED", (skipped.error, skipped.cause)
+    assert "EvaluateChunk" not in skipped.states and "CreateThroughput" not in skipped.states
+    assert skipped.notification["status"] == "not_evaluated"
+    assert "NOT promoted over the evaluated model" in skipped.notification["message"]
+    assert rehearsal.active_model()["run_id"] == evaluated.notification["run_id"]
+
+
 def test_an_unchanged_dataset_is_not_trained_again_and_force_retires_the_old_throughput(rehearsal: Rehearsal):
     first = rehearsal.run(THROUGHPUT)
     assert first.status == "SUCCEEDED", first.cause

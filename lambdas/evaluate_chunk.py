@@ -1,0 +1,25 @@
+"""EvaluateChunk handler: parse the event, call podium.workflow, return the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lambdas.observability import logger, metrics, tracer
+from podium.adapters import factory
+from podium.workflow import evaluate
+from podium.workflow.environment import current
+from podium.workflow.events import EvaluateChunkEvent
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    env = current()
+    request = EvaluateChunkEvent.model_validate(event)
+    result = evaluate.evaluate_chunk(
+        request, store=factory.object_store(env), asker=factory.asker(env), region=env.region
+    )
+    return result.to_payload()

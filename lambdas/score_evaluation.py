@@ -1,0 +1,31 @@
+"""ScoreEvaluation handler: parse the event, call podium.workflow, return the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lambdas.observability import logger, metrics, tracer
+from podium.adapters import factory
+from podium.workflow import evaluate
+from podium.workflow.environment import current
+from podium.workflow.events import ScoreEvaluationEvent
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    env = current()
+    request = ScoreEvaluationEvent.model_validate(event)
+    result = evaluate.score_evaluation(
+        request,
+        store=factory.object_store(env),
+        fine_tuner=factory.fine_tuner(env),
+        active_models=factory.active_model_store(env),
+    )
+    metrics.add_dimension(name="Decision", value=result.decision)
+    metrics.add_metric(name="ModelsEvaluated", unit=MetricUnit.Count, value=1)
+    return result.to_payload()

@@ -1,0 +1,186 @@
+"""The Evaluate steps: EvaluateChunk (a loop, one chunk of questions per invocation) and
+ScoreEvaluation (scores, the gate's decision, eval.json, report.html, and the deletion of
+a throughput that is no longer wanted). Adapters come in as ports, like podium.workflow.logic.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from podium.adapters.errors import BedrockRejected, BedrockThrottled
+from podium.adapters.ports import ActiveModelStore, FineTuner, ObjectStore
+from podium.dataset import build as dataset_builder
+from podium.dataset.formats import DEFAULT_SYSTEM_PROMPT
+from podium.evaluation import gate as promotion_gate
+from podium.evaluation import report as run_report
+from podium.evaluation import runner
+from podium.models import DataFormat, get_model
+from podium.workflow.errors import NotPromotable
+from podium.workflow.events import (
+    EvaluateChunkEvent,
+    EvaluationProgress,
+    GateOutcome,
+    RunContext,
+    ScoreEvaluationEvent,
+    ThroughputProgress,
+)
+
+_NOT_FOUND = "ResourceNotFoundException"
+
+
+def system_prompt_for(base_model: str, region: str) -> str | None:
+    """The training rows' framing: conversation rows carry the system prompt, prompt/completion none."""
+    model = get_model(base_model, region)
+    return DEFAULT_SYSTEM_PROMPT if model.data_format is DataFormat.CONVERSATION else None
+
+
+def _questions(store: ObjectStore, run: RunContext) -> list:
+    try:
+        text = store.read_text(run.run_prefix + dataset_builder.EVAL_FILE)
+    except FileNotFoundError:
+        return []
+    try:
+        return runner.read_questions(text)
+    except ValueError as error:
+        raise NotPromotable(f"{store.uri(run.run_prefix + dataset_builder.EVAL_FILE)}: {error}") from None
+
+
+def evaluate_chunk(
+    event: EvaluateChunkEvent,
+    *,
+    store: ObjectStore,
+    asker: runner.Asker,
+    region: str,
+    sleep: Callable[[float], None] | None = None,
+) -> EvaluationProgress:
+    """Ask chunk `next_chunk` of both models and write its answers; a chunk already written is skipped."""
+    run, throughput, progress = event.run, event.throughput, event.evaluation
+    if not throughput.created or not throughput.arn:
+        raise NotPromotable("Evaluate ran without a provisioned throughput to ask the new model through")
+    questions = _questions(store, run)
+    chunks = runner.chunk_count(len(questions))
+    models = {"custom": throughput.arn, "base": get_model(run.settings.base_model, region).invocation_id}
+    chunk = progress.next_chunk
+    key = runner.chunk_key(run.run_prefix, chunk)
+    if questions and key not in store.list_keys(key):
+        try:
+            answers = runner.ask_all(
+                questions[runner.chunk_slice(chunk)],
+                models,
+                asker,
+                system=system_prompt_for(run.settings.base_model, region),
+                concurrency=run.settings.eval_concurrency,
+                **({"sleep": sleep} if sleep else {}),
+            )
+        except runner.Throttled as error:
+            # Still throttled after backing off: the state machine retries this chunk later.
+            raise BedrockThrottled(
+                "ask the evaluation questions (Converse)", "ThrottlingException", str(error)
+            ) from None
+        store.write_text(key, runner.render_answers(answers), "application/jsonl", scratch=True)
+    next_chunk = chunk + 1
+    return EvaluationProgress(
+        next_chunk=next_chunk,
+        chunks=chunks,
+        questions=len(questions),
+        done=next_chunk >= chunks,
+        custom_model_id=models["custom"],
+        base_model_id=models["base"],
+    )
+
+
+def _delete(fine_tuner: FineTuner, active_models: ActiveModelStore, arn: str, why: str) -> tuple[str | None, str]:
+    active = active_models.get()
+    if active is not None and active.throughput_arn == arn:
+        return None, f"kept provisioned throughput {arn}: it serves the active model"
+    try:
+        fine_tuner.delete_throughput(arn)
+    except BedrockRejected as error:
+        if error.code == _NOT_FOUND:
+            return arn, f"provisioned throughput {arn} was already deleted"
+        return None, (
+            f"could NOT delete provisioned throughput {arn} ({error}); it is billed hourly until deleted: "
+            f"aws bedrock delete-provisioned-model-throughput --provisioned-model-id {arn}"
+        )
+    return arn, f"deleted provisioned throughput {arn} ({why})"
+
+
+def evaluation_only(run: RunContext, throughput: ThroughputProgress) -> bool:
+    """The throughput was created only to evaluate (serving throughput is off)."""
+    return throughput.created and not run.settings.throughput.enabled
+
+
+def score_evaluation(
+    event: ScoreEvaluationEvent,
+    *,
+    store: ObjectStore,
+    fine_tuner: FineTuner,
+    active_models: ActiveModelStore,
+) -> GateOutcome:
+    """Join the chunks, score both models, decide, write eval.json and report.html, and
+    delete the throughput when it is not wanted any more (evaluation-only, or discarded
+    without `keep_discarded`)."""
+    run, throughput, settings = event.run, event.throughput, event.run.settings
+    questions = _questions(store, run)
+    answers: list[runner.Answer] = []
+    for chunk in range(runner.chunk_count(len(questions))):
+        key = runner.chunk_key(run.run_prefix, chunk)
+        try:
+            answers.extend(runner.parse_answers(store.read_text(key)))
+        except FileNotFoundError:
+            raise NotPromotable(f"evaluation chunk {store.uri(key)} is missing; run Evaluate again") from None
+    store.write_text(
+        runner.answers_key(run.run_prefix),
+        "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in runner.scored_rows(questions, answers)),
+        "application/jsonl",
+    )
+    evaluation = runner.score(questions, answers)
+    label = "SIMULATED " if evaluation.simulated else ""
+    if not questions:
+        result = promotion_gate.GateResult(
+            promotion_gate.Decision.DISCARD,
+            (),
+            f"evaluation failed the gate — {store.uri(run.run_prefix + dataset_builder.EVAL_FILE)} holds no "
+            "questions, so the model cannot be shown to have learned anything.",
+        )
+    else:
+        result = promotion_gate.decide(evaluation.custom, evaluation.base, settings.gate, label=label)
+    scores_uri = store.write_text(
+        runner.scores_key(run.run_prefix),
+        json.dumps(
+            {**evaluation.to_dict(), "gate": result.to_dict(), "thresholds": settings.gate.model_dump()}, indent=2
+        ),
+    )
+
+    deleted, notes = None, []
+    if throughput.created and throughput.arn:
+        if evaluation_only(run, throughput):
+            deleted, note = _delete(fine_tuner, active_models, throughput.arn, "created for the evaluation only")
+            notes.append(note)
+        elif result.decision is promotion_gate.Decision.DISCARD:
+            if settings.keep_discarded:
+                notes.append(
+                    f"kept provisioned throughput {throughput.arn} of the discarded model (keep_discarded is "
+                    "true); it is billed hourly until deleted"
+                )
+            else:
+                deleted, note = _delete(fine_tuner, active_models, throughput.arn, "its model was discarded")
+                notes.append(note)
+    custom, base = evaluation.custom, evaluation.base
+    outcome = GateOutcome(
+        decision=result.decision.value,
+        message=" ".join([result.message, *notes]),
+        simulated=evaluation.simulated,
+        scores_uri=scores_uri,
+        paraphrase_accuracy=custom.accuracy("paraphrase"),
+        base_paraphrase_accuracy=base.accuracy("paraphrase"),
+        unseen_hallucination=custom.hallucination_rate("unseen"),
+        deleted_throughput_arn=deleted,
+        cleanup=notes,
+    )
+    html_uri = run_report.write_run_report(store, run, dataset=event.dataset, finetune=event.finetune, gate=outcome)
+    return outcome.model_copy(update={"report_html_uri": html_uri})
+
+
+__all__ = ["evaluate_chunk", "evaluation_only", "score_evaluation", "system_prompt_for"]

@@ -1,0 +1,226 @@
+"""The Evaluate steps with in-memory adapters: the chunk loop, idempotent chunks, the gate's
+decisions, and which throughput is deleted when."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from podium.adapters.errors import BedrockThrottled
+from podium.adapters.ports import ActiveModel, JobStatus, Throughput, ThroughputStatus
+from podium.config import RunSettings
+from podium.evaluation.runner import Reply, Throttled
+from podium.workflow import evaluate, logic
+from podium.workflow.events import (
+    DatasetOutcome,
+    EvaluateChunkEvent,
+    EvaluationProgress,
+    FineTuneProgress,
+    GateOutcome,
+    PromoteEvent,
+    RunContext,
+    ScoreEvaluationEvent,
+    ThroughputProgress,
+)
+from tests.evaluation.helpers import eval_jsonl, eval_set
+from tests.workflow.fakes import MemoryActiveModels, MemoryFineTuner, MemoryStore
+
+REGION = "us-west-2"
+PT = "arn:aws:bedrock:us-west-2:123456789012:provisioned-model/pt1"
+BASE_ID = "meta.llama3-1-8b-instruct-v1:0"
+
+
+class Knows:
+    """Answers every question the custom model was taught (paraphrase/trained: the value),
+    and `invents` unseen ones with a wrong value; the base model knows nothing."""
+
+    def __init__(self, questions, invents: bool = False, throttle_always: bool = False) -> None:
+        self.by_text = {q.question: q for q in questions}
+        self.invents, self.throttle_always = invents, throttle_always
+        self.calls = 0
+
+    def ask(self, model_id, question, system):
+        self.calls += 1
+        if self.throttle_always:
+            raise Throttled("ThrottlingException: Too many requests")
+        q = self.by_text[question]
+        if model_id == BASE_ID:
+            return Reply("I don't know.", simulated=True)
+        if q.kind == "unseen":
+            return Reply("Somebody Else" if self.invents else "I'm not sure.", simulated=True)
+        return Reply(f"It was {q.answers[0]}.", simulated=True)
+
+
+def _events(settings: dict, questions, *, throughput_created: bool = True):
+    run = RunContext(
+        run_id="r1",
+        execution_name="r1",
+        execution_arn="arn:exec",
+        state_machine_arn="arn:sm",
+        started_at="2026-01-01T00:00:00+00:00",
+        run_prefix="runs/r1/",
+        settings=RunSettings().merged(settings),
+    )
+    dataset = DatasetOutcome(
+        valid=True,
+        report_uri="s3://bucket/runs/r1/report.json",
+        dataset_hash="h",
+        estimated_cost_usd=1.0,
+        over_budget=False,
+        unchanged=False,
+        dry_run=False,
+        training_uri="s3://bucket/runs/r1/train.jsonl",
+        validation_uri=None,
+        eval_uri="s3://bucket/runs/r1/eval.jsonl",
+        output_uri="s3://bucket/runs/r1/output/",
+        train_rows=10,
+        validation_rows=0,
+        message="ok",
+    )
+    finetune = FineTuneProgress(
+        job_arn="arn:job/j",
+        job_name="j",
+        custom_model_name="m",
+        status=JobStatus.COMPLETED,
+        started_at="2026-01-01T00:00:00+00:00",
+        next_poll_seconds=1,
+        output_model_arn="arn:model/new",
+    )
+    throughput = ThroughputProgress(
+        created=throughput_created,
+        name="pt1",
+        arn=PT if throughput_created else None,
+        status=ThroughputStatus.IN_SERVICE if throughput_created else None,
+    )
+    store = MemoryStore({"runs/r1/eval.jsonl": eval_jsonl(questions)})
+    return run, dataset, finetune, throughput, store
+
+
+def _evaluate(settings, questions, asker, tuner=None, active=None):
+    run, dataset, finetune, throughput, store = _events(settings, questions)
+    tuner = tuner or MemoryFineTuner()
+    tuner.throughputs[PT] = Throughput(PT, ThroughputStatus.IN_SERVICE, "arn:model/new")
+    progress, invocations = EvaluationProgress(), 0
+    while not progress.done:
+        progress = evaluate.evaluate_chunk(
+            EvaluateChunkEvent(run=run, dataset=dataset, finetune=finetune, throughput=throughput, evaluation=progress),
+            store=store,
+            asker=asker,
+            region=REGION,
+        )
+        invocations += 1
+    gate = evaluate.score_evaluation(
+        ScoreEvaluationEvent(run=run, dataset=dataset, finetune=finetune, throughput=throughput, evaluation=progress),
+        store=store,
+        fine_tuner=tuner,
+        active_models=MemoryActiveModels(active),
+    )
+    return gate, store, tuner, invocations, (run, dataset, finetune, throughput)
+
+
+def test_the_loop_asks_every_question_of_both_models_in_chunks_and_writes_the_run_files():
+    questions = eval_set(paraphrase=150, unseen=60, trained=20)  # 230 questions: 3 chunks
+    asker = Knows(questions)
+    gate, store, _, invocations, _ = _evaluate({"throughput": {"enabled": True}}, questions, asker)
+    assert invocations == 3 and asker.calls == 2 * 230
+    assert sorted(k for k in store.files if "/eval/chunk-" in k) == [
+        f"runs/r1/eval/chunk-000{i}.jsonl" for i in range(3)
+    ]
+    answers = [json.loads(line) for line in store.files["runs/r1/eval/answers.jsonl"].splitlines()]
+    assert len(answers) == 460 and {a["model"] for a in answers} == {"custom", "base"}
+    scores = json.loads(store.files["runs/r1/eval.json"])
+    assert scores["simulated"] and scores["label"].startswith("SIMULATED")
+    assert scores["models"]["custom"]["by_kind"]["paraphrase"]["accuracy"] == 1.0
+    assert scores["models"]["base"]["by_kind"]["paraphrase"]["accuracy"] == 0.0
+    assert "event_medal" in scores["models"]["custom"]["by_kind_relation"]["unseen"]
+    assert gate.decision == "promote" and gate.message.startswith("SIMULATED evaluation passed")
+    assert gate.report_html_uri == "s3://bucket/runs/r1/report.html"
+    assert "SIMULATED" in store.files["runs/r1/report.html"]
+
+
+def test_a_chunk_already_answered_is_not_asked_again():
+    questions = eval_set(paraphrase=20, unseen=5, trained=5)
+    run, dataset, finetune, throughput, store = _events({}, questions)
+    asker = Knows(questions)
+    event = EvaluateChunkEvent(
+        run=run, dataset=dataset, finetune=finetune, throughput=throughput, evaluation=EvaluationProgress()
+    )
+    first = evaluate.evaluate_chunk(event, store=store, asker=asker, region=REGION)
+    again = evaluate.evaluate_chunk(event, store=store, asker=asker, region=REGION)  # a retried invocation
+    assert first == again and first.done and first.custom_model_id == PT and first.base_model_id == BASE_ID
+    assert asker.calls == 2 * 30
+
+
+def test_throttling_that_outlasts_the_backoff_is_a_retryable_error_for_the_state_machine():
+    questions = eval_set(paraphrase=1, unseen=0, trained=0)
+    run, dataset, finetune, throughput, store = _events({}, questions)
+    event = EvaluateChunkEvent(
+        run=run, dataset=dataset, finetune=finetune, throughput=throughput, evaluation=EvaluationProgress()
+    )
+    with pytest.raises(BedrockThrottled):
+        evaluate.evaluate_chunk(
+            event, store=store, asker=Knows(questions, throttle_always=True), region=REGION, sleep=lambda s: None
+        )
+    assert "runs/r1/eval/chunk-0000.jsonl" not in store.files  # nothing half-written
+
+
+def test_an_evaluation_only_throughput_is_deleted_once_the_scores_are_in():
+    questions = eval_set()
+    gate, _, tuner, _, (run, dataset, finetune, throughput) = _evaluate({}, questions, Knows(questions))
+    assert gate.decision == "promote" and tuner.deleted == [PT] and gate.deleted_throughput_arn == PT
+    assert "created for the evaluation only" in gate.message
+    models = MemoryActiveModels()
+    outcome = logic.promote(
+        PromoteEvent(run=run, dataset=dataset, finetune=finetune, throughput=throughput, gate=gate),
+        active_models=models,
+        fine_tuner=tuner,
+        store=MemoryStore(),
+    )
+    assert outcome.status == "promoted" and outcome.throughput_arn is None  # it serves nothing now
+    assert models.model.decision == "promote" and models.model.scores["paraphrase_accuracy"] == 1.0
+    assert outcome.report_html_uri == gate.report_html_uri
+
+
+def test_a_discarded_model_loses_its_throughput_unless_keep_discarded_and_the_message_has_the_numbers():
+    questions = eval_set(paraphrase=10, unseen=10, trained=2)
+    serving = {"throughput": {"enabled": True}, "gate": {"max_unseen_hallucination": 0.2}}
+    gate, _, tuner, _, _ = _evaluate(serving, questions, Knows(questions, invents=True))
+    assert gate.decision == "discard" and tuner.deleted == [PT]
+    assert "gate.max_unseen_hallucination: hallucination rate on unseen facts 100.0% (maximum 20.0%)" in gate.message
+    assert "its model was discarded" in gate.message
+    kept, _, tuner, _, _ = _evaluate({**serving, "keep_discarded": True}, questions, Knows(questions, invents=True))
+    assert kept.decision == "discard" and tuner.deleted == [] and "keep_discarded" in kept.message
+
+
+def test_promote_refuses_a_discarded_model_and_keeps_an_evaluated_one_over_an_unevaluated_one():
+    questions = eval_set()
+    run, dataset, finetune, throughput, _ = _events({"throughput": {"enabled": True}}, questions)
+    discard = GateOutcome(decision="discard", message="evaluation failed the gate — x")
+    with pytest.raises(logic.NotPromotable, match="failed the gate"):
+        logic.promote(
+            PromoteEvent(run=run, dataset=dataset, finetune=finetune, throughput=throughput, gate=discard),
+            active_models=MemoryActiveModels(),
+            fine_tuner=MemoryFineTuner(),
+            store=MemoryStore(),
+        )
+    skipped = GateOutcome(decision="not_evaluated", message="trained, not evaluated: the evaluate setting is off")
+    evaluated = ActiveModel("old", "arn:model/old", RunSettings().base_model, "h0", None, decision="promote")
+    models = MemoryActiveModels(evaluated)
+    outcome = logic.promote(
+        PromoteEvent(run=run, dataset=dataset, finetune=finetune, throughput=throughput, gate=skipped),
+        active_models=models,
+        fine_tuner=MemoryFineTuner(),
+        store=MemoryStore(),
+    )
+    assert outcome.status == "not_evaluated" and models.model is evaluated and models.puts == 0
+    assert "NOT promoted over the evaluated model arn:model/old" in outcome.message
+    unevaluated = MemoryActiveModels(ActiveModel("old", "arn:model/old", RunSettings().base_model, "h0"))
+    outcome = logic.promote(
+        PromoteEvent(run=run, dataset=dataset, finetune=finetune, throughput=throughput, gate=skipped),
+        active_models=unevaluated,
+        fine_tuner=MemoryFineTuner(),
+        store=MemoryStore(),
+    )
+    assert outcome.status == "not_evaluated" and unevaluated.model.model_arn == "arn:model/new"
+    assert unevaluated.model.decision == "not_evaluated"
