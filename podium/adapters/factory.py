@@ -18,8 +18,8 @@ from podium.adapters.ports import ActiveModelStore, FineTuner, Generator, Object
 from podium.adapters.run_lock import S3RunLock
 from podium.adapters.s3 import S3ObjectStore
 from podium.config import RunSettings
-from podium.models import BaseModel, RowCaps
 from podium.evaluation.runner import Asker
+from podium.models import BaseModel, RowCaps
 from podium.workflow.environment import Environment
 
 
