@@ -12,6 +12,7 @@ missed targets are shown in the table.
     Lambda assets          each asset's unzipped/zipped size vs one shared asset   largest ≤ 61.5 MB
     handler cold import    CPU time in a fresh python3.12, vs no bytecode         target ≤ 300 ms
                            (bench/lambda_assets.py; `python bench/run.py lambda` runs only these)
+    Evaluate               1,000 questions × 2 models, 1 s an answer (emulator)   target < 600 s wall
 """
 
 from __future__ import annotations
@@ -131,6 +132,10 @@ def main() -> int:
     only_lambda = sys.argv[1:] == ["lambda"]
     if not only_lambda:
         bench_dataset(results, verdict)
+        from evaluate import bench_evaluate  # bench/evaluate.py, beside this file
+
+        print("timing Evaluate against the emulator (1,000 questions × 2 models, 1 s an answer) ...", flush=True)
+        results.extend(bench_evaluate())
     import lambda_assets  # bench/ is on sys.path: this script's folder
 
     lambda_assets.run(results, verdict)
