@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from podium.config import PriceOverrides, ThroughputSettings
-from podium.dataset.estimate import CostEstimate, estimate_cost, throughput_lifetime_hours
+from podium.dataset.estimate import CostEstimate, estimate_cost, evaluation_line, throughput_lifetime_hours
 from podium.dataset.eval_questions import build_eval_questions, composition, is_unseen
 from podium.dataset.evalset import EvalQuestion, bedrock_evaluation_row, render_eval_questions
 from podium.dataset.formats import DEFAULT_SYSTEM_PROMPT, render_training_jsonl, to_jsonl
@@ -112,6 +112,7 @@ def build_dataset(
     prices: PriceOverrides | None = None,
     rejected: Counter[str] | None = None,
     throughput: ThroughputSettings | None = None,
+    evaluate: bool = False,  # evaluate without serving throughput: one is made for it
     region: str | None = None,
     priorities: Mapping[str, int] | None = None,
     caps: RowCaps | None = None,
@@ -195,6 +196,8 @@ def build_dataset(
         model_units=throughput.model_units,
         throughput_hours=throughput_lifetime_hours(throughput),
     )
+    if evaluate and not throughput.enabled:
+        estimate = estimate.with_line(evaluation_line(estimate))
     built = BuiltDataset(model, split.train, split.validation, questions, texts, plan, validations, estimate)
     built.report = {
         "model_id": model.model_id,
@@ -267,6 +270,7 @@ def generate(
     system_prompt: str | None = None,
     prices: PriceOverrides | None = None,
     throughput: ThroughputSettings | None = None,
+    evaluate: bool = True,  # as RunSettings.evaluate: a run evaluates unless told not to
     progress: Progress | None = None,
     recipe: str = DEFAULT_RECIPE,
 ) -> dict[str, Any]:
@@ -316,6 +320,7 @@ def generate(
         prices=prices,
         rejected=rejected,
         throughput=throughput,
+        evaluate=evaluate,
         region=region,
         recipe=recipe,
     )

@@ -369,6 +369,7 @@ def build_dataset(
         hyperparameters=settings.hyperparameters,
         prices=settings.prices,
         throughput=settings.throughput,
+        evaluate=settings.evaluate,
         region=region,
         caps=run.caps,
         recipe=settings.recipe,

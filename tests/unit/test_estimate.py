@@ -40,3 +40,18 @@ def test_price_overrides_replace_the_registry_price_and_say_so():
         "throughput": OVERRIDE_SOURCE,
     }
     assert "(enabled)" in estimate.lines()[2] and "2 model unit(s)" in estimate.lines()[2]
+
+
+def test_an_evaluation_only_throughput_joins_the_run_estimate_as_its_own_line():
+    from podium.dataset.estimate import EVALUATION_THROUGHPUT_HOURS, estimate_cost, evaluation_line
+    from podium.models import get_model
+
+    model = get_model("meta.llama3-1-8b-instruct-v1:0:128k")
+    plain = estimate_cost(model, train_tokens=100_000, epochs=2, model_units=2)
+    evaluated = plain.with_line(evaluation_line(plain))
+    line = evaluation_line(plain)
+    assert line.usd == plain.throughput_usd_per_hour * EVALUATION_THROUGHPUT_HOURS > 0
+    assert evaluated.run_usd == plain.run_usd + line.usd
+    assert not any("ESTIMATE evaluation" in text for text in plain.lines())
+    (text,) = [text for text in evaluated.lines() if text.startswith("ESTIMATE evaluation")]
+    assert f"${line.usd:,.2f}" in text and "deleted once scored" in text and "2 model unit(s)" in text
