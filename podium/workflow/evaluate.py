@@ -170,7 +170,7 @@ def score_evaluation(
     custom, base = evaluation.custom, evaluation.base
     outcome = GateOutcome(
         decision=result.decision.value,
-        message=" ".join([result.message, *notes]),
+        message=" ".join([result.message, *(note[0].upper() + note[1:] + "." for note in notes)]),
         simulated=evaluation.simulated,
         scores_uri=scores_uri,
         paraphrase_accuracy=custom.accuracy("paraphrase"),

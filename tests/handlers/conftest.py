@@ -18,6 +18,7 @@ import pytest
 from podium.rehearsal.harness import Rehearsal, RehearsalOptions
 from podium.rehearsal.lambda_server import LocalContext, load_handler
 from podium.workflow.steps import STEPS_BY_NAME
+from tests.conftest import OPEN_GATE
 
 DATABRICKS_HOST = "https://dbc-handlers.cloud.databricks.com"
 DATABRICKS_TOKEN = "dapi-handler-test-token-never-shown"
@@ -30,6 +31,7 @@ def cloud(sample_dir: Path) -> Iterator[Rehearsal]:
     options = RehearsalOptions(
         data_dir=sample_dir,
         execute_state_machine=False,
+        defaults={"gate": OPEN_GATE},
         secrets={
             GOOD_SECRET: json.dumps({"host": DATABRICKS_HOST, "token": DATABRICKS_TOKEN}),
             HOSTLESS_SECRET: json.dumps({"token": DATABRICKS_TOKEN}),

@@ -15,6 +15,7 @@ from podium.adapters import deployment
 from podium.cli import app
 from podium.rehearsal.bedrock_emulator import Script
 from podium.rehearsal.harness import Rehearsal, RehearsalOptions
+from tests.conftest import OPEN_GATE
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
 runner = CliRunner()
@@ -51,7 +52,8 @@ class Stacks:
 
 @pytest.fixture(scope="module")
 def deployed(sample_dir: Path) -> Iterator[Rehearsal]:
-    with Rehearsal(RehearsalOptions(data_dir=sample_dir, timeout_seconds=180)) as rehearsal:
+    options = RehearsalOptions(data_dir=sample_dir, timeout_seconds=180, defaults={"gate": OPEN_GATE})
+    with Rehearsal(options) as rehearsal:
         rehearsal.bedrock.script = Script(job_ticks=1, throughput_ticks=1)
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(deployment, "cloudformation_client", lambda region: Stacks(rehearsal))

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from podium.cli import app
 from podium.rehearsal.console import BEDROCK_JOB, INJECTED_ERROR, plan_failure
+from tests.conftest import OPEN_GATE
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
 runner = CliRunner()
@@ -22,7 +23,9 @@ def rehearse(*args: object):
 
 
 def test_a_successful_rehearsal_writes_the_run_files_and_prints_the_summary(sample_dir: Path, tmp_path: Path):
-    result = rehearse("--data", sample_dir, "--out", tmp_path / "out", "--throughput")
+    result = rehearse(
+        "--data", sample_dir, "--out", tmp_path / "out", "--throughput", "--input", json.dumps({"gate": OPEN_GATE})
+    )  # fmt: skip
 
     assert result.exit_code == 0, result.output
     (run_dir,) = (tmp_path / "out").iterdir()  # one folder per run, named by its run id
@@ -38,7 +41,7 @@ def test_a_successful_rehearsal_writes_the_run_files_and_prints_the_summary(samp
     assert "Outcome: SUCCEEDED" in summary
     assert "Evaluation (SIMULATED): new model: paraphrase" in summary
     assert "Evaluation (SIMULATED): base model: paraphrase" in summary
-    assert "Gate: promote — SIMULATED evaluation passed the gate" in summary
+    assert "Gate: promote — SIMULATED evaluation passed the gate — paraphrase accuracy" in summary
     assert f"Report: {run_dir / 'report.html'}" in summary
     assert f"Run id: {run_id}" in summary
     assert f"Run files: {run_dir}/ — train.jsonl, validation.jsonl, eval.jsonl, report.json" in summary
