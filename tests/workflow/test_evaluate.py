@@ -176,6 +176,7 @@ def test_an_evaluation_only_throughput_is_deleted_once_the_scores_are_in():
         active_models=models,
         fine_tuner=tuner,
         store=MemoryStore(),
+        name_prefix="podium",
     )
     assert outcome.status == "promoted" and outcome.throughput_arn is None  # it serves nothing now
     assert models.model.decision == "promote" and models.model.scores["paraphrase_accuracy"] == 1.0
@@ -203,6 +204,7 @@ def test_promote_refuses_a_discarded_model_and_keeps_an_evaluated_one_over_an_un
             active_models=MemoryActiveModels(),
             fine_tuner=MemoryFineTuner(),
             store=MemoryStore(),
+            name_prefix="podium",
         )
     skipped = GateOutcome(decision="not_evaluated", message="trained, not evaluated: the evaluate setting is off")
     evaluated = ActiveModel("old", "arn:model/old", RunSettings().base_model, "h0", None, decision="promote")
@@ -212,6 +214,7 @@ def test_promote_refuses_a_discarded_model_and_keeps_an_evaluated_one_over_an_un
         active_models=models,
         fine_tuner=MemoryFineTuner(),
         store=MemoryStore(),
+        name_prefix="podium",
     )
     assert outcome.status == "not_evaluated" and models.model is evaluated and models.puts == 0
     assert "NOT promoted over the evaluated model arn:model/old" in outcome.message
@@ -221,6 +224,7 @@ def test_promote_refuses_a_discarded_model_and_keeps_an_evaluated_one_over_an_un
         active_models=unevaluated,
         fine_tuner=MemoryFineTuner(),
         store=MemoryStore(),
+        name_prefix="podium",
     )
     assert outcome.status == "not_evaluated" and unevaluated.model.model_arn == "arn:model/new"
     assert unevaluated.model.decision == "not_evaluated"
