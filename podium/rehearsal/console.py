@@ -435,9 +435,14 @@ def _print_dataset(say: Any, report: Mapping[str, Any] | None) -> None:
         say(("Cost: ", "bold"), str(estimate.get("label") or "ESTIMATE"))
         for line in estimate.get("lines") or []:
             say(f"  {line}")
+        parts = (
+            "training, one month of model storage and the evaluation's own throughput"
+            if estimate.get("evaluation_usd")
+            else "training plus one month of model storage"
+        )
         say(
             f"  ESTIMATE for a real run: ≈ ${estimate.get('run_usd', 0):,.2f} "
-            "(training plus one month of model storage), before any provisioned throughput"
+            f"({parts}), before any serving provisioned throughput"
         )
 
 

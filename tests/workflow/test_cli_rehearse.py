@@ -170,6 +170,7 @@ def test_without_input_it_plans_and_estimates_what_the_deployed_stack_would(samp
         hyperparameters=deployed.hyperparameters,
         prices=deployed.prices,
         throughput=deployed.throughput,
+        evaluate=deployed.evaluate,
     )
     assert rehearsed["estimate"] == expected["estimate"]
     # generate also counts the facts it read from the tables (the workflow's generator step does that)
