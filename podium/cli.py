@@ -227,6 +227,7 @@ def _run_generate(
     seed: int = 0,
     prices: PriceOverrides | None = None,
     throughput: ThroughputSettings | None = None,
+    evaluate: bool = True,
     recipe: str = "mixed",
 ) -> dict[str, Any]:
     from podium.dataset.build import generate as generate_dataset
@@ -244,6 +245,7 @@ def _run_generate(
             seed=seed,
             prices=prices,
             throughput=throughput,
+            evaluate=evaluate,
             recipe=recipe,
             progress=lambda message: progress.update(task, description=message),
         )
@@ -310,6 +312,7 @@ def generate(
             seed=seed,
             prices=price_overrides,
             throughput=deployed.throughput,
+            evaluate=deployed.evaluate,
             recipe=recipe.value if recipe is not None else deployed.recipe,
         )
     except PodiumError as error:
