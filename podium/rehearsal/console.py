@@ -371,10 +371,11 @@ def _print_evaluation(say: Any, summary: Summary) -> None:
         for kind in ("paraphrase", "unseen", "trained"):
             tally = kinds.get(kind)
             if tally:
-                parts.append(f"{kind} {tally['correct']}/{tally['questions']} right ({tally['accuracy'] * 100:.1f}%)")
+                share = tally["correct"] / tally["questions"] * 100
+                parts.append(f"{kind} {tally['correct']}/{tally['questions']} right ({share:.1f}%)")
         unseen = kinds.get("unseen")
         if unseen:
-            parts.append(f"hallucinated on unseen {unseen['hallucination_rate'] * 100:.1f}%")
+            parts.append(f"hallucinated on unseen {unseen['hallucinated'] / unseen['questions'] * 100:.1f}%")
         return ", ".join(parts) or "no questions"
 
     say((f"Evaluation ({label.strip() or 'measured'}): ", "bold"), f"new model: {line('custom')}")
@@ -435,15 +436,11 @@ def _print_dataset(say: Any, report: Mapping[str, Any] | None) -> None:
         say(("Cost: ", "bold"), str(estimate.get("label") or "ESTIMATE"))
         for line in estimate.get("lines") or []:
             say(f"  {line}")
-        parts = (
-            "training, one month of model storage and the evaluation's own throughput"
-            if estimate.get("evaluation_usd")
-            else "training plus one month of model storage"
-        )
-        say(
-            f"  ESTIMATE for a real run: ≈ ${estimate.get('run_usd', 0):,.2f} "
-            f"({parts}), before any serving provisioned throughput"
-        )
+        parts = ["training", "one month of model storage"]
+        if estimate.get("throughput_usd"):
+            parts.append("the provisioned throughput for its longest life")
+        parts += [str(line.get("name")) for line in estimate.get("extra") or [] if isinstance(line, dict)]
+        say(f"  ESTIMATE for a real run: ≈ ${estimate.get('run_usd', 0):,.2f} ({', '.join(parts)})")
 
 
 def _print_losses(say: Any, result: RunResult) -> None:

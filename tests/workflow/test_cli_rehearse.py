@@ -185,7 +185,8 @@ def test_json_summary_has_status_states_files_counts_and_problems(sample_dir: Pa
     assert result.exit_code == 0, result.output
     value = json.loads(result.stdout)  # stdout is the JSON alone: progress went to stderr
     assert value["status"] == "SUCCEEDED" and value["exit_code"] == 0 and value["problems"] == []
-    assert value["states"][:2] == ["Start", "Prepare"] and {"StartGeneration", "Promote"} <= set(value["states"])
+    # by default (cdk.json) the run is evaluated; the gate then promotes or discards
+    assert value["states"][:2] == ["Start", "Prepare"] and {"StartGeneration", "GateDecision"} <= set(value["states"])
     assert {Path(f).name for f in value["files"]} >= {"train.jsonl", "validation.jsonl", "report.json"}
     assert all(Path(f).is_file() for f in value["files"])
     assert value["counts"]["train_rows"] > 0 and value["run_id"] == Path(value["run_dir"]).name
