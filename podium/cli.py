@@ -155,6 +155,8 @@ def _parse_prices(text: str | None) -> PriceOverrides | None:
 
 
 def _print_report(report: dict[str, Any], out_dir: Path | None) -> None:
+    from podium.dataset.reconcile import report_summary
+
     counts = report["counts"]
     out.print(
         f"[bold]Dataset for {report['model_id']}[/] ({report['format']}): "
@@ -187,18 +189,9 @@ def _print_report(report: dict[str, Any], out_dir: Path | None) -> None:
             + ", ".join(f"{kind} {sum(n.values()):,}" for kind, n in report["eval"]["composition"].items())
             + ")"
         )
-    disagreements = report.get("disagreements")
-    if disagreements:
-        shown = "; ".join(
-            f"{d['check']} {d['key']}: "
-            + ", ".join(f"{table} {value}" for table, value in d["values"].items())
-            + f" (used {d['used']})"
-            for d in disagreements[:5]
-        )
-        more = f"; {len(disagreements) - 5:,} more" if len(disagreements) > 5 else ""
-        out.print(Text.assemble((f"Source tables disagree ({len(disagreements):,}): ", "bold"), shown + more))
-    elif disagreements is not None:
-        out.print("[bold]Source tables:[/] no disagreement found")
+    sources = report_summary(report)
+    if sources:
+        out.print(Text.assemble((sources[0], "bold"), sources[1]))
     if report["rejections"]:
         reasons = "; ".join(f"{reason}: {n:,}" for reason, n in report["rejections"].items())
         out.print(Text.assemble(("Rejected pairs: ", "bold"), reasons))

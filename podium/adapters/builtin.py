@@ -41,9 +41,11 @@ class BuiltinGenerator:
         # Why candidate pairs were dropped (from generation.json once read_pairs runs),
         # so the dataset report can show them; same attribute as DatabricksGenerator's.
         self.rejections: Counter[str] = Counter()
+        # The source tables' disagreements, from generation.json once read_pairs runs.
+        self.disagreements: list[dict[str, Any]] | None = None
 
     def start(self, run_id: str) -> dict[str, Any]:
-        from podium.dataset.facts import FACT_SQL_DIR, extract_facts, relation_names
+        from podium.dataset.facts import FACT_SQL_DIR, extract_facts_and_disagreements, relation_names
         from podium.dataset.pairs import clean_pairs, template_pairs
 
         if not relation_names():
@@ -58,7 +60,7 @@ class BuiltinGenerator:
         try:
             self.store.download_prefix(self.data_prefix, scratch)
             try:
-                facts = extract_facts(Path(scratch))
+                facts, disagreements = extract_facts_and_disagreements(Path(scratch))
             except DataError as error:
                 raise self._in_bucket_terms(error, scratch) from None
         finally:
@@ -86,6 +88,8 @@ class BuiltinGenerator:
             "pairs_made": len(made),
             "pairs_kept": len(kept),
             "rejections": dict(sorted(rejected.items())),
+            # Cross-checks between the tables (reconcile.py), for BuildDataset's report.json.
+            "disagreements": [d.to_dict() for d in disagreements],
         }
         self.store.write_text(summary_key, json.dumps(summary, indent=2, sort_keys=True) + "\n")
         # Written last: its presence is what `status` reports as success.
@@ -115,6 +119,8 @@ class BuiltinGenerator:
         if summary_key in self.store.list_keys(summary_key):
             summary = json.loads(self.store.read_text(summary_key))
             self.rejections.update({str(k): int(v) for k, v in summary.get("rejections", {}).items()})
+            if isinstance(summary.get("disagreements"), list):
+                self.disagreements = summary["disagreements"]
         for line_number, line in enumerate(self.store.read_text(pairs_key).splitlines(), start=1):
             if not line.strip():
                 continue

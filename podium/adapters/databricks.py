@@ -150,6 +150,8 @@ class DatabricksGenerator:
         self._downloads: Any | None = None  # plain requests session: no Databricks credentials on it
         # Why paraphrases were dropped while reading; counted for the dataset report.
         self.rejections: Counter[str] = Counter()
+        # The facts task does not cross-check the source tables: report.json says so.
+        self.disagreements: list[dict[str, Any]] | None = None
 
     def __repr__(self) -> str:
         return (

@@ -48,6 +48,9 @@ class Generator(Protocol):
     name: str
     # Why candidate pairs were dropped, filled while read_pairs is consumed (for the report).
     rejections: Counter[str]
+    # The source tables' disagreements (podium.dataset.reconcile, as dicts), known once
+    # read_pairs is consumed; None when this generator does not cross-check the tables.
+    disagreements: list[dict[str, Any]] | None
 
     def start(self, run_id: str) -> dict[str, Any]: ...
     def status(self, handle: Mapping[str, Any]) -> GenerationStatus: ...

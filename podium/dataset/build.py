@@ -13,7 +13,7 @@ import hashlib
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,11 +117,15 @@ def build_dataset(
     priorities: Mapping[str, int] | None = None,
     caps: RowCaps | None = None,
     recipe: str = DEFAULT_RECIPE,
+    disagreements: Sequence[Mapping[str, Any]] | None = None,
+    reconciliation: str | None = None,
 ) -> BuiltDataset:
     """Clean, plan, split, render and validate `pairs` for `model`. Writes nothing.
     `caps` are the account's quotas (Prepare reads them); without them the model's
     documented caps apply, train + validation within 10,000. `recipe`: "mixed" (packed
-    profile rows plus Q&A rows) or "qa" (Q&A rows only); see planner.py."""
+    profile rows plus Q&A rows) or "qa" (Q&A rows only); see planner.py. `disagreements`:
+    the source tables' disagreements (reconcile.py) as dicts, None when the generator did
+    not check; `reconciliation` says who checked (or why not) in the report."""
     caps = caps or model.documented_caps("Service Quotas not read here; Podium's documented caps")
     kept, cleaning = clean_pairs(pairs)
     rejections: Counter[str] = Counter(rejected or {})
@@ -222,6 +226,8 @@ def build_dataset(
         "quotas": caps.to_dict(),  # where the caps came from: the account's Service Quotas or the fallback
         "coverage": [c.to_dict() for c in plan.coverage.values()],
         "rejections": dict(rejections.most_common()),
+        "disagreements": None if disagreements is None else [dict(d) for d in disagreements],
+        "reconciliation": reconciliation,
         "tokens": {
             "train_estimate_for_cost": estimate.train_tokens,
             "validation_estimate_for_cost": estimate.validation_tokens,
@@ -323,6 +329,8 @@ def generate(
         evaluate=evaluate,
         region=region,
         recipe=recipe,
+        disagreements=[d.to_dict() for d in disagreements],
+        reconciliation="checked by podium generate (podium/dataset/reconcile.py)",
     )
     timings["build_seconds"] = time.perf_counter() - step
     if not built.valid:
@@ -332,7 +340,6 @@ def generate(
             file=str(data_dir),
         )
     built.report["counts"]["facts_extracted"] = len(facts)
-    built.report["disagreements"] = [d.to_dict() for d in disagreements]
     built.report["source"] = {"data_dir": str(data_dir), "generator": "builtin templates"}
     timings["total_seconds"] = time.perf_counter() - started
     built.report["timings"] = {k: round(v, 3) for k, v in timings.items()}

@@ -13,10 +13,12 @@ venue_names mapping) vs venues.csv. They run on DuckDB over the loaded tables.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
+if TYPE_CHECKING:  # the BuildDataset Lambda and the summaries read reports without DuckDB
+    import duckdb
 
 CHECK_TABLES = ("athletes", "medallists", "medals", "medals_total", "events", "schedules", "venues")
 
@@ -184,4 +186,34 @@ def reconcile(con: duckdb.DuckDBPyConnection) -> list[Disagreement]:
     return found
 
 
-__all__ = ["CHECK_TABLES", "Disagreement", "reconcile"]
+def not_run_note(generator: str) -> str:
+    """report.json's "reconciliation" when a generator does not cross-check the tables."""
+    return (
+        f"not run: the {generator} generator does not cross-check the source tables; "
+        "run `podium generate` on the same CSVs to list their disagreements"
+    )
+
+
+def report_summary(report: Mapping[str, Any], shown: int = 5) -> tuple[str, str] | None:
+    """(label, text) for a CLI summary of report.json's disagreements; None for a report
+    that predates them."""
+    disagreements = report.get("disagreements")
+    if disagreements:
+        text = "; ".join(
+            f"{d['check']} {d['key']}: "
+            + ", ".join(f"{table} {value}" for table, value in d["values"].items())
+            + f" (used {d['used']})"
+            for d in disagreements[:shown]
+        )
+        more = (
+            f"; {len(disagreements) - shown:,} more (report.json lists them all)" if len(disagreements) > shown else ""
+        )
+        return f"Source tables disagree ({len(disagreements):,}): ", text + more
+    if disagreements is not None:
+        return "Source tables: ", "no disagreement found"
+    if report.get("reconciliation"):
+        return "Source tables: ", str(report["reconciliation"])
+    return None
+
+
+__all__ = ["CHECK_TABLES", "Disagreement", "not_run_note", "reconcile", "report_summary"]

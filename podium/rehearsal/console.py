@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from podium.dataset.reconcile import report_summary
 from podium.rehearsal import service_model
 from podium.rehearsal.bedrock_emulator import CORRUPTIONS, SIMULATED_NOTE, InjectedError, Script
 from podium.rehearsal.harness import RunResult
@@ -431,6 +432,9 @@ def _print_dataset(say: Any, report: Mapping[str, Any] | None) -> None:
         listed = ", ".join(f"{row['relation']} {row['percent_covered']:.1f}%" for row in partial)
         text = f"{len(coverage) - len(partial)} of {len(coverage)} relations fully trained; partly: {listed}"
     say(("Coverage: ", "bold"), text)
+    sources = report_summary(report)  # the same line `podium generate` prints
+    if sources:
+        say((sources[0], "bold"), sources[1])
     estimate = report.get("estimate") or {}
     if estimate:
         say(("Cost: ", "bold"), str(estimate.get("label") or "ESTIMATE"))

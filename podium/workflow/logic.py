@@ -36,6 +36,7 @@ from podium.adapters.stepfunctions import RunningExecution
 from podium.config import DEFAULT_MAX_MODEL_UNITS, RunSettings
 from podium.dataset import build as dataset_builder
 from podium.dataset.estimate import effective_prices, throughput_lifetime_hours
+from podium.dataset.reconcile import not_run_note
 from podium.errors import ConfigError
 from podium.models import BaseModel, RowCaps, get_model
 from podium.workflow.errors import (
@@ -373,6 +374,12 @@ def build_dataset(
         region=region,
         caps=run.caps,
         recipe=settings.recipe,
+        disagreements=generator.disagreements,
+        reconciliation=(
+            f"checked by the {generator.name} generator"
+            if generator.disagreements is not None
+            else not_run_note(generator.name)
+        ),
     )
     # The report is written last: its presence means the whole dataset is there.
     files = dataset_builder.render_files(built)

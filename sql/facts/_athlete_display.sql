@@ -2,7 +2,9 @@
 -- "Given Surname" (e.g. "Sydney McLaughlin-Levrone"), built from the name columns.
 -- athletes.name is "FAMILY Given"; athletes.name_tv is "Given FAMILY" but sometimes only
 -- the jersey word ("FROMM" for "FROMM Christian"): the column with more words is used,
--- so a name is one word only when the tables hold no more of it. Words written in
+-- so a name is one word only when the tables hold no more of it. The family part of
+-- "FAMILY Given" is the words in capitals plus lower-case particles among or before them
+-- ("da SILVA Ana Carolina" -> "Ana Carolina da Silva"), ending on a word in capitals. Words written in
 -- capitals are re-cased per part ("O'ROURKE" -> "O'Rourke", "McLAUGHLIN" -> "McLaughlin");
 -- particles already in lower case ("van der", "da") and given names are kept as written.
 -- tv_name keeps the TV form as an alias (answers accepted in evaluation).
@@ -12,11 +14,12 @@ WITH source AS (
     *,
     CASE
       WHEN name_tv IS NOT NULL AND size(split(trim(name_tv), ' ')) >= size(split(trim(name), ' ')) THEN trim(name_tv)
-      -- "FAMILY Given": the capitals before the first word holding a lower-case letter.
-      WHEN trim(name) RLIKE '^[^\\p{Ll}]+ \\S*\\p{Ll}'
+      -- "FAMILY Given": words in capitals (and particles: da, van der, de los …) up to the
+      -- first word holding a lower-case letter that is not a particle.
+      WHEN trim(name) RLIKE '^(?:(?:da|de|do|dos|das|di|du|del|della|delle|dei|degli|dal|van|von|der|den|des|le|la|les|lo|los|ten|ter|te|bin|binti|bint|al|el|zu|af|av|y|e) |[^\\p{Ll}\\s]+ )*[^\\p{Ll}\\s]+ \\S*\\p{Ll}'
         THEN concat(
-          regexp_extract(trim(name), '^([^\\p{Ll}]+) (\\S*\\p{Ll}.*)$', 2), ' ',
-          regexp_extract(trim(name), '^([^\\p{Ll}]+) (\\S*\\p{Ll}.*)$', 1)
+          regexp_extract(trim(name), '^((?:(?:da|de|do|dos|das|di|du|del|della|delle|dei|degli|dal|van|von|der|den|des|le|la|les|lo|los|ten|ter|te|bin|binti|bint|al|el|zu|af|av|y|e) |[^\\p{Ll}\\s]+ )*[^\\p{Ll}\\s]+) (\\S*\\p{Ll}.*)$', 2), ' ',
+          regexp_extract(trim(name), '^((?:(?:da|de|do|dos|das|di|du|del|della|delle|dei|degli|dal|van|von|der|den|des|le|la|les|lo|los|ten|ter|te|bin|binti|bint|al|el|zu|af|av|y|e) |[^\\p{Ll}\\s]+ )*[^\\p{Ll}\\s]+) (\\S*\\p{Ll}.*)$', 1)
         )
       ELSE trim(coalesce(name, name_tv))
     END AS given_family

@@ -38,6 +38,9 @@ def test_builtin_generates_pairs_from_the_bucket(bucket: str, sample_dir: Path, 
     assert summary["pairs_kept"] == len(pairs) and summary["facts"] > 0
     assert summary["pairs_made"] >= summary["pairs_kept"]
     assert dict(generator.rejections) == summary["rejections"]
+    # The tables' cross-checks travel beside the pairs, for BuildDataset's report.json.
+    assert generator.disagreements == summary["disagreements"]
+    assert any(d["key"] == "BEL|bronze" for d in summary["disagreements"])
     assert list(tmp_path.iterdir()) == []  # scratch copy removed (Lambda reuses /tmp)
     # The intermediate pairs carry the tag the bucket's lifecycle rule expires early.
     client = boto3.client("s3")

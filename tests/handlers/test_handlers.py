@@ -148,6 +148,15 @@ def test_build_dataset_writes_the_run_files(cloud: Rehearsal, built: dict[str, A
     assert set(json.loads(train[0])) == {"prompt", "completion"}  # Llama 3.1's format
 
 
+def test_build_dataset_reports_the_source_tables_disagreement(cloud: Rehearsal, built: dict[str, Any]):
+    # The sample's medals_total.csv leaves out Belgium's bronze, which medals.csv lists.
+    report = json.loads(cloud.read_run_file(built["run"]["run_id"], "report.json"))
+    assert report["reconciliation"] == "checked by the builtin generator"
+    medal_counts = {d["key"]: d for d in report["disagreements"] if d["check"] == "medal count"}
+    assert medal_counts["BEL|bronze"]["values"] == {"medals.csv": "1", "medals_total.csv": "0"}
+    assert medal_counts["BEL|bronze"]["used"] == "medals.csv"
+
+
 def test_databricks_failure_carries_its_message(cloud: Rehearsal):
     says = "Run failed with error message\n Cluster 0101 was terminated: SPOT_INSTANCE_TERMINATION"
     run = _prepare(

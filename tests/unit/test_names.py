@@ -62,6 +62,71 @@ def test_display_name_is_given_surname_from_the_name_columns() -> None:
     }
 
 
+def test_family_name_particles_stay_with_the_family_name() -> None:
+    # The TV form holds fewer words than the name column, so "FAMILY Given" is parsed.
+    con = _athletes(
+        [
+            _row("1", "da SILVEIRA Ana Lucia", "DA SILVEIRA"),
+            _row("2", "van der HOLT Joris", "VAN DER HOLT"),
+            _row("3", "MORENO de la VEGA Ines", "INES"),
+            _row("4", "le BRAZ Yann", None),
+            _row("5", "OKAFOR Maria del Mar", "OKAFOR"),  # a particle in the given names stays there
+        ]
+    )
+    assert _display(con) == {
+        "1": "Ana Lucia da Silveira",
+        "2": "Joris van der Holt",
+        "3": "Ines Moreno de la Vega",
+        "4": "Yann le Braz",
+        "5": "Maria del Mar Okafor",
+    }
+
+
+PARTICLES = {"da", "de", "do", "dos", "das", "di", "du", "del", "della", "van", "von", "der", "den"}
+PARTICLES |= {"le", "la", "ten", "ter", "bin", "al"}
+
+
+def _family_and_given(name: str) -> tuple[list[str], list[str]]:
+    """Split "FAMILY Given" independently of the SQL: capitals and particles, then the rest."""
+    words = name.split()
+    end = 0
+    while end < len(words) and (words[end] in PARTICLES or not any(c.islower() for c in words[end])):
+        end += 1
+    while end > 0 and words[end - 1] in PARTICLES:  # the family name ends on a word in capitals
+        end -= 1
+    return words[:end], words[end:]
+
+
+def _misordered_particle_names(folder: Path) -> tuple[int, list[tuple[str, str]]]:
+    """(athletes whose family name holds a particle, those whose display name does not end with it)."""
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE athletes AS SELECT * FROM read_csv('{folder / 'athletes.csv'}', all_varchar = true)")
+    shown = _display(con)
+    checked, wrong = 0, []
+    for code, name in con.execute("SELECT code, name FROM athletes WHERE code IS NOT NULL").fetchall():
+        family, given = _family_and_given(name or "")
+        if not given or not PARTICLES & set(family):
+            continue
+        checked += 1
+        if not shown[code].lower().endswith(" ".join(family).lower()):
+            wrong.append((name, shown[code]))
+    return checked, wrong
+
+
+def test_sample_particle_name_is_given_then_family(sample_dir: Path) -> None:
+    checked, wrong = _misordered_particle_names(sample_dir)
+    assert checked >= 1 and wrong == []  # "dos SANTOS Lia Maria", TV form "DOS SANTOS"
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE athletes AS SELECT * FROM read_csv('{sample_dir / 'athletes.csv'}', all_varchar = true)")
+    assert _display(con)["9000003"] == "Lia Maria dos Santos"
+
+
+def test_full_data_has_no_misordered_particle_names(paris2024_dir: Path) -> None:
+    checked, wrong = _misordered_particle_names(paris2024_dir)
+    assert checked > 200  # the full data has ~245 such names; 9 were misordered before the fix
+    assert wrong == []
+
+
 def test_namesakes_get_country_then_sport_or_no_name() -> None:
     con = _athletes(
         [

@@ -147,8 +147,10 @@ class ListGenerator:
         pairs: list[QAPair],
         status: GenerationStatus | None = None,
         rejections: Counter[str] | None = None,
+        disagreements: list[dict[str, Any]] | None = None,
     ) -> None:
         self.pairs = pairs
+        self.disagreements = disagreements
         self.state = status or GenerationStatus(GenerationState.SUCCEEDED)
         self.rejections: Counter[str] = Counter(rejections or {})
         self.cancelled: list[dict[str, Any]] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
+from rich.text import Text
 
 from podium.rehearsal import console as show
 from podium.rehearsal.harness import RunResult
@@ -40,3 +41,22 @@ def test_the_summary_says_cleanup_deleted_a_throughput_only_when_it_did():
 def test_only_the_state_machines_steps_are_failure_targets():
     targets = show.fail_targets()
     assert "CheckFineTune" in targets and "Janitor" not in targets and "ExecutionEnded" not in targets
+
+
+def _dataset_said(report: dict) -> str:
+    buffer = io.StringIO()
+    printer = Console(file=buffer, width=300)
+    show._print_dataset(lambda *parts: printer.print(Text.assemble(*parts)), report)
+    return buffer.getvalue()
+
+
+def test_the_summary_lists_the_source_tables_disagreements_like_generate():
+    found = {"check": "medal count", "table": "medals_total.csv", "key": "BEL|bronze"}
+    found |= {"values": {"medals.csv": "1", "medals_total.csv": "0"}, "used": "medals.csv"}
+    said = _dataset_said({"disagreements": [found], "reconciliation": "checked by the builtin generator"})
+    assert (
+        "Source tables disagree (1): medal count BEL|bronze: medals.csv 1, medals_total.csv 0 (used medals.csv)" in said
+    )
+    assert "no disagreement found" in _dataset_said({"disagreements": [], "reconciliation": "checked"})
+    not_run = _dataset_said({"disagreements": None, "reconciliation": "not run: the databricks generator …"})
+    assert "Source tables: not run: the databricks generator" in not_run

@@ -255,9 +255,11 @@ def test_check_generation_backs_off_while_running():
 # ---- dataset ------------------------------------------------------------------------------------
 
 
-def _built(execution_input=None, *, pairs=None, active=None, rejections=None):
+def _built(execution_input=None, *, pairs=None, active=None, rejections=None, disagreements=None):
     run = _prepare(execution_input or {})
-    generator = ListGenerator(pairs if pairs is not None else sample_pairs(), rejections=rejections)
+    generator = ListGenerator(
+        pairs if pairs is not None else sample_pairs(), rejections=rejections, disagreements=disagreements
+    )
     progress = logic.start_generation(StartGenerationEvent(run=run), generator=generator, now=T0)
     store = MemoryStore()
     outcome = logic.build_dataset(
@@ -286,6 +288,19 @@ def test_build_dataset_reports_what_the_generator_dropped():
     run, _, store = _built(rejections=dropped)
     report = json.loads(store.files[run.run_prefix + "report.json"])
     assert report["rejections"]["paraphrase leaks the answer"] == 3
+
+
+def test_build_dataset_lists_the_generators_disagreements_or_says_none_were_checked():
+    found = {"check": "medal count", "table": "medals_total.csv", "key": "ZED|bronze"}
+    found |= {"values": {"medals.csv": "3", "medals_total.csv": "2"}, "used": "medals.csv"}
+    run, _, store = _built(disagreements=[found])
+    report = json.loads(store.files[run.run_prefix + "report.json"])
+    assert report["disagreements"] == [found]
+    assert report["reconciliation"] == "checked by the memory generator"
+    run, _, store = _built()  # a generator that does not cross-check the tables
+    report = json.loads(store.files[run.run_prefix + "report.json"])
+    assert report["disagreements"] is None
+    assert report["reconciliation"].startswith("not run: the memory generator does not cross-check")
 
 
 def test_build_dataset_stops_as_unchanged_unless_forced():
