@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.observability import logger, metrics, tracer
+from lambdas.observability import logger, metrics
 from podium.adapters import factory
 from podium.workflow import logic
 from podium.workflow.environment import current
@@ -14,7 +14,6 @@ from podium.workflow.events import CheckThroughputEvent
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     env = current()

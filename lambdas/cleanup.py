@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.observability import logger, metrics, tracer
+from lambdas.observability import logger, metrics
 from podium.adapters import factory
 from podium.workflow import cleanup
 from podium.workflow.environment import current
@@ -15,7 +15,6 @@ from podium.workflow.events import CleanupEvent
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     env = current()

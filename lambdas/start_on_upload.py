@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.observability import logger, metrics, tracer
+from lambdas.observability import logger, metrics
 from podium.adapters import factory
 from podium.adapters.stepfunctions import start_named_execution
 from podium.workflow import uploads
@@ -15,7 +15,6 @@ from podium.workflow.environment import current
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     env = current()
