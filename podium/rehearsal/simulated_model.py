@@ -5,21 +5,21 @@ configurable share of the facts in its training file and nothing else; a base mo
 one that knows a small share. Every answer it gives is SIMULATED and the emulator labels
 it so (see bedrock_emulator.SIMULATED_FIELD).
 
-A question is matched to a training row by the words they share, weighted by how rare
-each word is among the training prompts (names and numbers weigh most, template words
-least), so a trained fact asked in other words (a held-out question template) is still
-recognised. A row matches only when
-- every rare word of the row's prompt is in the question (the question names the same
-  athlete, event, country…), and
-- no rare word of the question that the training data knows is missing from the row
-  (the question does not name something else), and
-- the best row's answer is clearly ahead of any other answer (two trained facts that fit
-  equally well, e.g. the gold and the bronze of an event asked about the silver, are a
-  fact the model was not taught).
-Whether a matched fact is known is decided by a seeded hash of its answer, so the same
-fact is known (or not) however it is asked. An unknown or unmatched question is refused
-("I don't know.") or, for a configurable share, answered confidently with a wrong
-answer taken from the closest other row.
+Training rows are split into passages: each sentence of a completion, read together with
+its row's prompt (a profile row "Tell me about X" names X once and states many facts about
+X, one sentence or clause after another). A question is matched to the passage sharing
+its most distinctive words, each weighted by how rare it is among the passages (names,
+events, countries and numbers weigh most, template words least), so a trained fact asked
+in other words (a held-out question template) is still recognised. A passage matches only
+when
+- it holds most of the question's names (by weight: the question names the same athlete,
+  event, country…; a capitalised word the training data never uses is a name it lacks), and
+- no word of the question stands in the place of one of the passage's words (silver for
+  gold, Women for Men: a fact the model was not taught).
+Whether a matched passage is known is decided by a seeded hash of its text, so the same
+passage is known (or not) however it is asked. The answer is the passage's sentence. An
+unknown or unmatched question is refused ("I don't know.") or, for a configurable share,
+answered confidently with the closest other passage (a wrong answer).
 """
 
 from __future__ import annotations
@@ -40,20 +40,22 @@ _STOPWORDS = frozenset(
     "a an and are as at by did do does for from had has have in is it of on or the to was were".split()
 )
 _WORD = re.compile(r"[a-z0-9]+")
-# A word is rare when at most this share of the trained facts' prompts use it (and never
-# fewer than _MIN_RARE_FACTS facts): names, events, numbers; not template words.
-_RARE_SHARE = 0.01
-_MIN_RARE_FACTS = 12
-# A question word the training data uses for at most this share of facts says what is
-# asked ("born", "height", "silver"): a fact whose prompts never use it is not the one asked.
-_TOPIC_SHARE = 0.2
-# How much more of such words the question may have unexplained than explained (in idf;
-# about one word: a held-out template may use a word another relation's templates use).
-_TOPIC_SLACK = 2.2
-# A place in a prompt filled by more words than this is a name slot, not a choice of words.
+# A sentence ends at . ! ? followed by a space and a capital letter or digit.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\u00c0-\u024f])")
+# A word is rare when at most this share of the passages use it (never fewer than
+# _MIN_RARE passages): passages are looked up by such words.
+_RARE_SHARE = 0.05
+_MIN_RARE = 12
+# A capitalised word is part of a name when at most this share of the passages use it:
+# athletes, events, countries, venues; not Paris or Olympics.
+_NAME_SHARE = 0.2
+# The share of the question's names (by weight) a passage must hold to match.
+_MIN_COVER = 0.6
+# Passages are looked up by the question's rare words or, when it has none, by its this
+# many most distinctive words.
+_LOOKUP_WORDS = 4
+# A place in a sentence filled by more words than this is a name slot, not a choice of words.
 _MAX_ALTERNATIVES = 8
-# The best answer must score this much above the next different answer.
-_MARGIN = 0.5
 
 
 def words(text: str) -> list[str]:
@@ -61,6 +63,15 @@ def words(text: str) -> list[str]:
     folded = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return [w for w in _WORD.findall(plain) if w not in _STOPWORDS]
+
+
+def _terms(text: str) -> list[str]:
+    """`words`, with a plural's final s dropped (medals asks what medal states)."""
+    return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words(text)]
+
+
+def sentences(text: str) -> list[str]:
+    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
 
 
 def _unit(*parts: str) -> float:
@@ -73,18 +84,16 @@ def _unit(*parts: str) -> float:
 class Answer:
     text: str
     kind: str  # "known" | "refused" | "hallucinated"
-    matched_prompt: str | None = None  # the training prompt the question was matched to
+    matched_prompt: str | None = None  # the training prompt of the passage the question was matched to
 
 
 class SimulatedModel:
     """Answers questions from training rows (prompt, completion); see the module docstring.
 
-    known_share:         share of the trained facts it knows (0–1)
+    known_share:         share of the trained passages (facts) it knows (0–1)
     hallucination_share: share of the questions it cannot answer that it answers wrongly
                          instead of refusing (0–1)
     seed:                the same seed, rows and question give the same answer
-
-    A fact is one distinct completion; its words are those of every prompt it answers.
     """
 
     def __init__(
@@ -99,92 +108,106 @@ class SimulatedModel:
             if not 0.0 <= share <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {share}")
         self.known_share, self.hallucination_share, self.seed = known_share, hallucination_share, str(seed)
-        prompts: dict[str, list[frozenset[str]]] = defaultdict(list)
-        examples: dict[str, str] = {}
-        kept = [(p, c) for p, c in rows if p.strip() and c.strip()]
-        for prompt, completion in kept:
-            prompts[completion].append(frozenset(words(prompt)))
-            examples.setdefault(completion, prompt)
-        self.facts: list[str] = list(prompts)  # completions, in training order
-        self._examples = [examples[c] for c in self.facts]
-        self._prompts = [prompts[c] for c in self.facts]
-        self._words = [frozenset().union(*ps) for ps in self._prompts]
+        passages: dict[tuple[str, str], frozenset[str]] = {}
+        for prompt, completion in rows:
+            if not (prompt.strip() and completion.strip()):
+                continue
+            prompt_words = frozenset(_terms(prompt))
+            for sentence in sentences(completion):
+                passages.setdefault((sentence, prompt), prompt_words | frozenset(_terms(sentence)))
+        self.passages: list[str] = [sentence for sentence, _ in passages]  # answers, in training order
+        self._prompts = [prompt for _, prompt in passages]
+        self._words = list(passages.values())
         self._df: Counter[str] = Counter(w for ws in self._words for w in ws)
-        count = len(self.facts)
-        self._rare_facts = max(_MIN_RARE_FACTS, int(count * _RARE_SHARE))
-        self._topic_facts = max(self._rare_facts, int(count * _TOPIC_SHARE))
+        count = len(self._words)
+        self._rare_count = max(_MIN_RARE, int(count * _RARE_SHARE))
+        self._name_count = max(_MIN_RARE, int(count * _NAME_SHARE))
         self._idf = {w: math.log((count + 1) / (df + 0.5)) for w, df in self._df.items()}
-        self._alternatives = _alternatives(prompt for prompt, _ in kept)
+        self._unseen_idf = math.log(count + 2)  # a name the training data never uses
+        self._alternatives = _alternatives(itertools.chain(self._prompts, self.passages))
         self._by_word: dict[str, list[int]] = defaultdict(list)
         for index, ws in enumerate(self._words):
             for word in ws:
-                if self._df[word] <= self._rare_facts:
-                    self._by_word[word].append(index)
+                self._by_word[word].append(index)
 
     def __len__(self) -> int:
-        return len(self.facts)
+        return len(self.passages)
 
-    def knows(self, completion: str) -> bool:
-        """Whether the fact answered by `completion` is one this model learned."""
-        return _unit(self.seed, "known", completion) < self.known_share
+    def knows(self, passage: str) -> bool:
+        """Whether the fact stated by `passage` is one this model learned."""
+        return _unit(self.seed, "known", passage) < self.known_share
 
-    def _rare(self, word: str) -> bool:
-        return 0 < self._df.get(word, 0) <= self._rare_facts
+    def _contradicts(self, question_only: Iterable[str], passage_only: Iterable[str]) -> bool:
+        """A question word in the place of a passage word (silver for gold, Women for Men)."""
+        return any(pair in self._alternatives for pair in itertools.product(question_only, passage_only))
 
-    def _topic(self, word: str) -> bool:
-        return self._rare_facts < self._df.get(word, 0) <= self._topic_facts
-
-    def _contradicts(self, question_only: frozenset[str], fact_only: frozenset[str]) -> bool:
-        """A question word in the place of a fact word (silver for gold, Women for Men)."""
-        return any(pair in self._alternatives for pair in itertools.product(question_only, fact_only))
-
-    def _score(self, question: frozenset[str], index: int) -> tuple[float, bool]:
-        """(score, acceptable) of fact `index` for the question's words."""
-        fact_words = self._words[index]
-        shared = sum(self._idf[w] for w in question & fact_words)
-        # The question must name everything one of the fact's prompts names…
-        covered = any(all(w in question for w in prompt if self._rare(w)) for prompt in self._prompts[index])
-        # …and what it asks about must look more like this fact's prompts than not.
-        topic_shared = sum(self._idf[w] for w in question & fact_words if self._topic(w))
-        topic_missing = sum(self._idf[w] for w in question - fact_words if self._topic(w))
-        acceptable = covered and topic_missing <= topic_shared + _TOPIC_SLACK
-        if acceptable and self._contradicts(question - fact_words, fact_words - question):
-            acceptable = False
-        return shared - topic_missing, acceptable
+    def _names(self, question: str) -> dict[str, float]:
+        """The question's names with their weights (idf; a word the training data never uses
+        weighs most, one most passages use, like Paris, not at all). A name is a run of
+        capitalised words (or numbers: Men's 100m) past the first word; a run without a rare word the training data
+        knows ("2024 Summer Olympics" in other words) counts only when the question names
+        nothing the training data knows."""
+        runs: list[list[str]] = [[]]
+        for index, token in enumerate(question.split()):
+            bare = token.lstrip("(\"'")
+            if index and (bare[:1].isupper() or bare[:1].isdigit()):
+                runs[-1].extend(_terms(bare))
+                if bare[-1:] in ",.;:?!)":
+                    runs.append([])
+            elif runs[-1]:
+                runs.append([])
+        known_runs = [run for run in runs if any(0 < self._df.get(w, 0) <= self._name_count for w in run)]
+        names: dict[str, float] = {}
+        for word in itertools.chain.from_iterable(known_runs or runs):
+            df = self._df.get(word, 0)
+            if df <= self._name_count:
+                names[word] = self._idf[word] if df else self._unseen_idf
+        return names
 
     def ranked(self, question: str) -> list[tuple[float, bool, int]]:
-        """Facts sharing a rare word with the question: (score, acceptable, fact index), best first."""
-        asked = frozenset(words(question))
-        candidates = {index for word in asked for index in self._by_word.get(word, ())}
-        scored = [(*self._score(asked, index), index) for index in candidates]
+        """Passages sharing a distinctive word with the question: (score, holds its names, index), best first."""
+        asked = frozenset(_terms(question))
+        known = sorted((w for w in asked if w in self._df), key=lambda w: (-self._idf[w], w))
+        lookup = [w for w in known if self._df[w] <= self._rare_count] or known[:_LOOKUP_WORDS]
+        candidates = {index for word in lookup for index in self._by_word[word]}
+        names = self._names(question)
+        names_weight = sum(names.values())
+        scored = []
+        for index in candidates:
+            passage_words = self._words[index]
+            score = sum(self._idf[w] for w in asked & passage_words)
+            covered = sum(weight for w, weight in names.items() if w in passage_words)
+            scored.append((score, covered >= _MIN_COVER * names_weight, index))
         scored.sort(key=lambda item: (-item[0], item[2]))
         return scored
 
-    def _match(self, ranked: Sequence[tuple[float, bool, int]]) -> int | None:
-        if not ranked or not ranked[0][1]:
-            return None
-        if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < _MARGIN:
-            return None  # two facts fit as well: not one the model was taught
-        return ranked[0][2]
+    def _match(self, question: str, ranked: Sequence[tuple[float, bool, int]]) -> int | None:
+        """The best passage that holds the question's names and contradicts none of its words."""
+        asked = frozenset(_terms(question))
+        for _, covers_names, index in ranked:
+            passage_words = self._words[index]
+            if covers_names and not self._contradicts(asked - passage_words, passage_words - asked):
+                return index
+        return None
 
     def match(self, question: str) -> str | None:
-        """The completion of the trained fact the question asks about, or None."""
-        index = self._match(self.ranked(question))
-        return None if index is None else self.facts[index]
+        """The passage (sentence of a trained completion) the question asks about, or None."""
+        index = self._match(question, self.ranked(question))
+        return None if index is None else self.passages[index]
 
     def answer(self, question: str) -> Answer:
         ranked = self.ranked(question)
-        matched = self._match(ranked)
-        if matched is not None and self.knows(self.facts[matched]):
-            return Answer(self.facts[matched], "known", self._examples[matched])
-        if self.facts and _unit(self.seed, "hallucinate", question) < self.hallucination_share:
-            # A confident wrong answer: the closest fact that is not the one asked about.
-            wrong = next((i for _, _, i in ranked if i != matched), None)
+        matched = self._match(question, ranked)
+        if matched is not None and self.knows(self.passages[matched]):
+            return Answer(self.passages[matched], "known", self._prompts[matched])
+        if self.passages and _unit(self.seed, "hallucinate", question) < self.hallucination_share:
+            # A confident wrong answer: the closest passage about something else.
+            wrong = next((i for _, acceptable, i in ranked if not acceptable), None)
             if wrong is None:
-                wrong = int(_unit(self.seed, "any", question) * len(self.facts))
+                wrong = int(_unit(self.seed, "any", question) * len(self.passages))
             if wrong != matched:
-                return Answer(self.facts[wrong], "hallucinated", self._examples[wrong])
-        return Answer(REFUSAL, "refused", self._examples[matched] if matched is not None else None)
+                return Answer(self.passages[wrong], "hallucinated", self._prompts[wrong])
+        return Answer(REFUSAL, "refused", self._prompts[matched] if matched is not None else None)
 
 
 def _alternatives(prompts: Iterable[str]) -> frozenset[tuple[str, str]]:
@@ -192,7 +215,7 @@ def _alternatives(prompts: Iterable[str]) -> frozenset[tuple[str, str]]:
     same ("Who won the gold medal in X" / "Who won the bronze medal in X")."""
     by_context: dict[tuple[str, ...], set[str]] = defaultdict(set)
     for prompt in prompts:
-        sequence = words(prompt)
+        sequence = _terms(prompt)
         for index, word in enumerate(sequence):
             by_context[(*sequence[:index], "\x00", *sequence[index + 1 :])].add(word)
     pairs: set[tuple[str, str]] = set()

@@ -162,3 +162,43 @@ def test_a_question_that_names_another_value_is_not_the_trained_fact():
     assert model.answer("Who took the gold medal in Men's 100m?").text == facts[("gold", "100m")]
     assert model.answer("Who took the silver medal in Men's 100m?").text == REFUSAL
     assert model.answer("Who took the gold medal in Men's Pole Vault?").text == REFUSAL  # names nothing trained
+
+
+def _profile_rows() -> list[tuple[str, str]]:
+    """One profile row per athlete stating several facts, plus a question row per athlete."""
+    rows = []
+    for index, (athlete, country, born) in enumerate(ATHLETES):
+        if athlete == UNSEEN:
+            continue
+        rows.append(
+            (
+                f"Tell me about {athlete} at Paris 2024.",
+                f"{athlete} competed for {country} at Paris 2024. {athlete} was born on {born} "
+                f"and is listed at {160 + index} cm.",
+            )
+        )
+        rows.append((f"Which country did {athlete} represent at Paris 2024?", f"{athlete} represented {country}."))
+    return rows
+
+
+def test_facts_stated_in_a_profile_are_recalled_when_asked_in_held_out_words():
+    model = SimulatedModel(_profile_rows(), known_share=1.0)
+    for index, (athlete, _, born) in enumerate(ATHLETES):
+        birth = model.answer(f"Tell me when {athlete}, an Olympian at Paris 2024, was born.").text
+        height = model.answer(f"At what height was {athlete} listed for the Paris 2024 Games?").text
+        if athlete == UNSEEN:
+            assert birth == height == REFUSAL
+        else:
+            assert born in birth and f"{160 + index} cm" in height, (athlete, birth, height)
+            assert " represented " not in birth  # the sentence that states it, not the whole profile
+
+
+def test_a_model_knows_about_its_known_share_of_profile_facts_and_refuses_unseen_athletes():
+    model = SimulatedModel(_profile_rows(), known_share=0.8, hallucination_share=0.0, seed="p")
+    asked = [(born, model.answer(f"On what date was {a} of the Paris 2024 Olympics born?")) for a, _, born in ATHLETES]
+    right = sum(born in answer.text for born, answer in asked)
+    assert 0.6 * len(ATHLETES) <= right <= 0.95 * len(ATHLETES)
+    assert all(answer.text == REFUSAL for born, answer in asked if born not in answer.text)
+    for stranger in ("Zara QUILL", "Noah QUILL", "Tomasz Wiercinski"):
+        assert model.answer(f"Tell me when {stranger}, an Olympian at Paris 2024, was born.").text == REFUSAL
+        assert model.answer(f"Which country did {stranger} represent at Paris 2024?").text == REFUSAL
