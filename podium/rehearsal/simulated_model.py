@@ -56,6 +56,12 @@ _MIN_COVER = 0.6
 _LOOKUP_WORDS = 4
 # A place in a sentence filled by more words than this is a name slot, not a choice of words.
 _MAX_ALTERNATIVES = 8
+# What a question asks for, by its words: a passage can answer only if it speaks of the same
+# thing (asked an athlete's birth date, a sentence about their medals is no answer).
+_ASKS_FOR = (
+    (frozenset({"born", "birth", "birthday", "old", "age"}), frozenset({"born", "birth"})),
+    (frozenset({"tall", "height", "cm"}), frozenset({"tall", "height", "cm"})),
+)
 
 
 def words(text: str) -> list[str]:
@@ -184,9 +190,12 @@ class SimulatedModel:
     def _match(self, question: str, ranked: Sequence[tuple[float, bool, int]]) -> int | None:
         """The best passage that holds the question's names and contradicts none of its words."""
         asked = frozenset(_terms(question))
+        wanted = [answers for cues, answers in _ASKS_FOR if asked & cues]
         for _, covers_names, index in ranked:
             passage_words = self._words[index]
-            if covers_names and not self._contradicts(asked - passage_words, passage_words - asked):
+            if not covers_names or any(not (passage_words & answers) for answers in wanted):
+                continue
+            if not self._contradicts(asked - passage_words, passage_words - asked):
                 return index
         return None
 

@@ -202,3 +202,18 @@ def test_a_model_knows_about_its_known_share_of_profile_facts_and_refuses_unseen
     for stranger in ("Zara QUILL", "Noah QUILL", "Tomasz Wiercinski"):
         assert model.answer(f"Tell me when {stranger}, an Olympian at Paris 2024, was born.").text == REFUSAL
         assert model.answer(f"Which country did {stranger} represent at Paris 2024?").text == REFUSAL
+
+
+def test_a_question_about_what_no_trained_sentence_states_is_refused():
+    # The profile leaves the birth date out (kept out of training): a sentence about the same
+    # athlete's medals is no answer to "when was she born?", nor to "how tall is she?".
+    rows = [
+        (
+            "Tell me about Ana Lopez at Paris 2024.",
+            "Ana Lopez competed for Spain in Judo. She won bronze in Women -52 kg on 28 July 2024.",
+        )
+    ]
+    model = SimulatedModel(rows, known_share=1.0)
+    assert model.answer("When was Ana Lopez, an Olympian at Paris 2024, born?").text == REFUSAL
+    assert model.answer("How tall is Ana Lopez, an athlete at Paris 2024?").text == REFUSAL
+    assert "Spain" in model.answer("Which country did Ana Lopez compete for at Paris 2024?").text
