@@ -40,8 +40,10 @@ _STOPWORDS = frozenset(
     "a an and are as at by did do does for from had has have in is it of on or the to was were".split()
 )
 _WORD = re.compile(r"[a-z0-9]+")
-# A sentence ends at . ! ? followed by a space and a capital letter or digit.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\u00c0-\u024f])")
+# A sentence ends at . ! ? followed by a space and a capital letter or digit; a "; " before
+# a capital also ends a passage (a group profile states one athlete per clause:
+# "Judo: A (events: …; born …); B (events: …)").
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])\s+|;\s+)(?=[A-Z0-9\u00c0-\u024f])")
 # A word is rare when at most this share of the passages use it (never fewer than
 # _MIN_RARE passages): passages are looked up by such words.
 _RARE_SHARE = 0.05

@@ -205,15 +205,26 @@ def test_a_model_knows_about_its_known_share_of_profile_facts_and_refuses_unseen
 
 
 def test_a_question_about_what_no_trained_sentence_states_is_refused():
-    # The profile leaves the birth date out (kept out of training): a sentence about the same
-    # athlete's medals is no answer to "when was she born?", nor to "how tall is she?".
+    # A profile that leaves the birth date and height out (kept out of training): a sentence
+    # about the same athlete's medals is no answer to "when was she born?" or "how tall?".
+    athlete = "Ana Lopez"
     rows = [
-        (
-            "Tell me about Ana Lopez at Paris 2024.",
-            "Ana Lopez competed for Spain in Judo. She won bronze in Women -52 kg on 28 July 2024.",
-        )
+        *_profile_rows(),
+        (f"Tell me about {athlete} at Paris 2024.", f"{athlete} won bronze in Women -52 kg on 28 July 2024."),
     ]
     model = SimulatedModel(rows, known_share=1.0)
-    assert model.answer("When was Ana Lopez, an Olympian at Paris 2024, born?").text == REFUSAL
-    assert model.answer("How tall is Ana Lopez, an athlete at Paris 2024?").text == REFUSAL
-    assert "Spain" in model.answer("Which country did Ana Lopez compete for at Paris 2024?").text
+    assert model.answer(f"On what date was {athlete} of the Paris 2024 Olympics born?").text == REFUSAL
+    assert model.answer(f"At what height was {athlete} listed for the Paris 2024 Games?").text == REFUSAL
+    assert "28 July 2024" in model.answer(f"When did {athlete} win bronze at Paris 2024?").text
+
+
+def test_a_group_profile_is_read_one_athlete_at_a_time():
+    first, second = "Ana Lopez", "Marta Ruiz"
+    group = (
+        "Who competed for Spain in Judo at Paris 2024?",
+        f"Judo: {first} (events: Women -52 kg; born 3 May 1996); {second} (events: Women -57 kg).",
+    )
+    model = SimulatedModel([*_profile_rows(), group], known_share=1.0)
+    assert "3 May 1996" in model.answer(f"On what date was {first} of the Paris 2024 Olympics born?").text
+    # Marta Ruiz's birth date is stated nowhere: the clause about Ana Lopez is no answer.
+    assert model.answer(f"On what date was {second} of the Paris 2024 Olympics born?").text == REFUSAL
