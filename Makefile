@@ -54,9 +54,12 @@ rehearse: python-check
 	$(VENV)/bin/podium rehearse --data data/sample --out out/rehearsal
 
 # The report test draws report.html in a real headless Chromium (Debian's `chromium`).
+# A fresh machine has no package lists yet, hence the update first.
 browser:
-	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
-		apt-get install -y chromium || sudo apt-get install -y chromium
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  echo "Installing Debian's chromium for the report.html test (apt-get; sudo when not root)"; \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium; }
 
 test: python-check browser
 	@$(MAKE) --no-print-directory $(DEV_STAMP)
