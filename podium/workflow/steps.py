@@ -73,6 +73,20 @@ class Step:
 
 A = Access
 D = DependencyGroup
+# What undoing a run takes, for Cleanup and for ExecutionEnded (which runs the same cleanup).
+# ACTIVE_MODEL_READ: never delete the throughput that serves the active model;
+# DATABRICKS_SECRET: cancel this run's Databricks generation run if it still runs.
+CLEANUP_ACCESS = frozenset(
+    {
+        A.DATABRICKS_SECRET,
+        A.BEDROCK_READ_JOB,
+        A.BEDROCK_STOP_JOB,
+        A.BEDROCK_READ_THROUGHPUT,
+        A.BEDROCK_DELETE_THROUGHPUT,
+        A.BEDROCK_READ_TAGS,
+        A.ACTIVE_MODEL_READ,
+    }
+)
 STEPS: tuple[Step, ...] = (
     Step(
         "Prepare",
@@ -142,19 +156,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "Cleanup",
         "cleanup",
-        # ACTIVE_MODEL_READ: never delete the throughput that serves the active model;
-        # DATABRICKS_SECRET: cancel this run's Databricks generation run if it still runs
-        frozenset(
-            {
-                A.DATABRICKS_SECRET,
-                A.BEDROCK_READ_JOB,
-                A.BEDROCK_STOP_JOB,
-                A.BEDROCK_READ_THROUGHPUT,
-                A.BEDROCK_DELETE_THROUGHPUT,
-                A.BEDROCK_READ_TAGS,
-                A.ACTIVE_MODEL_READ,
-            }
-        ),
+        CLEANUP_ACCESS,
         needs=frozenset({D.DATABRICKS}),
     ),
     # -- outside the state machine -------------------------------------------------------
@@ -163,19 +165,7 @@ STEPS: tuple[Step, ...] = (
         "execution_ended",
         # An execution stopped, timed out, or failed with a failed Cleanup: Cleanup's rights,
         # plus the execution history (the run's last state) and the topic.
-        frozenset(
-            {
-                A.READ_EXECUTION_HISTORY,
-                A.NOTIFY,
-                A.DATABRICKS_SECRET,
-                A.BEDROCK_READ_JOB,
-                A.BEDROCK_STOP_JOB,
-                A.BEDROCK_READ_THROUGHPUT,
-                A.BEDROCK_DELETE_THROUGHPUT,
-                A.BEDROCK_READ_TAGS,
-                A.ACTIVE_MODEL_READ,
-            }
-        ),
+        CLEANUP_ACCESS | {A.READ_EXECUTION_HISTORY, A.NOTIFY},
         timeout_seconds=120,
         needs=frozenset({D.DATABRICKS}),
         in_definition=False,
