@@ -3,6 +3,10 @@
 Every boto3 client is made here with plain `boto3.client(service)`, so boto3 applies
 AWS_ENDPOINT_URL_<SERVICE> by itself: that is how rehearsal points the same code at
 moto and the Bedrock emulator. There is no rehearsal branch anywhere.
+
+The Lambda assets carry botocore's models for LAMBDA_AWS_SERVICES only
+(stacks.bundling), so a client for any other service is refused here, in tests and in
+the rehearsal, instead of failing first on AWS with UnknownServiceError.
 """
 
 from __future__ import annotations
@@ -22,21 +26,41 @@ from podium.evaluation.runner import Asker
 from podium.models import BaseModel, RowCaps
 from podium.workflow.environment import Environment
 
+# botocore's names (its data directories) for every service a Lambda function calls.
+LAMBDA_AWS_SERVICES = (
+    "bedrock",
+    "bedrock-runtime",
+    "secretsmanager",
+    "service-quotas",
+    "sns",
+    "ssm",
+    "s3",
+    "stepfunctions",
+)
+
+
+def _listed_client(service: str, env: Environment, config: Any) -> Any:
+    if service not in LAMBDA_AWS_SERVICES:
+        raise ValueError(
+            f"no {service!r} client in Lambda: its assets carry botocore models only for "
+            f"LAMBDA_AWS_SERVICES {LAMBDA_AWS_SERVICES}; add {service!r} to LAMBDA_AWS_SERVICES in "
+            "podium/adapters/factory.py (and the function's IAM rights) to use it"
+        )
+    import boto3
+
+    return boto3.client(service, region_name=env.region, config=config)
+
 
 def aws_client(service: str, env: Environment) -> Any:
-    import boto3
     from botocore.config import Config
 
-    return boto3.client(
-        service,
-        region_name=env.region,
-        # Standard mode retries throttling and transient errors with backoff before the
-        # workflow's own handling (look again later, or the state machine's Retry) is involved.
-        config=Config(
-            retries={"mode": "standard", "total_max_attempts": env.aws_max_attempts},
-            user_agent_extra="podium",
-        ),
+    # Standard mode retries throttling and transient errors with backoff before the
+    # workflow's own handling (look again later, or the state machine's Retry) is involved.
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": env.aws_max_attempts},
+        user_agent_extra="podium",
     )
+    return _listed_client(service, env, config)
 
 
 def object_store(env: Environment) -> ObjectStore:
@@ -84,19 +108,16 @@ def notifier(env: Environment) -> SnsNotifier:
 def asker(env: Environment) -> Asker:
     """Converse through bedrock-runtime. botocore retries little here: the evaluation runner
     backs off with jitter itself, so many concurrent questions do not retry in lockstep."""
-    import boto3
     from botocore.config import Config
 
     from podium.adapters.converse import BedrockConverseAsker
 
-    client = boto3.client(
-        "bedrock-runtime",
-        region_name=env.region,
-        config=Config(
-            retries={"mode": "standard", "max_attempts": 2}, max_pool_connections=64, user_agent_extra="podium"
-        ),  # type: ignore[arg-type]
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 2},  # type: ignore[arg-type]
+        max_pool_connections=64,
+        user_agent_extra="podium",
     )
-    return BedrockConverseAsker(client)
+    return BedrockConverseAsker(_listed_client("bedrock-runtime", env, config))
 
 
 def active_model_store(env: Environment) -> ActiveModelStore:
@@ -104,6 +125,7 @@ def active_model_store(env: Environment) -> ActiveModelStore:
 
 
 __all__ = [
+    "LAMBDA_AWS_SERVICES",
     "active_model_store",
     "asker",
     "aws_client",

@@ -72,3 +72,19 @@ def test_clients_honour_endpoint_overrides(monkeypatch: pytest.MonkeyPatch) -> N
     assert factory.aws_client("bedrock", _env()).meta.endpoint_url == "http://127.0.0.1:4599"
     assert factory.aws_client("s3", _env()).meta.endpoint_url == "http://127.0.0.1:4566"
     assert factory.aws_client("ssm", _env()).meta.endpoint_url == "https://ssm.us-west-2.amazonaws.com"
+
+
+def test_a_client_for_a_service_the_assets_do_not_carry_is_refused() -> None:
+    # Lambda assets keep botocore's models for LAMBDA_AWS_SERVICES only: fail here, not on AWS.
+    with pytest.raises(ValueError, match=r"'ec2'.*LAMBDA_AWS_SERVICES.*podium/adapters/factory.py"):
+        factory.aws_client("ec2", _env())
+
+
+def test_every_listed_service_gets_a_client_and_the_asker_uses_a_listed_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    for service in factory.LAMBDA_AWS_SERVICES:
+        assert factory.aws_client(service, _env()).meta.service_model.service_name == service
+    monkeypatch.setattr(
+        factory, "LAMBDA_AWS_SERVICES", tuple(s for s in factory.LAMBDA_AWS_SERVICES if s != "bedrock-runtime")
+    )
+    with pytest.raises(ValueError, match="'bedrock-runtime'"):
+        factory.asker(_env())
