@@ -8,6 +8,8 @@ holds only the asset and the standard library (as on Lambda), `import lambdas.<m
 timed inside it (CPU time), best of several processes, with the asset's bytecode; the
 baseline is the same import from source only, as every cold start did before the assets
 carried .pyc. Needs python3.12 (PATH or pyenv) for the import times and the bytecode.
+Every asset, the baseline included, keeps only the botocore service models the functions
+use (stacks.bundling.trim_service_models).
 """
 
 from __future__ import annotations

@@ -5,11 +5,13 @@ Powertools); a step adds the groups in its `needs` (podium.workflow.steps.Depend
 DuckDB only where facts are computed, the Databricks SDK only when the stack deploys
 the Databricks generator. The versions come from the hashed lock files under
 requirements/lock/ (`make lock`), installed with --no-deps --require-hashes, so a build
-machine can neither pick other versions nor other transitive dependencies.
+machine can neither pick other versions nor other transitive dependencies. Of botocore's
+service models (~28 MB for ~450 services) only those of podium.adapters.factory.
+LAMBDA_AWS_SERVICES stay; factory refuses a client for any other service.
 
 CDK calls `LocalPipBundling.try_bundle` before it would fall back to Docker; we always
 succeed locally, so the Docker image named in BundlingOptions is never pulled. Installed
-dependencies are cached under .cache/ by a hash of the lock file and the target platform.
+dependencies are cached under .cache/ by a hash of the lock file, the target platform and the kept services.
 
 When a python3.12 is on this machine the asset also carries bytecode it compiled
 (unchecked-hash .pyc): Lambda's /var/task is read-only, so without it every cold start
@@ -33,6 +35,7 @@ import jsii
 from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
+from podium.adapters.factory import LAMBDA_AWS_SERVICES
 from podium.config import RunSettings
 from podium.workflow.steps import DependencyGroup, Step
 
@@ -46,7 +49,13 @@ CACHE_DIR = REPO_ROOT / ".cache" / "lambda-deps"
 # sql/facts) is copied as real files.
 CODE_PACKAGES = ("podium", "lambdas")
 # Never runs in Lambda: the command line and the local rehearsal (moto, the emulators).
-NOT_IN_LAMBDA = ("podium/cli.py", "podium/__main__.py", "podium/settings_doc.py", "podium/rehearsal")
+NOT_IN_LAMBDA = (
+    "podium/cli.py",
+    "podium/__main__.py",
+    "podium/settings_doc.py",
+    "podium/adapters/deployment.py",  # the CLI's view of a deployed stack (CloudFormation)
+    "podium/rehearsal",
+)
 
 # Lambda python3.12 runs on Amazon Linux 2023 (glibc 2.34): any of these wheel tags loads there.
 PIP_TARGET_ARGS = (
@@ -143,11 +152,16 @@ def _source_files(groups: tuple[str, ...]) -> list[Path]:
     return [lock_file(groups), *_code_files()]
 
 
+def _build_recipe() -> bytes:
+    """How the dependency tree is made from a lock file: platform, bytecode, kept service models."""
+    return "\0".join(
+        (" ".join(PIP_TARGET_ARGS), "bytecode" if lambda_python() else "source only", *sorted(LAMBDA_AWS_SERVICES))
+    ).encode()
+
+
 def code_fingerprint(groups: tuple[str, ...]) -> str:
     """Hash of everything that goes into the asset: a change to any of it makes a new asset."""
-    digest = hashlib.sha256()
-    digest.update(" ".join(PIP_TARGET_ARGS).encode())
-    digest.update(b"bytecode" if lambda_python() else b"source only")
+    digest = hashlib.sha256(_build_recipe())
     for path in _source_files(groups):
         digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
@@ -156,8 +170,7 @@ def code_fingerprint(groups: tuple[str, ...]) -> str:
 
 def _requirements_fingerprint(groups: tuple[str, ...]) -> str:
     digest = hashlib.sha256(lock_file(groups).read_bytes())
-    digest.update(" ".join(PIP_TARGET_ARGS).encode())
-    digest.update(b"bytecode" if lambda_python() else b"source only")
+    digest.update(_build_recipe())
     return digest.hexdigest()[:20]
 
 
@@ -170,6 +183,26 @@ def _strip(site: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
         elif path.is_file() and path.suffix == ".pyc":
             path.unlink()
+
+
+def unused_service_models(data: Path, services: tuple[str, ...] = LAMBDA_AWS_SERVICES) -> list[Path]:
+    """botocore/data's service directories other than `services`. Its top-level files
+    (endpoints.json, partitions.json, _retry.json, sdk-default-configuration.json) are
+    read at every client creation and stay. Credentials on Lambda come from environment
+    variables: the STS/SSO models the other credential providers use are never loaded."""
+    known = {path.name for path in data.iterdir() if path.is_dir()}
+    if unknown := sorted(set(services) - known):
+        raise ValueError(
+            f"LAMBDA_AWS_SERVICES names {unknown}, which botocore has no model for in {data}: "
+            "use botocore's service names (the directory names there)"
+        )
+    return sorted(data / name for name in known - set(services))
+
+
+def trim_service_models(site: Path, services: tuple[str, ...] = LAMBDA_AWS_SERVICES) -> None:
+    """Keep only the models of the services the functions make clients for."""
+    for path in unused_service_models(site / "botocore" / "data", services):
+        shutil.rmtree(path)
 
 
 def installed_dependencies(groups: tuple[str, ...]) -> Path:
@@ -190,6 +223,7 @@ def installed_dependencies(groups: tuple[str, ...]) -> Path:
             check=True,
         )  # fmt: skip
         _strip(staging)  # pip compiled with this interpreter; Lambda runs 3.12
+        trim_service_models(staging)
         compile_bytecode(staging)
         os.replace(staging, cached)  # all or nothing: a failed install never becomes the cache
     except BaseException:
