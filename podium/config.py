@@ -21,8 +21,9 @@ DEFAULT_MAX_MODEL_UNITS = 2
 
 
 class _Strict(BaseModel):
-    # strict: "yes" is not true and "5" is not 5 — a setting gets exactly the JSON type it names
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # strict: "yes" is not true and "5" is not 5 — a setting gets exactly the JSON type it names.
+    # defer_build: compiled on first use, not in every importer's cold start (podium.workflow.events).
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
 class DatabricksSettings(_Strict):

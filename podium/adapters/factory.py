@@ -12,19 +12,18 @@ the rehearsal, instead of failing first on AWS with UnknownServiceError.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from podium.adapters.active_model import SsmActiveModelStore
-from podium.adapters.bedrock import BedrockFineTuner
-from podium.adapters.builtin import BuiltinGenerator
-from podium.adapters.notifications import SnsNotifier
-from podium.adapters.ports import ActiveModelStore, FineTuner, Generator, ObjectStore
-from podium.adapters.run_lock import S3RunLock
-from podium.adapters.s3 import S3ObjectStore
-from podium.config import RunSettings
-from podium.evaluation.runner import Asker
-from podium.models import BaseModel, RowCaps
-from podium.workflow.environment import Environment
+# Each adapter is imported by the function that makes it: a handler's cold start then loads
+# only the adapters its step uses (a function that never fine-tunes never imports Bedrock's).
+if TYPE_CHECKING:
+    from podium.adapters.notifications import SnsNotifier
+    from podium.adapters.ports import ActiveModelStore, FineTuner, Generator, ObjectStore
+    from podium.adapters.run_lock import S3RunLock
+    from podium.config import RunSettings
+    from podium.evaluation.runner import Asker
+    from podium.models import BaseModel, RowCaps
+    from podium.workflow.environment import Environment
 
 # botocore's names (its data directories) for every service a Lambda function calls.
 LAMBDA_AWS_SERVICES = (
@@ -64,6 +63,8 @@ def aws_client(service: str, env: Environment) -> Any:
 
 
 def object_store(env: Environment) -> ObjectStore:
+    from podium.adapters.s3 import S3ObjectStore
+
     return S3ObjectStore(env.bucket, client=aws_client("s3", env))
 
 
@@ -82,10 +83,14 @@ def generator_for(settings: RunSettings, env: Environment) -> Generator:
             warehouse_id=databricks.warehouse_id or "",
             output_table=databricks.output_table,
         )
+    from podium.adapters.builtin import BuiltinGenerator
+
     return BuiltinGenerator(object_store(env), data_prefix=settings.data_prefix)
 
 
 def run_lock(env: Environment) -> S3RunLock:
+    from podium.adapters.run_lock import S3RunLock
+
     return S3RunLock(env.bucket, aws_client("s3", env), aws_client("stepfunctions", env))
 
 
@@ -98,10 +103,14 @@ def caps_reader(env: Environment) -> Callable[[BaseModel], RowCaps]:
 
 
 def fine_tuner(env: Environment) -> FineTuner:
+    from podium.adapters.bedrock import BedrockFineTuner
+
     return BedrockFineTuner(client=aws_client("bedrock", env))
 
 
 def notifier(env: Environment) -> SnsNotifier:
+    from podium.adapters.notifications import SnsNotifier
+
     return SnsNotifier(env.topic_arn, client=aws_client("sns", env))
 
 
@@ -121,6 +130,8 @@ def asker(env: Environment) -> Asker:
 
 
 def active_model_store(env: Environment) -> ActiveModelStore:
+    from podium.adapters.active_model import SsmActiveModelStore
+
     return SsmActiveModelStore(env.active_model_parameter, client=aws_client("ssm", env))
 
 

@@ -22,6 +22,14 @@ from podium.config import PriceOverrides, ThroughputSettings
 from podium.dataset.estimate import CostEstimate, estimate_cost, evaluation_line, throughput_lifetime_hours
 from podium.dataset.eval_questions import build_eval_questions, composition, is_unseen
 from podium.dataset.evalset import EvalQuestion, bedrock_evaluation_row, render_eval_questions
+from podium.dataset.files import (
+    DATA_FILES,
+    EVAL_BEDROCK_FILE,
+    EVAL_FILE,
+    REPORT_FILE,
+    TRAIN_FILE,
+    VALIDATION_FILE,
+)
 from podium.dataset.formats import DEFAULT_SYSTEM_PROMPT, render_training_jsonl, to_jsonl
 from podium.dataset.pairs import clean_pairs, template_pairs
 from podium.dataset.planner import DEFAULT_RECIPE, MAX_EVAL_PROMPTS, Plan, plan_dataset
@@ -34,12 +42,6 @@ from podium.errors import ConfigError, DataError
 from podium.io import atomic_writer
 from podium.models import BaseModel, DataFormat, RowCaps, get_model
 
-TRAIN_FILE = "train.jsonl"
-VALIDATION_FILE = "validation.jsonl"
-EVAL_FILE = "eval.jsonl"
-EVAL_BEDROCK_FILE = "eval_bedrock.jsonl"  # the same questions for Bedrock's own evaluation jobs
-REPORT_FILE = "report.json"
-DATA_FILES = (TRAIN_FILE, VALIDATION_FILE, EVAL_FILE, EVAL_BEDROCK_FILE)
 _SPLIT_OF_FILE = {TRAIN_FILE: "train", VALIDATION_FILE: "validation", EVAL_FILE: "eval", EVAL_BEDROCK_FILE: "eval"}
 
 Progress = Callable[[str], None]

@@ -29,7 +29,7 @@ _ERROR_FOR_STATUS = {"ABORTED": "ExecutionAborted", "TIMED_OUT": "ExecutionTimed
 class ExecutionStatusChange(BaseModel):
     """The `detail` of a "Step Functions Execution Status Change" event (fields Podium reads)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     executionArn: str  # noqa: N815 - EventBridge's names
     stateMachineArn: str  # noqa: N815

@@ -17,7 +17,7 @@ from podium.config import DEFAULT_MAX_MODEL_UNITS, RunSettings, parse_run_settin
 
 
 class Environment(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     bucket: str = Field(alias="PODIUM_BUCKET")
     active_model_parameter: str = Field(alias="PODIUM_ACTIVE_MODEL_PARAMETER")

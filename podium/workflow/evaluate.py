@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from podium.adapters.errors import BedrockRejected, BedrockThrottled
 from podium.adapters.ports import ActiveModelStore, FineTuner, ObjectStore
-from podium.dataset import build as dataset_builder
+from podium.dataset.files import EVAL_FILE
 from podium.dataset.formats import DEFAULT_SYSTEM_PROMPT
 from podium.evaluation import gate as promotion_gate
 from podium.evaluation import report as run_report
@@ -37,13 +37,13 @@ def system_prompt_for(base_model: str, region: str) -> str | None:
 
 def _questions(store: ObjectStore, run: RunContext) -> list:
     try:
-        text = store.read_text(run.run_prefix + dataset_builder.EVAL_FILE)
+        text = store.read_text(run.run_prefix + EVAL_FILE)
     except FileNotFoundError:
         return []
     try:
         return runner.read_questions(text)
     except ValueError as error:
-        raise NotPromotable(f"{store.uri(run.run_prefix + dataset_builder.EVAL_FILE)}: {error}") from None
+        raise NotPromotable(f"{store.uri(run.run_prefix + EVAL_FILE)}: {error}") from None
 
 
 def evaluate_chunk(
@@ -141,7 +141,7 @@ def score_evaluation(
         result = promotion_gate.GateResult(
             promotion_gate.Decision.DISCARD,
             (),
-            f"evaluation failed the gate — {store.uri(run.run_prefix + dataset_builder.EVAL_FILE)} holds no "
+            f"evaluation failed the gate — {store.uri(run.run_prefix + EVAL_FILE)} holds no "
             "questions, so the model cannot be shown to have learned anything.",
         )
     else:

@@ -19,8 +19,10 @@ from podium.models import RowCaps
 
 
 class _Payload(BaseModel):
-    # forbid: a field the ASL sends that the step does not expect means the two drifted apart
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # forbid: a field the ASL sends that the step does not expect means the two drifted apart.
+    # defer_build: a model is compiled when first used, so each Lambda function compiles only
+    # its own step's models instead of every step's in its cold start.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     def to_payload(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -237,7 +239,7 @@ class PromoteEvent(_Payload):
 class CaughtError(BaseModel):
     """What a Catch stores at $.error: Step Functions' Error and Cause."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     Error: str
     Cause: str | None = None
@@ -247,7 +249,7 @@ class CleanupEvent(BaseModel):
     """The whole execution state at the moment something failed: any part may be missing."""
 
     # ignore: the state also carries the raw input and whatever later states add
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     error: CaughtError
     run: RunContext | None = None

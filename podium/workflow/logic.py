@@ -34,8 +34,8 @@ from podium.adapters.ports import (
 )
 from podium.adapters.stepfunctions import RunningExecution
 from podium.config import DEFAULT_MAX_MODEL_UNITS, RunSettings
-from podium.dataset import build as dataset_builder
 from podium.dataset.estimate import effective_prices, throughput_lifetime_hours
+from podium.dataset.files import EVAL_FILE, REPORT_FILE, TRAIN_FILE, VALIDATION_FILE
 from podium.dataset.reconcile import not_run_note
 from podium.errors import ConfigError
 from podium.models import BaseModel, RowCaps, get_model
@@ -358,6 +358,10 @@ def build_dataset(
     region: str,
 ) -> DatasetOutcome:
     """Build, validate and estimate the dataset; write it under runs/<run_id>/; decide."""
+    # Imported here, not at the top: only BuildDataset builds datasets, and the builder (the
+    # planner, templates, validator, ...) would otherwise be in every function's cold start.
+    from podium.dataset import build as dataset_builder
+
     run = event.run
     settings = run.settings
     model = get_model(settings.base_model, region)
@@ -385,9 +389,9 @@ def build_dataset(
     files = dataset_builder.render_files(built)
     uris = {
         name: store.write_text(run.run_prefix + name, files[name], _content_type(name))
-        for name in sorted(files, key=lambda name: name == dataset_builder.REPORT_FILE)
+        for name in sorted(files, key=lambda name: name == REPORT_FILE)
     }
-    report_uri = uris[dataset_builder.REPORT_FILE]
+    report_uri = uris[REPORT_FILE]
     active = active_models.get()
     unchanged = (
         not settings.force
@@ -450,9 +454,9 @@ def build_dataset(
         over_budget=over_budget,
         unchanged=unchanged,
         dry_run=settings.dry_run,
-        training_uri=uris[dataset_builder.TRAIN_FILE],
-        validation_uri=uris[dataset_builder.VALIDATION_FILE] if built.validation_rows else None,
-        eval_uri=uris[dataset_builder.EVAL_FILE] if built.eval else None,
+        training_uri=uris[TRAIN_FILE],
+        validation_uri=uris[VALIDATION_FILE] if built.validation_rows else None,
+        eval_uri=uris[EVAL_FILE] if built.eval else None,
         output_uri=store.uri(run.run_prefix + "output/"),
         train_rows=built.train_rows,
         validation_rows=built.validation_rows,
