@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from lambdas.observability import logger, metrics
+from lambdas.observability import metrics
 from podium.adapters import factory
 from podium.workflow import logic
 from podium.workflow.environment import current
 from podium.workflow.events import BuildDatasetEvent
 
 
-@logger.inject_lambda_context
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = BuildDatasetEvent.model_validate(event)
     result = logic.build_dataset(

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from lambdas.observability import logger, metrics
+from lambdas.observability import metrics
 from podium.adapters import factory
 from podium.workflow import logic
 from podium.workflow.environment import current
 from podium.workflow.events import CheckFineTuneEvent
 
 
-@logger.inject_lambda_context
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = CheckFineTuneEvent.model_validate(event)
     result = logic.check_fine_tune(request, fine_tuner=factory.fine_tuner(env), store=factory.object_store(env))

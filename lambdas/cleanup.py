@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from lambdas.observability import logger, metrics
+from lambdas.observability import metrics
 from podium.adapters import factory
 from podium.workflow import cleanup
 from podium.workflow.environment import current
 from podium.workflow.events import CleanupEvent
 
 
-@logger.inject_lambda_context
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = CleanupEvent.model_validate(event)
     result = cleanup.cleanup(
@@ -28,5 +24,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     )
     # One per failed run, with the error name, for alarms and dashboards.
     metrics.add_dimension(name="Error", value=result.error[:250])
-    metrics.add_metric(name="RunsFailed", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="RunsFailed", unit="Count", value=1)
     return result.to_payload()

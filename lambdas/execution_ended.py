@@ -5,19 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from lambdas.observability import logger, metrics
+from lambdas.observability import metrics
 from podium.adapters import factory
 from podium.adapters.stepfunctions import execution_history
 from podium.workflow import ended
 from podium.workflow.environment import current
 
 
-@logger.inject_lambda_context
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     change = ended.ExecutionStatusChange.model_validate(event["detail"])
     summary = ended.clean_up_ended_execution(
@@ -34,5 +30,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         f"Podium run {change.status.lower()}: {summary.run_id or change.name}", summary.to_payload()
     )
     metrics.add_dimension(name="Status", value=change.status)
-    metrics.add_metric(name="RunsEndedWithoutCleanup", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="RunsEndedWithoutCleanup", unit="Count", value=1)
     return summary.to_payload()

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from lambdas.observability import logger, metrics
+from lambdas.observability import metrics
 from podium.adapters import factory
 from podium.workflow import janitor
 from podium.workflow.environment import current
 
 
-@logger.inject_lambda_context
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     report = janitor.sweep(
         fine_tuner=factory.fine_tuner(env),
@@ -31,5 +27,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         did = "would delete (dry run)" if report.dry_run else "deleted"
         failed = f", could not delete {len(report.failed)}" if report.failed else ""
         factory.notifier(env).publish(f"Podium janitor {did} {len(report.deleted)}{failed}", payload)
-    metrics.add_metric(name="JanitorDeleted", unit=MetricUnit.Count, value=0 if report.dry_run else len(report.deleted))
+    metrics.add_metric(name="JanitorDeleted", unit="Count", value=0 if report.dry_run else len(report.deleted))
     return payload

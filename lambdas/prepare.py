@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from lambdas.observability import logger, metrics
+from lambdas.observability import metrics
 from podium.adapters import factory
 from podium.adapters.secrets import read_databricks_credentials
 from podium.adapters.stepfunctions import running_executions
@@ -15,9 +13,8 @@ from podium.workflow.environment import current
 from podium.workflow.events import PrepareEvent
 
 
-@logger.inject_lambda_context
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = PrepareEvent.model_validate(event)
     result = logic.prepare(

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from lambdas.observability import logger, metrics
+from lambdas.observability import metrics
 from podium.adapters import factory
 from podium.workflow import evaluate
 from podium.workflow.environment import current
 from podium.workflow.events import ScoreEvaluationEvent
 
 
-@logger.inject_lambda_context
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = ScoreEvaluationEvent.model_validate(event)
     result = evaluate.score_evaluation(
@@ -26,5 +22,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         active_models=factory.active_model_store(env),
     )
     metrics.add_dimension(name="Decision", value=result.decision)
-    metrics.add_metric(name="ModelsEvaluated", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="ModelsEvaluated", unit="Count", value=1)
     return result.to_payload()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from lambdas.observability import logger, metrics
 from podium.adapters import factory
 from podium.adapters.stepfunctions import start_named_execution
@@ -14,9 +12,8 @@ from podium.workflow import uploads
 from podium.workflow.environment import current
 
 
-@logger.inject_lambda_context
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     client = factory.aws_client("stepfunctions", env)
     result = uploads.start_for_upload(

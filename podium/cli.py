@@ -14,7 +14,6 @@ import os
 import re
 import time
 import uuid
-import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -682,9 +681,7 @@ def rehearse(
 
     started = time.perf_counter()
     progress = show.StateProgress(err, "Starting the local cloud: moto, the Lambda endpoint and the Bedrock emulator")
-    with warnings.catch_warnings(), _DataWarnings(data) as data_warnings:
-        # Powertools warns when a handler published no metric; rehearsal disables metrics anyway
-        warnings.filterwarnings("ignore", message="No application metrics to publish")
+    with _DataWarnings(data) as data_warnings:
         try:
             with progress, show.quiet_executor_logs():
                 result, files = run_rehearsal(

@@ -26,8 +26,8 @@ from stacks.nag import acknowledge, allow
 from stacks.storage import LOCKS_PREFIX, RUNS_PREFIX, Storage
 
 _COLON = ArnFormat.COLON_RESOURCE_NAME
-POWERTOOLS_SERVICE_NAME = "podium"
-POWERTOOLS_METRICS_NAMESPACE = "Podium"
+METRICS_SERVICE_NAME = "podium"  # the `service` dimension of every metric (lambdas/observability.py)
+METRICS_NAMESPACE = "Podium"
 
 XRAY_REASON = (
     "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions; AWS "
@@ -376,9 +376,8 @@ def lambda_environment(r: Resources) -> dict[str, str]:
         "PODIUM_JANITOR_DRY_RUN": "true" if r.settings.janitor_dry_run else "false",
         "PODIUM_TOPIC_ARN": r.topic.topic_arn,
         "PODIUM_STATE_MACHINE_ARN": state_machine_arn(Stack.of(r.storage), r.settings),
-        "POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE_NAME,
-        "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
-        "POWERTOOLS_LOG_LEVEL": "INFO",
+        "PODIUM_SERVICE_NAME": METRICS_SERVICE_NAME,
+        "PODIUM_METRICS_NAMESPACE": METRICS_NAMESPACE,
     }
 
 
@@ -437,6 +436,11 @@ class StepFunctions(Construct):
             environment=environment,
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
+            # Lambda writes each log record as JSON (requestId, level, extra keys) and filters
+            # by level itself: the handlers log with the standard library (lambdas/observability.py).
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
         )
         acknowledge(role, "IAM5", XRAY_REASON, "Resource::*")
         acknowledge(

@@ -55,7 +55,7 @@ class RehearsalOptions:
     secrets: Mapping[str, str] = field(default_factory=dict)  # Secrets Manager name → secret string
     # False: executions are recorded as RUNNING and never run (for tests that call handlers directly)
     execute_state_machine: bool = True
-    # False: POWERTOOLS_METRICS_DISABLED, so the handlers print no EMF lines (CloudWatch's
+    # False: PODIUM_METRICS_DISABLED, so the handlers print no EMF lines (CloudWatch's
     # input on AWS) onto a terminal that shows the rehearsal's own progress
     publish_metrics: bool = True
 
@@ -145,11 +145,9 @@ class Rehearsal:
                 "PODIUM_DEFAULTS": json.dumps(defaults),
                 "PODIUM_KMS_KEY_ARN": None,
                 "PODIUM_AWS_MAX_ATTEMPTS": "1",
-                "POWERTOOLS_SERVICE_NAME": f"{options.name_prefix}-rehearsal",
-                "POWERTOOLS_METRICS_NAMESPACE": "PodiumRehearsal",
-                "POWERTOOLS_TRACE_DISABLED": "true",
-                "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
-                "POWERTOOLS_METRICS_DISABLED": None if options.publish_metrics else "true",
+                "PODIUM_SERVICE_NAME": f"{options.name_prefix}-rehearsal",
+                "PODIUM_METRICS_NAMESPACE": "PodiumRehearsal",
+                "PODIUM_METRICS_DISABLED": None if options.publish_metrics else "true",
             }
         )
         executor = {"execute_state_machine": options.execute_state_machine}

@@ -62,7 +62,7 @@ class Invocation:
 
 @dataclass
 class LocalContext:
-    """The attributes of Lambda's context object that Powertools and handlers read."""
+    """The attributes of Lambda's context object that handlers read."""
 
     function_name: str
     invoked_function_arn: str

@@ -42,7 +42,7 @@ class Access(str, enum.Enum):
 
 class DependencyGroup(str, enum.Enum):
     """Third-party code a step's Lambda bundle adds to requirements/lambda.in (which every
-    function gets: boto3, pydantic, Powertools). Each is requirements/<value>.in; a step
+    function gets: boto3, pydantic). Each is requirements/<value>.in; a step
     that needs none of them gets the small shared bundle."""
 
     FACTS = "facts"  # DuckDB + sqlglot: computes facts from the tables (podium.dataset.facts)

@@ -32,8 +32,6 @@ from tests.handlers.conftest import (
     prepare_event,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
-
 
 def _check(step: str, result: dict[str, Any]) -> dict[str, Any]:
     """The handler's return value is exactly its step's result model."""

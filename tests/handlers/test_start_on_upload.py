@@ -5,12 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import boto3
-import pytest
 
 from podium.rehearsal.harness import Rehearsal
 from tests.handlers.conftest import invoke
-
-pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
 
 
 def test_a_burst_of_uploads_starts_one_execution(cloud: Rehearsal):

@@ -379,13 +379,16 @@ def test_functions_follow_the_step_registry(synthesized: Synthesized) -> None:
         assert props["TracingConfig"] == {"Mode": "Active"}
         group = log_groups[_ref_id(props["LoggingConfig"]["LogGroup"])]
         assert group["Properties"]["RetentionInDays"] == DEFAULTS.log_retention_days
+        # The handlers log with the standard library: Lambda writes the JSON (lambdas/observability.py)
+        logging = {k: v for k, v in props["LoggingConfig"].items() if k != "LogGroup"}
+        assert logging == {"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "WARN"}, step.name
 
 
 def test_function_environment_is_the_podium_contract(synthesized: Synthesized) -> None:
     for step, function in _function_by_step(synthesized).items():
         env = function["Properties"]["Environment"]["Variables"]
         assert set(ENV_VARS) <= set(env), step
-        assert env["POWERTOOLS_SERVICE_NAME"] and env["POWERTOOLS_METRICS_NAMESPACE"] and env["POWERTOOLS_LOG_LEVEL"]
+        assert env["PODIUM_SERVICE_NAME"] and env["PODIUM_METRICS_NAMESPACE"]
         assert parse_run_settings(json.loads(env["PODIUM_DEFAULTS"])) == DEFAULTS.defaults
         assert env["PODIUM_NAME_PREFIX"] == DEFAULTS.name_prefix
 

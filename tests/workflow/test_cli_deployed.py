@@ -17,7 +17,6 @@ from podium.rehearsal.bedrock_emulator import Script
 from podium.rehearsal.harness import Rehearsal, RehearsalOptions
 from tests.conftest import OPEN_GATE
 
-pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
 runner = CliRunner()
 REGION = "us-west-2"
 

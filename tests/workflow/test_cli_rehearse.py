@@ -14,7 +14,6 @@ from podium.cli import app
 from podium.rehearsal.console import BEDROCK_JOB, INJECTED_ERROR, plan_failure
 from tests.conftest import OPEN_GATE
 
-pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
 runner = CliRunner()
 
 

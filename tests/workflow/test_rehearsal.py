@@ -21,8 +21,6 @@ from podium.rehearsal.harness import Rehearsal, RehearsalOptions
 from podium.rehearsal.lambda_server import Fault
 from tests.conftest import OPEN_GATE
 
-pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
-
 DATABRICKS_HOST = "https://dbc-rehearsal.cloud.databricks.com"
 DATABRICKS_TOKEN = "dapi-rehearsal-secret-never-shown"
 DATABRICKS_SECRET = "podium/databricks"
