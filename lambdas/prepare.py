@@ -21,9 +21,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         request,
         defaults=env.defaults,
         region=env.region,
-        list_running=running_executions,
+        # Clients from the factory: its region, standard-mode retries and service list
+        list_running=lambda arn: running_executions(arn, client=factory.aws_client("stepfunctions", env)),
         store=factory.object_store(env),
-        read_databricks_secret=read_databricks_credentials,
+        read_databricks_secret=lambda name: read_databricks_credentials(
+            name, client=factory.aws_client("secretsmanager", env)
+        ),
         read_caps=factory.caps_reader(env),
         max_model_units=env.max_model_units,
         claim_run=factory.run_lock(env).claim,
