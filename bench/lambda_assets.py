@@ -89,7 +89,7 @@ def measure_asset(groups: tuple[str, ...], path: Path) -> Asset:
 
 
 def cold_import_ms(
-    python: str, asset: Path, module: str, step: str, repeats: int = 5, source_only: bool = False
+    python: str, asset: Path, module: str, step: str, repeats: int = 9, source_only: bool = False
 ) -> tuple[float, float]:
     """(import, first-call model compile) in ms of CPU, from the fresh process whose import was
     fastest of `repeats`: -S (no site-packages), -B (no .pyc written: /var/task is read-only).
@@ -158,7 +158,7 @@ def run(results: list[tuple[str, str, str, str]], verdict) -> None:  # noqa: ANN
             groups = bundling.groups_for(step, defaults)
             print(f"timing a cold import of lambdas.{step.module} ...", flush=True)
             ms, first_call_ms = cold_import_ms(python312, assets[groups].path, step.module, step.name)
-            base_ms, _ = cold_import_ms(python312, baseline.path, step.module, step.name, source_only=True)
+            base_ms, _ = cold_import_ms(python312, baseline.path, step.module, step.name, repeats=3, source_only=True)
             results.append(
                 (
                     f"cold import lambdas.{step.module} ({'+'.join(('lambda', *groups))})",
