@@ -37,12 +37,12 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(REHEARSAL_STAMP): $(REQUIREMENTS) | $(PY)
-	@echo "Installing podium + the rehearsal dependencies into $(VENV) (first run only; about 1 minute)"
+	@echo "Installing podium + the rehearsal dependencies into $(VENV) (first run only; about 30 s)"
 	$(PIP) -e ".[rehearsal]"
 	@touch $@
 
 $(DEV_STAMP): $(REQUIREMENTS) | $(PY)
-	@echo "Installing podium + the CDK, test and lint tools into $(VENV) (first run only; about 2 minutes)"
+	@echo "Installing podium + the CDK, test and lint tools into $(VENV) (first run only; about a minute)"
 	$(PIP) -e ".[dev]"
 	@touch $@ $(REHEARSAL_STAMP)
 
