@@ -6,10 +6,12 @@ and carries the deployed `RunSettings` defaults. Both refuse unknown keys, so a 
 fails loudly instead of being ignored.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic would then evaluate every annotation
+# string itself when each model class is created, twice the cost of this module in every
+# Lambda cold start (see `make bench`).
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -75,7 +77,7 @@ class PollSettings(_Strict):
     )
 
     @model_validator(mode="after")
-    def _ordered(self) -> PollSettings:
+    def _ordered(self) -> Self:
         if self.min_seconds > self.max_seconds:
             raise ValueError("min_seconds must not exceed max_seconds")
         return self
@@ -99,7 +101,7 @@ class PollSettings(_Strict):
             polls += 1
         return EVENTS_OUTSIDE_POLLS + POLL_LOOPS * (polls + 1) * EVENTS_PER_POLL
 
-    def check_execution_history(self, timeout_seconds: int = EXECUTION_TIMEOUT_SECONDS) -> PollSettings:
+    def check_execution_history(self, timeout_seconds: int = EXECUTION_TIMEOUT_SECONDS) -> Self:
         """Refuse bounds that could push an execution past the 25,000-event history limit: that
         failure reaches no Catch, so Cleanup would never run. Names the smallest max that works."""
         events = self.worst_case_history_events(timeout_seconds)
@@ -181,7 +183,7 @@ class RunSettings(_Strict):
     eval_concurrency: int = Field(16, ge=1, le=64, description="Questions asked at once during Evaluate")
     keep_discarded: bool = Field(False, description="Keep the throughput of a model the gate discards")
 
-    def check_for_region(self, region: str) -> RunSettings:
+    def check_for_region(self, region: str) -> Self:
         """Cross-field rules that need the deployment region. Raises ConfigError naming the setting."""
         model = get_model(self.base_model, region)
         problems = model.hyperparameter_problems(self.hyperparameters)
@@ -197,7 +199,7 @@ class RunSettings(_Strict):
                     )
         return self
 
-    def merged(self, overrides: Mapping[str, Any]) -> RunSettings:
+    def merged(self, overrides: Mapping[str, Any]) -> "RunSettings":
         """These settings with `overrides` (possibly nested) laid over them, re-validated."""
         return parse_run_settings(_deep_merge(self.model_dump(), overrides))
 

@@ -7,7 +7,9 @@ $.throughput, $.outcome, $.failure) so a step never overwrites another's results
 tests/workflow checks that the ASL and these models agree.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic would then evaluate every annotation
+# string itself when each model class is created, twice the cost of this module in every
+# Lambda cold start (see `make bench`).
 
 from typing import Any, Literal
 
