@@ -121,32 +121,30 @@ def _json_problem(text: str, error: ValueError) -> str:
     return str(error)
 
 
-def _parse_hyperparameters(text: str | None) -> dict[str, Any] | None:
-    if text is None:
-        return None
+def _json_object_option(option: str, text: str, example: str) -> dict[str, Any]:
+    """The JSON object an option holds; refused (usage error) with `example` otherwise."""
     try:
         value = json.loads(text)
     except ValueError as error:
         raise _fail(
-            f"--hyperparameters is not valid JSON ({_json_problem(text, error)}); give an object such as "
-            '\'{"epochCount": "2", "learningRate": "0.0001"}\'',
+            f"{option} is not valid JSON ({_json_problem(text, error)}); give an object such as {example}",
             EXIT_USAGE,
         ) from None
     if not isinstance(value, dict):
-        raise _fail('--hyperparameters must be a JSON object, e.g. \'{"epochCount": "2"}\'', EXIT_USAGE)
+        raise _fail(f"{option} must be a JSON object, e.g. {example}", EXIT_USAGE)
     return value
+
+
+def _parse_hyperparameters(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    return _json_object_option("--hyperparameters", text, '\'{"epochCount": "2", "learningRate": "0.0001"}\'')
 
 
 def _parse_prices(text: str | None) -> PriceOverrides | None:
     if text is None:
         return None
-    try:
-        value = json.loads(text)
-    except ValueError as error:
-        raise _fail(
-            f"--prices is not valid JSON ({error}); give an object such as '{{\"training_per_1k_tokens\": 0.008}}'",
-            EXIT_USAGE,
-        ) from None
+    value = _json_object_option("--prices", text, "'{\"training_per_1k_tokens\": 0.008}'")
     try:
         return parse_run_settings({"prices": value}).prices
     except ConfigError as error:
@@ -513,17 +511,7 @@ _NO_MOTO = "rehearsal needs moto: make rehearse (or pip install -e '.[rehearsal]
 
 def _rehearsal_input(text: str, throughput: bool | None, model: str | None) -> dict[str, Any]:
     """The execution input: --input, with --throughput and --model (when given) laid over it."""
-    try:
-        value = json.loads(text)
-    except ValueError as error:
-        raise _fail(
-            f"--input is not valid JSON ({_json_problem(text, error)}); give an object such as "
-            "'{\"dry_run\": true}' or '{\"budget_usd\": 20}'",
-            EXIT_USAGE,
-        ) from None
-    if not isinstance(value, dict):
-        raise _fail("--input must be a JSON object, e.g. '{\"force\": true}'", EXIT_USAGE)
-    settings = dict(value)
+    settings = _json_object_option("--input", text, "'{\"dry_run\": true}' or '{\"budget_usd\": 20}'")
     section = settings.get("throughput")
     if throughput is not None and (section is None or isinstance(section, dict)):
         settings["throughput"] = {**(section or {}), "enabled": throughput}
