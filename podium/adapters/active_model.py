@@ -7,7 +7,7 @@ without a model_arn means "no model promoted yet".
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,8 +63,7 @@ class SsmActiveModelStore:
         return ActiveModel(**values)
 
     def put(self, model: ActiveModel) -> None:
-        record = asdict(model)
-        record["scores"] = dict(model.scores) if model.scores is not None else None
+        record = model.to_record()
         if not record["promoted_at"]:
             record["promoted_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         self._ssm.put_parameter(

@@ -160,6 +160,12 @@ class ActiveModel:
     decision: str = ""
     scores: Mapping[str, Any] | None = None
 
+    def to_record(self) -> dict[str, Any]:
+        """Its fields as JSON-ready values: the SSM record, and a run's promotion record."""
+        record = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        record["scores"] = dict(self.scores) if self.scores is not None else None
+        return record
+
 
 class ActiveModelStore(Protocol):
     def get(self) -> ActiveModel | None: ...

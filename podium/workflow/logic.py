@@ -715,7 +715,7 @@ def promote(
     )
     store.write_text(
         record_key,
-        json.dumps({"promoted": _model_dict(new), "previous": _model_dict(previous)}, indent=2),
+        json.dumps({"promoted": new.to_record(), "previous": previous.to_record() if previous else None}, indent=2),
     )
     active_models.put(new)
     # The new model is active from here on, so nothing below may fail the run (it would end
@@ -779,21 +779,6 @@ def _gate_scores(gate: GateOutcome) -> dict[str, Any] | None:
         "base_paraphrase_accuracy": gate.base_paraphrase_accuracy,
         "unseen_hallucination": gate.unseen_hallucination,
         "scores_uri": gate.scores_uri,
-    }
-
-
-def _model_dict(model: ActiveModel | None) -> dict[str, Any] | None:
-    if model is None:
-        return None
-    return {
-        "run_id": model.run_id,
-        "model_arn": model.model_arn,
-        "base_model_id": model.base_model_id,
-        "dataset_hash": model.dataset_hash,
-        "throughput_arn": model.throughput_arn,
-        "promoted_at": model.promoted_at,
-        "decision": model.decision,
-        "scores": dict(model.scores) if model.scores is not None else None,
     }
 
 
