@@ -35,13 +35,7 @@ def _invoke(step: str, event: dict[str, Any]) -> dict[str, Any]:
     from podium.workflow.steps import STEPS_BY_NAME
 
     spec = STEPS_BY_NAME[step]
-    context = LocalContext(
-        function_name=f"podium-{step}",
-        invoked_function_arn=f"arn:aws:lambda:us-west-2:123456789012:function:podium-{step}",
-        memory_limit_in_mb=spec.memory_mb,
-        timeout_seconds=spec.timeout_seconds,
-    )
-    return load_handler(spec)(event, context)
+    return load_handler(spec)(event, LocalContext.for_step(spec))
 
 
 def _questions(train_text: str, count: int) -> list[EvalQuestion]:

@@ -78,6 +78,18 @@ class LocalContext:
         self.log_group_name = self.log_group_name or f"/aws/lambda/{self.function_name}"
         self._deadline = time.monotonic() + self.timeout_seconds
 
+    @classmethod
+    def for_step(
+        cls, step: Step, *, name_prefix: str = "podium", region: str = "us-west-2", account: str = "123456789012"
+    ) -> LocalContext:
+        """The context of one invocation of `step`'s function, named as rehearsal names it."""
+        return cls(
+            function_name=function_name(name_prefix, step),
+            invoked_function_arn=function_arn(region, account, name_prefix, step),
+            memory_limit_in_mb=step.memory_mb,
+            timeout_seconds=step.timeout_seconds,
+        )
+
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
@@ -189,12 +201,7 @@ class LambdaServer(LocalHTTPServer):
                 },
             )
         handler = self._handlers.get(step.name) or load_handler(step)
-        context = LocalContext(
-            function_name=name,
-            invoked_function_arn=self.arn(step),
-            memory_limit_in_mb=step.memory_mb,
-            timeout_seconds=step.timeout_seconds,
-        )
+        context = LocalContext.for_step(step, name_prefix=self.name_prefix, region=self.region, account=self.account)
         try:
             result = handler(payload, context)
         except Exception as error:  # noqa: BLE001 - every handler error becomes Lambda's error payload

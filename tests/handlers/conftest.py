@@ -44,13 +44,7 @@ def cloud(sample_dir: Path) -> Iterator[Rehearsal]:
 def invoke(step: str, event: Any) -> dict[str, Any]:
     """Call the step's handler the way the Lambda runtime does."""
     spec = STEPS_BY_NAME[step]
-    context = LocalContext(
-        function_name=f"podium-{step}",
-        invoked_function_arn=f"arn:aws:lambda:us-west-2:123456789012:function:podium-{step}",
-        memory_limit_in_mb=spec.memory_mb,
-        timeout_seconds=spec.timeout_seconds,
-    )
-    result = load_handler(spec)(event, context)
+    result = load_handler(spec)(event, LocalContext.for_step(spec))
     assert isinstance(result, dict)
     json.dumps(result)  # what Lambda returns must be JSON
     return result
