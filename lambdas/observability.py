@@ -48,8 +48,7 @@ def cap_third_party_loggers() -> None:
 class Metrics:
     """Metrics of one invocation, written as one EMF line when the handler returns or raises."""
 
-    def __init__(self, write: Callable[[str], Any] | None = None) -> None:
-        self._write = write
+    def __init__(self) -> None:
         self._metrics: dict[str, tuple[float, str]] = {}
         self._dimensions: dict[str, str] = {}
 
@@ -87,11 +86,8 @@ class Metrics:
             **dimensions,
             **{name: value for name, (value, _) in metrics.items()},
         }
-        line = json.dumps(record, separators=(",", ":")) + "\n"
-        write = self._write or sys.stdout.write
-        write(line)
-        if self._write is None:
-            sys.stdout.flush()
+        sys.stdout.write(json.dumps(record, separators=(",", ":")) + "\n")
+        sys.stdout.flush()
         return record
 
     def log_metrics(self, handler: Handler) -> Handler:
@@ -99,7 +95,6 @@ class Metrics:
 
         @functools.wraps(handler)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            self._metrics, self._dimensions = {}, {}
             try:
                 return handler(*args, **kwargs)
             finally:
