@@ -18,15 +18,12 @@ from typing import Any
 
 from podium.adapters.ports import GenerationState, GenerationStatus, ObjectStore
 from podium.adapters.s3 import require_csv_keys
+from podium.dataset.files import run_prefix
 from podium.dataset.records import QAPair
 from podium.errors import DataError
 
 PAIRS_FILE = "pairs.jsonl"
 SUMMARY_FILE = "generation.json"
-
-
-def run_prefix(run_id: str) -> str:
-    return f"runs/{run_id}/"
 
 
 class BuiltinGenerator:

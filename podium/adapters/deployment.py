@@ -16,6 +16,8 @@ from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
 from podium.adapters.active_model import SsmActiveModelStore
 from podium.adapters.converse import BedrockConverseAsker
 from podium.adapters.ports import ActiveModel
+from podium.adapters.s3 import S3ObjectStore
+from podium.dataset.files import run_prefix
 from podium.errors import PodiumError
 from podium.evaluation.report import REPORT_HTML
 
@@ -145,17 +147,12 @@ class Deployment:
 
     def report(self, run_id: str) -> str:
         """The run's report.html."""
-        key = f"runs/{run_id}/{REPORT_HTML}"
         try:
-            body = self._client("s3").get_object(Bucket=self.bucket, Key=key)["Body"].read()
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                raise DeploymentError(
-                    f"s3://{self.bucket}/{key} does not exist: the run id is wrong (see `podium runs`), or the "
-                    "run stopped before it was evaluated"
-                ) from None
-            raise
-        return body.decode("utf-8")
+            return S3ObjectStore(self.bucket, client=self._client("s3")).read_text(run_prefix(run_id) + REPORT_HTML)
+        except FileNotFoundError as missing:
+            raise DeploymentError(
+                f"{missing}: the run id is wrong (see `podium runs`), or the run stopped before it was evaluated"
+            ) from None
 
 
 __all__ = ["Deployment", "DeploymentError"]

@@ -13,15 +13,15 @@ it deletes nothing and reports what it would delete.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from podium.adapters.errors import BedrockRejected
 from podium.adapters.ports import TAG_RUN_ID, TAG_STACK, TAG_TTL_HOURS, ActiveModelStore, FineTuner, ObjectStore
+from podium.dataset.files import PROMOTION_FILE, run_prefix
 from podium.workflow.polling import as_utc, to_iso, utc_now
-
-PROMOTION_FILE = "promotion.json"  # written by Promote under runs/<run_id>/
 
 
 @dataclass
@@ -71,9 +71,13 @@ def sweep(
         expires = as_utc(datetime.fromisoformat(created_at)) + timedelta(hours=ttl)
         return now >= expires, f"created {created_at}, ttl {ttl:g} h, expired {to_iso(expires)}"
 
+    @functools.cache  # a run's throughput and its custom model ask about the same run
+    def has_promotion_record(run_id: str) -> bool:
+        return store.list_keys(run_prefix(run_id) + PROMOTION_FILE) != []
+
     def promoted(tags: dict[str, str]) -> bool:
         run_id = tags.get(TAG_RUN_ID)
-        return bool(run_id) and store.list_keys(f"runs/{run_id}/{PROMOTION_FILE}") != []
+        return bool(run_id) and has_promotion_record(run_id)
 
     remaining_models: set[str] = set()
     for throughput in fine_tuner.list_throughputs():

@@ -35,7 +35,14 @@ from podium.adapters.ports import (
 from podium.adapters.stepfunctions import RunningExecution
 from podium.config import DEFAULT_MAX_MODEL_UNITS, RunSettings
 from podium.dataset.estimate import effective_prices, throughput_lifetime_hours
-from podium.dataset.files import EVAL_FILE, REPORT_FILE, TRAIN_FILE, VALIDATION_FILE
+from podium.dataset.files import (
+    EVAL_FILE,
+    PROMOTION_FILE,
+    REPORT_FILE,
+    TRAIN_FILE,
+    VALIDATION_FILE,
+    run_prefix,
+)
 from podium.dataset.reconcile import not_run_note
 from podium.errors import ConfigError
 from podium.models import BaseModel, RowCaps, get_model
@@ -186,7 +193,7 @@ def prepare(
         execution_arn=execution.id,
         state_machine_arn=execution.state_machine_id,
         started_at=to_iso(now or utc_now()),
-        run_prefix=f"runs/{run_id}/",
+        run_prefix=run_prefix(run_id),
         settings=settings,
         caps=caps,
         skip_reason=skip_reason,
@@ -677,7 +684,7 @@ def promote(
     check_promotion_gate(event)
     run, finetune, throughput, gate = event.run, event.finetune, event.throughput, event.gate
     assert finetune.output_model_arn is not None
-    record_key = run.run_prefix + "promotion.json"
+    record_key = run.run_prefix + PROMOTION_FILE
     evaluated = gate.decision == "promote"
     # A throughput created for the evaluation only is deleted by then: it serves nothing.
     serving_arn = throughput.arn if throughput.created and run.settings.throughput.enabled else None
