@@ -103,21 +103,25 @@ def state_machine_arn(stack: Stack, settings: StackSettings) -> str:
     )
 
 
+def executions_arn(stack: Stack, settings: StackSettings) -> str:
+    """Every execution of the state machine (their names are chosen at each start)."""
+    return stack.format_arn(
+        service="states",
+        resource="execution",
+        resource_name=f"{state_machine_name(settings)}:*",
+        arn_format=_COLON,
+    )
+
+
 def _list_executions(role: iam.IRole, r: Resources) -> None:
     allow(role, ["states:ListExecutions"], [state_machine_arn(Stack.of(role), r.settings)])
 
 
 def _read_execution_history(role: iam.IRole, r: Resources) -> None:
-    executions = Stack.of(role).format_arn(
-        service="states",
-        resource="execution",
-        resource_name=f"{state_machine_name(r.settings)}:*",
-        arn_format=_COLON,
-    )
     allow(
         role,
         ["states:GetExecutionHistory"],
-        [executions],
+        [executions_arn(Stack.of(role), r.settings)],
         wildcard_reason="Execution names are chosen at each start; the wildcard covers only this state "
         "machine's executions.",
     )
@@ -131,16 +135,10 @@ def _run_lock(role: iam.IRole, r: Resources) -> None:
         wildcard_reason="The run lock is one object under locks/ of this bucket (podium.adapters.run_lock).",
     )
     r.storage.grant_key_via_s3(role, ["kms:Decrypt", "kms:GenerateDataKey"])
-    executions = Stack.of(role).format_arn(
-        service="states",
-        resource="execution",
-        resource_name=f"{state_machine_name(r.settings)}:*",
-        arn_format=_COLON,
-    )
     allow(
         role,
         ["states:DescribeExecution"],
-        [executions],
+        [executions_arn(Stack.of(role), r.settings)],
         wildcard_reason="The lock's holder is one of this state machine's executions, named at its start.",
     )
 
