@@ -20,6 +20,7 @@ from podium.adapters.ports import ActiveModelStore, FineTuner, Generator
 from podium.config import RunSettings
 from podium.workflow.cleanup import cleanup
 from podium.workflow.events import CaughtError, CleanupEvent, FailureSummary
+from podium.workflow.polling import to_iso
 
 # The statuses the stack's rule forwards; FAILED only matters when Cleanup failed too.
 ENDED_STATUSES = ("ABORTED", "TIMED_OUT", "FAILED")
@@ -100,4 +101,4 @@ def _states_entered(history: Sequence[Mapping[str, Any]]) -> list[str]:
 def _when(epoch_ms: int | None) -> str:
     if not epoch_ms:
         return ""
-    return " at " + datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat(timespec="seconds")
+    return " at " + to_iso(datetime.fromtimestamp(epoch_ms / 1000, UTC))
