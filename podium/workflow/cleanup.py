@@ -20,6 +20,7 @@ from podium.config import RunSettings
 from podium.workflow.events import CleanupEvent, FailureSummary, RunContext
 from podium.workflow.logic import job_name, throughput_name
 from podium.workflow.notify import error_message
+from podium.workflow.throughputs import delete_throughput, kept_for_active_model
 
 _NOT_FOUND = "ResourceNotFoundException"
 NOTHING_TO_CLEAN = "nothing to clean up: this run had no running job or throughput"
@@ -108,18 +109,9 @@ def _delete_throughput(
         if error.code == _NOT_FOUND:
             return []
         return [f"could not read provisioned throughput {throughput} ({error}); check the Bedrock console"]
-    active = active_models.get()
-    if active is not None and active.throughput_arn == arn:
-        return [f"kept provisioned throughput {arn}: it serves the active model"]
+    kept = kept_for_active_model(active_models, arn)
+    if kept:
+        return [kept]
     if not _owned(fine_tuner, run, arn):
         return [f"left provisioned throughput {arn} alone: its tags name another execution"]
-    try:
-        fine_tuner.delete_throughput(arn)
-    except BedrockRejected as error:
-        return [
-            (
-                f"could NOT delete provisioned throughput {arn} ({error}); it is billed hourly until "
-                f"deleted: aws bedrock delete-provisioned-model-throughput --provisioned-model-id {arn}"
-            )
-        ]
-    return [f"deleted provisioned throughput {arn} (created by this run, never promoted)"]
+    return [delete_throughput(fine_tuner, arn, "created by this run, never promoted")[1]]

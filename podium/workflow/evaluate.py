@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from podium.adapters.errors import BedrockRejected, BedrockThrottled
+from podium.adapters.errors import BedrockThrottled
 from podium.adapters.ports import ActiveModelStore, FineTuner, ObjectStore
 from podium.dataset.files import EVAL_FILE
 from podium.dataset.formats import DEFAULT_SYSTEM_PROMPT
@@ -25,8 +25,7 @@ from podium.workflow.events import (
     ScoreEvaluationEvent,
     ThroughputProgress,
 )
-
-_NOT_FOUND = "ResourceNotFoundException"
+from podium.workflow.throughputs import delete_throughput, kept_for_active_model
 
 
 def system_prompt_for(base_model: str, region: str) -> str | None:
@@ -91,19 +90,8 @@ def evaluate_chunk(
 
 
 def _delete(fine_tuner: FineTuner, active_models: ActiveModelStore, arn: str, why: str) -> tuple[str | None, str]:
-    active = active_models.get()
-    if active is not None and active.throughput_arn == arn:
-        return None, f"kept provisioned throughput {arn}: it serves the active model"
-    try:
-        fine_tuner.delete_throughput(arn)
-    except BedrockRejected as error:
-        if error.code == _NOT_FOUND:
-            return arn, f"provisioned throughput {arn} was already deleted"
-        return None, (
-            f"could NOT delete provisioned throughput {arn} ({error}); it is billed hourly until deleted: "
-            f"aws bedrock delete-provisioned-model-throughput --provisioned-model-id {arn}"
-        )
-    return arn, f"deleted provisioned throughput {arn} ({why})"
+    kept = kept_for_active_model(active_models, arn)
+    return (None, kept) if kept else delete_throughput(fine_tuner, arn, why)
 
 
 def evaluation_only(run: RunContext, throughput: ThroughputProgress) -> bool:
