@@ -301,11 +301,9 @@ def write_run_report(store: ObjectStore, run: Any, *, dataset: Any, finetune: An
         except (FileNotFoundError, ValueError):
             pass
     evaluation = _read_json(store, scores_key(prefix))
-    evaluation.pop("gate", None)
+    scored = evaluation.pop("gate", None) or {}
     gate_dict = gate.model_dump(mode="json") if hasattr(gate, "model_dump") else dict(gate or {})
-    scored = _read_json(store, scores_key(prefix)).get("gate") or {}
-    gate_dict.setdefault("checks", scored.get("checks", []))
-    if "checks" not in gate_dict or not gate_dict["checks"]:
+    if not gate_dict.get("checks"):
         gate_dict["checks"] = scored.get("checks", [])
     data = {
         "run_id": run.run_id,
