@@ -84,6 +84,15 @@ class RowCaps:
     source: str  # "service-quotas", "service-quotas+documented" or "documented"
     note: str = ""  # where each value came from, or why the account's quotas were not read
 
+    def epochs_problem(self, epochs: float, model_id: str) -> str | None:
+        """What is wrong with training `epochs` epochs under the epochs quota, or None."""
+        if not epochs > self.epochs:
+            return None
+        return (
+            f"epochCount={epochs:g} is over this account's quota of {self.epochs} epochs for {model_id} "
+            f"({self.source}{': ' + self.note if self.note else ''})"
+        )
+
     def to_dict(self) -> dict[str, object]:
         return {
             "train": self.train,

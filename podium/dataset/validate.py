@@ -401,12 +401,10 @@ def validate_lines(
         for message in model.hyperparameter_problems(hyperparameters):
             report.add("hyperparameter", message)
         epochs = hyperparameters.get("epochCount")
-        if caps is not None and isinstance(epochs, (int, float, str)) and _number(epochs) > caps.epochs:
-            report.add(
-                "hyperparameter",
-                f"epochCount={epochs} is over this account's quota of {caps.epochs} epochs for {model_id} "
-                f"({caps.source})",
-            )
+        if caps is not None and isinstance(epochs, (int, float, str)):
+            problem = caps.epochs_problem(_number(epochs), model_id)
+            if problem:
+                report.add("hyperparameter", problem)
 
     if split == "eval":
         check = _eval_checker(report)

@@ -206,11 +206,9 @@ def _caps_for(settings: RunSettings, region: str, read_caps: Callable[[BaseModel
     model = get_model(settings.base_model, region)
     caps = read_caps(model) if read_caps is not None else model.documented_caps("Service Quotas not read")
     epochs = int(float(model.resolve_hyperparameters(settings.hyperparameters).get("epochCount", "1")))
-    if epochs > caps.epochs:
-        raise InvalidInput(
-            f"hyperparameters: epochCount={epochs} is over this account's quota of {caps.epochs} epochs for "
-            f"{model.model_id} ({caps.source}: {caps.note}); lower epochCount or raise the quota in Service Quotas"
-        )
+    problem = caps.epochs_problem(epochs, model.model_id)
+    if problem:
+        raise InvalidInput(f"hyperparameters: {problem}; lower epochCount or raise the quota in Service Quotas")
     return caps
 
 
