@@ -27,6 +27,7 @@ from rich.text import Text
 
 from podium import __version__
 from podium.config import PriceOverrides, StackSettings, ThroughputSettings, parse_run_settings
+from podium.dataset.files import DATA_FILES, REPORT_FILE
 from podium.errors import ConfigError, PodiumError
 from podium.models import DEFAULT_MODEL_ID, MODELS, RowCaps, get_model
 
@@ -203,8 +204,8 @@ def _print_report(report: dict[str, Any], out_dir: Path | None) -> None:
     for line in report["estimate"]["lines"]:
         out.print(line, highlight=False, markup=False)
     if out_dir is not None:
-        files = "{train,validation,eval,eval_bedrock}.jsonl"
-        out.print(f"[bold]Files:[/] {escape(str(out_dir))}/{files} and report.json")
+        files = "{" + ",".join(name.removesuffix(".jsonl") for name in DATA_FILES) + "}.jsonl"
+        out.print(f"[bold]Files:[/] {escape(str(out_dir))}/{files} and {REPORT_FILE}")
 
 
 def _run_generate(
@@ -308,8 +309,7 @@ def generate(
     except PodiumError as error:
         raise _exit_for(error) from None
     if as_json:
-        names = ("train.jsonl", "validation.jsonl", "eval.jsonl", "eval_bedrock.jsonl", "report.json")
-        files = [str(out_dir / name) for name in names]
+        files = [str(out_dir / name) for name in (*DATA_FILES, REPORT_FILE)]
         _emit_json({"status": "ok", "exit_code": 0, "files": files, "problems": [], "report": report})
         return
     _print_report(report, out_dir)
