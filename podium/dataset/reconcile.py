@@ -34,9 +34,11 @@ class Disagreement:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def describe(self) -> str:
-        shown = ", ".join(f"{table} {value}" for table, value in self.values.items())
-        return f"{self.check} {self.key}: {shown} (used {self.used})"
+
+def _describe(disagreement: Mapping[str, Any]) -> str:
+    """One line for a disagreement as report.json stores it (Disagreement.to_dict)."""
+    shown = ", ".join(f"{table} {value}" for table, value in disagreement["values"].items())
+    return f"{disagreement['check']} {disagreement['key']}: {shown} (used {disagreement['used']})"
 
 
 _MEDAL_COUNTS = """
@@ -199,12 +201,7 @@ def report_summary(report: Mapping[str, Any], shown: int = 5) -> tuple[str, str]
     that predates them."""
     disagreements = report.get("disagreements")
     if disagreements:
-        text = "; ".join(
-            f"{d['check']} {d['key']}: "
-            + ", ".join(f"{table} {value}" for table, value in d["values"].items())
-            + f" (used {d['used']})"
-            for d in disagreements[:shown]
-        )
+        text = "; ".join(_describe(d) for d in disagreements[:shown])
         more = (
             f"; {len(disagreements) - shown:,} more (report.json lists them all)" if len(disagreements) > shown else ""
         )
