@@ -9,7 +9,8 @@
 - "trained": an exact training prompt (the memorisation ceiling).
 
 Relations are weighted as in training (by facts trained, at least MIN_PER_RELATION each),
-at most MAX_EVAL_QUESTIONS in all. Each question carries the accepted answer values.
+at most planner.MAX_EVAL_PROMPTS (Bedrock's limit for an evaluation job) in all. Each question
+carries the accepted answer values.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 
 from podium.dataset.evalset import EvalQuestion
+from podium.dataset.planner import MAX_EVAL_PROMPTS
 from podium.dataset.records import Fact, QAPair
 from podium.dataset.templates import is_held_out
 
-MAX_EVAL_QUESTIONS = 1_000
 SHARES = {"paraphrase": 0.80, "unseen": 0.15, "trained": 0.05}
 MIN_PER_RELATION = 10
 # Facts kept out of training: relations nothing else restates, and the share of each.
@@ -89,7 +90,7 @@ def build_eval_questions(
     trained_fact_ids: Iterable[str],
     *,
     seed: int = 0,
-    limit: int = MAX_EVAL_QUESTIONS,
+    limit: int = MAX_EVAL_PROMPTS,
 ) -> list[EvalQuestion]:
     """The evaluation questions; see the module docstring. `values`: by fact id, a pair that
     carries the fact's answer values; `held_out`: pairs of held-out templates;
@@ -160,7 +161,6 @@ def composition(questions: Iterable[EvalQuestion]) -> dict[str, dict[str, int]]:
 
 
 __all__ = [
-    "MAX_EVAL_QUESTIONS",
     "UNSEEN_RELATIONS",
     "answer_values",
     "build_eval_questions",

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from podium.dataset import build
-from podium.dataset.eval_questions import MAX_EVAL_QUESTIONS, answer_values, is_unseen
+from podium.dataset.eval_questions import answer_values, is_unseen
 from podium.dataset.evalset import parse_eval_questions
 from podium.dataset.facts import extract_facts
 from podium.dataset.pairs import normalize_text, template_pairs
+from podium.dataset.planner import MAX_EVAL_PROMPTS
 from podium.dataset.records import Fact
 from podium.dataset.templates import RELATIONS
 from podium.models import get_model
@@ -68,7 +69,7 @@ def test_eval_answers_are_the_facts_values_and_the_composition_is_reported(datas
     facts, built = dataset
     by_id = {f.fact_id: f for f in facts}
     questions = list(parse_eval_questions(built.texts[build.EVAL_FILE]))
-    assert 0 < len(questions) <= MAX_EVAL_QUESTIONS
+    assert 0 < len(questions) <= MAX_EVAL_PROMPTS
     assert len({q.id for q in questions}) == len(questions)
     for question in questions:
         fact = by_id[question.fact_id]
