@@ -320,32 +320,6 @@ def _format(template: str, slots: Mapping[str, str], fact: Fact) -> str:
         ) from None
 
 
-def sourced_questions_for(fact: Fact) -> list[tuple[str, str]]:
-    """(source, question) for every template of the fact's relation, in template order,
-    without repeated texts. Source "template:<n>" may be trained on; "heldout:<n>" is for
-    evaluation only."""
-    return _sourced_questions(fact, _relation(fact), _derived_slots(fact))
-
-
-def _sourced_questions(fact: Fact, relation: Relation, slots: Mapping[str, str]) -> list[tuple[str, str]]:
-    trainable = len(relation.training_templates)
-    seen: set[str] = set()
-    questions: list[tuple[str, str]] = []
-    for number, template in enumerate(relation.templates):
-        question = _format(template, slots, fact)
-        if question in seen:
-            continue
-        seen.add(question)
-        source = TEMPLATE_SOURCE if number < trainable else HELD_OUT_SOURCE
-        questions.append((f"{source}:{number}", question))
-    return questions
-
-
-def questions_for(fact: Fact) -> list[str]:
-    """The fact's question paraphrases (held-out ones included), in template order, without repeats."""
-    return [question for _source, question in sourced_questions_for(fact)]
-
-
 def _choice(seed: int, *parts: str) -> int:
     """A stable number from the seed and `parts` (not Python's hash(), which varies per process)."""
     digest = hashlib.blake2b("|".join((str(seed), *parts)).encode("utf-8"), digest_size=4).digest()
@@ -357,22 +331,6 @@ def _format_answer(form: str, slots: Mapping[str, str]) -> str | None:
         return finish_sentence(form.format_map(slots))
     except KeyError:
         return None
-
-
-def answer_forms_for(fact: Fact) -> list[str]:
-    """Every answer form of the fact, in form order (see `render` for missing slots)."""
-    relation = _relation(fact)
-    slots = _derived_slots(fact)
-    forms = [answer for form in relation.answers if (answer := _format_answer(form, slots)) is not None]
-    return forms or [fact.answer]
-
-
-def answer_for(fact: Fact, question: str, seed: int = 0) -> str:
-    """The answer form a row asking `question` about `fact` gets (as `render` chooses it)."""
-    for _source, asked, answer in render(fact, seed, every_template=True):
-        if asked == question:
-            return answer
-    raise DataError(f"{question!r} is not a template question of fact {fact.fact_id}")
 
 
 # Paraphrases made per fact: this many trainable templates and one held-out template,
@@ -418,6 +376,11 @@ def render(fact: Fact, seed: int = 0, *, every_template: bool = False) -> list[t
     return rows
 
 
+def questions_for(fact: Fact) -> list[str]:
+    """The fact's question paraphrases (held-out ones included), in template order, without repeats."""
+    return [question for _source, question, _answer in render(fact, every_template=True)]
+
+
 def is_held_out(source: str) -> bool:
     """True for a pair made from a template reserved for evaluation."""
     return source.startswith(HELD_OUT_SOURCE + ":")
@@ -428,11 +391,8 @@ __all__ = [
     "RELATIONS",
     "TEMPLATE_SOURCE",
     "Relation",
-    "answer_for",
-    "answer_forms_for",
     "is_held_out",
     "TRAINING_PARAPHRASES_PER_FACT",
     "render",
     "questions_for",
-    "sourced_questions_for",
 ]
