@@ -98,32 +98,27 @@ def answer_problem(answer: str) -> str | None:
 
 def make_pairs(
     facts: Iterable[Fact],
-    questions_for: Callable[[Fact], Sequence[str | tuple[str, str]]],
+    questions_for: Callable[[Fact], Sequence[str]],
     *,
     rejected: Counter[str] | None = None,
-    answer_for: Callable[[Fact, str], str] | None = None,
 ) -> list[QAPair]:
-    """One pair per verified paraphrase of each fact.
+    """One pair per verified paraphrase of each fact, answered by the fact's own sentence.
 
-    `questions_for` gives question texts (source "template:<n>", n = paraphrase index) or
-    (source, question) tuples. `answer_for(fact, question)` gives each pair's answer; by
-    default the fact's own sentence. Paraphrases that fail `verify_paraphrase` are dropped
-    and counted in `rejected`.
+    `questions_for` gives question texts (source "template:<n>", n = paraphrase index).
+    Paraphrases that fail `verify_paraphrase` are dropped and counted in `rejected`.
     """
     pairs: list[QAPair] = []
     for fact in facts:
         fact_id = fact.fact_id
         subject, polished_subject = _subject_forms(fact)
         answer_value = normalize_text(fact.answer_value)
-        for number, item in enumerate(questions_for(fact)):
-            source, question = item if isinstance(item, tuple) else (f"template:{number}", item)
+        for number, question in enumerate(questions_for(fact)):
             reason = _verify(question, subject, polished_subject, answer_value)
             if reason is not None:
                 if rejected is not None:
                     rejected[reason] += 1
                 continue
-            answer = fact.answer if answer_for is None else answer_for(fact, question)
-            pairs.append(QAPair(fact_id, fact.relation, question.strip(), answer, source))
+            pairs.append(QAPair(fact_id, fact.relation, question.strip(), fact.answer, f"template:{number}"))
     return pairs
 
 
