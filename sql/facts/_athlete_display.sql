@@ -7,7 +7,6 @@
 -- ("da SILVA Ana Carolina" -> "Ana Carolina da Silva"), ending on a word in capitals. Words written in
 -- capitals are re-cased per part ("O'ROURKE" -> "O'Rourke", "McLAUGHLIN" -> "McLaughlin");
 -- particles already in lower case ("van der", "da") and given names are kept as written.
--- tv_name keeps the TV form as an alias (answers accepted in evaluation).
 CREATE OR REPLACE TEMPORARY VIEW athlete_display AS
 WITH source AS (
   SELECT
@@ -28,7 +27,6 @@ WITH source AS (
 )
 SELECT
   *,
-  coalesce(name_tv, given_family) AS tv_name,
   array_join(
     transform(
       split(given_family, ' '),

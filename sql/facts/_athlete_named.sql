@@ -8,7 +8,6 @@ WITH people AS (
   SELECT
     code,
     display_name AS name,
-    tv_name,
     CASE
       WHEN country_code = 'AIN' THEN 'Individual Neutral Athletes'
       WHEN country = country_code THEN country_long
