@@ -38,11 +38,6 @@ PROFILE_PRIORITIES: dict[str, int] = {
     "profile_team": 4,
     "profile_medallist": 5,
 }
-FORMS = ("a", "b")
-
-
-def is_profile(relation: str) -> bool:
-    return relation.startswith("profile_")
 
 
 @dataclass
@@ -391,4 +386,4 @@ def profile_pairs(facts: Iterable[Fact], *, unseen: Collection[str] = ()) -> lis
     )
 
 
-__all__ = ["ATHLETES_PER_ROW", "PROFILE_PRIORITIES", "is_profile", "profile_pairs"]
+__all__ = ["ATHLETES_PER_ROW", "PROFILE_PRIORITIES", "profile_pairs"]
