@@ -68,17 +68,6 @@ def finish_sentence(text: str) -> str:
     return text
 
 
-def with_article(name: str) -> str:
-    """A country name as it reads inside a sentence: "the United States", "France"."""
-    return f"the {name}" if name in NAMES_WITH_THE else name
-
-
-def possessive(name: str) -> str:
-    """ "the United States'", "France's", "Barbados'"."""
-    named = with_article(name)
-    return named + ("'" if named.endswith("s") else "'s")
-
-
 def join_list(items: list[str]) -> str:
     """ "A", "A and B", "A, B and C"."""
     if len(items) <= 1:
@@ -86,4 +75,4 @@ def join_list(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-__all__ = ["NAMES_WITH_THE", "add_articles", "finish_sentence", "join_list", "polish", "possessive", "with_article"]
+__all__ = ["NAMES_WITH_THE", "add_articles", "finish_sentence", "join_list", "polish"]

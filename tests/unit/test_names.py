@@ -11,7 +11,7 @@ import pytest
 
 from podium.dataset.facts import create_views, transpile_to_duckdb, view_sql
 from podium.dataset.records import Fact
-from podium.dataset.wording import polish, possessive, with_article
+from podium.dataset.wording import polish
 
 ATHLETE_COLUMNS = ("code", "name", "name_tv", "country_code", "country", "country_long", "function")
 
@@ -178,11 +178,6 @@ def test_venue_mapping_targets_are_venue_names(paris2024_dir: Path) -> None:
 
 
 def test_articles_and_possessives() -> None:
-    assert with_article("United States") == "the United States"
-    assert with_article("France") == "France"
-    assert possessive("United States") == "the United States'"
-    assert possessive("France") == "France's"
-    assert possessive("Barbados") == "Barbados'"
     assert polish("United States won 40 gold medals.") == "The United States won 40 gold medals."
     assert polish("won by Ann Temple of Netherlands") == "won by Ann Temple of the Netherlands"
     assert polish("What was United States's total?") == "What was the United States' total?"
