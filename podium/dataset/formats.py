@@ -1,9 +1,8 @@
-"""The JSONL rows Bedrock reads, one writer per data format, plus the evaluation file.
+"""The JSONL rows Bedrock reads, one writer per data format (the evaluation files: evalset.py).
 
 - prompt-completion (Llama 3.1): {"prompt": q, "completion": a}
 - bedrock-conversation-2024 (Llama 3.2/3.3, Nova, Claude 3 Haiku): schemaVersion,
   one system element, a user turn then an assistant turn, content as [{"text": ...}]
-- eval.jsonl, Bedrock evaluation's custom dataset: {"prompt", "referenceResponse", "category"}
 """
 
 from __future__ import annotations
@@ -34,10 +33,6 @@ def conversation_row(pair: QAPair, system_prompt: str = DEFAULT_SYSTEM_PROMPT) -
     }
 
 
-def eval_row(pair: QAPair) -> dict[str, str]:
-    return {"prompt": pair.question, "referenceResponse": pair.answer, "category": pair.relation}
-
-
 def training_row(pair: QAPair, data_format: DataFormat, system_prompt: str | None = None) -> dict[str, Any]:
     """The training/validation row for `pair` in the model's format."""
     if data_format is DataFormat.PROMPT_COMPLETION:
@@ -56,17 +51,11 @@ def render_training_jsonl(pairs: Iterable[QAPair], data_format: DataFormat, syst
     return to_jsonl(training_row(p, data_format, system_prompt) for p in pairs)
 
 
-def render_eval_jsonl(pairs: Iterable[QAPair]) -> str:
-    return to_jsonl(eval_row(p) for p in pairs)
-
-
 __all__ = [
     "CONVERSATION_SCHEMA",
     "DEFAULT_SYSTEM_PROMPT",
     "conversation_row",
-    "eval_row",
     "prompt_completion_row",
-    "render_eval_jsonl",
     "render_training_jsonl",
     "to_jsonl",
     "training_row",

@@ -2,12 +2,8 @@ from __future__ import annotations
 
 import json
 
-from podium.dataset.formats import (
-    CONVERSATION_SCHEMA,
-    DEFAULT_SYSTEM_PROMPT,
-    render_eval_jsonl,
-    render_training_jsonl,
-)
+from podium.dataset.evalset import EvalQuestion, bedrock_evaluation_row
+from podium.dataset.formats import CONVERSATION_SCHEMA, DEFAULT_SYSTEM_PROMPT, render_training_jsonl, to_jsonl
 from podium.dataset.records import QAPair
 from podium.dataset.validate import validate_text
 from podium.models import DataFormat
@@ -28,6 +24,15 @@ PAIRS = [
         "template:1",
     ),
 ]
+# The same facts as evaluation questions (eval_bedrock.jsonl is written from these).
+QUESTIONS = [
+    EvalQuestion(f"q{n:04d}", "paraphrase", p.relation, p.fact_id, p.question, ("Z",), p.answer)
+    for n, p in enumerate(PAIRS, 1)
+]
+
+
+def _eval_bedrock_jsonl(questions: list[EvalQuestion]) -> str:
+    return to_jsonl(bedrock_evaluation_row(q) for q in questions)
 
 
 def test_prompt_completion_rows_are_exactly_prompt_and_completion():
@@ -54,7 +59,7 @@ def test_conversation_rows_follow_bedrock_conversation_2024():
 
 
 def test_eval_rows_use_the_evaluation_custom_dataset_keys_with_relation_as_category():
-    rows = [json.loads(line) for line in render_eval_jsonl(PAIRS).splitlines()]
+    rows = [json.loads(line) for line in _eval_bedrock_jsonl(QUESTIONS).splitlines()]
     assert rows[1] == {
         "prompt": PAIRS[1].question,
         "referenceResponse": PAIRS[1].answer,
@@ -67,7 +72,7 @@ def test_each_format_passes_the_validator_for_a_model_that_takes_it():
     conversation = render_training_jsonl(PAIRS, DataFormat.CONVERSATION)
     assert validate_text(pc, "meta.llama3-1-8b-instruct-v1:0:128k").ok
     assert validate_text(conversation, "meta.llama3-2-3b-instruct-v1:0:128k").ok
-    assert validate_text(render_eval_jsonl(PAIRS), "meta.llama3-1-8b-instruct-v1:0:128k", split="eval").ok
+    assert validate_text(_eval_bedrock_jsonl(QUESTIONS), "meta.llama3-1-8b-instruct-v1:0:128k", split="eval").ok
     # and fails for a model that takes the other one
     assert not validate_text(conversation, "meta.llama3-1-8b-instruct-v1:0:128k").ok
     assert not validate_text(pc, "meta.llama3-2-3b-instruct-v1:0:128k").ok
