@@ -14,7 +14,8 @@ before it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -248,6 +249,16 @@ def extract_facts_from_connection(con: duckdb.DuckDBPyConnection, relations: Ite
     return [fact for relation in chosen for fact in _facts_of(con, relation)]
 
 
+@contextmanager
+def _loaded(data_dir: Path, tables: Iterable[str]) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection holding `tables` checked and loaded from `data_dir`, closed on leaving."""
+    loaded = load_tables(Path(data_dir), tables)
+    try:
+        yield loaded.connection
+    finally:
+        loaded.connection.close()
+
+
 def extract_facts_and_disagreements(
     data_dir: Path, relations: Iterable[str] | None = None
 ) -> tuple[list[Fact], list[Disagreement]]:
@@ -255,20 +266,14 @@ def extract_facts_and_disagreements(
     checked on the same loaded tables."""
     chosen = _selected(relations)
     needed = set(tables_for(chosen)) | set(CHECK_TABLES)
-    loaded = load_tables(Path(data_dir), [name for name in TABLES if name in needed])
-    try:
-        facts = extract_facts_from_connection(loaded.connection, chosen)
-        create_views(loaded.connection, ["event_venue"])  # the venue check reads venue_names
-        return facts, reconcile(loaded.connection)
-    finally:
-        loaded.connection.close()
+    with _loaded(data_dir, [name for name in TABLES if name in needed]) as connection:
+        facts = extract_facts_from_connection(connection, chosen)
+        create_views(connection, ["event_venue"])  # the venue check reads venue_names
+        return facts, reconcile(connection)
 
 
 def extract_facts(data_dir: Path, relations: Iterable[str] | None = None) -> list[Fact]:
     """Check and load the CSVs under `data_dir` that `relations` need, then extract their facts."""
     chosen = _selected(relations)
-    loaded = load_tables(Path(data_dir), tables_for(chosen))
-    try:
-        return extract_facts_from_connection(loaded.connection, chosen)
-    finally:
-        loaded.connection.close()
+    with _loaded(data_dir, tables_for(chosen)) as connection:
+        return extract_facts_from_connection(connection, chosen)
