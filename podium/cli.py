@@ -58,7 +58,6 @@ def main(
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
-REHEARSAL_REGION = "us-west-2"  # unless the base model is offered elsewhere only
 
 
 class SplitName(str, enum.Enum):
