@@ -328,9 +328,9 @@ def _account_caps(model_id: str, region: str | None) -> RowCaps | None:
 
     from podium.adapters.service_quotas import read_caps
 
-    model = MODELS.get(model_id)
-    if region is None or model is None:
+    if region is None:
         return None
+    model = MODELS[model_id]  # validate refused an unsupported model before asking
     client = _quota_client(region)
     if client is None:
         return model.documented_caps("no AWS credentials here; Podium's documented caps")
@@ -395,9 +395,7 @@ def validate(
             for problem in paired.problems[: MAX_LISTED_PROBLEMS - len(result.problems)]:
                 result.problems.append(Problem(problem.kind, f"{validation}: {problem.message}", problem.line))
             result.counts.update(paired.counts)
-            sum_caps = caps or (MODELS[model].documented_caps("Podium's documented caps") if model in MODELS else None)
-            if sum_caps is not None:  # an unsupported model is reported by the validator already
-                check_total_rows(result, paired, sum_caps)
+            check_total_rows(result, paired, caps or MODELS[model].documented_caps("Podium's documented caps"))
     if as_json:
         _emit_json(
             {
