@@ -16,6 +16,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = EvaluateChunkEvent.model_validate(event)
     result = evaluate.evaluate_chunk(
-        request, store=factory.object_store(env), asker=factory.asker(env), region=env.region
+        request,
+        store=factory.object_store(env),
+        asker=factory.asker(env),
+        region=env.region,
+        active_models=factory.active_model_store(env),
     )
     return result.to_payload()

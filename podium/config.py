@@ -143,6 +143,13 @@ class GateSettings(_Strict):
     max_unseen_hallucination: float = Field(
         0.5, ge=0, le=1, description="Largest share of untaught facts answered with a confident wrong value"
     )
+    max_loss_to_champion: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="How much lower than the active model's (the champion's) accuracy the new model's may be on "
+        "the questions both were asked, judged by a paired one-sided 95% test (0 = not worse; 1 = no comparison)",
+    )
 
 
 class RunSettings(_Strict):

@@ -163,6 +163,12 @@ class ActiveModel:
     decision: str = ""
     scores: Mapping[str, Any] | None = None
 
+    @property
+    def serving_arn(self) -> str | None:
+        """What answers for this model when it is asked: its provisioned throughput (the one
+        place to add another way of serving it, such as a custom model deployment)."""
+        return self.throughput_arn
+
     def to_record(self) -> dict[str, Any]:
         """Its fields as JSON-ready values: the SSM record, and a run's promotion record."""
         record = {name: getattr(self, name) for name in self.__dataclass_fields__}

@@ -119,6 +119,8 @@ class EvaluationProgress(_Payload):
     done: bool = False
     custom_model_id: str | None = None  # what the questions are asked of (the throughput's ARN)
     base_model_id: str | None = None
+    # The active model, asked live the questions it has no answer on file for (None: not asked)
+    champion_model_id: str | None = None
 
 
 class GateOutcome(_Payload):
@@ -128,12 +130,17 @@ class GateOutcome(_Payload):
     message: str  # names each failed threshold with the numbers
     simulated: bool = False
     scores_uri: str | None = None  # runs/<run_id>/eval.json
-    report_html_uri: str | None = None  # runs/<run_id>/report.html
     paraphrase_accuracy: float | None = None
     base_paraphrase_accuracy: float | None = None
     unseen_hallucination: float | None = None
     deleted_throughput_arn: str | None = None  # the evaluation-only or discarded model's throughput
     cleanup: list[str] = Field(default_factory=list)  # what was deleted or kept, one line each
+    # The active model the new one was compared with (None: there was no evaluated one); Promote
+    # refuses to replace any other. Accuracies on the questions both answered.
+    champion_run_id: str | None = None
+    champion_accuracy: float | None = None
+    challenger_accuracy: float | None = None
+    champion_shared_questions: int | None = None
 
 
 class RunOutcome(_Payload):
@@ -148,7 +155,6 @@ class RunOutcome(_Payload):
     retired_throughput_arn: str | None = None
     dataset_hash: str | None = None
     estimated_cost_usd: float | None = None
-    report_html_uri: str | None = None
     gate: str | None = None  # the gate's decision message
 
 
@@ -263,6 +269,36 @@ class CleanupEvent(BaseModel):
     outcome: RunOutcome | None = None
 
 
+class ReportEvent(BaseModel):
+    """The whole execution state when the run has ended, either way: every part may be missing
+    (a run refused at Prepare has no $.run). $.failure is a dict: CleanupFailed writes it too."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    run: RunContext | None = None
+    generation: GenerationProgress | None = None
+    dataset: DatasetOutcome | None = None
+    finetune: FineTuneProgress | None = None
+    throughput: ThroughputProgress | None = None
+    evaluation: EvaluationProgress | None = None
+    gate: GateOutcome | None = None
+    outcome: RunOutcome | None = None
+    failure: dict[str, Any] | None = None
+    error: CaughtError | None = None
+
+
+class Notice(_Payload):
+    """$.notice — the notification the Notify / NotifyFailure state publishes: a text a person
+    reads (outcome, scores, what is left running, console links, the `podium report` command)."""
+
+    failed: bool  # True: the run failed, NotifyFailure publishes it and the execution fails
+    status: str  # the outcome: promoted, discarded, dry_run, unchanged, skipped, not_evaluated, failed
+    run_id: str | None = None
+    subject: str  # SNS Subject: ASCII, at most 100 characters
+    text: str
+    report_html_uri: str | None = None  # runs/<run_id>/report.html, when it could be written
+
+
 # Step name → (input model, result model); the ASL test and the handlers use this.
 STEP_MODELS: dict[str, tuple[type[BaseModel], type[_Payload]]] = {
     "Prepare": (PrepareEvent, RunContext),
@@ -277,4 +313,5 @@ STEP_MODELS: dict[str, tuple[type[BaseModel], type[_Payload]]] = {
     "ScoreEvaluation": (ScoreEvaluationEvent, GateOutcome),
     "Promote": (PromoteEvent, RunOutcome),
     "Cleanup": (CleanupEvent, FailureSummary),
+    "Report": (ReportEvent, Notice),
 }

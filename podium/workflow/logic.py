@@ -701,8 +701,20 @@ def promote(
             throughput_arn=serving_arn,
             dataset_hash=event.dataset.dataset_hash,
             estimated_cost_usd=event.dataset.estimated_cost_usd,
-            report_html_uri=gate.report_html_uri,
             gate=gate.message,
+        )
+    if (
+        evaluated
+        and current is not None
+        and current.run_id not in (run.run_id, gate.champion_run_id)
+        and current.decision == "promote"
+    ):
+        # The gate compared this model with another champion (or with none): never replace a
+        # model it was not compared with.
+        raise NotPromotable(
+            f"the active model is now run {current.run_id}, but this run was compared with "
+            f"{gate.champion_run_id and 'run ' + gate.champion_run_id or 'no active model'}; start the run again "
+            "so that it is compared with the active model"
         )
     if current is not None and current.run_id == run.run_id:
         previous = _saved_previous(store, record_key)  # a retry after the record was written
@@ -751,7 +763,6 @@ def promote(
         retired_throughput_arn=retired,
         dataset_hash=new.dataset_hash,
         estimated_cost_usd=event.dataset.estimated_cost_usd,
-        report_html_uri=gate.report_html_uri,
         gate=gate.message,
     )
 
