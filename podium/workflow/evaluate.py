@@ -1,7 +1,7 @@
 """The Evaluate steps: EvaluateChunk (a loop, one chunk of questions per invocation) and
 ScoreEvaluation (scores, the comparison with the champion, the gate's decision, eval.json,
 and the deletion of a throughput that is no longer wanted). Adapters come in as ports, like
-podium.workflow.logic.
+every step's module.
 """
 
 from __future__ import annotations
