@@ -9,6 +9,7 @@ from lambdas.observability import metrics
 from podium.adapters import factory
 from podium.adapters.stepfunctions import execution_history
 from podium.workflow import ended
+from podium.workflow.conclude import Place
 from podium.workflow.environment import current
 
 
@@ -16,19 +17,26 @@ from podium.workflow.environment import current
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     change = ended.ExecutionStatusChange.model_validate(event["detail"])
+    history = execution_history(change.executionArn, client=factory.aws_client("stepfunctions", env))
+    active_models = factory.active_model_store(env)
     summary = ended.clean_up_ended_execution(
         change,
-        history=execution_history(change.executionArn, client=factory.aws_client("stepfunctions", env)),
+        history=history,
         fine_tuner=factory.fine_tuner(env),
-        active_models=factory.active_model_store(env),
+        active_models=active_models,
         name_prefix=env.name_prefix,
         generator_for=lambda settings: factory.generator_for(settings, env),
     )
     if summary is None:
         return {"execution": change.executionArn, "status": change.status, "cleanup": "ran in the workflow"}
-    factory.notifier(env).publish(
-        f"Podium run {change.status.lower()}: {summary.run_id or change.name}", summary.to_payload()
+    notice = ended.report_ended_execution(
+        summary,
+        history=history,
+        store=factory.object_store(env),
+        place=Place(region=env.region, bucket=env.bucket, name_prefix=env.name_prefix),
+        active_models=active_models,
     )
+    factory.notifier(env).publish_text(notice.subject, notice.text, {"status": notice.status})
     metrics.add_dimension(name="Status", value=change.status)
     metrics.add_metric(name="RunsEndedWithoutCleanup", unit="Count", value=1)
     return summary.to_payload()

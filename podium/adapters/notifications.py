@@ -1,5 +1,5 @@
-"""Publish a notification (a JSON message) to the run-outcomes SNS topic, as the state
-machine's Notify states do: the same topic, the same one-object-per-message shape."""
+"""Publish to the run-outcomes SNS topic: a run's notification as text (as the state machine's
+Notify states publish it), or a report as one JSON object (the janitor's)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,17 @@ class SnsNotifier:
 
             client = boto3.client("sns")
         self._sns = client
+
+    def publish_text(self, subject: str, text: str, attributes: Mapping[str, str] | None = None) -> None:
+        """A message for people; `attributes` (e.g. the run's status) let subscriptions filter."""
+        self._sns.publish(
+            TopicArn=self.topic_arn,
+            Subject=subject[:_SUBJECT_LIMIT],
+            Message=text,
+            MessageAttributes={
+                name: {"DataType": "String", "StringValue": value} for name, value in (attributes or {}).items()
+            },
+        )
 
     def publish(self, subject: str, message: Mapping[str, Any]) -> None:
         self._sns.publish(

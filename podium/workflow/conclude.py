@@ -296,7 +296,8 @@ def conclude(
     where = failed_state(history) if status == "failed" else None
     if status == "failed":
         error = str((failure or {}).get("error") or "an error")
-        headline = f"FAILED{f' in {where}' if where else ''}: {error}."
+        ended = {"ExecutionAborted": "STOPPED", "ExecutionTimedOut": "TIMED OUT"}.get(error, "FAILED")
+        headline = f"{ended}{f' in {where}' if where else ''}: {error}."
         message = str((failure or {}).get("message") or "")
     else:
         headline = HEADLINES.get(status, status)

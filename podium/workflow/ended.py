@@ -16,10 +16,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from podium.adapters.ports import ActiveModelStore, FineTuner, Generator
+from podium.adapters.ports import ActiveModelStore, FineTuner, Generator, ObjectStore
 from podium.config import RunSettings
 from podium.workflow.cleanup import cleanup
-from podium.workflow.events import CaughtError, CleanupEvent, FailureSummary
+from podium.workflow.events import CaughtError, CleanupEvent, FailureSummary, Notice, ReportEvent
 from podium.workflow.polling import to_iso
 
 # The statuses the stack's rule forwards; FAILED only matters when Cleanup failed too.
@@ -92,6 +92,23 @@ def clean_up_ended_execution(
         name_prefix=name_prefix,
         generator_for=generator_for,
     )
+
+
+def report_ended_execution(
+    summary: FailureSummary,
+    *,
+    history: Sequence[Mapping[str, Any]],
+    store: ObjectStore,
+    place: Any,
+    active_models: ActiveModelStore | None = None,
+) -> Notice:
+    """The run's report.html and notification, as the Report state writes them for a run
+    that ends in the workflow (podium.workflow.conclude). `place`: a conclude.Place."""
+    from podium.workflow.conclude import conclude
+
+    state = {key: value for key, value in last_state(history).items() if key not in ("outcome", "notice")}
+    event = ReportEvent.model_validate({**state, "failure": summary.to_payload()})
+    return conclude(event, store=store, place=place, read_history=lambda _: history, active_models=active_models)
 
 
 def _states_entered(history: Sequence[Mapping[str, Any]]) -> list[str]:

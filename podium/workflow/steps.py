@@ -176,10 +176,11 @@ STEPS: tuple[Step, ...] = (
         "ExecutionEnded",
         "execution_ended",
         # An execution stopped, timed out, or failed with a failed Cleanup: Cleanup's rights,
-        # plus the execution history (the run's last state) and the topic.
-        CLEANUP_ACCESS | {A.READ_EXECUTION_HISTORY, A.NOTIFY},
+        # plus the execution history (the run's last state), the topic, and the run's files
+        # (its report.html, as the Report state writes it)
+        CLEANUP_ACCESS | {A.READ_EXECUTION_HISTORY, A.NOTIFY, A.READ_RUNS, A.WRITE_RUNS},
         timeout_seconds=120,
-        needs=frozenset({D.DATABRICKS}),
+        needs=frozenset({D.DATABRICKS, D.REPORT}),
         in_definition=False,
     ),
     Step(

@@ -88,7 +88,17 @@ def test_success_trains_deploys_promotes_and_notifies(rehearsal: Rehearsal):
     assert all(SIMULATED_NOTE in line for line in metrics.splitlines()[1:])
     assert result.output["finetune"]["training_loss"] == rehearsal.bedrock.script.training_loss
     assert result.states.count("CheckFineTune") == 3 and result.states.count("CheckThroughput") == 2
-    assert result.states[-3:] == ["Promote", "Notify", "Succeeded"]
+    assert result.states[-5:] == ["Promote", "Report", "NoticeKind", "Notify", "Succeeded"]
+    # the notification is a text a person reads: the outcome, the scores, what is left running
+    # and what it costs an hour, the console links, and the command that fetches the report
+    text = notification["text"]
+    assert text.startswith("Promoted: the new model passed the gate") and notification["subject"].endswith("promoted")
+    assert "paraphrase accuracy: new" in text and f"- {throughput.arn}: serves the promoted model" in text
+    assert "ESTIMATE $24.00 an hour" in text
+    assert f"#/v2/executions/details/{result.execution_arn}" in text
+    assert f"prefix=runs/{run_id}/report.html" in text and f"podium report {run_id} --stack podium" in text
+    assert notification["report_html_uri"].endswith(f"runs/{run_id}/report.html")
+    assert "meta.llama3-1-8b-instruct-v1:0:128k" in rehearsal.read_run_file(run_id, "report.html")
 
 
 def test_by_default_a_throughput_is_made_for_the_evaluation_only_and_deleted_once_scored(rehearsal: Rehearsal):
@@ -354,10 +364,11 @@ def test_a_failing_cleanup_still_notifies_with_both_errors(rehearsal: Rehearsal)
     rehearsal.lambdas.inject(Fault("Cleanup", "KeyError", "'throughput'", times=100))
     result = rehearsal.run({"unknown_setting": 1})
     assert result.status == "FAILED"
-    assert result.states[-4:] == ["Cleanup", "CleanupFailed", "NotifyFailure", "Failed"]
+    assert result.states[-6:] == ["Cleanup", "CleanupFailed", "Report", "NoticeKind", "NotifyFailure", "Failed"]
     message = result.notification
     assert message["error"] == "InvalidInput" and "unknown_setting" in message["message"]
     assert message["cleanup_error"]["Error"] == "KeyError"
+    assert "Cleanup itself FAILED" in message["text"] and message["subject"] == "Podium run failed"
     assert len(rehearsal.lambdas.calls("Cleanup")) == 1  # not a transient error: no retry
 
 
@@ -400,7 +411,11 @@ def test_a_stopped_execution_stops_its_job_through_the_status_change_path_and_no
     (job,) = rehearsal.bedrock.jobs.values()
     assert job.status in ("Stopping", "Stopped")
     (message,) = result.notifications
-    assert message["error"] == "ExecutionAborted" and message["cleanup"] == [f"stopped fine-tuning job {job.arn}"]
+    assert message["status"] == "failed" and message["text"].startswith("STOPPED in ")
+    assert "ExecutionAborted" in message["text"].splitlines()[0]
+    assert f"Cleanup: stopped fine-tuning job {job.arn}" in message["text"]
+    run_id = result.run_id
+    assert "STOPPED in " in rehearsal.read_run_file(run_id, "report.html")  # a report for it too
 
 
 def test_a_stopped_execution_deletes_the_throughput_it_was_creating(rehearsal: Rehearsal):
@@ -412,7 +427,7 @@ def test_a_stopped_execution_deletes_the_throughput_it_was_creating(rehearsal: R
     assert rehearsal.bedrock.throughputs == {}
     (deleted,) = rehearsal.bedrock.deleted_throughputs
     (message,) = result.notifications
-    assert any(line.startswith(f"deleted provisioned throughput {deleted}") for line in message["cleanup"])
+    assert f"deleted provisioned throughput {deleted}" in message["text"]
     assert rehearsal.active_model() is None
 
 
@@ -448,8 +463,9 @@ def test_a_run_started_while_another_runs_ends_skipped_with_an_info_notification
     first = _start_and_wait_for(rehearsal, {}, "CheckFineTune")
     second = rehearsal.wait(rehearsal.start_execution({}))
     assert second.status == "SUCCEEDED" and "StartGeneration" not in second.states
-    assert second.states[-3:] == ["Skipped", "Notify", "Succeeded"]
-    (message,) = second.notifications
-    assert message["status"] == "skipped" and first in message["message"]
+    assert second.states[-5:] == ["Skipped", "Report", "NoticeKind", "Notify", "Succeeded"]
+    message = second.notification
+    assert message["status"] == "skipped" and first in message["message"] and first in message["text"]
+    assert message["text"].startswith("Skipped: another run of this state machine was going")
     stopped = rehearsal.stop_execution(first)
     assert stopped.status == "ABORTED" and len(rehearsal.bedrock.jobs) == 1
