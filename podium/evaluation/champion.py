@@ -271,7 +271,7 @@ def compare(
             only_challenger += 1
         else:
             neither += 1
-        if champion_right != challenger_right and len(disagreements) < EXAMPLES:
+        if champion_right != challenger_right:
             disagreements.append(
                 Disagreement(
                     question.question,
@@ -296,8 +296,24 @@ def compare(
         simulated=simulated,
         champion_scores=summarise(counted, champion_text).to_dict(),
         challenger_scores=summarise(counted, challenger_answers).to_dict(),
-        disagreements=tuple(disagreements),
+        disagreements=_varied(disagreements, EXAMPLES),
     )
+
+
+def _varied(disagreements: Sequence[Disagreement], count: int) -> tuple[Disagreement, ...]:
+    """Up to `count` examples, one per relation and kind before a second of any."""
+    chosen: list[Disagreement] = []
+    seen: set[tuple[str, str]] = set()
+    for repeat in (False, True):
+        for item in disagreements:
+            if len(chosen) >= count:
+                return tuple(chosen)
+            key = (item.kind, item.relation)
+            if item in chosen or (key in seen and not repeat):
+                continue
+            seen.add(key)
+            chosen.append(item)
+    return tuple(chosen)
 
 
 def questions_to_ask_live(questions: Sequence[EvalQuestion], known: Mapping[str, KnownAnswer]) -> list[EvalQuestion]:

@@ -34,7 +34,7 @@ class Check:
     def to_dict(self) -> dict[str, object]:
         return {
             "setting": self.setting,
-            "value": None if self.value is None else round(self.value, 4),
+            "value": None if self.value is None else round(self.value, 6),
             "threshold": self.threshold,
             "passed": self.passed,
             "description": self.description,

@@ -198,7 +198,7 @@ def _evaluation_view(inputs: ReportInputs, sim: str) -> dict[str, Any]:
     held = champion.get("champion_scores") if champion else None
     series: list[tuple[str, str, Mapping[str, Any]]] = [("new model", charts.NEW, new)]
     if held:
-        series.append((f"champion (run {champion['champion_run_id']})", charts.CHAMPION, held))
+        series.append(("champion", charts.CHAMPION, held))
     series.append(("base model", charts.BASE, base))
     kinds = [kind for kind in KINDS if kind in (new.get("by_kind") or {})]
     kind_rows, kind_measures = [], []

@@ -44,11 +44,12 @@ class Chart:
             }
         )
 
-    def legend(self, series: Sequence[tuple[str, str]], x: float, y: float, spacing: int = 150) -> None:
-        for index, (name, colour) in enumerate(series):
-            lx = x + index * spacing
-            self.rect(lx, y - 10, 10, 10, colour, cls="key")
-            self.text(lx + 14, y, name)
+    def legend(self, series: Sequence[tuple[str, str]], x: float, y: float, spacing: int = 110) -> None:
+        """Keys side by side, each as wide as its name needs (about 7 px a character)."""
+        for name, colour in series:
+            self.rect(x, y - 10, 10, 10, colour, cls="key")
+            self.text(x + 14, y, name)
+            x += max(spacing, 14 + 7 * len(name) + 24)
 
 
 def pct(value: float | None) -> str:

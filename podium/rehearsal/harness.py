@@ -477,11 +477,21 @@ def rehearse(
     """One complete local run (what `podium rehearse` needs): start the local cloud, run the
     real state machine once (execution `name`, default a random one), copy the run's files
     to `out_dir` (to `out_dir/<run_id>` with `folder_per_run`: the run id is known only once
-    the execution has started), tear everything down. `progress`/`events`: see Rehearsal.wait."""
+    the execution has started), tear everything down. `progress`/`events`: see Rehearsal.wait.
+
+    With `folder_per_run`, `out_dir` is the rehearsal's memory (podium.rehearsal.workspace):
+    the run starts from the active model an earlier rehearsal into it left, and leaves its own."""
+    from podium.rehearsal import workspace
+
     with Rehearsal(options) as rehearsal:
+        if out_dir and folder_per_run:
+            workspace.restore(rehearsal, out_dir)
         result = rehearsal.run(execution_input, name=name, progress=progress, events=events)
         target = out_dir / result.run_id if out_dir and result.run_id and folder_per_run else out_dir
         files = rehearsal.download_run(result.run_id, target) if target and result.run_id else []
+        if out_dir and folder_per_run:
+            saved = workspace.save(rehearsal, out_dir, result)
+            files += [path for path in saved if target and path.parent == target and path not in files]
     return result, files
 
 

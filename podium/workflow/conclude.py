@@ -308,6 +308,7 @@ def conclude(
     if status == "discarded" and failed_checks:
         reasons = "; ".join(str(c.get("description")) for c in failed_checks)
         headline = f"Discarded: {reasons}. The active model is unchanged."
+        message = " ".join(line[:1].upper() + line[1:] + "." for line in event.gate.cleanup) if event.gate else ""
     promotion = _read_json(store, prefix + "promotion.json") if prefix and status == "promoted" else None
     running = left_running(event, place.region, (promotion or {}).get("previous"))
     report_key, note = None, ""
