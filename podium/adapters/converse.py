@@ -54,4 +54,10 @@ class BedrockConverseAsker:
         return Reply(text=text.strip(), simulated=simulated)
 
 
-__all__ = ["MAX_ANSWER_TOKENS", "BedrockConverseAsker"]
+def runtime_asker(client: Any) -> BedrockConverseAsker:
+    """The one place that picks how a model is asked over a bedrock-runtime client: the
+    evaluation (podium.adapters.factory.asker) and `podium ask` both come here."""
+    return BedrockConverseAsker(client)
+
+
+__all__ = ["MAX_ANSWER_TOKENS", "BedrockConverseAsker", "runtime_asker"]

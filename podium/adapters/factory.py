@@ -119,14 +119,14 @@ def asker(env: Environment) -> Asker:
     backs off with jitter itself, so many concurrent questions do not retry in lockstep."""
     from botocore.config import Config
 
-    from podium.adapters.converse import BedrockConverseAsker
+    from podium.adapters.converse import runtime_asker
 
     config = Config(
         retries={"mode": "standard", "max_attempts": 2},  # type: ignore[arg-type]
         max_pool_connections=64,
         user_agent_extra="podium",
     )
-    return BedrockConverseAsker(_listed_client("bedrock-runtime", env, config))
+    return runtime_asker(_listed_client("bedrock-runtime", env, config))
 
 
 def active_model_store(env: Environment) -> ActiveModelStore:

@@ -43,10 +43,26 @@ def _read(path: Path) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def rehearsed_place(out_dir: Path) -> tuple[str, str]:
+    """(region, name_prefix) the folder's last rehearsal ran with."""
+    state = _read(Path(out_dir) / STATE_FILE)
+    return str(state.get("region") or "us-west-2"), str(state.get("name_prefix") or "podium")
+
+
 def active_record(out_dir: Path) -> dict[str, Any] | None:
     """The active-model record the folder's last rehearsal left (None: no model is active)."""
     record = _read(Path(out_dir) / STATE_FILE).get("active_model")
     return record if isinstance(record, dict) and record.get("model_arn") else None
+
+
+# What a later run reads of the active model's run: the training file the emulator serves the
+# model from, its questions and answers (and those asked of it later), its promotion record.
+_NEEDED_LATER = ("train.jsonl", "eval.jsonl", "eval/answers.jsonl", "promotion.json", "report.json")
+
+
+def _needed_later(relative: Path) -> bool:
+    name = relative.as_posix()
+    return name in _NEEDED_LATER or name.startswith("eval/asked-later/")
 
 
 def restore(rehearsal: Rehearsal, out_dir: Path) -> str | None:
@@ -61,7 +77,7 @@ def restore(rehearsal: Rehearsal, out_dir: Path) -> str | None:
     if not run_dir.is_dir():
         return None  # its files were deleted: start from an empty account
     s3 = boto3.client("s3")
-    for path in sorted(p for p in run_dir.rglob("*") if p.is_file() and p.name != EXECUTION_FILE):
+    for path in sorted(p for p in run_dir.rglob("*") if p.is_file() and _needed_later(p.relative_to(run_dir))):
         key = f"runs/{active['run_id']}/{path.relative_to(run_dir).as_posix()}"
         s3.put_object(Bucket=rehearsal.bucket, Key=key, Body=path.read_bytes())
     boto3.client("ssm").put_parameter(
@@ -88,7 +104,10 @@ def save(rehearsal: Rehearsal, out_dir: Path, result: RunResult) -> list[Path]:
         if rehearsal.bedrock is not None and active["model_arn"] in rehearsal.bedrock.custom_models:
             bedrock = rehearsal.bedrock.export_model(active["model_arn"])
     state_path = Path(out_dir) / STATE_FILE
-    write_text_atomic(state_path, json.dumps({"note": _NOTE, "active_model": active, "bedrock": bedrock}, indent=2))
+    place = {"region": rehearsal.options.region, "name_prefix": rehearsal.options.name_prefix}
+    write_text_atomic(
+        state_path, json.dumps({"note": _NOTE, **place, "active_model": active, "bedrock": bedrock}, indent=2)
+    )
     written.append(state_path)
     return written
 
@@ -158,6 +177,7 @@ __all__ = [
     "active_record",
     "execution_record",
     "is_rehearsal_folder",
+    "rehearsed_place",
     "recorded_executions",
     "restore",
     "save",

@@ -158,15 +158,17 @@ def test_models_json_lists_every_model_with_its_limits():
 
     result = run("models", "--json")
     assert result.exit_code == 0
-    records = json.loads(result.stdout)
+    value = json.loads(result.stdout)
+    assert value["status"] == "ok" and value["warnings"] == [] and value["problems"] == []
+    records = value["models"]
     assert [r["model_id"] for r in records] == list(MODELS)
     llama = records[0]
     assert llama["regions"] == ["us-west-2"] and llama["max_train_rows"] == 10_000
     assert llama["format"] == "prompt-completion" and llama["needs_provisioned_throughput"] is True
 
 
-@pytest.mark.parametrize("columns", ["80", "100"])
-def test_models_is_readable_at_80_columns(columns: str):
+@pytest.mark.parametrize("columns", ["80", "100", "120", "130", "139", "160"])
+def test_models_is_readable_at_any_width(columns: str):
     from podium.models import MODELS
 
     result = runner.invoke(app, ["models"], env={"COLUMNS": columns})
@@ -185,6 +187,9 @@ def test_generate_json_names_the_files_and_counts(sample_dir: Path, tmp_path: Pa
     assert result.exit_code == 0, result.output
     value = json.loads(result.stdout)
     assert value["status"] == "ok" and value["problems"] == []
+    # the bundled sample's planted quirks are warnings that say they are planted, not a fix to make
+    assert value["warnings"] and all("planted on purpose in the bundled sample" in w for w in value["warnings"])
+    assert not any("write it as" in w for w in value["warnings"])
     assert sorted(Path(f).name for f in value["files"]) == [
         "eval.jsonl",
         "eval_bedrock.jsonl",
@@ -207,11 +212,11 @@ def test_generate_prices_override_the_estimate(sample_dir: Path, tmp_path: Path)
 
 def test_validate_json_lists_each_problem_with_its_line(good_file: Path, tmp_path: Path):
     ok = json.loads(run("validate", good_file, "--json").stdout)
-    assert ok["status"] == "valid" and ok["exit_code"] == 0 and ok["problems"] == []
+    assert ok["status"] == "ok" and ok["valid"] is True and ok["exit_code"] == 0 and ok["problems"] == []
     result = run("validate", _invalid_file(tmp_path), "--json")
     assert result.exit_code == 1
     value = json.loads(result.stdout)
-    assert value["status"] == "invalid" and value["problems"][0]["line"] == 1
+    assert value["status"] == "invalid" and value["valid"] is False and value["problems"][0]["line"] == 1
     assert value["problem_count"] == len(value["problems"]) and value["counts"]
 
 
@@ -267,15 +272,24 @@ def test_validate_with_region_checks_the_pair_against_the_accounts_sum(tmp_path:
     assert "L-12345678" in result.stderr
 
 
-def test_generate_estimates_with_what_cdk_json_deploys(sample_dir: Path, tmp_path: Path):
-    cdk_json = tmp_path / "cdk.json"
+def test_generate_estimates_with_what_cdk_json_deploys_and_says_when_there_is_none(
+    sample_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    cdk_json = tmp_path / "deployment" / "cdk.json"
+    cdk_json.parent.mkdir()
     cdk_json.write_text(
         json.dumps({"context": {"hyperparameters": {"epochCount": 3}, "prices": {"storage_per_month": 9.25}}}),
         encoding="utf-8",
     )
+    monkeypatch.chdir(tmp_path)  # a folder without cdk.json
     deployed = run("generate", "--data", sample_dir, "--out", tmp_path / "a", "--json", "--cdk-json", cdk_json)
-    built_in = run("generate", "--data", sample_dir, "--out", tmp_path / "b", "--json", "--cdk-json", tmp_path / "no")
+    built_in = run("generate", "--data", sample_dir, "--out", tmp_path / "b", "--json")
     assert deployed.exit_code == 0 and built_in.exit_code == 0, deployed.output + built_in.output
+    assert any("no cdk.json in" in w and "built-in defaults" in w for w in json.loads(built_in.stdout)["warnings"])
+    assert not any("cdk.json" in w for w in json.loads(deployed.stdout)["warnings"])
+    missing = run("generate", "--data", sample_dir, "--out", tmp_path / "c", "--json", "--cdk-json", tmp_path / "no")
+    assert missing.exit_code == 2 and json.loads(missing.stdout)["status"] == "usage_error"
+    assert "--cdk-json" in missing.stderr and "no such file" in missing.stderr
     deployed_lines = " ".join(json.loads(deployed.stdout)["report"]["estimate"]["lines"])
     built_in_lines = " ".join(json.loads(built_in.stdout)["report"]["estimate"]["lines"])
     assert "× 3 epochs" in deployed_lines and "$9.25 a month" in deployed_lines

@@ -96,3 +96,48 @@ def test_every_runs_report_draws_in_chromium_with_its_base_model_examples_and_ch
     assert "champion right" in doms["discarded"] and "Worse than the champion beyond noise" in doms["discarded"]
     assert "FAILED in CheckFineTune: FineTuneFailed." in doms["failed"]
     assert "Insufficient training data" in doms["failed"] and "Not evaluated" in doms["failed"]
+
+
+def test_runs_report_and_ask_read_the_rehearsal_folder_with_no_aws_account(three_runs, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from podium.cli import app
+
+    out, (first, second, failed) = three_runs
+    # no credentials and no network: nothing here may reach AWS
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    runner = CliRunner()
+
+    def cli(*args: object):
+        return runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "220"})
+
+    listed = cli("runs", "--rehearsal", out, "--json")
+    assert listed.exit_code == 0, listed.output
+    rows = {row["run_id"]: row for row in json.loads(listed.stdout)["runs"]}
+    assert rows[first.run_id]["outcome"] == "promoted" and rows[second.run_id]["outcome"] == "discarded"
+    assert rows[second.run_id]["champion_run_id"] == first.run_id
+    assert rows[failed.run_id]["outcome"] == "failed: FineTuneFailed"
+    table = cli("runs", "--rehearsal", out)
+    assert "(champion " in table.stdout and "SIMULATED" in table.stdout
+
+    saved = cli("report", second.run_id, "--rehearsal", out, "--out", tmp_path)
+    assert saved.exit_code == 0, saved.output
+    assert (tmp_path / f"{second.run_id}.html").read_bytes() == (out / second.run_id / "report.html").read_bytes()
+    latest = cli("report", "--rehearsal", out, "--out", tmp_path, "--json")  # no run id: the latest run
+    assert json.loads(latest.stdout)["run_id"] == failed.run_id
+
+    # the champion's own training prompt, asked of the SIMULATED model its rehearsal trained
+    prompt = json.loads((out / first.run_id / "train.jsonl").read_text(encoding="utf-8").splitlines()[0])["prompt"]
+    asked = cli("ask", prompt, "--rehearsal", out, "--json")
+    assert asked.exit_code == 0, asked.output
+    value = json.loads(asked.stdout)
+    assert value["status"] == "ok" and value["simulated"] is True and value["answer"]
+    assert ":provisioned-model/" in value["model_id"]
+    base = json.loads(cli("ask", prompt, "--rehearsal", out, "--base", "--json").stdout)
+    assert base["model_id"] == "meta.llama3-1-8b-instruct-v1:0" and base["simulated"] is True
+
+    empty = tmp_path / "not-a-rehearsal"
+    empty.mkdir()
+    refused = cli("runs", "--rehearsal", empty)
+    assert refused.exit_code == 1 and "podium rehearse" in refused.stderr
