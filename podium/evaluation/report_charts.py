@@ -4,6 +4,7 @@ them (Jinja2's autoescape), so no name from the data can break the page."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -163,9 +164,11 @@ def loss_lines(
         value = y0 + (y1 - y0) * index / 4
         chart.line(left - 3, sy(value), left + plot_w, sy(value), "grid")
         chart.text(left - 6, sy(value) + 4, f"{value:.2f}", "end", "tick")
-    for index in range(6):
-        step = x0 + (x1 - x0) * index / 5
+    tick = _nice_step((x1 - x0) / 5)
+    step = x0
+    while step <= x1 + 1e-9:
         chart.text(sx(step), top_pad + plot_h + 14, f"{step:,.0f}", "middle", "tick")
+        step += tick
     chart.text(left + plot_w / 2, top_pad + plot_h + 28, "training step", "middle", "tick")
     chart.text(14, top_pad + plot_h / 2, "loss", "middle", "tick")
     for step, epoch in epochs:
@@ -176,12 +179,20 @@ def loss_lines(
         if not data:
             continue
         chart.polylines.append({"points": " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in data), "stroke": colour})
-        for x, y in data:
+        for x, y in data if len(data) <= 12 else data[-1:]:  # a dot per point only where there are few
             chart.circles.append({"cx": round(sx(x), 1), "cy": round(sy(y), 1), "fill": colour})
         lx = left + 10 + index * 230
         chart.rect(lx, height - 12, 10, 10, colour, cls="key")
         chart.text(lx + 14, height - 3, f"{name} (last {data[-1][1]:.3f})")
     return chart
+
+
+def _nice_step(rough: float) -> float:
+    """1, 2 or 5 times a power of ten: axis ticks a person reads at a glance."""
+    if rough <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(rough))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
 
 
 __all__ = [

@@ -393,7 +393,8 @@ def report_inputs(
         status=status,
         headline=headline,
         message=message,
-        subtitle=f"Execution {run.execution_name}, started {when(run.started_at)}; reported {when(now)}.",
+        subtitle=f"Execution {run.execution_name}, started {when(_started(history) or run.started_at)}; "
+        f"reported {when(now)}.",
         simulated=simulated,
         failure=(
             {
@@ -412,7 +413,7 @@ def report_inputs(
         training_loss=training,
         validation_loss=validation,
         dataset=dataset,
-        identity=identity(event, store=store, active=active, now=now, running=running),
+        identity=identity(event, store=store, active=active, now=now, running=running, started=_started(history)),
         phases=phases(history, as_utc(now)),
         estimate_lines=_estimate_lines(dataset),
         links={
@@ -424,6 +425,11 @@ def report_inputs(
         not_evaluated_reason=_not_evaluated_reason(event, status),
         no_champion_reason=_no_champion_reason(event),
     )
+
+
+def _started(history: Sequence[Mapping[str, Any]]) -> datetime | None:
+    moment = history[0].get("timestamp") if history else None
+    return moment if isinstance(moment, datetime) else None
 
 
 def _estimate_lines(dataset: Mapping[str, Any] | None) -> list[str]:
@@ -466,8 +472,10 @@ def identity(
     active: ActiveModel | None,
     now: datetime,
     running: Sequence[Mapping[str, Any]] = (),
+    started: datetime | None = None,
 ) -> list[tuple[str, str, bool]]:
-    """(label, value, shown as code) rows that say which run and which model this is."""
+    """(label, value, shown as code) rows that say which run and which model this is.
+    `started`: when the execution started (else when Prepare ran)."""
     run = event.run
     assert run is not None
     settings = run.settings
@@ -476,8 +484,9 @@ def identity(
         ("execution", run.execution_arn, True),
     ]
     try:
-        took = (as_utc(now) - as_utc(datetime.fromisoformat(run.started_at))).total_seconds()
-        rows.append(("started", when(run.started_at), False))
+        begun = as_utc(started or datetime.fromisoformat(run.started_at))
+        took = (as_utc(now) - begun).total_seconds()
+        rows.append(("started", when(begun), False))
         rows.append(("reported", f"{when(now)} ({took / 60:,.1f} min after the start)", False))
     except ValueError:
         rows.append(("started", run.started_at, False))
