@@ -100,13 +100,29 @@ def known_answers(store: ObjectStore, champion_run_id: str) -> dict[str, KnownAn
     return known
 
 
-def taught_lookup(known: Mapping[str, KnownAnswer]) -> Callable[[str], bool | None]:
-    """Whether the champion was taught a fact (by fact id), as far as its evaluation tells."""
+def taught_lookup(
+    known: Mapping[str, KnownAnswer], taught_facts: frozenset[str] | None = None
+) -> Callable[[str], bool | None]:
+    """Whether the champion was taught a fact (by fact id): from its run's list of taught facts
+    (taught_facts.txt) when there is one, else as far as its evaluation tells (None: unknown)."""
+    if taught_facts is not None:
+        return lambda fact_id: fact_id in taught_facts
     by_fact: dict[str, bool] = {}
     for answer in known.values():
         if answer.taught is not None:
             by_fact.setdefault(answer.question.fact_id, answer.taught)
     return by_fact.get
+
+
+def taught_facts(store: ObjectStore, run_id: str) -> frozenset[str] | None:
+    """The facts a run's training data states (BuildDataset's taught_facts.txt); None without it."""
+    from podium.dataset.files import TAUGHT_FACTS_FILE
+
+    try:
+        text = store.read_text(run_prefix(run_id) + TAUGHT_FACTS_FILE)
+    except FileNotFoundError:
+        return None
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
 
 
 def file_live_answers(
@@ -335,5 +351,6 @@ __all__ = [
     "known_answers",
     "question_key",
     "questions_to_ask_live",
+    "taught_facts",
     "taught_lookup",
 ]

@@ -56,8 +56,9 @@ def active_record(out_dir: Path) -> dict[str, Any] | None:
 
 
 # What a later run reads of the active model's run: the training file the emulator serves the
-# model from, its questions and answers (and those asked of it later), its promotion record.
-_NEEDED_LATER = ("train.jsonl", "eval.jsonl", "eval/answers.jsonl", "promotion.json", "report.json")
+# model from, its questions and answers (and those asked of it later), the facts it was taught,
+# its promotion record.
+_NEEDED_LATER = ("train.jsonl", "eval.jsonl", "eval/answers.jsonl", "taught_facts.txt", "promotion.json", "report.json")
 
 
 def _needed_later(relative: Path) -> bool:

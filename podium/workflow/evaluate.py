@@ -221,7 +221,7 @@ def _compare_with_champion(
     under its own run, so the next challenger finds them on file."""
     known = champion.known_answers(store, active.run_id)
     live = {a.question_id: a for a in answers if a.model == champion.CHAMPION}
-    taught = champion.taught_lookup(known)
+    taught = champion.taught_lookup(known, champion.taught_facts(store, active.run_id))
     by_id = {q.id: q for q in questions}
     champion.file_live_answers(
         store,

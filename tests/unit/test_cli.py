@@ -294,3 +294,59 @@ def test_generate_estimates_with_what_cdk_json_deploys_and_says_when_there_is_no
     built_in_lines = " ".join(json.loads(built_in.stdout)["report"]["estimate"]["lines"])
     assert "× 3 epochs" in deployed_lines and "$9.25 a month" in deployed_lines
     assert "× 3 epochs" not in built_in_lines and "$9.25" not in built_in_lines
+
+
+# ---- the --json contract: one object, the same status words, warnings and problems -----------
+
+
+def test_every_command_speaks_the_same_json(good_file: Path, sample_dir: Path, tmp_path: Path):
+    from podium.cli.output import STATUSES
+
+    eval_file = tmp_path / "eval.jsonl"
+    eval_file.write_text(
+        json.dumps({"id": "q1", "kind": "paraphrase", "question": "Who?", "answers": ["A"]}) + "\n", encoding="utf-8"
+    )
+    cases = [
+        (("models",), "ok", 0),
+        (("validate", good_file), "ok", 0),
+        (("validate", _invalid_file(tmp_path)), "invalid", 1),
+        (("validate", eval_file, "--split", "eval"), "usage_error", 2),
+        (("validate", tmp_path / "missing.jsonl"), "usage_error", 2),
+        (("generate", "--data", tmp_path / "nowhere", "--out", tmp_path / "o"), "usage_error", 2),
+        (("runs", "--rehearsal", tmp_path), "failed", 1),
+        (("report", "--rehearsal", tmp_path), "failed", 1),
+        (("ask", "Who?", "--rehearsal", tmp_path), "failed", 1),
+    ]
+    for args, status, code in cases:
+        result = run(*args, "--json")
+        assert result.exit_code == code, (args, result.output)
+        value = json.loads(result.stdout)  # stdout holds the one JSON object, whatever happened
+        assert value["status"] == status and value["status"] in STATUSES, args
+        assert value["exit_code"] == code and isinstance(value["warnings"], list), args
+        assert isinstance(value["problems"], list) and (code == 0) == (value["problems"] == []), args
+
+
+def test_validate_names_the_file_split_eval_wants(tmp_path: Path):
+    podium_questions = tmp_path / "eval.jsonl"
+    podium_questions.write_text(
+        json.dumps({"id": "q1", "kind": "paraphrase", "question": "Who?", "answers": ["A"]}) + "\n", encoding="utf-8"
+    )
+    result = run("validate", podium_questions, "--split", "eval")
+    assert result.exit_code == 2 and "give eval_bedrock.jsonl" in result.stderr
+    bedrock_rows = tmp_path / "eval_bedrock.jsonl"
+    bedrock_rows.write_text(
+        json.dumps({"prompt": "Who won?", "referenceResponse": "A won.", "category": "event_medal"}) + "\n",
+        encoding="utf-8",
+    )
+    assert run("validate", bedrock_rows, "--split", "eval").exit_code == 0
+    assert "eval_bedrock.jsonl" in run("validate", "--help").stdout
+
+
+def test_validate_takes_the_model_from_cdk_json(good_file: Path, tmp_path: Path):
+    cdk_json = tmp_path / "cdk.json"
+    cdk_json.write_text(
+        json.dumps({"context": {"region": "us-east-1", "base_model": "amazon.nova-lite-v1:0:300k"}}), encoding="utf-8"
+    )
+    result = run("validate", good_file, "--cdk-json", cdk_json, "--json")
+    assert json.loads(result.stdout)["model"] == "amazon.nova-lite-v1:0:300k"
+    assert "cdk.json's base_model" in result.stderr

@@ -76,14 +76,17 @@ def test_every_task_retries_transient_errors_with_backoff_and_is_caught():
         assert state["Retry"][0]["ErrorEquals"] == list(TRANSIENT_ERRORS), name
 
 
-def test_failures_go_through_cleanup_then_notification_then_fail():
+def test_failures_go_through_cleanup_then_the_report_then_notification_then_fail():
     for name, state in STATES.items():
-        if name in ("Cleanup", "NotifyFailure"):
+        if name in ("Cleanup", "NotifyFailure", "Report"):
             continue
         for catcher in state.get("Catch", []):
             assert catcher["Next"] == "Cleanup", name
             assert catcher["ResultPath"] == "$.error", name
-    assert STATES["Cleanup"]["Next"] == "NotifyFailure"
+    assert STATES["Cleanup"]["Next"] == STATES["CleanupFailed"]["Next"] == "Report"
+    assert STATES["NoticeKind"]["Choices"] == [
+        {"Variable": "$.notice.failed", "BooleanEquals": True, "Next": "NotifyFailure"}
+    ]
     assert STATES["NotifyFailure"]["Next"] == "Failed"
     assert STATES["Failed"]["Type"] == "Fail"
     for stop in ("DatasetInvalid", "OverBudget"):
@@ -126,6 +129,7 @@ def test_each_step_keeps_its_results_under_its_own_path_with_the_result_model_fi
         "$.gate": {"ScoreEvaluation"},
         "$.outcome": {"Promote"},
         "$.failure": {"Cleanup"},
+        "$.notice": {"Report"},
     }
 
 
@@ -158,8 +162,20 @@ def test_notifications_publish_to_the_topic():
         state = STATES[name]
         assert state["Resource"] == "arn:aws:states:::sns:publish"
         assert state["Parameters"]["TopicArn"] == "${NotificationTopicArn}"
-    assert STATES["Notify"]["Parameters"]["Message.$"] == "$.outcome"
-    assert STATES["NotifyFailure"]["Parameters"]["Message.$"] == "$.failure"
+    # a text a person reads, written by the Report step (or, should it fail, a plain sentence)
+    for name in ("Notify", "NotifyFailure"):
+        assert STATES[name]["Parameters"]["Message.$"] == "$.notice.text"
+        assert STATES[name]["Parameters"]["Subject.$"] == "$.notice.subject"
+
+
+def test_every_ending_writes_its_report_and_a_failing_report_still_notifies():
+    for name in ("Skipped", "DryRunFinished", "UnchangedFinished", "Discarded", "Promote", "Cleanup", "CleanupFailed"):
+        assert STATES[name]["Next"] == "Report", name
+    assert STATES["Report"]["Parameters"]["Payload.$"] == "$"  # the whole state: any part may be missing
+    (catcher,) = STATES["Report"]["Catch"]
+    assert catcher["Next"] == "ReportFailed" and catcher["ResultPath"] == "$.report_error"
+    assert STATES["PlainNotice"]["Next"] == "Notify" and STATES["PlainFailureNotice"]["Next"] == "NotifyFailure"
+    assert STATES["PlainFailureNotice"]["Parameters"]["failed"] is True
 
 
 def test_money_is_spent_only_after_the_dataset_decision_and_promotion_is_one_state():

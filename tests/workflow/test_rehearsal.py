@@ -470,3 +470,18 @@ def test_a_run_started_while_another_runs_ends_skipped_with_an_info_notification
     assert message["text"].startswith("Skipped: another run of this state machine was going")
     stopped = rehearsal.stop_execution(first)
     assert stopped.status == "ABORTED" and len(rehearsal.bedrock.jobs) == 1
+
+
+def test_a_failing_report_step_still_notifies_in_plain_words_on_both_paths(rehearsal: Rehearsal):
+    rehearsal.lambdas.inject(Fault("Report", "KeyError", "'gate'", times=100))
+    dry = rehearsal.run({"dry_run": True})
+    assert dry.status == "SUCCEEDED" and dry.states[-4:] == ["ReportFailed", "PlainNotice", "Notify", "Succeeded"]
+    message = dry.notification
+    assert (
+        message["subject"].endswith("dry_run") and "The run report could not be written (KeyError)" in message["text"]
+    )
+    failed = rehearsal.run({"budget_usd": 0.01})
+    assert failed.status == "FAILED"
+    assert failed.states[-4:] == ["ReportFailed", "PlainFailureNotice", "NotifyFailure", "Failed"]
+    text = failed.notification["text"]
+    assert text.startswith("A Podium run FAILED with OverBudget:") and "could not be written (KeyError)" in text
