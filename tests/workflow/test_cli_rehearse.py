@@ -184,14 +184,20 @@ def test_without_input_it_plans_and_estimates_what_the_deployed_stack_would(samp
     assert "Settings: cdk.json context, as deployed" in result.stderr
 
 
-def test_json_summary_has_status_states_files_counts_and_problems(sample_dir: Path, tmp_path: Path):
-    result = rehearse("--data", sample_dir, "--out", tmp_path / "out", "--json")
-    assert result.exit_code == 0, result.output
+def test_json_summary_on_the_discard_path_has_the_outcome_the_gate_checks_files_and_problems(
+    sample_dir: Path, tmp_path: Path
+):
+    unmeetable = json.dumps({"gate": {"min_paraphrase_accuracy": 1.0}})
+    result = rehearse("--data", sample_dir, "--out", tmp_path / "out", "--json", "--input", unmeetable)
+    assert result.exit_code == 0, result.output  # a decision, not a failure
     value = json.loads(result.stdout)  # stdout is the JSON alone: progress went to stderr
     assert value["status"] == "ok" and value["exit_code"] == 0 and value["problems"] == []
-    assert value["execution_status"] == "SUCCEEDED" and value["outcome"] in ("promoted", "discarded")
-    assert value["gate"]["decision"] in ("promote", "discard") and value["gate"]["checks"]
-    assert value["notification"].startswith(("Promoted:", "Discarded:"))
+    assert value["execution_status"] == "SUCCEEDED" and value["outcome"] == "discarded"
+    assert value["gate"]["decision"] == "discard"
+    (failed,) = [check for check in value["gate"]["checks"] if not check["passed"]]
+    assert failed["setting"] == "gate.min_paraphrase_accuracy" and failed["threshold"] == 1.0
+    assert value["notification"].startswith("Discarded: paraphrase accuracy")
+    assert value["active_model"] is None and value["throughputs_left"] == []
     assert all("planted on purpose" in w for w in value["warnings"]) and value["warnings"]
     # by default (cdk.json) the run is evaluated; the gate then promotes or discards
     assert value["states"][:2] == ["Start", "Prepare"] and {"StartGeneration", "GateDecision"} <= set(value["states"])
