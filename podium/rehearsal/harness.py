@@ -184,11 +184,14 @@ class Rehearsal:
             assume_role=self._bedrock_assumes,
         )
         self._bedrock_server = BedrockServer(self.bedrock).start()
-        # One local server answers both Bedrock's control plane and bedrock-runtime (Converse).
+        # One local server answers Bedrock's control plane, bedrock-runtime (Converse) and
+        # Service Quotas' listing of Bedrock's quotas.
         self._set_env(
             {
                 "AWS_ENDPOINT_URL_BEDROCK": self._bedrock_server.url,
                 "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": self._bedrock_server.url,
+                # Bedrock's quotas: moto's Service Quotas has none, the emulator lists them
+                "AWS_ENDPOINT_URL_SERVICE_QUOTAS": self._bedrock_server.url,
             }
         )
         self._set_env({"PODIUM_KMS_KEY_ARN": self.key_arn})

@@ -242,9 +242,7 @@ def _bedrock_start_job(names: Names, settings: StackSettings) -> list[Statement]
             (names.bedrock_role_arn,),
             {"StringEquals": {"iam:PassedToService": BEDROCK_SERVICE}},
         ),
-        _key_via_bedrock(
-            names, settings, ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"]
-        ),
+        _key_via_bedrock(names, settings, ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"]),
     ]
 
 

@@ -170,6 +170,9 @@ def requests_for(state: EmulatorState, operation: str, args: tuple[str, ...], bo
         return _create_throughput(state, body)
     if operation in ("Converse", "InvokeModel"):
         return _invoke(state, args[0])
+    if operation in ("ListServiceQuotas", "ListAWSDefaultServiceQuotas"):
+        # no resource type (list_servicequotas.html): "*"
+        return [Request(f"servicequotas:{operation}", "*")]
     if operation == "ListTagsForResource":
         arn = str(body.get("resourceARN") or "")
         return [Request("bedrock:ListTagsForResource", arn, _resource_context(state, arn))]

@@ -12,6 +12,7 @@ from podium.rehearsal.bedrock_emulator import authorization
 from podium.rehearsal.bedrock_emulator.custom_models import CustomModels
 from podium.rehearsal.bedrock_emulator.errors import BedrockError
 from podium.rehearsal.bedrock_emulator.jobs import CustomizationJobs
+from podium.rehearsal.bedrock_emulator.quotas import SERVICE_QUOTAS_TARGET
 from podium.rehearsal.bedrock_emulator.runtime import Runtime
 from podium.rehearsal.bedrock_emulator.script import InjectedError
 from podium.rehearsal.bedrock_emulator.throughputs import ProvisionedThroughputs
@@ -40,6 +41,17 @@ class BedrockEmulator(CustomizationJobs, CustomModels, ProvisionedThroughputs, R
             ("bedrock", "ListProvisionedModelThroughputs", lambda: self.list_throughputs(query)),
             ("bedrock-runtime", "Converse", lambda model_id: self.converse(model_id, body)),
         ]
+
+    def handle_json(self, target: str, body: Mapping[str, Any], access_key: str | None = None) -> tuple[int, Any]:
+        """A JSON 1.1 call (X-Amz-Target): Service Quotas, for Bedrock's quotas."""
+        service, _, operation = target.partition(".")
+        if service + "." != SERVICE_QUOTAS_TARGET:
+            return 400, {"__type": "UnknownOperationException", "message": f"{target} is not emulated"}
+        try:
+            self._authorize(access_key, "service-quotas", operation, (), body)
+            return 200, self.service_quotas(operation, body)
+        except BedrockError as error:
+            return error.status, {"__type": error.code, "message": error.message}
 
     def _authorize(
         self, access_key: str | None, service: str, operation: str, args: tuple[str, ...], body: Mapping[str, Any]

@@ -37,14 +37,17 @@ class BedrockServer(LocalHTTPServer):
                     body = json.loads(raw) if raw else {}
                 except ValueError:
                     body = None
+                target = self.headers.get("X-Amz-Target")
                 if not isinstance(body, dict):
                     status = 400
                     response = {"__type": "ValidationException", "message": "body is not a JSON object"}
+                elif target:
+                    status, response = emulator.handle_json(target, body, self._access_key())
                 else:
                     status, response = emulator.handle(method, url.path, query, body, self._access_key())
                 data = json.dumps(response).encode("utf-8")
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "application/x-amz-json-1.1" if target else "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
                 if "/converse" in url.path:

@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from podium.rehearsal.bedrock_emulator.errors import BedrockError, check_member
-from podium.rehearsal.bedrock_emulator.state import EmulatorState, Throughput, tag_map, utc_now
+from podium.rehearsal.bedrock_emulator.quotas import Quotas
+from podium.rehearsal.bedrock_emulator.state import Throughput, tag_map, utc_now
 
 
-class ProvisionedThroughputs(EmulatorState):
+class ProvisionedThroughputs(Quotas):
     """Create, get, list and delete provisioned throughputs."""
 
     def create_throughput(self, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -32,6 +33,7 @@ class ProvisionedThroughputs(EmulatorState):
             model_arn = str(body.get("modelId") or "")
             if model_arn not in self.custom_models:
                 raise BedrockError("ResourceNotFoundException", f"Could not find model {model_arn}")
+            self.check_model_units(units, commitment)
             arn = f"arn:aws:bedrock:{self.region}:{self.account}:provisioned-model/{uuid.uuid4().hex[:12]}"
             self.throughputs[arn] = Throughput(
                 arn=arn,
