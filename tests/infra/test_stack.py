@@ -11,9 +11,9 @@ from aws_cdk.assertions import Match
 from podium.config import parse_run_settings
 from podium.config_context import settings_from_context
 from podium.workflow.environment import ENV_VARS
+from podium.workflow.permissions import GRANTS
 from podium.workflow.steps import DEFINITION_STEPS, STEPS, STEPS_BY_NAME, TOPIC_SUBSTITUTION, Access
 from stacks.application import cdk_json_context
-from podium.workflow.permissions import GRANTS
 from stacks.workflow import ASL_PATH, asl_placeholders
 from tests.infra.conftest import Synthesized
 
@@ -325,7 +325,7 @@ def test_only_evaluate_chunk_may_invoke_models_and_only_throughputs_and_foundati
     resources = json.dumps([st["Resource"] for st in statements])
     # this account's throughputs, and the deployed base model only (its on-demand id)
     assert ":provisioned-model/*" in resources
-    assert "foundation-model/meta.llama3-1-8b-instruct-v1:0\"" in resources
+    assert 'foundation-model/meta.llama3-1-8b-instruct-v1:0"' in resources
     assert ":foundation-model/*" not in resources and "custom-model" not in resources
 
 

@@ -38,7 +38,8 @@ def harness(sample_dir: Path) -> Iterator[Rehearsal]:
         data_dir=sample_dir,
         secrets={DATABRICKS_SECRET: json.dumps({"host": DATABRICKS_HOST, "token": DATABRICKS_TOKEN})},
         timeout_seconds=120,
-        defaults={"gate": OPEN_GATE},
+        # deployed with the Databricks secret named, so the roles may read it (as the stack grants it)
+        defaults={"gate": OPEN_GATE, "databricks": {"secret_name": DATABRICKS_SECRET}},
     )
     with Rehearsal(options) as rehearsal:
         yield rehearsal
@@ -182,9 +183,9 @@ def test_invalid_dataset_fails_with_the_report_location(rehearsal: Rehearsal, sa
     for table in data.glob("*.csv"):
         text = table.read_text(encoding="utf-8")
         table.write_text(text.replace("Men's 100m", "Men's 100m <|eot_id|>"), encoding="utf-8")
-    rehearsal.upload_data(data, prefix="tainted/")
+    rehearsal.upload_data(data, prefix="data/tainted/")  # the functions may read the deployed data prefix only
 
-    result = rehearsal.run({"data_prefix": "tainted/"})
+    result = rehearsal.run({"data_prefix": "data/tainted/"})
     message = _failure(result)
     assert message["error"] == "DatasetInvalid"
     assert message["report_uri"] and message["report_uri"] in message["message"]
@@ -454,3 +455,34 @@ def test_a_run_started_while_another_runs_ends_skipped_with_an_info_notification
     assert message["status"] == "skipped" and first in message["message"]
     stopped = rehearsal.stop_execution(first)
     assert stopped.status == "ABORTED" and len(rehearsal.bedrock.jobs) == 1
+
+
+# ---- IAM: every statement earns its place --------------------------------------------------------
+
+
+def test_every_statement_of_every_role_is_needed_by_a_call_the_scenarios_above_made(harness: Rehearsal):
+    """Keep this test last: it replays every call this module's scenarios made (the Authorizer's
+    record: caller, action, resource, condition keys) against each role's policy with one statement
+    removed. Each statement is needed by some call — without it that call is AccessDenied at the
+    step that made it — or says why no rehearsal reaches it (Statement.unreachable)."""
+    from podium.rehearsal.iam.evaluator import evaluate
+    from podium.workflow.permissions import policy_document
+
+    account = harness.account
+    assert account is not None
+    needless = []
+    for caller, role in account.roles.items():
+        calls = {
+            r.request.describe() + repr(sorted(r.request.context.items())): r.request
+            for r in harness.authorizer.records
+            if r.caller == caller and r.allowed
+        }
+        for index, statement in enumerate(role.statements):
+            if statement.unreachable:
+                continue
+            reduced = [policy_document(s for i, s in enumerate(role.statements) if i != index)]
+            if not any(not evaluate(reduced, call).allowed for call in calls.values()):
+                needless.append(f"{caller}: {statement.describe()}")
+    assert not needless, "statements no scenario needs (remove them, or say why in `unreachable`):\n" + "\n".join(
+        needless
+    )

@@ -9,7 +9,7 @@ from typing import Any
 
 from podium.rehearsal import bedrock_rules
 from podium.rehearsal.bedrock_emulator.corruptions import corrupt
-from podium.rehearsal.bedrock_emulator.errors import BedrockError, check_member
+from podium.rehearsal.bedrock_emulator.errors import BedrockError, check_member, check_tags
 from podium.rehearsal.bedrock_emulator.state import S3_URI, CustomModel, EmulatorState, Job, tag_map, utc_now
 
 SIMULATED_NOTE = "SIMULATED by podium rehearsal: not a real training run"
@@ -43,6 +43,8 @@ class CustomizationJobs(EmulatorState):
             for member in ("jobName", "customModelName", "roleArn", "clientRequestToken"):
                 if body.get(member) is not None:
                     check_member("CreateModelCustomizationJob", member, str(body[member]))
+            check_tags(body.get("jobTags"))
+            check_tags(body.get("customModelTags"))
             if any(m.name == body["customModelName"] for m in self.custom_models.values()):
                 raise BedrockError(
                     "ConflictException", f"A model with the name {body['customModelName']} already exists."

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from podium.rehearsal.bedrock_emulator.errors import BedrockError, check_member
+from podium.rehearsal.bedrock_emulator.errors import BedrockError, check_member, check_tags
 from podium.rehearsal.bedrock_emulator.quotas import Quotas
 from podium.rehearsal.bedrock_emulator.state import Throughput, tag_map, utc_now
 
@@ -24,6 +24,7 @@ class ProvisionedThroughputs(Quotas):
                     return {"provisionedModelArn": existing.arn}
                 raise BedrockError("ConflictException", f"A provisioned model with the name {name} already exists.")
             check_member("CreateProvisionedModelThroughput", "provisionedModelName", name)
+            check_tags(body.get("tags"))
             units = body.get("modelUnits")
             if not isinstance(units, int) or units < 1:
                 raise BedrockError("ValidationException", f"modelUnits must be a positive integer, got {units!r}")
