@@ -244,6 +244,7 @@ def scored_rows(questions: Sequence[EvalQuestion], answers: Iterable[Answer]) ->
                 "correct": verdict.correct,
                 "refused": verdict.refused,
                 "hallucinated": verdict.hallucinated,
+                "why": verdict.reason,
             }
         )
     return rows
