@@ -6,23 +6,25 @@ writes runs/<run_id>/eval/chunk-<i>.jsonl. A chunk whose file exists is not aske
 so a retried or repeated invocation costs nothing. `finish` joins the chunks into
 eval/answers.jsonl and scores them into eval.json.
 
-The prompt framing is the training rows' framing: the question as the user turn, and for
-the conversation format the same system prompt (prompt/completion rows carry none).
-Temperature 0, so a repeated question gets the same answer.
+Each question is framed as the training rows framed it (formats.Framing: InvokeModel with the
+raw training prompt for prompt/completion models, Converse with the training system prompt
+for conversation models), at temperature 0, so a repeated question gets the same answer.
+Throttling is retried by the Asker's client (botocore's adaptive retry mode, see
+adapters.factory.asker); what is still throttled after that is Throttled, and the state
+machine retries the chunk later.
 """
 
 from __future__ import annotations
 
 import json
-import random
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
 from podium.dataset.evalset import EvalQuestion, parse_eval_questions
+from podium.dataset.formats import Framing, Prompt
 from podium.evaluation.scoring import ModelScores, score_answer, summarise
 
 CHUNK_QUESTIONS = 100  # × 2 models per invocation: 200 answers, ~2 min at 1 s each and concurrency 2
@@ -40,38 +42,10 @@ class Reply:
 
 
 class Asker(Protocol):
-    def ask(self, model_id: str, question: str, system: str | None) -> Reply:
-        """One Converse turn at temperature 0. Raises Throttled when the service throttles."""
+    def ask(self, model_id: str, prompt: Prompt) -> Reply:
+        """One answer at temperature 0, through the prompt's API (InvokeModel or Converse).
+        Raises Throttled when the service still throttles after the client's retries."""
         ...
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 8
-    base_seconds: float = 0.5
-    max_seconds: float = 20.0
-
-    def delay(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
-        """Full jitter: uniform in [0, min(max, base × 2^attempt)]."""
-        return rand() * min(self.max_seconds, self.base_seconds * (2**attempt))
-
-
-def ask_with_retry(
-    asker: Asker,
-    model_id: str,
-    question: str,
-    system: str | None,
-    policy: RetryPolicy,
-    sleep: Callable[[float], None] = time.sleep,
-) -> Reply:
-    for attempt in range(policy.attempts):
-        try:
-            return asker.ask(model_id, question, system)
-        except Throttled:
-            if attempt == policy.attempts - 1:
-                raise
-            sleep(policy.delay(attempt))
-    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)
@@ -101,14 +75,13 @@ def ask_all(
     models: Mapping[str, str],
     asker: Asker,
     *,
-    system: str | None,
+    framing: Framing,
     concurrency: int,
-    policy: RetryPolicy = RetryPolicy(),
-    sleep: Callable[[float], None] = time.sleep,
     progress: Callable[[int], None] | None = None,
 ) -> list[Answer]:
-    """Ask each question of each model (name → model id), at most `concurrency` at once.
-    Answers come back in question order, custom before base."""
+    """Ask each question of each model (name → model id), framed as in training, at most
+    `concurrency` at once. Answers come back in question order, custom before base. Every
+    model is asked the same way: the base model as the new one."""
     work = [(q, name, model_id) for q in questions for name, model_id in models.items()]
     done = 0
     lock = threading.Lock()
@@ -116,7 +89,7 @@ def ask_all(
     def one(item: tuple[EvalQuestion, str, str]) -> Answer:
         nonlocal done
         question, name, model_id = item
-        reply = ask_with_retry(asker, model_id, question.question, system, policy, sleep)
+        reply = asker.ask(model_id, framing.prompt(question.question))
         if progress is not None:
             with lock:
                 done += 1
@@ -257,11 +230,9 @@ __all__ = [
     "Asker",
     "Evaluation",
     "Reply",
-    "RetryPolicy",
     "Throttled",
     "answers_key",
     "ask_all",
-    "ask_with_retry",
     "chunk_count",
     "chunk_key",
     "chunk_slice",

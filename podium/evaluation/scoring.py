@@ -103,7 +103,7 @@ _CLAUSE_BREAK = re.compile(
 )
 # Capitalised words that are not names: sentence openers and the Games' own words.
 _NOT_NAMES = frozenset(
-    "i i m i ve i d the a an at in on of for from by with as after before during this that these those it its "
+    "i m ve d ll re s t the a an at in on of for from by with as after before during this that these those it its "
     "he she they his her their there here yes no not sorry unfortunately however but and also my we our "
     "based according born gold silver bronze medal medals olympic olympics olympian games summer paris "
     "men s women s mixed team event final answer perhaps maybe probably possibly january february march april "
@@ -341,9 +341,9 @@ def _names(text: str, known: frozenset[str]) -> list[str]:
     names = []
     for match in re.finditer(r"[^\W\d_][\w'’-]*", text):
         word = match.group()
-        folded = fold(word)
-        if word[0].isupper() and folded not in _NOT_NAMES and not set(folded.split()) <= known:
-            names.append(folded)
+        parts = set(fold(word).split())
+        if word[0].isupper() and not parts <= _NOT_NAMES and not parts <= known:
+            names.append(fold(word))
     return names
 
 

@@ -48,6 +48,7 @@ BEDROCK_OPERATIONS = {
     "BedrockCreateThroughput": ("bedrock", "CreateProvisionedModelThroughput"),
     "BedrockGetThroughput": ("bedrock", "GetProvisionedModelThroughput"),
     "BedrockDeleteThroughput": ("bedrock", "DeleteProvisionedModelThroughput"),
+    "BedrockInvokeModel": ("bedrock-runtime", "InvokeModel"),
     "BedrockConverse": ("bedrock-runtime", "Converse"),
 }
 # Errors a caller is expected to retry: injected once, so the retries get past them.

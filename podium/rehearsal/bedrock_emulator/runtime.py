@@ -1,5 +1,20 @@
-"""bedrock-runtime: Converse answered by a SIMULATED model (podium.rehearsal.simulated_model),
-for a provisioned throughput or a base model id. Every answer is labelled SIMULATED."""
+"""bedrock-runtime: InvokeModel and Converse answered by a SIMULATED model
+(podium.rehearsal.simulated_model), for a provisioned throughput or a base model id. Every
+answer is labelled SIMULATED.
+
+InvokeModel's request and response bodies are each model family's native format, as AWS
+documents them:
+- Meta Llama (model-parameters-meta.html): {"prompt", "temperature", "top_p",
+  "max_gen_len" (1–2048)} → {"generation", "prompt_token_count", "generation_token_count",
+  "stop_reason"}; the prompt is the model's input text as is (no chat template is added).
+- Amazon Nova (Nova user guide, "Complete request schema"): {"schemaVersion":
+  "messages-v1", "system": [{"text"}], "messages": [{"role", "content": [{"text"}]}],
+  "inferenceConfig": {"maxTokens", "temperature", ...}} → {"output": {"message": {"role",
+  "content": [{"text"}]}}, "stopReason", "usage": {"inputTokens", "outputTokens",
+  "totalTokens"}}.
+A body of another family's shape is refused as Bedrock does, with a ValidationException
+("Malformed input request: ...").
+"""
 
 from __future__ import annotations
 
@@ -10,11 +25,13 @@ from typing import Any
 
 from podium.rehearsal.bedrock_emulator.errors import BedrockError
 from podium.rehearsal.bedrock_emulator.state import S3_URI, CustomModel, EmulatorState, Job
-from podium.rehearsal.simulated_model import SimulatedModel, question_text, rows_from_jsonl, words
+from podium.rehearsal.simulated_model import Answer, SimulatedModel, question_text, rows_from_jsonl, words
 
 ANSWER_NOTE = "SIMULATED by podium rehearsal: not a real model's answer"
-SIMULATED_HEADER = "x-podium-simulated"  # on every Converse response, value ANSWER_NOTE
-SIMULATED_FIELD = "podium_simulated"  # in Converse's additionalModelResponseFields
+SIMULATED_HEADER = "x-podium-simulated"  # on every InvokeModel and Converse response, value ANSWER_NOTE
+# In Converse's additionalModelResponseFields, and beside the answer in InvokeModel's body.
+SIMULATED_FIELD = "podium_simulated"
+_META_MAX_GEN_LEN = 2048  # model-parameters-meta.html: max_gen_len at most 2048
 
 
 def _base_key(model_id: str) -> str:
@@ -62,8 +79,9 @@ class Runtime(EmulatorState):
             )
         return simulation
 
-    def _serving(self, model_id: str) -> tuple[SimulatedModel, str]:
-        """The simulated model behind Converse's modelId, and what it is ("custom"/"base")."""
+    def _serving(self, model_id: str) -> tuple[SimulatedModel, str, str]:
+        """The simulated model behind a runtime call's modelId, what it is ("custom"/"base"),
+        and its base model id (whose family fixes InvokeModel's body format)."""
         if ":provisioned-model/" in model_id or model_id in {t.name for t in self.throughputs.values()}:
             throughput = self.throughputs.get(model_id) or next(
                 (t for t in self.throughputs.values() if t.name == model_id), None
@@ -78,7 +96,8 @@ class Runtime(EmulatorState):
                     f"The provisioned model {throughput.name} is {throughput.status}, not InService",
                     "bedrock-runtime",
                 )
-            return self._custom_simulation(self.custom_models[throughput.model_arn]), "custom"
+            custom = self.custom_models[throughput.model_arn]
+            return self._custom_simulation(custom), "custom", _base_key(custom.base_model_id)
         if ":custom-model/" in model_id:
             raise BedrockError(
                 "ValidationException",
@@ -89,7 +108,53 @@ class Runtime(EmulatorState):
         base_id = _base_key(model_id.rsplit("foundation-model/", 1)[-1])
         if not re.fullmatch(r"[a-z0-9-]{1,63}\.[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63})*", base_id):
             raise BedrockError("ValidationException", "The provided model identifier is invalid.", "bedrock-runtime")
-        return self._base_simulation(base_id), "base"
+        return self._base_simulation(base_id), "base", base_id
+
+    def _answer(self, api: str, model_id: str, question: str) -> tuple[Answer, str]:
+        """The simulated answer to `question`, recorded as asked (api, model, question)."""
+        with self._lock:
+            simulation, kind, base_id = self._serving(model_id)
+            answer = simulation.answer(question)
+            self.answers.append(
+                {
+                    "api": api,
+                    "model_id": model_id,
+                    "model": kind,
+                    "question": question,
+                    "answer": answer.text,
+                    "kind": answer.kind,
+                }
+            )
+        if self.script.answer_latency_seconds > 0:
+            time.sleep(self.script.answer_latency_seconds)
+        return answer, base_id
+
+    def invoke_model(self, model_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """InvokeModel with the model family's native body (see the module docstring)."""
+        with self._lock:
+            base_id = self._serving(model_id)[2]
+        if base_id.startswith("meta."):
+            question = _meta_prompt(body)
+            answer, _ = self._answer("InvokeModel", model_id, question)
+            return {
+                "generation": answer.text,
+                "prompt_token_count": len(words(question)) + 1,
+                "generation_token_count": len(answer.text.split()) + 1,
+                "stop_reason": "stop",
+                SIMULATED_FIELD: {"note": ANSWER_NOTE, "answer": answer.kind},
+            }
+        if base_id.startswith("amazon.nova"):
+            messages = body.get("messages")
+            if body.get("schemaVersion") not in (None, "messages-v1") or not isinstance(messages, list) or not messages:
+                raise _malformed("required key [messages] not found")
+            question = question_text(messages)
+            answer, _ = self._answer("InvokeModel", model_id, question)
+            return {**self._converse_shape(body, question, answer), SIMULATED_FIELD: {"note": ANSWER_NOTE}}
+        raise BedrockError(
+            "ValidationException",
+            f"The emulator answers InvokeModel for Meta Llama and Amazon Nova models, not {base_id}",
+            "bedrock-runtime",
+        )
 
     def converse(self, model_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         messages = body.get("messages")
@@ -97,14 +162,16 @@ class Runtime(EmulatorState):
             raise BedrockError("ValidationException", "messages must be a non-empty list", "bedrock-runtime")
         question = question_text(messages)
         started = time.monotonic()
-        with self._lock:
-            simulation, kind = self._serving(model_id)
-            answer = simulation.answer(question)
-            self.answers.append(
-                {"model_id": model_id, "model": kind, "question": question, "answer": answer.text, "kind": answer.kind}
-            )
-        if self.script.answer_latency_seconds > 0:
-            time.sleep(self.script.answer_latency_seconds)
+        answer, _ = self._answer("Converse", model_id, question)
+        return {
+            **self._converse_shape(body, question, answer),
+            "metrics": {"latencyMs": int((time.monotonic() - started) * 1000)},
+            "additionalModelResponseFields": {SIMULATED_FIELD: {"note": ANSWER_NOTE, "answer": answer.kind}},
+        }
+
+    @staticmethod
+    def _converse_shape(body: Mapping[str, Any], question: str, answer: Answer) -> dict[str, Any]:
+        """The assistant message, stop reason and usage that Converse and Nova's InvokeModel share."""
         system = " ".join(str(item.get("text", "")) for item in body.get("system") or [] if isinstance(item, dict))
         input_tokens = len(words(system + " " + question)) + 8
         output_tokens = len(answer.text.split()) + 1
@@ -116,6 +183,30 @@ class Runtime(EmulatorState):
                 "outputTokens": output_tokens,
                 "totalTokens": input_tokens + output_tokens,
             },
-            "metrics": {"latencyMs": int((time.monotonic() - started) * 1000)},
-            "additionalModelResponseFields": {SIMULATED_FIELD: {"note": ANSWER_NOTE, "answer": answer.kind}},
         }
+
+
+def _malformed(problem: str) -> BedrockError:
+    return BedrockError(
+        "ValidationException",
+        f"Malformed input request: #: {problem}, please reformat your input and try again.",
+        "bedrock-runtime",
+    )
+
+
+def _meta_prompt(body: Mapping[str, Any]) -> str:
+    """The prompt of a Meta Llama request body, checked as model-parameters-meta.html states it."""
+    prompt = body.get("prompt")
+    if not isinstance(prompt, str):
+        raise _malformed("required key [prompt] not found")
+    extra = sorted(set(body) - {"prompt", "temperature", "top_p", "max_gen_len", "images"})
+    if extra:
+        raise _malformed(f"extraneous key [{extra[0]}] is not permitted")
+    max_gen_len = body.get("max_gen_len", 512)
+    if isinstance(max_gen_len, bool) or not isinstance(max_gen_len, int) or not 1 <= max_gen_len <= _META_MAX_GEN_LEN:
+        raise _malformed(f"max_gen_len: {max_gen_len!r} is not an integer from 1 to {_META_MAX_GEN_LEN}")
+    for key in ("temperature", "top_p"):
+        value = body.get(key, 0.5)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise _malformed(f"{key}: {value!r} is not a number from 0 to 1")
+    return prompt
