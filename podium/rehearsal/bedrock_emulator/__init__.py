@@ -20,12 +20,13 @@ Each operation's method and path are read from botocore's service models at runt
 (podium.rehearsal.service_model), as are the HTTP statuses of errors.
 
 InvokeModel (each model family's native body: Meta Llama's {"prompt", ...} →
-{"generation", ...}, Nova's messages-v1) and Converse answer with a SIMULATED model (podium.rehearsal.simulated_model): for a
-provisioned throughput's ARN, a model that knows `Script.known_share` of the facts in
-the training file its job received; for a base model id, one that knows
-`Script.base_known_share` of every fact trained on that base model here. Every answer is
-labelled: the response header `x-podium-simulated`, and `podium_simulated` in Converse's
-`additionalModelResponseFields` or InvokeModel's body, carry ANSWER_NOTE.
+{"generation", ...}, Nova's messages-v1) and Converse answer with a SIMULATED model
+(podium.rehearsal.simulated_model, by its stated RULE): for a provisioned throughput's
+ARN, a model that learned from the training file its job received; for a base model id,
+one that knows only the most-named subjects of what was trained on that base model here.
+Every answer is labelled: the response header `x-podium-simulated`, and `podium_simulated`
+(the note, how the answer came about, and the rule with what its numbers can and cannot
+tell) in Converse's `additionalModelResponseFields` or InvokeModel's body.
 
 Lifecycles advance one tick per status read (deterministic, independent of wall time).
 The emulator is a second opinion, not a mirror of Podium: it judges requests and data

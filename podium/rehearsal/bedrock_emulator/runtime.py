@@ -25,7 +25,14 @@ from typing import Any
 
 from podium.rehearsal.bedrock_emulator.errors import BedrockError
 from podium.rehearsal.bedrock_emulator.state import S3_URI, CustomModel, EmulatorState, Job
-from podium.rehearsal.simulated_model import Answer, SimulatedModel, question_text, rows_from_jsonl, words
+from podium.rehearsal.simulated_model import (
+    Answer,
+    SimulatedModel,
+    TrainingIndex,
+    question_text,
+    rows_from_jsonl,
+    words,
+)
 
 ANSWER_NOTE = "SIMULATED by podium rehearsal: not a real model's answer"
 SIMULATED_HEADER = "x-podium-simulated"  # on every InvokeModel and Converse response, value ANSWER_NOTE
@@ -51,32 +58,31 @@ class Runtime(EmulatorState):
         body = self.s3.get_object(Bucket=match.group(1), Key=match.group(2))["Body"].read()
         return rows_from_jsonl(body.decode("utf-8", errors="replace"))
 
+    def _index(self, jobs: list[Job]) -> TrainingIndex:
+        """What these jobs' training files state, indexed once (the fine-tuned and the base
+        simulation of the same file share it)."""
+        key = "|".join(sorted(job.arn for job in jobs))
+        index = self._indexes.get(key)
+        if index is None:
+            index = self._indexes[key] = TrainingIndex.from_rows(
+                row for job in jobs for row in self._training_rows(job)
+            )
+        return index
+
     def _custom_simulation(self, model: CustomModel) -> SimulatedModel:
         simulation = self._models.get(model.arn)
         if simulation is None:
-            script = self.script
-            simulation = self._models[model.arn] = SimulatedModel(
-                self._training_rows(self.jobs[model.job_arn]),
-                known_share=script.known_share,
-                hallucination_share=script.hallucination_share,
-                seed=f"{script.seed}/custom",
-            )
+            index = self._index([self.jobs[model.job_arn]])
+            simulation = self._models[model.arn] = SimulatedModel(index, min_rows=self.script.min_rows)
         return simulation
 
     def _base_simulation(self, base_id: str) -> SimulatedModel:
-        """A base model knows a few of the facts anything here was trained on with it."""
+        """A base model knows the facts about the most-named subjects of what was trained on it here."""
         trained = [job for job in self.jobs.values() if _base_key(job.request["baseModelIdentifier"]) == base_id]
         key = f"{base_id}#{len(trained)}"
         simulation = self._models.get(key)
         if simulation is None:
-            script = self.script
-            rows = [row for job in trained for row in self._training_rows(job)]
-            simulation = self._models[key] = SimulatedModel(
-                rows,
-                known_share=script.base_known_share,
-                hallucination_share=script.base_hallucination_share,
-                seed=f"{script.seed}/base",
-            )
+            simulation = self._models[key] = SimulatedModel(self._index(trained), base=True)
         return simulation
 
     def _serving(self, model_id: str) -> tuple[SimulatedModel, str, str]:
@@ -141,7 +147,7 @@ class Runtime(EmulatorState):
                 "prompt_token_count": len(words(question)) + 1,
                 "generation_token_count": len(answer.text.split()) + 1,
                 "stop_reason": "stop",
-                SIMULATED_FIELD: {"note": ANSWER_NOTE, "answer": answer.kind},
+                SIMULATED_FIELD: self._label(model_id, answer),
             }
         if base_id.startswith("amazon.nova"):
             messages = body.get("messages")
@@ -149,7 +155,7 @@ class Runtime(EmulatorState):
                 raise _malformed("required key [messages] not found")
             question = question_text(messages)
             answer, _ = self._answer("InvokeModel", model_id, question)
-            return {**self._converse_shape(body, question, answer), SIMULATED_FIELD: {"note": ANSWER_NOTE}}
+            return {**self._converse_shape(body, question, answer), SIMULATED_FIELD: self._label(model_id, answer)}
         raise BedrockError(
             "ValidationException",
             f"The emulator answers InvokeModel for Meta Llama and Amazon Nova models, not {base_id}",
@@ -166,8 +172,15 @@ class Runtime(EmulatorState):
         return {
             **self._converse_shape(body, question, answer),
             "metrics": {"latencyMs": int((time.monotonic() - started) * 1000)},
-            "additionalModelResponseFields": {SIMULATED_FIELD: {"note": ANSWER_NOTE, "answer": answer.kind}},
+            "additionalModelResponseFields": {SIMULATED_FIELD: self._label(model_id, answer)},
         }
+
+    def _label(self, model_id: str, answer: Answer) -> dict[str, Any]:
+        """What every simulated answer carries: the note, how this answer came about, and the
+        rule that made it (with what its numbers can and cannot tell)."""
+        with self._lock:
+            simulation = self._serving(model_id)[0]
+        return {"note": ANSWER_NOTE, "answer": answer.kind, "rows": answer.rows, "simulation": simulation.describe()}
 
     @staticmethod
     def _converse_shape(body: Mapping[str, Any], question: str, answer: Answer) -> dict[str, Any]:
