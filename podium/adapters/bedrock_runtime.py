@@ -72,7 +72,9 @@ class BedrockRuntimeAsker:
                 "UnexpectedResponse",
                 f"the response body has no 'generation' text: {str(body)[:200]}",
             )
-        return Reply(text=body["generation"].strip(), simulated=bool(body.get(SIMULATED_FIELD)))
+        return Reply(
+            body["generation"].strip(), bool(body.get(SIMULATED_FIELD)), _simulation(body.get(SIMULATED_FIELD))
+        )
 
     def _converse(self, model_id: str, prompt: Prompt) -> Reply:
         request: dict[str, Any] = {
@@ -86,8 +88,14 @@ class BedrockRuntimeAsker:
         content = response.get("output", {}).get("message", {}).get("content", [])
         text = "".join(block.get("text", "") for block in content if isinstance(block, dict))
         extra = response.get("additionalModelResponseFields") or {}
-        simulated = isinstance(extra, dict) and bool(extra.get(SIMULATED_FIELD))
-        return Reply(text=text.strip(), simulated=simulated)
+        label = extra.get(SIMULATED_FIELD) if isinstance(extra, dict) else None
+        return Reply(text.strip(), bool(label), _simulation(label))
+
+
+def _simulation(label: Any) -> dict[str, Any] | None:
+    """The emulator's description of how its answers come about, when it gives one."""
+    described = label.get("simulation") if isinstance(label, dict) else None
+    return described if isinstance(described, dict) else None
 
 
 __all__ = ["MAX_ANSWER_TOKENS", "BedrockRuntimeAsker", "llama_request"]

@@ -20,7 +20,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from podium.dataset.evalset import EvalQuestion, parse_eval_questions
@@ -39,6 +39,9 @@ class Throttled(Exception):
 class Reply:
     text: str
     simulated: bool = False  # the service said it is an emulator (rehearsal): label every score
+    # How the emulator says its answers come about (its rule, what its numbers can and cannot
+    # tell): eval.json's `simulation`. None from a real model.
+    simulation: Mapping[str, object] | None = None
 
 
 class Asker(Protocol):
@@ -55,6 +58,7 @@ class Answer:
     model_id: str
     answer: str
     simulated: bool
+    simulation: Mapping[str, object] | None = field(default=None, compare=False)  # not stored a row
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -94,7 +98,7 @@ def ask_all(
             with lock:
                 done += 1
                 progress(done)
-        return Answer(question.id, name, model_id, reply.text, reply.simulated)
+        return Answer(question.id, name, model_id, reply.text, reply.simulated, reply.simulation)
 
     if concurrency <= 1:
         return [one(item) for item in work]
@@ -123,6 +127,17 @@ def answers_key(run_prefix: str) -> str:
 
 def scores_key(run_prefix: str) -> str:
     return f"{run_prefix}eval.json"
+
+
+def simulation_key(run_prefix: str) -> str:
+    """Where the emulator's description of its simulated models is kept for eval.json."""
+    return f"{run_prefix}eval/simulation.json"
+
+
+def simulation_of(answers: Iterable[Answer]) -> dict[str, object] | None:
+    """The simulated models' descriptions, by model ("custom", "base"), or None for real models."""
+    described = {a.model: dict(a.simulation) for a in answers if a.simulation}
+    return described or None
 
 
 def render_answers(answers: Iterable[Answer]) -> str:
@@ -242,4 +257,6 @@ __all__ = [
     "score",
     "scored_rows",
     "scores_key",
+    "simulation_key",
+    "simulation_of",
 ]

@@ -25,8 +25,8 @@ statement about someone or something else (a hallucination).
 
 The base model never saw the file: it knows only the facts about the file's most-named
 subjects (the famous ones a model trained before the Games may know: the question's most
-specific name is named by at least BASE_KNOWN_SHARE of the rows), recalled from any one
-row, and declines questions about anyone else.
+specific name is among the BASE_KNOWN_SHARE of the file's names that the most rows name),
+recalled from any one row, and declines questions about anyone else.
 """
 
 from __future__ import annotations
@@ -51,10 +51,9 @@ MIN_ASKED_COVER = 0.4
 # in at least this share of the training prompts that use them (weighted; 3 rows or more a word).
 MIN_REFUSAL_SHARE = 0.05
 MIN_REFUSAL_ROWS = 3
-# The base model knows a subject when at least this share of the training rows (and at least
-# BASE_MIN_ROWS) name it: the most-named subjects, the famous ones.
-BASE_KNOWN_SHARE = 0.005
-BASE_MIN_ROWS = 10
+# The base model knows a subject when its most specific name is among this share of the
+# file's names that the most rows name: the famous ones.
+BASE_KNOWN_SHARE = 0.01
 
 RULE = (
     "A SIMULATED model, not a language model. The fine-tuned model answers a question asked in new words "
@@ -63,8 +62,8 @@ RULE = (
     "training prompt asked word for word is recited. Anything else it answers as its training taught it to "
     "answer what it does not know: with the refusal its refusal rows teach, for questions worded like "
     "theirs, otherwise with a confident answer about something else (a hallucination). The base model knows "
-    "only the facts about subjects that at least {base_share:.1%} of the training rows name (the famous ones) "
-    "and declines the rest."
+    "only the facts about the most-named subjects of the training file (the {base_share:.0%} of its names that "
+    "the most rows name: the famous ones) and declines the rest."
 )
 CAN_TELL = (
     "Whether the training file states each evaluated fact in enough distinct rows for a question in new "
@@ -237,7 +236,8 @@ class TrainingIndex:
             for word in statement.values:
                 if self.df.get(word, 0) <= self.name_count:
                     rows_naming[word].add(statement.row)
-        least = max(BASE_MIN_ROWS, BASE_KNOWN_SHARE * len(self.prompts))
+        counts = sorted((len(rows) for rows in rows_naming.values()), reverse=True)
+        least = counts[max(1, int(len(counts) * BASE_KNOWN_SHARE)) - 1] if counts else 1
         self.famous = frozenset(w for w, rows in rows_naming.items() if len(rows) >= least)
 
     # ---- reading a question ---------------------------------------------------------------
@@ -376,6 +376,7 @@ class SimulatedModel:
             raise ValueError(f"min_rows must be at least 1, got {min_rows}")
         self.index = rows if isinstance(rows, TrainingIndex) else TrainingIndex.from_rows(rows)
         self.base, self.min_rows = base, min_rows
+        self._described: dict[str, object] | None = None
 
     def __len__(self) -> int:
         return len(self.index.statements)
@@ -386,6 +387,11 @@ class SimulatedModel:
 
     def describe(self) -> dict[str, object]:
         """The rule and what its numbers can and cannot tell (eval.json's `simulation`)."""
+        if self._described is None:
+            self._described = self._describe()
+        return self._described
+
+    def _describe(self) -> dict[str, object]:
         index = self.index
         return {
             "rule": RULE.format(min_rows=self.min_rows, base_share=BASE_KNOWN_SHARE),

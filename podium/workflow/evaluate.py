@@ -72,10 +72,11 @@ def evaluate_chunk(
             )
         except runner.Throttled as error:
             # Still throttled after backing off: the state machine retries this chunk later.
-            raise BedrockThrottled(
-                "ask the evaluation questions", "ThrottlingException", str(error)
-            ) from None
+            raise BedrockThrottled("ask the evaluation questions", "ThrottlingException", str(error)) from None
         store.write_text(key, runner.render_answers(answers), "application/jsonl", scratch=True)
+        simulation = runner.simulation_of(answers)
+        if simulation is not None and chunk == 0:
+            store.write_text(runner.simulation_key(run.run_prefix), json.dumps(simulation, indent=2))
     next_chunk = chunk + 1
     return EvaluationProgress(
         next_chunk=next_chunk,
@@ -85,6 +86,15 @@ def evaluate_chunk(
         custom_model_id=models["custom"],
         base_model_id=models["base"],
     )
+
+
+def _simulation(store: ObjectStore, run: RunContext) -> dict | None:
+    """How the simulated models answered (their rule, what their numbers can and cannot tell),
+    as the emulator described it with the answers; None when it did not."""
+    try:
+        return json.loads(store.read_text(runner.simulation_key(run.run_prefix)))
+    except (FileNotFoundError, ValueError):
+        return None
 
 
 def _delete(fine_tuner: FineTuner, active_models: ActiveModelStore, arn: str, why: str) -> tuple[str | None, str]:
@@ -132,12 +142,10 @@ def score_evaluation(
         )
     else:
         result = promotion_gate.decide(evaluation.custom, evaluation.base, settings.gate, label=label)
-    scores_uri = store.write_text(
-        runner.scores_key(run.run_prefix),
-        json.dumps(
-            {**evaluation.to_dict(), "gate": result.to_dict(), "thresholds": settings.gate.model_dump()}, indent=2
-        ),
-    )
+    scores = {**evaluation.to_dict(), "gate": result.to_dict(), "thresholds": settings.gate.model_dump()}
+    if evaluation.simulated:
+        scores["simulation"] = _simulation(store, run)
+    scores_uri = store.write_text(runner.scores_key(run.run_prefix), json.dumps(scores, indent=2))
 
     deleted, notes = None, []
     if throughput.created and throughput.arn:

@@ -124,7 +124,7 @@ def test_the_base_model_knows_only_the_most_named_subjects_and_declines_the_rest
     famous, country, born = "Zoe Quorra", "United States", "14 March 1997"
     rows = _rows() + [
         (f"When was {famous} born (source {n})?", f"{famous} of the {country} was born on {born} (source {n}).")
-        for n in range(15)
+        for n in range(40)
     ]
     index = TrainingIndex.from_rows(rows)
     base = SimulatedModel(index, base=True)

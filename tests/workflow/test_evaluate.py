@@ -161,9 +161,7 @@ def test_throttling_that_outlasts_the_backoff_is_a_retryable_error_for_the_state
         run=run, dataset=dataset, finetune=finetune, throughput=throughput, evaluation=EvaluationProgress()
     )
     with pytest.raises(BedrockThrottled):
-        evaluate.evaluate_chunk(
-            event, store=store, asker=Knows(questions, throttle_always=True), region=REGION
-        )
+        evaluate.evaluate_chunk(event, store=store, asker=Knows(questions, throttle_always=True), region=REGION)
     assert "runs/r1/eval/chunk-0000.jsonl" not in store.files  # nothing half-written
 
 

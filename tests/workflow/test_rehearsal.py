@@ -127,6 +127,9 @@ def test_evaluate_asks_a_prompt_completion_model_as_taught_invoke_model_with_the
     for prompt in trained:  # the raw prompt text sent is the training row's prompt, for both models
         assert ("custom", prompt) in asked and ("base", prompt) in asked
     assert {question for _, question in asked} == {q["question"] for q in questions}
+    simulation = json.loads(rehearsal.read_run_file(run_id, "eval.json"))["simulation"]
+    assert "SIMULATED" in simulation["custom"]["rule"] and simulation["custom"]["cannot_tell"]
+    assert simulation["base"]["rule"] == simulation["custom"]["rule"]
 
 
 def test_an_unmeetable_gate_discards_the_model_deletes_its_throughput_and_says_why(rehearsal: Rehearsal):
