@@ -118,13 +118,15 @@ def sentences(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
 
 
+_CAPITALISED = re.compile(r"(?:^|(?<=\s))[(\"']*([A-Z0-9\u00c0-\u024f]\S*)")
+
+
 def _name_terms(text: str, first: bool = True) -> set[str]:
     """The terms of `text`'s capitalised words and numbers: its names and values (common
     ones, like a statement's capitalised first word, are dropped once the file is indexed;
     a question's first word is a question word: `first` False leaves it out)."""
-    tokens = text.split()[0 if first else 1 :]
-    capitalised = [t for t in tokens if t.lstrip("(\"'")[:1].isupper() or t.lstrip("(\"'")[:1].isdigit()]
-    return set(_terms(" ".join(capitalised)))
+    found = _CAPITALISED.findall(text if first else text.split(maxsplit=1)[-1] if " " in text.strip() else "")
+    return set(_terms(" ".join(found)))
 
 
 def _unit(*parts: str) -> float:

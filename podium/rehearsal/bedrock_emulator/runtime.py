@@ -19,8 +19,10 @@ A body of another family's shape is refused as Bedrock does, with a ValidationEx
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Mapping
+from concurrent.futures import Future
 from typing import Any
 
 from podium.rehearsal.bedrock_emulator.errors import BedrockError
@@ -62,12 +64,24 @@ class Runtime(EmulatorState):
         """What these jobs' training files state, indexed once (the fine-tuned and the base
         simulation of the same file share it)."""
         key = "|".join(sorted(job.arn for job in jobs))
-        index = self._indexes.get(key)
-        if index is None:
-            index = self._indexes[key] = TrainingIndex.from_rows(
-                row for job in jobs for row in self._training_rows(job)
-            )
-        return index
+        with self._lock:
+            future = self._indexes.get(key)
+            building = future is None
+            if future is None:
+                future = self._indexes[key] = Future()
+        if building:
+            try:
+                future.set_result(TrainingIndex.from_rows(row for job in jobs for row in self._training_rows(job)))
+            except Exception as error:  # the caller sees it; a later call tries again
+                future.set_exception(error)
+                with self._lock:
+                    self._indexes.pop(key, None)
+        return future.result()
+
+    def learned(self, job: Job) -> None:
+        """A job completed: index its training file now, in the background, as the real service
+        trains before it is asked anything (the first question then need not wait for it)."""
+        threading.Thread(target=self._index, args=([job],), name="podium-simulated-learning", daemon=True).start()
 
     def _custom_simulation(self, model: CustomModel) -> SimulatedModel:
         simulation = self._models.get(model.arn)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -84,7 +85,7 @@ class EmulatorState:
         self.tags: dict[str, dict[str, str]] = {}  # resource ARN → tags (jobTags, customModelTags, tags)
         self.answers: list[dict[str, Any]] = []  # every Converse call: model, question, answer, kind
         self._models: dict[str, SimulatedModel] = {}  # by custom model ARN or base model id
-        self._indexes: dict[str, TrainingIndex] = {}  # by the jobs whose training files they index
+        self._indexes: dict[str, Future[TrainingIndex]] = {}  # by the jobs whose training files they index
         self._lock = threading.RLock()
 
     def reset(self, script: Script | None = None) -> None:
@@ -100,6 +101,9 @@ class EmulatorState:
             self.answers.clear()
             self._models.clear()
             self._indexes.clear()
+
+    def learned(self, job: Job) -> None:
+        """A job completed (the runtime indexes its training file: runtime.Runtime.learned)."""
 
     def _foundation_arn(self, model_id: str) -> str:
         return f"arn:aws:bedrock:{self.region}::foundation-model/{model_id}"
