@@ -138,13 +138,13 @@ def run_row(
 
 
 def ask_model(asker: Any, model_id: str, question: str, base_model_id: str, region: str) -> tuple[str, bool]:
-    """One question, asked as the evaluation asks it (podium.workflow.evaluate): the training
-    rows' framing, retried with backoff when throttled. Returns (answer, SIMULATED)."""
-    from podium.evaluation.runner import RetryPolicy, Throttled, ask_with_retry
-    from podium.workflow.evaluate import system_prompt_for
+    """One question, asked as the evaluation asks it (podium.workflow.evaluate.framing_for):
+    the training rows' framing, the same asker. Returns (answer, SIMULATED)."""
+    from podium.evaluation.runner import Throttled
+    from podium.workflow.evaluate import framing_for
 
     try:
-        reply = ask_with_retry(asker, model_id, question, system_prompt_for(base_model_id, region), RetryPolicy())
+        reply = asker.ask(model_id, framing_for(base_model_id, region).prompt(question))
     except Throttled as error:
         raise DeploymentError(f"Bedrock throttled the question ({error}); try again in a moment") from None
     return reply.text, reply.simulated
@@ -232,11 +232,11 @@ class Deployment:
                 "(throughput.enabled was off when it was promoted); start a run with "
                 '{"throughput": {"enabled": true}} or ask the base model with --base'
             )
-        from podium.adapters.converse import runtime_asker
+        from podium.adapters.bedrock_runtime import BedrockRuntimeAsker
 
         with reaching_aws(f"ask {target}", self.region):
             answer, simulated = ask_model(
-                runtime_asker(self._client("bedrock-runtime")), target, question, active.base_model_id, self.region
+                BedrockRuntimeAsker(self._client("bedrock-runtime")), target, question, active.base_model_id, self.region
             )
         return answer, target, simulated
 

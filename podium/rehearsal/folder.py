@@ -64,7 +64,7 @@ class RehearsalFolder:
         """Ask the folder's active model (or its base model) through the local Bedrock emulator."""
         import boto3
 
-        from podium.adapters.converse import runtime_asker
+        from podium.adapters.bedrock_runtime import BedrockRuntimeAsker
         from podium.models import get_model
         from podium.rehearsal.harness import Rehearsal, RehearsalOptions
 
@@ -83,7 +83,7 @@ class RehearsalFolder:
             else:
                 target = active.get("throughput_arn") or self._throughput_for(str(active["model_arn"]))
             answer, simulated = ask_model(
-                runtime_asker(boto3.client("bedrock-runtime")), target, question, base_model, self.region
+                BedrockRuntimeAsker(boto3.client("bedrock-runtime")), target, question, base_model, self.region
             )
         return answer, target, simulated
 

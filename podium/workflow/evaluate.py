@@ -7,15 +7,14 @@ every step's module.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 from podium.adapters.errors import BedrockThrottled
 from podium.adapters.ports import ActiveModel, ActiveModelStore, FineTuner, ObjectStore
 from podium.dataset.files import EVAL_FILE
-from podium.dataset.formats import DEFAULT_SYSTEM_PROMPT
+from podium.dataset.formats import Framing
 from podium.evaluation import champion, runner
 from podium.evaluation import gate as promotion_gate
-from podium.models import DataFormat, get_model
+from podium.models import get_model
 from podium.workflow.errors import NotPromotable
 from podium.workflow.events import (
     EvaluateChunkEvent,
@@ -28,10 +27,11 @@ from podium.workflow.events import (
 from podium.workflow.throughputs import delete_throughput, kept_for_active_model
 
 
-def system_prompt_for(base_model: str, region: str) -> str | None:
-    """The training rows' framing: conversation rows carry the system prompt, prompt/completion none."""
-    model = get_model(base_model, region)
-    return DEFAULT_SYSTEM_PROMPT if model.data_format is DataFormat.CONVERSATION else None
+def framing_for(base_model: str, region: str) -> Framing:
+    """The training rows' framing for models fine-tuned from `base_model`: the new model, the
+    base model and the champion are all asked this way (InvokeModel with the raw training
+    prompt for prompt/completion models, Converse with the training system prompt otherwise)."""
+    return Framing(get_model(base_model, region).data_format)
 
 
 def _questions(store: ObjectStore, run: RunContext) -> list:
@@ -75,7 +75,6 @@ def evaluate_chunk(
     asker: runner.Asker,
     region: str,
     active_models: ActiveModelStore | None = None,
-    sleep: Callable[[float], None] | None = None,
 ) -> EvaluationProgress:
     """Ask chunk `next_chunk` of the new and the base model (and of the champion, the questions
     it has no answer on file for, when too few are shared) and write the answers; a chunk
@@ -96,9 +95,8 @@ def evaluate_chunk(
     if questions and key not in store.list_keys(key):
         asked = questions[runner.chunk_slice(chunk)]
         options = {
-            "system": system_prompt_for(run.settings.base_model, region),
+            "framing": framing_for(run.settings.base_model, region),
             "concurrency": run.settings.eval_concurrency,
-            **({"sleep": sleep} if sleep else {}),
         }
         try:
             answers = runner.ask_all(asked, models, asker, **options)
@@ -107,10 +105,11 @@ def evaluate_chunk(
                 answers += runner.ask_all(live, {champion.CHAMPION: champion_id}, asker, **options)
         except runner.Throttled as error:
             # Still throttled after backing off: the state machine retries this chunk later.
-            raise BedrockThrottled(
-                "ask the evaluation questions (Converse)", "ThrottlingException", str(error)
-            ) from None
+            raise BedrockThrottled("ask the evaluation questions", "ThrottlingException", str(error)) from None
         store.write_text(key, runner.render_answers(answers), "application/jsonl", scratch=True)
+        simulation = runner.simulation_of(answers)
+        if simulation is not None and chunk == 0:
+            store.write_text(runner.simulation_key(run.run_prefix), json.dumps(simulation, indent=2))
     next_chunk = chunk + 1
     return EvaluationProgress(
         next_chunk=next_chunk,
@@ -121,6 +120,15 @@ def evaluate_chunk(
         base_model_id=models["base"],
         champion_model_id=champion_id,
     )
+
+
+def _simulation(store: ObjectStore, run: RunContext) -> dict | None:
+    """How the simulated models answered (their rule, what their numbers can and cannot tell),
+    as the emulator described it with the answers; None when it did not."""
+    try:
+        return json.loads(store.read_text(runner.simulation_key(run.run_prefix)))
+    except (FileNotFoundError, ValueError):
+        return None
 
 
 def _delete(fine_tuner: FineTuner, active_models: ActiveModelStore, arn: str, why: str) -> tuple[str | None, str]:
@@ -178,6 +186,8 @@ def score_evaluation(
             can_ask_champion=bool(active and active.serving_arn),
         )
     scores = {**evaluation.to_dict(), "gate": result.to_dict(), "thresholds": settings.gate.model_dump()}
+    if evaluation.simulated:
+        scores["simulation"] = _simulation(store, run)
     if comparison is not None:
         scores["champion"] = comparison.to_dict()
     scores_uri = store.write_text(runner.scores_key(run.run_prefix), json.dumps(scores, indent=2))
@@ -240,4 +250,4 @@ def _compare_with_champion(
     )
 
 
-__all__ = ["champion_of", "evaluate_chunk", "evaluation_only", "score_evaluation", "system_prompt_for"]
+__all__ = ["champion_of", "evaluate_chunk", "evaluation_only", "framing_for", "score_evaluation"]
