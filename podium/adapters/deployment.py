@@ -236,7 +236,11 @@ class Deployment:
 
         with reaching_aws(f"ask {target}", self.region):
             answer, simulated = ask_model(
-                BedrockRuntimeAsker(self._client("bedrock-runtime")), target, question, active.base_model_id, self.region
+                BedrockRuntimeAsker(self._client("bedrock-runtime")),
+                target,
+                question,
+                active.base_model_id,
+                self.region,
             )
         return answer, target, simulated
 

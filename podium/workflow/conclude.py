@@ -388,6 +388,16 @@ def report_inputs(
             "checks": scored.get("checks", []),
         }
     simulated = bool((scores or {}).get("simulated")) or simulated_losses
+    simulation = ((scores or {}).get("simulation") or {}).get("custom") or {}
+    note = " ".join(
+        str(part)
+        for part in (
+            simulation.get("rule"),
+            simulation.get("can_tell") and f"What the SIMULATED numbers can tell: {simulation['can_tell']}",
+            simulation.get("cannot_tell") and f"What they cannot: {simulation['cannot_tell']}",
+        )
+        if part
+    )
     return ReportInputs(
         run_id=run.run_id,
         status=status,
@@ -396,6 +406,7 @@ def report_inputs(
         subtitle=f"Execution {run.execution_name}, started {when(_started(history) or run.started_at)}; "
         f"reported {when(now)}.",
         simulated=simulated,
+        simulation_note=note,
         failure=(
             {
                 "state": failure_state,

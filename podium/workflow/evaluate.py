@@ -56,16 +56,16 @@ def champion_of(active_models: ActiveModelStore, run: RunContext) -> ActiveModel
 
 def _champion_to_ask(
     store: ObjectStore, run: RunContext, questions: list, active_models: ActiveModelStore | None
-) -> tuple[str | None, set[str]]:
-    """(what answers for the champion, the ids of the questions to ask it live): asked only
-    when too few of this run's questions have its answer on file and it can be invoked."""
+) -> tuple[ActiveModel | None, set[str]]:
+    """(the champion, the ids of the questions to ask it live): asked only when too few of
+    this run's questions have its answer on file and it can be invoked."""
     active = champion_of(active_models, run) if active_models is not None else None
     if active is None or active.serving_arn is None or not questions:
         return None, set()
     missing = champion.questions_to_ask_live(questions, champion.known_answers(store, active.run_id))
     if champion.enough_shared(len(questions) - len(missing), len(questions)):
         return None, set()
-    return active.serving_arn, {q.id for q in missing}
+    return active, {q.id for q in missing}
 
 
 def evaluate_chunk(
@@ -86,11 +86,13 @@ def evaluate_chunk(
     chunks = runner.chunk_count(len(questions))
     models = {"custom": throughput.arn, "base": get_model(run.settings.base_model, region).invocation_id}
     chunk = progress.next_chunk
-    if chunk == 0:
-        champion_id, live_ids = _champion_to_ask(store, run, questions, active_models)
-    else:  # decided once, at the first chunk: the answers on file do not change during the run
-        champion_id = progress.champion_model_id
-        live_ids = set() if champion_id is None else _champion_to_ask(store, run, questions, active_models)[1]
+    # Decided at the first chunk; later chunks ask the champion only if the first one did.
+    active, live_ids = (
+        _champion_to_ask(store, run, questions, active_models)
+        if chunk == 0 or progress.champion_model_id is not None
+        else (None, set())
+    )
+    champion_id = active.serving_arn if active is not None else None
     key = runner.chunk_key(run.run_prefix, chunk)
     if questions and key not in store.list_keys(key):
         asked = questions[runner.chunk_slice(chunk)]
@@ -100,9 +102,13 @@ def evaluate_chunk(
         }
         try:
             answers = runner.ask_all(asked, models, asker, **options)
-            if champion_id is not None:
+            if active is not None and champion_id is not None:
                 live = [q for q in asked if q.id in live_ids]
-                answers += runner.ask_all(live, {champion.CHAMPION: champion_id}, asker, **options)
+                # asked as it was taught: the framing of its own base model
+                framing = framing_for(active.base_model_id, region)
+                answers += runner.ask_all(
+                    live, {champion.CHAMPION: champion_id}, asker, framing=framing, concurrency=options["concurrency"]
+                )
         except runner.Throttled as error:
             # Still throttled after backing off: the state machine retries this chunk later.
             raise BedrockThrottled("ask the evaluation questions", "ThrottlingException", str(error)) from None

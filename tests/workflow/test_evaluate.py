@@ -256,14 +256,14 @@ class KnowsSome(Knows):
         self.known = {q.question for q in sorted(questions, key=lambda q: q.id)[:right]}
         self.champion_asked = 0
 
-    def ask(self, model_id, question, system):
+    def ask(self, model_id, prompt):
         if model_id == CHAMPION_PT:
             self.champion_asked += 1
-            return Reply(f"It was {self.by_text[question].answers[0]}.", simulated=True)
-        if model_id == PT and question not in self.known:
+            return Reply(f"It was {self.by_text[prompt.text].answers[0]}.", simulated=True)
+        if model_id == PT and prompt.text not in self.known:
             self.calls += 1
             return Reply("Nobody Else", simulated=True)
-        return super().ask(model_id, question, system)
+        return super().ask(model_id, prompt)
 
 
 def _run_with_champion(questions, asker, active, store_files):

@@ -233,7 +233,9 @@ class CustomizationJobs(EmulatorState):
         epochs = int(float(hyper.get("epochCount", "1")))
         try:
             records = sum(
-                1 for line in self._read(job.request["trainingDataConfig"]["s3Uri"], job.s3).splitlines() if line.strip()
+                1
+                for line in self._read(job.request["trainingDataConfig"]["s3Uri"], job.s3).splitlines()
+                if line.strip()
             )
         except BedrockError:
             records = 1
