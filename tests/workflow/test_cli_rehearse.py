@@ -194,8 +194,8 @@ def test_json_summary_on_the_discard_path_has_the_outcome_the_gate_checks_files_
     assert value["status"] == "ok" and value["exit_code"] == 0 and value["problems"] == []
     assert value["execution_status"] == "SUCCEEDED" and value["outcome"] == "discarded"
     assert value["gate"]["decision"] == "discard"
-    (failed,) = [check for check in value["gate"]["checks"] if not check["passed"]]
-    assert failed["setting"] == "gate.min_paraphrase_accuracy" and failed["threshold"] == 1.0
+    failed = {check["setting"]: check for check in value["gate"]["checks"] if not check["passed"]}
+    assert failed["gate.min_paraphrase_accuracy"]["threshold"] == 1.0
     assert value["notification"].startswith("Discarded: paraphrase accuracy")
     assert value["active_model"] is None and value["throughputs_left"] == []
     assert all("planted on purpose" in w for w in value["warnings"]) and value["warnings"]
