@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.observability import metrics
+from lambdas.observability import correlate, count, step_handler
 from podium.adapters import factory
 from podium.adapters.secrets import read_databricks_credentials
 from podium.adapters.stepfunctions import running_executions
@@ -13,10 +13,11 @@ from podium.workflow.environment import current
 from podium.workflow.events import PrepareEvent
 
 
-@metrics.log_metrics
+@step_handler("Prepare")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = PrepareEvent.model_validate(event)
+    correlate(execution_arn=request.execution.id)  # the run id is made below
     result = logic.prepare(
         request,
         defaults=env.defaults,
@@ -31,4 +32,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         max_model_units=env.max_model_units,
         claim_run=factory.run_lock(env).claim,
     )
+    correlate(result)
+    if result.skip_reason:
+        count("RunsEnded", Outcome="skipped")
     return result.to_payload()
