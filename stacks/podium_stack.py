@@ -13,6 +13,7 @@ from constructs import Construct
 from podium.config import StackSettings
 from stacks.alerts import Alerts
 from stacks.bedrock_role import BedrockCustomizationRole
+from stacks.dashboard import RunsDashboard, dashboard_url
 from stacks.functions import Resources, StepFunctions, active_model_parameter_name
 from stacks.housekeeping import Housekeeping
 from stacks.storage import Storage
@@ -85,6 +86,15 @@ class PodiumStack(Stack):
             start_on_upload=self.steps.functions["StartOnUpload"],
         )
 
+        self.dashboard = RunsDashboard(
+            self,
+            "Dashboard",
+            settings=settings,
+            machine=machine,
+            functions=self.steps.functions,
+            alarms=self.alerts.alarms,
+        )
+
         console = (
             f"https://{self.region}.console.aws.amazon.com/states/home?region={self.region}"
             f"#/statemachines/view/{machine.state_machine_arn}"
@@ -96,5 +106,6 @@ class PodiumStack(Stack):
             ("AlarmTopicArn", self.alerts.alarm_topic.topic_arn, "CloudWatch alarms: failed, timed-out, stopped runs"),
             ("ActiveModelParameterName", self.active_model.parameter_name, "The promoted model's record"),
             ("StateMachineConsoleUrl", console, "Step Functions console for this workflow"),
+            ("DashboardUrl", dashboard_url(self, settings), "CloudWatch dashboard of runs over time"),
         ):
             CfnOutput(self, name, value=value, description=description)
