@@ -6,7 +6,7 @@ from typing import Any
 
 from lambdas.observability import correlate, metrics, run_ended, step_handler
 from podium.adapters import factory
-from podium.workflow import logic
+from podium.workflow import build_dataset
 from podium.workflow.environment import current
 from podium.workflow.events import BuildDatasetEvent
 
@@ -16,7 +16,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = BuildDatasetEvent.model_validate(event)
     correlate(request.run)
-    result = logic.build_dataset(
+    result = build_dataset.build_dataset(
         request,
         generator=factory.generator_for(request.run.settings, env),
         store=factory.object_store(env),

@@ -6,7 +6,7 @@ from typing import Any
 
 from lambdas.observability import correlate, step_handler
 from podium.adapters import factory
-from podium.workflow import logic
+from podium.workflow import provisioned_throughput
 from podium.workflow.environment import current
 from podium.workflow.events import CreateThroughputEvent
 
@@ -16,5 +16,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = CreateThroughputEvent.model_validate(event)
     correlate(request.run)
-    result = logic.create_throughput(request, fine_tuner=factory.fine_tuner(env), name_prefix=env.name_prefix)
+    result = provisioned_throughput.create_throughput(
+        request, fine_tuner=factory.fine_tuner(env), name_prefix=env.name_prefix
+    )
     return result.to_payload()

@@ -8,7 +8,7 @@ from lambdas.observability import correlate, count, step_handler
 from podium.adapters import factory
 from podium.adapters.secrets import read_databricks_credentials
 from podium.adapters.stepfunctions import running_executions
-from podium.workflow import logic
+from podium.workflow import prepare
 from podium.workflow.environment import current
 from podium.workflow.events import PrepareEvent
 
@@ -18,7 +18,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = PrepareEvent.model_validate(event)
     correlate(execution_arn=request.execution.id)  # the run id is made below
-    result = logic.prepare(
+    result = prepare.prepare(
         request,
         defaults=env.defaults,
         region=env.region,

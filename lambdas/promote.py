@@ -6,7 +6,7 @@ from typing import Any
 
 from lambdas.observability import correlate, metrics, run_ended, step_handler
 from podium.adapters import factory
-from podium.workflow import logic
+from podium.workflow import promotion
 from podium.workflow.environment import current
 from podium.workflow.events import PromoteEvent
 
@@ -16,7 +16,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = PromoteEvent.model_validate(event)
     correlate(request.run)
-    result = logic.promote(
+    result = promotion.promote(
         request,
         active_models=factory.active_model_store(env),
         fine_tuner=factory.fine_tuner(env),

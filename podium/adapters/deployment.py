@@ -1,8 +1,8 @@
 """A deployed Podium stack, seen from a laptop: the CLI's `ask`, `runs` and `report`.
 
 The stack is found by its CloudFormation outputs (BucketName, StateMachineArn,
-ActiveModelParameterName; DashboardUrl when the stack has one); every call is a plain boto3 client, so AWS_ENDPOINT_URL_*
-points the same code at moto and the Bedrock emulator in tests.
+ActiveModelParameterName; DashboardUrl when the stack has one); every call is a plain boto3
+client, so AWS_ENDPOINT_URL_* points the same code at moto and the Bedrock emulator in tests.
 """
 
 from __future__ import annotations
