@@ -4,6 +4,7 @@ that the generator has what it needs — all before anything is spent."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,8 @@ from podium.workflow.errors import InvalidInput, NoSourceData, OverBudget
 from podium.workflow.events import PrepareEvent, RunContext
 from podium.workflow.polling import as_utc, to_iso, utc_now
 from podium.workflow.run_names import run_id_for
+
+log = logging.getLogger(__name__)
 
 
 def prepare(
@@ -78,6 +81,22 @@ def prepare(
     else:
         _check_generator_inputs(settings, store, read_databricks_secret)
         caps = _caps_for(settings, region, read_caps)
+    # run_id: the line is logged before the handler can put the new run's id on every line
+    if skip_reason:
+        log.info(skip_reason, extra={"run_id": run_id})
+    else:
+        assert caps is not None
+        log.info(
+            "run %s goes ahead: %s with the %s generator; budget $%.2f; row caps %d training, %d validation (%s)",
+            run_id,
+            settings.base_model,
+            settings.generator,
+            settings.budget_usd,
+            caps.train,
+            caps.validation,
+            caps.source,
+            extra={"run_id": run_id},
+        )
 
     return RunContext(
         run_id=run_id,
