@@ -11,13 +11,15 @@ from podium.adapters.stepfunctions import running_executions
 from podium.workflow import prepare
 from podium.workflow.environment import current
 from podium.workflow.events import PrepareEvent
+from podium.workflow.run_names import run_id_for
 
 
 @step_handler("Prepare")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = PrepareEvent.model_validate(event)
-    correlate(execution_arn=request.execution.id)  # the run id is made below
+    execution = request.execution
+    correlate(run_id=run_id_for(execution.name, execution.id, execution.start_time), execution_arn=execution.id)
     result = prepare.prepare(
         request,
         defaults=env.defaults,
@@ -32,7 +34,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         max_model_units=env.max_model_units,
         claim_run=factory.run_lock(env).claim,
     )
-    correlate(result)
     if result.skip_reason:
         count("RunsEnded", Outcome="skipped")
     return result.to_payload()

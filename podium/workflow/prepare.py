@@ -81,9 +81,8 @@ def prepare(
     else:
         _check_generator_inputs(settings, store, read_databricks_secret)
         caps = _caps_for(settings, region, read_caps)
-    # run_id: the line is logged before the handler can put the new run's id on every line
     if skip_reason:
-        log.info(skip_reason, extra={"run_id": run_id})
+        log.info(skip_reason)
     else:
         assert caps is not None
         log.info(
@@ -95,7 +94,6 @@ def prepare(
             caps.train,
             caps.validation,
             caps.source,
-            extra={"run_id": run_id},
         )
 
     return RunContext(
