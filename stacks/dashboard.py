@@ -65,7 +65,9 @@ def dashboard_url(stack: Stack, settings: StackSettings) -> str:
     )
 
 
-def podium_metric(name: str, statistic: str, period: Duration, label: str | None = None, **dimensions: str):
+def podium_metric(
+    name: str, statistic: str, period: Duration, label: str | None = None, **dimensions: str
+) -> cloudwatch.Metric:
     """A metric the handlers publish (namespace Podium, service podium, and its own dimensions)."""
     return cloudwatch.Metric(
         namespace=METRICS_NAMESPACE,
@@ -111,7 +113,7 @@ class RunsDashboard(Construct):
             self,
             "Dashboard",
             dashboard_name=dashboard_name(settings),
-            start="-P12W",
+            start="-P84D",  # twelve weeks
             widgets=[
                 [
                     cloudwatch.TextWidget(
