@@ -17,9 +17,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     change = ended.ExecutionStatusChange.model_validate(event["detail"])
     correlate(execution_arn=change.executionArn)
+    history = execution_history(change.executionArn, client=factory.aws_client("stepfunctions", env))
+    correlate(run_id=ended.run_id_of(history), execution_arn=change.executionArn)
     summary = ended.clean_up_ended_execution(
         change,
-        history=execution_history(change.executionArn, client=factory.aws_client("stepfunctions", env)),
+        history=history,
         fine_tuner=factory.fine_tuner(env),
         active_models=factory.active_model_store(env),
         name_prefix=env.name_prefix,
@@ -27,7 +29,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     )
     if summary is None:
         return {"execution": change.executionArn, "status": change.status, "cleanup": "ran in the workflow"}
-    correlate(run_id=summary.run_id, execution_arn=change.executionArn)
     subject = f"Podium run {change.status.lower()}: {summary.run_id or change.name}"
     factory.notifier(env).publish(subject, summary.to_payload())
     logger.info("notified: %s", subject)

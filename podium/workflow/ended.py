@@ -62,6 +62,12 @@ def last_state(history: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return {}
 
 
+def run_id_of(history: Sequence[Mapping[str, Any]]) -> str | None:
+    """The run's id, once Prepare made one."""
+    run = last_state(history).get("run")
+    return str(run["run_id"]) if isinstance(run, Mapping) and run.get("run_id") else None
+
+
 def clean_up_ended_execution(
     change: ExecutionStatusChange,
     *,

@@ -436,6 +436,10 @@ def test_a_stopped_execution_stops_its_job_through_the_status_change_path_and_no
     assert job.status in ("Stopping", "Stopped")
     (message,) = result.notifications
     assert message["error"] == "ExecutionAborted" and message["cleanup"] == [f"stopped fine-tuning job {job.arn}"]
+    # ExecutionEnded's lines, the job it stopped among them, carry the run it cleaned up after
+    ended = [r for r in rehearsal.logs.records() if r.get("step") == "ExecutionEnded"]
+    assert ended and {(r["run_id"], r["execution_arn"]) for r in ended} == {(message["run_id"], arn)}
+    assert [r["resource_arn"] for r in ended if r.get("resource_action") == "stopped"] == [job.arn]
 
 
 def test_a_stopped_execution_deletes_the_throughput_it_was_creating(rehearsal: Rehearsal):
