@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from podium.adapters.notifications import SnsNotifier
     from podium.adapters.ports import ActiveModelStore, FineTuner, Generator, ObjectStore
     from podium.adapters.run_lock import S3RunLock
+    from podium.adapters.service_quotas import ModelUnitCapacity
     from podium.config import RunSettings
     from podium.evaluation.runner import Asker
     from podium.models import BaseModel, RowCaps
@@ -102,6 +103,13 @@ def caps_reader(env: Environment) -> Callable[[BaseModel], RowCaps]:
     return lambda model: read_caps(client, model)
 
 
+def model_unit_reader(env: Environment) -> Callable[[], ModelUnitCapacity]:
+    """The account's no-commitment model units for custom models and what is in use (Prepare's preflight)."""
+    from podium.adapters.service_quotas import read_model_unit_capacity
+
+    return lambda: read_model_unit_capacity(aws_client("service-quotas", env), aws_client("bedrock", env))
+
+
 def fine_tuner(env: Environment) -> FineTuner:
     from podium.adapters.bedrock import BedrockFineTuner
 
@@ -141,6 +149,7 @@ __all__ = [
     "asker",
     "aws_client",
     "fine_tuner",
+    "model_unit_reader",
     "generator_for",
     "notifier",
     "object_store",

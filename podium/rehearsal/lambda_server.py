@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from podium.rehearsal.iam.session import calling_as
 from podium.rehearsal.local_http import LocalHTTPServer
 from podium.workflow.steps import STEPS, Step
 
@@ -208,6 +209,9 @@ class LambdaServer(LocalHTTPServer):
         self._one_at_a_time = threading.Lock()
         self.invocations: list[Invocation] = []
         self.logs = FunctionLogs()
+        # step name → botocore Credentials of its role (podium.rehearsal.iam): the clients a handler
+        # makes sign with them, as a function's clients sign with its role's on AWS
+        self.credentials: dict[str, Any] = {}
         super().__init__(port)
 
     # -- configuration ---------------------------------------------------------------
@@ -265,7 +269,7 @@ class LambdaServer(LocalHTTPServer):
         handler = self._handlers.get(step.name) or load_handler(step)
         context = LocalContext.for_step(step, name_prefix=self.name_prefix, region=self.region, account=self.account)
         try:
-            with self._one_at_a_time:
+            with self._one_at_a_time, calling_as(self.credentials.get(step.name)):
                 self.logs.attach()
                 result = handler(payload, context)
         except Exception as error:  # noqa: BLE001 - every handler error becomes Lambda's error payload

@@ -8,6 +8,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from podium.rehearsal.bedrock_emulator.authorization import US_PROFILE_REGIONS
 from podium.rehearsal.bedrock_emulator.errors import BedrockError
 from podium.rehearsal.bedrock_emulator.state import S3_URI, CustomModel, EmulatorState, Job
 from podium.rehearsal.simulated_model import SimulatedModel, question_text, rows_from_jsonl, words
@@ -86,9 +87,18 @@ class Runtime(EmulatorState):
                 "use a provisioned throughput or custom model deployment",
                 "bedrock-runtime",
             )
-        base_id = _base_key(model_id.rsplit("foundation-model/", 1)[-1])
+        requested = model_id.rsplit("foundation-model/", 1)[-1]
+        base_id = _base_key(requested.split(".", 1)[1] if requested in US_PROFILE_REGIONS else requested)
         if not re.fullmatch(r"[a-z0-9-]{1,63}\.[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63})*", base_id):
             raise BedrockError("ValidationException", "The provided model identifier is invalid.", "bedrock-runtime")
+        if requested not in US_PROFILE_REGIONS and f"us.{base_id}" in US_PROFILE_REGIONS:
+            # Served on demand only through its inference profile (inference-profiles-support.html)
+            raise BedrockError(
+                "ValidationException",
+                f"Invocation of model ID {base_id} with on-demand throughput isn't supported. Retry your request "
+                "with the ID or ARN of an inference profile that contains this model.",
+                "bedrock-runtime",
+            )
         return self._base_simulation(base_id), "base"
 
     def converse(self, model_id: str, body: Mapping[str, Any]) -> dict[str, Any]:

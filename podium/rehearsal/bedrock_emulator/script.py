@@ -45,3 +45,6 @@ class Script:
     base_hallucination_share: float = 0.2
     seed: str = "0"
     answer_latency_seconds: float = 0.0  # per Converse call (benchmarks: 1.0)
+    # Applied values of Bedrock's quotas, by quota name (quotas.DEFAULTS lists the defaults), e.g.
+    # {quotas.CUSTOM_MODEL_UNITS: 0}: an account without model units for custom models
+    quotas: dict[str, float] = field(default_factory=dict)

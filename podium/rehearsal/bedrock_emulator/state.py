@@ -28,6 +28,7 @@ class Job:
     output_model_arn: str | None = None
     end_time: str | None = None
     data_failure: str | None = None  # what the validation phase will say, None: the data is valid
+    s3: Any = None  # S3 as the job's service role (the roleArn Bedrock assumed)
 
 
 @dataclass
@@ -73,8 +74,13 @@ class EmulatorState:
         region: str = "us-west-2",
         account: str = "123456789012",
         script: Script | None = None,
+        authorizer: Any = None,
+        assume_role: Any = None,
     ) -> None:
         self.s3, self.region, self.account = s3, region, account
+        # IAM (podium.rehearsal.iam): `authorizer` judges each call by the caller's role;
+        # `assume_role(role_arn, context)` gives the S3 client a job uses as its service role.
+        self.authorizer, self.assume_role = authorizer, assume_role
         self.script = script or Script()
         self.jobs: dict[str, Job] = {}  # by ARN
         self.throughputs: dict[str, Throughput] = {}  # by ARN
