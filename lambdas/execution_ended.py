@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.observability import metrics
+from lambdas.observability import correlate, count, logger, metrics, step_handler
 from podium.adapters import factory
 from podium.adapters.stepfunctions import execution_history
 from podium.workflow import ended
@@ -13,11 +13,13 @@ from podium.workflow.conclude import Place
 from podium.workflow.environment import current
 
 
-@metrics.log_metrics
+@step_handler("ExecutionEnded")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     change = ended.ExecutionStatusChange.model_validate(event["detail"])
+    correlate(execution_arn=change.executionArn)
     history = execution_history(change.executionArn, client=factory.aws_client("stepfunctions", env))
+    correlate(run_id=ended.run_id_of(history), execution_arn=change.executionArn)
     active_models = factory.active_model_store(env)
     summary = ended.clean_up_ended_execution(
         change,
@@ -37,6 +39,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         active_models=active_models,
     )
     factory.notifier(env).publish_text(notice.subject, notice.text, {"status": notice.status})
-    metrics.add_dimension(name="Status", value=change.status)
-    metrics.add_metric(name="RunsEndedWithoutCleanup", unit="Count", value=1)
+    logger.info("notified: %s", notice.subject)
+    count("RunsEndedWithoutCleanup", Status=change.status)
+    count("RunsEnded", Outcome=change.status.lower())
+    if change.startDate and change.stopDate:
+        metrics.add_metric(name="RunSeconds", unit="Seconds", value=(change.stopDate - change.startDate) / 1000)
     return summary.to_payload()

@@ -2,10 +2,11 @@
 stack (Deployment) or a rehearsal's output folder (podium.rehearsal.folder) the same way.
 
 The stack is found by its CloudFormation outputs (BucketName, StateMachineArn,
-ActiveModelParameterName); every call is a plain boto3 client, so AWS_ENDPOINT_URL_*
-points the same code at moto and the Bedrock emulator in tests. Whatever keeps AWS from
-answering (no credentials, an unknown AWS_PROFILE, no network, expired or refused
-credentials, no such stack) becomes one DeploymentError sentence that says how to fix it.
+ActiveModelParameterName; DashboardUrl when the stack has one); every call is a plain boto3
+client, so AWS_ENDPOINT_URL_* points the same code at moto and the Bedrock emulator in tests.
+Whatever keeps AWS from answering (no credentials, an unknown AWS_PROFILE, no network, expired
+or refused credentials, no such stack) becomes one DeploymentError sentence that says how to
+fix it.
 """
 
 from __future__ import annotations
@@ -158,6 +159,7 @@ class Deployment:
     state_machine_arn: str
     active_model_parameter: str
     console_url: str | None = None
+    dashboard_url: str | None = None  # the CloudWatch dashboard of runs (stacks deployed before it: none)
 
     @property
     def where(self) -> str:
@@ -194,6 +196,7 @@ class Deployment:
             console_url=outputs.get("StateMachineConsoleUrl")
             or f"https://{client.meta.region_name}.console.aws.amazon.com/states/home?region="
             f"{client.meta.region_name}#/v2/statemachines/view/{outputs['StateMachineArn']}",
+            dashboard_url=outputs.get("DashboardUrl"),
         )
 
     def _client(self, service: str) -> Any:

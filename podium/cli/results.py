@@ -93,7 +93,8 @@ def runs(
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Recent runs: outcome (or the state a running one is in), rows, evaluation scores (new vs
-    base model, and vs the champion it was compared with) and estimated cost."""
+    base model, and vs the champion it was compared with) and estimated cost, and where the
+    dashboard of runs over time is."""
     use_json(as_json)
     source = _source(stack, region, rehearsal, cdk_json)
     try:
@@ -101,7 +102,8 @@ def runs(
     except PodiumError as error:
         raise fail(str(error), EXIT_INVALID, FAILED) from None
     if as_json:
-        emit_result(OK, 0, source=source.where, console_url=source.console_url, runs=rows)
+        dashboard = getattr(source, "dashboard_url", None)
+        emit_result(OK, 0, source=source.where, console_url=source.console_url, dashboard_url=dashboard, runs=rows)
         return
     if not rows:
         where = (
@@ -110,6 +112,7 @@ def runs(
             else ("rehearse one with `podium rehearse --data DIR --out DIR`")
         )
         out.print(f"No runs yet in {source.where}: {where}", highlight=False, soft_wrap=True)
+        _print_dashboard(getattr(source, "dashboard_url", None))
         return
     table = Table(title=f"Recent runs ({source.where})", title_justify="left")
     table.add_column("run", overflow="fold", min_width=16)
@@ -137,6 +140,12 @@ def runs(
     running = [row for row in rows if row["status"] == "RUNNING" and row.get("console_url")]
     for row in running:
         out.print(f"{row['name']} is in {row['current_state'] or 'a state'}: {row['console_url']}", highlight=False)
+    _print_dashboard(getattr(source, "dashboard_url", None))
+
+
+def _print_dashboard(url: str | None) -> None:
+    if url:  # a stack deployed before the dashboard (or a rehearsal folder) has none
+        out.print(f"Dashboard: {url}", soft_wrap=True, highlight=False)
 
 
 def report(

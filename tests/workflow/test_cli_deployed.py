@@ -21,6 +21,7 @@ from tests.conftest import OPEN_GATE
 runner = CliRunner()
 REGION = "us-west-2"
 CONSOLE_URL = "https://us-west-2.console.aws.amazon.com/states/home?region=us-west-2#/v2/statemachines/view/x"
+DASHBOARD = f"https://{REGION}.console.aws.amazon.com/cloudwatch/home?region={REGION}#dashboards:name=podium-runs"
 
 
 def cli(*args: object):
@@ -47,6 +48,7 @@ class Stacks:
             "StateMachineArn": self.rehearsal.state_machine_arn,
             "ActiveModelParameterName": self.rehearsal.parameter,
             "StateMachineConsoleUrl": CONSOLE_URL,
+            "DashboardUrl": DASHBOARD,
         }
         listed = [{"OutputKey": key, "OutputValue": value} for key, value in outputs.items()]
         return {"Stacks": [{"StackName": StackName, "Outputs": listed}]}
@@ -77,6 +79,7 @@ def test_clear_errors_when_there_is_no_stack_or_no_active_model(deployed: Rehear
     listed = cli("runs", "--region", REGION)
     assert listed.exit_code == 0 and "No runs yet" in listed.stdout
     assert CONSOLE_URL in listed.stdout and "arn:aws:states" not in listed.stdout  # the console, not the ARN
+    assert f"Dashboard: {DASHBOARD}" in listed.stdout
 
 
 def test_stack_and_region_come_from_cdk_json(deployed: Rehearsal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -105,6 +108,7 @@ def test_runs_ask_and_report_after_a_run(deployed: Rehearsal, tmp_path: Path):
     gate = result.output["gate"]
     assert f"{gate['paraphrase_accuracy'] * 100:.1f}% / {gate['base_paraphrase_accuracy'] * 100:.1f}%" in listed.stdout
     assert f"${result.output['dataset']['estimated_cost_usd']:,.2f}" in listed.stdout
+    assert f"Dashboard: {DASHBOARD}" in listed.stdout
 
     # a trained fact, asked exactly as in training: the simulated new model answers or refuses;
     # either way the answer comes from the throughput and is labelled SIMULATED
