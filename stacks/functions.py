@@ -372,6 +372,7 @@ def lambda_environment(r: Resources) -> dict[str, str]:
         "PODIUM_AWS_MAX_ATTEMPTS": "6",  # the first try and 5 retries
         "PODIUM_MAX_MODEL_UNITS": str(r.settings.throughput_max_model_units),
         "PODIUM_JANITOR_DRY_RUN": "true" if r.settings.janitor_dry_run else "false",
+        "PODIUM_JANITOR_SCHEDULE": r.settings.janitor_schedule or "",
         "PODIUM_TOPIC_ARN": r.topic.topic_arn,
         "PODIUM_STATE_MACHINE_ARN": state_machine_arn(Stack.of(r.storage), r.settings),
         "PODIUM_SERVICE_NAME": METRICS_SERVICE_NAME,

@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from podium.config import PriceOverrides, ThroughputSettings
-from podium.dataset.estimate import CostEstimate, estimate_cost, evaluation_line, throughput_lifetime_hours
+from podium.dataset.estimate import (
+    CostEstimate,
+    estimate_cost,
+    evaluation_line,
+    evaluation_only_hours,
+    throughput_lifetime_hours,
+)
 from podium.dataset.eval_questions import build_eval_questions, composition, is_unseen
 from podium.dataset.evalset import EvalQuestion, bedrock_evaluation_row, render_eval_questions
 from podium.dataset.files import (
@@ -203,7 +209,7 @@ def build_dataset(
         throughput_hours=throughput_lifetime_hours(throughput),
     )
     if evaluate and not throughput.enabled:
-        estimate = estimate.with_line(evaluation_line(estimate))
+        estimate = estimate.with_line(evaluation_line(estimate, evaluation_only_hours(throughput)))
     built = BuiltDataset(model, split.train, split.validation, questions, texts, plan, validations, estimate)
     built.report = {
         "model_id": model.model_id,

@@ -58,6 +58,11 @@ class RehearsalOptions:
     # False: PODIUM_METRICS_DISABLED, so the handlers print no EMF lines (CloudWatch's
     # input on AWS) onto a terminal that shows the rehearsal's own progress
     publish_metrics: bool = True
+    # The deployment's janitor (StackSettings.janitor_schedule / janitor_dry_run): Prepare refuses
+    # runs that create a throughput when it does not delete. The rehearsal runs it on demand
+    # (Rehearsal.invoke("Janitor", ...)), as the schedule would.
+    janitor_schedule: str | None = "rate(1 hour)"
+    janitor_dry_run: bool = False
 
 
 @dataclass
@@ -148,6 +153,8 @@ class Rehearsal:
                 "PODIUM_SERVICE_NAME": f"{options.name_prefix}-rehearsal",
                 "PODIUM_METRICS_NAMESPACE": "PodiumRehearsal",
                 "PODIUM_METRICS_DISABLED": None if options.publish_metrics else "true",
+                "PODIUM_JANITOR_SCHEDULE": options.janitor_schedule or "",
+                "PODIUM_JANITOR_DRY_RUN": "true" if options.janitor_dry_run else "false",
             }
         )
         executor = {"execute_state_machine": options.execute_state_machine}

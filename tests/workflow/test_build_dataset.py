@@ -50,7 +50,7 @@ def test_build_dataset_stops_as_unchanged_unless_forced():
 
 
 def test_build_dataset_flags_over_budget_with_the_numbers():
-    _, outcome, _ = built_run({"budget_usd": 0.0})
+    _, outcome, _ = built_run({"budget_usd": 0.0, "evaluate": False})
     assert outcome.over_budget
     assert "exceeds budget_usd $0.00" in outcome.message and outcome.report_uri in outcome.message
 

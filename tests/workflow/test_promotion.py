@@ -36,7 +36,8 @@ def test_promote_says_when_the_previous_throughput_is_still_billed():
     assert outcome.retired_throughput_arn is None
     assert "Could NOT delete" in outcome.message and "still billed hourly" in outcome.message
 
-    kept, tuner = promotable_run({"throughput": {"retire_previous": False}}, previous=PREVIOUS)
+    deployed = RunSettings.model_validate({"throughput": {"retire_previous": False}})
+    kept, tuner = promotable_run({"throughput": {"enabled": True}}, previous=PREVIOUS, defaults=deployed)
     outcome = promote(
         kept, active_models=MemoryActiveModels(PREVIOUS), fine_tuner=tuner, store=MemoryStore(), name_prefix="podium"
     )
