@@ -11,6 +11,9 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Annotated
+
+from pydantic import StringConstraints
 
 from podium.errors import ConfigError, UnsupportedModelError
 
@@ -73,6 +76,9 @@ class Prices:
 DOCUMENTED_SUM_CAP = 10_000
 
 
+NOTE_CHARS = 1_000
+
+
 @dataclass(frozen=True)
 class RowCaps:
     """Per-job record limits for one base model, as the run plans and validates against them."""
@@ -81,8 +87,14 @@ class RowCaps:
     validation: int
     total: int  # training and validation records together
     epochs: int
-    source: str  # "service-quotas", "service-quotas+documented" or "documented"
-    note: str = ""  # where each value came from, or why the account's quotas were not read
+    source: Annotated[str, StringConstraints(max_length=64)]  # "service-quotas", "...+documented", "documented"
+    # where each value came from, or why the account's quotas were not read (cut to its bound:
+    # it travels in every state of the run, which Step Functions caps)
+    note: Annotated[str, StringConstraints(max_length=NOTE_CHARS)] = ""
+
+    def __post_init__(self) -> None:
+        if len(self.note) > NOTE_CHARS:
+            object.__setattr__(self, "note", self.note[: NOTE_CHARS - 1] + "…")
 
     def epochs_problem(self, epochs: float, model_id: str) -> str | None:
         """What is wrong with training `epochs` epochs under the epochs quota, or None."""

@@ -692,6 +692,15 @@ class BedrockEmulator:
                 raise BedrockError("ResourceNotFoundException", f"Could not find resource {arn}")
             return {"tags": [{"key": k, "value": v} for k, v in sorted(self.tags[arn].items())]}
 
+    def tag_resource(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """TagResource: adds or overwrites tags of an existing job, custom model or throughput."""
+        with self._lock:
+            arn = str(body.get("resourceARN") or "")
+            if arn not in self.tags:
+                raise BedrockError("ResourceNotFoundException", f"Could not find resource {arn}")
+            self.tags[arn].update(_tag_map(body.get("tags")))
+            return {}
+
     def list_custom_models(self, query: Mapping[str, str]) -> dict[str, Any]:
         with self._lock:
             return {
@@ -737,6 +746,7 @@ class BedrockEmulator:
             ("bedrock", "ListCustomModels", lambda: self.list_custom_models(query)),
             ("bedrock", "DeleteCustomModel", self.delete_custom_model),
             ("bedrock", "ListTagsForResource", lambda: self.list_tags(body)),
+            ("bedrock", "TagResource", lambda: self.tag_resource(body)),
             ("bedrock", "CreateProvisionedModelThroughput", lambda: self.create_throughput(body)),
             ("bedrock", "GetProvisionedModelThroughput", self.get_throughput),
             ("bedrock", "DeleteProvisionedModelThroughput", self.delete_throughput),

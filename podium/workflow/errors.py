@@ -45,6 +45,16 @@ class ThroughputFailed(WorkflowError):
     """Provisioned throughput ended Failed; carries Bedrock's message."""
 
 
+class ThroughputExpired(WorkflowError):
+    """The run still needed its throughput when the throughput's time-to-live ran out: the budget
+    counts it for that long only, so the run stops and Cleanup deletes it."""
+
+
+class ThroughputNotDeleted(WorkflowError):
+    """A throughput this run created and no longer wants could not be deleted: it bills hourly, so
+    the run fails (Cleanup tries again) instead of ending as if nothing were left."""
+
+
 class NotPromotable(WorkflowError):
     """The promotion gate refused the new model."""
 
@@ -86,6 +96,8 @@ WORKFLOW_ERRORS: tuple[str, ...] = tuple(
         OverBudget,
         FineTuneFailed,
         ThroughputFailed,
+        ThroughputExpired,
+        ThroughputNotDeleted,
         NotPromotable,
         StatusUnknown,
     )

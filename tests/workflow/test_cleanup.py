@@ -61,13 +61,14 @@ def test_cleanup_deletes_an_unpromoted_throughput_but_never_the_active_ones():
     active = ActiveModel(event.run.run_id, "arn:model/new", "m", "h", event.throughput.arn)
     kept = _cleanup(CleanupEvent.model_validate(state), tuner, active)
     assert tuner.deleted == []
-    assert kept.cleanup == [f"kept provisioned throughput {event.throughput.arn}: it serves the active model"]
+    assert kept.cleanup[0] == f"kept provisioned throughput {event.throughput.arn}: it serves the active model"
     deleted = _cleanup(CleanupEvent.model_validate(state), tuner)
     assert tuner.deleted == [event.throughput.arn] and "deleted provisioned throughput" in deleted.cleanup[0]
-    assert deleted.message == "sns down"
-    # Already gone: nothing to do, no error.
+    assert deleted.message == "sns down" and deleted.left_billing[0].kind == "custom model"
+    # Already gone: nothing to do, no error; the trained model is never deleted by a run.
     again = _cleanup(CleanupEvent.model_validate(state), tuner)
-    assert again.cleanup[0].startswith("nothing")
+    (only,) = again.cleanup
+    assert only.startswith("kept the trained custom model arn:model/new: its training is paid for")
 
 
 def test_cleanup_finds_a_throughput_created_before_its_arn_was_saved():
@@ -93,7 +94,8 @@ def test_cleanup_leaves_another_executions_job_and_throughput_alone():
     }
     summary = _cleanup(CleanupEvent.model_validate(state), tuner)
     assert tuner.stopped == [] and tuner.deleted == []
-    assert all("alone: its tags name another execution" in line for line in summary.cleanup)
+    assert all("alone: its tags name another execution" in line for line in summary.cleanup[:-1])
+    assert summary.cleanup[-1].startswith("kept the trained custom model")
 
 
 def test_cleanup_cancels_a_generation_that_is_still_running():
