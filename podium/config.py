@@ -138,6 +138,11 @@ EXECUTION_TIMEOUT_SECONDS = 604_800  # statemachine/finetune.asl.json TimeoutSec
 POLL_LOOPS = 3  # Wait -> Check* -> Choice loops: generation, fine-tune, throughput
 EVENTS_PER_POLL = 9  # Wait entered/exited 2 + Lambda task entered/scheduled/started/succeeded/exited 5 + Choice 2
 EVENTS_OUTSIDE_POLLS = 400  # every other state once, each Task with all its retries, with room to spare
+# A status check (or the throughput's creation) whose Lambda fails even after its Retry is looked at
+# again (podium.workflow.errors.LOOK_AGAIN_ERRORS): Wait 2 + Task entered/scheduled/started/failed/exited
+# 5 + 6 retries × 3 + Pass 2 + Choice 2. Counted as one burst of max_check_failures such rounds per loop.
+EVENTS_PER_FAILED_CHECK = 29
+LOOK_AGAIN_LOOPS = POLL_LOOPS + 1  # the three status checks, and CreateThroughput
 _POLL_GROWTH = 0.1  # poll after about a tenth of the time already spent
 
 
@@ -147,7 +152,7 @@ class PollSettings(_Strict):
     max_check_failures: int = Field(
         20,
         ge=1,
-        le=1000,
+        le=100,  # 100 failed rounds in each of the 4 look-again loops stay under half the history limit
         description="Consecutive status checks that may fail transiently (throttling, a service hiccup) "
         "before the run gives up; each one waits and looks again instead of failing the run",
     )
@@ -175,7 +180,8 @@ class PollSettings(_Strict):
         while elapsed < share and polls <= EXECUTION_HISTORY_LIMIT:  # past the limit the exact count is moot
             elapsed += self.interval(elapsed)
             polls += 1
-        return EVENTS_OUTSIDE_POLLS + POLL_LOOPS * (polls + 1) * EVENTS_PER_POLL
+        failed_checks = LOOK_AGAIN_LOOPS * self.max_check_failures * EVENTS_PER_FAILED_CHECK
+        return EVENTS_OUTSIDE_POLLS + POLL_LOOPS * (polls + 1) * EVENTS_PER_POLL + failed_checks
 
     def check_execution_history(self, timeout_seconds: int = EXECUTION_TIMEOUT_SECONDS) -> Self:
         """Refuse bounds that could push an execution past the 25,000-event history limit: that
@@ -186,15 +192,15 @@ class PollSettings(_Strict):
         low, high = self.max_seconds + 1, 3600  # more events the smaller max is: bisect for the smallest that fits
         while low < high:
             middle = (low + high) // 2
-            fits = PollSettings(min_seconds=self.min_seconds, max_seconds=middle).worst_case_history_events(
-                timeout_seconds
-            )
+            fits = PollSettings(
+                min_seconds=self.min_seconds, max_seconds=middle, max_check_failures=self.max_check_failures
+            ).worst_case_history_events(timeout_seconds)
             low, high = (low, middle) if fits <= EXECUTION_HISTORY_LIMIT else (middle + 1, high)
         raise ConfigError(
             "poll.max_seconds",
             f"polling every {self.min_seconds}–{self.max_seconds} s could record more than Step Functions' "
             f"{EXECUTION_HISTORY_LIMIT:,} history events within the {timeout_seconds:,} s execution timeout "
-            f"(worst case {events:,}; an execution that reaches the limit fails without cleanup); "
+            f"(worst case {events:,}; an execution that reaches the limit fails where no Catch sees it); "
             f"the smallest max_seconds that fits with min_seconds={self.min_seconds} is {low}",
         )
 

@@ -16,7 +16,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from podium.adapters.ports import TAG_STACK
+from podium.adapters.ports import TAG_KEYS, TAG_STACK
 from podium.config import StackSettings
 from podium.models import get_model
 from podium.workflow.steps import STEPS, Access, Step
@@ -28,6 +28,7 @@ from stacks.storage import LOCKS_PREFIX, RUNS_PREFIX, Storage
 _COLON = ArnFormat.COLON_RESOURCE_NAME
 METRICS_SERVICE_NAME = "podium"  # the `service` dimension of every metric (lambdas/observability.py)
 METRICS_NAMESPACE = "Podium"
+AWS_MAX_ATTEMPTS = 3
 
 XRAY_REASON = (
     "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions; AWS "
@@ -135,12 +136,7 @@ def _run_lock(role: iam.IRole, r: Resources) -> None:
         wildcard_reason="The run lock is one object under locks/ of this bucket (podium.adapters.run_lock).",
     )
     r.storage.grant_key_via_s3(role, ["kms:Decrypt", "kms:GenerateDataKey"])
-    allow(
-        role,
-        ["states:DescribeExecution"],
-        [executions_arn(Stack.of(role), r.settings)],
-        wildcard_reason="The lock's holder is one of this state machine's executions, named at its start.",
-    )
+    _describe_executions(role, r)  # is the lock's holder still running?
 
 
 def _start_execution(role: iam.IRole, r: Resources) -> None:
@@ -173,10 +169,25 @@ def _databricks_secret(role: iam.IRole, r: Resources) -> None:
     )
 
 
+def tags_this_stack_writes(settings: StackSettings) -> dict[str, Any]:
+    """The IAM conditions on every Bedrock Create-with-tags and TagResource a role may do: the
+    request tags the resource as this stack's (aws:RequestTag) and carries Podium's tag keys
+    only (aws:TagKeys), so a role can neither mislabel a resource (say, another stack's, or
+    with a longer ttl) nor add tags of its own; and a resource that already says it belongs
+    to another stack is never retagged (aws:ResourceTag, when the resource has that tag)."""
+    return {
+        "StringEquals": {f"aws:RequestTag/{TAG_STACK}": settings.name_prefix},
+        "ForAllValues:StringEquals": {"aws:TagKeys": list(TAG_KEYS)},
+        "StringEqualsIfExists": {f"aws:ResourceTag/{TAG_STACK}": settings.name_prefix},
+    }
+
+
 def _bedrock_start_job(role: iam.IRole, r: Resources) -> None:
     stack = Stack.of(role)
     model = get_model(r.settings.defaults.base_model, r.settings.region)
     foundation_model = _arn(stack, "bedrock", "foundation-model", model.model_id, account=False)
+    # The job and its custom model are created with their tags (jobTags, customModelTags), which
+    # Bedrock authorises as TagResource too (model-customization-iam-role.html).
     allow(
         role,
         ["bedrock:CreateModelCustomizationJob", "bedrock:TagResource"],
@@ -186,6 +197,7 @@ def _bedrock_start_job(role: iam.IRole, r: Resources) -> None:
             foundation_model,
         ],
         wildcard_reason=BEDROCK_IDS_REASON,
+        conditions=tags_this_stack_writes(r.settings),
     )
     allow(
         role,
@@ -248,11 +260,13 @@ def _bedrock_read_tags(role: iam.IRole, r: Resources) -> None:
 def _bedrock_create_throughput(role: iam.IRole, r: Resources) -> None:
     stack = Stack.of(role)
     provisioned = _arn(stack, "bedrock", "provisioned-model", "*")
+    # Created with its tags: the same conditions as every tag this stack writes.
     allow(
         role,
         ["bedrock:CreateProvisionedModelThroughput", "bedrock:TagResource"],
         [provisioned, _arn(stack, "bedrock", "custom-model", "*")],
         wildcard_reason=BEDROCK_IDS_REASON,
+        conditions=tags_this_stack_writes(r.settings),
     )
     allow(role, ["bedrock:GetProvisionedModelThroughput"], [provisioned], wildcard_reason=BEDROCK_IDS_REASON)
     _key_via_bedrock(role, r, ["kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant"])
@@ -277,6 +291,35 @@ def _bedrock_delete_throughput(role: iam.IRole, r: Resources) -> None:
     )
 
 
+def _bedrock_tag_promoted(role: iam.IRole, r: Resources) -> None:
+    """Promote tags the promoted model and its throughput `podium:promoted` (with podium:stack, which
+    the request-tag condition needs): only resources already tagged as this stack's."""
+    stack = Stack.of(role)
+    conditions = tags_this_stack_writes(r.settings)
+    conditions["StringEquals"] = {
+        **conditions["StringEquals"],
+        f"aws:ResourceTag/{TAG_STACK}": r.settings.name_prefix,  # exists: no IfExists here
+    }
+    del conditions["StringEqualsIfExists"]
+    allow(
+        role,
+        ["bedrock:TagResource"],
+        [_arn(stack, "bedrock", "custom-model", "*"), _arn(stack, "bedrock", "provisioned-model", "*")],
+        wildcard_reason=BEDROCK_IDS_REASON,
+        conditions=conditions,
+    )
+
+
+def _describe_executions(role: iam.IRole, r: Resources) -> None:
+    allow(
+        role,
+        ["states:DescribeExecution"],
+        [executions_arn(Stack.of(role), r.settings)],
+        wildcard_reason="Execution names are chosen at each start; the wildcard covers only this state "
+        "machine's executions.",
+    )
+
+
 def _bedrock_list(role: iam.IRole, r: Resources) -> None:
     allow(
         role,
@@ -297,19 +340,40 @@ def _bedrock_delete_model(role: iam.IRole, r: Resources) -> None:
     )
 
 
+# Geography prefixes of Bedrock's cross-region inference profile ids ("us.meta.llama3-2-…").
+_PROFILE_PREFIXES = ("us.", "eu.", "apac.", "global.")
+
+
+def base_model_invoke_arns(stack: Stack, settings: StackSettings) -> list[str]:
+    """What invoking the deployed base model on demand needs: its foundation model in this region,
+    or, when it is served through a cross-region inference profile, the profile and the
+    foundation model in every region the profile may route to (bedrock.md, "inference profiles")."""
+    invocation_id = get_model(settings.defaults.base_model, settings.region).invocation_id
+    if not invocation_id.startswith(_PROFILE_PREFIXES):
+        return [_arn(stack, "bedrock", "foundation-model", invocation_id, account=False)]
+    underlying = invocation_id.split(".", 1)[1]
+    return [
+        _arn(stack, "bedrock", "inference-profile", invocation_id),
+        f"arn:{stack.partition}:bedrock:*::foundation-model/{underlying}",
+    ]
+
+
 def _bedrock_invoke(role: iam.IRole, r: Resources) -> None:
-    """Converse is authorised as bedrock:InvokeModel: the new model through this account's
-    provisioned throughputs, and the base model (of any run's base_model, hence the wildcard
-    over foundation models in the region)."""
+    """Converse is authorised as bedrock:InvokeModel: the new model through this stack's provisioned
+    throughputs (tagged podium:stack), and the deployed base model only (Prepare refuses any other)."""
     stack = Stack.of(role)
     allow(
         role,
         ["bedrock:InvokeModel"],
-        [
-            _arn(stack, "bedrock", "provisioned-model", "*"),
-            _arn(stack, "bedrock", "foundation-model", "*", account=False),
-        ],
+        [_arn(stack, "bedrock", "provisioned-model", "*")],
         wildcard_reason=BEDROCK_IDS_REASON,
+        conditions=this_stack_only(r.settings),
+    )
+    allow(
+        role,
+        ["bedrock:InvokeModel"],
+        base_model_invoke_arns(stack, r.settings),
+        wildcard_reason="An inference profile routes to its foundation model in any region of its geography.",
     )
 
 
@@ -357,6 +421,8 @@ GRANTS: Mapping[Access, Callable[[iam.IRole, Resources], None]] = {
     Access.ACTIVE_MODEL_READ: _active_model_read,
     Access.ACTIVE_MODEL_WRITE: _active_model_write,
     Access.READ_QUOTAS: _read_quotas,
+    Access.DESCRIBE_EXECUTIONS: _describe_executions,
+    Access.BEDROCK_TAG_PROMOTED: _bedrock_tag_promoted,
 }
 
 
@@ -369,7 +435,9 @@ def lambda_environment(r: Resources) -> dict[str, str]:
         "PODIUM_KMS_KEY_ARN": r.storage.key.key_arn,
         "PODIUM_NAME_PREFIX": r.settings.name_prefix,
         "PODIUM_DEFAULTS": json.dumps(r.settings.defaults.model_dump(mode="json"), sort_keys=True),
-        "PODIUM_AWS_MAX_ATTEMPTS": "6",  # the first try and 5 retries
+        # The first try and 2 retries: a call then gives up inside the shortest function timeout
+        # (podium.adapters.factory.worst_call_seconds), and Step Functions retries the step.
+        "PODIUM_AWS_MAX_ATTEMPTS": str(AWS_MAX_ATTEMPTS),
         "PODIUM_MAX_MODEL_UNITS": str(r.settings.throughput_max_model_units),
         "PODIUM_JANITOR_DRY_RUN": "true" if r.settings.janitor_dry_run else "false",
         "PODIUM_JANITOR_SCHEDULE": r.settings.janitor_schedule or "",

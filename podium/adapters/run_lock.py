@@ -11,9 +11,12 @@ so a run that was stopped, timed out or crashed never leaves a stale lock behind
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from botocore.exceptions import ClientError
+
+logger = logging.getLogger(__name__)
 
 LOCK_KEY = "locks/active-run.json"
 _LOST_RACE = {"PreconditionFailed", "ConditionalRequestConflict"}
@@ -42,7 +45,7 @@ class S3RunLock:
                 if _code(error) in ("NoSuchKey", "404"):
                     continue  # released between the two calls: try again
                 raise
-            holder = str(json.loads(current["Body"].read() or b"{}").get("execution_arn") or "")
+            holder = _holder(current["Body"].read())
             if holder == execution_arn:
                 return None  # a retried Prepare of the holder itself
             if holder and self._running(holder):
@@ -62,6 +65,22 @@ class S3RunLock:
             if _code(error) in ("ExecutionDoesNotExist", "InvalidArn"):
                 return False
             raise
+
+
+def _holder(body: bytes) -> str:
+    """The execution ARN the lock names; "" (a stale lock, taken over) when its body is not
+    the JSON object this module writes — so one bad write never blocks every later run."""
+    try:
+        value = json.loads(body or b"{}")
+    except ValueError:
+        value = None
+    holder = value.get("execution_arn") if isinstance(value, dict) else None
+    if not isinstance(holder, str):
+        logger.warning(
+            "run lock %s holds no execution ARN: taking it over as stale", LOCK_KEY, extra={"body": body[:200]}
+        )
+        return ""
+    return holder
 
 
 def _code(error: ClientError) -> str:

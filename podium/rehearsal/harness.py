@@ -25,6 +25,7 @@ from typing import Any, Self
 from podium.io import write_text_atomic
 from podium.rehearsal.bedrock_emulator import BedrockEmulator, BedrockServer, Script
 from podium.rehearsal.lambda_server import Fault, LambdaServer
+from podium.workflow.ended import ENDED_STATUSES
 from podium.workflow.steps import ASL_PATH, PLACEHOLDER, TOPIC_SUBSTITUTION
 
 ACCOUNT = "123456789012"
@@ -111,6 +112,8 @@ class Rehearsal:
         self.state_machine_arn = ""
         self.topic_arn = ""
         self._queue_url = ""
+        self._status_delivered: set[str] = set()  # executions whose ending ExecutionEnded has seen
+        self.ended_errors: dict[str, str] = {}  # execution ARN → how ExecutionEnded failed for it
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -278,7 +281,10 @@ class Rehearsal:
     ) -> RunResult:
         """Poll until the execution ends. `progress` gets the name of each state entered;
         `events` gets every new execution-history event (as get_execution_history
-        returns it: type, timestamp, details), in order, while the run goes on."""
+        returns it: type, timestamp, details), in order, while the run goes on. An execution
+        that ends FAILED, ABORTED or TIMED_OUT is then reported to ExecutionEnded with the
+        "Step Functions Execution Status Change" event, as the stack's EventBridge rule does
+        (moto's executor emits no events), once per execution."""
         import boto3
 
         client = boto3.client("stepfunctions")
@@ -306,6 +312,13 @@ class Rehearsal:
                     f"states so far: {' → '.join(_states_entered(self.history(execution_arn)))}"
                 )
             time.sleep(0.2)
+        if described["status"] in ENDED_STATUSES and execution_arn not in self._status_delivered:
+            # What the stack's EventBridge rule does for every ending but SUCCEEDED.
+            self._status_delivered.add(execution_arn)
+            try:
+                self.deliver_status_change(described)
+            except RuntimeError as error:  # on AWS: EventBridge retries, then the function's alarm
+                self.ended_errors[execution_arn] = str(error)
         output = described.get("output")
         assert self.bedrock is not None
         return RunResult(
@@ -321,18 +334,12 @@ class Rehearsal:
         )
 
     def stop_execution(self, execution_arn: str, cause: str = "stopped in the rehearsal") -> RunResult:
-        """Stop a running execution, as StopExecution in the console does, then deliver what the
-        stack's EventBridge rule delivers: the "Step Functions Execution Status Change" event,
-        to the ExecutionEnded function (through the local Lambda endpoint). Returns the run."""
+        """Stop a running execution, as StopExecution in the console does; `wait` then delivers
+        what the stack's EventBridge rule delivers (see `wait`). Returns the run."""
         import boto3
 
-        client = boto3.client("stepfunctions")
-        client.stop_execution(executionArn=execution_arn, cause=cause)
-        result = self.wait(execution_arn)  # the executor records ABORTED a moment later
-        self.deliver_status_change(client.describe_execution(executionArn=execution_arn))
-        result.notifications = self.notifications()
-        result.throughputs = self.bedrock.describe_throughputs() if self.bedrock else []
-        return result
+        boto3.client("stepfunctions").stop_execution(executionArn=execution_arn, cause=cause)
+        return self.wait(execution_arn)  # the executor records ABORTED a moment later
 
     def deliver_status_change(self, described: Mapping[str, Any]) -> Any:
         """Invoke ExecutionEnded with the status-change event of the execution `described`

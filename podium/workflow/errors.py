@@ -84,6 +84,17 @@ TRANSIENT_ERRORS: tuple[str, ...] = (
     "TransientError",
 )
 
+# What a status check (and the throughput's creation, after training was paid for) treats as
+# "status unknown, look again after the usual wait" once the Task's Retry is spent: the transient
+# errors above, and failures of the Lambda invocation itself. Each counts one in the progress's
+# check_failures; more than poll.max_check_failures in a row end the run with StatusUnknown.
+LOOK_AGAIN_ERRORS: tuple[str, ...] = (
+    *TRANSIENT_ERRORS,
+    "Lambda.Unknown",  # the invocation failed without saying why
+    "Sandbox.Timedout",  # the function ran out of time (a hung call, a slow cold start)
+    "Runtime.ExitError",  # the runtime died (out of memory)
+)
+
 # The errors the logic raises on purpose, by name: every one is caught and reaches the
 # failure notification through Cleanup.
 WORKFLOW_ERRORS: tuple[str, ...] = tuple(

@@ -21,9 +21,18 @@ def rehearse(*args: object):
     return runner.invoke(app, ["rehearse", *(str(a) for a in args)], env={"COLUMNS": "250"})
 
 
+def open_gate_cdk_json(folder: Path) -> Path:
+    """The repository's cdk.json deploying OPEN_GATE: an execution's input may only make the gate stricter."""
+    config = json.loads(Path("cdk.json").read_text(encoding="utf-8"))
+    config["context"].update({f"gate_{name}": value for name, value in OPEN_GATE.items()})
+    path = folder / "cdk.json"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    return path
+
+
 def test_a_successful_rehearsal_writes_the_run_files_and_prints_the_summary(sample_dir: Path, tmp_path: Path):
     result = rehearse(
-        "--data", sample_dir, "--out", tmp_path / "out", "--throughput", "--input", json.dumps({"gate": OPEN_GATE})
+        "--data", sample_dir, "--out", tmp_path / "out", "--throughput", "--cdk-json", open_gate_cdk_json(tmp_path)
     )  # fmt: skip
 
     assert result.exit_code == 0, result.output
