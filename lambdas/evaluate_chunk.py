@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lambdas.bounded import bounded_errors
 from lambdas.observability import metrics
 from podium.adapters import factory
 from podium.workflow import evaluate
@@ -11,6 +12,7 @@ from podium.workflow.environment import current
 from podium.workflow.events import EvaluateChunkEvent
 
 
+@bounded_errors
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lambdas.bounded import bounded_errors
 from lambdas.observability import metrics
 from podium.adapters import factory
 from podium.adapters.stepfunctions import execution_history
@@ -12,6 +13,7 @@ from podium.workflow import ended
 from podium.workflow.environment import current
 
 
+@bounded_errors
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lambdas.bounded import bounded_errors
 from lambdas.observability import logger, metrics
 from podium.adapters import factory
 from podium.adapters.stepfunctions import start_named_execution
@@ -12,6 +13,7 @@ from podium.workflow import uploads
 from podium.workflow.environment import current
 
 
+@bounded_errors
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()

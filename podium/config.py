@@ -48,24 +48,37 @@ class _Strict(BaseModel):
 # A catalog.schema.table name safe to put into SQL: unquoted identifiers, or backquoted ones
 # (catalog, schema) without backquotes inside; the table part stays unquoted because the job
 # derives <table>_facts and <table>_paraphrases from it.
-_TABLE_PART = r"(?:[A-Za-z_][A-Za-z0-9_]{0,254}|`[^`]{1,255}`)"
+_TABLE_PART = r"(?:[A-Za-z_][A-Za-z0-9_]{0,254}|`[^`\x00-\x1f]{1,255}`)"
 TABLE_NAME = re.compile(rf"{_TABLE_PART}\.{_TABLE_PART}\.[A-Za-z_][A-Za-z0-9_]{{0,254}}")
 _SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")  # Secrets Manager's SecretId characters
 _WAREHOUSE_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _DATA_PREFIX = re.compile(r"[^/\x00-\x1f][^\x00-\x1f]{0,510}/")
-# Short text: bounds every string an execution's input can put into the state machine's state.
-_Word = Annotated[str, StringConstraints(max_length=64)]
+# Printable ASCII but " and \, which JSON would escape: one byte a character in the state.
+PRINTABLE_ASCII = r"^[ !#-\[\]-~]*$"
+# A short word (hyperparameter names and values): bounds what the input puts into the state.
+_Word = Annotated[str, StringConstraints(max_length=32, pattern=PRINTABLE_ASCII)]
+
+
+def _json_bytes(limit: int) -> dict[str, int]:
+    """`json_schema_extra` of a string a validator bounds: at most `limit` bytes of JSON."""
+    return {"maxJsonBytes": limit}
 
 
 class DatabricksSettings(_Strict):
     # Validated whichever generator runs: the state carries these strings through every step.
     secret_name: str | None = Field(
-        None, description="Secrets Manager secret holding host + token (or client_id + client_secret)"
+        None,
+        description="Secrets Manager secret holding host + token (or client_id + client_secret)",
+        json_schema_extra=_json_bytes(512 + 2),  # ASCII, ≤ 512 (_secret_name)
     )
     job_id: int | None = Field(None, ge=1, description="Id of the bundle's generation job")
-    warehouse_id: str | None = Field(None, description="SQL warehouse that reads the generated pairs back")
+    warehouse_id: str | None = Field(
+        None, description="SQL warehouse that reads the generated pairs back", json_schema_extra=_json_bytes(64 + 2)
+    )
     output_table: str = Field(
-        "podium.default.qa_pairs", description="Table the job writes pairs to (catalog.schema.table)"
+        "podium.default.qa_pairs",
+        description="Table the job writes pairs to (catalog.schema.table)",
+        json_schema_extra=_json_bytes(4 * 771 + 2),  # ≤ 771 characters, none a control one (TABLE_NAME)
     )
 
     @field_validator("secret_name")
@@ -99,6 +112,12 @@ class DatabricksSettings(_Strict):
 def _shown(value: str, limit: int = 60) -> str:
     """A value quoted in a message, shortened: the message must stay small wherever it travels."""
     return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
+def _shown_value(value: Any, limit: int = 80) -> str:
+    """Any input value as a message shows it (its repr), shortened like _shown."""
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[:limit] + "…"
 
 
 class ThroughputSettings(_Strict):
@@ -268,7 +287,11 @@ class RunSettings(_Strict):
         json_schema_extra=guard(Stricter.LOWER),
     )
     prices: PriceOverrides = Field(default_factory=PriceOverrides)
-    data_prefix: str = Field("data/", description="Bucket prefix holding the source CSVs")
+    data_prefix: str = Field(
+        "data/",
+        description="Bucket prefix holding the source CSVs",
+        json_schema_extra=_json_bytes(4 * 512 + 2),  # ≤ 512 characters, none a control one (_data_prefix)
+    )
     dry_run: bool = Field(False, description="Stop after the dataset is built and validated")
     force: bool = Field(False, description="Train even when the dataset equals the active model's")
     recipe: Literal["mixed", "qa"] = Field(
@@ -376,6 +399,7 @@ _KIND_WORDS = {
     "model_type": "must be a JSON object",
     "model_attributes_type": "must be a JSON object",
     "finite_number": "must be a finite number (1e999 and larger read as infinity)",
+    "string_pattern_mismatch": 'must be plain text: printable ASCII characters other than " and \\',
 }
 _BOUND_WORDS = {
     "greater_than_equal": ("ge", "must be at least {}"),
@@ -404,7 +428,7 @@ def _first_problem(error: ValidationError) -> ConfigError:
             problem, union = bounded[0], False
     setting = ".".join(location) or "input"
     kind = problem["type"]
-    got = f", got {problem['input']!r}" if "input" in problem and kind != "missing" else ""
+    got = f", got {_shown_value(problem['input'])}" if "input" in problem and kind != "missing" else ""
     if kind == "extra_forbidden":
         return ConfigError(setting, "is not a known setting (check the spelling)")
     if union:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
-from podium.errors import ConfigError, UnsupportedModelError
+from podium.errors import ConfigError, UnsupportedModelError, cut_to_json_bytes
 
 
 class DataFormat(str, enum.Enum):
@@ -76,7 +76,7 @@ class Prices:
 DOCUMENTED_SUM_CAP = 10_000
 
 
-NOTE_CHARS = 1_000
+NOTE_BYTES = 1_000
 
 
 @dataclass(frozen=True)
@@ -90,11 +90,10 @@ class RowCaps:
     source: Annotated[str, StringConstraints(max_length=64)]  # "service-quotas", "...+documented", "documented"
     # where each value came from, or why the account's quotas were not read (cut to its bound:
     # it travels in every state of the run, which Step Functions caps)
-    note: Annotated[str, StringConstraints(max_length=NOTE_CHARS)] = ""
+    note: Annotated[str, Field(json_schema_extra={"maxJsonBytes": NOTE_BYTES})] = ""
 
     def __post_init__(self) -> None:
-        if len(self.note) > NOTE_CHARS:
-            object.__setattr__(self, "note", self.note[: NOTE_CHARS - 1] + "…")
+        object.__setattr__(self, "note", cut_to_json_bytes(self.note, NOTE_BYTES))
 
     def epochs_problem(self, epochs: float, model_id: str) -> str | None:
         """What is wrong with training `epochs` epochs under the epochs quota, or None."""

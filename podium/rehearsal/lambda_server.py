@@ -36,12 +36,13 @@ _INVOKE_SUFFIX = "/invocations"
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
-# Failures Step Functions raises itself, which no Retry or Catch handles: a Fault with one of
-# these runs the step's handler (its work is done, e.g. a throughput created) and then answers a
-# result that makes the executor fail the execution that way — too large for the state
-# (256 KB), or without a field the state's ResultSelector reads (a path that does not exist).
+# Failures Step Functions raises itself, which no Retry or Catch handles (States.ALL does not
+# match them): a Fault with one of these runs the step's handler (its work is done, e.g. a
+# throughput created) and then answers a result that makes the executor fail the execution that
+# way — a result the execution state cannot hold (its 256 KB), or without a field the state's
+# ResultSelector reads (a path that does not exist).
 UNCATCHABLE = ("States.DataLimitExceeded", "States.Runtime")
-_OVER_STATE_LIMIT = 260 * 1024  # characters added to one string of the result
+STATE_LIMIT_BYTES = 256 * 1024  # Step Functions' quota on a state, as UTF-8 JSON
 
 
 @dataclass
@@ -103,14 +104,18 @@ class LocalContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def _breaking(result: Any, error_type: str) -> Any:
+def _breaking(result: Any, error_type: str, payload: Any) -> Any:
     """`result` made into one Step Functions fails the execution on with `error_type`."""
     if not isinstance(result, dict) or not result:
         raise ValueError(f"a {error_type} fault needs a step whose result is a JSON object, got {result!r}")
     if error_type == "States.Runtime":  # a field its ResultSelector reads is missing
         return dict(list(result.items())[1:])
+    # A result just under the quota, as a Lambda result may be, that the state — which holds at
+    # least what the step was sent, besides this result — cannot: the state's own overflow, which
+    # no Catch sees (an oversized result itself would be a Task failure a Catch could see).
+    sent = len(json.dumps(payload).encode("utf-8"))
     key = next((k for k, v in result.items() if isinstance(v, str)), next(iter(result)))
-    return {**result, key: f"{result[key] or ''}{'x' * _OVER_STATE_LIMIT}"}
+    return {**result, key: f"{result[key] or ''}{'x' * (STATE_LIMIT_BYTES - sent // 2)}"}
 
 
 def function_name(name_prefix: str, step: Step) -> str:
@@ -236,7 +241,7 @@ class LambdaServer(LocalHTTPServer):
             )
         if fault is not None:  # UNCATCHABLE: the work is done; the answer is what breaks the execution
             self._record(Invocation(step.name, payload, fault.error_type, injected=True))
-            return 200, {"X-Amz-Executed-Version": "$LATEST"}, _breaking(result, fault.error_type)
+            return 200, {"X-Amz-Executed-Version": "$LATEST"}, _breaking(result, fault.error_type, payload)
         self._record(Invocation(step.name, payload, None))
         return 200, {"X-Amz-Executed-Version": "$LATEST"}, result
 

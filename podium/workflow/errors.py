@@ -10,7 +10,11 @@ Messages say what went wrong, where, and what to do; they never contain a secret
 
 from __future__ import annotations
 
-from podium.errors import PodiumError
+from podium.errors import PodiumError, cut_to_json_bytes
+
+# What a step's error may carry to Step Functions (its Cause, kept in the execution state under
+# $.error): the message, cut to this many bytes of JSON, under the original error name.
+ERROR_MESSAGE_BYTES = 4_000
 
 
 class WorkflowError(PodiumError):
@@ -113,3 +117,12 @@ WORKFLOW_ERRORS: tuple[str, ...] = tuple(
         StatusUnknown,
     )
 )
+
+
+def bounded(error: BaseException) -> Exception:
+    """`error` as a step reports it: same name (what Retry/Catch match), message cut to
+    ERROR_MESSAGE_BYTES of JSON, no stack trace — a bound on the Cause Step Functions keeps in
+    the execution state, whose 256 KB overflow no Catch sees. Log the original first."""
+    message = cut_to_json_bytes(str(error), ERROR_MESSAGE_BYTES)
+    reported = type(type(error).__name__, (Exception,), {"__module__": "podium.workflow.errors"})
+    return reported(message)

@@ -17,32 +17,45 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from podium.adapters.ports import GenerationState, JobStatus, ThroughputStatus
-from podium.config import RunSettings
+from podium.config import PRINTABLE_ASCII, RunSettings
+from podium.errors import cut_to_json_bytes
 from podium.models import RowCaps
 
 # Every string the execution state carries is bounded, so the largest state the definition can
-# hold is known and far below Step Functions' 256 KB, past which an execution fails with no Catch
-# and no Cleanup (tests/workflow/test_state_size.py adds it up). Free text is cut to its bound
-# rather than refused: a step must never fail because a service's message was long.
-MESSAGE_CHARS = 4_000
-LINE_CHARS = 1_000
-LINES = 16
+# hold is known and far below Step Functions' 256 KB, past which an execution fails where no
+# Catch, hence no Cleanup, sees it (tests/workflow/test_state_size.py adds it up). Free text is
+# cut to its bound in bytes of JSON rather than refused: a step must never fail because a
+# service's message was long. Identifiers are printable ASCII (one byte each in JSON) and are
+# refused, not cut, when too long: a shortened ARN names nothing.
+MESSAGE_BYTES = 4_000
+LINE_BYTES = 600
+LINES = 8
 
 
 def _cut(limit: int) -> Callable[[Any], Any]:
     def cut(value: Any) -> Any:
-        return value[: limit - 1] + "…" if isinstance(value, str) and len(value) > limit else value
+        return cut_to_json_bytes(value, limit) if isinstance(value, str) else value
 
     return cut
 
 
-Message = Annotated[str, BeforeValidator(_cut(MESSAGE_CHARS)), StringConstraints(max_length=MESSAGE_CHARS)]
-Line = Annotated[str, BeforeValidator(_cut(LINE_CHARS)), StringConstraints(max_length=LINE_CHARS)]
-# Identifiers are refused, not cut, when too long: a shortened ARN names nothing.
-Arn = Annotated[str, StringConstraints(max_length=2_048)]  # AWS's longest ARN
-Uri = Annotated[str, StringConstraints(max_length=1_100)]  # s3://<bucket ≤ 63>/<key ≤ 1,024>
-Name = Annotated[str, StringConstraints(max_length=256)]
-Stamp = Annotated[str, StringConstraints(max_length=40)]  # ISO-8601
+def _text(limit: int) -> Any:
+    return Annotated[str, BeforeValidator(_cut(limit)), Field(json_schema_extra={"maxJsonBytes": limit})]
+
+
+def _identifier(chars: int) -> Any:
+    return Annotated[str, StringConstraints(max_length=chars, pattern=PRINTABLE_ASCII)]
+
+
+Message = _text(MESSAGE_BYTES)
+Line = _text(LINE_BYTES)
+Arn = _identifier(1_011)  # botocore's longest Bedrock ARN
+Uri = _identifier(1_100)  # s3://<bucket ≤ 63>/<key ≤ 1,024>
+Name = _identifier(256)
+Stamp = _identifier(40)  # ISO-8601
+# Step Functions allows any letter in an execution's name, hence in its ARN (its API caps both).
+ExecutionName = Annotated[str, StringConstraints(max_length=80)]
+ExecutionArn = Annotated[str, StringConstraints(max_length=256)]
 
 
 class _Payload(BaseModel):
@@ -62,9 +75,9 @@ class RunContext(_Payload):
     """$.run — written once by Prepare, read by every later step."""
 
     run_id: Name
-    execution_name: Name
-    execution_arn: Arn
-    state_machine_arn: Arn
+    execution_name: ExecutionName
+    execution_arn: ExecutionArn
+    state_machine_arn: ExecutionArn
     started_at: Stamp
     run_prefix: Uri  # "runs/<run_id>/": everything this run writes is under it
     settings: RunSettings
@@ -79,7 +92,7 @@ class GenerationProgress(_Payload):
     """$.generation"""
 
     generator: Name
-    handle: Annotated[dict[Name, Uri | int | None], Field(max_length=8)]
+    handle: Annotated[dict[Annotated[str, StringConstraints(max_length=64)], Name | int | None], Field(max_length=4)]
     state: GenerationState
     message: Message = ""
     started_at: Stamp
@@ -173,8 +186,8 @@ class GateOutcome(_Payload):
     base_paraphrase_accuracy: float | None = None
     unseen_hallucination: float | None = None
     deleted_throughput_arn: Arn | None = None  # the evaluation-only or discarded model's throughput
-    cleanup: Annotated[list[Line], Field(max_length=LINES)] = Field(default_factory=list)  # deleted or kept
-    left_billing: Annotated[list[LeftBilling], Field(max_length=4)] = Field(default_factory=list)
+    cleanup: Annotated[list[Line], Field(max_length=LINES)] = Field(default_factory=list)  # deleted, kept
+    left_billing: Annotated[list[LeftBilling], Field(max_length=3)] = Field(default_factory=list)
 
 
 class RunOutcome(_Payload):
@@ -192,7 +205,7 @@ class RunOutcome(_Payload):
     report_html_uri: Uri | None = None
     gate: Message | None = None  # the gate's decision message
     # What the run leaves billing besides a promoted model (a discarded model's kept throughput)
-    left_billing: Annotated[list[LeftBilling], Field(max_length=4)] = Field(default_factory=list)
+    left_billing: Annotated[list[LeftBilling], Field(max_length=3)] = Field(default_factory=list)
 
 
 class FailureSummary(_Payload):
@@ -205,7 +218,7 @@ class FailureSummary(_Payload):
     report_uri: Uri | None = None
     cleanup: Annotated[list[Line], Field(max_length=LINES)] = Field(default_factory=list)  # what Cleanup did
     # What could not be undone or was kept on purpose (a trained model), and when the janitor deletes it
-    left_billing: Annotated[list[LeftBilling], Field(max_length=4)] = Field(default_factory=list)
+    left_billing: Annotated[list[LeftBilling], Field(max_length=3)] = Field(default_factory=list)
 
 
 # ---- step inputs ---------------------------------------------------------------------

@@ -6,9 +6,11 @@ import pytest
 
 from podium.config import (
     EVENTS_OUTSIDE_POLLS,
+    EVENTS_PER_FAILED_CHECK,
     EVENTS_PER_POLL,
     EXECUTION_HISTORY_LIMIT,
     EXECUTION_TIMEOUT_SECONDS,
+    LOOK_AGAIN_LOOPS,
     POLL_LOOPS,
     PollSettings,
     RunSettings,
@@ -91,7 +93,9 @@ def test_worst_case_counts_every_poll_of_constant_interval_loops():
     # plus the check that finds the job done.
     poll = PollSettings(min_seconds=3600, max_seconds=3600)
     polls_per_loop = math.ceil(EXECUTION_TIMEOUT_SECONDS / POLL_LOOPS / 3600)
-    expected = EVENTS_OUTSIDE_POLLS + POLL_LOOPS * (polls_per_loop + 1) * EVENTS_PER_POLL
+    # ...and, in each loop that looks again after a failure, one burst of max_check_failures failed looks
+    failed = LOOK_AGAIN_LOOPS * poll.max_check_failures * EVENTS_PER_FAILED_CHECK
+    expected = EVENTS_OUTSIDE_POLLS + POLL_LOOPS * (polls_per_loop + 1) * EVENTS_PER_POLL + failed
     assert poll.worst_case_history_events() == expected
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from podium.adapters.ports import ActiveModel
 from podium.config import RunSettings
 from tests.workflow.runs import built_run
@@ -96,3 +98,21 @@ def test_build_dataset_uploads_both_evaluation_files_and_follows_the_recipe(samp
     assert qa_report["recipe"] == "qa" and not [
         r for r in qa_report["coverage"] if r["relation"].startswith("profile_")
     ]
+
+
+def test_the_budget_counts_the_evaluation_only_throughput_for_its_own_ttl():
+    # The default run (evaluate on, serving throughput off) creates a throughput for the evaluation:
+    # its whole time-to-live is a line of the estimate the budget is compared with.
+    run, outcome, store = built_run({})
+    estimate = json.loads(next(v for k, v in store.files.items() if k.endswith("report.json")))["estimate"]
+    (line,) = estimate["extra"]
+    hours = run.settings.throughput.evaluation_ttl_hours
+    assert line["name"] == "evaluation" and line["usd"] == pytest.approx(estimate["throughput_usd_per_hour"] * hours)
+    assert f"for {hours:g} h (its time-to-live)" in line["text"]
+    assert estimate["run_usd"] == pytest.approx(
+        estimate["training_usd"] + estimate["storage_usd_per_month"] + line["usd"], abs=1e-3
+    )
+    # a budget just under it refuses the run before anything is spent
+    tight = round(estimate["run_usd"] - 0.01, 2)
+    _, over, _ = built_run({"budget_usd": tight})
+    assert over.over_budget and "evaluation $" in over.message

@@ -281,3 +281,12 @@ def test_a_failed_look_costs_the_history_events_the_config_counts():
     # Wait 2 + Task entered/scheduled/started/failed/exited 5 + each retry 3 + Pass 2 + Choice 2
     (retrier,) = STATES["CheckFineTune"]["Retry"]
     assert 2 + 5 + 3 * retrier["MaxAttempts"] + 2 + 2 == EVENTS_PER_FAILED_CHECK
+
+
+def test_every_intrinsic_format_string_is_one_quoted_template():
+    # A quote inside the template ends it early: the executor then fails the state at run time.
+    for name, state in STATES.items():
+        for key, value in (state.get("Parameters") or {}).items():
+            if isinstance(value, str) and value.startswith("States.Format("):
+                template = value[len("States.Format(") :].split("', ")[0]
+                assert template.count("'") == 1, (name, key)

@@ -255,8 +255,8 @@ def test_an_oversized_input_or_string_setting_is_refused_whichever_generator_run
         prepared_run({"databricks": {"secret_name": "a b"}})
     with pytest.raises(InvalidInput, match=r"^databricks.output_table: 'x;drop' is not a three-part table name"):
         prepared_run({"databricks": {"output_table": "x;drop"}})
-    with pytest.raises(InvalidInput, match=r"^hyperparameters.epochCount: must have at most 64 characters"):
-        prepared_run({"hyperparameters": {"epochCount": "1" * 65}})
+    with pytest.raises(InvalidInput, match=r"^hyperparameters.epochCount: must have at most 32 characters"):
+        prepared_run({"hyperparameters": {"epochCount": "1" * 33}})
 
 
 def test_a_throughput_is_refused_when_the_deployed_janitor_would_not_delete_it():

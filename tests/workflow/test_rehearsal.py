@@ -167,7 +167,7 @@ def test_dry_run_builds_and_stops_before_bedrock(rehearsal: Rehearsal):
 
 
 def test_over_budget_fails_before_any_spend(rehearsal: Rehearsal):
-    result = rehearsal.run({"budget_usd": 0.01})
+    result = rehearsal.run({"budget_usd": 0.01, "evaluate": False})  # creates no throughput: BuildDataset decides
     message = _failure(result)
     assert message["error"] == "OverBudget"
     assert "exceeds budget_usd $0.01" in message["message"] and message["report_uri"] in message["message"]
@@ -181,9 +181,9 @@ def test_invalid_dataset_fails_with_the_report_location(rehearsal: Rehearsal, sa
     for table in data.glob("*.csv"):
         text = table.read_text(encoding="utf-8")
         table.write_text(text.replace("Men's 100m", "Men's 100m <|eot_id|>"), encoding="utf-8")
-    rehearsal.upload_data(data, prefix="tainted/")
+    rehearsal.upload_data(data, prefix="data/tainted/")  # under the deployed data/: the functions may read it
 
-    result = rehearsal.run({"data_prefix": "tainted/"})
+    result = rehearsal.run({"data_prefix": "data/tainted/"})
     message = _failure(result)
     assert message["error"] == "DatasetInvalid"
     assert message["report_uri"] and message["report_uri"] in message["message"]
