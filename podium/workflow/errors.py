@@ -124,5 +124,13 @@ def bounded(error: BaseException) -> Exception:
     ERROR_MESSAGE_BYTES of JSON, no stack trace — a bound on the Cause Step Functions keeps in
     the execution state, whose 256 KB overflow no Catch sees. Log the original first."""
     message = cut_to_json_bytes(str(error), ERROR_MESSAGE_BYTES)
-    reported = type(type(error).__name__, (Exception,), {"__module__": "podium.workflow.errors"})
-    return reported(message)
+    name, module = type(error).__name__, type(error).__module__
+    own = {"__module__": module, "__str__": lambda self: str(self.args[0]) if self.args else ""}
+    try:  # a subclass of the same name: `except InvalidInput` still catches what a handler reports
+        kind: type[Exception] = type(name, (type(error),), own)
+        reported = kind.__new__(kind)  # not its __init__, which may want more: only the message matters now
+    except TypeError:  # a type that cannot be made so (pydantic's ValidationError)
+        kind = type(name, (Exception,), own)
+        reported = kind.__new__(kind)
+    Exception.__init__(reported, message)
+    return reported

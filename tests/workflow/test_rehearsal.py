@@ -23,7 +23,7 @@ from podium.rehearsal.lambda_server import Fault
 from tests.conftest import OPEN_GATE
 
 DATABRICKS_HOST = "https://dbc-rehearsal.cloud.databricks.com"
-DATABRICKS_TOKEN = "dapi-rehearsal-secret-never-shown"
+DATABRICKS_TOKEN = "dapi2b8e4f0a6c1d7e3f9b5a0c4e8d2f6a1b"  # random, as real tokens are: no piece of it in the host
 DATABRICKS_SECRET = "podium/databricks"
 DATABRICKS_INPUT = {
     "generator": "databricks",
