@@ -47,8 +47,8 @@ class ExecutionStatusChange(BaseModel):
 
 
 def cleanup_finished(history: Sequence[Mapping[str, Any]]) -> bool:
-    """The Cleanup state left successfully: its output holds Cleanup's summary under $.failure
-    and no $.cleanup_error (a caught Cleanup failure also leaves the state, with that key)."""
+    """The Cleanup state left successfully: its output holds Cleanup's summary under $.failure (a
+    caught Cleanup failure also leaves the state, with $.cleanup_error and no $.failure)."""
     for event in history:
         details = event.get("stateExitedEventDetails") or {}
         if details.get("name") != CLEANUP_STATE:
@@ -57,7 +57,7 @@ def cleanup_finished(history: Sequence[Mapping[str, Any]]) -> bool:
             output = json.loads(details.get("output") or "{}")
         except ValueError:
             continue
-        if isinstance(output, dict) and isinstance(output.get("failure"), dict) and "cleanup_error" not in output:
+        if isinstance(output, dict) and isinstance(output.get("failure"), dict):
             return True
     return False
 

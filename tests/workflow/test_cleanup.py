@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from podium.adapters.ports import TAG_EXECUTION, ActiveModel, GenerationState, GenerationStatus, JobStatus
 from podium.workflow.cleanup import cleanup
@@ -135,3 +136,27 @@ def test_cleanup_reports_what_it_could_not_undo():
     }
     (line,) = _cleanup(CleanupEvent.model_validate(state), tuner).cleanup
     assert "could NOT delete" in line and "delete-provisioned-model-throughput" in line
+
+
+def test_a_throughput_cleanup_cannot_delete_is_named_with_when_the_janitor_deletes_it():
+    event, tuner = promotable_run()
+    tuner.throughputs[event.throughput.arn] = replace(
+        tuner.throughputs[event.throughput.arn], created_at="2026-01-01T00:00:00+00:00"
+    )
+    tuner.refuse_delete = "AccessDeniedException: not allowed"
+    state = {
+        "run": event.run.to_payload(),
+        "finetune": event.finetune.to_payload(),
+        "throughput": event.throughput.to_payload(),
+        "error": _lambda_error("ThroughputNotDeleted", "x"),
+    }
+    summary = _cleanup(CleanupEvent.model_validate(state), tuner)
+    arn = event.throughput.arn
+    ttl = event.run.settings.throughput.ttl_hours
+    when = f"2026-01-01T{int(ttl):02d}:00:00+00:00"
+    assert summary.cleanup[0].startswith(f"could NOT delete provisioned throughput {arn}")
+    assert summary.cleanup[0].endswith(
+        f"the janitor deletes it once its ttl has passed, at {when} or its first run after"
+    )
+    (left,) = [item for item in summary.left_billing if item.kind == "provisioned throughput"]
+    assert left.arn == arn and left.janitor_deletes_at == when
