@@ -51,7 +51,7 @@ class _Strict(BaseModel):
 _TABLE_PART = r"(?:[A-Za-z_][A-Za-z0-9_]{0,254}|`[^`\x00-\x1f]{1,255}`)"
 TABLE_NAME = re.compile(rf"{_TABLE_PART}\.{_TABLE_PART}\.[A-Za-z_][A-Za-z0-9_]{{0,254}}")
 _SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")  # Secrets Manager's SecretId characters
-_WAREHOUSE_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+_WAREHOUSE_ID = re.compile(r"[!#-\[\]-~]{1,64}")  # printable ASCII, no space, quote or backslash
 _DATA_PREFIX = re.compile(r"[^/\x00-\x1f][^\x00-\x1f]{0,510}/")
 # Printable ASCII but " and \, which JSON would escape: one byte a character in the state.
 PRINTABLE_ASCII = r"^[ !#-\[\]-~]*$"
@@ -94,7 +94,9 @@ class DatabricksSettings(_Strict):
     @classmethod
     def _warehouse_id(cls, value: str | None) -> str | None:
         if value is not None and not _WAREHOUSE_ID.fullmatch(value):
-            raise ValueError(f"must be a SQL warehouse id: 1–64 letters, digits and hyphens (got {_shown(value)})")
+            raise ValueError(
+                f"must be a SQL warehouse id: 1–64 printable ASCII characters, no space (got {_shown(value)})"
+            )
         return value
 
     @field_validator("output_table")
@@ -399,7 +401,6 @@ _KIND_WORDS = {
     "model_type": "must be a JSON object",
     "model_attributes_type": "must be a JSON object",
     "finite_number": "must be a finite number (1e999 and larger read as infinity)",
-    "string_pattern_mismatch": 'must be plain text: printable ASCII characters other than " and \\',
 }
 _BOUND_WORDS = {
     "greater_than_equal": ("ge", "must be at least {}"),
@@ -443,6 +444,10 @@ def _first_problem(error: ValidationError) -> ConfigError:
         unit = "characters" if kind == "string_too_long" else "entries"
         message = f"must have at most {(problem.get('ctx') or {}).get('max_length')} {unit}"
         got = f", got {len(problem['input'])}" if hasattr(problem.get("input"), "__len__") else ""
+    elif kind == "string_pattern_mismatch":
+        pattern = (problem.get("ctx") or {}).get("pattern")
+        plain = 'must be plain text: printable ASCII characters other than " and \\'
+        message = plain if pattern == PRINTABLE_ASCII else f"must match the pattern {pattern}"
     elif kind == "literal_error":
         message = f"must be one of {(problem.get('ctx') or {}).get('expected')}"
     elif kind == "missing":
