@@ -33,5 +33,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         max_model_units=env.max_model_units,
         claim_run=factory.run_lock(env).claim,
         janitor_deletes=env.janitor_deletes,
+        read_model_units=factory.model_unit_reader(env),
     )
     return result.to_payload()

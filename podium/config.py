@@ -483,8 +483,9 @@ def parse_stack_settings(values: Mapping[str, Any]) -> StackSettings:
 
 
 def creates_throughput(settings: RunSettings) -> bool:
-    """A run with these settings creates a provisioned throughput: to serve, or to evaluate on."""
-    return settings.throughput.enabled or settings.evaluate
+    """A run with these settings creates a provisioned throughput: to serve the model, or to
+    evaluate it (a dry run stops before any)."""
+    return not settings.dry_run and (settings.throughput.enabled or settings.evaluate)
 
 
 def _check_janitor_enforces_ttl(settings: StackSettings) -> None:

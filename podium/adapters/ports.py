@@ -72,6 +72,19 @@ TAG_TTL_HOURS = "podium:ttl_hours"  # how long it may live unpromoted before the
 TAG_PROMOTED = "podium:promoted"
 # Every tag key Podium writes: the only keys its roles may set (IAM aws:TagKeys).
 TAG_KEYS = (TAG_STACK, TAG_EXECUTION, TAG_RUN_ID, TAG_TTL_HOURS, TAG_PROMOTED)
+# Bedrock's TagValue: at most 256 of these characters (botocore's bedrock model, shape TagValue).
+# Step Functions allows more in an execution name ("(", "!", non-ASCII): see tag_value().
+TAG_VALUE_PATTERN = r"[a-zA-Z0-9\s._:/=+@-]*"
+TAG_VALUE_MAX = 256
+
+
+def tag_value(text: str) -> str:
+    """`text` as Bedrock accepts a tag value: each other character becomes "_", cut to 256. A value
+    that already fits (every execution ARN of a plainly named execution) is unchanged, so owners
+    compare as equal on both sides; the execution's name is also in its run id tag."""
+    import re
+
+    return re.sub(r"[^a-zA-Z0-9\s._:/=+@-]", "_", text)[:TAG_VALUE_MAX]
 
 
 class JobStatus(str, enum.Enum):

@@ -16,7 +16,15 @@ import logging
 from collections.abc import Callable
 
 from podium.adapters.errors import BedrockRejected, BedrockThrottled, DatabricksRejected
-from podium.adapters.ports import TAG_EXECUTION, ActiveModelStore, FineTuner, GenerationState, Generator, JobStatus
+from podium.adapters.ports import (
+    TAG_EXECUTION,
+    ActiveModelStore,
+    FineTuner,
+    GenerationState,
+    Generator,
+    JobStatus,
+    tag_value,
+)
 from podium.config import RunSettings, creates_throughput
 from podium.workflow.events import CleanupEvent, FailureSummary, LeftBilling, RunContext
 from podium.workflow.notify import error_message
@@ -102,7 +110,7 @@ def _handle_label(handle: dict) -> str:
 
 
 def _owned(fine_tuner: FineTuner, run: RunContext, arn: str) -> bool:
-    return fine_tuner.tags(arn).get(TAG_EXECUTION) == run.execution_arn
+    return fine_tuner.tags(arn).get(TAG_EXECUTION) == tag_value(run.execution_arn)
 
 
 def _stop_job(fine_tuner: FineTuner, run: RunContext, job: str) -> list[str]:
@@ -143,7 +151,7 @@ def _delete_throughput(
     if kept:
         return [kept]
     tags = fine_tuner.tags(arn)
-    if tags.get(TAG_EXECUTION) != run.execution_arn:
+    if tags.get(TAG_EXECUTION) != tag_value(run.execution_arn):
         return [f"left provisioned throughput {arn} alone: its tags name another execution"]
     deleted, line = delete_throughput(fine_tuner, arn, "created by this run, never promoted")
     if deleted is None:

@@ -8,7 +8,7 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from podium.adapters.ports import ObjectStore
 from podium.adapters.stepfunctions import RunningExecution
@@ -21,7 +21,11 @@ from podium.models import BaseModel, RowCaps, get_model
 from podium.workflow.errors import InvalidInput, NoSourceData, OverBudget
 from podium.workflow.events import PrepareEvent, RunContext
 from podium.workflow.polling import as_utc, to_iso, utc_now
+from podium.workflow.preflight import check_model_units
 from podium.workflow.run_names import run_id_for
+
+if TYPE_CHECKING:
+    from podium.adapters.service_quotas import ModelUnitCapacity
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +47,7 @@ def prepare(
     read_caps: Callable[[BaseModel], RowCaps] | None = None,
     claim_run: Callable[[str], str | None] | None = None,
     janitor_deletes: bool = True,
+    read_model_units: Callable[[], ModelUnitCapacity] | None = None,
 ) -> RunContext:
     """Validate the input, refuse what the budget or the deployment does not allow, derive
     the run id, skip when another run is going, and check that the generator has what it
@@ -97,6 +102,7 @@ def prepare(
     else:
         _check_generator_inputs(settings, store, read_databricks_secret)
         caps = _caps_for(settings, region, read_caps)
+        check_model_units(settings, read_model_units)
 
     return RunContext(
         run_id=run_id,
@@ -201,7 +207,7 @@ def _check_throughput_spending(
             "an execution may ask for (throughput_max_model_units); more only from the deployed settings"
         )
     budget_problem = ""
-    if creates_throughput(settings) and not settings.dry_run:  # a dry run stops before any spend
+    if creates_throughput(settings):
         prices, _ = effective_prices(get_model(settings.base_model, region).prices, settings.prices)
         if wanted.enabled:
             hours = throughput_lifetime_hours(wanted)

@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 
 from podium.adapters.bedrock import job_name_for
-from podium.adapters.ports import TAG_EXECUTION, TAG_RUN_ID, TAG_STACK, TAG_TTL_HOURS
+from podium.adapters.ports import TAG_EXECUTION, TAG_RUN_ID, TAG_STACK, TAG_TTL_HOURS, tag_value
 from podium.config import RunSettings
 from podium.dataset.estimate import evaluation_only_hours
 from podium.workflow.events import RunContext
@@ -65,8 +65,11 @@ def ownership_tags(run: RunContext, name_prefix: str, ttl_hours: float | None = 
     throughput.ttl_hours, how long the job's custom model may live unpromoted."""
     ttl = run.settings.throughput.ttl_hours if ttl_hours is None else ttl_hours
     return {
-        TAG_STACK: name_prefix,
-        TAG_EXECUTION: run.execution_arn,
-        TAG_RUN_ID: run.run_id,
-        TAG_TTL_HOURS: format(ttl, "g"),
+        key: tag_value(value)
+        for key, value in {
+            TAG_STACK: name_prefix,
+            TAG_EXECUTION: run.execution_arn,
+            TAG_RUN_ID: run.run_id,
+            TAG_TTL_HOURS: format(ttl, "g"),
+        }.items()
     }
