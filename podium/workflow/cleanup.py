@@ -31,10 +31,12 @@ from podium.workflow.notify import error_message
 from podium.workflow.run_names import job_name, throughput_name
 from podium.workflow.throughputs import delete_throughput, janitor_deletes_at, kept_for_active_model
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 _NOT_FOUND = "ResourceNotFoundException"
 NOTHING_TO_CLEAN = "nothing to clean up: this run had no running job or throughput"
+# How a cleanup line starts when something is left for a person to do
+_BY_HAND = ("could NOT", "could not")
 
 
 def cleanup(
@@ -74,7 +76,10 @@ def cleanup(
         cleanup=actions or [NOTHING_TO_CLEAN],
         left_billing=left,
     )
-    logger.info("cleanup", extra={"run_id": summary.run_id, "error": summary.error, "cleanup": summary.cleanup})
+    # What the failure notification will say, word for word
+    log.error("the run failed: %s: %s", summary.error, summary.message)
+    for line in summary.cleanup:
+        log.log(logging.WARNING if line.startswith(_BY_HAND) else logging.INFO, "cleanup: %s", line)
     return summary
 
 
@@ -84,7 +89,7 @@ def _keep_trained_model(fine_tuner: FineTuner, model_arn: str, left: list[LeftBi
         created_at = fine_tuner.get_custom_model(model_arn).created_at
         when = janitor_deletes_at(created_at, fine_tuner.tags(model_arn))
     except (BedrockRejected, BedrockThrottled) as error:
-        logger.warning("could not read the trained model", extra={"arn": model_arn, "error": str(error)})
+        log.warning("could not read the trained model %s: %s", model_arn, error)
         when = None
     left.append(
         LeftBilling(kind="custom model", arn=model_arn, why="kept: training is paid for", janitor_deletes_at=when)
@@ -158,5 +163,5 @@ def _delete_throughput(
         when = janitor_deletes_at(found.created_at, tags)
         line += f"; the janitor deletes it once its ttl has passed, at {when} or its first run after" if when else ""
         left.append(LeftBilling(kind="provisioned throughput", arn=arn, why=line, janitor_deletes_at=when))
-        logger.error("throughput left billing", extra={"arn": arn, "janitor_deletes_at": when})
+        log.error("provisioned throughput %s is left billing; the janitor deletes it at %s", arn, when)
     return [line]

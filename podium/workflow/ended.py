@@ -25,7 +25,7 @@ from podium.workflow.cleanup import cleanup
 from podium.workflow.events import CaughtError, CleanupEvent, FailureSummary
 from podium.workflow.polling import to_iso
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 # The statuses the stack's rule forwards: every ending but SUCCEEDED.
 ENDED_STATUSES = ("ABORTED", "TIMED_OUT", "FAILED")
@@ -79,6 +79,12 @@ def last_state(history: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return {}
 
 
+def run_id_of(history: Sequence[Mapping[str, Any]]) -> str | None:
+    """The run's id, once Prepare made one."""
+    run = last_state(history).get("run")
+    return str(run["run_id"]) if isinstance(run, Mapping) and run.get("run_id") else None
+
+
 def clean_up_ended_execution(
     change: ExecutionStatusChange,
     *,
@@ -90,6 +96,7 @@ def clean_up_ended_execution(
 ) -> FailureSummary | None:
     """Run Cleanup for an execution that ended without it; None when its own Cleanup ran."""
     if not needs_cleanup(change, history):
+        log.info("execution %s ended %s after its own Cleanup: nothing to do", change.executionArn, change.status)
         return None
     state = last_state(history)
     entered = _states_entered(history)
@@ -117,7 +124,7 @@ def clean_up_ended_execution(
                 f"Catch can handle, so its own Cleanup never ran; Cleanup ran from the execution-status-change "
                 f"rule. {why}".strip()
             )
-    logger.warning("execution ended without its cleanup", extra={"execution": change.executionArn, "error": error})
+    log.warning("%s ended %s without its Cleanup finishing (%s): cleaning up", change.name, change.status, error)
     event = _cleanup_event(state, CaughtError(Error=error, Cause=cause))
     return cleanup(
         event,
@@ -136,7 +143,7 @@ def _cleanup_event(state: Mapping[str, Any], error: CaughtError) -> CleanupEvent
         return CleanupEvent.model_validate(values)
     except ValidationError as problem:
         broken = {str(p["loc"][0]) for p in problem.errors() if p["loc"]}
-        logger.warning("state parts left out of the cleanup", extra={"parts": sorted(broken)})
+        log.warning("left out of the cleanup, as they no longer validate: %s", ", ".join(sorted(broken)))
         return CleanupEvent.model_validate({k: v for k, v in values.items() if k not in broken})
 
 

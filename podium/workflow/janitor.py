@@ -45,7 +45,7 @@ from podium.dataset.files import PROMOTION_FILE, run_prefix
 from podium.workflow.polling import as_utc, to_iso, utc_now
 from podium.workflow.throughputs import ttl_from_tags
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 RUNNING = "RUNNING"
 
@@ -59,6 +59,7 @@ class Billable:
     created_at: str  # ISO-8601 ("" when unknown)
     commitment: str | None = None  # a term that cannot be ended early
     serves: str | None = None  # the custom model it serves (throughputs, deployments)
+    model_units: int = 0  # what it bills by the hour (throughputs)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ def bedrock_kinds(fine_tuner: FineTuner) -> list[BillableKind]:
         BillableKind(
             "provisioned throughput",
             lambda: [
-                Billable(t.arn, t.name, t.created_at, t.commitment, t.model_arn) for t in fine_tuner.list_throughputs()
+                Billable(t.arn, t.name, t.created_at, t.commitment, t.model_arn, t.model_units)
+                for t in fine_tuner.list_throughputs()
             ],
             fine_tuner.delete_throughput,
         ),
@@ -95,6 +97,24 @@ class JanitorReport:
     kept: list[str] = field(default_factory=list)  # this stack's, past TTL or not, and why it stays
     failed: list[str] = field(default_factory=list)  # what it could not delete, and what to do
     unsure: list[str] = field(default_factory=list)  # kept because it could not tell: look at these
+    # Model units of this stack's throughputs still there after the sweep: what bills by the hour
+    model_units: int = 0
+
+    def keep(self, line: str, run_id: str | None) -> None:
+        self.kept.append(line)
+        log.info("kept %s", line, extra={"run_id": run_id})
+
+    def keep_unsure(self, line: str, run_id: str | None) -> None:
+        self.unsure.append(line)
+        log.warning("kept what it could not judge: %s", line, extra={"run_id": run_id})
+
+    def delete(self, line: str, run_id: str | None) -> None:
+        self.deleted.append(line)
+        log.info(line, extra={"run_id": run_id})
+
+    def fail(self, line: str, run_id: str | None) -> None:
+        self.failed.append(line)
+        log.warning(line, extra={"run_id": run_id})
 
     @property
     def worth_telling(self) -> bool:
@@ -142,10 +162,6 @@ def sweep(
     def status_of(execution: str) -> str | None:
         return execution_status(execution)
 
-    def keep_unsure(label: str, why: str) -> None:
-        report.unsure.append(f"{label}: kept, {why}")
-        logger.warning("janitor kept what it could not judge", extra={"resource": label, "why": why})
-
     served: set[str] = set()  # custom models a remaining throughput (of any stack) serves
 
     def judge(kind: BillableKind, item: Billable) -> bool:
@@ -154,41 +170,62 @@ def sweep(
         try:
             tags = dict(fine_tuner.tags(item.arn))
         except (BedrockRejected, BedrockThrottled) as error:
-            keep_unsure(label, f"its tags could not be read ({error})")
+            report.keep_unsure(f"{label}: kept, its tags could not be read ({error})", None)
             return False
         if tags.get(TAG_STACK) != name_prefix:
             return False  # not this stack's: never touched, not reported
+        run_id = tags.get(TAG_RUN_ID)
+        gone = _judge_ours(kind, item, tags, label, run_id)
+        if not gone or dry_run:
+            report.model_units += item.model_units
+        return gone
+
+    def _judge_ours(kind: BillableKind, item: Billable, tags: dict[str, str], label: str, run_id: str | None) -> bool:
         why_kept = _kept_for(kind, item, tags, protected, served, has_promotion_record)
         if why_kept:
-            report.kept.append(f"{label}: {why_kept}")
+            report.keep(f"{label}: {why_kept}", run_id)
             return False
         due, when = _due(item, tags, default_ttl_hours, now)
         if due is None:
-            keep_unsure(label, f"its {TAG_TTL_HOURS} tag {tags.get(TAG_TTL_HOURS)!r} is not a number of hours")
+            unusable = tags.get(TAG_TTL_HOURS)
+            report.keep_unsure(f"{label}: kept, its {TAG_TTL_HOURS} tag {unusable!r} is not a number of hours", run_id)
             return False
         if not due:
             return False
         execution = tags.get(TAG_EXECUTION) or ""
         if not execution.startswith(executions):
-            keep_unsure(label, f"its {TAG_EXECUTION} tag {execution!r} names no execution of this state machine")
+            why = f"its {TAG_EXECUTION} tag {execution!r} names no execution of this state machine"
+            report.keep_unsure(f"{label}: kept, {why}", run_id)
             return False
         try:
             status = status_of(execution)
         except Exception as error:  # noqa: BLE001 - whatever went wrong, it cannot tell: keep
-            keep_unsure(label, f"the status of its execution {execution} could not be read ({error})")
+            why = f"the status of its execution {execution} could not be read ({error})"
+            report.keep_unsure(f"{label}: kept, {why}", run_id)
             return False
         if status is None:
-            keep_unsure(label, f"Step Functions does not know its execution {execution} (more than 90 days old?)")
+            why = f"Step Functions does not know its execution {execution} (more than 90 days old?)"
+            report.keep_unsure(f"{label}: kept, {why}", run_id)
             return False
         if status == RUNNING:
-            report.kept.append(f"{label}: its execution {execution} is still running ({when})")
+            report.keep(f"{label}: its execution {execution} is still running ({when})", run_id)
             return False
-        return _delete(report, label, f"{verb} {label}: never promoted, {when}", dry_run, kind.delete, item.arn)
+        line = f"{verb} {label}: never promoted, {when}"
+        return _delete(report, label, line, dry_run, kind.delete, item.arn, run_id)
 
     for kind in kinds if kinds is not None else bedrock_kinds(fine_tuner):
         for item in kind.list():
             if not judge(kind, item) and item.serves:
                 served.add(item.serves)
+    log.info(
+        "swept: %d %s, %d kept, %d unsure, %d could not be deleted; %d model unit(s) of provisioned throughput remain",
+        len(report.deleted),
+        verb,
+        len(report.kept),
+        len(report.unsure),
+        len(report.failed),
+        report.model_units,
+    )
     return report
 
 
@@ -227,15 +264,20 @@ def _due(item: Billable, tags: dict[str, str], default_ttl_hours: float, now: da
 
 
 def _delete(
-    report: JanitorReport, label: str, line: str, dry_run: bool, delete: Callable[[str], None], arn: str
+    report: JanitorReport,
+    label: str,
+    line: str,
+    dry_run: bool,
+    delete: Callable[[str], None],
+    arn: str,
+    run_id: str | None,
 ) -> bool:
     """Delete (unless dry_run) and record it; False when it could not be deleted."""
     if not dry_run:
         try:
             delete(arn)
         except BedrockRejected as error:
-            report.failed.append(f"could NOT delete {label} ({error}); delete it in the Bedrock console")
+            report.fail(f"could NOT delete {label} ({error}); delete it in the Bedrock console", run_id)
             return False
-    report.deleted.append(line)
-    logger.info("janitor deleted" if not dry_run else "janitor would delete", extra={"resource": label})
+    report.delete(line, run_id)
     return True

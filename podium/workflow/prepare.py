@@ -24,10 +24,10 @@ from podium.workflow.polling import as_utc, to_iso, utc_now
 from podium.workflow.preflight import check_model_units
 from podium.workflow.run_names import run_id_for
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from podium.adapters.service_quotas import ModelUnitCapacity
-
-logger = logging.getLogger(__name__)
 
 # The execution input is a handful of settings (a few hundred bytes). A cap far above that
 # keeps every state of the run far below Step Functions' 256 KB, whose overflow no Catch sees.
@@ -103,6 +103,20 @@ def prepare(
         _check_generator_inputs(settings, store, read_databricks_secret)
         caps = _caps_for(settings, region, read_caps)
         check_model_units(settings, read_model_units)
+    if skip_reason:
+        log.info(skip_reason)
+    else:
+        assert caps is not None
+        log.info(
+            "run %s goes ahead: %s with the %s generator; budget $%.2f; row caps %d training, %d validation (%s)",
+            run_id,
+            settings.base_model,
+            settings.generator,
+            settings.budget_usd,
+            caps.train,
+            caps.validation,
+            caps.source,
+        )
 
     return RunContext(
         run_id=run_id,
@@ -134,7 +148,7 @@ def _check_only_tightens(settings: RunSettings, defaults: RunSettings) -> None:
     may make them stricter, never looser (podium.config.Stricter says which way each goes)."""
     problems = [found.describe(context_key_for(found.setting)) for found in loosened(defaults, settings)]
     if problems:
-        logger.warning("input refused: it loosens deployed limits", extra={"problems": problems})
+        log.warning("input refused, it loosens deployed limits: %s", "; ".join(problems))
         raise InvalidInput("; ".join(problems) + ". Nothing was started.")
 
 

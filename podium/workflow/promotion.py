@@ -24,7 +24,7 @@ from podium.workflow.errors import NotPromotable
 from podium.workflow.events import GateOutcome, PromoteEvent, RunOutcome
 from podium.workflow.polling import to_iso, utc_now
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 
 def check_promotion_gate(event: PromoteEvent) -> None:
@@ -66,13 +66,15 @@ def promote(
 
     current = active_models.get()
     if not evaluated and current is not None and current.run_id != run.run_id and current.decision == "promote":
+        message = (
+            f"Trained, not evaluated: {finetune.output_model_arn} was NOT promoted over the evaluated model "
+            f"{current.model_arn} (run {current.run_id}). Run again with evaluate on to compare them."
+        )
+        log.info(message)
         return RunOutcome(
             status="not_evaluated",
             run_id=run.run_id,
-            message=(
-                f"Trained, not evaluated: {finetune.output_model_arn} was NOT promoted over the evaluated model "
-                f"{current.model_arn} (run {current.run_id}). Run again with evaluate on to compare them."
-            ),
+            message=message,
             report_uri=event.dataset.report_uri,
             model_arn=finetune.output_model_arn,
             throughput_arn=serving_arn,
@@ -121,10 +123,14 @@ def promote(
         else (" (no provisioned throughput: create one, or enable throughput, to invoke it)")
     )
     verdict = f" {gate.message[0].upper()}{gate.message[1:]}" if gate.message else ""
+    message = f"Promoted {new.model_arn}{serving}.{note}{verdict}"
+    log.info(message)
+    if retired is None and note:  # the previous throughput is still billed
+        log.warning(note.strip())
     return RunOutcome(
         status="promoted" if evaluated else "not_evaluated",
         run_id=run.run_id,
-        message=f"Promoted {new.model_arn}{serving}.{note}{verdict}",
+        message=message,
         report_uri=event.dataset.report_uri,
         model_arn=new.model_arn,
         throughput_arn=new.throughput_arn,
@@ -147,7 +153,7 @@ def _mark_promoted(fine_tuner: FineTuner, arns: list[str | None], run_id: str, n
                 f"could not tag {arn} {TAG_PROMOTED} ({error}), the record that keeps the janitor off a promoted "
                 "model, so it was not promoted; the previous model stays active"
             ) from None
-        logger.info("marked promoted", extra={"arn": arn, "run_id": run_id})
+        log.info("marked %s promoted by run %s", arn, run_id)
 
 
 def _retire(fine_tuner: FineTuner, arn: str, name_prefix: str) -> tuple[str | None, str]:

@@ -3,6 +3,7 @@ fine-tuned model and poll it until it is in service."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from podium.adapters.ports import FineTuner, ThroughputStatus
@@ -12,6 +13,8 @@ from podium.workflow.polling import elapsed_seconds, next_poll_seconds, to_iso, 
 from podium.workflow.run_names import ownership_tags, throughput_name, throughput_ttl_hours
 from podium.workflow.status_checks import TRANSIENT, status_unknown
 from podium.workflow.throughputs import check_within_ttl
+
+log = logging.getLogger(__name__)
 
 
 def create_throughput(
@@ -59,6 +62,7 @@ def check_throughput(
             f"{throughput.failure_message or '(Bedrock gave no failureMessage)'}"
         )
     check_within_ttl(progress, "the run had not evaluated on it yet", now)
+    log.info("provisioned throughput %s is %s", progress.arn, throughput.status.value)
     elapsed = elapsed_seconds(progress.started_at or to_iso(utc_now()), now or utc_now())
     return progress.model_copy(
         update={

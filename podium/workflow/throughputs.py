@@ -15,7 +15,7 @@ from podium.workflow.errors import ThroughputExpired
 from podium.workflow.events import ThroughputProgress
 from podium.workflow.polling import as_utc, to_iso, utc_now
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 
 def check_within_ttl(throughput: ThroughputProgress, doing: str, now: datetime | None = None) -> None:
@@ -26,7 +26,9 @@ def check_within_ttl(throughput: ThroughputProgress, doing: str, now: datetime |
         return
     moment = as_utc(now or utc_now())
     if moment >= as_utc(datetime.fromisoformat(throughput.expires_at)):
-        logger.warning("throughput past its ttl", extra={"arn": throughput.arn, "expires_at": throughput.expires_at})
+        log.warning(
+            "provisioned throughput %s is past its ttl (%s): the run stops", throughput.arn, throughput.expires_at
+        )
         raise ThroughputExpired(
             f"provisioned throughput {throughput.arn} reached the end of its time-to-live at {throughput.expires_at} "
             f"and {doing}: the budget counts it only until then, so the run stops and Cleanup deletes it. Give it "

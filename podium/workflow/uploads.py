@@ -19,7 +19,7 @@ from typing import Any
 
 from podium.workflow.polling import as_utc, utc_now
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 WINDOW_MINUTES = 10
 MAX_RUNS_PER_WINDOW = 20  # a run takes far longer than a tenth of a window: more is a loop, not uploads
@@ -47,8 +47,9 @@ def start_for_upload(
         name = window if attempt == 1 else f"{window}-{attempt}"
         arn = start_execution(name)
         if arn is not None:  # started, or joined while it runs
+            log.info("%s landed: the run of its upload window is execution %s", key, arn)
             return {"execution_name": name, "object": key, "execution_arn": arn}
-        logger.info("the window's run %s has ended: starting the next one", name, extra={"object": key})
+        log.info("%s landed: the run of its upload window, %s, has ended; starting the next", key, name)
     raise RuntimeError(
         f"{MAX_RUNS_PER_WINDOW} runs of window {window} have already run; {key} did not start another. Start one "
         "by hand (aws stepfunctions start-execution) if this upload needs it."
