@@ -102,6 +102,24 @@ def test_an_injected_failure_exits_1_with_its_message_and_leaves_nothing_running
     assert "execution FAILED" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("execution_input", "words"),
+    [
+        ({"gate": {"min_paraphrase_accuracy": 0}}, "gate.min_paraphrase_accuracy: 0 is below the deployed 0.5"),
+        ({"budget_usd": 1e12}, "budget_usd: 1e+12 is above the deployed 150"),
+        ({"throughput": {"ttl_hours": 744}}, "throughput.ttl_hours: 744 is above the deployed 4"),
+    ],
+)
+def test_an_input_looser_than_cdk_json_is_refused_at_prepare(sample_dir: Path, tmp_path: Path, execution_input, words):
+    # cdk.json as deployed: its budget, gate and ttl are the limits an execution's input may only tighten
+    result = rehearse("--data", sample_dir, "--out", tmp_path / "out", "--input", json.dumps(execution_input))
+    assert result.exit_code == 1, result.output
+    assert "Error: InvalidInput in state Prepare" in result.stdout and words in result.stdout
+    key = words.split(":")[0].replace(".", "_")
+    assert f"change `{key}` in cdk.json" in result.stdout
+    assert "Provisioned throughput left: none (this run created none)" in result.stdout
+
+
 def test_a_training_file_bedrock_refuses_fails_at_check_fine_tune_with_bedrocks_message(
     sample_dir: Path, tmp_path: Path
 ):
