@@ -65,3 +65,29 @@ def test_unseen_facts_are_left_out(facts_and_rows) -> None:
     heights = [f.fact_id for f in facts if f.relation == "athlete_height"][:3]
     rows = profile_pairs(facts, unseen=set(heights))
     assert not {c for row in rows for c in row.covers} & set(heights)
+
+
+def test_country_profile_lists_a_medallist_under_the_medal_discipline() -> None:
+    athlete = {"athlete": "Dara Quill", "country": "Zedland", "discipline": "Marathon Swimming"}
+    facts = [
+        Fact(
+            "country_medal_count",
+            "ZED|gold",
+            "Zedland",
+            "1 gold medal",
+            "Zedland won 1 gold medal.",
+            {"won": "1 gold medal"},
+        ),
+        Fact(
+            "athlete_medals",
+            "1",
+            "Dara Quill",
+            "gold in Men's 800m Freestyle (Swimming)",
+            "At Paris 2024, Dara Quill won 1 medal: gold in Men's 800m Freestyle (Swimming).",
+            {**athlete, "medal_count": "1", "medal_disciplines": "Swimming"},
+        ),
+        Fact("athlete_country", "1", "Dara Quill", "Zedland", "Dara Quill represented Zedland.", athlete),
+    ]
+    rows = [row for row in profile_pairs(facts) if row.relation == "profile_country"]
+    assert rows and all("Swimming: Dara Quill" in row.answer for row in rows)
+    assert not any("Marathon Swimming" in row.answer for row in rows)

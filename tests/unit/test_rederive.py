@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from name_checks import abbreviated
 
 from podium.dataset import build
 from podium.dataset.facts import extract_facts
@@ -80,6 +81,8 @@ class Truth:
     event_countries: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     event_dates: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     medallists: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    medal_sports: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # code → disciplines
+    name_columns: dict[str, tuple[str, str]] = field(default_factory=dict)  # code → (name, name_tv)
     venue_sports: dict[str, set[str]] = field(default_factory=dict)
     sports: set[str] = field(default_factory=set)
 
@@ -88,6 +91,7 @@ def _truth(folder: Path) -> Truth:
     truth = Truth()
     for row in _rows(folder / "athletes.csv"):
         code = row["code"]
+        truth.name_columns[code] = (row["name"], row["name_tv"])
         for name in (row["name"], row["name_tv"]):
             if name:
                 truth.names[_key(name)].add(code)
@@ -108,6 +112,7 @@ def _truth(folder: Path) -> Truth:
             truth.dates[code].add(_iso_to_text(row["medal_date"]))
             truth.medals.add((code, word[row["medal_type"]], row["discipline"], row["event"]))
             truth.medallists[(row["discipline"], row["event"])].add(code)
+            truth.medal_sports[code].add(row["discipline"])
     for row in _rows(folder / "medals.csv"):
         if row["medal_type"] in word:
             country = _country(row)
@@ -129,8 +134,9 @@ def _truth(folder: Path) -> Truth:
     return truth
 
 
-def _names_in(text: str, truth: Truth) -> dict[str, set[str]]:
-    """Athlete names in `text` (runs of capitalised words and name particles), longest first."""
+def _names_in(text: str, truth: Truth, spans: dict[str, str] | None = None) -> dict[str, set[str]]:
+    """Athlete names in `text` (runs of capitalised words and name particles), longest first;
+    `spans` receives each name as written."""
     words = re.findall(r"[\w'.\-]+", text)
     found: dict[str, set[str]] = {}
     i = 0
@@ -145,6 +151,8 @@ def _names_in(text: str, truth: Truth) -> dict[str, set[str]]:
             key = _key(" ".join(re.sub(r"'s?$", "", w.rstrip(".") if len(w) > 2 else w) for w in span))
             if key in truth.names:
                 found[key] = truth.names[key]
+                if spans is not None:
+                    spans[key] = " ".join(w.rstrip(".") if len(w) > 3 else w for w in span)
                 best = length
                 break
         i += best or 1
@@ -182,7 +190,21 @@ def _check(answer: str, relation: str, truth: Truth, subject: str = "") -> tuple
     """(claims checked, wrong claims) for one answer; `subject`: a packed row's subject key."""
     checked, wrong = 0, []
     row_country = subject.split("|")[0] if relation.startswith("profile_") else _first_country(answer, truth)
-    all_names = _names_in(answer, truth)
+    spans: dict[str, str] = {}
+    all_names = _names_in(answer, truth, spans)
+    for key, codes in all_names.items():
+        written = re.sub(r"'s$", "", spans[key])
+        if codes <= truth.name_columns.keys() and all(abbreviated(written, *truth.name_columns[c]) for c in codes):
+            checked += 1
+            wrong.append(f"{written}: abbreviated, athletes.csv names {truth.name_columns[min(codes)][0]}")
+    if relation == "profile_country":
+        listed = re.search(r"(?:[Mm]edallists by sport|Medallists): (.*)$", answer)
+        for section in listed.group(1).rstrip(".").split("; ") if listed else ():
+            sport, _, names = section.partition(": ")
+            for key, codes in _names_in(names, truth).items():
+                checked += 1
+                if not any(sport in truth.medal_sports[c] for c in codes):
+                    wrong.append(f"{key} won no medal in {sport}")
     if relation in ("profile_athletes", "profile_team", "team_roster") and row_country:
         for key, codes in all_names.items():
             checked += 1
