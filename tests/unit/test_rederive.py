@@ -26,13 +26,15 @@ MONTHS = "January February March April May June July August September October No
 DATE = re.compile(r"\b(\d{1,2}) (" + "|".join(MONTHS) + r") (\d{4})\b")
 HEIGHT = re.compile(r"\b(\d{2,3}) cm\b")
 COUNT = re.compile(r"\b(\d+) (gold |silver |bronze )?medals?\b(?! (?:in|to) (?!total))")
-MEDAL_IN = re.compile(r"\b(gold|silver|bronze) in (.+?) \(([^()]+)\)")
-MEDAL_IN_TEAM = re.compile(r"\b(gold|silver|bronze) in (Men|Women)'s ([A-Z][\w ]+?)(?= on |, | and |\.|$)")
+MEDAL_IN = re.compile(r"\b((?i:gold|silver|bronze)) in (.+?) \(([^()]+)\)")
+MEDAL_IN_TEAM = re.compile(r"\b((?i:gold|silver|bronze)) in (Men|Women)'s ([A-Z][\w ]+?)(?= on |, | and |\.|:|$)")
 # A list claim: "competed in A, B and C", "events: A and B", "took part in A".
 LIST_CLAIM = re.compile(
     r"(?:competed in |took part in |events: |sports: |'s (?:sport|events?) at the [\w ]+?: )"
     r"(?:the event |these events: )?((?:[^;().]|\.(?=\d))+)"
 )
+# The same, value first: "A and B: Ann Quill's events at the Paris 2024 Olympics."
+VALUE_FIRST_LIST = re.compile(r"^((?:[^;():.]|\.(?=\d))+)(?=: [^:]*'s (?:sports?|events?) at )")
 PARTICLES = {"da", "de", "del", "della", "der", "di", "do", "dos", "du", "la", "le", "van", "von", "den", "ten", "ter"}
 # Entries: sentences (not after an initial like "R.") and parenthesised athlete details.
 ENTRY_END = re.compile(r"(?<![A-Z])\. (?=\w)|\); |\)\. ")
@@ -234,12 +236,12 @@ def _check(answer: str, relation: str, truth: Truth, subject: str = "") -> tuple
             if not any(truth.height.get(c) == height for c in codes):
                 wrong.append(f"{entry[:60]}: {height} cm")
         medals = MEDAL_IN.findall(entry) + [(m, e, d) for m, e, d in MEDAL_IN_TEAM.findall(entry)]
-        for medal, event, discipline in medals:
+        for medal, event, discipline in ((m.lower(), e, d) for m, e, d in medals):
             checked += 1
             if not any((c, medal, discipline, event) in truth.medals for c in codes):
                 wrong.append(f"{entry[:60]}: {medal} in {event} ({discipline})")
         if relation in ("athlete_events", "athlete_disciplines", "profile_athletes", "profile_medallist"):
-            for listed in LIST_CLAIM.findall(entry):
+            for listed in LIST_CLAIM.findall(entry) + VALUE_FIRST_LIST.findall(entry):
                 listed = re.split(r"(?:,| and) (?:took|won|was|is|competed)\b", listed)[0]  # the next clause
                 items = [re.sub(r" at the .*| at Paris 2024.*", "", i).strip() for i in re.split(r", | and ", listed)]
                 for item in items:
@@ -273,7 +275,8 @@ def _check(answer: str, relation: str, truth: Truth, subject: str = "") -> tuple
                     wrong.append(f"{label} not at {venue}")
     if relation == "event_sport":
         claim = re.search(
-            r"^(?:.*?, )?(.+?) was (?:an event in|the name of an event in each of) (.+?)(?: at the .*)?\.$", answer
+            r"^(?:.*(?:, |: |\. ))?(.+?) was (?:an event in|the name of an event in each of) (.+?)(?: at the .*)?\.$",
+            answer,
         )
         if claim:
             event = claim.group(1)
@@ -284,7 +287,7 @@ def _check(answer: str, relation: str, truth: Truth, subject: str = "") -> tuple
     if relation in ("venue_sports", "profile_venue"):
         for venue, sports in truth.venue_sports.items():
             if venue and venue in answer:
-                hosted = answer.split(venue, 1)[1].split(". ")[0]
+                hosted = next(s for s in answer.split(". ") if venue in s).replace(venue, " ")
                 named = {s for s in truth.sports if s and s.strip() in hosted}
                 for sport in named:
                     checked += 1
