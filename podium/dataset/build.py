@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from podium.config import PriceOverrides, ThroughputSettings
+from podium.dataset.deep import DEFAULT_TEACH_PRIORITIES
 from podium.dataset.estimate import CostEstimate, estimate_cost, evaluation_line, throughput_lifetime_hours
 from podium.dataset.eval_questions import build_eval_questions, composition, is_unseen
 from podium.dataset.evalset import EvalQuestion, bedrock_evaluation_row, render_eval_questions
@@ -35,7 +36,7 @@ from podium.dataset.pairs import clean_pairs, template_pairs
 from podium.dataset.planner import DEFAULT_RECIPE, MAX_EVAL_PROMPTS, Plan, plan_dataset
 from podium.dataset.records import QAPair
 from podium.dataset.split import split_pairs
-from podium.dataset.templates import RELATIONS, is_held_out
+from podium.dataset.templates import RELATIONS, is_held_out, is_refusal
 from podium.dataset.tokens import cost_tokens
 from podium.dataset.validate import ValidationResult, check_total_rows, validate_text
 from podium.errors import ConfigError, DataError
@@ -119,13 +120,16 @@ def build_dataset(
     priorities: Mapping[str, int] | None = None,
     caps: RowCaps | None = None,
     recipe: str = DEFAULT_RECIPE,
+    teach_priorities: Sequence[str] | None = None,
     disagreements: Sequence[Mapping[str, Any]] | None = None,
     reconciliation: str | None = None,
 ) -> BuiltDataset:
     """Clean, plan, split, render and validate `pairs` for `model`. Writes nothing.
     `caps` are the account's quotas (Prepare reads them); without them the model's
-    documented caps apply, train + validation within 10,000. `recipe`: "mixed" (packed
-    profile rows plus Q&A rows) or "qa" (Q&A rows only); see planner.py. `disagreements`:
+    documented caps apply, train + validation within 10,000. `recipe`: "deep" (texts and
+    questions, five phrasings a taught fact, relations in `teach_priorities` order, plus
+    refusal rows), "mixed" (packed profile rows plus Q&A rows) or "qa" (Q&A rows only); see
+    planner.py. `disagreements`:
     the source tables' disagreements (reconcile.py) as dicts, None when the generator did
     not check; `reconciliation` says who checked (or why not) in the report."""
     caps = caps or model.documented_caps("Service Quotas not read here; Podium's documented caps")
@@ -133,9 +137,11 @@ def build_dataset(
     rejections: Counter[str] = Counter(rejected or {})
     rejections.update(cleaning)
     # Held-out templates and the facts kept out for the evaluation never reach train or validation.
-    trainable, held_out, unseen = [], [], []
+    trainable, held_out, unseen, refusals = [], [], [], []
     for pair in kept:
-        if is_held_out(pair.source):
+        if is_refusal(pair.relation):
+            refusals.append(pair)  # about values the tables lack: never a held-out fact, which has one
+        elif is_held_out(pair.source):
             held_out.append(pair)
         elif is_unseen(pair.fact_id) or any(is_unseen(f) for f in pair.covers):
             unseen.append(pair)
@@ -150,6 +156,11 @@ def build_dataset(
         priorities=relation_priorities() if priorities is None else priorities,
         seed=seed,
         recipe=recipe,
+        teach_priorities=DEFAULT_TEACH_PRIORITIES if teach_priorities is None else teach_priorities,
+        refusals=refusals,
+        held_out=Counter(
+            f.split(":", 1)[0] for f in {p.fact_id for p in unseen if not p.covers and is_unseen(p.fact_id)}
+        ),
     )
     split = split_pairs(plan, seed=seed)
     with_values = {p.fact_id: p for p in kept if p.values and not p.covers}
@@ -281,6 +292,7 @@ def generate(
     evaluate: bool = True,  # as RunSettings.evaluate: a run evaluates unless told not to
     progress: Progress | None = None,
     recipe: str = DEFAULT_RECIPE,
+    teach_priorities: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Tables in `data_dir` → a dataset in `out_dir`; returns the report.
 
@@ -331,6 +343,7 @@ def generate(
         evaluate=evaluate,
         region=region,
         recipe=recipe,
+        teach_priorities=teach_priorities,
         disagreements=[d.to_dict() for d in disagreements],
         reconciliation="checked by podium generate (podium/dataset/reconcile.py)",
     )

@@ -38,6 +38,8 @@ class Relation:
     templates: tuple[str, ...]  # question templates, str.format over the fact's slots
     answers: tuple[str, ...]  # answer forms over the slots and {value}
     held_out: int = 2  # the last `held_out` templates are for evaluation only
+    # Questions about a value the tables lack, answered with a refusal (recipe `deep`).
+    refusal: bool = False
 
     @property
     def training_templates(self) -> tuple[str, ...]:
@@ -247,6 +249,21 @@ _TEAM_ROSTER_ANSWERS = (
     "{Value} made up the {team_label} at the Paris 2024 Olympics.",
 )
 
+# Refusals: the questions of the birth-date and height relations (training templates only),
+# about athletes the tables hold no such value for. Short, the refusal first, in a few forms.
+_UNKNOWN_BIRTH_DATE_ANSWERS = (
+    "I don't have that information.",
+    "I don't know {athlete}'s date of birth.",
+    "I don't have a date of birth for {athlete}.",
+    "I don't have that information: no date of birth is listed for {athlete}.",
+)
+_UNKNOWN_HEIGHT_ANSWERS = (
+    "I don't have that information.",
+    "I don't know {athlete}'s height.",
+    "I don't have a listed height for {athlete}.",
+    "I don't have that information: no height is listed for {athlete}.",
+)
+
 RELATIONS: Mapping[str, Relation] = MappingProxyType(
     {
         relation.name: relation
@@ -264,6 +281,15 @@ RELATIONS: Mapping[str, Relation] = MappingProxyType(
             Relation("athlete_birth_date", 10, _ATHLETE_BIRTH_DATE, _ATHLETE_BIRTH_DATE_ANSWERS),
             Relation("athlete_height", 11, _ATHLETE_HEIGHT, _ATHLETE_HEIGHT_ANSWERS),
             Relation("team_roster", 12, _TEAM_ROSTER, _TEAM_ROSTER_ANSWERS),
+            Relation(
+                "unknown_birth_date",
+                20,
+                _ATHLETE_BIRTH_DATE[:-2],
+                _UNKNOWN_BIRTH_DATE_ANSWERS,
+                held_out=0,
+                refusal=True,
+            ),
+            Relation("unknown_height", 21, _ATHLETE_HEIGHT[:-2], _UNKNOWN_HEIGHT_ANSWERS, held_out=0, refusal=True),
         )
     }
 )
@@ -284,7 +310,7 @@ def _relation(fact: Fact) -> Relation:
 _COUNTRY_BEARING_SLOTS = ("country", "value", "athlete")
 
 
-def _derived_slots(fact: Fact) -> dict[str, str]:
+def derived_slots(fact: Fact) -> dict[str, str]:
     """The fact's slots (country names with their article) plus the small words its answer
     forms need (singular or plural)."""
     slots = dict(fact.slots)
@@ -343,12 +369,15 @@ TRAINING_PARAPHRASES_PER_FACT = 3
 BULK_PRIORITY = 6
 
 
-def render(fact: Fact, seed: int = 0, *, every_template: bool = False) -> list[tuple[str, str, str]]:
+def render(
+    fact: Fact, seed: int = 0, *, every_template: bool = False, slots: Mapping[str, str] | None = None
+) -> list[tuple[str, str, str]]:
     """(source, question, answer) rows for `fact`: TRAINING_PARAPHRASES_PER_FACT trainable
     templates and one held-out template (all of them with `every_template`), chosen and
-    answered by a rotation the seed and the fact fix, so runs are reproducible."""
+    answered by a rotation the seed and the fact fix, so runs are reproducible. `slots`:
+    derived_slots(fact), when the caller has them already."""
     relation = _relation(fact)
-    slots = _derived_slots(fact)
+    slots = derived_slots(fact) if slots is None else slots
     # A fact stored by an older fact SQL (a Databricks table) may lack a slot a form needs:
     # such forms are skipped, and with none left the fact's own sentence is the answer.
     forms = [answer for form in relation.answers if (answer := _format_answer(form, slots)) is not None]
@@ -359,6 +388,8 @@ def render(fact: Fact, seed: int = 0, *, every_template: bool = False) -> list[t
         numbers = list(range(len(relation.templates)))
     else:
         wanted = TRAINING_PARAPHRASES_PER_FACT - (1 if relation.priority >= BULK_PRIORITY else 0)
+        if relation.refusal:
+            wanted = 1  # a refusal row teaches a behaviour, not a fact: one question each
         take = min(wanted, trainable)
         numbers = sorted((offset + k) % trainable for k in range(take))
         if relation.held_out:
@@ -380,6 +411,12 @@ def questions_for(fact: Fact) -> list[str]:
     return [question for _source, question, _answer in render(fact, every_template=True)]
 
 
+def is_refusal(relation: str) -> bool:
+    """True for a relation of questions the tables hold no value for (answered with a refusal)."""
+    known = RELATIONS.get(relation)
+    return known is not None and known.refusal
+
+
 def is_held_out(source: str) -> bool:
     """True for a pair made from a template reserved for evaluation."""
     return source.startswith(HELD_OUT_SOURCE + ":")
@@ -391,6 +428,8 @@ __all__ = [
     "TEMPLATE_SOURCE",
     "Relation",
     "is_held_out",
+    "is_refusal",
+    "derived_slots",
     "TRAINING_PARAPHRASES_PER_FACT",
     "render",
     "questions_for",
