@@ -94,7 +94,7 @@ _ATHLETE_MEDALS = (
 )
 _ATHLETE_MEDALS_ANSWERS = (
     "{Value}: {athlete} won {medal_count} {medals_word} at Paris 2024.",
-    "{Value}. That was {athlete}'s haul at the Paris 2024 Olympics ({medal_count} {medals_word}).",
+    "{Value}: {athlete}'s haul of {medal_count} {medals_word} at the Paris 2024 Olympics.",
     "{Value}: {athlete}'s {medals_word} at the 2024 Summer Olympics.",
 )
 _EVENT_MEDAL_DAY = (
