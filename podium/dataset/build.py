@@ -323,7 +323,7 @@ def generate(
     say(f"Writing questions for {len(facts):,} facts")
     step = time.perf_counter()
     rejected: Counter[str] = Counter()
-    pairs = template_pairs(facts, rejected=rejected, seed=seed)
+    pairs = template_pairs(facts, rejected=rejected, seed=seed, recipe=recipe)
     timings["pairs_seconds"] = time.perf_counter() - step
     if not any(not p.covers for p in pairs):  # packed rows alone ask no question of one fact
         reasons = "; ".join(f"{reason}: {n}" for reason, n in rejected.most_common()) or "no paraphrases"

@@ -92,6 +92,8 @@ def choose_rows(
     train: list[QAPair] = []
     rows_used = 0
     for relation in teach:
+        if rows_used + QUESTIONS_PER_FACT > budget:
+            break  # not even one more question fits: the remaining relations are left out
         for fact_id in _seeded(by_relation.get(relation, ()), seed, relation):
             subject = subject_of.get(fact_id)
             if subject is None:

@@ -160,3 +160,12 @@ def test_full_data_default_recipe_teaches_every_medal_and_medal_table_deeply(ful
     # Every fact is accounted for: taught, held out for the evaluation, or left out.
     for row in built.report["coverage"]:
         assert row["facts_trained"] + row["facts_left_out"] == row["facts_available"]
+
+
+@pytest.mark.parametrize("recipe", ["deep", "mixed", "qa"])
+def test_pairs_made_for_one_recipe_plan_the_same_rows_as_pairs_made_for_all(sample_facts, recipe) -> None:
+    # The built-in generator (StartGeneration) makes every kind; `podium generate` only its recipe's.
+    every_kind = build.build_dataset(template_pairs(sample_facts), LLAMA31, recipe=recipe)
+    its_own = build.build_dataset(template_pairs(sample_facts, recipe=recipe), LLAMA31, recipe=recipe)
+    assert every_kind.texts == its_own.texts
+    assert every_kind.report["rejections"] == its_own.report["rejections"] == {}
