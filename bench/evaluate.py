@@ -60,7 +60,7 @@ def _questions(train_text: str, count: int) -> list[EvalQuestion]:
 
 
 def bench_evaluate(sample_dir: Path = REPO_ROOT / "data" / "sample") -> list[tuple[str, str, str, str]]:
-    from podium.rehearsal.bedrock_emulator import Script
+    from podium.rehearsal.bedrock_emulator.script import Script
     from podium.rehearsal.harness import Rehearsal, RehearsalOptions
 
     concurrency = RunSettings().eval_concurrency

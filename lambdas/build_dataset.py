@@ -6,7 +6,7 @@ from typing import Any
 
 from lambdas.observability import metrics
 from podium.adapters import factory
-from podium.workflow import logic
+from podium.workflow import build_dataset
 from podium.workflow.environment import current
 from podium.workflow.events import BuildDatasetEvent
 
@@ -15,7 +15,7 @@ from podium.workflow.events import BuildDatasetEvent
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = BuildDatasetEvent.model_validate(event)
-    result = logic.build_dataset(
+    result = build_dataset.build_dataset(
         request,
         generator=factory.generator_for(request.run.settings, env),
         store=factory.object_store(env),

@@ -6,7 +6,7 @@ from typing import Any
 
 from lambdas.observability import metrics
 from podium.adapters import factory
-from podium.workflow import logic
+from podium.workflow import generation
 from podium.workflow.environment import current
 from podium.workflow.events import CheckGenerationEvent
 
@@ -15,5 +15,5 @@ from podium.workflow.events import CheckGenerationEvent
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = CheckGenerationEvent.model_validate(event)
-    result = logic.check_generation(request, generator=factory.generator_for(request.run.settings, env))
+    result = generation.check_generation(request, generator=factory.generator_for(request.run.settings, env))
     return result.to_payload()

@@ -6,7 +6,7 @@ from typing import Any
 
 from lambdas.observability import metrics
 from podium.adapters import factory
-from podium.workflow import logic
+from podium.workflow import provisioned_throughput
 from podium.workflow.environment import current
 from podium.workflow.events import CheckThroughputEvent
 
@@ -15,5 +15,5 @@ from podium.workflow.events import CheckThroughputEvent
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = CheckThroughputEvent.model_validate(event)
-    result = logic.check_throughput(request, fine_tuner=factory.fine_tuner(env))
+    result = provisioned_throughput.check_throughput(request, fine_tuner=factory.fine_tuner(env))
     return result.to_payload()

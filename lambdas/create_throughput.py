@@ -6,7 +6,7 @@ from typing import Any
 
 from lambdas.observability import metrics
 from podium.adapters import factory
-from podium.workflow import logic
+from podium.workflow import provisioned_throughput
 from podium.workflow.environment import current
 from podium.workflow.events import CreateThroughputEvent
 
@@ -15,5 +15,7 @@ from podium.workflow.events import CreateThroughputEvent
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = CreateThroughputEvent.model_validate(event)
-    result = logic.create_throughput(request, fine_tuner=factory.fine_tuner(env), name_prefix=env.name_prefix)
+    result = provisioned_throughput.create_throughput(
+        request, fine_tuner=factory.fine_tuner(env), name_prefix=env.name_prefix
+    )
     return result.to_payload()

@@ -8,7 +8,7 @@ from lambdas.observability import metrics
 from podium.adapters import factory
 from podium.adapters.secrets import read_databricks_credentials
 from podium.adapters.stepfunctions import running_executions
-from podium.workflow import logic
+from podium.workflow import prepare
 from podium.workflow.environment import current
 from podium.workflow.events import PrepareEvent
 
@@ -17,7 +17,7 @@ from podium.workflow.events import PrepareEvent
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = PrepareEvent.model_validate(event)
-    result = logic.prepare(
+    result = prepare.prepare(
         request,
         defaults=env.defaults,
         region=env.region,

@@ -6,7 +6,7 @@ from typing import Any
 
 from lambdas.observability import metrics
 from podium.adapters import factory
-from podium.workflow import logic
+from podium.workflow import promotion
 from podium.workflow.environment import current
 from podium.workflow.events import PromoteEvent
 
@@ -15,7 +15,7 @@ from podium.workflow.events import PromoteEvent
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = PromoteEvent.model_validate(event)
-    result = logic.promote(
+    result = promotion.promote(
         request,
         active_models=factory.active_model_store(env),
         fine_tuner=factory.fine_tuner(env),

@@ -6,7 +6,7 @@ from typing import Any
 
 from lambdas.observability import metrics
 from podium.adapters import factory
-from podium.workflow import logic
+from podium.workflow import fine_tune
 from podium.workflow.environment import current
 from podium.workflow.events import StartFineTuneEvent
 
@@ -15,7 +15,7 @@ from podium.workflow.events import StartFineTuneEvent
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = StartFineTuneEvent.model_validate(event)
-    result = logic.start_fine_tune(
+    result = fine_tune.start_fine_tune(
         request,
         fine_tuner=factory.fine_tuner(env),
         region=env.region,

@@ -51,7 +51,7 @@ CACHE_DIR = REPO_ROOT / ".cache" / "lambda-deps"
 CODE_PACKAGES = ("podium", "lambdas")
 # Never runs in Lambda: the command line and the local rehearsal (moto, the emulators).
 NOT_IN_LAMBDA = (
-    "podium/cli.py",
+    "podium/cli",
     "podium/__main__.py",
     "podium/settings_doc.py",
     "podium/adapters/deployment.py",  # the CLI's view of a deployed stack (CloudFormation)

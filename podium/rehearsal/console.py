@@ -23,7 +23,9 @@ from rich.text import Text
 
 from podium.dataset.reconcile import report_summary
 from podium.rehearsal import service_model
-from podium.rehearsal.bedrock_emulator import CORRUPTIONS, SIMULATED_NOTE, InjectedError, Script
+from podium.rehearsal.bedrock_emulator.corruptions import CORRUPTIONS
+from podium.rehearsal.bedrock_emulator.jobs import SIMULATED_NOTE
+from podium.rehearsal.bedrock_emulator.script import InjectedError, Script
 from podium.rehearsal.harness import RunResult
 from podium.rehearsal.lambda_server import Fault
 from podium.workflow.errors import TRANSIENT_ERRORS, WORKFLOW_ERRORS

@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any, Self
 
 from podium.io import write_text_atomic
-from podium.rehearsal.bedrock_emulator import BedrockEmulator, BedrockServer, Script
+from podium.rehearsal.bedrock_emulator.emulator import BedrockEmulator
+from podium.rehearsal.bedrock_emulator.script import Script
+from podium.rehearsal.bedrock_emulator.server import BedrockServer
 from podium.rehearsal.lambda_server import Fault, LambdaServer
 from podium.workflow.steps import ASL_PATH, PLACEHOLDER, TOPIC_SUBSTITUTION
 

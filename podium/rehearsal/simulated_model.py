@@ -3,7 +3,7 @@
 Nothing here is a language model. A fine-tuned model is simulated as one that "knows" a
 configurable share of the facts in its training file and nothing else; a base model as
 one that knows a small share. Every answer it gives is SIMULATED and the emulator labels
-it so (see bedrock_emulator.SIMULATED_FIELD).
+it so (see bedrock_emulator.runtime.SIMULATED_FIELD).
 
 Training rows are split into passages: each sentence of a completion, read together with
 its row's prompt (a profile row "Tell me about X" names X once and states many facts about

@@ -18,8 +18,8 @@ from podium.adapters.errors import BedrockRejected, DatabricksRejected
 from podium.adapters.ports import TAG_EXECUTION, ActiveModelStore, FineTuner, GenerationState, Generator, JobStatus
 from podium.config import RunSettings
 from podium.workflow.events import CleanupEvent, FailureSummary, RunContext
-from podium.workflow.logic import job_name, throughput_name
 from podium.workflow.notify import error_message
+from podium.workflow.run_names import job_name, throughput_name
 from podium.workflow.throughputs import delete_throughput, kept_for_active_model
 
 _NOT_FOUND = "ResourceNotFoundException"

@@ -1,6 +1,6 @@
 """The Evaluate steps: EvaluateChunk (a loop, one chunk of questions per invocation) and
 ScoreEvaluation (scores, the gate's decision, eval.json, report.html, and the deletion of
-a throughput that is no longer wanted). Adapters come in as ports, like podium.workflow.logic.
+a throughput that is no longer wanted). Adapters come in as ports, like every step's module.
 """
 
 from __future__ import annotations

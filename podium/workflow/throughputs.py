@@ -1,6 +1,6 @@
 """Deleting a run's provisioned throughput, as Cleanup and ScoreEvaluation both do: never
 the one serving the active model, and a refusal says how to delete it by hand (it bills
-hourly). Its own module, so ScoreEvaluation's cold start does not load the workflow logic."""
+hourly). Its own module, so ScoreEvaluation's cold start does not load the other steps' code."""
 
 from __future__ import annotations
 

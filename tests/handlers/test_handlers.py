@@ -13,7 +13,7 @@ import pytest
 import responses
 
 from podium.adapters.errors import BedrockRejected
-from podium.rehearsal.bedrock_emulator import Script
+from podium.rehearsal.bedrock_emulator.script import Script
 from podium.rehearsal.harness import Rehearsal
 from podium.workflow.errors import (
     FineTuneFailed,

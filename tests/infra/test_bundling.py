@@ -57,7 +57,7 @@ def test_try_bundle_puts_code_beside_the_cached_dependencies(tmp_path: Path, mon
     assert {p.name.split(".")[-2] for p in out.rglob("*.pyc")} <= {"cpython-312"}
     assert bool(list((out / "lambdas").rglob("*.cpython-312.pyc"))) == (bundling.lambda_python() is not None)
     # No command line or rehearsal code in any function.
-    assert not (out / "podium" / "cli.py").exists() and not (out / "podium" / "__main__.py").exists()
+    assert not (out / "podium" / "cli").exists() and not (out / "podium" / "__main__.py").exists()
     assert not (out / "podium" / "rehearsal").exists()
     # The fact SQL is package data: real files where podium.dataset.facts looks for them.
     from podium.dataset import facts
@@ -87,7 +87,7 @@ def test_fingerprint_covers_the_lock_file_and_the_code() -> None:
     assert "requirements/lock/lambda+facts.txt" in files
     assert "podium/workflow/steps.py" in files and "lambdas/__init__.py" in files
     assert "podium/dataset/sql/event_medal.sql" in files
-    assert "podium/cli.py" not in files and not [f for f in files if f.startswith("podium/rehearsal/")]
+    assert not [f for f in files if f.startswith(("podium/cli/", "podium/rehearsal/"))]
     assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc")]
     assert bundling.code_fingerprint(("facts",)) != bundling.code_fingerprint(())
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from podium.cli import deployed_settings
+from podium.cli.options import deployed_settings
 from stacks.application import CDK_JSON
 from stacks.functions import state_machine_name
 from tests.infra.conftest import Synthesized

@@ -12,7 +12,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from podium.rehearsal.bedrock_emulator import BedrockEmulator, BedrockServer, Script
+from podium.rehearsal.bedrock_emulator.emulator import BedrockEmulator
+from podium.rehearsal.bedrock_emulator.script import Script
+from podium.rehearsal.bedrock_emulator.server import BedrockServer
 
 REGION = "us-west-2"
 BUCKET = "emulator-bucket"

@@ -8,7 +8,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from podium.rehearsal.bedrock_emulator import ANSWER_NOTE, SIMULATED_FIELD, SIMULATED_HEADER, InjectedError
+from podium.rehearsal.bedrock_emulator.runtime import ANSWER_NOTE, SIMULATED_FIELD, SIMULATED_HEADER
+from podium.rehearsal.bedrock_emulator.script import InjectedError
 from podium.rehearsal.simulated_model import REFUSAL, SimulatedModel
 
 from .conftest import Bedrock

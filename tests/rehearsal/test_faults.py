@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from podium.rehearsal.bedrock_emulator import CORRUPTIONS
+from podium.rehearsal.bedrock_emulator.corruptions import CORRUPTIONS
 from podium.rehearsal.console import BEDROCK_DATA, plan_failure
 
 

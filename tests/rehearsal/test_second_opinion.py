@@ -16,7 +16,11 @@ from podium.dataset.validate import validate_text
 from podium.rehearsal import bedrock_rules
 
 REHEARSAL = Path(__file__).resolve().parents[2] / "podium" / "rehearsal"
-EMULATOR_MODULES = ("bedrock_emulator", "bedrock_rules", "service_model", "simulated_model", "local_http")
+# every module of the emulator package (new ones included) and the siblings it imports
+EMULATOR_FILES = (
+    *sorted((REHEARSAL / "bedrock_emulator").glob("*.py")),
+    *(REHEARSAL / f"{name}.py" for name in ("bedrock_rules", "service_model", "simulated_model", "local_http")),
+)
 RULE_MODULES = ("podium.dataset", "podium.models", "podium.config", "podium.workflow")
 
 LLAMA31 = "meta.llama3-1-8b-instruct-v1:0:128k"
@@ -26,20 +30,20 @@ NOVA = "amazon.nova-lite-v1:0:300k"
 
 
 def test_the_emulator_imports_none_of_podiums_rule_modules():
-    for name in EMULATOR_MODULES:
-        tree = ast.parse((REHEARSAL / f"{name}.py").read_text(encoding="utf-8"))
+    assert (REHEARSAL / "bedrock_emulator" / "emulator.py") in EMULATOR_FILES  # the glob found the package
+    for path in EMULATOR_FILES:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
         imported = [
             node.module if isinstance(node, ast.ImportFrom) else alias.name
             for node in ast.walk(tree)
             if isinstance(node, ast.Import | ast.ImportFrom)
             for alias in (node.names if isinstance(node, ast.Import) else [None])
         ]
-        assert not [m for m in imported if m and m.startswith(RULE_MODULES)], name
+        assert not [m for m in imported if m and m.startswith(RULE_MODULES)], path.name
     # …nor through anything it imports
-    probe = (
-        "import sys, podium.rehearsal.bedrock_emulator; "
-        f"print([m for m in sys.modules if m.startswith({RULE_MODULES!r})])"
-    )
+    modules = [".".join(path.relative_to(REHEARSAL.parents[1]).with_suffix("").parts) for path in EMULATOR_FILES]
+    imports = "; ".join(f"import {module.removesuffix('.__init__')}" for module in modules)
+    probe = f"import sys; {imports}; print([m for m in sys.modules if m.startswith({RULE_MODULES!r})])"
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
 

@@ -237,7 +237,7 @@ def _rows(path: Path, count: int, prefix: str) -> Path:
 
 
 def test_validate_with_region_and_no_credentials_says_it_uses_the_documented_caps(good_file: Path, monkeypatch):
-    monkeypatch.setattr("podium.cli._quota_client", lambda region: None)
+    monkeypatch.setattr("podium.cli.dataset._quota_client", lambda region: None)
     result = run("validate", good_file, "--model", LLAMA31, "--region", "us-west-2")
     assert result.exit_code == 0, result.output
     assert "10,000 together" in result.stderr and "no AWS credentials" in result.stderr
@@ -258,7 +258,7 @@ def test_validate_with_region_checks_the_pair_against_the_accounts_sum(tmp_path:
         {"ServiceCode": "bedrock"},
     )
     stubber.add_response("list_service_quotas", {"Quotas": []}, {"ServiceCode": "bedrock"})
-    monkeypatch.setattr("podium.cli._quota_client", lambda region: client)
+    monkeypatch.setattr("podium.cli.dataset._quota_client", lambda region: client)
     train, validation = _rows(tmp_path / "train.jsonl", 3, "T"), _rows(tmp_path / "validation.jsonl", 2, "V")
     with stubber:
         result = run("validate", train, "--model", LLAMA31, "--region", "us-west-2", "--validation", validation)

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from podium.adapters import deployment
 from podium.cli import app
-from podium.rehearsal.bedrock_emulator import Script
+from podium.rehearsal.bedrock_emulator.script import Script
 from podium.rehearsal.harness import Rehearsal, RehearsalOptions
 from tests.conftest import OPEN_GATE
 

@@ -155,7 +155,7 @@ def test_fail_step_targets_bedrock_itself_or_a_lambda_step():
 
 def test_without_input_it_plans_and_estimates_what_the_deployed_stack_would(sample_dir: Path, tmp_path: Path):
     """cdk.json's defaults (2 epochs, no throughput), not the model's built-in ones."""
-    from podium.cli import deployed_settings
+    from podium.cli.options import deployed_settings
     from podium.dataset.build import generate
 
     result = rehearse("--data", sample_dir, "--out", tmp_path / "out", "--input", '{"dry_run": true}')
@@ -197,7 +197,7 @@ def test_json_summary_has_status_states_files_counts_and_problems(sample_dir: Pa
 def test_data_warnings_name_the_users_folder_not_the_scratch_copy(tmp_path: Path):
     import logging
 
-    from podium.cli import _DataWarnings
+    from podium.cli.rehearsal import _DataWarnings
 
     scratch = tmp_path / "podium-data-k3j2x"
     with _DataWarnings(Path("data/sample")) as caught:
@@ -210,10 +210,10 @@ def test_data_warnings_name_the_users_folder_not_the_scratch_copy(tmp_path: Path
 def test_outside_a_clone_it_says_rehearsal_needs_the_repository(
     sample_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    import podium.cli
+    import podium.cli.rehearsal
 
-    installed = tmp_path / "site-packages" / "podium" / "cli.py"  # a wheel: no lambdas/ beside podium/
-    monkeypatch.setattr(podium.cli, "__file__", str(installed))
+    installed = tmp_path / "site-packages" / "podium" / "cli" / "rehearsal.py"  # a wheel: no lambdas/ beside podium/
+    monkeypatch.setattr(podium.cli.rehearsal, "__file__", str(installed))
     result = rehearse("--data", sample_dir, "--out", tmp_path / "out")
     assert result.exit_code == 2
     assert "run it from a clone of Podium" in result.stderr

@@ -11,7 +11,8 @@ from podium.adapters.errors import BedrockThrottled
 from podium.adapters.ports import ActiveModel, JobStatus, Throughput, ThroughputStatus
 from podium.config import RunSettings
 from podium.evaluation.runner import Reply, Throttled
-from podium.workflow import evaluate, logic
+from podium.workflow import evaluate
+from podium.workflow.errors import NotPromotable
 from podium.workflow.events import (
     DatasetOutcome,
     EvaluateChunkEvent,
@@ -23,6 +24,7 @@ from podium.workflow.events import (
     ScoreEvaluationEvent,
     ThroughputProgress,
 )
+from podium.workflow.promotion import promote
 from tests.evaluation.helpers import eval_jsonl, eval_set
 from tests.workflow.fakes import MemoryActiveModels, MemoryFineTuner, MemoryStore
 
@@ -171,7 +173,7 @@ def test_an_evaluation_only_throughput_is_deleted_once_the_scores_are_in():
     assert gate.decision == "promote" and tuner.deleted == [PT] and gate.deleted_throughput_arn == PT
     assert "created for the evaluation only" in gate.message
     models = MemoryActiveModels()
-    outcome = logic.promote(
+    outcome = promote(
         PromoteEvent(run=run, dataset=dataset, finetune=finetune, throughput=throughput, gate=gate),
         active_models=models,
         fine_tuner=tuner,
@@ -198,8 +200,8 @@ def test_promote_refuses_a_discarded_model_and_keeps_an_evaluated_one_over_an_un
     questions = eval_set()
     run, dataset, finetune, throughput, _ = _events({"throughput": {"enabled": True}}, questions)
     discard = GateOutcome(decision="discard", message="evaluation failed the gate — x")
-    with pytest.raises(logic.NotPromotable, match="failed the gate"):
-        logic.promote(
+    with pytest.raises(NotPromotable, match="failed the gate"):
+        promote(
             PromoteEvent(run=run, dataset=dataset, finetune=finetune, throughput=throughput, gate=discard),
             active_models=MemoryActiveModels(),
             fine_tuner=MemoryFineTuner(),
@@ -209,7 +211,7 @@ def test_promote_refuses_a_discarded_model_and_keeps_an_evaluated_one_over_an_un
     skipped = GateOutcome(decision="not_evaluated", message="trained, not evaluated: the evaluate setting is off")
     evaluated = ActiveModel("old", "arn:model/old", RunSettings().base_model, "h0", None, decision="promote")
     models = MemoryActiveModels(evaluated)
-    outcome = logic.promote(
+    outcome = promote(
         PromoteEvent(run=run, dataset=dataset, finetune=finetune, throughput=throughput, gate=skipped),
         active_models=models,
         fine_tuner=MemoryFineTuner(),
@@ -219,7 +221,7 @@ def test_promote_refuses_a_discarded_model_and_keeps_an_evaluated_one_over_an_un
     assert outcome.status == "not_evaluated" and models.model is evaluated and models.puts == 0
     assert "NOT promoted over the evaluated model arn:model/old" in outcome.message
     unevaluated = MemoryActiveModels(ActiveModel("old", "arn:model/old", RunSettings().base_model, "h0"))
-    outcome = logic.promote(
+    outcome = promote(
         PromoteEvent(run=run, dataset=dataset, finetune=finetune, throughput=throughput, gate=skipped),
         active_models=unevaluated,
         fine_tuner=MemoryFineTuner(),

@@ -20,7 +20,7 @@ from podium.adapters.ports import (
 from podium.workflow.ended import ExecutionStatusChange, clean_up_ended_execution
 from podium.workflow.janitor import sweep
 from tests.workflow.fakes import MemoryActiveModels, MemoryFineTuner, MemoryStore
-from tests.workflow.test_logic import _promotable, _started
+from tests.workflow.runs import promotable_run, started_run
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 OLD = (NOW - timedelta(hours=5)).isoformat()
@@ -130,7 +130,7 @@ def _history(*states):
 
 
 def test_a_stopped_execution_is_cleaned_up_from_the_last_state_it_left():
-    run, _, tuner, progress = _started({"throughput": {"enabled": True}})
+    run, _, tuner, progress = started_run({"throughput": {"enabled": True}})
     state = {"run": run.to_payload(), "finetune": progress.to_payload()}
     history = _history(("StartFineTune", state), ("WaitForFineTune", state))
     history.append({"type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "CheckFineTune"}})
@@ -144,7 +144,7 @@ def test_a_stopped_execution_is_cleaned_up_from_the_last_state_it_left():
 
 
 def test_a_timed_out_execution_deletes_the_throughput_it_was_creating():
-    event, tuner = _promotable({"throughput": {"enabled": True}})
+    event, tuner = promotable_run({"throughput": {"enabled": True}})
     state = {"run": event.run.to_payload(), "finetune": event.finetune.to_payload()}  # CreateThroughput never returned
     summary = clean_up_ended_execution(
         _change(event.run, "TIMED_OUT"),
@@ -157,7 +157,7 @@ def test_a_timed_out_execution_deletes_the_throughput_it_was_creating():
 
 
 def test_a_failed_execution_is_left_to_its_own_cleanup_unless_that_failed():
-    run, _, tuner, progress = _started()
+    run, _, tuner, progress = started_run()
     state = {"run": run.to_payload(), "finetune": progress.to_payload(), "error": {"Error": "X", "Cause": "y"}}
     ran_cleanup = _history(("CheckFineTune", state), ("Cleanup", state), ("NotifyFailure", state))
     kwargs = {"fine_tuner": tuner, "active_models": MemoryActiveModels(), "name_prefix": "podium"}

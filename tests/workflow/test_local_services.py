@@ -11,7 +11,10 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from podium.rehearsal.bedrock_emulator import SIMULATED_NOTE, BedrockEmulator, BedrockServer, Script
+from podium.rehearsal.bedrock_emulator.emulator import BedrockEmulator
+from podium.rehearsal.bedrock_emulator.jobs import SIMULATED_NOTE
+from podium.rehearsal.bedrock_emulator.script import Script
+from podium.rehearsal.bedrock_emulator.server import BedrockServer
 from podium.rehearsal.lambda_server import Fault, LambdaServer
 from podium.workflow.steps import STEPS_BY_NAME
 

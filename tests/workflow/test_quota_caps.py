@@ -9,9 +9,11 @@ import pytest
 
 from podium.config import RunSettings
 from podium.models import RowCaps
-from podium.workflow import logic
+from podium.workflow.build_dataset import build_dataset
 from podium.workflow.errors import InvalidInput
 from podium.workflow.events import BuildDatasetEvent, PrepareEvent, StartGenerationEvent
+from podium.workflow.generation import start_generation
+from podium.workflow.prepare import prepare
 from tests.workflow.fakes import ListGenerator, MemoryActiveModels, MemoryStore, sample_pairs
 
 REGION = "us-west-2"
@@ -31,7 +33,7 @@ def _prepare(execution_input, read_caps=None):
             },
         }
     )
-    return logic.prepare(
+    return prepare(
         event,
         defaults=RunSettings(),
         region=REGION,
@@ -70,9 +72,9 @@ def test_build_dataset_plans_within_the_caps_prepare_read_and_reports_them():
     # Synthetic pairs have no texts for the `deep` recipe: `qa` plans them.
     run = _prepare({"recipe": "qa"}, read_caps=lambda model: _account_caps(40))
     generator = ListGenerator(sample_pairs())
-    progress = logic.start_generation(StartGenerationEvent(run=run), generator=generator, now=T0)
+    progress = start_generation(StartGenerationEvent(run=run), generator=generator, now=T0)
     store = MemoryStore()
-    outcome = logic.build_dataset(
+    outcome = build_dataset(
         BuildDatasetEvent(run=run, generation=progress),
         generator=generator,
         store=store,

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 import responses
 
-from podium.rehearsal.bedrock_emulator import SIMULATED_NOTE, InjectedError, Script
+from podium.rehearsal.bedrock_emulator.jobs import SIMULATED_NOTE
+from podium.rehearsal.bedrock_emulator.script import InjectedError, Script
 from podium.rehearsal.harness import Rehearsal, RehearsalOptions
 from podium.rehearsal.lambda_server import Fault
 from tests.conftest import OPEN_GATE

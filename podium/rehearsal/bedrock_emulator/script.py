@@ -1,0 +1,47 @@
+"""What the emulated service will do: lifecycles, scripted failures and injected errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class InjectedError:
+    """Answer `operation` (a Bedrock operation name, e.g. CreateModelCustomizationJob or
+    Converse) with `code` for its next `times` calls (None: every call)."""
+
+    operation: str
+    code: str
+    message: str = "error injected by podium rehearse"
+    times: int | None = 1
+
+
+@dataclass
+class Script:
+    """What the emulated service will do. Change it between or during runs."""
+
+    job_ticks: int = 2  # status reads a job stays InProgress before it ends
+    job_failure: str | None = None  # the failureMessage of jobs that fail; None = jobs complete
+    throughput_ticks: int = 2  # status reads a throughput stays Creating
+    throughput_failure: str | None = None  # the failureMessage of throughputs that fail
+    # A ValidationException message that CreateModelCustomizationJob answers with (e.g. a
+    # rule the real service applies that podium does not know yet); None = accept.
+    job_rejection: str | None = None
+    # Alter the training file after it was uploaded, before Bedrock's validation phase reads
+    # it (see corruptions.CORRUPTIONS): rehearses data that Podium's own checks never saw.
+    corrupt_training: str | None = None
+    stop_ticks: int = 1  # status reads a stopped job shows Stopping before Stopped
+    # Sum of training and validation records per job, an adjustable account quota
+    # ("Sum of training and validation records…" in Service Quotas); None: not enforced.
+    records_sum_quota: int | None = None
+    training_loss: float = 1.25  # simulated final losses
+    validation_loss: float = 1.5
+    errors: list[InjectedError] = field(default_factory=list)  # answered instead of the operation
+    # The simulated models Converse asks (see simulated_model): shares of the trained facts
+    # a fine-tuned / base model knows, and of unanswerable questions answered wrongly.
+    known_share: float = 0.8
+    base_known_share: float = 0.05
+    hallucination_share: float = 0.05
+    base_hallucination_share: float = 0.2
+    seed: str = "0"
+    answer_latency_seconds: float = 0.0  # per Converse call (benchmarks: 1.0)

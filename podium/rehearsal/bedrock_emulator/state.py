@@ -1,0 +1,103 @@
+"""The emulated service's records (jobs, custom models, provisioned throughputs, tags) and
+the state every operation shares; each concern's operations are a mixin over it."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from podium.rehearsal.bedrock_emulator.script import Script
+from podium.rehearsal.simulated_model import SimulatedModel
+
+S3_URI = re.compile(r"^s3://([^/]+)/?(.*)$")
+
+
+@dataclass
+class Job:
+    arn: str
+    name: str
+    request: dict[str, Any]
+    token: str | None
+    created: str
+    status: str = "InProgress"
+    ticks: int = 0
+    failure_message: str = ""
+    output_model_arn: str | None = None
+    end_time: str | None = None
+    data_failure: str | None = None  # what the validation phase will say, None: the data is valid
+
+
+@dataclass
+class Throughput:
+    arn: str
+    name: str
+    model_arn: str
+    model_units: int
+    commitment: str | None
+    token: str | None
+    created: str
+    status: str = "Creating"
+    ticks: int = 0
+    failure_message: str = ""
+
+
+@dataclass
+class CustomModel:
+    arn: str
+    name: str
+    job_arn: str
+    job_name: str
+    base_model_id: str
+    created: str
+
+
+def tag_map(tags: Any) -> dict[str, str]:
+    return {str(tag["key"]): str(tag["value"]) for tag in tags or []}
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class EmulatorState:
+    """The emulated service state. `s3` is a boto3 S3 client (moto's, in rehearsal) used to
+    read training data and write the job's output metrics."""
+
+    def __init__(
+        self,
+        *,
+        s3: Any,
+        region: str = "us-west-2",
+        account: str = "123456789012",
+        script: Script | None = None,
+    ) -> None:
+        self.s3, self.region, self.account = s3, region, account
+        self.script = script or Script()
+        self.jobs: dict[str, Job] = {}  # by ARN
+        self.throughputs: dict[str, Throughput] = {}  # by ARN
+        self.custom_models: dict[str, CustomModel] = {}  # by ARN
+        self.deleted_throughputs: list[str] = []
+        self.deleted_custom_models: list[str] = []
+        self.tags: dict[str, dict[str, str]] = {}  # resource ARN → tags (jobTags, customModelTags, tags)
+        self.answers: list[dict[str, Any]] = []  # every Converse call: model, question, answer, kind
+        self._models: dict[str, SimulatedModel] = {}  # by custom model ARN or base model id
+        self._lock = threading.RLock()
+
+    def reset(self, script: Script | None = None) -> None:
+        """Forget every job, model and throughput; start over with `script`."""
+        with self._lock:
+            self.script = script or Script()
+            self.jobs.clear()
+            self.throughputs.clear()
+            self.custom_models.clear()
+            self.deleted_throughputs.clear()
+            self.deleted_custom_models.clear()
+            self.tags.clear()
+            self.answers.clear()
+            self._models.clear()
+
+    def _foundation_arn(self, model_id: str) -> str:
+        return f"arn:aws:bedrock:{self.region}::foundation-model/{model_id}"

@@ -1,0 +1,169 @@
+"""The Promote step: the gate a new model passes, making it the active model, and
+retiring the previous model's throughput when this stack made it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from podium.adapters.ports import (
+    TAG_STACK,
+    ActiveModel,
+    ActiveModelStore,
+    FineTuner,
+    JobStatus,
+    ObjectStore,
+    ThroughputStatus,
+)
+from podium.dataset.files import PROMOTION_FILE
+from podium.workflow.errors import NotPromotable
+from podium.workflow.events import GateOutcome, PromoteEvent, RunOutcome
+from podium.workflow.polling import to_iso, utc_now
+
+
+def check_promotion_gate(event: PromoteEvent) -> None:
+    """The one gate a new model passes before it becomes active: the job completed with an
+    output model, its throughput (when created) is in service, and the evaluation did not
+    discard it (ScoreEvaluation decides; the GateDecision Choice never sends a discarded
+    model here, and this refuses it again should the definition be rewired)."""
+    finetune, throughput = event.finetune, event.throughput
+    if finetune.status is not JobStatus.COMPLETED or not finetune.output_model_arn:
+        raise NotPromotable(f"job {finetune.job_arn} is {finetune.status.value}, not Completed with an output model")
+    if throughput.created and throughput.status is not ThroughputStatus.IN_SERVICE:
+        raise NotPromotable(f"throughput {throughput.arn} is {throughput.status}, not InService")
+    if event.gate.decision == "discard":
+        raise NotPromotable(event.gate.message)
+
+
+def promote(
+    event: PromoteEvent,
+    *,
+    active_models: ActiveModelStore,
+    fine_tuner: FineTuner,
+    store: ObjectStore,
+    name_prefix: str,
+    now: datetime | None = None,
+) -> RunOutcome:
+    """Make the new model the active one; retire the previous throughput when configured
+    and tagged as this stack's.
+
+    Safe to retry: the previous record is saved under runs/<run_id>/promotion.json before
+    the active record is replaced, so a retry still knows which throughput to retire.
+    """
+    check_promotion_gate(event)
+    run, finetune, throughput, gate = event.run, event.finetune, event.throughput, event.gate
+    assert finetune.output_model_arn is not None
+    record_key = run.run_prefix + PROMOTION_FILE
+    evaluated = gate.decision == "promote"
+    # A throughput created for the evaluation only is deleted by then: it serves nothing.
+    serving_arn = throughput.arn if throughput.created and run.settings.throughput.enabled else None
+
+    current = active_models.get()
+    if not evaluated and current is not None and current.run_id != run.run_id and current.decision == "promote":
+        return RunOutcome(
+            status="not_evaluated",
+            run_id=run.run_id,
+            message=(
+                f"Trained, not evaluated: {finetune.output_model_arn} was NOT promoted over the evaluated model "
+                f"{current.model_arn} (run {current.run_id}). Run again with evaluate on to compare them."
+            ),
+            report_uri=event.dataset.report_uri,
+            model_arn=finetune.output_model_arn,
+            throughput_arn=serving_arn,
+            dataset_hash=event.dataset.dataset_hash,
+            estimated_cost_usd=event.dataset.estimated_cost_usd,
+            report_html_uri=gate.report_html_uri,
+            gate=gate.message,
+        )
+    if current is not None and current.run_id == run.run_id:
+        previous = _saved_previous(store, record_key)  # a retry after the record was written
+    else:
+        previous = current
+    new = ActiveModel(
+        run_id=run.run_id,
+        model_arn=finetune.output_model_arn,
+        base_model_id=run.settings.base_model,
+        dataset_hash=event.dataset.dataset_hash,
+        throughput_arn=serving_arn,
+        promoted_at=to_iso(now or utc_now()),
+        decision=gate.decision,
+        scores=_gate_scores(gate),
+    )
+    store.write_text(
+        record_key,
+        json.dumps({"promoted": new.to_record(), "previous": previous.to_record() if previous else None}, indent=2),
+    )
+    active_models.put(new)
+    # The new model is active from here on, so nothing below may fail the run (it would end
+    # FAILED with the new model serving): a retirement that does not happen is reported.
+    old_arn = previous.throughput_arn if previous is not None else None
+    retired, note = None, ""
+    if old_arn and old_arn != new.throughput_arn:
+        if run.settings.throughput.retire_previous:
+            retired, note = _retire(fine_tuner, old_arn, name_prefix)
+        else:
+            note = (
+                f" The previous model's provisioned throughput {old_arn} was kept "
+                "(throughput.retire_previous is false) and is still billed hourly."
+            )
+    serving = (
+        f" served by provisioned throughput {new.throughput_arn}"
+        if new.throughput_arn
+        else (" (no provisioned throughput: create one, or enable throughput, to invoke it)")
+    )
+    verdict = f" {gate.message[0].upper()}{gate.message[1:]}" if gate.message else ""
+    return RunOutcome(
+        status="promoted" if evaluated else "not_evaluated",
+        run_id=run.run_id,
+        message=f"Promoted {new.model_arn}{serving}.{note}{verdict}",
+        report_uri=event.dataset.report_uri,
+        model_arn=new.model_arn,
+        throughput_arn=new.throughput_arn,
+        retired_throughput_arn=retired,
+        dataset_hash=new.dataset_hash,
+        estimated_cost_usd=event.dataset.estimated_cost_usd,
+        report_html_uri=gate.report_html_uri,
+        gate=gate.message,
+    )
+
+
+def _retire(fine_tuner: FineTuner, arn: str, name_prefix: str) -> tuple[str | None, str]:
+    """Delete the previous model's throughput when its tags say this stack made it; else say why not."""
+    try:
+        stack = fine_tuner.tags(arn).get(TAG_STACK)
+        if stack != name_prefix:
+            return None, (
+                f" The previous model's provisioned throughput {arn} was left alone: it is not tagged "
+                f"{TAG_STACK}={name_prefix} (found {stack or 'no tag'}), so this stack did not make it. "
+                "It is still billed hourly: delete it in the Bedrock console if it is no longer needed."
+            )
+        fine_tuner.delete_throughput(arn)
+    except Exception as error:  # noqa: BLE001 - promotion stands whatever the retirement did
+        return None, (
+            f" Could NOT delete the previous model's provisioned throughput {arn} ({error}); it is still "
+            "billed hourly: delete it in the Bedrock console."
+        )
+    return arn, f" Deleted the previous model's provisioned throughput {arn}."
+
+
+def _gate_scores(gate: GateOutcome) -> dict[str, Any] | None:
+    if gate.decision != "promote":
+        return None
+    return {
+        "simulated": gate.simulated,
+        "paraphrase_accuracy": gate.paraphrase_accuracy,
+        "base_paraphrase_accuracy": gate.base_paraphrase_accuracy,
+        "unseen_hallucination": gate.unseen_hallucination,
+        "scores_uri": gate.scores_uri,
+    }
+
+
+def _saved_previous(store: ObjectStore, key: str) -> ActiveModel | None:
+    try:
+        saved = json.loads(store.read_text(key)).get("previous")
+    except FileNotFoundError:
+        return None
+    if not saved:
+        return None
+    return ActiveModel(**{k: v for k, v in saved.items() if v is not None and k in ActiveModel.__dataclass_fields__})

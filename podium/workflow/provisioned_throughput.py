@@ -1,0 +1,64 @@
+"""The CreateThroughput and CheckThroughput steps: buy provisioned throughput for the
+fine-tuned model and poll it until it is in service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from podium.adapters.ports import FineTuner, ThroughputStatus
+from podium.workflow.errors import FineTuneFailed, ThroughputFailed
+from podium.workflow.events import CheckThroughputEvent, CreateThroughputEvent, ThroughputProgress
+from podium.workflow.polling import elapsed_seconds, next_poll_seconds, to_iso, utc_now
+from podium.workflow.run_names import ownership_tags, throughput_name
+from podium.workflow.status_checks import TRANSIENT, status_unknown
+
+
+def create_throughput(
+    event: CreateThroughputEvent,
+    *,
+    fine_tuner: FineTuner,
+    name_prefix: str,
+    now: datetime | None = None,
+) -> ThroughputProgress:
+    run, finetune = event.run, event.finetune
+    if not finetune.output_model_arn:
+        raise FineTuneFailed(f"job {finetune.job_arn} has no output model to deploy")
+    wanted = run.settings.throughput
+    name = throughput_name(name_prefix, run.run_id)
+    throughput = fine_tuner.create_throughput(
+        name, finetune.output_model_arn, wanted.model_units, wanted.commitment, ownership_tags(run, name_prefix)
+    )
+    return ThroughputProgress(
+        created=True,
+        name=name,
+        arn=throughput.arn,
+        status=throughput.status,
+        started_at=to_iso(now or utc_now()),
+        next_poll_seconds=run.settings.poll.min_seconds,
+    )
+
+
+def check_throughput(
+    event: CheckThroughputEvent, *, fine_tuner: FineTuner, now: datetime | None = None
+) -> ThroughputProgress:
+    progress = event.throughput
+    if not progress.created or not progress.arn:
+        raise ThroughputFailed("CheckThroughput ran, but this run created no provisioned throughput")
+    try:
+        throughput = fine_tuner.get_throughput(progress.arn)
+    except TRANSIENT as error:
+        return status_unknown(event.run, progress, f"provisioned throughput {progress.arn}", error, now)
+    if throughput.status is ThroughputStatus.FAILED:
+        raise ThroughputFailed(
+            f"Bedrock provisioned throughput {progress.name} ({progress.arn}) Failed: "
+            f"{throughput.failure_message or '(Bedrock gave no failureMessage)'}"
+        )
+    elapsed = elapsed_seconds(progress.started_at or to_iso(utc_now()), now or utc_now())
+    return progress.model_copy(
+        update={
+            "status": throughput.status,
+            "failure_message": throughput.failure_message,
+            "next_poll_seconds": next_poll_seconds(elapsed, event.run.settings.poll),
+            "check_failures": 0,
+        }
+    )

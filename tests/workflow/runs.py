@@ -1,0 +1,125 @@
+"""A run driven through the steps with in-memory adapters (tests/workflow/fakes.py), up to
+the state each step's tests start from: prepared, dataset built, fine-tune started, promotable."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from podium.adapters.ports import TAG_STACK, JobStatus, Throughput, ThroughputStatus
+from podium.config import RunSettings
+from podium.workflow.build_dataset import build_dataset
+from podium.workflow.events import (
+    BuildDatasetEvent,
+    CheckFineTuneEvent,
+    CreateThroughputEvent,
+    GateOutcome,
+    PrepareEvent,
+    PromoteEvent,
+    StartFineTuneEvent,
+    StartGenerationEvent,
+)
+from podium.workflow.fine_tune import check_fine_tune, start_fine_tune
+from podium.workflow.generation import start_generation
+from podium.workflow.prepare import prepare
+from podium.workflow.provisioned_throughput import create_throughput
+from tests.workflow.fakes import ListGenerator, MemoryActiveModels, MemoryFineTuner, MemoryStore, sample_pairs
+
+REGION = "us-west-2"
+SM = "arn:aws:states:us-west-2:123456789012:stateMachine:podium-finetune"
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def prepare_event(execution_input, name="0b5a5e8c-1f0e-4a57-9c39-2f9a6a1f1c11"):
+    return PrepareEvent.model_validate(
+        {
+            "input": execution_input,
+            "execution": {
+                "name": name,
+                "id": f"arn:aws:states:us-west-2:123456789012:execution:podium-finetune:{name}",
+                "state_machine_id": SM,
+                "start_time": "2026-01-01T00:00:00Z",
+            },
+        }
+    )
+
+
+def prepared_run(execution_input, *, defaults=None, running=(), store=None, secret=None, name=None, claim_run=None):
+    store = store if store is not None else MemoryStore({"data/medals.csv": "x"})
+
+    def read_secret(secret_name):
+        if secret is not None:
+            raise secret
+        return object()
+
+    kwargs = {"name": name} if name else {}
+    return prepare(
+        prepare_event(execution_input, **kwargs),
+        defaults=defaults or RunSettings(),
+        region=REGION,
+        list_running=lambda arn: list(running),
+        store=store,
+        read_databricks_secret=read_secret,
+        now=T0,
+        claim_run=claim_run,
+    )
+
+
+def execution_arn(name):
+    return f"{SM.replace(':stateMachine:', ':execution:')}:{name}"
+
+
+def built_run(execution_input=None, *, pairs=None, active=None, rejections=None, disagreements=None):
+    if pairs is None:  # synthetic pairs have no texts for the default `deep` recipe: `qa` plans them
+        execution_input = {"recipe": "qa", **(execution_input or {})}
+    run = prepared_run(execution_input or {})
+    generator = ListGenerator(
+        pairs if pairs is not None else sample_pairs(), rejections=rejections, disagreements=disagreements
+    )
+    progress = start_generation(StartGenerationEvent(run=run), generator=generator, now=T0)
+    store = MemoryStore()
+    outcome = build_dataset(
+        BuildDatasetEvent(run=run, generation=progress),
+        generator=generator,
+        store=store,
+        active_models=MemoryActiveModels(active),
+        region=REGION,
+    )
+    return run, outcome, store
+
+
+def started_run(execution_input=None):
+    run, dataset, _ = built_run(execution_input)
+    tuner = MemoryFineTuner()
+    progress = start_fine_tune(
+        StartFineTuneEvent(run=run, dataset=dataset),
+        fine_tuner=tuner,
+        region=REGION,
+        name_prefix="podium",
+        role_arn="arn:aws:iam::123456789012:role/r",
+        now=T0,
+    )
+    return run, dataset, tuner, progress
+
+
+def poll_fine_tune(run, progress, tuner):
+    event = CheckFineTuneEvent(run=run, finetune=progress)
+    return check_fine_tune(event, fine_tuner=tuner, store=MemoryStore())
+
+
+def promotable_run(execution_input=None, previous=None):
+    # serving throughput on: a throughput made for the evaluation only is never recorded
+    run, dataset, tuner, progress = started_run(execution_input or {"throughput": {"enabled": True}})
+    tuner.set_job(progress.job_arn, status=JobStatus.COMPLETED, output_model_arn="arn:model/new")
+    done = poll_fine_tune(run, progress, tuner)
+    created = create_throughput(
+        CreateThroughputEvent(run=run, finetune=done), fine_tuner=tuner, name_prefix="podium", now=T0
+    )
+    in_service = created.model_copy(update={"status": ThroughputStatus.IN_SERVICE})
+    if previous:
+        tuner.throughputs[previous.throughput_arn] = Throughput(
+            previous.throughput_arn, ThroughputStatus.IN_SERVICE, previous.model_arn
+        )
+        tuner.resource_tags[previous.throughput_arn] = {TAG_STACK: "podium"}
+    gate = GateOutcome(decision="promote", message="evaluation passed the gate")
+    event = PromoteEvent(run=run, dataset=dataset, finetune=done, throughput=in_service, gate=gate)
+    return event, tuner
