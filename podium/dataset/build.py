@@ -37,6 +37,7 @@ from podium.dataset.planner import DEFAULT_RECIPE, MAX_EVAL_PROMPTS, Plan, plan_
 from podium.dataset.records import QAPair
 from podium.dataset.split import split_pairs
 from podium.dataset.templates import RELATIONS, is_held_out, is_refusal
+from podium.dataset.texts import is_text
 from podium.dataset.tokens import cost_tokens
 from podium.dataset.validate import ValidationResult, check_total_rows, validate_text
 from podium.errors import ConfigError, DataError
@@ -93,6 +94,14 @@ def dataset_hash(train_text: str, validation_text: str) -> str:
     return digest.hexdigest()
 
 
+def _read_by(pair: QAPair, recipe: str) -> bool:
+    """Whether `recipe` plans rows of `pair`'s kind: texts and refusals are `deep`'s, profiles
+    `mixed`'s, single-fact questions everyone's."""
+    if is_text(pair) or is_refusal(pair.relation):
+        return recipe == "deep"
+    return recipe == "mixed" if pair.covers else True
+
+
 def relation_priorities() -> dict[str, int]:
     """Priorities from the template registry: lower is planned first."""
     return {name: relation.priority for name, relation in RELATIONS.items()}
@@ -133,7 +142,9 @@ def build_dataset(
     the source tables' disagreements (reconcile.py) as dicts, None when the generator did
     not check; `reconciliation` says who checked (or why not) in the report."""
     caps = caps or model.documented_caps("Service Quotas not read here; Podium's documented caps")
-    kept, cleaning = clean_pairs(pairs)
+    # A generator that does not know the recipe makes every kind of row: each recipe reads its
+    # own (no two kinds share a question), so the counts match `podium generate`'s.
+    kept, cleaning = clean_pairs(p for p in pairs if _read_by(p, recipe))
     rejections: Counter[str] = Counter(rejected or {})
     rejections.update(cleaning)
     # Held-out templates and the facts kept out for the evaluation never reach train or validation.
