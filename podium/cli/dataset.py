@@ -74,11 +74,13 @@ def _print_report(report: dict[str, Any], out_dir: Path | None) -> None:
     plan = report.get("plan")
     if plan:
         aimed = plan.get("phrasings_aimed", 2)
+        held_out = sum(row.get("facts_held_out", 0) for row in report["coverage"])
         out.print(
             f"[bold]Recipe {plan['recipe']}:[/] {plan['facts_trained']:,} of {plan['facts']:,} facts taught "
             f"({plan['percent_facts_trained']:.1f}%), {plan.get('facts_with_phrasings_aimed', 0):,} of them in "
-            f"≥ {aimed} phrasings; the others are left out (held out: kept for the evaluation's unseen "
-            f"questions); eval set {report['eval']['questions']:,} questions ("
+            f"≥ {aimed} phrasings; {plan['facts'] - plan['facts_trained']:,} left out (row budget or "
+            f"priorities), {held_out:,} more held out for the unseen questions; eval set "
+            f"{report['eval']['questions']:,} questions ("
             + ", ".join(f"{kind} {sum(n.values()):,}" for kind, n in report["eval"]["composition"].items())
             + ")"
         )
