@@ -182,7 +182,7 @@ def generate(
         typer.Option(
             "--recipe",
             help="deep: the teach_priorities facts in five phrasings each, plus refusal rows; mixed: profiles + "
-            "Q&A rows (every fact); qa: one fact a row [default: cdk.json's recipe; deep without one]",
+            "Q&A rows (every fact); qa: one fact a row (default: cdk.json's recipe; deep without one)",
             show_default=False,
         ),
     ] = None,
