@@ -124,10 +124,21 @@ class BaseModel:
     limits_source: str = ""  # where the row, token and hyperparameter limits come from
     # Words whose presence anywhere in a prompt makes the training job fail (Nova).
     reserved_words: tuple[str, ...] = ()
+    # A base model served on demand only through a cross-Region inference profile: invocation_id
+    # is the profile's id ("us.…") and these are the Regions it routes to; IAM must allow the
+    # profile and the foundation model in each (inference-profiles-support.html, -prereq.html).
+    inference_profile_regions: tuple[str, ...] = ()
 
     @property
     def hyperparameter_names(self) -> tuple[str, ...]:
         return tuple(hp.name for hp in self.hyperparameters)
+
+    @property
+    def foundation_invocation_id(self) -> str:
+        """The foundation model's on-demand id (the inference profile's without its geography prefix)."""
+        if self.inference_profile_regions:
+            return self.invocation_id.split(".", 1)[1]
+        return self.invocation_id
 
     @property
     def needs_provisioned_throughput(self) -> bool:
@@ -235,6 +246,7 @@ def _llama(
     deployments: tuple[Deployment, ...] = (Deployment.PROVISIONED_THROUGHPUT,),
     confirmed: bool = True,
     notes: str = "",
+    inference_profile_regions: tuple[str, ...] = (),
 ) -> BaseModel:
     return BaseModel(
         model_id=model_id,
@@ -253,6 +265,7 @@ def _llama(
         confirmed=confirmed,
         notes=notes,
         limits_source=_LLAMA_LIMITS + ("; 10K tokens a row for 90B" if max_tokens != 16_000 else ""),
+        inference_profile_regions=inference_profile_regions,
     )
 
 
@@ -278,6 +291,11 @@ def _nova(model_id: str, name: str, invocation_id: str, prices: Prices) -> BaseM
     )
 
 
+# On demand, Llama 3.2 and 3.3 are served only through the US cross-Region inference profiles
+# (inference-profiles-support.html), which route to these Regions.
+_LLAMA_32_PROFILE = ("us-east-1", "us-west-2")
+_LLAMA_33_PROFILE = ("us-east-1", "us-east-2", "us-west-2")
+
 _MODELS: tuple[BaseModel, ...] = (
     _llama(
         "meta.llama3-1-8b-instruct-v1:0:128k",
@@ -296,41 +314,46 @@ _MODELS: tuple[BaseModel, ...] = (
     _llama(
         "meta.llama3-2-1b-instruct-v1:0:128k",
         "Llama 3.2 1B Instruct",
-        "meta.llama3-2-1b-instruct-v1:0",
+        "us.meta.llama3-2-1b-instruct-v1:0",
         DataFormat.CONVERSATION,
         Prices(0.0005, 1.95, 24.0),
+        inference_profile_regions=_LLAMA_32_PROFILE,
     ),
     _llama(
         "meta.llama3-2-3b-instruct-v1:0:128k",
         "Llama 3.2 3B Instruct",
-        "meta.llama3-2-3b-instruct-v1:0",
+        "us.meta.llama3-2-3b-instruct-v1:0",
         DataFormat.CONVERSATION,
         Prices(0.0008, 1.95, 24.0),
+        inference_profile_regions=_LLAMA_32_PROFILE,
     ),
     _llama(
         "meta.llama3-2-11b-instruct-v1:0:128k",
         "Llama 3.2 11B Vision Instruct",
-        "meta.llama3-2-11b-instruct-v1:0",
+        "us.meta.llama3-2-11b-instruct-v1:0",
         DataFormat.CONVERSATION,
         Prices(0.0022, 1.95, 24.0),
+        inference_profile_regions=_LLAMA_32_PROFILE,
     ),
     _llama(
         "meta.llama3-2-90b-instruct-v1:0:128k",
         "Llama 3.2 90B Vision Instruct",
-        "meta.llama3-2-90b-instruct-v1:0",
+        "us.meta.llama3-2-90b-instruct-v1:0",
         DataFormat.CONVERSATION,
         Prices(0.0104, 1.95, 48.0),
         max_tokens=10_000,
+        inference_profile_regions=_LLAMA_32_PROFILE,
     ),
     _llama(
         "meta.llama3-3-70b-instruct-v1:0:128k",
         "Llama 3.3 70B Instruct",
-        "meta.llama3-3-70b-instruct-v1:0",
+        "us.meta.llama3-3-70b-instruct-v1:0",
         DataFormat.CONVERSATION,
         Prices(0.00799, 1.95, 48.0),
         deployments=(Deployment.ON_DEMAND, Deployment.PROVISIONED_THROUGHPUT),
         confirmed=False,
         notes="Data format unconfirmed (reference marks it so).",
+        inference_profile_regions=_LLAMA_33_PROFILE,
     ),
     BaseModel(
         model_id="anthropic.claude-3-haiku-20240307-v1:0:200k",
@@ -365,7 +388,9 @@ _MODELS: tuple[BaseModel, ...] = (
         provider="Amazon",
         regions=_US_EAST_1,
         data_format=DataFormat.CONVERSATION,
-        invocation_id="amazon.nova-2-lite-v1:0",
+        # served on demand through the US cross-Region inference profile (inference-profiles-support.html)
+        invocation_id="us.amazon.nova-2-lite-v1:0",
+        inference_profile_regions=("us-east-1", "us-east-2", "us-west-2"),
         max_train_rows=20_000,
         max_validation_rows=1_000,
         max_tokens_per_row=32_000,
@@ -419,7 +444,9 @@ def get_model(model_id: str, region: str | None = None) -> BaseModel:
     """Look up a fine-tunable model, optionally checking the region. Errors list what is supported."""
     model = MODELS.get(model_id)
     if model is None:
-        invocation_match = next((m for m in MODELS.values() if m.invocation_id == model_id), None)
+        invocation_match = next(
+            (m for m in MODELS.values() if model_id in (m.invocation_id, m.foundation_invocation_id)), None
+        )
         if model_id in _NOT_CUSTOMIZABLE:
             reason = _NOT_CUSTOMIZABLE[model_id]
         elif invocation_match is not None:

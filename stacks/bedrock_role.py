@@ -1,5 +1,6 @@
 """The service role Bedrock assumes to run a customization job: reads a run's training and
-validation files, writes the job's output, uses the bucket key. Nothing else.
+validation files, writes the job's output, uses the bucket key. Nothing else (the statements:
+podium.workflow.permissions.bedrock_service_role_statements).
 
 Trust follows model-customization-iam-role.html: only Bedrock, only for customization
 jobs of this account and region (confused-deputy protection).
@@ -11,10 +12,8 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from stacks.nag import allow
-from stacks.storage import RUNS_PREFIX, Storage
-
-BEDROCK = "bedrock.amazonaws.com"
+from podium.workflow.permissions import BEDROCK_SERVICE as BEDROCK
+from stacks.storage import Storage
 
 
 def customization_job_arn(stack: Stack) -> str:
@@ -37,33 +36,5 @@ class BedrockCustomizationRole(Construct):
                 },
             ),
         )
-        reason = (
-            "Run ids are generated per execution, so a job's files can only be named by the "
-            "runs/<run_id>/ pattern; the wildcard stays inside this bucket's runs/ prefix."
-        )
-        allow(
-            self.role,
-            ["s3:GetObject"],
-            [storage.objects(f"{RUNS_PREFIX}*/train*"), storage.objects(f"{RUNS_PREFIX}*/validation*")],
-            wildcard_reason=reason,
-        )
-        allow(
-            self.role,
-            ["s3:ListBucket"],
-            [storage.bucket.bucket_arn],
-            conditions={"StringLike": {"s3:prefix": [f"{RUNS_PREFIX}*"]}},
-        )
-        allow(self.role, ["s3:PutObject"], [storage.objects(f"{RUNS_PREFIX}*/output/*")], wildcard_reason=reason)
-        # Reading and writing SSE-KMS objects; CreateGrant lets Bedrock hand the key to the
-        # training service it runs the job on, and only for AWS resources.
-        allow(
-            self.role,
-            ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-            [storage.key.key_arn],
-        )
-        allow(
-            self.role,
-            ["kms:CreateGrant"],
-            [storage.key.key_arn],
-            conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
-        )
+        # Its statements (podium.workflow.permissions.bedrock_service_role_statements) are added by
+        # the stack once every resource they name exists.

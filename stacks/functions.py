@@ -1,12 +1,12 @@
 """One Lambda function per workflow step (podium.workflow.steps.STEPS), each with its own
-role whose policy is derived from the step's `access` set and nothing else."""
+role whose policy is derived from the step's `access` set and nothing else: the statements of
+podium.workflow.permissions, which the rehearsal enforces too."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
@@ -16,14 +16,12 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from podium.adapters.ports import TAG_STACK
 from podium.config import StackSettings
-from podium.models import get_model
-from podium.workflow.steps import STEPS, Access, Step
-from stacks.bedrock_role import BEDROCK, customization_job_arn
+from podium.workflow.permissions import GRANTS, Names, Statement, state_machine_name, step_statements
+from podium.workflow.steps import STEPS, Step
 from stacks.bundling import groups_for, lambda_code
 from stacks.nag import acknowledge, allow
-from stacks.storage import LOCKS_PREFIX, RUNS_PREFIX, Storage
+from stacks.storage import Storage
 
 _COLON = ArnFormat.COLON_RESOURCE_NAME
 METRICS_SERVICE_NAME = "podium"  # the `service` dimension of every metric (lambdas/observability.py)
@@ -33,19 +31,6 @@ XRAY_REASON = (
     "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions; AWS "
     "documents Resource '*' as the only form (added by Lambda active tracing)."
 )
-RUN_FILES_REASON = (
-    "Objects are addressed by prefix: source CSVs under the data prefix, and run files under "
-    "runs/<run_id>/ where run ids are made per execution; the wildcard stays inside this bucket."
-)
-BEDROCK_IDS_REASON = (
-    "Bedrock assigns job, custom-model and provisioned-model ids at creation, so their ARNs "
-    "can only be named by type within this account and region."
-)
-
-
-def state_machine_name(settings: StackSettings) -> str:
-    """Fixed, so functions can be granted on the machine's ARN without depending on it."""
-    return f"{settings.name_prefix}-finetune"
 
 
 def active_model_parameter_name(settings: StackSettings) -> str:
@@ -63,37 +48,18 @@ class Resources:
     topic: sns.ITopic  # run outcomes: the functions outside the state machine notify here
 
 
-def _arn(stack: Stack, service: str, resource: str, name: str, *, account: bool = True) -> str:
-    return stack.format_arn(service=service, resource=resource, resource_name=name, account=None if account else "")
-
-
-def _read_prefix(role: iam.IRole, r: Resources, prefix: str) -> None:
-    allow(role, ["s3:GetObject"], [r.storage.objects(f"{prefix}*")], wildcard_reason=RUN_FILES_REASON)
-    allow(
-        role,
-        ["s3:ListBucket"],
-        [r.storage.bucket.bucket_arn],
-        conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+def names_for(stack: Stack, r: Resources) -> Names:
+    """What podium.workflow.permissions' statements name, as this stack's tokens."""
+    return Names(
+        partition=stack.partition,
+        region=stack.region,
+        account=stack.account,
+        bucket_arn=r.storage.bucket.bucket_arn,
+        key_arn=r.storage.key.key_arn,
+        topic_arn=r.topic.topic_arn,
+        active_model_parameter_arn=r.active_model.parameter_arn,
+        bedrock_role_arn=r.bedrock_role.role_arn,
     )
-    r.storage.grant_key_via_s3(role, ["kms:Decrypt"])
-
-
-def _read_data(role: iam.IRole, r: Resources) -> None:
-    _read_prefix(role, r, r.settings.defaults.data_prefix)
-
-
-def _read_runs(role: iam.IRole, r: Resources) -> None:
-    _read_prefix(role, r, RUNS_PREFIX)
-
-
-def _write_runs(role: iam.IRole, r: Resources) -> None:
-    allow(
-        role,
-        ["s3:PutObject", "s3:PutObjectTagging"],  # tagging: scratch files carry a retention tag
-        [r.storage.objects(f"{RUNS_PREFIX}*")],
-        wildcard_reason=RUN_FILES_REASON,
-    )
-    r.storage.grant_key_via_s3(role, ["kms:GenerateDataKey"])
 
 
 def state_machine_arn(stack: Stack, settings: StackSettings) -> str:
@@ -103,261 +69,18 @@ def state_machine_arn(stack: Stack, settings: StackSettings) -> str:
     )
 
 
-def executions_arn(stack: Stack, settings: StackSettings) -> str:
-    """Every execution of the state machine (their names are chosen at each start)."""
-    return stack.format_arn(
-        service="states",
-        resource="execution",
-        resource_name=f"{state_machine_name(settings)}:*",
-        arn_format=_COLON,
-    )
-
-
-def _list_executions(role: iam.IRole, r: Resources) -> None:
-    allow(role, ["states:ListExecutions"], [state_machine_arn(Stack.of(role), r.settings)])
-
-
-def _read_execution_history(role: iam.IRole, r: Resources) -> None:
-    allow(
-        role,
-        ["states:GetExecutionHistory"],
-        [executions_arn(Stack.of(role), r.settings)],
-        wildcard_reason="Execution names are chosen at each start; the wildcard covers only this state "
-        "machine's executions.",
-    )
-
-
-def _run_lock(role: iam.IRole, r: Resources) -> None:
-    allow(
-        role,
-        ["s3:GetObject", "s3:PutObject"],
-        [r.storage.objects(f"{LOCKS_PREFIX}*")],
-        wildcard_reason="The run lock is one object under locks/ of this bucket (podium.adapters.run_lock).",
-    )
-    r.storage.grant_key_via_s3(role, ["kms:Decrypt", "kms:GenerateDataKey"])
-    allow(
-        role,
-        ["states:DescribeExecution"],
-        [executions_arn(Stack.of(role), r.settings)],
-        wildcard_reason="The lock's holder is one of this state machine's executions, named at its start.",
-    )
-
-
-def _start_execution(role: iam.IRole, r: Resources) -> None:
-    allow(role, ["states:StartExecution"], [state_machine_arn(Stack.of(role), r.settings)])
-
-
-def _notify(role: iam.IRole, r: Resources) -> None:
-    allow(role, ["sns:Publish"], [r.topic.topic_arn])
-    allow(
-        role,
-        ["kms:GenerateDataKey", "kms:Decrypt"],
-        [r.storage.key.key_arn],
-        conditions={"StringEquals": {"kms:ViaService": f"sns.{r.settings.region}.amazonaws.com"}},
-    )
-
-
-def _databricks_secret(role: iam.IRole, r: Resources) -> None:
-    name = r.settings.defaults.databricks.secret_name
-    if not name:
-        return  # generator=builtin by default: no secret exists, so nothing is granted
-    secret = Stack.of(role).format_arn(
-        service="secretsmanager", resource="secret", resource_name=f"{name}-??????", arn_format=_COLON
-    )
-    allow(
-        role,
-        ["secretsmanager:GetSecretValue"],
-        [secret],
-        wildcard_reason="Secrets Manager appends 6 random characters to a secret's ARN; '-??????' "
-        "matches exactly those for the one configured secret name.",
-    )
-
-
-def _bedrock_start_job(role: iam.IRole, r: Resources) -> None:
-    stack = Stack.of(role)
-    model = get_model(r.settings.defaults.base_model, r.settings.region)
-    foundation_model = _arn(stack, "bedrock", "foundation-model", model.model_id, account=False)
-    allow(
-        role,
-        ["bedrock:CreateModelCustomizationJob", "bedrock:TagResource"],
-        [
-            customization_job_arn(stack),
-            _arn(stack, "bedrock", "custom-model", "*"),
-            foundation_model,
-        ],
-        wildcard_reason=BEDROCK_IDS_REASON,
-    )
-    allow(
-        role,
-        ["iam:PassRole"],
-        [r.bedrock_role.role_arn],
-        conditions={"StringEquals": {"iam:PassedToService": BEDROCK}},
-    )
-    _key_via_bedrock(role, r, ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"])
-
-
-def _key_via_bedrock(role: iam.IRole, r: Resources, actions: list[str]) -> None:
-    """Custom models are encrypted with the project key; Bedrock uses it on the caller's behalf."""
-    allow(
-        role,
-        actions,
-        [r.storage.key.key_arn],
-        conditions={"StringEquals": {"kms:ViaService": f"bedrock.{r.settings.region}.amazonaws.com"}},
-    )
-
-
-def _bedrock_read_job(role: iam.IRole, r: Resources) -> None:
-    stack = Stack.of(role)
-    allow(
-        role,
-        ["bedrock:GetModelCustomizationJob", "bedrock:GetCustomModel"],
-        [customization_job_arn(stack), _arn(stack, "bedrock", "custom-model", "*")],
-        wildcard_reason=BEDROCK_IDS_REASON,
-    )
-
-
-def this_stack_only(settings: StackSettings) -> dict[str, Any]:
-    """The IAM condition that limits a destructive action to resources this stack tagged."""
-    return {"StringEquals": {f"aws:ResourceTag/{TAG_STACK}": settings.name_prefix}}
-
-
-def _bedrock_stop_job(role: iam.IRole, r: Resources) -> None:
-    allow(
-        role,
-        ["bedrock:StopModelCustomizationJob"],
-        [customization_job_arn(Stack.of(role))],
-        wildcard_reason=BEDROCK_IDS_REASON,
-        conditions=this_stack_only(r.settings),
-    )
-
-
-def _bedrock_read_tags(role: iam.IRole, r: Resources) -> None:
-    stack = Stack.of(role)
-    allow(
-        role,
-        ["bedrock:ListTagsForResource"],
-        [
-            customization_job_arn(stack),
-            _arn(stack, "bedrock", "custom-model", "*"),
-            _arn(stack, "bedrock", "provisioned-model", "*"),
-        ],
-        wildcard_reason=BEDROCK_IDS_REASON,
-    )
-
-
-def _bedrock_create_throughput(role: iam.IRole, r: Resources) -> None:
-    stack = Stack.of(role)
-    provisioned = _arn(stack, "bedrock", "provisioned-model", "*")
-    allow(
-        role,
-        ["bedrock:CreateProvisionedModelThroughput", "bedrock:TagResource"],
-        [provisioned, _arn(stack, "bedrock", "custom-model", "*")],
-        wildcard_reason=BEDROCK_IDS_REASON,
-    )
-    allow(role, ["bedrock:GetProvisionedModelThroughput"], [provisioned], wildcard_reason=BEDROCK_IDS_REASON)
-    _key_via_bedrock(role, r, ["kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant"])
-
-
-def _bedrock_read_throughput(role: iam.IRole, r: Resources) -> None:
-    allow(
-        role,
-        ["bedrock:GetProvisionedModelThroughput"],
-        [_arn(Stack.of(role), "bedrock", "provisioned-model", "*")],
-        wildcard_reason=BEDROCK_IDS_REASON,
-    )
-
-
-def _bedrock_delete_throughput(role: iam.IRole, r: Resources) -> None:
-    allow(
-        role,
-        ["bedrock:DeleteProvisionedModelThroughput"],
-        [_arn(Stack.of(role), "bedrock", "provisioned-model", "*")],
-        wildcard_reason=BEDROCK_IDS_REASON,
-        conditions=this_stack_only(r.settings),
-    )
-
-
-def _bedrock_list(role: iam.IRole, r: Resources) -> None:
-    allow(
-        role,
-        ["bedrock:ListProvisionedModelThroughputs", "bedrock:ListCustomModels"],
-        ["*"],
-        wildcard_reason="Bedrock's List actions have no resource-level permissions (AWS documents Resource "
-        "'*'); the janitor then acts only on resources tagged with this stack.",
-    )
-
-
-def _bedrock_delete_model(role: iam.IRole, r: Resources) -> None:
-    allow(
-        role,
-        ["bedrock:DeleteCustomModel"],
-        [_arn(Stack.of(role), "bedrock", "custom-model", "*")],
-        wildcard_reason=BEDROCK_IDS_REASON,
-        conditions=this_stack_only(r.settings),
-    )
-
-
-def _bedrock_invoke(role: iam.IRole, r: Resources) -> None:
-    """Converse is authorised as bedrock:InvokeModel: the new model through this account's
-    provisioned throughputs, and the base model (of any run's base_model, hence the wildcard
-    over foundation models in the region)."""
-    stack = Stack.of(role)
-    allow(
-        role,
-        ["bedrock:InvokeModel"],
-        [
-            _arn(stack, "bedrock", "provisioned-model", "*"),
-            _arn(stack, "bedrock", "foundation-model", "*", account=False),
-        ],
-        wildcard_reason=BEDROCK_IDS_REASON,
-    )
-
-
-def _active_model_read(role: iam.IRole, r: Resources) -> None:
-    allow(role, ["ssm:GetParameter"], [r.active_model.parameter_arn])
-
-
-def _active_model_write(role: iam.IRole, r: Resources) -> None:
-    allow(role, ["ssm:PutParameter"], [r.active_model.parameter_arn])
-
-
-def _read_quotas(role: iam.IRole, r: Resources) -> None:
-    # Read-only. GetServiceQuota would accept a quota ARN, but Bedrock's customization quota
-    # codes are not published per model, so the quotas are found by listing them by name.
-    allow(
-        role,
-        ["servicequotas:ListServiceQuotas", "servicequotas:ListAWSDefaultServiceQuotas"],
-        ["*"],
-        wildcard_reason="ListServiceQuotas and ListAWSDefaultServiceQuotas define no resource type in the "
-        "Service Authorization Reference, so IAM accepts only '*'; both only read quota values.",
-    )
-
-
-# Every Access must map to a grant; tests check the mapping is complete.
-GRANTS: Mapping[Access, Callable[[iam.IRole, Resources], None]] = {
-    Access.READ_DATA: _read_data,
-    Access.READ_RUNS: _read_runs,
-    Access.WRITE_RUNS: _write_runs,
-    Access.LIST_EXECUTIONS: _list_executions,
-    Access.DATABRICKS_SECRET: _databricks_secret,
-    Access.BEDROCK_START_JOB: _bedrock_start_job,
-    Access.BEDROCK_READ_JOB: _bedrock_read_job,
-    Access.BEDROCK_STOP_JOB: _bedrock_stop_job,
-    Access.BEDROCK_READ_TAGS: _bedrock_read_tags,
-    Access.BEDROCK_CREATE_THROUGHPUT: _bedrock_create_throughput,
-    Access.BEDROCK_READ_THROUGHPUT: _bedrock_read_throughput,
-    Access.BEDROCK_DELETE_THROUGHPUT: _bedrock_delete_throughput,
-    Access.BEDROCK_LIST: _bedrock_list,
-    Access.BEDROCK_DELETE_MODEL: _bedrock_delete_model,
-    Access.READ_EXECUTION_HISTORY: _read_execution_history,
-    Access.START_EXECUTION: _start_execution,
-    Access.RUN_LOCK: _run_lock,
-    Access.NOTIFY: _notify,
-    Access.BEDROCK_INVOKE: _bedrock_invoke,
-    Access.ACTIVE_MODEL_READ: _active_model_read,
-    Access.ACTIVE_MODEL_WRITE: _active_model_write,
-    Access.READ_QUOTAS: _read_quotas,
-}
+def grant(role: iam.IRole, statements: Iterable[Statement]) -> None:
+    """Each statement on `role`; a wildcard resource is acknowledged with the statement's reason."""
+    for statement in statements:
+        allow(
+            role,
+            list(statement.actions),
+            list(statement.resources),
+            wildcard_reason=statement.wildcard_reason,
+            conditions={op: dict(values) for op, values in statement.conditions.items()}
+            if statement.conditions
+            else None,
+        )
 
 
 def lambda_environment(r: Resources) -> dict[str, str]:
@@ -410,16 +133,14 @@ class StepFunctions(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"{settings.name_prefix} {step.name} step: {', '.join(sorted(a.value for a in step.access))}",
         )
-        # Instead of the AWSLambdaBasicExecutionRole managed policy (any log group): this one.
-        allow(role, ["logs:CreateLogStream", "logs:PutLogEvents"], [log_group.log_group_arn])
-        for access in sorted(step.access, key=lambda a: a.value):
-            grant = GRANTS.get(access)
-            if grant is None:
-                raise ValueError(
-                    f"step {step.name} needs access {access.value!r}, which stacks/functions.py "
-                    "does not know how to grant: add it to GRANTS"
-                )
-            grant(role, resources)
+        # Instead of the AWSLambdaBasicExecutionRole managed policy (any log group): its own log group.
+        missing = sorted(a.value for a in step.access if a not in GRANTS)
+        if missing:
+            raise ValueError(
+                f"step {step.name} needs access {missing}, which podium/workflow/permissions.py "
+                "does not know how to grant: add it to GRANTS"
+            )
+        grant(role, step_statements(step, names_for(Stack.of(role), resources), settings, log_group.log_group_arn))
         function = lambda_.Function(
             scope,
             "Function",

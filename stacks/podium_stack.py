@@ -7,13 +7,15 @@ import json
 from pathlib import Path
 
 from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from podium.config import StackSettings
+from podium.workflow.permissions import bedrock_service_role_statements, nova_key_policy_statement
 from stacks.alerts import Alerts
 from stacks.bedrock_role import BedrockCustomizationRole
-from stacks.functions import Resources, StepFunctions, active_model_parameter_name
+from stacks.functions import Resources, StepFunctions, active_model_parameter_name, grant, names_for
 from stacks.housekeeping import Housekeeping
 from stacks.storage import Storage
 from stacks.triggers import Triggers
@@ -55,14 +57,19 @@ class PodiumStack(Stack):
             settings=settings,
             topic=self.alerts.topic,
         )
+        names = names_for(self, resources)
+        grant(self.bedrock.role, bedrock_service_role_statements(names, settings))
+        nova = nova_key_policy_statement(names, settings)
+        if nova is not None:
+            self.storage.key.add_to_resource_policy(iam.PolicyStatement.from_json(nova))
         self.steps = StepFunctions(self, "Steps", resources=resources)
         self.workflow = Workflow(
             self,
             "Workflow",
             settings=settings,
+            names=names,
             functions=self.steps.functions,
             topic=self.alerts.topic,
-            key=self.storage.key,
             # Values the ASL may refer to besides the functions and the topic.
             optional_substitutions={
                 "BucketName": self.storage.bucket.bucket_name,

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
@@ -16,9 +15,10 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from podium.config import StackSettings
+from podium.workflow.permissions import Names, state_machine_statements
 from podium.workflow.steps import ASL_PATH, DEFINITION_STEPS, TOPIC_SUBSTITUTION, asl_placeholders
-from stacks.functions import state_machine_name
-from stacks.nag import acknowledge, allow
+from stacks.functions import grant, state_machine_name
+from stacks.nag import acknowledge
 
 __all__ = ["ASL_PATH", "Workflow", "asl_placeholders", "substitutions_for"]
 
@@ -44,9 +44,9 @@ class Workflow(Construct):
         construct_id: str,
         *,
         settings: StackSettings,
+        names: Names,
         functions: Mapping[str, lambda_.IFunction],
         topic: sns.ITopic,
-        key: kms.IKey,
         optional_substitutions: Mapping[str, str],
         asl_path: Path = ASL_PATH,
     ) -> None:
@@ -57,15 +57,8 @@ class Workflow(Construct):
         self.substitutions = substitutions_for(asl_path, required, optional_substitutions)
 
         role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("states.amazonaws.com"))
-        # Exactly these functions, unqualified ARNs: the ASL invokes them without a version.
-        allow(role, ["lambda:InvokeFunction"], [functions[step.name].function_arn for step in DEFINITION_STEPS])
-        allow(role, ["sns:Publish"], [topic.topic_arn])
-        allow(
-            role,
-            ["kms:GenerateDataKey", "kms:Decrypt"],
-            [key.key_arn],
-            conditions={"StringEquals": {"kms:ViaService": f"sns.{settings.region}.amazonaws.com"}},
-        )
+        function_arns = [functions[step.name].function_arn for step in DEFINITION_STEPS]
+        grant(role, state_machine_statements(names, settings, function_arns))
 
         log_group = logs.LogGroup(
             self,

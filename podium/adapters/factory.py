@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from podium.adapters.notifications import SnsNotifier
     from podium.adapters.ports import ActiveModelStore, FineTuner, Generator, ObjectStore
     from podium.adapters.run_lock import S3RunLock
+    from podium.adapters.service_quotas import ModelUnitCapacity
     from podium.config import RunSettings
     from podium.evaluation.runner import Asker
     from podium.models import BaseModel, RowCaps
@@ -36,6 +37,11 @@ LAMBDA_AWS_SERVICES = (
     "s3",
     "stepfunctions",
 )
+
+
+# Attempts at one question (the first and 7 retries, up to 20 s apart) before EvaluateChunk
+# gives the chunk back to the state machine's Retry.
+ASK_ATTEMPTS = 8
 
 
 def _listed_client(service: str, env: Environment, config: Any) -> Any:
@@ -102,6 +108,13 @@ def caps_reader(env: Environment) -> Callable[[BaseModel], RowCaps]:
     return lambda model: read_caps(client, model)
 
 
+def model_unit_reader(env: Environment) -> Callable[[], ModelUnitCapacity]:
+    """The account's no-commitment model units for custom models and what is in use (Prepare's preflight)."""
+    from podium.adapters.service_quotas import read_model_unit_capacity
+
+    return lambda: read_model_unit_capacity(aws_client("service-quotas", env), aws_client("bedrock", env))
+
+
 def fine_tuner(env: Environment) -> FineTuner:
     from podium.adapters.bedrock import BedrockFineTuner
 
@@ -115,18 +128,20 @@ def notifier(env: Environment) -> SnsNotifier:
 
 
 def asker(env: Environment) -> Asker:
-    """Converse through bedrock-runtime. botocore retries little here: the evaluation runner
-    backs off with jitter itself, so many concurrent questions do not retry in lockstep."""
+    """InvokeModel / Converse through bedrock-runtime. botocore's adaptive retry mode retries
+    throttling and transient errors with exponential backoff and full jitter and, since the
+    evaluation's concurrent questions share this one client, slows the whole client down
+    while the model throttles (client-side rate limiting) instead of retrying in lockstep."""
     from botocore.config import Config
 
-    from podium.adapters.converse import BedrockConverseAsker
+    from podium.adapters.bedrock_runtime import BedrockRuntimeAsker
 
     config = Config(
-        retries={"mode": "standard", "max_attempts": 2},  # type: ignore[arg-type]
+        retries={"mode": "adaptive", "total_max_attempts": ASK_ATTEMPTS},
         max_pool_connections=64,
         user_agent_extra="podium",
     )
-    return BedrockConverseAsker(_listed_client("bedrock-runtime", env, config))
+    return BedrockRuntimeAsker(_listed_client("bedrock-runtime", env, config))
 
 
 def active_model_store(env: Environment) -> ActiveModelStore:
@@ -136,11 +151,13 @@ def active_model_store(env: Environment) -> ActiveModelStore:
 
 
 __all__ = [
+    "ASK_ATTEMPTS",
     "LAMBDA_AWS_SERVICES",
     "active_model_store",
     "asker",
     "aws_client",
     "fine_tuner",
+    "model_unit_reader",
     "generator_for",
     "notifier",
     "object_store",

@@ -67,6 +67,19 @@ TAG_STACK = "podium:stack"  # the deployment's name_prefix
 TAG_EXECUTION = "podium:execution"  # the Step Functions execution ARN that created it
 TAG_RUN_ID = "podium:run_id"
 TAG_TTL_HOURS = "podium:ttl_hours"  # how long it may live unpromoted before the janitor deletes it
+# Bedrock's TagValue: at most 256 of these characters (botocore's bedrock model, shape TagValue).
+# Step Functions allows more in an execution name ("(", "!", non-ASCII): see tag_value().
+TAG_VALUE_PATTERN = r"[a-zA-Z0-9\s._:/=+@-]*"
+TAG_VALUE_MAX = 256
+
+
+def tag_value(text: str) -> str:
+    """`text` as Bedrock accepts a tag value: each other character becomes "_", cut to 256. A value
+    that already fits (every execution ARN of a plainly named execution) is unchanged, so owners
+    compare as equal on both sides; the execution's name is also in its run id tag."""
+    import re
+
+    return re.sub(r"[^a-zA-Z0-9\s._:/=+@-]", "_", text)[:TAG_VALUE_MAX]
 
 
 class JobStatus(str, enum.Enum):

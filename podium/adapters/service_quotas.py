@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -108,6 +109,54 @@ def caps_from_quotas(quotas: Iterable[Mapping[str, Any]], model: BaseModel) -> R
     )
 
 
+@dataclass(frozen=True)
+class ModelUnitCapacity:
+    """No-commitment model units for custom models: the account's quota and what its existing
+    throughputs already hold. `quota` None: not read (`note` says why)."""
+
+    quota: float | None
+    quota_name: str = ""
+    quota_code: str = ""
+    in_use: int = 0
+    note: str = ""
+
+
+def _custom_model_units(quotas: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The quota on no-commitment model units across custom models, found by its words."""
+    for quota in quotas:
+        name = str(quota.get("QuotaName", "")).lower()
+        if "model units" in name and "no-commitment" in name and "custom model" in name:
+            return quota
+    return None
+
+
+def read_model_unit_capacity(quotas_client: Any, bedrock_client: Any) -> ModelUnitCapacity:
+    """The account's no-commitment model units for custom models (Service Quotas) and the units its
+    no-commitment throughputs of custom models hold (ListProvisionedModelThroughputs). Throttling is
+    raised (the Task retries it); without access the capacity is unknown, not refused."""
+    try:
+        quota = _custom_model_units(bedrock_quotas(quotas_client))
+        if quota is None:
+            return ModelUnitCapacity(None, note="the account lists no quota on model units for custom models")
+        in_use = 0
+        for page in bedrock_client.get_paginator("list_provisioned_model_throughputs").paginate():
+            for summary in page.get("provisionedModelSummaries", []):
+                if summary.get("commitmentDuration") or summary.get("status") == "Failed":
+                    continue
+                if ":custom-model/" in str(summary.get("modelArn", "")):
+                    in_use += int(summary.get("modelUnits") or 0)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "Error")
+        if code in _THROTTLING:
+            raise
+        return ModelUnitCapacity(None, note=f"not read ({code}: {error.response.get('Error', {}).get('Message', '')})")
+    except BotoCoreError as error:
+        return ModelUnitCapacity(None, note=f"not read ({type(error).__name__}: {error})")
+    return ModelUnitCapacity(
+        float(quota["Value"]), str(quota.get("QuotaName", "")), str(quota.get("QuotaCode", "")), in_use
+    )
+
+
 def read_caps(client: Any, model: BaseModel) -> RowCaps:
     """The account's caps for `model`, or the documented ones with the reason they were used.
     Throttling is raised (the state machine retries it); any other failure falls back."""
@@ -131,4 +180,13 @@ def _fallback(model: BaseModel, reason: str) -> RowCaps:
     )
 
 
-__all__ = ["SERVICE_CODE", "bedrock_quotas", "caps_from_quotas", "matching_quotas", "quota_model_key", "read_caps"]
+__all__ = [
+    "SERVICE_CODE",
+    "ModelUnitCapacity",
+    "bedrock_quotas",
+    "caps_from_quotas",
+    "matching_quotas",
+    "quota_model_key",
+    "read_caps",
+    "read_model_unit_capacity",
+]

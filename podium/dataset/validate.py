@@ -351,7 +351,7 @@ def _stand_in_for(model_id: str) -> BaseModel | None:
     """The fine-tunable model to check rows against when `model_id` is refused, if any."""
     if model_id in _STAND_INS:
         return MODELS.get(_STAND_INS[model_id])
-    return next((m for m in MODELS.values() if m.invocation_id == model_id), None)
+    return next((m for m in MODELS.values() if model_id in (m.invocation_id, m.foundation_invocation_id)), None)
 
 
 def _row_cap(model: BaseModel | None, split: str, caps: RowCaps | None = None) -> int | None:

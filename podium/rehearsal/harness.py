@@ -22,11 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
+from podium.config import StackSettings, parse_run_settings
 from podium.io import write_text_atomic
 from podium.rehearsal.bedrock_emulator.emulator import BedrockEmulator
 from podium.rehearsal.bedrock_emulator.script import Script
 from podium.rehearsal.bedrock_emulator.server import BedrockServer
-from podium.rehearsal.lambda_server import Fault, LambdaServer
+from podium.rehearsal.iam.account import OPERATOR, Account, Authorizer, deployment_roles, role_name
+from podium.rehearsal.iam.calls import CallContext
+from podium.rehearsal.iam.session import install
+from podium.rehearsal.lambda_server import Fault, LambdaServer, function_name
+from podium.workflow.permissions import BEDROCK_SERVICE, Names, nova_key_policy_statement
 from podium.workflow.steps import ASL_PATH, PLACEHOLDER, TOPIC_SUBSTITUTION
 
 ACCOUNT = "123456789012"
@@ -60,6 +65,9 @@ class RehearsalOptions:
     # False: PODIUM_METRICS_DISABLED, so the handlers print no EMF lines (CloudWatch's
     # input on AWS) onto a terminal that shows the rehearsal's own progress
     publish_metrics: bool = True
+    # True: every call of a function (and of the state machine, and of Bedrock's service role)
+    # is judged by its role's policy, and refused with AccessDenied as on AWS (podium.rehearsal.iam)
+    iam: bool = True
 
 
 @dataclass
@@ -104,7 +112,11 @@ class Rehearsal:
         self._bedrock_server: BedrockServer | None = None
         self.bucket = f"{self.options.name_prefix}-rehearsal-{ACCOUNT}"
         self.parameter = f"/{self.options.name_prefix}/active-model"
-        self.role_arn = f"arn:aws:iam::{ACCOUNT}:role/{self.options.name_prefix}-bedrock"
+        self.role_arn = f"arn:aws:iam::{ACCOUNT}:role/{role_name(self.options.name_prefix, 'BedrockServiceRole')}"
+        self.key_arn = ""
+        self.authorizer = Authorizer(ACCOUNT)
+        self.account: Account | None = None
+        self._operator: dict[str, Any] = {}
         self.state_machine_arn = ""
         self.topic_arn = ""
         self._queue_url = ""
@@ -145,7 +157,7 @@ class Rehearsal:
                 "PODIUM_BEDROCK_ROLE_ARN": self.role_arn,
                 "PODIUM_NAME_PREFIX": options.name_prefix,
                 "PODIUM_DEFAULTS": json.dumps(defaults),
-                "PODIUM_KMS_KEY_ARN": None,
+                "PODIUM_KMS_KEY_ARN": None,  # set once the key exists
                 "PODIUM_AWS_MAX_ATTEMPTS": "1",
                 "PODIUM_SERVICE_NAME": f"{options.name_prefix}-rehearsal",
                 "PODIUM_METRICS_NAMESPACE": "PodiumRehearsal",
@@ -155,21 +167,118 @@ class Rehearsal:
         executor = {"execute_state_machine": options.execute_state_machine}
         self._mock = mock_aws(config={"stepfunctions": executor})
         self._mock.start()
-        import boto3
-
+        # boto3's default session from here on: each function's clients sign with its role's
+        # credentials, and calls to moto are judged by that role (podium.rehearsal.iam.session)
+        install(self.authorizer, CallContext(options.region, ACCOUNT, self.operator_client))
+        self.authorizer.enforce = options.iam
+        self.key_arn = self.operator_client("kms").create_key(
+            Description=f"{options.name_prefix}: the project key (bucket, topic, custom models)",
+            Policy=json.dumps(self._key_policy()),
+        )["KeyMetadata"]["Arn"]
         self.bedrock = BedrockEmulator(
-            s3=boto3.client("s3"), region=options.region, account=ACCOUNT, script=options.script
+            s3=self.operator_client("s3"),
+            region=options.region,
+            account=ACCOUNT,
+            script=options.script,
+            authorizer=self.authorizer,
+            assume_role=self._bedrock_assumes,
         )
         self._bedrock_server = BedrockServer(self.bedrock).start()
-        # One local server answers both Bedrock's control plane and bedrock-runtime (Converse).
+        # One local server answers Bedrock's control plane, bedrock-runtime (Converse) and
+        # Service Quotas' listing of Bedrock's quotas.
         self._set_env(
             {
                 "AWS_ENDPOINT_URL_BEDROCK": self._bedrock_server.url,
                 "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": self._bedrock_server.url,
+                # Bedrock's quotas: moto's Service Quotas has none, the emulator lists them
+                "AWS_ENDPOINT_URL_SERVICE_QUOTAS": self._bedrock_server.url,
             }
         )
+        self._set_env({"PODIUM_KMS_KEY_ARN": self.key_arn})
         _forget_cached_environment()
         self._create_resources()
+
+    def operator_client(self, service: str) -> Any:
+        """A client with the operator's credentials (what `cdk deploy`'s user has): never judged."""
+        client = self._operator.get(service)
+        if client is None:
+            import boto3
+
+            client = self._operator[service] = boto3.client(
+                service,
+                region_name=self.options.region,
+                aws_access_key_id=OPERATOR,
+                aws_secret_access_key=OPERATOR,
+            )
+        return client
+
+    def _names(self) -> Names:
+        return Names(
+            partition="aws",
+            region=self.options.region,
+            account=ACCOUNT,
+            bucket_arn=f"arn:aws:s3:::{self.bucket}",
+            key_arn=self.key_arn,
+            topic_arn=self.topic_arn,
+            active_model_parameter_arn=f"arn:aws:ssm:{self.options.region}:{ACCOUNT}:parameter" + self.parameter,
+            bedrock_role_arn=self.role_arn,
+        )
+
+    def stack_settings(self) -> StackSettings:
+        """The deployed settings the roles are made for: the rehearsal's defaults."""
+        return StackSettings(
+            name_prefix=self.options.name_prefix,
+            region=self.options.region,
+            defaults=parse_run_settings(json.loads(os.environ["PODIUM_DEFAULTS"])),
+        )
+
+    def _key_policy(self) -> dict[str, Any]:
+        """The key's policy: the account's IAM policies decide (KMS's default key policy), plus the
+        statement a Nova deployment adds for Bedrock (podium.workflow.permissions)."""
+        statements: list[dict[str, Any]] = [
+            {
+                "Sid": "Enable IAM policies",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ]
+        nova = nova_key_policy_statement(self._names(), self.stack_settings())
+        if nova is not None:
+            statements.append(nova)
+        return {"Version": "2012-10-17", "Statement": statements}
+
+    def _bedrock_assumes(self, role_arn: str, context: Mapping[str, Any]) -> Any:
+        """S3 as Bedrock sees it after assuming the job's service role."""
+        import boto3
+
+        if self.account is None:
+            return self.operator_client("s3")
+        credentials = self.account.assume_for_service(role_arn, BEDROCK_SERVICE, context, self.operator_client)
+        return boto3.client(
+            "s3",
+            region_name=self.options.region,
+            aws_access_key_id=credentials.access_key,
+            aws_secret_access_key=credentials.secret_key,
+            aws_session_token=credentials.token,
+        )
+
+    def _create_roles(self) -> None:
+        """The deployment's roles (podium.workflow.permissions), each function's credentials."""
+        assert self.lambdas is not None
+        region = self.options.region
+        roles = deployment_roles(
+            self._names(),
+            self.stack_settings(),
+            function_arn=self.lambdas.arn,
+            log_group_arn=lambda step: (
+                f"arn:aws:logs:{region}:{ACCOUNT}:log-group:/aws/lambda/"
+                f"{function_name(self.options.name_prefix, step)}:*"
+            ),
+        )
+        self.account = Account.create(self.authorizer, roles, self.operator_client)
+        self.lambdas.credentials = dict(self.account.credentials)
 
     def stop(self) -> None:
         if self._bedrock_server is not None:
@@ -207,9 +316,19 @@ class Rehearsal:
             s3.create_bucket(Bucket=self.bucket)
         else:
             s3.create_bucket(Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": options.region})
+        # As the stack's bucket: SSE-KMS with the project key and an S3 Bucket Key
+        by_default = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": self.key_arn}
+        s3.put_bucket_encryption(
+            Bucket=self.bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": by_default, "BucketKeyEnabled": True}]
+            },
+        )
         boto3.client("ssm").put_parameter(Name=self.parameter, Value=json.dumps({"active": None}), Type="String")
         sns, sqs = boto3.client("sns"), boto3.client("sqs")
-        self.topic_arn = sns.create_topic(Name=f"{options.name_prefix}-notifications")["TopicArn"]
+        self.topic_arn = sns.create_topic(
+            Name=f"{options.name_prefix}-notifications", Attributes={"KmsMasterKeyId": self.key_arn}
+        )["TopicArn"]
         self._set_env({"PODIUM_TOPIC_ARN": self.topic_arn})  # where ExecutionEnded and the janitor report
         _forget_cached_environment()
         self._queue_url = sqs.create_queue(QueueName=f"{options.name_prefix}-notifications-inbox")["QueueUrl"]
@@ -236,6 +355,7 @@ class Rehearsal:
         )["stateMachineArn"]
         self._set_env({"PODIUM_STATE_MACHINE_ARN": self.state_machine_arn})  # what StartOnUpload starts
         _forget_cached_environment()
+        self._create_roles()
 
     def upload_data(self, data_dir: Path, prefix: str = "data/") -> list[str]:
         """Upload the CSVs in `data_dir` under `prefix`; returns the keys."""

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from podium.rehearsal.iam.session import calling_as
 from podium.rehearsal.local_http import LocalHTTPServer
 from podium.workflow.steps import STEPS, Step
 
@@ -147,6 +148,9 @@ class LambdaServer(LocalHTTPServer):
             self.inject(fault)
         self._lock = threading.Lock()
         self.invocations: list[Invocation] = []
+        # step name → botocore Credentials of its role (podium.rehearsal.iam): the clients a handler
+        # makes sign with them, as a function's clients sign with its role's on AWS
+        self.credentials: dict[str, Any] = {}
         super().__init__(port)
 
     # -- configuration ---------------------------------------------------------------
@@ -203,7 +207,8 @@ class LambdaServer(LocalHTTPServer):
         handler = self._handlers.get(step.name) or load_handler(step)
         context = LocalContext.for_step(step, name_prefix=self.name_prefix, region=self.region, account=self.account)
         try:
-            result = handler(payload, context)
+            with calling_as(self.credentials.get(step.name)):
+                result = handler(payload, context)
         except Exception as error:  # noqa: BLE001 - every handler error becomes Lambda's error payload
             self._record(Invocation(step.name, payload, type(error).__name__))
             return (

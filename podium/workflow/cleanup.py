@@ -15,7 +15,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from podium.adapters.errors import BedrockRejected, DatabricksRejected
-from podium.adapters.ports import TAG_EXECUTION, ActiveModelStore, FineTuner, GenerationState, Generator, JobStatus
+from podium.adapters.ports import (
+    TAG_EXECUTION,
+    ActiveModelStore,
+    FineTuner,
+    GenerationState,
+    Generator,
+    JobStatus,
+    tag_value,
+)
 from podium.config import RunSettings
 from podium.workflow.events import CleanupEvent, FailureSummary, RunContext
 from podium.workflow.notify import error_message
@@ -73,7 +81,7 @@ def _handle_label(handle: dict) -> str:
 
 
 def _owned(fine_tuner: FineTuner, run: RunContext, arn: str) -> bool:
-    return fine_tuner.tags(arn).get(TAG_EXECUTION) == run.execution_arn
+    return fine_tuner.tags(arn).get(TAG_EXECUTION) == tag_value(run.execution_arn)
 
 
 def _stop_job(fine_tuner: FineTuner, run: RunContext, job: str) -> list[str]:

@@ -37,6 +37,10 @@ class OverBudget(WorkflowError):
     """The estimated cost exceeds budget_usd."""
 
 
+class QuotaTooLow(WorkflowError):
+    """The account's quota cannot hold what the run would create: refused before anything is spent."""
+
+
 class FineTuneFailed(WorkflowError):
     """The Bedrock customization job ended Failed or Stopped; carries Bedrock's failureMessage."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from podium.adapters.ports import ObjectStore
 from podium.adapters.stepfunctions import RunningExecution
@@ -18,7 +18,11 @@ from podium.models import BaseModel, RowCaps, get_model
 from podium.workflow.errors import InvalidInput, NoSourceData, OverBudget
 from podium.workflow.events import PrepareEvent, RunContext
 from podium.workflow.polling import as_utc, to_iso, utc_now
+from podium.workflow.preflight import check_model_units
 from podium.workflow.run_names import run_id_for
+
+if TYPE_CHECKING:
+    from podium.adapters.service_quotas import ModelUnitCapacity
 
 
 def prepare(
@@ -33,6 +37,7 @@ def prepare(
     now: datetime | None = None,
     read_caps: Callable[[BaseModel], RowCaps] | None = None,
     claim_run: Callable[[str], str | None] | None = None,
+    read_model_units: Callable[[], ModelUnitCapacity] | None = None,
 ) -> RunContext:
     """Validate the input, refuse what the budget or the deployment does not allow, derive
     the run id, skip when another run is going, and check that the generator has what it
@@ -78,6 +83,7 @@ def prepare(
     else:
         _check_generator_inputs(settings, store, read_databricks_secret)
         caps = _caps_for(settings, region, read_caps)
+        check_model_units(settings, read_model_units)
 
     return RunContext(
         run_id=run_id,

@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 
 from podium.adapters.bedrock import job_name_for
-from podium.adapters.ports import TAG_EXECUTION, TAG_RUN_ID, TAG_STACK, TAG_TTL_HOURS
+from podium.adapters.ports import TAG_EXECUTION, TAG_RUN_ID, TAG_STACK, TAG_TTL_HOURS, tag_value
 from podium.workflow.events import RunContext
 from podium.workflow.polling import as_utc
 
@@ -53,8 +53,11 @@ def throughput_name(name_prefix: str, run_id: str) -> str:
 def ownership_tags(run: RunContext, name_prefix: str) -> dict[str, str]:
     """What every billable resource of the run carries (see ports.TAG_*)."""
     return {
-        TAG_STACK: name_prefix,
-        TAG_EXECUTION: run.execution_arn,
-        TAG_RUN_ID: run.run_id,
-        TAG_TTL_HOURS: format(run.settings.throughput.ttl_hours, "g"),
+        key: tag_value(value)
+        for key, value in {
+            TAG_STACK: name_prefix,
+            TAG_EXECUTION: run.execution_arn,
+            TAG_RUN_ID: run.run_id,
+            TAG_TTL_HOURS: format(run.settings.throughput.ttl_hours, "g"),
+        }.items()
     }

@@ -1,8 +1,9 @@
 """The one list of workflow steps: state name → handler → ASL substitution key → what it may touch.
 
 The CDK stack builds one Lambda per step from this list and grants exactly the listed
-permissions; rehearsal and the workflow tests map the same substitution keys to local
-functions. `statemachine/finetune.asl.json` refers to each step as `${<substitution>}`.
+permissions (their statements: podium.workflow.permissions); rehearsal and the workflow tests
+map the same substitution keys to local functions. `statemachine/finetune.asl.json` refers to
+each step as `${<substitution>}`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Access(str, enum.Enum):
     BEDROCK_READ_THROUGHPUT = "bedrock_read_throughput"  # GetProvisionedModelThroughput only
     BEDROCK_DELETE_THROUGHPUT = "bedrock_delete_throughput"  # on this stack's throughputs only (tag condition)
     BEDROCK_LIST = "bedrock_list"  # ListProvisionedModelThroughputs, ListCustomModels (no resource form)
+    BEDROCK_LIST_THROUGHPUTS = "bedrock_list_throughputs"  # ListProvisionedModelThroughputs: model units in use
     BEDROCK_DELETE_MODEL = "bedrock_delete_model"  # DeleteCustomModel, on this stack's models only (tag condition)
     READ_EXECUTION_HISTORY = "read_execution_history"  # states:GetExecutionHistory on this machine's executions
     START_EXECUTION = "start_execution"  # states:StartExecution on this state machine
@@ -91,7 +93,10 @@ STEPS: tuple[Step, ...] = (
     Step(
         "Prepare",
         "prepare",
-        frozenset({A.LIST_EXECUTIONS, A.RUN_LOCK, A.READ_DATA, A.DATABRICKS_SECRET, A.READ_QUOTAS}),
+        # READ_QUOTAS + BEDROCK_LIST_THROUGHPUTS: the preflight (model units the run's throughput needs)
+        frozenset(
+            {A.LIST_EXECUTIONS, A.RUN_LOCK, A.READ_DATA, A.DATABRICKS_SECRET, A.READ_QUOTAS, A.BEDROCK_LIST_THROUGHPUTS}
+        ),
     ),
     Step(
         "StartGeneration",

@@ -38,7 +38,8 @@ def harness(sample_dir: Path) -> Iterator[Rehearsal]:
         data_dir=sample_dir,
         secrets={DATABRICKS_SECRET: json.dumps({"host": DATABRICKS_HOST, "token": DATABRICKS_TOKEN})},
         timeout_seconds=120,
-        defaults={"gate": OPEN_GATE},
+        # deployed with the Databricks secret named, so the roles may read it (as the stack grants it)
+        defaults={"gate": OPEN_GATE, "databricks": {"secret_name": DATABRICKS_SECRET}},
     )
     with Rehearsal(options) as rehearsal:
         yield rehearsal
@@ -109,6 +110,27 @@ def test_by_default_a_throughput_is_made_for_the_evaluation_only_and_deleted_onc
     assert active["scores"]["paraphrase_accuracy"] == result.output["gate"]["paraphrase_accuracy"] is not None
     scores = json.loads(rehearsal.read_run_file(notification["run_id"], "eval.json"))
     assert scores["simulated"] and scores["gate"]["decision"] == "promote"
+
+
+def test_evaluate_asks_a_prompt_completion_model_as_taught_invoke_model_with_the_training_prompt(
+    rehearsal: Rehearsal,
+):
+    result = rehearsal.run({})  # Llama 3.1 8B: prompt/completion rows
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    run_id = result.notification["run_id"]
+    train_prompts = {json.loads(line)["prompt"] for line in rehearsal.read_run_file(run_id, "train.jsonl").splitlines()}
+    questions = [json.loads(line) for line in rehearsal.read_run_file(run_id, "eval.jsonl").splitlines()]
+    calls = rehearsal.bedrock.answers
+    assert calls and {call["api"] for call in calls} == {"InvokeModel"}  # no chat template from Converse
+    asked = {(call["model"], call["question"]) for call in calls}
+    trained = [q["question"] for q in questions if q["kind"] == "trained"]
+    assert trained and all(prompt in train_prompts for prompt in trained)
+    for prompt in trained:  # the raw prompt text sent is the training row's prompt, for both models
+        assert ("custom", prompt) in asked and ("base", prompt) in asked
+    assert {question for _, question in asked} == {q["question"] for q in questions}
+    simulation = json.loads(rehearsal.read_run_file(run_id, "eval.json"))["simulation"]
+    assert "SIMULATED" in simulation["custom"]["rule"] and simulation["custom"]["cannot_tell"]
+    assert simulation["base"]["rule"] == simulation["custom"]["rule"]
 
 
 def test_an_unmeetable_gate_discards_the_model_deletes_its_throughput_and_says_why(rehearsal: Rehearsal):
@@ -182,9 +204,9 @@ def test_invalid_dataset_fails_with_the_report_location(rehearsal: Rehearsal, sa
     for table in data.glob("*.csv"):
         text = table.read_text(encoding="utf-8")
         table.write_text(text.replace("Men's 100m", "Men's 100m <|eot_id|>"), encoding="utf-8")
-    rehearsal.upload_data(data, prefix="tainted/")
+    rehearsal.upload_data(data, prefix="data/tainted/")  # the functions may read the deployed data prefix only
 
-    result = rehearsal.run({"data_prefix": "tainted/"})
+    result = rehearsal.run({"data_prefix": "data/tainted/"})
     message = _failure(result)
     assert message["error"] == "DatasetInvalid"
     assert message["report_uri"] and message["report_uri"] in message["message"]
@@ -454,3 +476,58 @@ def test_a_run_started_while_another_runs_ends_skipped_with_an_info_notification
     assert message["status"] == "skipped" and first in message["message"]
     stopped = rehearsal.stop_execution(first)
     assert stopped.status == "ABORTED" and len(rehearsal.bedrock.jobs) == 1
+
+
+# ---- IAM: every statement earns its place --------------------------------------------------------
+
+
+def test_every_statement_of_every_role_is_needed_by_a_call_the_scenarios_above_made(harness: Rehearsal):
+    """Keep this test last: it replays every call this module's scenarios made (the Authorizer's
+    record: caller, action, resource, condition keys) against each role's policy with one statement
+    removed. Each statement is needed by some call — without it that call is AccessDenied at the
+    step that made it — or says why no rehearsal reaches it (Statement.unreachable)."""
+    from podium.rehearsal.iam.evaluator import evaluate
+    from podium.workflow.permissions import policy_document
+
+    account = harness.account
+    assert account is not None
+    needless = []
+    for caller, role in account.roles.items():
+        calls = {
+            r.request.describe() + repr(sorted(r.request.context.items())): r.request
+            for r in harness.authorizer.records
+            if r.caller == caller and r.allowed
+        }
+        for index, statement in enumerate(role.statements):
+            if statement.unreachable:
+                continue
+            reduced = [policy_document(s for i, s in enumerate(role.statements) if i != index)]
+            if not any(not evaluate(reduced, call).allowed for call in calls.values()):
+                needless.append(f"{caller}: {', '.join(statement.actions)}")
+    unexpected = sorted(set(needless) - NOT_YET_SHOWN_NEEDED)
+    assert not unexpected, "statements no scenario needs (remove them, or say why in `unreachable`):\n" + "\n".join(
+        unexpected
+    )
+
+
+# What the replay above found that no scenario of this module needs yet. Each is an open finding:
+# remove the statement, or add the scenario that needs it (a retried StartFineTune adopting its
+# job, StartOnUpload, the Databricks generator's BuildDataset/ExecutionEnded), or mark it
+# `unreachable` with the reason. Nothing may join this list unnoticed: the test fails on any other.
+NOT_YET_SHOWN_NEEDED = {
+    "Prepare: s3:GetObject",
+    "CheckGeneration: s3:GetObject",
+    "CheckGeneration: kms:Decrypt",
+    "BuildDataset: secretsmanager:GetSecretValue",
+    "StartFineTune: bedrock:GetModelCustomizationJob, bedrock:GetCustomModel",
+    "StartFineTune: bedrock:ListTagsForResource",
+    "CheckFineTune: s3:GetObject",
+    "CheckFineTune: s3:ListBucket",
+    "CheckFineTune: kms:Decrypt",
+    "CreateThroughput: bedrock:ListTagsForResource",
+    "Promote: s3:ListBucket",
+    "ExecutionEnded: secretsmanager:GetSecretValue",
+    "Janitor: s3:GetObject",
+    "Janitor: kms:Decrypt",
+    "StartOnUpload: states:StartExecution",
+}

@@ -29,3 +29,20 @@ def test_names_that_sanitise_alike_and_a_reused_name_get_different_run_ids():
     assert run_id_for("w", execution_arn("w"), "2026-01-01T00:00:00Z") == run_id_for(
         "w", execution_arn("w"), "2026-01-01T00:00:00.000+00:00"
     )
+
+
+def test_tag_values_are_what_bedrock_accepts_and_plain_arns_stay_as_they_are():
+    import re
+
+    import botocore.session
+
+    from podium.adapters.ports import TAG_VALUE_PATTERN, tag_value
+
+    shape = botocore.session.get_session().get_service_model("bedrock").shape_for("TagValue")
+    assert TAG_VALUE_PATTERN == shape.metadata["pattern"]
+    plain = "arn:aws:states:us-west-2:123456789012:execution:podium-finetune:incoming-2026_12_02"
+    assert tag_value(plain) == plain
+    odd = "arn:aws:states:us-west-2:123456789012:execution:podium-finetune:retrain(2)!-médailles"
+    sanitised = tag_value(odd)
+    assert re.fullmatch(shape.metadata["pattern"], sanitised) and sanitised.endswith("retrain_2__-m_dailles")
+    assert len(tag_value("x" * 300)) == 256

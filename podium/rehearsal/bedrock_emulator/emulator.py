@@ -8,9 +8,11 @@ from typing import Any
 from urllib.parse import unquote
 
 from podium.rehearsal import service_model
+from podium.rehearsal.bedrock_emulator import authorization
 from podium.rehearsal.bedrock_emulator.custom_models import CustomModels
 from podium.rehearsal.bedrock_emulator.errors import BedrockError
 from podium.rehearsal.bedrock_emulator.jobs import CustomizationJobs
+from podium.rehearsal.bedrock_emulator.quotas import SERVICE_QUOTAS_TARGET
 from podium.rehearsal.bedrock_emulator.runtime import Runtime
 from podium.rehearsal.bedrock_emulator.script import InjectedError
 from podium.rehearsal.bedrock_emulator.throughputs import ProvisionedThroughputs
@@ -37,8 +39,36 @@ class BedrockEmulator(CustomizationJobs, CustomModels, ProvisionedThroughputs, R
             ("bedrock", "GetProvisionedModelThroughput", self.get_throughput),
             ("bedrock", "DeleteProvisionedModelThroughput", self.delete_throughput),
             ("bedrock", "ListProvisionedModelThroughputs", lambda: self.list_throughputs(query)),
+            ("bedrock-runtime", "InvokeModel", lambda model_id: self.invoke_model(model_id, body)),
             ("bedrock-runtime", "Converse", lambda model_id: self.converse(model_id, body)),
         ]
+
+    def handle_json(self, target: str, body: Mapping[str, Any], access_key: str | None = None) -> tuple[int, Any]:
+        """A JSON 1.1 call (X-Amz-Target): Service Quotas, for Bedrock's quotas."""
+        service, _, operation = target.partition(".")
+        if service + "." != SERVICE_QUOTAS_TARGET:
+            return 400, {"__type": "UnknownOperationException", "message": f"{target} is not emulated"}
+        try:
+            self._authorize(access_key, "service-quotas", operation, (), body)
+            return 200, self.service_quotas(operation, body)
+        except BedrockError as error:
+            return error.status, {"__type": error.code, "message": error.message}
+
+    def _authorize(
+        self, access_key: str | None, service: str, operation: str, args: tuple[str, ...], body: Mapping[str, Any]
+    ) -> None:
+        """Judge the call by the caller's role, as Bedrock does before anything else (AccessDeniedException)."""
+        principal = self.authorizer.principal_for(access_key) if self.authorizer is not None else None
+        if principal is None:
+            return  # no IAM in this emulator, or the operator's own credentials
+        from podium.rehearsal.iam.account import AccessDenied
+
+        with self._lock:
+            requests = authorization.requests_for(self, operation, args, body)
+        try:
+            self.authorizer.check(principal, f"{service}:{operation}", requests)  # type: ignore[union-attr]
+        except AccessDenied as denied:
+            raise BedrockError("AccessDeniedException", str(denied), service) from None
 
     def _injected(self, operation: str) -> InjectedError | None:
         with self._lock:
@@ -49,18 +79,27 @@ class BedrockEmulator(CustomizationJobs, CustomModels, ProvisionedThroughputs, R
                     return error
         return None
 
-    def handle(self, method: str, path: str, query: Mapping[str, str], body: Mapping[str, Any]) -> tuple[int, Any]:
-        """Route one REST call; returns (HTTP status, JSON body)."""
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        body: Mapping[str, Any],
+        access_key: str | None = None,
+    ) -> tuple[int, Any]:
+        """Route one REST call signed with `access_key`; returns (HTTP status, JSON body)."""
         for service, operation, action in self._operations(body, query):
             route = service_model.route(service, operation)
             match = route.pattern.match(path) if route.method == method else None
             if match is None:
                 continue
+            args = tuple(unquote(value) for value in match.groups())
             try:
+                self._authorize(access_key, service, operation, args, body)
                 injected = self._injected(operation)
                 if injected is not None:
                     raise BedrockError(injected.code, injected.message, service)
-                return route.status, action(*(unquote(value) for value in match.groups()))
+                return route.status, action(*args)
             except BedrockError as error:
                 return error.status, {"__type": error.code, "message": error.message}
         return 404, {"__type": "UnknownOperationException", "message": f"{method} {path} is not emulated"}

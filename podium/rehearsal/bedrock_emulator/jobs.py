@@ -9,7 +9,7 @@ from typing import Any
 
 from podium.rehearsal import bedrock_rules
 from podium.rehearsal.bedrock_emulator.corruptions import corrupt
-from podium.rehearsal.bedrock_emulator.errors import BedrockError, check_member
+from podium.rehearsal.bedrock_emulator.errors import BedrockError, check_member, check_tags
 from podium.rehearsal.bedrock_emulator.state import S3_URI, CustomModel, EmulatorState, Job, tag_map, utc_now
 
 SIMULATED_NOTE = "SIMULATED by podium rehearsal: not a real training run"
@@ -43,6 +43,8 @@ class CustomizationJobs(EmulatorState):
             for member in ("jobName", "customModelName", "roleArn", "clientRequestToken"):
                 if body.get(member) is not None:
                     check_member("CreateModelCustomizationJob", member, str(body[member]))
+            check_tags(body.get("jobTags"))
+            check_tags(body.get("customModelTags"))
             if any(m.name == body["customModelName"] for m in self.custom_models.values()):
                 raise BedrockError(
                     "ConflictException", f"A model with the name {body['customModelName']} already exists."
@@ -63,15 +65,27 @@ class CustomizationJobs(EmulatorState):
 
             job_id = uuid.uuid4().hex[:12]
             arn = f"arn:aws:bedrock:{self.region}:{self.account}:model-customization-job/{base_id}/{job_id}"
-            job = self.jobs[arn] = Job(arn=arn, name=name, request=dict(body), token=token, created=utc_now())
+            s3 = self._service_role_s3(str(body["roleArn"]), arn)
+            job = self.jobs[arn] = Job(arn=arn, name=name, request=dict(body), token=token, created=utc_now(), s3=s3)
             if self.script.corrupt_training:
                 corrupt(self.s3, str(body["trainingDataConfig"].get("s3Uri") or ""), self.script.corrupt_training)
-            job.data_failure = self._validation_phase(body, base_id)
+            job.data_failure = self._validation_phase(body, base_id, s3)
             self.tags[arn] = tag_map(body.get("jobTags"))
             return {"jobArn": arn}
 
-    def _validation_phase(self, body: Mapping[str, Any], base_id: str) -> str | None:
-        """What the job's validation phase will say about its data (None: it passes)."""
+    def _service_role_s3(self, role_arn: str, job_arn: str) -> Any:
+        """S3 as the service role the job runs with: Bedrock assumes it, as its trust policy allows
+        for this account's customization jobs (model-customization-iam-role.html)."""
+        if self.assume_role is None:
+            return self.s3
+        try:
+            return self.assume_role(role_arn, {"aws:SourceAccount": self.account, "aws:SourceArn": job_arn})
+        except PermissionError as error:
+            raise BedrockError("ValidationException", f"Amazon Bedrock could not assume {role_arn}: {error}") from None
+
+    def _validation_phase(self, body: Mapping[str, Any], base_id: str, s3: Any) -> str | None:
+        """What the job's validation phase will say about its data (None: it passes), read with the
+        job's role: it lists the data's location, then reads each file."""
         files = [("train", body["trainingDataConfig"].get("s3Uri"))]
         files += [
             ("validation", v.get("s3Uri")) for v in (body.get("validationDataConfig") or {}).get("validators") or []
@@ -79,7 +93,7 @@ class CustomizationJobs(EmulatorState):
         total = 0
         for split, uri in files:
             try:
-                text = self._read(uri)
+                text = self._read(uri, s3)
             except BedrockError as error:
                 return error.message
             records, problems = bedrock_rules.data_problems(text, base_id, split)
@@ -94,17 +108,18 @@ class CustomizationJobs(EmulatorState):
             )
         return None
 
-    def _read(self, uri: Any) -> str:
+    def _read(self, uri: Any, s3: Any) -> str:
         match = S3_URI.match(str(uri or ""))
         if not match or not match.group(2):
             raise BedrockError("ValidationException", f"{uri!r} is not an S3 object URI")
         try:
-            return self.s3.get_object(Bucket=match.group(1), Key=match.group(2))["Body"].read().decode("utf-8")
+            s3.list_objects_v2(Bucket=match.group(1), Prefix=match.group(2), MaxKeys=1)
+            return s3.get_object(Bucket=match.group(1), Key=match.group(2))["Body"].read().decode("utf-8")
         except UnicodeDecodeError:
             raise BedrockError("ValidationException", f"Data validation failed: {uri} is not UTF-8 text") from None
         except Exception as error:  # noqa: BLE001 - any S3 failure is the caller's data problem
             raise BedrockError(
-                "ValidationException", f"Data validation failed: unable to read {uri} ({type(error).__name__})"
+                "ValidationException", f"Data validation failed: unable to read {uri} ({type(error).__name__}: {error})"
             ) from None
 
     def _job(self, identifier: str) -> Job:
@@ -179,6 +194,7 @@ class CustomizationJobs(EmulatorState):
         )
         self.tags[job.output_model_arn] = tag_map(job.request.get("customModelTags"))
         self._write_metrics(job)
+        self.learned(job)
 
     def _status_details(self, job: Job) -> dict[str, Any]:
         """statusDetails: the validation, data processing and training phases."""
@@ -225,8 +241,8 @@ class CustomizationJobs(EmulatorState):
             for epoch in range(1, epochs + 1):
                 loss = final * (1 + (epochs - epoch) * 0.5)
                 rows.append(f"{epoch * 10},{epoch},{loss:.4f},{2.718281828**loss:.4f},{SIMULATED_NOTE}")
-            self.s3.put_object(Bucket=bucket, Key=key, Body=("\n".join(rows) + "\n").encode("utf-8"))
-        self.s3.put_object(Bucket=bucket, Key=f"{base}/SIMULATED.txt", Body=SIMULATED_NOTE.encode("utf-8"))
+            job.s3.put_object(Bucket=bucket, Key=key, Body=("\n".join(rows) + "\n").encode("utf-8"))
+        job.s3.put_object(Bucket=bucket, Key=f"{base}/SIMULATED.txt", Body=SIMULATED_NOTE.encode("utf-8"))
 
     def stop_job(self, identifier: str) -> dict[str, Any]:
         with self._lock:

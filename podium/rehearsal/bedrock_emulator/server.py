@@ -4,6 +4,7 @@ and AWS_ENDPOINT_URL_BEDROCK_RUNTIME)."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -36,22 +37,31 @@ class BedrockServer(LocalHTTPServer):
                     body = json.loads(raw) if raw else {}
                 except ValueError:
                     body = None
+                target = self.headers.get("X-Amz-Target")
                 if not isinstance(body, dict):
                     status = 400
                     response = {"__type": "ValidationException", "message": "body is not a JSON object"}
+                elif target:
+                    status, response = emulator.handle_json(target, body, self._access_key())
                 else:
-                    status, response = emulator.handle(method, url.path, query, body)
+                    status, response = emulator.handle(method, url.path, query, body, self._access_key())
                 data = json.dumps(response).encode("utf-8")
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "application/x-amz-json-1.1" if target else "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-                if "/converse" in url.path:
+                if url.path.endswith(("/converse", "/invoke")):
                     self.send_header(SIMULATED_HEADER, ANSWER_NOTE)
                 if status >= 300:
                     self.send_header("x-amzn-ErrorType", response["__type"])
                 self.end_headers()
                 self.wfile.write(data)
+
+            def _access_key(self) -> str | None:
+                """The access key a SigV4 request is signed with (Credential=<key>/<date>/…)."""
+                authorization = self.headers.get("Authorization") or ""
+                match = re.search(r"Credential=([^/,\s]+)/", authorization)
+                return match.group(1) if match else None
 
             def do_GET(self) -> None:
                 self._serve("GET")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from podium.rehearsal.bedrock_emulator.script import Script
-from podium.rehearsal.simulated_model import SimulatedModel
+from podium.rehearsal.simulated_model import SimulatedModel, TrainingIndex
 
 S3_URI = re.compile(r"^s3://([^/]+)/?(.*)$")
 
@@ -28,6 +29,7 @@ class Job:
     output_model_arn: str | None = None
     end_time: str | None = None
     data_failure: str | None = None  # what the validation phase will say, None: the data is valid
+    s3: Any = None  # S3 as the job's service role (the roleArn Bedrock assumed)
 
 
 @dataclass
@@ -73,8 +75,13 @@ class EmulatorState:
         region: str = "us-west-2",
         account: str = "123456789012",
         script: Script | None = None,
+        authorizer: Any = None,
+        assume_role: Any = None,
     ) -> None:
         self.s3, self.region, self.account = s3, region, account
+        # IAM (podium.rehearsal.iam): `authorizer` judges each call by the caller's role;
+        # `assume_role(role_arn, context)` gives the S3 client a job uses as its service role.
+        self.authorizer, self.assume_role = authorizer, assume_role
         self.script = script or Script()
         self.jobs: dict[str, Job] = {}  # by ARN
         self.throughputs: dict[str, Throughput] = {}  # by ARN
@@ -84,6 +91,7 @@ class EmulatorState:
         self.tags: dict[str, dict[str, str]] = {}  # resource ARN → tags (jobTags, customModelTags, tags)
         self.answers: list[dict[str, Any]] = []  # every Converse call: model, question, answer, kind
         self._models: dict[str, SimulatedModel] = {}  # by custom model ARN or base model id
+        self._indexes: dict[str, Future[TrainingIndex]] = {}  # by the jobs whose training files they index
         self._lock = threading.RLock()
 
     def reset(self, script: Script | None = None) -> None:
@@ -98,6 +106,10 @@ class EmulatorState:
             self.tags.clear()
             self.answers.clear()
             self._models.clear()
+            self._indexes.clear()
+
+    def learned(self, job: Job) -> None:
+        """A job completed (the runtime indexes its training file: runtime.Runtime.learned)."""
 
     def _foundation_arn(self, model_id: str) -> str:
         return f"arn:aws:bedrock:{self.region}::foundation-model/{model_id}"

@@ -7,11 +7,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from podium.rehearsal.bedrock_emulator.errors import BedrockError, check_member
-from podium.rehearsal.bedrock_emulator.state import EmulatorState, Throughput, tag_map, utc_now
+from podium.rehearsal.bedrock_emulator.errors import BedrockError, check_member, check_tags
+from podium.rehearsal.bedrock_emulator.quotas import Quotas
+from podium.rehearsal.bedrock_emulator.state import Throughput, tag_map, utc_now
 
 
-class ProvisionedThroughputs(EmulatorState):
+class ProvisionedThroughputs(Quotas):
     """Create, get, list and delete provisioned throughputs."""
 
     def create_throughput(self, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -23,6 +24,7 @@ class ProvisionedThroughputs(EmulatorState):
                     return {"provisionedModelArn": existing.arn}
                 raise BedrockError("ConflictException", f"A provisioned model with the name {name} already exists.")
             check_member("CreateProvisionedModelThroughput", "provisionedModelName", name)
+            check_tags(body.get("tags"))
             units = body.get("modelUnits")
             if not isinstance(units, int) or units < 1:
                 raise BedrockError("ValidationException", f"modelUnits must be a positive integer, got {units!r}")
@@ -32,6 +34,7 @@ class ProvisionedThroughputs(EmulatorState):
             model_arn = str(body.get("modelId") or "")
             if model_arn not in self.custom_models:
                 raise BedrockError("ResourceNotFoundException", f"Could not find model {model_arn}")
+            self.check_model_units(units, commitment)
             arn = f"arn:aws:bedrock:{self.region}:{self.account}:provisioned-model/{uuid.uuid4().hex[:12]}"
             self.throughputs[arn] = Throughput(
                 arn=arn,
