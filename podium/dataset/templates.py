@@ -250,18 +250,12 @@ _TEAM_ROSTER_ANSWERS = (
 )
 
 # Refusals: the questions of the birth-date and height relations (training templates only),
-# about athletes the tables hold no such value for. Short, the refusal first, in a few forms.
-_UNKNOWN_BIRTH_DATE_ANSWERS = (
+# about athletes the tables hold no such value for. Short and fixed, naming nothing: a model
+# learns a refusal as a behaviour, from a few forms repeated (R-Tuning trains one phrase).
+_REFUSALS = (
     "I don't have that information.",
-    "I don't know {athlete}'s date of birth.",
-    "I don't have a date of birth for {athlete}.",
-    "I don't have that information: no date of birth is listed for {athlete}.",
-)
-_UNKNOWN_HEIGHT_ANSWERS = (
-    "I don't have that information.",
-    "I don't know {athlete}'s height.",
-    "I don't have a listed height for {athlete}.",
-    "I don't have that information: no height is listed for {athlete}.",
+    "I don't know.",
+    "Sorry, I don't have that information.",
 )
 
 RELATIONS: Mapping[str, Relation] = MappingProxyType(
@@ -285,11 +279,11 @@ RELATIONS: Mapping[str, Relation] = MappingProxyType(
                 "unknown_birth_date",
                 20,
                 _ATHLETE_BIRTH_DATE[:-2],
-                _UNKNOWN_BIRTH_DATE_ANSWERS,
+                _REFUSALS,
                 held_out=0,
                 refusal=True,
             ),
-            Relation("unknown_height", 21, _ATHLETE_HEIGHT[:-2], _UNKNOWN_HEIGHT_ANSWERS, held_out=0, refusal=True),
+            Relation("unknown_height", 21, _ATHLETE_HEIGHT[:-2], _REFUSALS, held_out=0, refusal=True),
         )
     }
 )

@@ -82,7 +82,7 @@ def test_refusals_ask_only_about_values_the_tables_lack(sample_facts) -> None:
     for row in refusals:
         key = row.fact_id.split(":", 1)[1]
         assert (row.relation.replace("unknown_", "athlete_"), key) not in valued, row.fact_id
-        assert row.answer.startswith("I don't") and len(row.answer) < 120
+        assert "I don't" in row.answer and len(row.answer) < 60
         assert not row.values  # never scored as an evaluation question
     assert not [q for q in built.eval if q.relation.startswith("unknown_")]
 
