@@ -86,7 +86,8 @@ def _print_report(report: dict[str, Any], out_dir: Path | None) -> None:
         )
         if plan.get("refusals"):
             listed = ", ".join(
-                f"{relation} {n['trained']:,} of {n['available']:,}" for relation, n in plan["refusals"].items()
+                f"{relation} {n['trained']:,} rows about {n.get('athletes', 0):,} of the {n['available']:,} athletes"
+                for relation, n in plan["refusals"].items()
             )
             out.print(
                 f"[bold]Refusal rows:[/] {plan['refusal_rows']:,} ({plan['percent_refusal_rows']:.1f}% of training): "

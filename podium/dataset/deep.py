@@ -69,7 +69,8 @@ def choose_rows(
 ) -> tuple[list[QAPair], dict[str, dict[str, int]]]:
     """The training rows (see the module docstring) within `budget` rows; increments each
     taught fact's FactPlan.train and adds every question used to `used_questions`.
-    Returns (rows, refusals by relation: {"available", "trained"})."""
+    Returns (rows, refusals by relation: {"available": athletes without the value, "trained":
+    rows, "athletes": athletes they ask about})."""
     forms: dict[str, dict[str, QAPair]] = defaultdict(dict)  # subject → form → text row
     for pair in texts:
         forms[subject_key(pair)][pair.source] = pair
@@ -135,7 +136,11 @@ def choose_rows(
     candidates: dict[str, list[QAPair]] = defaultdict(list)
     for pair in sorted(refusals, key=lambda p: (p.fact_id, p.question)):
         candidates[pair.relation].append(pair)
-    report = {relation: {"available": len(pairs), "trained": 0} for relation, pairs in sorted(candidates.items())}
+    report = {
+        relation: {"available": len({p.fact_id for p in pairs}), "trained": 0, "athletes": 0}
+        for relation, pairs in sorted(candidates.items())
+    }
+    asked: set[str] = set()
     queues = []
     for relation, pairs in sorted(candidates.items()):
         random.Random(f"{seed}|{relation}").shuffle(pairs)
@@ -157,6 +162,9 @@ def choose_rows(
                 used_questions.add(text)
                 train.append(pair)
                 report[pair.relation]["trained"] += 1
+                if pair.fact_id not in asked:
+                    asked.add(pair.fact_id)
+                    report[pair.relation]["athletes"] += 1
                 chosen += 1
                 break
     return train, report

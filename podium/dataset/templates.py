@@ -383,7 +383,7 @@ def render(
     else:
         wanted = TRAINING_PARAPHRASES_PER_FACT - (1 if relation.priority >= BULK_PRIORITY else 0)
         if relation.refusal:
-            wanted = 1  # a refusal row teaches a behaviour, not a fact: one question each
+            wanted = 2  # two forms of the question, as a taught fact gets
         take = min(wanted, trainable)
         numbers = sorted((offset + k) % trainable for k in range(take))
         if relation.held_out:
