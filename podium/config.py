@@ -24,6 +24,39 @@ from podium.models import DEFAULT_MODEL_ID, get_model
 # Model units an execution's input may ask for unless the deployment says otherwise.
 DEFAULT_MAX_MODEL_UNITS = 2
 
+# The fact relations a recipe can teach (podium.dataset.templates.RELATIONS without the
+# refusal ones; a test keeps the two equal), and the `deep` recipe's default order: medals,
+# results and medal tables first, event → sport left out (base models know the programme).
+TeachableRelation = Literal[
+    "event_medal",
+    "country_medal_count",
+    "athlete_medals",
+    "event_medal_day",
+    "event_venue",
+    "event_sport",
+    "athlete_country",
+    "athlete_disciplines",
+    "athlete_events",
+    "venue_sports",
+    "athlete_birth_date",
+    "athlete_height",
+    "team_roster",
+]
+DEFAULT_TEACH_PRIORITIES: tuple[str, ...] = (
+    "event_medal",
+    "country_medal_count",
+    "athlete_medals",
+    "event_medal_day",
+    "event_venue",
+    "athlete_country",
+    "athlete_disciplines",
+    "athlete_events",
+    "venue_sports",
+    "athlete_birth_date",
+    "athlete_height",
+    "team_roster",
+)
+
 
 class Stricter(str, enum.Enum):
     """Which way a guard setting tightens. The deployed value (cdk.json) is the limit; an
@@ -296,10 +329,17 @@ class RunSettings(_Strict):
     )
     dry_run: bool = Field(False, description="Stop after the dataset is built and validated")
     force: bool = Field(False, description="Train even when the dataset equals the active model's")
-    recipe: Literal["mixed", "qa"] = Field(
-        "mixed",
-        description="Dataset recipe: 'mixed' packs profiles (every fact, two phrasings) with Q&A rows; "
-        "'qa' makes one fact a row and leaves low-priority facts out under the row cap",
+    recipe: Literal["deep", "mixed", "qa"] = Field(
+        "deep",
+        description="Dataset recipe: 'deep' teaches the facts teach_priorities puts first, each in five "
+        "phrasings (short texts and questions), plus refusal rows; 'mixed' packs profiles (every fact, two "
+        "phrasings) with Q&A rows; 'qa' makes one fact a row and leaves low-priority facts out under the row cap",
+    )
+    teach_priorities: list[TeachableRelation] = Field(
+        default_factory=lambda: list(DEFAULT_TEACH_PRIORITIES),
+        min_length=1,
+        description="Relations the 'deep' recipe teaches, most important first: the row cap is spent in this "
+        "order and a relation left off is not taught (event_sport is off: base models know it)",
     )
     evaluate: bool = Field(
         True,
@@ -320,6 +360,13 @@ class RunSettings(_Strict):
                 f"with '/' (got {_shown(value)})"
             )
         return value
+
+    @model_validator(mode="after")
+    def _priorities_once(self) -> Self:
+        repeated = sorted({r for r in self.teach_priorities if self.teach_priorities.count(r) > 1})
+        if repeated:
+            raise ValueError(f"teach_priorities names {', '.join(repeated)} more than once")
+        return self
 
     def check_for_region(self, region: str) -> Self:
         """Cross-field rules that need the deployment region. Raises ConfigError naming the setting."""

@@ -112,6 +112,22 @@ def _as_json_object(key: str, value: Any) -> dict[str, Any]:
     return dict(value)
 
 
+def _as_text_list(key: str, value: Any) -> list[str]:
+    """A JSON array of strings, or (from `-c`) a JSON array or comma-separated words."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except ValueError as error:
+                raise ConfigError(key, f"must be a JSON array of names ({error.msg} at char {error.pos})") from None
+        else:
+            value = [word.strip() for word in text.split(",") if word.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(key, f'must be a list of names such as ["event_medal", "country_medal_count"], got {value!r}')
+    return value
+
+
 @dataclass(frozen=True)
 class _Key:
     path: tuple[str, ...]  # where the value goes in StackSettings' nested form
@@ -128,6 +144,8 @@ _KEYS: Mapping[str, _Key] = {
     "base_model": _Key(("defaults", "base_model"), _as_text),
     "hyperparameters": _Key(("defaults", "hyperparameters"), _as_json_object),
     "generator": _Key(("defaults", "generator"), _as_text),
+    "recipe": _Key(("defaults", "recipe"), _as_text),
+    "teach_priorities": _Key(("defaults", "teach_priorities"), _as_text_list),
     "budget_usd": _Key(("defaults", "budget_usd"), _as_float),
     "databricks_secret_name": _Key(("defaults", "databricks", "secret_name"), _as_optional_text),
     "databricks_job_id": _Key(("defaults", "databricks", "job_id"), _as_optional_int),

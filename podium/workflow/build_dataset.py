@@ -43,6 +43,7 @@ def build_dataset(
         region=region,
         caps=run.caps,
         recipe=settings.recipe,
+        teach_priorities=settings.teach_priorities,
         disagreements=generator.disagreements,
         reconciliation=(
             f"checked by the {generator.name} generator"

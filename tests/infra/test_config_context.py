@@ -153,3 +153,19 @@ def test_app_py_exits_with_the_setting_named_and_no_traceback(tmp_path) -> None:
     assert "Podium configuration error: hyperparameters: batchSize=2" in result.stderr
     assert "Traceback" not in result.stderr
     assert not list((tmp_path / "cdk.out").glob("*.template.json"))
+
+
+def test_recipe_and_teach_priorities_are_deploy_time_defaults_from_cdk_json_or_the_command_line() -> None:
+    deployed = settings_from_context(cdk_json_context())
+    assert deployed.defaults.recipe == "deep"  # scheduled and upload-started runs use it
+    assert deployed.defaults.teach_priorities[0] == "event_medal"
+    settings = settings_from_context({"recipe": "mixed", "teach_priorities": "country_medal_count, event_medal"})
+    assert settings.defaults.recipe == "mixed"
+    assert settings.defaults.teach_priorities == ["country_medal_count", "event_medal"]
+    as_json = settings_from_context({"teach_priorities": '["athlete_medals"]'})
+    assert as_json.defaults.teach_priorities == ["athlete_medals"]
+    with pytest.raises(ConfigError) as error:
+        settings_from_context({"teach_priorities": "event_medal, medals"})
+    assert error.value.setting == "teach_priorities" and "must be one of" in str(error.value)
+    with pytest.raises(ConfigError, match="recipe"):
+        settings_from_context({"recipe": "everything"})

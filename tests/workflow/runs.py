@@ -69,6 +69,8 @@ def execution_arn(name):
 
 
 def built_run(execution_input=None, *, pairs=None, active=None, rejections=None, disagreements=None, defaults=None):
+    if pairs is None:  # synthetic pairs have no texts for the default `deep` recipe: `qa` plans them
+        execution_input = {"recipe": "qa", **(execution_input or {})}
     run = prepared_run(execution_input or {}, defaults=defaults)
     generator = ListGenerator(
         pairs if pairs is not None else sample_pairs(), rejections=rejections, disagreements=disagreements

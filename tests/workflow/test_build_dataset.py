@@ -92,7 +92,13 @@ def test_build_dataset_uploads_both_evaluation_files_and_follows_the_recipe(samp
     }
     assert outcome.eval_uri == f"s3://bucket/{run.run_prefix}eval.jsonl"
     report = json.loads(store.files[run.run_prefix + "report.json"])
-    assert report["recipe"] == "mixed" and any(r["relation"].startswith("profile_") for r in report["coverage"])
+    assert report["recipe"] == "deep" and any(r["relation"].startswith("text_") for r in report["coverage"])
+    assert not [r for r in report["coverage"] if r["relation"].startswith("profile_")]
+    mixed_run, _, mixed_store = built_run({"recipe": "mixed"}, pairs=pairs)
+    mixed_report = json.loads(mixed_store.files[mixed_run.run_prefix + "report.json"])
+    assert mixed_report["recipe"] == "mixed" and any(
+        r["relation"].startswith("profile_") for r in mixed_report["coverage"]
+    )
     qa_run, _, qa_store = built_run({"recipe": "qa"}, pairs=pairs)
     qa_report = json.loads(qa_store.files[qa_run.run_prefix + "report.json"])
     assert qa_report["recipe"] == "qa" and not [
