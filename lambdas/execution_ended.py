@@ -1,5 +1,5 @@
 """ExecutionEnded handler (EventBridge: an execution of this state machine ended ABORTED,
-TIMED_OUT or FAILED): run the run's Cleanup when its own did not run, and notify."""
+TIMED_OUT or FAILED): run the run's Cleanup when its own did not finish, write its report, and notify."""
 
 from __future__ import annotations
 

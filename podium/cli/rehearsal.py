@@ -158,6 +158,9 @@ def rehearse(
         name_prefix=stack.name_prefix,
         faults=injected.faults if injected else (),
         publish_metrics=False,
+        # as deployed: Prepare refuses a throughput when the janitor would not delete it
+        janitor_schedule=stack.janitor_schedule,
+        janitor_dry_run=stack.janitor_dry_run,
         **({"script": injected.script} if injected else {}),
     )
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
@@ -271,5 +274,7 @@ def _emit_rehearsal_json(result: Any, run_dir: Path, files: list[Path]) -> None:
         estimate_usd=report["estimate"].get("run_usd") if report else None,
         active_model=result.active_model,
         throughputs_left=result.throughputs,
-        notification=result.notice.get("text"),
+        # the Report step's text; for a run stopped or failed where no Catch sees it, ExecutionEnded's
+        notification=result.notice.get("text")
+        or next((m["text"] for m in reversed(result.notifications) if isinstance(m.get("text"), str)), None),
     )

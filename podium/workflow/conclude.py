@@ -20,8 +20,9 @@ from urllib.parse import quote
 
 from podium.adapters.ports import ActiveModel, ActiveModelStore, ObjectStore
 from podium.dataset.files import REPORT_FILE
+from podium.errors import cut_to_json_bytes
 from podium.evaluation.report import REPORT_HTML, ReportInputs, read_jsonl, render_report
-from podium.workflow.events import Notice, ReportEvent
+from podium.workflow.events import NOTICE_BYTES, LeftBilling, Notice, ReportEvent
 from podium.workflow.polling import as_utc, utc_now
 
 SUBJECT_LIMIT = 100  # SNS: at most 100 ASCII characters, no line breaks
@@ -141,9 +142,37 @@ def _per_hour(event: ReportEvent, region: str, units: int) -> float | None:
     return None if prices.throughput_per_unit_hour is None else prices.throughput_per_unit_hour * units
 
 
+def left_billing(event: ReportEvent) -> list[LeftBilling]:
+    """What the steps said the run leaves billing (ScoreEvaluation, Promote, Cleanup), each once."""
+    found: dict[str, LeftBilling] = {}
+    for part in (event.gate, event.outcome):
+        for item in part.left_billing if part is not None else ():
+            found.setdefault(item.arn, item)
+    for raw in (event.failure or {}).get("left_billing") or []:
+        try:
+            item = LeftBilling.model_validate(raw)
+        except ValueError:  # CleanupFailed's $.failure is not Cleanup's summary: nothing to add
+            continue
+        found.setdefault(item.arn, item)
+    return list(found.values())
+
+
+def janitor_note(deletes_at: str | None) -> str:
+    """When the janitor deletes a resource left billing, in a person's words."""
+    if not deletes_at:
+        return "the janitor keeps it (no time-to-live: a commitment, or its tags unreadable): delete it by hand"
+    try:
+        moment = when(deletes_at)
+    except ValueError:
+        moment = deletes_at
+    return f"the janitor will delete it at {moment} (its first run after that time)"
+
+
 def left_running(event: ReportEvent, region: str, previous: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    """Every provisioned throughput this run knows of that still bills by the hour."""
+    """Every provisioned throughput this run knows of that still bills by the hour; `until`:
+    when the janitor deletes it, for one the run leaves behind (left_billing)."""
     items: list[dict[str, Any]] = []
+    billing = {item.arn: item for item in left_billing(event) if item.kind == "provisioned throughput"}
     units = event.run.settings.throughput.model_units if event.run else None
     lines = _cleanup_lines(event)
     throughput = event.throughput
@@ -163,6 +192,13 @@ def left_running(event: ReportEvent, region: str, previous: Mapping[str, Any] | 
             items.append(
                 {"what": what, "arn": arn, "model_units": units, "usd_per_hour": _per_hour(event, region, units or 1)}
             )
+    for arn, item in billing.items():  # one the state does not hold as this run's throughput
+        if not any(known["arn"] == arn for known in items):
+            cost = _per_hour(event, region, units or 1)  # Cleanup only deletes this run's own
+            items.append({"what": item.why, "arn": arn, "model_units": units, "usd_per_hour": cost})
+    for known in items:
+        if known["arn"] in billing:
+            known["until"] = janitor_note(billing[known["arn"]].janitor_deletes_at)
     outcome = event.outcome
     if previous and outcome is not None and outcome.status == "promoted":
         old = previous.get("throughput_arn")
@@ -251,23 +287,34 @@ def notice_text(
                 if item.get("usd_per_hour") is None
                 else f"ESTIMATE ${item['usd_per_hour']:,.2f} an hour"
             )
-            lines.append(f"  - {item['arn']}: {item['what']} ({cost})")
+            until = f"; {item['until']}" if item.get("until") else ""
+            lines.append(f"  - {item['arn']}: {item['what']} ({cost}){until}")
     else:
         lines.append("Left running: nothing this run created is billed by the hour.")
+    for item in left_billing(event):
+        if item.kind == "custom model":
+            lines.append(
+                f"Kept: custom model {item.arn} ({item.why}; a monthly storage fee): unless a run promotes it, "
+                + janitor_note(item.janitor_deletes_at)
+            )
     cleanup = _cleanup_lines(event) if status == "failed" else []
     if cleanup:
         lines.append("Cleanup: " + "; ".join(cleanup))
     if event.dataset is not None:
         lines.append(f"Estimated cost of the run: ESTIMATE ${event.dataset.estimated_cost_usd:,.2f}.")
-    lines.append("")
+    links = [""]
     if run is not None:
-        lines.append(f"Execution: {place.execution_url(run.execution_arn)}")
+        links.append(f"Execution: {place.execution_url(run.execution_arn)}")
     if report_key:
-        lines.append(f"Report: {place.object_url(report_key)}")
-        lines.append(f"  or: {place.report_command(run.run_id if run else '')}")
+        links.append(f"Report: {place.object_url(report_key)}")
+        links.append(f"  or: {place.report_command(run.run_id if run else '')}")
     if report_note:
-        lines.append(report_note)
-    return "\n".join(lines).strip() + "\n"
+        links.append(report_note)
+    # Within the bound the state keeps (events.Notice): a very long message or cleanup is cut,
+    # never the links (the report has every word).
+    tail = "\n".join(links).strip()
+    body = cut_to_json_bytes("\n".join(lines).strip(), NOTICE_BYTES - len(json.dumps(tail)) - 8)
+    return f"{body}\n\n{tail}\n" if tail else body + "\n"
 
 
 # ---- the step ---------------------------------------------------------------------------------
@@ -281,14 +328,16 @@ def conclude(
     read_history: Callable[[str], Sequence[Mapping[str, Any]]] | None = None,
     active_models: ActiveModelStore | None = None,
     now: datetime | None = None,
+    history: Sequence[Mapping[str, Any]] | None = None,
 ) -> Notice:
     """Write report.html (when the run got a run id) and the notification's text.
-    `read_history(execution_arn)`: the execution's history events (phases, the failed state)."""
+    `read_history(execution_arn)`: the execution's history events (phases, the failed state);
+    or `history` itself, when the caller has it (ExecutionEnded, also for a run refused at Prepare)."""
     now = now or utc_now()
     status = status_of(event)
     run, outcome, failure = event.run, event.outcome, event.failure
-    history: Sequence[Mapping[str, Any]] = ()
-    if run is not None and read_history is not None:
+    history = history or ()
+    if not history and run is not None and read_history is not None:
         try:
             history = read_history(run.execution_arn)
         except Exception:  # noqa: BLE001 - phases and the failed state are extras: the run is reported without them
@@ -322,7 +371,8 @@ def conclude(
             report_key = run.run_prefix + REPORT_HTML
             store.write_text(report_key, render_report(inputs), "text/html; charset=utf-8")
         except Exception as problem:  # noqa: BLE001 - the notification goes out whatever the report did
-            report_key, note = None, f"The run report could not be written: {type(problem).__name__}: {problem}"
+            note = f"The run report could not be written: {type(problem).__name__}: {problem}"
+            report_key, note = None, cut_to_json_bytes(note, 600)
     run_id = run.run_id if run else (outcome.run_id if outcome else None)
     subject = f"Podium run {run_id or ''} {status.replace('_', ' ')}" if run_id else f"Podium run {status}"
     text = notice_text(

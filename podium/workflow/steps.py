@@ -23,7 +23,7 @@ class Access(str, enum.Enum):
     LIST_EXECUTIONS = "list_executions"  # states:ListExecutions on this state machine
     RUN_LOCK = "run_lock"  # s3 Get/PutObject on locks/*, states:DescribeExecution on this machine's executions
     DATABRICKS_SECRET = "databricks_secret"  # secretsmanager:GetSecretValue on the configured secret
-    BEDROCK_START_JOB = "bedrock_start_job"  # CreateModelCustomizationJob, TagResource, iam:PassRole
+    BEDROCK_START_JOB = "bedrock_start_job"  # CreateModelCustomizationJob + TagResource (own tags), iam:PassRole
     BEDROCK_READ_JOB = "bedrock_read_job"  # GetModelCustomizationJob, GetCustomModel
     BEDROCK_STOP_JOB = "bedrock_stop_job"  # StopModelCustomizationJob, on this stack's jobs only (tag condition)
     BEDROCK_READ_TAGS = "bedrock_read_tags"  # ListTagsForResource: whose job/model/throughput is it?
@@ -36,10 +36,12 @@ class Access(str, enum.Enum):
     READ_EXECUTION_HISTORY = "read_execution_history"  # states:GetExecutionHistory on this machine's executions
     START_EXECUTION = "start_execution"  # states:StartExecution on this state machine
     NOTIFY = "notify"  # sns:Publish on the run-outcomes topic
-    BEDROCK_INVOKE = "bedrock_invoke"  # InvokeModel (Converse) on this account's throughputs + the base model
+    BEDROCK_INVOKE = "bedrock_invoke"  # InvokeModel (Converse) on this stack's throughputs + the deployed base model
     ACTIVE_MODEL_READ = "active_model_read"  # ssm:GetParameter on the active-model parameter
     ACTIVE_MODEL_WRITE = "active_model_write"  # ssm:PutParameter on it
     READ_QUOTAS = "read_quotas"  # servicequotas:ListServiceQuotas + ListAWSDefaultServiceQuotas ("*" only)
+    DESCRIBE_EXECUTIONS = "describe_executions"  # states:DescribeExecution on this machine's executions
+    BEDROCK_TAG_PROMOTED = "bedrock_tag_promoted"  # TagResource podium:promoted on this stack's models/throughputs
 
 
 class DependencyGroup(str, enum.Enum):
@@ -150,12 +152,14 @@ STEPS: tuple[Step, ...] = (
         "Promote",
         "promote",
         frozenset(
-            # READ_RUNS: a retried Promote reads back the promotion.json it wrote
+            # READ_RUNS: a retried Promote reads back the promotion.json it wrote;
+            # TAG_PROMOTED: the promoted model and its throughput are tagged for the janitor
             {
                 A.ACTIVE_MODEL_READ,
                 A.ACTIVE_MODEL_WRITE,
                 A.BEDROCK_DELETE_THROUGHPUT,
                 A.BEDROCK_READ_TAGS,
+                A.BEDROCK_TAG_PROMOTED,
                 A.WRITE_RUNS,
                 A.READ_RUNS,
             }
@@ -180,7 +184,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "ExecutionEnded",
         "execution_ended",
-        # An execution stopped, timed out, or failed with a failed Cleanup: Cleanup's rights,
+        # An execution stopped, timed out, or failed where its Cleanup did not finish: Cleanup's rights,
         # plus the execution history (the run's last state), the topic, and the run's files
         # (its report.html, as the Report state writes it)
         CLEANUP_ACCESS | {A.READ_EXECUTION_HISTORY, A.NOTIFY, A.READ_RUNS, A.WRITE_RUNS},
@@ -191,7 +195,8 @@ STEPS: tuple[Step, ...] = (
     Step(
         "Janitor",
         "janitor",
-        # READ_RUNS: a run that was promoted wrote runs/<run_id>/promotion.json
+        # READ_RUNS: a run promoted before Promote tagged wrote runs/<run_id>/promotion.json;
+        # DESCRIBE_EXECUTIONS: never what a RUNNING execution made
         frozenset(
             {
                 A.BEDROCK_LIST,
@@ -200,6 +205,7 @@ STEPS: tuple[Step, ...] = (
                 A.BEDROCK_DELETE_MODEL,
                 A.ACTIVE_MODEL_READ,
                 A.READ_RUNS,
+                A.DESCRIBE_EXECUTIONS,
                 A.NOTIFY,
             }
         ),

@@ -157,6 +157,9 @@ def test_too_few_shared_questions_keep_the_champion_unless_comparing_is_off():
     result = decide(good, base, GateSettings(), champion=comparison)
     assert result.decision is Decision.DISCARD
     assert "only 20 of the 230 questions were also answered by the champion" in result.message
+    # A champion with no throughput is not asked (nothing is spent on it): the message says so and how to change it
+    assert "it has no provisioned throughput to be asked live" in result.message
+    assert "Give the champion a provisioned throughput" in result.message
     assert decide(good, base, GateSettings(max_loss_to_champion=1), champion=comparison).decision is (Decision.PROMOTE)
     assert decide(good, base, GateSettings(), champion=None).decision is Decision.PROMOTE  # no champion
 

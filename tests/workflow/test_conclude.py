@@ -4,10 +4,11 @@ person reads (outcome, scores, what is left running and its hourly cost, console
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from podium.workflow.conclude import Place, conclude, failed_state, phases
-from podium.workflow.events import ReportEvent, RunOutcome
+from podium.workflow.events import NOTICE_BYTES, GateOutcome, LeftBilling, ReportEvent, RunOutcome
 from tests.evaluation.helpers import eval_set
 from tests.workflow.fakes import MemoryStore
 from tests.workflow.test_evaluate import PT, Knows, _evaluate, _events
@@ -93,3 +94,50 @@ def test_the_failed_state_and_each_phase_come_from_the_history():
     rows = {row["name"]: row for row in phases(history, T0 + timedelta(hours=1))}
     assert list(rows) == ["Prepare", "Generation", "Dataset", "Fine-tuning", "Cleanup"]
     assert rows["Fine-tuning"]["seconds"] == 90.0 and rows["Fine-tuning"]["started"] == "2026-01-01 00:03:00 UTC"
+
+
+def test_what_is_left_billing_says_when_the_janitor_deletes_it():
+    # A discarded model's throughput kept (keep_discarded), as ScoreEvaluation and Discarded leave it
+    run, dataset, finetune, throughput, store = _events({"keep_discarded": True}, eval_set())
+    kept = LeftBilling(
+        kind="provisioned throughput", arn=PT, why="kept: keep_discarded is true",
+        janitor_deletes_at="2026-01-01T04:00:00+00:00",
+    )  # fmt: skip
+    gate = GateOutcome(decision="discard", message="below the gate", left_billing=[kept])
+    outcome = RunOutcome(status="discarded", run_id="r1", message="below the gate", left_billing=[kept])
+    event = ReportEvent(run=run, dataset=dataset, finetune=finetune, throughput=throughput, gate=gate, outcome=outcome)
+    notice = conclude(event, store=store, place=PLACE)
+    (line,) = [line for line in notice.text.splitlines() if line.startswith(f"  - {PT}: ")]
+    assert "the discarded model's" in line and "ESTIMATE $24.00 an hour" in line
+    assert line.endswith("the janitor will delete it at 2026-01-01 04:00:00 UTC (its first run after that time)")
+    assert "the janitor will delete it at 2026-01-01 04:00:00 UTC" in store.files["runs/r1/report.html"]
+    # A failed run: Cleanup could not delete the throughput and kept the trained model
+    refused = kept.model_copy(update={"why": "could NOT delete it (AccessDenied)"})
+    model = LeftBilling(
+        kind="custom model", arn="arn:model/new", why="kept: training is paid for",
+        janitor_deletes_at="2026-01-01T05:00:00+00:00",
+    )  # fmt: skip
+    failure = {
+        "status": "failed", "run_id": "r1", "error": "ThroughputNotDeleted", "message": "could NOT delete it",
+        "cleanup": [], "left_billing": [refused.to_payload(), model.to_payload()],
+    }  # fmt: skip
+    event = ReportEvent(run=run, dataset=dataset, finetune=finetune, throughput=throughput, failure=failure)
+    text = conclude(event, store=store, place=PLACE).text
+    (line,) = [line for line in text.splitlines() if line.startswith(f"  - {PT}: ")]
+    assert "NOT deleted" in line and line.endswith(
+        "the janitor will delete it at 2026-01-01 04:00:00 UTC (its first run after that time)"
+    )
+    assert (
+        "Kept: custom model arn:model/new (kept: training is paid for; a monthly storage fee): unless a run promotes "
+        "it, the janitor will delete it at 2026-01-01 05:00:00 UTC" in text
+    )
+
+
+def test_the_notice_stays_within_the_states_bound_and_keeps_its_links():
+    run, dataset, _, _, store = _events({"dry_run": True}, eval_set())
+    outcome = RunOutcome(status="dry_run", run_id="r1", message="é" * 50_000)  # cut to its own bound, 4,000 bytes
+    failure = {"status": "failed", "error": "X", "message": "\x01" * 3_000, "cleanup": ['"' * 590] * 8}
+    notice = conclude(ReportEvent(run=run, dataset=dataset, outcome=outcome, failure=failure), store=store, place=PLACE)
+    assert len(json.dumps(notice.text)) <= NOTICE_BYTES
+    assert "podium report r1 --stack podium --region us-west-2" in notice.text
+    assert "#/v2/executions/details/arn:exec" in notice.text
