@@ -1,8 +1,11 @@
 """The JSONL rows Bedrock reads, one writer per data format (the evaluation files: evalset.py).
 
 - prompt-completion (Llama 3.1): {"prompt": q, "completion": a}
-- bedrock-conversation-2024 (Llama 3.2/3.3, Nova, Claude 3 Haiku): schemaVersion,
-  one system element, a user turn then an assistant turn, content as [{"text": ...}]
+- bedrock-conversation-2024 (Llama 3.2/3.3, Nova): schemaVersion, one system element,
+  a user turn then an assistant turn, content as [{"text": ...}]
+- anthropic-messages (Claude 3 Haiku): {"system": s, "messages": [{"role": "user",
+  "content": q}, {"role": "assistant", "content": a}]}, contents as plain strings
+  (model-customization-prepare.html, "Anthropic Claude 3 Haiku: Single-turn conversations")
 """
 
 from __future__ import annotations
@@ -33,12 +36,24 @@ def conversation_row(pair: QAPair, system_prompt: str = DEFAULT_SYSTEM_PROMPT) -
     }
 
 
+def anthropic_messages_row(pair: QAPair, system_prompt: str = DEFAULT_SYSTEM_PROMPT) -> dict[str, Any]:
+    return {
+        "system": system_prompt,
+        "messages": [
+            {"role": "user", "content": pair.question},
+            {"role": "assistant", "content": pair.answer},
+        ],
+    }
+
+
 def training_row(pair: QAPair, data_format: DataFormat, system_prompt: str | None = None) -> dict[str, Any]:
     """The training/validation row for `pair` in the model's format."""
     if data_format is DataFormat.PROMPT_COMPLETION:
         return prompt_completion_row(pair)
     if data_format is DataFormat.CONVERSATION:
         return conversation_row(pair, system_prompt or DEFAULT_SYSTEM_PROMPT)
+    if data_format is DataFormat.ANTHROPIC_MESSAGES:
+        return anthropic_messages_row(pair, system_prompt or DEFAULT_SYSTEM_PROMPT)
     raise ValueError(f"no writer for data format {data_format!r}")
 
 
@@ -53,6 +68,7 @@ def render_training_jsonl(pairs: Iterable[QAPair], data_format: DataFormat, syst
 
 __all__ = [
     "CONVERSATION_SCHEMA",
+    "anthropic_messages_row",
     "DEFAULT_SYSTEM_PROMPT",
     "conversation_row",
     "prompt_completion_row",

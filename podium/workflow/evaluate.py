@@ -15,7 +15,7 @@ from podium.dataset.formats import DEFAULT_SYSTEM_PROMPT
 from podium.evaluation import gate as promotion_gate
 from podium.evaluation import report as run_report
 from podium.evaluation import runner
-from podium.models import DataFormat, get_model
+from podium.models import get_model
 from podium.workflow.errors import NotPromotable
 from podium.workflow.events import (
     EvaluateChunkEvent,
@@ -29,9 +29,10 @@ from podium.workflow.throughputs import delete_throughput, kept_for_active_model
 
 
 def system_prompt_for(base_model: str, region: str) -> str | None:
-    """The training rows' framing: conversation rows carry the system prompt, prompt/completion none."""
+    """The training rows' framing: conversation and Claude's messages rows carry the system prompt,
+    prompt/completion rows none."""
     model = get_model(base_model, region)
-    return DEFAULT_SYSTEM_PROMPT if model.data_format is DataFormat.CONVERSATION else None
+    return DEFAULT_SYSTEM_PROMPT if model.data_format.has_system_prompt else None
 
 
 def _questions(store: ObjectStore, run: RunContext) -> list:

@@ -204,7 +204,7 @@ def test_fine_tune_failure_reaches_the_notification(rehearsal: Rehearsal):
 
 def test_data_bedrock_refuses_fails_the_job_at_check_fine_tune_and_leaves_nothing_behind(rehearsal: Rehearsal):
     # Podium's checks passed the file; it is altered after upload, before Bedrock reads it.
-    rehearsal.bedrock.script.corrupt_training = "chat-row"
+    rehearsal.bedrock.script.corrupt_training = "wrong-format"
     result = rehearsal.run(THROUGHPUT)
     message = _failure(result)
     assert message["error"] == "FineTuneFailed"

@@ -100,13 +100,8 @@ class CustomizationJobs(EmulatorState):
             if problems:
                 return bedrock_rules.failure_message(str(uri), split, problems)
             total += records
-        quota = self.script.records_sum_quota
-        if quota is not None and total > quota:
-            return (
-                f"Data validation failed: the training and validation data have {total} records together; "
-                f"the quota for the sum of training and validation records is {quota}"
-            )
-        return None
+        problem = bedrock_rules.total_problem(base_id, total, self.script.records_sum_quota)
+        return f"Data validation failed: {problem}" if problem else None
 
     def _read(self, uri: Any, s3: Any) -> str:
         match = S3_URI.match(str(uri or ""))

@@ -31,8 +31,9 @@ class Script:
     # it (see corruptions.CORRUPTIONS): rehearses data that Podium's own checks never saw.
     corrupt_training: str | None = None
     stop_ticks: int = 1  # status reads a stopped job shows Stopping before Stopped
-    # Sum of training and validation records per job, an adjustable account quota
-    # ("Sum of training and validation records…" in Service Quotas); None: not enforced.
+    # Sum of training and validation records per job, an adjustable account quota ("Sum of
+    # training and validation records…" in Service Quotas); None: the documented default
+    # (bedrock_rules: 10,000 where a page states it).
     records_sum_quota: int | None = None
     training_loss: float = 1.25  # simulated final losses
     validation_loss: float = 1.5
