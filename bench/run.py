@@ -13,6 +13,9 @@ missed targets are shown in the table.
     handler cold import    CPU time in a fresh python3.12 (fastest of 9 rounds)   target ≤ 300 ms
                            (bench/lambda_assets.py; `python bench/run.py lambda` runs only these)
     Evaluate               1,000 questions × 2 models, 1 s an answer (emulator)   target < 600 s wall
+    full-data rehearsal    `podium rehearse` on the full data, evaluation included,
+                           vs the same rehearsal without evaluation                 target < 60 s
+                           (bench/rehearsal.py)
 """
 
 from __future__ import annotations
@@ -136,6 +139,10 @@ def main() -> int:
 
         print("timing Evaluate against the emulator (1,000 questions × 2 models, 1 s an answer) ...", flush=True)
         results.extend(bench_evaluate())
+        from rehearsal import bench_rehearsal  # bench/rehearsal.py, beside this file
+
+        print("timing the full-data rehearsal, without and with the evaluation ...", flush=True)
+        results.extend(bench_rehearsal(paris2024_dir()))
     import lambda_assets  # bench/ is on sys.path: this script's folder
 
     lambda_assets.run(results, verdict)

@@ -14,7 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
 
 from podium.adapters.active_model import SsmActiveModelStore
-from podium.adapters.converse import BedrockConverseAsker
+from podium.adapters.bedrock_runtime import BedrockRuntimeAsker
 from podium.adapters.ports import ActiveModel
 from podium.adapters.s3 import S3ObjectStore
 from podium.dataset.files import run_prefix
@@ -90,7 +90,7 @@ class Deployment:
         """Ask the active model (or its base model) one question, framed as in training.
         Returns (answer, the model id asked, whether the answer is SIMULATED)."""
         from podium.models import get_model
-        from podium.workflow.evaluate import system_prompt_for
+        from podium.workflow.evaluate import framing_for
 
         active = self.active_model()
         model = get_model(active.base_model_id, self.region)
@@ -104,9 +104,8 @@ class Deployment:
                 "(throughput.enabled was off when it was promoted); start a run with "
                 '{"throughput": {"enabled": true}} or ask the base model with --base'
             )
-        reply = BedrockConverseAsker(self._client("bedrock-runtime")).ask(
-            target, question, system_prompt_for(active.base_model_id, self.region)
-        )
+        prompt = framing_for(active.base_model_id, self.region).prompt(question)
+        reply = BedrockRuntimeAsker(self._client("bedrock-runtime")).ask(target, prompt)
         return reply.text, target, reply.simulated
 
     # -- runs --------------------------------------------------------------------------------

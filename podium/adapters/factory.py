@@ -39,6 +39,11 @@ LAMBDA_AWS_SERVICES = (
 )
 
 
+# Attempts at one question (the first and 7 retries, up to 20 s apart) before EvaluateChunk
+# gives the chunk back to the state machine's Retry.
+ASK_ATTEMPTS = 8
+
+
 def _listed_client(service: str, env: Environment, config: Any) -> Any:
     if service not in LAMBDA_AWS_SERVICES:
         raise ValueError(
@@ -123,18 +128,20 @@ def notifier(env: Environment) -> SnsNotifier:
 
 
 def asker(env: Environment) -> Asker:
-    """Converse through bedrock-runtime. botocore retries little here: the evaluation runner
-    backs off with jitter itself, so many concurrent questions do not retry in lockstep."""
+    """InvokeModel / Converse through bedrock-runtime. botocore's adaptive retry mode retries
+    throttling and transient errors with exponential backoff and full jitter and, since the
+    evaluation's concurrent questions share this one client, slows the whole client down
+    while the model throttles (client-side rate limiting) instead of retrying in lockstep."""
     from botocore.config import Config
 
-    from podium.adapters.converse import BedrockConverseAsker
+    from podium.adapters.bedrock_runtime import BedrockRuntimeAsker
 
     config = Config(
-        retries={"mode": "standard", "max_attempts": 2},  # type: ignore[arg-type]
+        retries={"mode": "adaptive", "total_max_attempts": ASK_ATTEMPTS},
         max_pool_connections=64,
         user_agent_extra="podium",
     )
-    return BedrockConverseAsker(_listed_client("bedrock-runtime", env, config))
+    return BedrockRuntimeAsker(_listed_client("bedrock-runtime", env, config))
 
 
 def active_model_store(env: Environment) -> ActiveModelStore:
@@ -144,6 +151,7 @@ def active_model_store(env: Environment) -> ActiveModelStore:
 
 
 __all__ = [
+    "ASK_ATTEMPTS",
     "LAMBDA_AWS_SERVICES",
     "active_model_store",
     "asker",

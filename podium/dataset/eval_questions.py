@@ -34,6 +34,7 @@ UNSEEN_RELATIONS = ("athlete_birth_date", "athlete_height")
 UNSEEN_PER_MILLE = 100
 
 _LIST_SPLIT = re.compile(r", | and ")
+_DAY = re.compile(r"\d{1,2} [A-Z][a-z]+ \d{4}")
 # Relations whose answer value is a list ("A, B and C") of names that never contain ", " or " and ".
 _LIST_RELATIONS = {"athlete_disciplines", "athlete_events", "venue_sports", "event_sport", "team_roster"}
 
@@ -65,6 +66,11 @@ def answer_values(fact: Fact) -> tuple[tuple[str, ...], bool]:
         return tuple(
             re.split(r", (?=(?:gold|silver|bronze) in )| and (?=(?:gold|silver|bronze) in )", fact.answer_value)
         ), True
+    if fact.relation == "event_medal_day":
+        # A split-day event ("3 August 2024 (bronze) and 4 August 2024 (gold and silver)"):
+        # each of its days is a right answer to "when were the medals decided?".
+        days = tuple(_DAY.findall(fact.answer_value))
+        return (days or (fact.answer_value,)), False
     if fact.relation in _LIST_RELATIONS:
         items = tuple(_LIST_SPLIT.split(fact.answer_value))
         return items, len(items) > 1

@@ -1,18 +1,25 @@
-"""The JSONL rows Bedrock reads, one writer per data format (the evaluation files: evalset.py).
+"""The JSONL rows Bedrock reads, one writer per data format (the evaluation files: evalset.py),
+and the framing a question is put in — one Framing for the training rows and for every
+question asked of a model afterwards (evaluation, `podium ask`), so a model is asked the
+way it was taught.
 
-- prompt-completion (Llama 3.1): {"prompt": q, "completion": a}
+- prompt-completion (Llama 3.1): {"prompt": q, "completion": a}; asked with InvokeModel
+  and the same raw prompt text, as AWS's Llama 3.1 customization sample does
 - bedrock-conversation-2024 (Llama 3.2/3.3, Nova): schemaVersion, one system element,
-  a user turn then an assistant turn, content as [{"text": ...}]
+  a user turn then an assistant turn, content as [{"text": ...}]; asked with Converse,
+  the same system prompt and the question as the user turn
 - anthropic-messages (Claude 3 Haiku): {"system": s, "messages": [{"role": "user",
   "content": q}, {"role": "assistant", "content": a}]}, contents as plain strings
-  (model-customization-prepare.html, "Anthropic Claude 3 Haiku: Single-turn conversations")
+  (model-customization-prepare.html, "Anthropic Claude 3 Haiku: Single-turn conversations");
+  asked with Converse like the conversation models
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from podium.dataset.records import QAPair
 from podium.models import DataFormat
@@ -21,40 +28,61 @@ CONVERSATION_SCHEMA = "bedrock-conversation-2024"
 DEFAULT_SYSTEM_PROMPT = "You are a concise assistant that answers questions about the Paris 2024 Olympic Games."
 
 
-def prompt_completion_row(pair: QAPair) -> dict[str, str]:
-    return {"prompt": pair.question, "completion": pair.answer}
+@dataclass(frozen=True)
+class Prompt:
+    """A question framed for a model: the API that asks it, the text the model reads, and the
+    system prompt (Converse only)."""
+
+    api: Literal["InvokeModel", "Converse"]
+    text: str
+    system: str | None = None
 
 
-def conversation_row(pair: QAPair, system_prompt: str = DEFAULT_SYSTEM_PROMPT) -> dict[str, Any]:
-    return {
-        "schemaVersion": CONVERSATION_SCHEMA,
-        "system": [{"text": system_prompt}],
-        "messages": [
-            {"role": "user", "content": [{"text": pair.question}]},
-            {"role": "assistant", "content": [{"text": pair.answer}]},
-        ],
-    }
+@dataclass(frozen=True)
+class Framing:
+    """How questions are put to a model of `data_format`, in training and when asked."""
 
+    data_format: DataFormat
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
 
-def anthropic_messages_row(pair: QAPair, system_prompt: str = DEFAULT_SYSTEM_PROMPT) -> dict[str, Any]:
-    return {
-        "system": system_prompt,
-        "messages": [
-            {"role": "user", "content": pair.question},
-            {"role": "assistant", "content": pair.answer},
-        ],
-    }
+    def __post_init__(self) -> None:
+        if self.data_format not in (
+            DataFormat.PROMPT_COMPLETION,
+            DataFormat.CONVERSATION,
+            DataFormat.ANTHROPIC_MESSAGES,
+        ):
+            raise ValueError(f"no framing for data format {self.data_format!r}")
+
+    def prompt(self, question: str) -> Prompt:
+        """The question as the model was taught it: the prompt/completion rows' raw prompt
+        text, or the conversation rows' user turn under their system prompt."""
+        if self.data_format is DataFormat.PROMPT_COMPLETION:
+            return Prompt("InvokeModel", question)
+        return Prompt("Converse", question, self.system_prompt)
+
+    def row(self, question: str, answer: str) -> dict[str, Any]:
+        """The training/validation row teaching `answer` to `question`."""
+        prompt = self.prompt(question)
+        if prompt.api == "InvokeModel":
+            return {"prompt": prompt.text, "completion": answer}
+        if self.data_format is DataFormat.ANTHROPIC_MESSAGES:
+            return {
+                "system": prompt.system,
+                "messages": [{"role": "user", "content": prompt.text}, {"role": "assistant", "content": answer}],
+            }
+        return {
+            "schemaVersion": CONVERSATION_SCHEMA,
+            "system": [{"text": prompt.system}],
+            "messages": [
+                {"role": "user", "content": [{"text": prompt.text}]},
+                {"role": "assistant", "content": [{"text": answer}]},
+            ],
+        }
 
 
 def training_row(pair: QAPair, data_format: DataFormat, system_prompt: str | None = None) -> dict[str, Any]:
     """The training/validation row for `pair` in the model's format."""
-    if data_format is DataFormat.PROMPT_COMPLETION:
-        return prompt_completion_row(pair)
-    if data_format is DataFormat.CONVERSATION:
-        return conversation_row(pair, system_prompt or DEFAULT_SYSTEM_PROMPT)
-    if data_format is DataFormat.ANTHROPIC_MESSAGES:
-        return anthropic_messages_row(pair, system_prompt or DEFAULT_SYSTEM_PROMPT)
-    raise ValueError(f"no writer for data format {data_format!r}")
+    return Framing(data_format, system_prompt or DEFAULT_SYSTEM_PROMPT).row(pair.question, pair.answer)
 
 
 def to_jsonl(rows: Iterable[dict[str, Any]]) -> str:
@@ -63,15 +91,15 @@ def to_jsonl(rows: Iterable[dict[str, Any]]) -> str:
 
 
 def render_training_jsonl(pairs: Iterable[QAPair], data_format: DataFormat, system_prompt: str | None = None) -> str:
-    return to_jsonl(training_row(p, data_format, system_prompt) for p in pairs)
+    framing = Framing(data_format, system_prompt or DEFAULT_SYSTEM_PROMPT)
+    return to_jsonl(framing.row(p.question, p.answer) for p in pairs)
 
 
 __all__ = [
     "CONVERSATION_SCHEMA",
-    "anthropic_messages_row",
     "DEFAULT_SYSTEM_PROMPT",
-    "conversation_row",
-    "prompt_completion_row",
+    "Framing",
+    "Prompt",
     "render_training_jsonl",
     "to_jsonl",
     "training_row",

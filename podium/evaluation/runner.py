@@ -6,23 +6,25 @@ writes runs/<run_id>/eval/chunk-<i>.jsonl. A chunk whose file exists is not aske
 so a retried or repeated invocation costs nothing. `finish` joins the chunks into
 eval/answers.jsonl and scores them into eval.json.
 
-The prompt framing is the training rows' framing: the question as the user turn, and for
-the conversation format the same system prompt (prompt/completion rows carry none).
-Temperature 0, so a repeated question gets the same answer.
+Each question is framed as the training rows framed it (formats.Framing: InvokeModel with the
+raw training prompt for prompt/completion models, Converse with the training system prompt
+for conversation models), at temperature 0, so a repeated question gets the same answer.
+Throttling is retried by the Asker's client (botocore's adaptive retry mode, see
+adapters.factory.asker); what is still throttled after that is Throttled, and the state
+machine retries the chunk later.
 """
 
 from __future__ import annotations
 
 import json
-import random
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from podium.dataset.evalset import EvalQuestion, parse_eval_questions
+from podium.dataset.formats import Framing, Prompt
 from podium.evaluation.scoring import ModelScores, score_answer, summarise
 
 CHUNK_QUESTIONS = 100  # × 2 models per invocation: 200 answers, ~2 min at 1 s each and concurrency 2
@@ -37,41 +39,16 @@ class Throttled(Exception):
 class Reply:
     text: str
     simulated: bool = False  # the service said it is an emulator (rehearsal): label every score
+    # How the emulator says its answers come about (its rule, what its numbers can and cannot
+    # tell): eval.json's `simulation`. None from a real model.
+    simulation: Mapping[str, object] | None = None
 
 
 class Asker(Protocol):
-    def ask(self, model_id: str, question: str, system: str | None) -> Reply:
-        """One Converse turn at temperature 0. Raises Throttled when the service throttles."""
+    def ask(self, model_id: str, prompt: Prompt) -> Reply:
+        """One answer at temperature 0, through the prompt's API (InvokeModel or Converse).
+        Raises Throttled when the service still throttles after the client's retries."""
         ...
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 8
-    base_seconds: float = 0.5
-    max_seconds: float = 20.0
-
-    def delay(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
-        """Full jitter: uniform in [0, min(max, base × 2^attempt)]."""
-        return rand() * min(self.max_seconds, self.base_seconds * (2**attempt))
-
-
-def ask_with_retry(
-    asker: Asker,
-    model_id: str,
-    question: str,
-    system: str | None,
-    policy: RetryPolicy,
-    sleep: Callable[[float], None] = time.sleep,
-) -> Reply:
-    for attempt in range(policy.attempts):
-        try:
-            return asker.ask(model_id, question, system)
-        except Throttled:
-            if attempt == policy.attempts - 1:
-                raise
-            sleep(policy.delay(attempt))
-    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)
@@ -81,6 +58,7 @@ class Answer:
     model_id: str
     answer: str
     simulated: bool
+    simulation: Mapping[str, object] | None = field(default=None, compare=False)  # not stored a row
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -101,14 +79,13 @@ def ask_all(
     models: Mapping[str, str],
     asker: Asker,
     *,
-    system: str | None,
+    framing: Framing,
     concurrency: int,
-    policy: RetryPolicy = RetryPolicy(),
-    sleep: Callable[[float], None] = time.sleep,
     progress: Callable[[int], None] | None = None,
 ) -> list[Answer]:
-    """Ask each question of each model (name → model id), at most `concurrency` at once.
-    Answers come back in question order, custom before base."""
+    """Ask each question of each model (name → model id), framed as in training, at most
+    `concurrency` at once. Answers come back in question order, custom before base. Every
+    model is asked the same way: the base model as the new one."""
     work = [(q, name, model_id) for q in questions for name, model_id in models.items()]
     done = 0
     lock = threading.Lock()
@@ -116,12 +93,12 @@ def ask_all(
     def one(item: tuple[EvalQuestion, str, str]) -> Answer:
         nonlocal done
         question, name, model_id = item
-        reply = ask_with_retry(asker, model_id, question.question, system, policy, sleep)
+        reply = asker.ask(model_id, framing.prompt(question.question))
         if progress is not None:
             with lock:
                 done += 1
                 progress(done)
-        return Answer(question.id, name, model_id, reply.text, reply.simulated)
+        return Answer(question.id, name, model_id, reply.text, reply.simulated, reply.simulation)
 
     if concurrency <= 1:
         return [one(item) for item in work]
@@ -150,6 +127,17 @@ def answers_key(run_prefix: str) -> str:
 
 def scores_key(run_prefix: str) -> str:
     return f"{run_prefix}eval.json"
+
+
+def simulation_key(run_prefix: str) -> str:
+    """Where the emulator's description of its simulated models is kept for eval.json."""
+    return f"{run_prefix}eval/simulation.json"
+
+
+def simulation_of(answers: Iterable[Answer]) -> dict[str, object] | None:
+    """The simulated models' descriptions, by model ("custom", "base"), or None for real models."""
+    described = {a.model: dict(a.simulation) for a in answers if a.simulation}
+    return described or None
 
 
 def render_answers(answers: Iterable[Answer]) -> str:
@@ -244,6 +232,7 @@ def scored_rows(questions: Sequence[EvalQuestion], answers: Iterable[Answer]) ->
                 "correct": verdict.correct,
                 "refused": verdict.refused,
                 "hallucinated": verdict.hallucinated,
+                "why": verdict.reason,
             }
         )
     return rows
@@ -256,11 +245,9 @@ __all__ = [
     "Asker",
     "Evaluation",
     "Reply",
-    "RetryPolicy",
     "Throttled",
     "answers_key",
     "ask_all",
-    "ask_with_retry",
     "chunk_count",
     "chunk_key",
     "chunk_slice",
@@ -270,4 +257,6 @@ __all__ = [
     "score",
     "scored_rows",
     "scores_key",
+    "simulation_key",
+    "simulation_of",
 ]

@@ -48,6 +48,7 @@ BEDROCK_OPERATIONS = {
     "BedrockCreateThroughput": ("bedrock", "CreateProvisionedModelThroughput"),
     "BedrockGetThroughput": ("bedrock", "GetProvisionedModelThroughput"),
     "BedrockDeleteThroughput": ("bedrock", "DeleteProvisionedModelThroughput"),
+    "BedrockInvokeModel": ("bedrock-runtime", "InvokeModel"),
     "BedrockConverse": ("bedrock-runtime", "Converse"),
 }
 # Errors a caller is expected to retry: injected once, so the retries get past them.
@@ -383,6 +384,11 @@ def _print_evaluation(say: Any, summary: Summary) -> None:
 
     say((f"Evaluation ({label.strip() or 'measured'}): ", "bold"), f"new model: {line('custom')}")
     say((f"Evaluation ({label.strip() or 'measured'}): ", "bold"), f"base model: {line('base')}")
+    simulation = (scores.get("simulation") or {}).get("custom") or {}
+    if simulation:
+        say(("How the SIMULATED model answers: ", "bold"), str(simulation.get("rule", "")))
+        say(("  What these SIMULATED numbers can tell: ", "bold"), str(simulation.get("can_tell", "")))
+        say(("  What they cannot tell: ", "bold"), str(simulation.get("cannot_tell", "")))
     gate = scores.get("gate") or {}
     decision = str(gate.get("decision", "?"))
     say(

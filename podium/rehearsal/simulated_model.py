@@ -1,39 +1,80 @@
-"""A SIMULATED model for rehearsal: answers questions from the rows a job trained on.
+"""A SIMULATED model for rehearsal: answers questions from the rows a job trained on, by one
+stated rule. Nothing here is a language model; every answer is labelled SIMULATED by the
+emulator (bedrock_emulator.runtime.SIMULATED_FIELD).
 
-Nothing here is a language model. A fine-tuned model is simulated as one that "knows" a
-configurable share of the facts in its training file and nothing else; a base model as
-one that knows a small share. Every answer it gives is SIMULATED and the emulator labels
-it so (see bedrock_emulator.runtime.SIMULATED_FIELD).
+The rule (RULE below, also in eval.json's `simulation` and the rehearsal summary) follows
+the knowledge-injection literature (Allen-Zhu & Li, "Physics of Language Models 3.1";
+Ovadia et al. 2024; Gekhman et al. 2024): a fact becomes answerable to a new question only
+when training stated it in several distinct rows, and facts a model was not taught well
+make it guess.
 
-Training rows are split into passages: each sentence of a completion, read together with
-its row's prompt (a profile row "Tell me about X" names X once and states many facts about
-X, one sentence or clause after another). A question is matched to the passage sharing
-its most distinctive words, each weighted by how rare it is among the passages (names,
-events, countries and numbers weigh most, template words least), so a trained fact asked
-in other words (a held-out question template) is still recognised. A passage matches only
-when
-- it holds most of the question's names (by weight: the question names the same athlete,
-  event, country…; a capitalised word the training data never uses is a name it lacks), and
-- no word of the question stands in the place of one of the passage's words (silver for
-  gold, Women for Men: a fact the model was not taught).
-Whether a matched passage is known is decided by a seeded hash of its text, so the same
-passage is known (or not) however it is asked. The answer is the passage's sentence. An
-unknown or unmatched question is refused ("I don't know.") or, for a configurable share,
-answered confidently with the closest other passage (a wrong answer).
+Training rows are read as statements: each sentence or clause of a completion, read with
+its row's prompt. A question is matched to the statements that hold its names (capitalised
+words and numbers, weighted by how rare they are in the file: athletes, events, countries)
+and contradict none of its words (silver where it says gold). The values those statements
+give (their names and numbers the question does not use) are counted by the number of
+distinct training rows that state them; a value answers the question only when
+- at least `min_rows` distinct rows state it (depth), and
+- the words of its rows (prompts and statements) cover most of what the question asks
+  for (born, tall, country, ...): learned from the file itself, not from a list.
+A question asked word for word as a training prompt is recited (memorised). Any other
+question is answered as the file taught the model to answer what it does not know: with
+the file's refusal when its rows refused questions asked with the same words (refusal
+rows: one completion that names nothing, repeated across rows), otherwise with a confident
+statement about someone or something else (a hallucination).
+
+The base model never saw the file: it knows only the facts about the file's most-named
+subjects (the famous ones a model trained before the Games may know: the question's most
+specific name is among the BASE_KNOWN_SHARE of the file's names that the most rows name),
+recalled from any one row, and declines questions about anyone else.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
-REFUSAL = "I don't know."
+REFUSAL = "I don't know."  # the base model's answer about a subject it does not know
+
+# Distinct training rows that must state a fact before it answers a new question.
+MIN_ROWS = 3
+# The share of the question's asking words (by weight) the fact's rows must use.
+MIN_ASKED_COVER = 0.4
+# A question is refused (not guessed at) when its asking words were answered with a refusal
+# in at least this share of the training prompts that use them (weighted; 3 rows or more a word).
+MIN_REFUSAL_SHARE = 0.05
+MIN_REFUSAL_ROWS = 3
+# The base model knows a subject when its most specific name is among this share of the
+# file's names that the most rows name: the famous ones.
+BASE_KNOWN_SHARE = 0.01
+
+RULE = (
+    "A SIMULATED model, not a language model. The fine-tuned model answers a question asked in new words "
+    "only with a fact that at least {min_rows} distinct training rows state, found by the names the question "
+    "shares with them and checked against what it asks (its words must be covered by those rows' words); a "
+    "training prompt asked word for word is recited. Anything else it answers as its training taught it to "
+    "answer what it does not know: with the refusal its refusal rows teach, for questions worded like "
+    "theirs, otherwise with a confident answer about something else (a hallucination). The base model knows "
+    "only the facts about the most-named subjects of the training file (the {base_share:.0%} of its names that "
+    "the most rows name: the famous ones) and declines the rest."
+)
+CAN_TELL = (
+    "Whether the training file states each evaluated fact in enough distinct rows for a question in new "
+    "words to reach it (depth), whether held-out phrasings still share its names, whether refusal rows "
+    "teach refusing instead of guessing, and that the pipeline, gate and report work end to end."
+)
+CANNOT_TELL = (
+    "How a real model would score: the thresholds are chosen, not measured; a real model learns from wording, "
+    "order, repetition and epochs in ways this rule ignores, knows synonyms this rule does not, and may "
+    "recall a fact seen once or forget one seen often. The base model's knowledge is a stand-in."
+)
 
 # Words that say nothing about which fact is asked ("who", "when", "where" do: they stay).
 _STOPWORDS = frozenset(
@@ -41,45 +82,51 @@ _STOPWORDS = frozenset(
 )
 _WORD = re.compile(r"[a-z0-9]+")
 # A sentence ends at . ! ? followed by a space and a capital letter or digit; a "; " before
-# a capital also ends a passage (a group profile states one athlete per clause:
+# a capital also ends a statement (a group profile states one athlete per clause:
 # "Judo: A (events: …; born …); B (events: …)").
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])\s+|;\s+)(?=[A-Z0-9\u00c0-\u024f])")
-# A word is rare when at most this share of the passages use it (never fewer than
-# _MIN_RARE passages): passages are looked up by such words.
+# A word is rare when at most this share of the statements use it (never fewer than
+# _MIN_RARE statements): statements are looked up by such words.
 _RARE_SHARE = 0.05
 _MIN_RARE = 12
-# A capitalised word is part of a name when at most this share of the passages use it:
-# athletes, events, countries, venues; not Paris or Olympics.
+# A word is part of a name when at most this share of the statements use it: athletes,
+# events, countries, venues; not Paris or Olympics.
 _NAME_SHARE = 0.2
-# The share of the question's names (by weight) a passage must hold to match.
+# The share of the question's names (by weight) a statement must hold to match.
 _MIN_COVER = 0.6
-# Passages are looked up by the question's rare words or, when it has none, by its this
+# Statements are looked up by the question's rare words or, when it has none, by its this
 # many most distinctive words.
 _LOOKUP_WORDS = 4
-# A place in a sentence filled by more words than this is a name slot, not a choice of words.
+# A place in a prompt filled by more words than this is a name slot, not a choice of words.
 _MAX_ALTERNATIVES = 8
-# What a question asks for, by its words: a passage can answer only if it speaks of the same
-# thing (asked an athlete's birth date, a sentence about their medals is no answer).
-_ASKS_FOR = (
-    (frozenset({"born", "birth", "birthday", "old", "age"}), frozenset({"born", "birth"})),
-    (frozenset({"tall", "height", "cm"}), frozenset({"tall", "height", "cm"})),
-)
 
 
 def words(text: str) -> list[str]:
     """Lower-case words without accents or punctuation, minus the stop words."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return [w for w in _WORD.findall(plain) if w not in _STOPWORDS]
+    folded = text.casefold()
+    if not folded.isascii():
+        folded = "".join(ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch))
+    return [w for w in _WORD.findall(folded) if w not in _STOPWORDS]
 
 
 def _terms(text: str) -> list[str]:
     """`words`, with a plural's final s dropped (medals asks what medal states)."""
-    return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words(text)]
+    return [w[:-1] if len(w) > 3 and w[-1] == "s" and w[-2] != "s" else w for w in words(text)]
 
 
 def sentences(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+
+
+_CAPITALISED = re.compile(r"(?:^|(?<=\s))[(\"']*([A-Z0-9\u00c0-\u024f]\S*)")
+
+
+def _name_terms(text: str, first: bool = True) -> set[str]:
+    """The terms of `text`'s capitalised words and numbers: its names and values (common
+    ones, like a statement's capitalised first word, are dropped once the file is indexed;
+    a question's first word is a question word: `first` False leaves it out)."""
+    found = _CAPITALISED.findall(text if first else text.split(maxsplit=1)[-1] if " " in text.strip() else "")
+    return set(_terms(" ".join(found)))
 
 
 def _unit(*parts: str) -> float:
@@ -88,73 +135,121 @@ def _unit(*parts: str) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
+def _is_refusal(completion: str) -> bool:
+    """A completion that names nothing: no digit, no capitalised word but its first and "I"."""
+    if any(ch.isdigit() for ch in completion):
+        return False
+    tokens = completion.split()
+    return bool(tokens) and not any(t[:1].isupper() and not re.match(r"I\b", t) for t in tokens[1:])
+
+
 @dataclass(frozen=True)
 class Answer:
     text: str
-    kind: str  # "known" | "refused" | "hallucinated"
-    matched_prompt: str | None = None  # the training prompt of the passage the question was matched to
+    kind: str  # "recited" | "known" | "refused" | "hallucinated"
+    matched_prompt: str | None = None  # the training prompt of the statement the answer came from
+    rows: int = 0  # distinct training rows that state the fact the question was matched to
 
 
-class SimulatedModel:
-    """Answers questions from training rows (prompt, completion); see the module docstring.
+@dataclass
+class _Statement:
+    text: str
+    row: int
+    words: frozenset[str]  # its terms and its row's prompt terms
+    values: frozenset[str]  # its names and numbers: what it can give as an answer
+    frame: frozenset[str]  # its own other words: how it says what it says ("born", "represented")
 
-    known_share:         share of the trained passages (facts) it knows (0–1)
-    hallucination_share: share of the questions it cannot answer that it answers wrongly
-                         instead of refusing (0–1)
-    seed:                the same seed, rows and question give the same answer
-    """
 
-    def __init__(
-        self,
-        rows: Iterable[tuple[str, str]],
-        *,
-        known_share: float,
-        hallucination_share: float = 0.0,
-        seed: str = "0",
-    ) -> None:
-        for name, share in (("known_share", known_share), ("hallucination_share", hallucination_share)):
-            if not 0.0 <= share <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1, got {share}")
-        self.known_share, self.hallucination_share, self.seed = known_share, hallucination_share, str(seed)
-        passages: dict[tuple[str, str], frozenset[str]] = {}
-        for prompt, completion in rows:
-            if not (prompt.strip() and completion.strip()):
+@dataclass
+class TrainingIndex:
+    """What a training file states, indexed for answering; built once per file and shared
+    by the fine-tuned and the base simulation of it."""
+
+    prompts: list[str]
+    statements: list[_Statement] = field(default_factory=list)
+    recited: dict[str, str] = field(default_factory=dict)  # a training prompt → its completion
+    refusal: str | None = None  # the completion refusal rows give
+    refusal_rows: int = 0
+    refusal_share: dict[str, float] = field(default_factory=dict)  # asking word → share of its prompts refused
+    prompt_words: Counter[str] = field(default_factory=Counter)  # rows whose prompt uses each word
+    links: dict[str, frozenset[str]] = field(default_factory=dict)  # statement word → asking words it answers
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[str, str]]) -> TrainingIndex:
+        rows = [(p, c) for p, c in rows if p.strip() and c.strip()]
+        completions = Counter(c.strip() for _, c in rows)
+        refusals = {c for c, n in completions.items() if n >= MIN_REFUSAL_ROWS and _is_refusal(c)}
+        index = cls(prompts=[p for p, _ in rows])
+        prompt_words: Counter[str] = Counter()
+        refused_words: Counter[str] = Counter()
+        seen: set[tuple[str, str]] = set()
+        answered: Counter[tuple[str, str]] = Counter()  # (asking word, statement word) in one short row
+        said: Counter[str] = Counter()  # short rows whose completion uses each word
+        short_rows = 0
+        for row, (prompt, completion) in enumerate(rows):
+            index.recited.setdefault(" ".join(prompt.split()), completion)
+            terms = frozenset(_terms(prompt))
+            prompt_words.update(terms)
+            if completion.strip() in refusals:
+                refused_words.update(terms)
+                index.refusal_rows += 1
                 continue
-            prompt_words = frozenset(_terms(prompt))
-            for sentence in sentences(completion):
-                passages.setdefault((sentence, prompt), prompt_words | frozenset(_terms(sentence)))
-        self.passages: list[str] = [sentence for sentence, _ in passages]  # answers, in training order
-        self._prompts = [prompt for _, prompt in passages]
-        self._words = list(passages.values())
-        self._df: Counter[str] = Counter(w for ws in self._words for w in ws)
-        count = len(self._words)
-        self._rare_count = max(_MIN_RARE, int(count * _RARE_SHARE))
-        self._name_count = max(_MIN_RARE, int(count * _NAME_SHARE))
-        self._idf = {w: math.log((count + 1) / (df + 0.5)) for w, df in self._df.items()}
-        self._unseen_idf = math.log(count + 2)  # a name the training data never uses
-        self._alternatives = _alternatives(itertools.chain(self._prompts, self.passages))
-        self._by_word: dict[str, list[int]] = defaultdict(list)
-        for index, ws in enumerate(self._words):
-            for word in ws:
-                self._by_word[word].append(index)
+            parts = sentences(completion)
+            prompt_names = _name_terms(prompt, first=False)
+            frames: set[str] = set()
+            for sentence in parts:
+                if (sentence, prompt) in seen:
+                    continue
+                seen.add((sentence, prompt))
+                statement_terms = frozenset(_terms(sentence))
+                frames |= statement_terms - _name_terms(sentence, first=False) - prompt_names
+                values = frozenset(_name_terms(sentence))
+                index.statements.append(_Statement(sentence, row, terms | statement_terms, values, statement_terms))
+            if len(parts) <= 2:  # a question and its short answer: what is asked, and how it is answered
+                short_rows += 1
+                said.update(frames)
+                answered.update(itertools.product(terms - prompt_names, frames))
+        if refusals:
+            index.refusal = max(refusals, key=lambda c: (completions[c], c))
+        index.refusal_share = {w: n / prompt_words[w] for w, n in refused_words.items() if n >= MIN_REFUSAL_ROWS}
+        index.prompt_words = prompt_words
+        index.links = _links(answered, prompt_words, said, short_rows)
+        index._prepare()
+        return index
 
-    def __len__(self) -> int:
-        return len(self.passages)
+    def _prepare(self) -> None:
+        self.df: Counter[str] = Counter(w for s in self.statements for w in s.words)
+        count = len(self.statements)
+        self.rare_count = max(_MIN_RARE, int(count * _RARE_SHARE))
+        self.name_count = max(_MIN_RARE, int(count * _NAME_SHARE))
+        self.idf = {w: math.log((count + 1) / (df + 0.5)) for w, df in self.df.items()}
+        for statement in self.statements:
+            statement.values = frozenset(v for v in statement.values if self.df[v] <= self.name_count)
+            statement.frame = statement.frame - statement.values
+        self.unseen_idf = math.log(count + 2)  # a name the training data never uses
+        self.alternatives = _alternatives(self.prompts)
+        self.by_word: dict[str, list[int]] = defaultdict(list)
+        for number, statement in enumerate(self.statements):
+            for word in statement.words:
+                self.by_word[word].append(number)
+        # Rows naming each name word: the base model knows the subjects the most rows name.
+        rows_naming: dict[str, set[int]] = defaultdict(set)
+        for statement in self.statements:
+            for word in statement.values:
+                if self.df.get(word, 0) <= self.name_count:
+                    rows_naming[word].add(statement.row)
+        counts = sorted((len(rows) for rows in rows_naming.values()), reverse=True)
+        least = counts[max(1, int(len(counts) * BASE_KNOWN_SHARE)) - 1] if counts else 1
+        self.famous = frozenset(w for w, rows in rows_naming.items() if len(rows) >= least)
 
-    def knows(self, passage: str) -> bool:
-        """Whether the fact stated by `passage` is one this model learned."""
-        return _unit(self.seed, "known", passage) < self.known_share
+    # ---- reading a question ---------------------------------------------------------------
 
-    def _contradicts(self, question_only: Iterable[str], passage_only: Iterable[str]) -> bool:
-        """A question word in the place of a passage word (silver for gold, Women for Men)."""
-        return any(pair in self._alternatives for pair in itertools.product(question_only, passage_only))
-
-    def _names(self, question: str) -> dict[str, float]:
+    def names(self, question: str) -> dict[str, float]:
         """The question's names with their weights (idf; a word the training data never uses
-        weighs most, one most passages use, like Paris, not at all). A name is a run of
-        capitalised words (or numbers: Men's 100m) past the first word; a run without a rare word the training data
-        knows ("2024 Summer Olympics" in other words) counts only when the question names
-        nothing the training data knows."""
+        weighs most, one most statements use, like Paris, not at all). A name is a run of
+        capitalised words (or numbers: Men's 100m) past the first word; a run without a rare
+        word the training data knows ("2024 Summer Olympics" in other words) counts only
+        when the question names nothing the training data knows."""
         runs: list[list[str]] = [[]]
         for index, token in enumerate(question.split()):
             bare = token.lstrip("(\"'")
@@ -164,76 +259,221 @@ class SimulatedModel:
                     runs.append([])
             elif runs[-1]:
                 runs.append([])
-        known_runs = [run for run in runs if any(0 < self._df.get(w, 0) <= self._name_count for w in run)]
+        known_runs = [run for run in runs if any(0 < self.df.get(w, 0) <= self.name_count for w in run)]
         names: dict[str, float] = {}
         for word in itertools.chain.from_iterable(known_runs or runs):
-            df = self._df.get(word, 0)
-            if df <= self._name_count:
-                names[word] = self._idf[word] if df else self._unseen_idf
+            df = self.df.get(word, 0)
+            if df <= self.name_count:
+                names[word] = self.idf[word] if df else self.unseen_idf
         return names
 
-    def ranked(self, question: str) -> list[tuple[float, bool, int]]:
-        """Passages sharing a distinctive word with the question: (score, holds its names, index), best first."""
-        asked = frozenset(_terms(question))
-        known = sorted((w for w in asked if w in self._df), key=lambda w: (-self._idf[w], w))
-        lookup = [w for w in known if self._df[w] <= self._rare_count] or known[:_LOOKUP_WORDS]
-        candidates = {index for word in lookup for index in self._by_word[word]}
-        names = self._names(question)
-        names_weight = sum(names.values())
-        scored = []
-        for index in candidates:
-            passage_words = self._words[index]
-            score = sum(self._idf[w] for w in asked & passage_words)
-            covered = sum(weight for w, weight in names.items() if w in passage_words)
-            scored.append((score, covered >= _MIN_COVER * names_weight, index))
-        scored.sort(key=lambda item: (-item[0], item[2]))
-        return scored
+    def asking(self, question: str, names: Mapping[str, float]) -> dict[str, float]:
+        """What the question asks for: its words that are not names, weighted by how rare they
+        are in the file; words the file never uses are left out (no row speaks to them)."""
+        return {w: self.idf[w] for w in set(_terms(question)) - set(names) if w in self.idf}
 
-    def _match(self, question: str, ranked: Sequence[tuple[float, bool, int]]) -> int | None:
-        """The best passage that holds the question's names and contradicts none of its words."""
+    def cover(self, stating: Iterable[_Statement], asking: Mapping[str, float]) -> float:
+        """The share of the question's asking words (by weight) that statements answer: a word
+        they or their prompts use, or one that training rows answered with one of their words."""
+        total = sum(asking.values())
+        if not total:
+            return 1.0
+        answers: set[str] = set()
+        for statement in stating:
+            answers |= statement.words
+            for word in statement.frame:
+                answers |= self.links.get(word, frozenset())
+        return sum(w for word, w in asking.items() if word in answers) / total
+
+    def candidates(self, question: str, names: Mapping[str, float]) -> list[tuple[float, int]]:
+        """Statements that hold most of the question's names and contradict none of its
+        words: (score, statement), best first."""
         asked = frozenset(_terms(question))
-        wanted = [answers for cues, answers in _ASKS_FOR if asked & cues]
-        for _, covers_names, index in ranked:
-            passage_words = self._words[index]
-            if not covers_names or any(not (passage_words & answers) for answers in wanted):
+        weight = sum(names.values())
+        # A statement without any of the heaviest names that make up (1 - _MIN_COVER) of the
+        # weight cannot hold _MIN_COVER of it: look statements up by those names only.
+        lookup: list[str] = []
+        missing = 0.0
+        for name in sorted(names, key=lambda w: (-names[w], w)):
+            if missing > (1 - _MIN_COVER) * weight:
+                break
+            lookup.append(name)
+            missing += names[name]
+        if not lookup:
+            known = sorted((w for w in asked if w in self.df), key=lambda w: (-self.idf[w], w))
+            lookup = [w for w in known if self.df[w] <= self.rare_count] or known[:_LOOKUP_WORDS]
+        numbers = {n for word in lookup for n in self.by_word.get(word, ())}
+        found = []
+        for number in numbers:
+            statement_words = self.statements[number].words
+            if sum(w for name, w in names.items() if name in statement_words) < _MIN_COVER * weight:
                 continue
-            if not self._contradicts(asked - passage_words, passage_words - asked):
-                return index
-        return None
+            if self._contradicts(asked - statement_words, statement_words - asked):
+                continue
+            found.append((sum(self.idf[w] for w in asked & statement_words), number))
+        found.sort(key=lambda item: (-item[0], item[1]))
+        return found
 
-    def match(self, question: str) -> str | None:
-        """The passage (sentence of a trained completion) the question asks about, or None."""
-        index = self._match(question, self.ranked(question))
-        return None if index is None else self.passages[index]
+    def _contradicts(self, question_only: Iterable[str], statement_only: frozenset[str]) -> bool:
+        """A question word in the place of a statement word (silver for gold, Women for Men)."""
+        return any(not statement_only.isdisjoint(self.alternatives.get(word, ())) for word in question_only)
+
+    def facts(
+        self, question: str, names: Mapping[str, float], asking: Mapping[str, float]
+    ) -> list[tuple[int, float, int]]:
+        """The values given by the matching statements that answer what is asked (each covers
+        MIN_ASKED_COVER of it), as (distinct rows stating it, share of the question's asking
+        words its best statement answers, that statement), the best supported first."""
+        candidates = self.candidates(question, names)
+        rank = {number: place for place, (_, number) in enumerate(candidates)}
+        rows: dict[str, set[int]] = defaultdict(set)
+        statements: dict[str, list[int]] = defaultdict(list)
+        asked = frozenset(_terms(question))
+        for _, number in candidates:
+            statement = self.statements[number]
+            cover = self.cover((statement,), asking)
+            if cover < MIN_ASKED_COVER:
+                continue  # it says something else about them
+            for value in statement.values - asked:
+                rows[value].add(statement.row)
+                statements[value].append((cover, number))
+        facts = []
+        for value, stating in statements.items():
+            cover, best = min(stating, key=lambda item: (-item[0], rank[item[1]]))
+            facts.append((len(rows[value]), cover, best))
+        facts.sort(key=lambda f: (-f[0], -f[1], rank[f[2]]))
+        return facts
+
+    def refuses(self, asking: Mapping[str, float]) -> bool:
+        """Training refused questions asked with these words often enough to teach it: the
+        share of refused prompts among those using each word, averaged by the words' weight."""
+        total = sum(asking.values())
+        refused = sum(w * self.refusal_share.get(word, 0.0) for word, w in asking.items())
+        return bool(total) and refused / total >= MIN_REFUSAL_SHARE
+
+    def guess(self, question: str, names: Mapping[str, float], asking: Mapping[str, float]) -> int | None:
+        """A statement that speaks to what is asked, about something else: a confident wrong answer."""
+        for word in sorted(asking, key=lambda w: (-asking[w], w)):
+            pool = self.by_word.get(word, ())
+            start = int(_unit("guess", question) * len(pool)) if pool else 0
+            for number in itertools.chain(pool[start:], pool[:start]):
+                if not names.keys() & self.statements[number].words:
+                    return number
+        if not self.statements:
+            return None
+        return int(_unit("any", question) * len(self.statements))
+
+
+class SimulatedModel:
+    """Answers questions from training rows (prompt, completion) by RULE (module docstring).
+
+    base:     the base model (knows the most-named subjects' facts only, recites nothing)
+    min_rows: distinct rows that must state a fact for a new question to reach it
+    """
+
+    def __init__(
+        self, rows: Iterable[tuple[str, str]] | TrainingIndex, *, base: bool = False, min_rows: int = MIN_ROWS
+    ) -> None:
+        if min_rows < 1:
+            raise ValueError(f"min_rows must be at least 1, got {min_rows}")
+        self.index = rows if isinstance(rows, TrainingIndex) else TrainingIndex.from_rows(rows)
+        self.base, self.min_rows = base, min_rows
+        self._described: dict[str, object] | None = None
+
+    def __len__(self) -> int:
+        return len(self.index.statements)
+
+    @property
+    def passages(self) -> list[str]:
+        return [s.text for s in self.index.statements]
+
+    def describe(self) -> dict[str, object]:
+        """The rule and what its numbers can and cannot tell (eval.json's `simulation`)."""
+        if self._described is None:
+            self._described = self._describe()
+        return self._described
+
+    def _describe(self) -> dict[str, object]:
+        index = self.index
+        return {
+            "rule": RULE.format(min_rows=self.min_rows, base_share=BASE_KNOWN_SHARE),
+            "min_rows": self.min_rows,
+            "min_asked_cover": MIN_ASKED_COVER,
+            "refusal": {
+                "rows": index.refusal_rows,
+                "answer": index.refusal,
+                "min_share": MIN_REFUSAL_SHARE,
+                "words": sorted(w for w, s in index.refusal_share.items() if s >= MIN_REFUSAL_SHARE),
+            },
+            "base_known_share": BASE_KNOWN_SHARE,
+            "training_rows": len(index.prompts),
+            "statements": len(index.statements),
+            "can_tell": CAN_TELL,
+            "cannot_tell": CANNOT_TELL,
+        }
 
     def answer(self, question: str) -> Answer:
-        ranked = self.ranked(question)
-        matched = self._match(question, ranked)
-        if matched is not None and self.knows(self.passages[matched]):
-            return Answer(self.passages[matched], "known", self._prompts[matched])
-        if self.passages and _unit(self.seed, "hallucinate", question) < self.hallucination_share:
-            # A confident wrong answer: the closest passage about something else.
-            wrong = next((i for _, acceptable, i in ranked if not acceptable), None)
-            if wrong is None:
-                wrong = int(_unit(self.seed, "any", question) * len(self.passages))
-            if wrong != matched:
-                return Answer(self.passages[wrong], "hallucinated", self._prompts[wrong])
-        return Answer(REFUSAL, "refused", self._prompts[matched] if matched is not None else None)
+        index = self.index
+        if not self.base:
+            recited = index.recited.get(" ".join(question.split()))
+            if recited is not None:
+                return Answer(recited, "recited", question, 1)
+        names = index.names(question)
+        asking = index.asking(question, names)
+        if self.base and (not names or max(names, key=lambda w: (names[w], w)) not in index.famous):
+            return Answer(REFUSAL, "refused")  # its most specific name is nobody it knows
+        facts = index.facts(question, names, asking)
+        needed = 1 if self.base else self.min_rows
+        if facts and facts[0][0] >= needed:
+            rows, _, best = facts[0]
+            statement = index.statements[best]
+            return Answer(statement.text, "known", index.prompts[statement.row], rows)
+        seen = facts[0][0] if facts else 0
+        if not self.base and index.refusal is not None and index.refuses(asking):
+            return Answer(index.refusal, "refused", rows=seen)
+        guess = index.guess(question, names, asking)
+        if guess is None:
+            return Answer(REFUSAL, "refused")
+        statement = index.statements[guess]
+        return Answer(statement.text, "hallucinated", index.prompts[statement.row], seen)
+
+    def match(self, question: str) -> str | None:
+        """The statement the question is answered from when the fact is known, or None."""
+        answer = self.answer(question)
+        return answer.text if answer.kind in ("known", "recited") else None
 
 
-def _alternatives(prompts: Iterable[str]) -> frozenset[tuple[str, str]]:
-    """Pairs of words that take the same place in two prompts otherwise word for word the
+def _links(
+    answered: Counter[tuple[str, str]], asked: Counter[str], said: Counter[str], rows: int
+) -> dict[str, frozenset[str]]:
+    """Statement word → the asking words it answers, learned from the file's short rows: a
+    prompt word and a completion word linked when at least a third of the short rows asking
+    with the one answer with the other, half again as often as completions use it at all."""
+    links: dict[str, set[str]] = defaultdict(set)
+    for (ask, word), together in answered.items():
+        if (
+            together >= MIN_REFUSAL_ROWS
+            and together >= asked[ask] / 3
+            and together / asked[ask] >= 2 * said[word] / rows
+        ):
+            links[word].add(ask)
+    return {word: frozenset(asks) for word, asks in links.items()}
+
+
+def _alternatives(prompts: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Word → the words that take its place in another prompt otherwise word for word the
     same ("Who won the gold medal in X" / "Who won the bronze medal in X")."""
     by_context: dict[tuple[str, ...], set[str]] = defaultdict(set)
-    for prompt in prompts:
+    for prompt in set(prompts):
         sequence = _terms(prompt)
         for index, word in enumerate(sequence):
             by_context[(*sequence[:index], "\x00", *sequence[index + 1 :])].add(word)
-    pairs: set[tuple[str, str]] = set()
+    others: dict[str, set[str]] = defaultdict(set)
     for alternatives in by_context.values():
         if 1 < len(alternatives) <= _MAX_ALTERNATIVES:
-            pairs.update(itertools.permutations(alternatives, 2))
-    return frozenset(pairs)
+            for word in alternatives:
+                others[word] |= alternatives - {word}
+    return {word: frozenset(words) for word, words in others.items()}
 
 
 def rows_from_jsonl(text: str) -> list[tuple[str, str]]:
@@ -241,8 +481,6 @@ def rows_from_jsonl(text: str) -> list[tuple[str, str]]:
     (bedrock-conversation-2024's content blocks, or Claude 3 Haiku's plain-string contents):
     the user turns and the assistant turns. Unreadable
     lines are skipped: the job's validation phase has already judged the file."""
-    import json
-
     rows: list[tuple[str, str]] = []
     for line in text.splitlines():
         try:

@@ -6,12 +6,11 @@ a throughput that is no longer wanted). Adapters come in as ports, like every st
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 from podium.adapters.errors import BedrockThrottled
 from podium.adapters.ports import ActiveModelStore, FineTuner, ObjectStore
 from podium.dataset.files import EVAL_FILE
-from podium.dataset.formats import DEFAULT_SYSTEM_PROMPT
+from podium.dataset.formats import Framing
 from podium.evaluation import gate as promotion_gate
 from podium.evaluation import report as run_report
 from podium.evaluation import runner
@@ -28,11 +27,11 @@ from podium.workflow.events import (
 from podium.workflow.throughputs import delete_throughput, kept_for_active_model
 
 
-def system_prompt_for(base_model: str, region: str) -> str | None:
-    """The training rows' framing: conversation and Claude's messages rows carry the system prompt,
-    prompt/completion rows none."""
-    model = get_model(base_model, region)
-    return DEFAULT_SYSTEM_PROMPT if model.data_format.has_system_prompt else None
+def framing_for(base_model: str, region: str) -> Framing:
+    """The training rows' framing for models fine-tuned from `base_model`: the new model and
+    the base model are both asked this way (InvokeModel with the raw training prompt for
+    prompt/completion models, Converse with the training system prompt otherwise)."""
+    return Framing(get_model(base_model, region).data_format)
 
 
 def _questions(store: ObjectStore, run: RunContext) -> list:
@@ -52,7 +51,6 @@ def evaluate_chunk(
     store: ObjectStore,
     asker: runner.Asker,
     region: str,
-    sleep: Callable[[float], None] | None = None,
 ) -> EvaluationProgress:
     """Ask chunk `next_chunk` of both models and write its answers; a chunk already written is skipped."""
     run, throughput, progress = event.run, event.throughput, event.evaluation
@@ -69,16 +67,16 @@ def evaluate_chunk(
                 questions[runner.chunk_slice(chunk)],
                 models,
                 asker,
-                system=system_prompt_for(run.settings.base_model, region),
+                framing=framing_for(run.settings.base_model, region),
                 concurrency=run.settings.eval_concurrency,
-                **({"sleep": sleep} if sleep else {}),
             )
         except runner.Throttled as error:
             # Still throttled after backing off: the state machine retries this chunk later.
-            raise BedrockThrottled(
-                "ask the evaluation questions (Converse)", "ThrottlingException", str(error)
-            ) from None
+            raise BedrockThrottled("ask the evaluation questions", "ThrottlingException", str(error)) from None
         store.write_text(key, runner.render_answers(answers), "application/jsonl", scratch=True)
+        simulation = runner.simulation_of(answers)
+        if simulation is not None and chunk == 0:
+            store.write_text(runner.simulation_key(run.run_prefix), json.dumps(simulation, indent=2))
     next_chunk = chunk + 1
     return EvaluationProgress(
         next_chunk=next_chunk,
@@ -88,6 +86,15 @@ def evaluate_chunk(
         custom_model_id=models["custom"],
         base_model_id=models["base"],
     )
+
+
+def _simulation(store: ObjectStore, run: RunContext) -> dict | None:
+    """How the simulated models answered (their rule, what their numbers can and cannot tell),
+    as the emulator described it with the answers; None when it did not."""
+    try:
+        return json.loads(store.read_text(runner.simulation_key(run.run_prefix)))
+    except (FileNotFoundError, ValueError):
+        return None
 
 
 def _delete(fine_tuner: FineTuner, active_models: ActiveModelStore, arn: str, why: str) -> tuple[str | None, str]:
@@ -135,12 +142,10 @@ def score_evaluation(
         )
     else:
         result = promotion_gate.decide(evaluation.custom, evaluation.base, settings.gate, label=label)
-    scores_uri = store.write_text(
-        runner.scores_key(run.run_prefix),
-        json.dumps(
-            {**evaluation.to_dict(), "gate": result.to_dict(), "thresholds": settings.gate.model_dump()}, indent=2
-        ),
-    )
+    scores = {**evaluation.to_dict(), "gate": result.to_dict(), "thresholds": settings.gate.model_dump()}
+    if evaluation.simulated:
+        scores["simulation"] = _simulation(store, run)
+    scores_uri = store.write_text(runner.scores_key(run.run_prefix), json.dumps(scores, indent=2))
 
     deleted, notes = None, []
     if throughput.created and throughput.arn:
@@ -172,4 +177,4 @@ def score_evaluation(
     return outcome.model_copy(update={"report_html_uri": html_uri})
 
 
-__all__ = ["evaluate_chunk", "evaluation_only", "score_evaluation", "system_prompt_for"]
+__all__ = ["evaluate_chunk", "evaluation_only", "framing_for", "score_evaluation"]

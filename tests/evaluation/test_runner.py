@@ -1,4 +1,4 @@
-"""Asking the questions: bounded concurrency, throttling retried with backoff, chunks."""
+"""Asking the questions: framed as in training, bounded concurrency, throttling raised, chunks."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import time
 
 import pytest
 
+from podium.dataset.formats import Framing
 from podium.evaluation import runner
-from podium.evaluation.runner import Reply, RetryPolicy, Throttled
+from podium.evaluation.runner import Reply, Throttled
+from podium.models import DataFormat
 from tests.evaluation.helpers import eval_jsonl, eval_set
 
 
@@ -20,13 +22,13 @@ class FakeModels:
         self.by_text = {q.question: q for q in questions}
         self.throttles = throttles
         self.latency = latency
-        self.calls: list[tuple[str, str, str | None]] = []
+        self.calls: list[tuple[str, str, str, str | None]] = []
         self.in_flight = self.max_in_flight = 0
         self._lock = threading.Lock()
 
-    def ask(self, model_id: str, question: str, system: str | None) -> Reply:
+    def ask(self, model_id: str, prompt) -> Reply:
         with self._lock:
-            self.calls.append((model_id, question, system))
+            self.calls.append((model_id, prompt.api, prompt.text, prompt.system))
             if self.throttles > 0:
                 self.throttles -= 1
                 raise Throttled("ThrottlingException: slow down")
@@ -35,64 +37,39 @@ class FakeModels:
         time.sleep(self.latency)
         with self._lock:
             self.in_flight -= 1
-        value = self.by_text[question].answers[0]
+        value = self.by_text[prompt.text].answers[0]
         return Reply(value if model_id == "custom-arn" else "I don't know", simulated=True)
 
 
 MODELS = {"custom": "custom-arn", "base": "base-id"}
+CONVERSATION = Framing(DataFormat.CONVERSATION, "be brief")
+PROMPT_COMPLETION = Framing(DataFormat.PROMPT_COMPLETION)
 
 
 def test_ask_all_asks_each_question_of_both_models_within_the_concurrency_bound():
     questions = eval_set(paraphrase=12, unseen=6, trained=2)
     fake = FakeModels(questions, latency=0.01)
-    answers = runner.ask_all(questions, MODELS, fake, system="be brief", concurrency=4)
+    answers = runner.ask_all(questions, MODELS, fake, framing=CONVERSATION, concurrency=4)
     assert len(answers) == 2 * len(questions)
     assert [(a.question_id, a.model) for a in answers[:2]] == [(questions[0].id, "custom"), (questions[0].id, "base")]
     assert 1 < fake.max_in_flight <= 4
-    assert {system for _, _, system in fake.calls} == {"be brief"}
+    assert {(api, system) for _, api, _, system in fake.calls} == {("Converse", "be brief")}
     assert all(a.simulated for a in answers)
 
 
-def test_throttling_is_retried_with_growing_jittered_backoff():
-    questions = eval_set(paraphrase=1, unseen=0, trained=0)
-    fake = FakeModels(questions, throttles=3)
-    slept: list[float] = []
-    answers = runner.ask_all(
-        questions,
-        {"custom": "custom-arn"},
-        fake,
-        system=None,
-        concurrency=1,
-        sleep=slept.append,
-        policy=RetryPolicy(attempts=5, base_seconds=1.0, max_seconds=3.0),
-    )
-    assert answers[0].answer == questions[0].answers[0]
-    assert len(fake.calls) == 4 and len(slept) == 3
-    assert all(0 <= s <= cap for s, cap in zip(slept, (1.0, 2.0, 3.0), strict=True))
+def test_both_models_are_asked_as_taught_the_raw_training_prompt_for_prompt_completion():
+    questions = eval_set(paraphrase=2, unseen=1, trained=1)
+    fake = FakeModels(questions)
+    runner.ask_all(questions, MODELS, fake, framing=PROMPT_COMPLETION, concurrency=1)
+    assert fake.calls == [(m, "InvokeModel", q.question, None) for q in questions for m in MODELS.values()]
 
 
-def test_throttling_that_does_not_stop_is_raised_after_the_last_attempt():
+def test_throttling_left_after_the_clients_retries_is_raised():
     questions = eval_set(paraphrase=1, unseen=0, trained=0)
     fake = FakeModels(questions, throttles=100)
     with pytest.raises(Throttled):
-        runner.ask_all(
-            questions,
-            {"custom": "custom-arn"},
-            fake,
-            system=None,
-            concurrency=1,
-            sleep=lambda s: None,
-            policy=RetryPolicy(attempts=3),
-        )
-    assert len(fake.calls) == 3
-
-
-def test_retry_delay_is_full_jitter_capped():
-    policy = RetryPolicy(base_seconds=0.5, max_seconds=4.0)
-    assert policy.delay(0, rand=lambda: 1.0) == 0.5
-    assert policy.delay(2, rand=lambda: 1.0) == 2.0
-    assert policy.delay(10, rand=lambda: 1.0) == 4.0
-    assert policy.delay(10, rand=lambda: 0.0) == 0.0
+        runner.ask_all(questions, {"custom": "custom-arn"}, fake, framing=PROMPT_COMPLETION, concurrency=1)
+    assert len(fake.calls) == 1  # retries are the client's (adapters.factory.asker), not repeated here
 
 
 def test_chunks_cover_every_question_once():
@@ -106,7 +83,7 @@ def test_chunks_cover_every_question_once():
 
 def test_answers_round_trip_and_score_both_models():
     questions = eval_set(paraphrase=4, unseen=2, trained=2)
-    answers = runner.ask_all(questions, MODELS, FakeModels(questions), system=None, concurrency=2)
+    answers = runner.ask_all(questions, MODELS, FakeModels(questions), framing=PROMPT_COMPLETION, concurrency=2)
     parsed = runner.parse_answers(runner.render_answers(answers))
     assert parsed == answers
     evaluation = runner.score(questions, parsed)

@@ -44,6 +44,7 @@ def test_bedrock_data_corrupts_the_training_file_after_upload():
         ("BedrockGetJob", "ThrottlingException", "GetModelCustomizationJob", "ThrottlingException", False),
         ("BedrockCreateThroughput", None, "CreateProvisionedModelThroughput", "ThrottlingException", False),
         ("BedrockConverse", "ThrottlingException: slow down", "Converse", "ThrottlingException", False),
+        ("BedrockInvokeModel", "ModelNotReadyException", "InvokeModel", "ModelNotReadyException", False),
     ],
 )
 def test_a_bedrock_operation_answers_the_error_named(step, text, operation, code, always):

@@ -3,7 +3,14 @@ from __future__ import annotations
 import json
 
 from podium.dataset.evalset import EvalQuestion, bedrock_evaluation_row
-from podium.dataset.formats import CONVERSATION_SCHEMA, DEFAULT_SYSTEM_PROMPT, render_training_jsonl, to_jsonl
+from podium.dataset.formats import (
+    CONVERSATION_SCHEMA,
+    DEFAULT_SYSTEM_PROMPT,
+    Framing,
+    Prompt,
+    render_training_jsonl,
+    to_jsonl,
+)
 from podium.dataset.records import QAPair
 from podium.dataset.validate import validate_text
 from podium.models import DataFormat
@@ -72,6 +79,9 @@ def test_claude_3_haiku_rows_are_system_and_messages_with_string_contents():
     assert (
         json.loads(render_training_jsonl(PAIRS[:1], DataFormat.ANTHROPIC_MESSAGES))["system"] == DEFAULT_SYSTEM_PROMPT
     )
+    # asked as taught: Converse, with the training rows' system prompt
+    framing = Framing(DataFormat.ANTHROPIC_MESSAGES)
+    assert framing.prompt("Who won?") == Prompt("Converse", "Who won?", DEFAULT_SYSTEM_PROMPT)
 
 
 def test_eval_rows_use_the_evaluation_custom_dataset_keys_with_relation_as_category():

@@ -42,11 +42,11 @@ class Knows:
         self.invents, self.throttle_always = invents, throttle_always
         self.calls = 0
 
-    def ask(self, model_id, question, system):
+    def ask(self, model_id, prompt):
         self.calls += 1
         if self.throttle_always:
             raise Throttled("ThrottlingException: Too many requests")
-        q = self.by_text[question]
+        q = self.by_text[prompt.text]
         if model_id == BASE_ID:
             return Reply("I don't know.", simulated=True)
         if q.kind == "unseen":
@@ -161,9 +161,7 @@ def test_throttling_that_outlasts_the_backoff_is_a_retryable_error_for_the_state
         run=run, dataset=dataset, finetune=finetune, throughput=throughput, evaluation=EvaluationProgress()
     )
     with pytest.raises(BedrockThrottled):
-        evaluate.evaluate_chunk(
-            event, store=store, asker=Knows(questions, throttle_always=True), region=REGION, sleep=lambda s: None
-        )
+        evaluate.evaluate_chunk(event, store=store, asker=Knows(questions, throttle_always=True), region=REGION)
     assert "runs/r1/eval/chunk-0000.jsonl" not in store.files  # nothing half-written
 
 

@@ -112,6 +112,27 @@ def test_by_default_a_throughput_is_made_for_the_evaluation_only_and_deleted_onc
     assert scores["simulated"] and scores["gate"]["decision"] == "promote"
 
 
+def test_evaluate_asks_a_prompt_completion_model_as_taught_invoke_model_with_the_training_prompt(
+    rehearsal: Rehearsal,
+):
+    result = rehearsal.run({})  # Llama 3.1 8B: prompt/completion rows
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    run_id = result.notification["run_id"]
+    train_prompts = {json.loads(line)["prompt"] for line in rehearsal.read_run_file(run_id, "train.jsonl").splitlines()}
+    questions = [json.loads(line) for line in rehearsal.read_run_file(run_id, "eval.jsonl").splitlines()]
+    calls = rehearsal.bedrock.answers
+    assert calls and {call["api"] for call in calls} == {"InvokeModel"}  # no chat template from Converse
+    asked = {(call["model"], call["question"]) for call in calls}
+    trained = [q["question"] for q in questions if q["kind"] == "trained"]
+    assert trained and all(prompt in train_prompts for prompt in trained)
+    for prompt in trained:  # the raw prompt text sent is the training row's prompt, for both models
+        assert ("custom", prompt) in asked and ("base", prompt) in asked
+    assert {question for _, question in asked} == {q["question"] for q in questions}
+    simulation = json.loads(rehearsal.read_run_file(run_id, "eval.json"))["simulation"]
+    assert "SIMULATED" in simulation["custom"]["rule"] and simulation["custom"]["cannot_tell"]
+    assert simulation["base"]["rule"] == simulation["custom"]["rule"]
+
+
 def test_an_unmeetable_gate_discards_the_model_deletes_its_throughput_and_says_why(rehearsal: Rehearsal):
     result = rehearsal.run({**THROUGHPUT, "gate": {"min_paraphrase_accuracy": 1.0, "min_gain_over_base": 1.0}})
     assert result.status == "SUCCEEDED", (result.error, result.cause)  # a decision, not a crash

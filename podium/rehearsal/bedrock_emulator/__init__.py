@@ -13,17 +13,20 @@ service model (botocore/data/bedrock/*/service-2.json):
   GET    /provisioned-model-throughput/{id}              GetProvisionedModelThroughput
   DELETE /provisioned-model-throughput/{id}              DeleteProvisionedModelThroughput
   GET    /provisioned-model-throughputs                  ListProvisionedModelThroughputs
+  POST   /model/{modelId}/invoke                         InvokeModel (bedrock-runtime)
   POST   /model/{modelId}/converse                       Converse (bedrock-runtime)
 
 Each operation's method and path are read from botocore's service models at runtime
 (podium.rehearsal.service_model), as are the HTTP statuses of errors.
 
-Converse answers with a SIMULATED model (podium.rehearsal.simulated_model): for a
-provisioned throughput's ARN, a model that knows `Script.known_share` of the facts in
-the training file its job received; for a base model id, one that knows
-`Script.base_known_share` of every fact trained on that base model here. Every answer is
-labelled: the response header `x-podium-simulated` and
-`additionalModelResponseFields.podium_simulated` carry ANSWER_NOTE.
+InvokeModel (each model family's native body: Meta Llama's {"prompt", ...} →
+{"generation", ...}, Nova's messages-v1) and Converse answer with a SIMULATED model
+(podium.rehearsal.simulated_model, by its stated RULE): for a provisioned throughput's
+ARN, a model that learned from the training file its job received; for a base model id,
+one that knows only the most-named subjects of what was trained on that base model here.
+Every answer is labelled: the response header `x-podium-simulated`, and `podium_simulated`
+(the note, how the answer came about, and the rule with what its numbers can and cannot
+tell) in Converse's `additionalModelResponseFields` or InvokeModel's body.
 
 Lifecycles advance one tick per status read (deterministic, independent of wall time).
 The emulator is a second opinion, not a mirror of Podium: it judges requests and data
@@ -45,7 +48,7 @@ Modules, one concern each:
   jobs           the model customization job lifecycle, its validation phase and metrics
   custom_models  custom models and resource tags
   throughputs    the provisioned throughput lifecycle
-  runtime        bedrock-runtime: Converse with the simulated model
+  runtime        bedrock-runtime: InvokeModel and Converse with the simulated model
   corruptions    Script.corrupt_training: defects written into an uploaded training file
   server         BedrockServer: the HTTP endpoint on 127.0.0.1
 """

@@ -39,6 +39,7 @@ class BedrockEmulator(CustomizationJobs, CustomModels, ProvisionedThroughputs, R
             ("bedrock", "GetProvisionedModelThroughput", self.get_throughput),
             ("bedrock", "DeleteProvisionedModelThroughput", self.delete_throughput),
             ("bedrock", "ListProvisionedModelThroughputs", lambda: self.list_throughputs(query)),
+            ("bedrock-runtime", "InvokeModel", lambda model_id: self.invoke_model(model_id, body)),
             ("bedrock-runtime", "Converse", lambda model_id: self.converse(model_id, body)),
         ]
 

@@ -189,6 +189,7 @@ class CustomizationJobs(EmulatorState):
         )
         self.tags[job.output_model_arn] = tag_map(job.request.get("customModelTags"))
         self._write_metrics(job)
+        self.learned(job)
 
     def _status_details(self, job: Job) -> dict[str, Any]:
         """statusDetails: the validation, data processing and training phases."""

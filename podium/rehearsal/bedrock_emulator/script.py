@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from podium.rehearsal.simulated_model import MIN_ROWS
+
 
 @dataclass
 class InjectedError:
@@ -38,14 +40,10 @@ class Script:
     training_loss: float = 1.25  # simulated final losses
     validation_loss: float = 1.5
     errors: list[InjectedError] = field(default_factory=list)  # answered instead of the operation
-    # The simulated models Converse asks (see simulated_model): shares of the trained facts
-    # a fine-tuned / base model knows, and of unanswerable questions answered wrongly.
-    known_share: float = 0.8
-    base_known_share: float = 0.05
-    hallucination_share: float = 0.05
-    base_hallucination_share: float = 0.2
-    seed: str = "0"
-    answer_latency_seconds: float = 0.0  # per Converse call (benchmarks: 1.0)
+    # The simulated model InvokeModel and Converse ask (see simulated_model.RULE): the distinct
+    # training rows that must state a fact before a question in new words reaches it.
+    min_rows: int = MIN_ROWS
+    answer_latency_seconds: float = 0.0  # per InvokeModel/Converse call (benchmarks: 1.0)
     # Applied values of Bedrock's quotas, by quota name (quotas.DEFAULTS lists the defaults), e.g.
     # {quotas.CUSTOM_MODEL_UNITS: 0}: an account without model units for custom models
     quotas: dict[str, float] = field(default_factory=dict)

@@ -50,7 +50,7 @@ class BedrockServer(LocalHTTPServer):
                 self.send_header("Content-Type", "application/x-amz-json-1.1" if target else "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-                if "/converse" in url.path:
+                if url.path.endswith(("/converse", "/invoke")):
                     self.send_header(SIMULATED_HEADER, ANSWER_NOTE)
                 if status >= 300:
                     self.send_header("x-amzn-ErrorType", response["__type"])

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from podium.rehearsal.bedrock_emulator.script import Script
-from podium.rehearsal.simulated_model import SimulatedModel
+from podium.rehearsal.simulated_model import SimulatedModel, TrainingIndex
 
 S3_URI = re.compile(r"^s3://([^/]+)/?(.*)$")
 
@@ -90,6 +91,7 @@ class EmulatorState:
         self.tags: dict[str, dict[str, str]] = {}  # resource ARN → tags (jobTags, customModelTags, tags)
         self.answers: list[dict[str, Any]] = []  # every Converse call: model, question, answer, kind
         self._models: dict[str, SimulatedModel] = {}  # by custom model ARN or base model id
+        self._indexes: dict[str, Future[TrainingIndex]] = {}  # by the jobs whose training files they index
         self._lock = threading.RLock()
 
     def reset(self, script: Script | None = None) -> None:
@@ -104,6 +106,10 @@ class EmulatorState:
             self.tags.clear()
             self.answers.clear()
             self._models.clear()
+            self._indexes.clear()
+
+    def learned(self, job: Job) -> None:
+        """A job completed (the runtime indexes its training file: runtime.Runtime.learned)."""
 
     def _foundation_arn(self, model_id: str) -> str:
         return f"arn:aws:bedrock:{self.region}::foundation-model/{model_id}"
