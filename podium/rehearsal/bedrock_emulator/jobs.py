@@ -35,7 +35,7 @@ class CustomizationJobs(EmulatorState):
             name, token = str(body["jobName"]), body.get("clientRequestToken")
             existing = next((job for job in self.jobs.values() if job.name == name), None)
             if existing is not None:
-                if token and existing.token == token:
+                if token and existing.token == token and self.script.honour_client_tokens:
                     return {"jobArn": existing.arn}  # idempotent replay of the same request
                 raise BedrockError("ConflictException", f"A job with the name {name} already exists.")
             if self.script.job_rejection is not None:
@@ -152,9 +152,10 @@ class CustomizationJobs(EmulatorState):
                 response["endTime"] = job.end_time
             if job.status == "Completed":
                 response["outputModelArn"] = job.output_model_arn
-                response["trainingMetrics"] = {"trainingLoss": self.script.training_loss}
-                if request.get("validationDataConfig"):
-                    response["validationMetrics"] = [{"validationLoss": self.script.validation_loss}]
+                if self.script.losses_in_response:
+                    response["trainingMetrics"] = {"trainingLoss": self.script.training_loss}
+                    if request.get("validationDataConfig"):
+                        response["validationMetrics"] = [{"validationLoss": self.script.validation_loss}]
             return response
 
     def _advance_job(self, job: Job) -> None:
