@@ -10,7 +10,8 @@ missed targets are shown in the table.
     validator peak memory  10,000 rows vs 1,000,000 rows                         target: no growth with size
     generate               full Paris 2024 data, Llama 3.1 8B                     target < 15 s
     Lambda assets          each asset's unzipped/zipped size vs one shared asset   largest ≤ 61.5 MB
-    handler cold import    CPU time in a fresh python3.12 (fastest of 9 rounds)   target ≤ 300 ms
+    handler cold import    CPU time in a fresh python3.12 (fastest of 9 rounds),  no target
+                           Powertools bundled and as from its Lambda layer
                            (bench/lambda_assets.py; `python bench/run.py lambda` runs only these)
     Evaluate               1,000 questions × 2 models, 1 s an answer (emulator)   target < 600 s wall
     full-data rehearsal    `podium rehearse` on the full data, evaluation included,

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.observability import metrics
+from lambdas.observability import correlate, metrics, step_handler
 from podium.adapters import factory
+from podium.adapters.ports import ThroughputStatus
 from podium.workflow import provisioned_throughput
 from podium.workflow.environment import current
 from podium.workflow.events import CheckThroughputEvent
+from podium.workflow.polling import elapsed_seconds, utc_now
 
 
-@metrics.log_metrics
+@step_handler("CheckThroughput")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = CheckThroughputEvent.model_validate(event)
+    correlate(request.run)
     result = provisioned_throughput.check_throughput(request, fine_tuner=factory.fine_tuner(env))
+    if result.status is ThroughputStatus.IN_SERVICE and result.started_at:
+        seconds = elapsed_seconds(result.started_at, utc_now())
+        metrics.add_metric(name="ThroughputCreationSeconds", unit="Seconds", value=seconds)
     return result.to_payload()

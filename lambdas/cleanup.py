@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.observability import metrics
+from lambdas.observability import correlate, count, run_ended, step_handler
 from podium.adapters import factory
 from podium.workflow import cleanup
 from podium.workflow.environment import current
 from podium.workflow.events import CleanupEvent
 
 
-@metrics.log_metrics
+@step_handler("Cleanup")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = CleanupEvent.model_validate(event)
+    correlate(request.run)
     result = cleanup.cleanup(
         request,
         fine_tuner=factory.fine_tuner(env),
@@ -23,6 +24,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         generator_for=lambda settings: factory.generator_for(settings, env),
     )
     # One per failed run, with the error name, for alarms and dashboards.
-    metrics.add_dimension(name="Error", value=result.error[:250])
-    metrics.add_metric(name="RunsFailed", unit="Count", value=1)
+    count("RunsFailed", Error=result.error)
+    run_ended("failed", request.run)
     return result.to_payload()

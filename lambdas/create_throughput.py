@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.observability import metrics
+from lambdas.observability import correlate, step_handler
 from podium.adapters import factory
 from podium.workflow import provisioned_throughput
 from podium.workflow.environment import current
 from podium.workflow.events import CreateThroughputEvent
 
 
-@metrics.log_metrics
+@step_handler("CreateThroughput")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = CreateThroughputEvent.model_validate(event)
+    correlate(request.run)
     result = provisioned_throughput.create_throughput(
         request, fine_tuner=factory.fine_tuner(env), name_prefix=env.name_prefix
     )

@@ -5,20 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.observability import metrics
+from lambdas.observability import correlate, count, logger, metrics, step_handler
 from podium.adapters import factory
 from podium.adapters.stepfunctions import execution_history
 from podium.workflow import ended
 from podium.workflow.environment import current
 
 
-@metrics.log_metrics
+@step_handler("ExecutionEnded")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     change = ended.ExecutionStatusChange.model_validate(event["detail"])
+    correlate(execution_arn=change.executionArn)
+    history = execution_history(change.executionArn, client=factory.aws_client("stepfunctions", env))
+    correlate(run_id=ended.run_id_of(history), execution_arn=change.executionArn)
     summary = ended.clean_up_ended_execution(
         change,
-        history=execution_history(change.executionArn, client=factory.aws_client("stepfunctions", env)),
+        history=history,
         fine_tuner=factory.fine_tuner(env),
         active_models=factory.active_model_store(env),
         name_prefix=env.name_prefix,
@@ -26,9 +29,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     )
     if summary is None:
         return {"execution": change.executionArn, "status": change.status, "cleanup": "ran in the workflow"}
-    factory.notifier(env).publish(
-        f"Podium run {change.status.lower()}: {summary.run_id or change.name}", summary.to_payload()
-    )
-    metrics.add_dimension(name="Status", value=change.status)
-    metrics.add_metric(name="RunsEndedWithoutCleanup", unit="Count", value=1)
+    subject = f"Podium run {change.status.lower()}: {summary.run_id or change.name}"
+    factory.notifier(env).publish(subject, summary.to_payload())
+    logger.info("notified: %s", subject)
+    count("RunsEndedWithoutCleanup", Status=change.status)
+    count("RunsEnded", Outcome=change.status.lower())
+    if change.startDate and change.stopDate:
+        metrics.add_metric(name="RunSeconds", unit="Seconds", value=(change.stopDate - change.startDate) / 1000)
     return summary.to_payload()

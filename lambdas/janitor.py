@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.observability import metrics
+from lambdas.observability import logger, metrics, step_handler
 from podium.adapters import factory
 from podium.workflow import janitor
 from podium.workflow.environment import current
 
 
-@metrics.log_metrics
+@step_handler("Janitor")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     report = janitor.sweep(
@@ -26,6 +26,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if report.worth_telling:
         did = "would delete (dry run)" if report.dry_run else "deleted"
         failed = f", could not delete {len(report.failed)}" if report.failed else ""
-        factory.notifier(env).publish(f"Podium janitor {did} {len(report.deleted)}{failed}", payload)
+        subject = f"Podium janitor {did} {len(report.deleted)}{failed}"
+        factory.notifier(env).publish(subject, payload)
+        logger.info("notified: %s", subject)
     metrics.add_metric(name="JanitorDeleted", unit="Count", value=0 if report.dry_run else len(report.deleted))
+    # Sampled at every sweep (hourly by default): the stack's throughput billed right now
+    metrics.add_metric(name="ProvisionedModelUnits", unit="Count", value=report.model_units)
     return payload

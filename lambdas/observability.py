@@ -1,40 +1,41 @@
-"""Logs and metrics for every handler, with the standard library only.
+"""Logs and metrics for every handler: Powertools for AWS Lambda's Logger and Metrics,
+configured by the POWERTOOLS_* variables the stack sets (stacks.functions.lambda_environment):
+POWERTOOLS_SERVICE_NAME (the `service` key of every line and dimension of every metric),
+POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_LOG_LEVEL (Lambda's own application log level,
+which the stack sets too, takes precedence). The rehearsal sets POWERTOOLS_METRICS_DISABLED.
 
-Logs: `logger` is a plain `logging` logger. The stack sets each function's log format to
-JSON (Lambda's advanced logging controls), so the Lambda runtime writes every record as one
-JSON object with its timestamp, level, requestId and any `extra=` keys, and filters by the
-function's application log level. No logging library is bundled for that.
+podium/ logs with the standard library (`logging.getLogger(__name__)`: no Lambda code there).
+Its records take this Logger's handler and formatter, so every line of an invocation, the
+handler's or podium's, is one JSON object with the same keys: the Lambda context, `step`,
+and once the handler has read its typed event, the run's `run_id` and `execution_arn`.
 
-Metrics: `metrics` writes CloudWatch embedded metric format (EMF) lines to stdout, which
-CloudWatch Logs turns into metrics in the PODIUM_METRICS_NAMESPACE namespace, each with a
-`service` dimension (PODIUM_SERVICE_NAME) plus the handler's own. PODIUM_METRICS_DISABLED=true
-(rehearsal) prints nothing.
-
-Why not Powertools: its Logger and Metrics were a fifth of every function's cold import
-(see `make bench`) for the two small things above. Its Tracer was dropped earlier for the
-same reason: traces come from Lambda active tracing joined to the Step Functions trace.
+No Tracer: Lambda active tracing already puts each invocation in the Step Functions
+execution's X-Ray trace; the Tracer would add a subsegment per AWS call, for the X-Ray SDK
+in every bundle and its botocore patching in every cold start (README, Lambda).
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
-import os
-import sys
-import time
+import warnings
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+from podium.workflow.errors import TRANSIENT_ERRORS
+from podium.workflow.polling import elapsed_seconds, utc_now
+
+if TYPE_CHECKING:
+    from podium.workflow.events import RunContext
 
 # Other libraries log at WARNING at most, whatever level the function logs at: at DEBUG,
 # botocore and the Databricks SDK log request and response bodies, and those carry tokens.
 THIRD_PARTY_LOGGERS = ("botocore", "boto3", "s3transfer", "urllib3", "requests", "databricks")
-
-# The embedded metric format's limits (CloudWatch docs, "Specification: Embedded metric format").
-MAX_METRICS = 100
-MAX_DIMENSIONS = 30
-# CloudWatch's StandardUnit values that Podium uses; anything else is refused when added.
-UNITS = frozenset({"Count", "Seconds", "Milliseconds", "Percent", "None"})
+PODIUM_LOGGER = "podium"  # the parent of every podium module's logger
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
@@ -45,64 +46,64 @@ def cap_third_party_loggers() -> None:
         library.setLevel(max(library.level, logging.WARNING))
 
 
-class Metrics:
-    """Metrics of one invocation, written as one EMF line when the handler returns or raises."""
+def step_handler(step: str) -> Callable[[Handler], Handler]:
+    """What every handler wears: the Lambda context on each line (a fresh set of keys per
+    invocation), the `step` key, this invocation's metrics written when it returns or raises,
+    and a failure logged with its reason before Lambda reports it. The reason is the error's
+    message, which is what the failure notification says (Cleanup reads it from the Cause)."""
 
-    def __init__(self) -> None:
-        self._metrics: dict[str, tuple[float, str]] = {}
-        self._dimensions: dict[str, str] = {}
-
-    def add_metric(self, name: str, unit: str, value: float) -> None:
-        if unit not in UNITS:
-            raise ValueError(f"metric {name!r}: unit {unit!r} is not one of {sorted(UNITS)}")
-        if name not in self._metrics and len(self._metrics) >= MAX_METRICS:
-            raise ValueError(f"metric {name!r}: an EMF line holds at most {MAX_METRICS} metrics")
-        self._metrics[name] = (float(value), unit)
-
-    def add_dimension(self, name: str, value: str) -> None:
-        # `service` is always there, hence the - 1
-        if name not in self._dimensions and len(self._dimensions) >= MAX_DIMENSIONS - 1:
-            raise ValueError(f"dimension {name!r}: a metric has at most {MAX_DIMENSIONS} dimensions")
-        self._dimensions[name] = str(value)
-
-    def flush(self) -> dict[str, Any] | None:
-        """Write the EMF line (unless disabled) and start over; returns the record written."""
-        metrics, dimensions = self._metrics, self._dimensions
-        self._metrics, self._dimensions = {}, {}
-        if not metrics or os.environ.get("PODIUM_METRICS_DISABLED", "").lower() == "true":
-            return None
-        dimensions = {"service": os.environ.get("PODIUM_SERVICE_NAME", "podium"), **dimensions}
-        record: dict[str, Any] = {
-            "_aws": {
-                "Timestamp": int(time.time() * 1000),
-                "CloudWatchMetrics": [
-                    {
-                        "Namespace": os.environ.get("PODIUM_METRICS_NAMESPACE", "Podium"),
-                        "Dimensions": [list(dimensions)],
-                        "Metrics": [{"Name": name, "Unit": unit} for name, (_, unit) in metrics.items()],
-                    }
-                ],
-            },
-            **dimensions,
-            **{name: value for name, (value, _) in metrics.items()},
-        }
-        sys.stdout.write(json.dumps(record, separators=(",", ":")) + "\n")
-        sys.stdout.flush()
-        return record
-
-    def log_metrics(self, handler: Handler) -> Handler:
-        """Decorator: what the handler added is written when it returns, and when it raises."""
-
+    def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def in_step(event: Any, context: Any) -> Any:
+            logger.append_keys(step=step)
             try:
-                return handler(*args, **kwargs)
-            finally:
-                self.flush()
+                return handler(event, context)
+            except Exception as error:
+                name = type(error).__name__
+                if name in TRANSIENT_ERRORS:  # the state machine tries the step again
+                    logger.warning("%s failed, to be retried: %s: %s", step, name, error, extra={"error": name})
+                else:
+                    logger.error("%s failed: %s: %s", step, name, error, extra={"error": name})
+                raise
 
-        return wrapper  # type: ignore[return-value]
+        with_metrics = metrics.log_metrics(in_step)
+        return logger.inject_lambda_context(with_metrics, clear_state=True)  # type: ignore[return-value]
+
+    return decorate
 
 
-cap_third_party_loggers()
-logger = logging.getLogger("podium")
+def correlate(run: RunContext | None = None, *, run_id: str | None = None, execution_arn: str | None = None) -> None:
+    """The run's keys on every following line of this invocation, from its typed event."""
+    if run is not None:
+        run_id, execution_arn = run.run_id, run.execution_arn
+    logger.append_keys(run_id=run_id, execution_arn=execution_arn)  # None: the key is left out
+
+
+def run_ended(outcome: str, run: RunContext | None) -> None:
+    """The run ends here with `outcome` (a RunOutcome status, or failed / timed_out / aborted)."""
+    count("RunsEnded", Outcome=outcome)
+    if run is not None:
+        metrics.add_metric(name="RunSeconds", unit="Seconds", value=elapsed_seconds(run.started_at, utc_now()))
+
+
+def count(name: str, **dimensions: str) -> None:
+    """One occurrence of `name`, with its own dimensions, written at once as its own EMF line.
+    The invocation's `metrics` share one dimension set, and a Decision on ModelsEvaluated must
+    not become a dimension of the accuracies beside it. (Powertools' single_metric does the
+    same but writes even when POWERTOOLS_METRICS_DISABLED is set.)"""
+    occurrence = EphemeralMetrics(namespace=metrics.provider.namespace, service=metrics.provider.service)
+    for key, value in dimensions.items():
+        occurrence.add_dimension(name=key, value=value[:250])
+    occurrence.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    occurrence.flush_metrics()
+
+
+# RFC 3339 timestamps: Lambda's JSON log format takes a line's level and time only then.
+# `name` is the standard library logger's (podium.workflow.cleanup, ...).
+logger = Logger(utc=True, use_rfc3339=True, name="%(name)s")
 metrics = Metrics()
+logging.getLogger(PODIUM_LOGGER)  # registered now, so the copy below finds it
+copy_config_to_registered_loggers(source_logger=logger, include={PODIUM_LOGGER})
+cap_third_party_loggers()
+# Most invocations publish no metric (a status check that waits again): that is no news.
+warnings.filterwarnings("ignore", message="No application metrics to publish")

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.observability import metrics
+from lambdas.observability import correlate, count, step_handler
 from podium.adapters import factory
 from podium.adapters.secrets import read_databricks_credentials
 from podium.adapters.stepfunctions import running_executions
 from podium.workflow import prepare
 from podium.workflow.environment import current
 from podium.workflow.events import PrepareEvent
+from podium.workflow.run_names import run_id_for
 
 
-@metrics.log_metrics
+@step_handler("Prepare")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = PrepareEvent.model_validate(event)
+    execution = request.execution
+    correlate(run_id=run_id_for(execution.name, execution.id, execution.start_time), execution_arn=execution.id)
     result = prepare.prepare(
         request,
         defaults=env.defaults,
@@ -32,4 +35,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         claim_run=factory.run_lock(env).claim,
         read_model_units=factory.model_unit_reader(env),
     )
+    if result.skip_reason:
+        count("RunsEnded", Outcome="skipped")
     return result.to_payload()

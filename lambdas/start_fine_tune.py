@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.observability import metrics
+from lambdas.observability import correlate, step_handler
 from podium.adapters import factory
 from podium.workflow import fine_tune
 from podium.workflow.environment import current
 from podium.workflow.events import StartFineTuneEvent
 
 
-@metrics.log_metrics
+@step_handler("StartFineTune")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = StartFineTuneEvent.model_validate(event)
+    correlate(request.run)
     result = fine_tune.start_fine_tune(
         request,
         fine_tuner=factory.fine_tuner(env),

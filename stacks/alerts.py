@@ -26,6 +26,7 @@ class Alerts(Construct):
             enforce_ssl=True,  # topic policy denies publish/subscribe without TLS
         )
         self.alarm_topic = sns.Topic(self, "AlarmTopic", display_name="Podium alarms", master_key=key, enforce_ssl=True)
+        self.alarms: list[cloudwatch.Alarm] = []  # every alarm made here (the dashboard shows them)
         # CloudWatch alarms publish to an encrypted topic only if the key lets them.
         key.add_to_resource_policy(
             iam.PolicyStatement(
@@ -78,4 +79,5 @@ class Alerts(Construct):
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.alarm_topic))
+        self.alarms.append(alarm)
         return alarm

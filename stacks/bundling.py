@@ -1,7 +1,7 @@
 """Lambda code assets, one per set of dependency groups, built without Docker.
 
-Every function gets requirements/lambda.in (boto3 at the tested version and pydantic;
-logs and metrics need only the standard library); a step adds the groups in its `needs`
+Every function gets requirements/lambda.in (boto3 at the tested version, pydantic, and
+Powertools for logs and metrics); a step adds the groups in its `needs`
 (podium.workflow.steps.DependencyGroup):
 DuckDB only where facts are computed, the Databricks SDK only when the stack deploys
 the Databricks generator. The versions come from the hashed lock files under

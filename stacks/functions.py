@@ -24,7 +24,9 @@ from stacks.nag import acknowledge, allow
 from stacks.storage import Storage
 
 _COLON = ArnFormat.COLON_RESOURCE_NAME
-METRICS_SERVICE_NAME = "podium"  # the `service` dimension of every metric (lambdas/observability.py)
+# Powertools' service (the `service` key of every log line and dimension of every metric) and
+# metrics namespace (lambdas/observability.py)
+SERVICE_NAME = "podium"
 METRICS_NAMESPACE = "Podium"
 
 XRAY_REASON = (
@@ -97,8 +99,9 @@ def lambda_environment(r: Resources) -> dict[str, str]:
         "PODIUM_JANITOR_DRY_RUN": "true" if r.settings.janitor_dry_run else "false",
         "PODIUM_TOPIC_ARN": r.topic.topic_arn,
         "PODIUM_STATE_MACHINE_ARN": state_machine_arn(Stack.of(r.storage), r.settings),
-        "PODIUM_SERVICE_NAME": METRICS_SERVICE_NAME,
-        "PODIUM_METRICS_NAMESPACE": METRICS_NAMESPACE,
+        "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+        "POWERTOOLS_LOG_LEVEL": "INFO",  # as the application log level below, which wins
     }
 
 
@@ -155,8 +158,8 @@ class StepFunctions(Construct):
             environment=environment,
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
-            # Lambda writes each log record as JSON (requestId, level, extra keys) and filters
-            # by level itself: the handlers log with the standard library (lambdas/observability.py).
+            # Powertools' Logger writes JSON lines with an RFC 3339 timestamp and a level, which
+            # Lambda's JSON log format keeps as they are and filters by level.
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             system_log_level_v2=lambda_.SystemLogLevel.WARN,

@@ -15,6 +15,7 @@ from podium.config import StackSettings
 from podium.workflow.permissions import bedrock_service_role_statements, nova_key_policy_statement
 from stacks.alerts import Alerts
 from stacks.bedrock_role import BedrockCustomizationRole
+from stacks.dashboard import RunsDashboard, dashboard_url
 from stacks.functions import Resources, StepFunctions, active_model_parameter_name, grant, names_for
 from stacks.housekeeping import Housekeeping
 from stacks.storage import Storage
@@ -92,6 +93,15 @@ class PodiumStack(Stack):
             start_on_upload=self.steps.functions["StartOnUpload"],
         )
 
+        self.dashboard = RunsDashboard(
+            self,
+            "Dashboard",
+            settings=settings,
+            machine=machine,
+            functions=self.steps.functions,
+            alarms=self.alerts.alarms,
+        )
+
         console = (
             f"https://{self.region}.console.aws.amazon.com/states/home?region={self.region}"
             f"#/statemachines/view/{machine.state_machine_arn}"
@@ -103,5 +113,6 @@ class PodiumStack(Stack):
             ("AlarmTopicArn", self.alerts.alarm_topic.topic_arn, "CloudWatch alarms: failed, timed-out, stopped runs"),
             ("ActiveModelParameterName", self.active_model.parameter_name, "The promoted model's record"),
             ("StateMachineConsoleUrl", console, "Step Functions console for this workflow"),
+            ("DashboardUrl", dashboard_url(self, settings), "CloudWatch dashboard of runs over time"),
         ):
             CfnOutput(self, name, value=value, description=description)

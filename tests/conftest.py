@@ -12,6 +12,11 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# What the stack sets for every function. Powertools reads them when lambdas.observability is
+# first imported, by whichever test comes first (a rehearsal sets its own, for a new process).
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "podium-test")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "PodiumTest")
 SAMPLE_DIR = REPO_ROOT / "data" / "sample"
 
 # A promotion gate every evaluated model passes. Workflow tests that are about what happens

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
+from podium.adapters.audit import resource_changed
 from podium.adapters.errors import BedrockConflict, BedrockRejected, BedrockThrottled
 from podium.adapters.ports import (
     TAG_EXECUTION,
@@ -31,6 +33,8 @@ from podium.adapters.ports import (
     ThroughputStatus,
 )
 from podium.errors import DataError
+
+log = logging.getLogger(__name__)
 
 _NAME_LIMIT = 63  # jobName, customModelName and provisionedModelName all cap at 63
 _RETRYABLE_CODES = {
@@ -178,6 +182,7 @@ class BedrockFineTuner:
                 # A retry of a call that did reach Bedrock: adopt that job if it is ours.
                 return self._existing_job(request, error)
             raise _translate(error, action) from None
+        resource_changed(log, "created", "fine-tuning job", job_arn, f"custom model {request.custom_model_name}")
         return FineTuneJob(job_arn=job_arn, status=JobStatus.IN_PROGRESS)
 
     def _existing_job(self, request: FineTuneRequest, conflict: ClientError) -> FineTuneJob:
@@ -197,7 +202,9 @@ class BedrockFineTuner:
                 f"but belongs to {owner or 'no Podium execution'}, not {request.tags.get(TAG_EXECUTION)}; "
                 "it was left alone. Job names derive from the run id: start a new execution."
             )
-        return _job_from_response(existing)
+        adopted = _job_from_response(existing)
+        resource_changed(log, "adopted", "fine-tuning job", adopted.job_arn, "a retried call had started it")
+        return adopted
 
     def get_job(self, job_arn: str) -> FineTuneJob:
         try:
@@ -221,6 +228,7 @@ class BedrockFineTuner:
                 if self.get_job(job_arn).status is not JobStatus.IN_PROGRESS:
                     return
             raise _translate(error, f"stop fine-tuning job {job_arn}") from None
+        resource_changed(log, "stopped", "fine-tuning job", job_arn)
 
     # -- provisioned throughput --------------------------------------------
 
@@ -245,6 +253,7 @@ class BedrockFineTuner:
                     f"({tags.get(TAG_EXECUTION)}). It was left alone. Throughput names derive from the "
                     "run id: start a new execution."
                 )
+            resource_changed(log, "adopted", "provisioned throughput", arn, "a retried call had created it")
             return _throughput_from_response(existing)
         arguments: dict[str, Any] = {
             "provisionedModelName": name,
@@ -260,7 +269,9 @@ class BedrockFineTuner:
             arn = self._bedrock.create_provisioned_model_throughput(**arguments)["provisionedModelArn"]
         except ClientError as error:
             raise _translate(error, f"create provisioned throughput {name}") from None
-        return Throughput(arn=arn, status=ThroughputStatus.CREATING, model_arn=model_arn)
+        units = f"{model_units} model unit{'s' if model_units != 1 else ''}, {commitment or 'no commitment'}"
+        resource_changed(log, "created", "provisioned throughput", arn, f"serving {model_arn}; {units}")
+        return Throughput(arn=arn, status=ThroughputStatus.CREATING, model_arn=model_arn, model_units=model_units)
 
     def _find_throughput(self, name: str) -> Mapping[str, Any] | None:
         try:
@@ -287,6 +298,7 @@ class BedrockFineTuner:
             if _error_code(error) == _NOT_FOUND:
                 return
             raise _translate(error, f"delete provisioned throughput {arn}") from None
+        resource_changed(log, "deleted", "provisioned throughput", arn)
 
     # -- ownership and the janitor's listings ------------------------------
 
@@ -330,6 +342,7 @@ class BedrockFineTuner:
             if _error_code(error) == _NOT_FOUND:
                 return
             raise _translate(error, f"delete custom model {arn}") from None
+        resource_changed(log, "deleted", "custom model", arn)
 
 
 def _throughput_from_response(response: Mapping[str, Any]) -> Throughput:
@@ -342,6 +355,7 @@ def _throughput_from_response(response: Mapping[str, Any]) -> Throughput:
         name=str(response.get("provisionedModelName") or ""),
         commitment=response.get("commitmentDuration") or None,
         created_at=_iso(response.get("creationTime")),
+        model_units=int(response.get("modelUnits") or 0),
     )
 
 

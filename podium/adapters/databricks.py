@@ -15,6 +15,7 @@ never appear in an error, log line or handle.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -28,6 +29,7 @@ from podium.dataset.records import Fact, QAPair
 from podium.errors import ConfigError, DataError
 
 _T = TypeVar("_T")
+log = logging.getLogger(__name__)
 
 # An unquoted identifier, or a backquoted one without backquotes inside. The table part
 # stays unquoted: the job derives <table>_facts and <table>_paraphrases from it.
@@ -207,7 +209,9 @@ class DatabricksGenerator:
                 idempotency_token=client_token_for(run_id, "databricks-run"),
             ),
         )
-        return {"generator": self.name, "run_id": run_id, "databricks_run_id": int(waiter.response.run_id)}
+        databricks_run_id = int(waiter.response.run_id)
+        log.info("started Databricks job %s: job run %s", self.job_id, databricks_run_id)
+        return {"generator": self.name, "run_id": run_id, "databricks_run_id": databricks_run_id}
 
     def status(self, handle: Mapping[str, Any]) -> GenerationStatus:
         databricks_run_id = _handle_value(handle, "databricks_run_id")
@@ -227,6 +231,7 @@ class DatabricksGenerator:
             return False
         # cancel_run returns a waiter; it is not awaited: the cancel is asynchronous on Databricks too.
         self._call(f"cancel job run {databricks_run_id}", lambda: self._workspace.jobs.cancel_run(databricks_run_id))
+        log.info("cancelled Databricks job run %s", databricks_run_id)
         return True
 
     def read_pairs(self, handle: Mapping[str, Any]) -> Iterator[QAPair]:

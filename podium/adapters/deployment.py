@@ -1,8 +1,8 @@
 """A deployed Podium stack, seen from a laptop: the CLI's `ask`, `runs` and `report`.
 
 The stack is found by its CloudFormation outputs (BucketName, StateMachineArn,
-ActiveModelParameterName); every call is a plain boto3 client, so AWS_ENDPOINT_URL_*
-points the same code at moto and the Bedrock emulator in tests.
+ActiveModelParameterName; DashboardUrl when the stack has one); every call is a plain boto3
+client, so AWS_ENDPOINT_URL_* points the same code at moto and the Bedrock emulator in tests.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class Deployment:
     bucket: str
     state_machine_arn: str
     active_model_parameter: str
+    dashboard_url: str | None = None  # the CloudWatch dashboard of runs (stacks deployed before it: none)
 
     @classmethod
     def find(cls, stack: str, region: str | None) -> Deployment:
@@ -68,6 +69,7 @@ class Deployment:
             bucket=outputs["BucketName"],
             state_machine_arn=outputs["StateMachineArn"],
             active_model_parameter=outputs["ActiveModelParameterName"],
+            dashboard_url=outputs.get("DashboardUrl"),
         )
 
     def _client(self, service: str) -> Any:

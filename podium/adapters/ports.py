@@ -131,6 +131,7 @@ class Throughput:
     name: str = ""
     commitment: str | None = None
     created_at: str = ""  # ISO-8601, when listed
+    model_units: int = 0  # what it bills for, per hour
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,12 @@ so a run that was stopped, timed out or crashed never leaves a stale lock behind
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from botocore.exceptions import ClientError
+
+log = logging.getLogger(__name__)
 
 LOCK_KEY = "locks/active-run.json"
 _LOST_RACE = {"PreconditionFailed", "ConditionalRequestConflict"}
@@ -32,6 +35,7 @@ class S3RunLock:
         for _ in range(_ATTEMPTS):
             try:
                 self._s3.put_object(Bucket=self.bucket, Key=LOCK_KEY, Body=body, IfNoneMatch="*")
+                log.info("took the run lock %s: no run held it", self._where)
                 return None
             except ClientError as error:
                 if _code(error) not in _LOST_RACE:
@@ -44,16 +48,23 @@ class S3RunLock:
                 raise
             holder = str(json.loads(current["Body"].read() or b"{}").get("execution_arn") or "")
             if holder == execution_arn:
-                return None  # a retried Prepare of the holder itself
+                log.info("holds the run lock %s already (a retried Prepare)", self._where)
+                return None
             if holder and self._running(holder):
+                log.info("the run lock %s is held by %s, which is RUNNING", self._where, holder)
                 return holder
             try:
                 self._s3.put_object(Bucket=self.bucket, Key=LOCK_KEY, Body=body, IfMatch=current["ETag"])
+                log.info("took the run lock %s over from %s, which is no longer RUNNING", self._where, holder)
                 return None
             except ClientError as error:
                 if _code(error) not in _LOST_RACE:
                     raise
         return holder or "another execution"  # contested every time: let the other one go
+
+    @property
+    def _where(self) -> str:
+        return f"s3://{self.bucket}/{LOCK_KEY}"
 
     def _running(self, execution_arn: str) -> bool:
         try:

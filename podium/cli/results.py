@@ -57,11 +57,13 @@ def runs(
     region: Annotated[str | None, typer.Option("--region", help="The stack's region")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=100, help="How many runs, newest first")] = 10,
 ) -> None:
-    """Recent runs: outcome, rows, evaluation scores (new vs base model) and estimated cost."""
+    """Recent runs: outcome, rows, evaluation scores (new vs base model) and estimated cost,
+    and where the dashboard of runs over time is."""
     deployment = _deployment(stack, region)
     rows = deployment.runs(limit)
     if not rows:
         out.print(f"No runs yet: start one in the Step Functions console ({deployment.state_machine_arn}).")
+        _print_dashboard(deployment.dashboard_url)
         return
     table = Table(title=f"Recent runs of {deployment.state_machine_arn.rsplit(':', 1)[-1]}", title_justify="left")
     for column, justify in (
@@ -95,6 +97,12 @@ def runs(
         )
     out.print(table)
     out.print("Costs are ESTIMATES." + (" SIMULATED scores come from the rehearsal's emulator." if simulated else ""))
+    _print_dashboard(deployment.dashboard_url)
+
+
+def _print_dashboard(url: str | None) -> None:
+    if url:  # a stack deployed before the dashboard has no such output
+        out.print(f"Dashboard: {url}", soft_wrap=True, highlight=False)
 
 
 def report(

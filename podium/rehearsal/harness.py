@@ -30,11 +30,13 @@ from podium.rehearsal.bedrock_emulator.server import BedrockServer
 from podium.rehearsal.iam.account import OPERATOR, Account, Authorizer, deployment_roles, role_name
 from podium.rehearsal.iam.calls import CallContext
 from podium.rehearsal.iam.session import install
-from podium.rehearsal.lambda_server import Fault, LambdaServer, function_name
+from podium.rehearsal.lambda_server import Fault, FunctionLogs, LambdaServer, function_name
 from podium.workflow.permissions import BEDROCK_SERVICE, Names, nova_key_policy_statement
 from podium.workflow.steps import ASL_PATH, PLACEHOLDER, TOPIC_SUBSTITUTION
 
 ACCOUNT = "123456789012"
+# Beside the run's files: what its functions logged (CloudWatch Logs' share on AWS)
+FUNCTION_LOGS = "function-logs.jsonl"
 
 # Rehearsal polls every second: the emulator advances one tick per status read.
 FAST_POLL = {"min_seconds": 1, "max_seconds": 1}
@@ -62,8 +64,9 @@ class RehearsalOptions:
     secrets: Mapping[str, str] = field(default_factory=dict)  # Secrets Manager name → secret string
     # False: executions are recorded as RUNNING and never run (for tests that call handlers directly)
     execute_state_machine: bool = True
-    # False: PODIUM_METRICS_DISABLED, so the handlers print no EMF lines (CloudWatch's
-    # input on AWS) onto a terminal that shows the rehearsal's own progress
+    # False: POWERTOOLS_METRICS_DISABLED, so the handlers print no EMF lines (CloudWatch's
+    # input on AWS) onto a terminal that shows the rehearsal's own progress. Their log lines
+    # never reach it either: they go to `Rehearsal.logs`.
     publish_metrics: bool = True
     # True: every call of a function (and of the state machine, and of Bedrock's service role)
     # is judged by its role's policy, and refused with AccessDenied as on AWS (podium.rehearsal.iam)
@@ -159,9 +162,10 @@ class Rehearsal:
                 "PODIUM_DEFAULTS": json.dumps(defaults),
                 "PODIUM_KMS_KEY_ARN": None,  # set once the key exists
                 "PODIUM_AWS_MAX_ATTEMPTS": "1",
-                "PODIUM_SERVICE_NAME": f"{options.name_prefix}-rehearsal",
-                "PODIUM_METRICS_NAMESPACE": "PodiumRehearsal",
-                "PODIUM_METRICS_DISABLED": None if options.publish_metrics else "true",
+                "POWERTOOLS_SERVICE_NAME": f"{options.name_prefix}-rehearsal",
+                "POWERTOOLS_METRICS_NAMESPACE": "PodiumRehearsal",
+                "POWERTOOLS_METRICS_DISABLED": None if options.publish_metrics else "true",
+                "POWERTOOLS_LOG_LEVEL": "INFO",
             }
         )
         executor = {"execute_state_machine": options.execute_state_machine}
@@ -196,6 +200,9 @@ class Rehearsal:
         )
         self._set_env({"PODIUM_KMS_KEY_ARN": self.key_arn})
         _forget_cached_environment()
+        # From here on (POWERTOOLS_* are set) the functions log into the rehearsal, also when
+        # a test or benchmark calls a handler directly
+        self.lambdas.logs.attach()
         self._create_resources()
 
     def operator_client(self, service: str) -> Any:
@@ -524,6 +531,12 @@ class Rehearsal:
                 return history
             kwargs["nextToken"] = page["nextToken"]
 
+    @property
+    def logs(self) -> FunctionLogs:
+        """What the functions logged (one JSON object a line), since the last reset()."""
+        assert self.lambdas is not None
+        return self.lambdas.logs
+
     def notifications(self) -> list[dict[str, Any]]:
         """The SNS notifications delivered since the last call (consumed from the inbox queue)."""
         import boto3
@@ -585,11 +598,16 @@ def rehearse(
     """One complete local run (what `podium rehearse` needs): start the local cloud, run the
     real state machine once (execution `name`, default a random one), copy the run's files
     to `out_dir` (to `out_dir/<run_id>` with `folder_per_run`: the run id is known only once
-    the execution has started), tear everything down. `progress`/`events`: see Rehearsal.wait."""
+    the execution has started) with the functions' log lines (FUNCTION_LOGS), tear everything
+    down. `progress`/`events`: see Rehearsal.wait."""
     with Rehearsal(options) as rehearsal:
         result = rehearsal.run(execution_input, name=name, progress=progress, events=events)
         target = out_dir / result.run_id if out_dir and result.run_id and folder_per_run else out_dir
         files = rehearsal.download_run(result.run_id, target) if target and result.run_id else []
+        if target and result.run_id:
+            logs = target / FUNCTION_LOGS
+            write_text_atomic(logs, "".join(line + "\n" for line in rehearsal.logs.lines()))
+            files.append(logs)
     return result, files
 
 

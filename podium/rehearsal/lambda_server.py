@@ -8,12 +8,18 @@ answered the way Lambda answers it — HTTP 200, `X-Amz-Function-Error: Unhandle
 {"errorType": <class name>, "errorMessage": ...} — so Retry/Catch match on the class name.
 
 Faults can be injected per step (e.g. throttle its first call) to rehearse retries.
+
+What the functions log goes to `LambdaServer.logs` (FunctionLogs), as Lambda's runtime sends
+it to CloudWatch Logs: one JSON object a line, never onto the terminal that shows the
+rehearsal's progress. One invocation runs at a time: the functions share this process, and
+with it the keys (run id, step) their Logger puts on every line of an invocation.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import logging
 import sys
 import threading
 import time
@@ -31,6 +37,8 @@ from podium.rehearsal.local_http import LocalHTTPServer
 from podium.workflow.steps import STEPS, Step
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+PODIUM_LOGGER = "podium"  # podium's modules log under it; the functions' Logger gives it its handler
+OBSERVABILITY = "lambdas.observability"  # the handlers' Logger and Metrics
 _INVOKE_PREFIX = "/2015-03-31/functions/"
 _INVOKE_SUFFIX = "/invocations"
 
@@ -98,6 +106,53 @@ class LocalContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+class FunctionLogs:
+    """The functions' log lines, kept here instead of CloudWatch Logs. A file-like sink for the
+    log handler that Powertools' Logger (lambdas/observability.py) gives the `podium` logger."""
+
+    def __init__(self) -> None:
+        self._lines: list[str] = []
+        self._partial = ""
+        self._lock = threading.Lock()
+
+    def attach(self) -> None:
+        """Point the functions' log handler here (it stays pointed here after the rehearsal
+        ends). Importing the handlers' observability module creates that handler."""
+        _repository_on_path()
+        importlib.import_module(OBSERVABILITY)
+        for handler in logging.getLogger(PODIUM_LOGGER).handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.stream is not self:
+                handler.setStream(self)
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            *complete, self._partial = (self._partial + text).split("\n")
+            self._lines.extend(line for line in complete if line.strip())
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def lines(self) -> list[str]:
+        with self._lock:
+            return list(self._lines)
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every line as the JSON object it is (a line that is not one: {"message": line})."""
+        records = []
+        for line in self.lines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = None
+            records.append(record if isinstance(record, dict) else {"message": line})
+        return records
+
+    def clear(self) -> None:
+        with self._lock:
+            self._lines.clear()
+
+
 def function_name(name_prefix: str, step: Step) -> str:
     """The function name rehearsal gives a step (the deployed stack's names may differ)."""
     return f"{name_prefix}-{step.name}"
@@ -119,10 +174,14 @@ def _name_from_identifier(identifier: str) -> str:
     return identifier.split(":", 1)[0]
 
 
-def load_handler(step: Step) -> Handler:
-    """Import `lambdas.<module>.handler` from the repository (lambdas/ is not installed)."""
+def _repository_on_path() -> None:
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
+
+
+def load_handler(step: Step) -> Handler:
+    """Import `lambdas.<module>.handler` from the repository (lambdas/ is not installed)."""
+    _repository_on_path()
     module = importlib.import_module(f"lambdas.{step.module}")
     return module.handler  # type: ignore[no-any-return]
 
@@ -150,7 +209,9 @@ class LambdaServer(LocalHTTPServer):
         for fault in faults:
             self.inject(fault)
         self._lock = threading.Lock()
+        self._one_at_a_time = threading.Lock()
         self.invocations: list[Invocation] = []
+        self.logs = FunctionLogs()
         # step name → botocore Credentials of its role (podium.rehearsal.iam): the clients a handler
         # makes sign with them, as a function's clients sign with its role's on AWS
         self.credentials: dict[str, Any] = {}
@@ -170,11 +231,12 @@ class LambdaServer(LocalHTTPServer):
         self._fault_counts[fault.step] = 0
 
     def clear(self) -> None:
-        """Forget injected faults and recorded invocations."""
+        """Forget injected faults, recorded invocations and log lines."""
         with self._lock:
             self._faults.clear()
             self._fault_counts.clear()
             self.invocations.clear()
+        self.logs.clear()
 
     def calls(self, step: str) -> list[Invocation]:
         with self._lock:
@@ -201,7 +263,8 @@ class LambdaServer(LocalHTTPServer):
         handler = self._handlers.get(step.name) or load_handler(step)
         context = LocalContext.for_step(step, name_prefix=self.name_prefix, region=self.region, account=self.account)
         try:
-            with calling_as(self.credentials.get(step.name)):
+            with self._one_at_a_time, calling_as(self.credentials.get(step.name)):
+                self.logs.attach()
                 result = handler(payload, context)
         except Exception as error:  # noqa: BLE001 - every handler error becomes Lambda's error payload
             self._record(Invocation(step.name, payload, type(error).__name__))

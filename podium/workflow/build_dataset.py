@@ -3,11 +3,15 @@ pairs, write it under runs/<run_id>/, and decide whether training may go ahead."
 
 from __future__ import annotations
 
+import logging
+
 from podium.adapters.ports import ActiveModelStore, Generator, ObjectStore
 from podium.dataset.files import EVAL_FILE, REPORT_FILE, TRAIN_FILE, VALIDATION_FILE
 from podium.dataset.reconcile import not_run_note
 from podium.models import get_model
 from podium.workflow.events import BuildDatasetEvent, DatasetOutcome
+
+log = logging.getLogger(__name__)
 
 
 def build_dataset(
@@ -107,6 +111,13 @@ def build_dataset(
             f"estimated cost ${built.estimated_cost_usd:.2f} within budget ${settings.budget_usd:.2f}. "
             f"Report: {report_uri}."
         )
+    # The DatasetDecision state's order: invalid, dry run, unchanged, over budget, else train
+    if not built.valid or (over_budget and not settings.dry_run and not unchanged):
+        log.warning("the run stops here: %s", message)
+    elif settings.dry_run or unchanged:
+        log.info("the run ends here: %s", message)
+    else:
+        log.info(message)
     return DatasetOutcome(
         valid=built.valid,
         report_uri=report_uri,

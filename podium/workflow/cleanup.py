@@ -12,6 +12,7 @@ summary, with what to do by hand.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from podium.adapters.errors import BedrockRejected, DatabricksRejected
@@ -30,8 +31,12 @@ from podium.workflow.notify import error_message
 from podium.workflow.run_names import job_name, throughput_name
 from podium.workflow.throughputs import delete_throughput, kept_for_active_model
 
+log = logging.getLogger(__name__)
+
 _NOT_FOUND = "ResourceNotFoundException"
 NOTHING_TO_CLEAN = "nothing to clean up: this run had no running job or throughput"
+# How a cleanup line starts when something is left for a person to do
+_BY_HAND = ("could NOT", "could not")
 
 
 def cleanup(
@@ -59,13 +64,18 @@ def cleanup(
             # Likewise CreateThroughput, whose throughput is billed hourly from creation.
             name = throughput_name(name_prefix, run.run_id)
             actions.extend(_delete_throughput(fine_tuner, active_models, run, name))
-    return FailureSummary(
+    summary = FailureSummary(
         run_id=run.run_id if run else None,
         error=event.error.Error,
         message=error_message(event.error),
         report_uri=event.dataset.report_uri if event.dataset else None,
         cleanup=actions or [NOTHING_TO_CLEAN],
     )
+    # What the failure notification will say, word for word
+    log.error("the run failed: %s: %s", summary.error, summary.message)
+    for line in summary.cleanup:
+        log.log(logging.WARNING if line.startswith(_BY_HAND) else logging.INFO, "cleanup: %s", line)
+    return summary
 
 
 def _cancel_generation(generator: Generator, handle: dict) -> list[str]:

@@ -10,6 +10,7 @@ runs the same podium.workflow.cleanup.cleanup on it, and says what it did.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,8 @@ from podium.config import RunSettings
 from podium.workflow.cleanup import cleanup
 from podium.workflow.events import CaughtError, CleanupEvent, FailureSummary
 from podium.workflow.polling import to_iso
+
+log = logging.getLogger(__name__)
 
 # The statuses the stack's rule forwards; FAILED only matters when Cleanup failed too.
 ENDED_STATUSES = ("ABORTED", "TIMED_OUT", "FAILED")
@@ -59,6 +62,12 @@ def last_state(history: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return {}
 
 
+def run_id_of(history: Sequence[Mapping[str, Any]]) -> str | None:
+    """The run's id, once Prepare made one."""
+    run = last_state(history).get("run")
+    return str(run["run_id"]) if isinstance(run, Mapping) and run.get("run_id") else None
+
+
 def clean_up_ended_execution(
     change: ExecutionStatusChange,
     *,
@@ -70,6 +79,7 @@ def clean_up_ended_execution(
 ) -> FailureSummary | None:
     """Run Cleanup for an execution that ended without it; None when its own Cleanup ran."""
     if not needs_cleanup(change, history):
+        log.info("execution %s ended %s after its own Cleanup: nothing to do", change.executionArn, change.status)
         return None
     state = last_state(history)
     entered = _states_entered(history)
@@ -82,6 +92,7 @@ def clean_up_ended_execution(
     if change.status == "FAILED" and isinstance(state.get("error"), Mapping):
         caught = state["error"]
         cause = f"{caught.get('Error')}: {caught.get('Cause') or ''} — the run's own Cleanup failed, so it ran again."
+    log.info("cleaning up: %s", cause)
     event = CleanupEvent.model_validate(
         {**state, "error": CaughtError(Error=_ERROR_FOR_STATUS[change.status], Cause=cause).model_dump()}
     )

@@ -6,6 +6,7 @@ a throughput that is no longer wanted). Adapters come in as ports, like every st
 from __future__ import annotations
 
 import json
+import logging
 
 from podium.adapters.errors import BedrockThrottled
 from podium.adapters.ports import ActiveModelStore, FineTuner, ObjectStore
@@ -25,6 +26,8 @@ from podium.workflow.events import (
     ThroughputProgress,
 )
 from podium.workflow.throughputs import delete_throughput, kept_for_active_model
+
+log = logging.getLogger(__name__)
 
 
 def framing_for(base_model: str, region: str) -> Framing:
@@ -77,6 +80,16 @@ def evaluate_chunk(
         simulation = runner.simulation_of(answers)
         if simulation is not None and chunk == 0:
             store.write_text(runner.simulation_key(run.run_prefix), json.dumps(simulation, indent=2))
+        log.info(
+            "evaluation chunk %d of %d: asked %d question(s) of %s and of %s",
+            chunk + 1,
+            chunks,
+            len(answers) // len(models),
+            models["custom"],
+            models["base"],
+        )
+    elif questions:
+        log.info("evaluation chunk %d of %d was answered already (a retried chunk): not asked again", chunk + 1, chunks)
     next_chunk = chunk + 1
     return EvaluationProgress(
         next_chunk=next_chunk,
@@ -161,6 +174,9 @@ def score_evaluation(
             else:
                 deleted, note = _delete(fine_tuner, active_models, throughput.arn, "its model was discarded")
                 notes.append(note)
+    log.info("gate: %s: %s", result.decision.value, result.message)
+    for note in notes:
+        log.info(note)
     custom, base = evaluation.custom, evaluation.base
     outcome = GateOutcome(
         decision=result.decision.value,

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
+from podium.adapters.audit import resource_changed
 from podium.adapters.bedrock import client_token_for, read_loss_metrics
 from podium.adapters.ports import FineTuner, FineTuneRequest, JobStatus, ObjectStore
 from podium.models import get_model
@@ -13,6 +15,8 @@ from podium.workflow.events import CheckFineTuneEvent, FineTuneProgress, StartFi
 from podium.workflow.polling import elapsed_seconds, next_poll_seconds, to_iso, utc_now
 from podium.workflow.run_names import custom_model_name, job_name, ownership_tags
 from podium.workflow.status_checks import TRANSIENT, status_unknown
+
+log = logging.getLogger(__name__)
 
 
 def start_fine_tune(
@@ -90,6 +94,16 @@ def check_fine_tune(
         if training_loss is None:
             losses = read_loss_metrics(store, event.run.run_prefix + "output/", progress.job_arn)
             training_loss, validation_loss = losses.final_training_loss, losses.final_validation_loss
+        # Bedrock made the custom model (billed monthly for storage) when the job completed
+        resource_changed(
+            log,
+            "created",
+            "custom model",
+            job.output_model_arn,
+            f"by fine-tuning job {progress.job_arn}; training loss {training_loss}, validation loss {validation_loss}",
+        )
+    else:
+        log.info("fine-tuning job %s is %s", progress.job_arn, job.status.value)
     elapsed = elapsed_seconds(progress.started_at, now or utc_now())
     return progress.model_copy(
         update={

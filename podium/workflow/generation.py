@@ -3,6 +3,7 @@ poll it until its Q&A pairs are ready."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from podium.adapters.ports import GenerationState, Generator
@@ -11,12 +12,15 @@ from podium.workflow.events import CheckGenerationEvent, GenerationProgress, Sta
 from podium.workflow.polling import elapsed_seconds, next_poll_seconds, to_iso, utc_now
 from podium.workflow.status_checks import TRANSIENT, status_unknown
 
+log = logging.getLogger(__name__)
+
 
 def start_generation(
     event: StartGenerationEvent, *, generator: Generator, now: datetime | None = None
 ) -> GenerationProgress:
     run = event.run
     handle = generator.start(run.run_id)
+    log.info("started the %s generation", generator.name)
     return GenerationProgress(
         generator=generator.name,
         handle=dict(handle),
@@ -36,6 +40,10 @@ def check_generation(
         return status_unknown(event.run, progress, f"the {progress.generator} generation", error, now)
     if status.state is GenerationState.FAILED:
         raise GenerationFailed(f"the {progress.generator} generator failed: {status.message or '(it gave no reason)'}")
+    if status.state is GenerationState.SUCCEEDED:
+        log.info("the %s generation finished%s", progress.generator, f": {status.message}" if status.message else "")
+    else:
+        log.info("the %s generation is still running", progress.generator)
     elapsed = elapsed_seconds(progress.started_at, now or utc_now())
     return progress.model_copy(
         update={

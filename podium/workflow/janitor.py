@@ -14,6 +14,7 @@ it deletes nothing and reports what it would delete.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,6 +24,8 @@ from podium.adapters.ports import TAG_RUN_ID, TAG_STACK, TAG_TTL_HOURS, ActiveMo
 from podium.dataset.files import PROMOTION_FILE, run_prefix
 from podium.workflow.polling import as_utc, to_iso, utc_now
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class JanitorReport:
@@ -30,6 +33,20 @@ class JanitorReport:
     deleted: list[str] = field(default_factory=list)  # one line each: what and why
     kept: list[str] = field(default_factory=list)  # this stack's, past TTL or not, and why it stays
     failed: list[str] = field(default_factory=list)  # what it could not delete, and what to do
+    # Model units of this stack's throughputs still there after the sweep: what bills by the hour
+    model_units: int = 0
+
+    def keep(self, line: str, run_id: str | None) -> None:
+        self.kept.append(line)
+        log.info("kept %s", line, extra={"run_id": run_id})
+
+    def delete(self, line: str, run_id: str | None) -> None:
+        self.deleted.append(line)
+        log.info(line, extra={"run_id": run_id})
+
+    def fail(self, line: str, run_id: str | None) -> None:
+        self.failed.append(line)
+        log.warning(line, extra={"run_id": run_id})
 
     @property
     def worth_telling(self) -> bool:
@@ -85,14 +102,16 @@ def sweep(
         if tags.get(TAG_STACK) != name_prefix:
             continue  # not this stack's: never touched, not reported
         label = f"provisioned throughput {throughput.name or throughput.arn} ({throughput.arn})"
+        run_id = tags.get(TAG_RUN_ID)
         if active is not None and throughput.arn == active.throughput_arn:
-            report.kept.append(f"{label}: serves the active model")
+            report.keep(f"{label}: serves the active model", run_id)
         elif throughput.commitment:
-            report.kept.append(
-                f"{label}: under a {throughput.commitment} commitment, which cannot be deleted before its term ends"
+            report.keep(
+                f"{label}: under a {throughput.commitment} commitment, which cannot be deleted before its term ends",
+                run_id,
             )
         elif promoted(tags):
-            report.kept.append(f"{label}: its run was promoted; throughput.retire_previous decides when it goes")
+            report.keep(f"{label}: its run was promoted; throughput.retire_previous decides when it goes", run_id)
         else:
             due, when = expired(throughput.created_at, tags)
             if due and _delete(
@@ -102,21 +121,26 @@ def sweep(
                 dry_run,
                 fine_tuner.delete_throughput,
                 throughput.arn,
+                run_id,
             ):
+                if dry_run:
+                    report.model_units += throughput.model_units
                 continue
         remaining_models.add(throughput.model_arn)
+        report.model_units += throughput.model_units
 
     for model in fine_tuner.list_custom_models():
         tags = dict(fine_tuner.tags(model.arn))
         if tags.get(TAG_STACK) != name_prefix:
             continue
         label = f"custom model {model.name} ({model.arn})"
+        run_id = tags.get(TAG_RUN_ID)
         if active is not None and model.arn == active.model_arn:
-            report.kept.append(f"{label}: the active model")
+            report.keep(f"{label}: the active model", run_id)
         elif promoted(tags):
-            report.kept.append(f"{label}: its run was promoted (kept so it can be promoted again)")
+            report.keep(f"{label}: its run was promoted (kept so it can be promoted again)", run_id)
         elif model.arn in remaining_models:
-            report.kept.append(f"{label}: a provisioned throughput still serves it")
+            report.keep(f"{label}: a provisioned throughput still serves it", run_id)
         else:
             due, when = expired(model.created_at, tags)
             if due:
@@ -127,19 +151,34 @@ def sweep(
                     dry_run,
                     fine_tuner.delete_custom_model,
                     model.arn,
+                    run_id,
                 )
+    log.info(
+        "swept: %d %s, %d kept, %d could not be deleted; %d model unit(s) of provisioned throughput remain",
+        len(report.deleted),
+        verb,
+        len(report.kept),
+        len(report.failed),
+        report.model_units,
+    )
     return report
 
 
 def _delete(
-    report: JanitorReport, label: str, line: str, dry_run: bool, delete: Callable[[str], None], arn: str
+    report: JanitorReport,
+    label: str,
+    line: str,
+    dry_run: bool,
+    delete: Callable[[str], None],
+    arn: str,
+    run_id: str | None,
 ) -> bool:
     """Delete (unless dry_run) and record it; False when it could not be deleted."""
     if not dry_run:
         try:
             delete(arn)
         except BedrockRejected as error:
-            report.failed.append(f"could NOT delete {label} ({error}); delete it in the Bedrock console")
+            report.fail(f"could NOT delete {label} ({error}); delete it in the Bedrock console", run_id)
             return False
-    report.deleted.append(line)
+    report.delete(line, run_id)
     return True

@@ -4,6 +4,7 @@ that the generator has what it needs — all before anything is spent."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,8 @@ from podium.workflow.events import PrepareEvent, RunContext
 from podium.workflow.polling import as_utc, to_iso, utc_now
 from podium.workflow.preflight import check_model_units
 from podium.workflow.run_names import run_id_for
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from podium.adapters.service_quotas import ModelUnitCapacity
@@ -84,6 +87,20 @@ def prepare(
         _check_generator_inputs(settings, store, read_databricks_secret)
         caps = _caps_for(settings, region, read_caps)
         check_model_units(settings, read_model_units)
+    if skip_reason:
+        log.info(skip_reason)
+    else:
+        assert caps is not None
+        log.info(
+            "run %s goes ahead: %s with the %s generator; budget $%.2f; row caps %d training, %d validation (%s)",
+            run_id,
+            settings.base_model,
+            settings.generator,
+            settings.budget_usd,
+            caps.train,
+            caps.validation,
+            caps.source,
+        )
 
     return RunContext(
         run_id=run_id,

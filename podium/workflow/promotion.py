@@ -4,6 +4,7 @@ retiring the previous model's throughput when this stack made it."""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,8 @@ from podium.dataset.files import PROMOTION_FILE
 from podium.workflow.errors import NotPromotable
 from podium.workflow.events import GateOutcome, PromoteEvent, RunOutcome
 from podium.workflow.polling import to_iso, utc_now
+
+log = logging.getLogger(__name__)
 
 
 def check_promotion_gate(event: PromoteEvent) -> None:
@@ -61,13 +64,15 @@ def promote(
 
     current = active_models.get()
     if not evaluated and current is not None and current.run_id != run.run_id and current.decision == "promote":
+        message = (
+            f"Trained, not evaluated: {finetune.output_model_arn} was NOT promoted over the evaluated model "
+            f"{current.model_arn} (run {current.run_id}). Run again with evaluate on to compare them."
+        )
+        log.info(message)
         return RunOutcome(
             status="not_evaluated",
             run_id=run.run_id,
-            message=(
-                f"Trained, not evaluated: {finetune.output_model_arn} was NOT promoted over the evaluated model "
-                f"{current.model_arn} (run {current.run_id}). Run again with evaluate on to compare them."
-            ),
+            message=message,
             report_uri=event.dataset.report_uri,
             model_arn=finetune.output_model_arn,
             throughput_arn=serving_arn,
@@ -113,10 +118,14 @@ def promote(
         else (" (no provisioned throughput: create one, or enable throughput, to invoke it)")
     )
     verdict = f" {gate.message[0].upper()}{gate.message[1:]}" if gate.message else ""
+    message = f"Promoted {new.model_arn}{serving}.{note}{verdict}"
+    log.info(message)
+    if retired is None and note:  # the previous throughput is still billed
+        log.warning(note.strip())
     return RunOutcome(
         status="promoted" if evaluated else "not_evaluated",
         run_id=run.run_id,
-        message=f"Promoted {new.model_arn}{serving}.{note}{verdict}",
+        message=message,
         report_uri=event.dataset.report_uri,
         model_arn=new.model_arn,
         throughput_arn=new.throughput_arn,

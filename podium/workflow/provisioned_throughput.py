@@ -3,6 +3,7 @@ fine-tuned model and poll it until it is in service."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from podium.adapters.ports import FineTuner, ThroughputStatus
@@ -11,6 +12,8 @@ from podium.workflow.events import CheckThroughputEvent, CreateThroughputEvent, 
 from podium.workflow.polling import elapsed_seconds, next_poll_seconds, to_iso, utc_now
 from podium.workflow.run_names import ownership_tags, throughput_name
 from podium.workflow.status_checks import TRANSIENT, status_unknown
+
+log = logging.getLogger(__name__)
 
 
 def create_throughput(
@@ -53,6 +56,7 @@ def check_throughput(
             f"Bedrock provisioned throughput {progress.name} ({progress.arn}) Failed: "
             f"{throughput.failure_message or '(Bedrock gave no failureMessage)'}"
         )
+    log.info("provisioned throughput %s is %s", progress.arn, throughput.status.value)
     elapsed = elapsed_seconds(progress.started_at or to_iso(utc_now()), now or utc_now())
     return progress.model_copy(
         update={

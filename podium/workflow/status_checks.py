@@ -4,6 +4,7 @@ checks."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import TypeVar
 
@@ -11,6 +12,8 @@ from podium.adapters.errors import BedrockThrottled, DatabricksUnavailable
 from podium.workflow.errors import StatusUnknown
 from podium.workflow.events import FineTuneProgress, GenerationProgress, RunContext, ThroughputProgress
 from podium.workflow.polling import elapsed_seconds, next_poll_seconds, to_iso, utc_now
+
+log = logging.getLogger(__name__)
 
 # What a status check treats as "status unknown, look again later": the service throttled
 # or was briefly unreachable. Only a definitive answer (Failed, Stopped, not found, refused)
@@ -33,6 +36,13 @@ def status_unknown(
             f"is {allowed}); last error: {error}. It may still be running: check it in the console."
         )
     elapsed = elapsed_seconds(progress.started_at or to_iso(utc_now()), now or utc_now())
-    return progress.model_copy(
-        update={"check_failures": failures, "next_poll_seconds": next_poll_seconds(elapsed, run.settings.poll)}
+    wait = next_poll_seconds(elapsed, run.settings.poll)
+    log.warning(
+        "could not read the status of %s (%s); %d of %d checks in a row may fail: looking again in %d s",
+        what,
+        error,
+        failures,
+        allowed,
+        wait,
     )
+    return progress.model_copy(update={"check_failures": failures, "next_poll_seconds": wait})

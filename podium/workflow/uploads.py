@@ -10,11 +10,14 @@ a second one, which Prepare skips while the first still runs.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from podium.workflow.polling import as_utc, utc_now
+
+log = logging.getLogger(__name__)
 
 WINDOW_MINUTES = 10
 
@@ -38,4 +41,8 @@ def start_for_upload(
     name = execution_name_for(moment)
     key = ((event.get("detail") or {}).get("object") or {}).get("key")
     arn = start_execution(name)
+    if arn is None:
+        log.info("%s landed: the run of its upload window, %s, has ended; none started", key, name)
+    else:
+        log.info("%s landed: the run of its upload window is execution %s", key, arn)
     return {"execution_name": name, "object": key, "execution_arn": arn}

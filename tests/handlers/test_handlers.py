@@ -119,9 +119,14 @@ def test_prepare_checks_the_databricks_secret_without_showing_it(cloud: Rehearsa
         "generator": "databricks",
         "databricks": {"secret_name": HOSTLESS_SECRET, "job_id": 42, "warehouse_id": "wh-1"},
     }
+    cloud.logs.clear()
     with pytest.raises(InvalidInput, match=r'databricks\.secret_name: secret .* has no "host" key') as caught:
         invoke("Prepare", prepare_event(cloud, settings, "hostless"))
     assert DATABRICKS_TOKEN not in str(caught.value)
+    # The refusal is logged, in its own words, without the token
+    (refused,) = [r for r in cloud.logs.records() if r.get("error") == "InvalidInput"]
+    assert refused["message"] == f"Prepare failed: InvalidInput: {caught.value}" and refused["step"] == "Prepare"
+    assert DATABRICKS_TOKEN not in "\n".join(cloud.logs.lines())
     missing = {**settings, "databricks": {**settings["databricks"], "secret_name": "podium/nope"}}
     with pytest.raises(InvalidInput, match="does not exist"):
         invoke("Prepare", prepare_event(cloud, missing, "missing-secret"))
@@ -177,11 +182,15 @@ def test_databricks_failure_carries_its_message(cloud: Rehearsal):
                 "state": {"life_cycle_state": "INTERNAL_ERROR", "state_message": says},
             },
         )
+        cloud.logs.clear()
         generation = _check("StartGeneration", invoke("StartGeneration", {"run": run}))
         assert generation["handle"]["databricks_run_id"] == 77
         with pytest.raises(GenerationFailed, match="SPOT_INSTANCE_TERMINATION") as caught:
             invoke("CheckGeneration", {"run": run, "generation": generation})
     assert DATABRICKS_TOKEN not in str(caught.value) + json.dumps(generation)
+    logged = "\n".join(cloud.logs.lines())
+    assert "started Databricks job 42: job run 77" in logged and "SPOT_INSTANCE_TERMINATION" in logged
+    assert DATABRICKS_TOKEN not in logged
 
 
 # ---- fine-tuning --------------------------------------------------------------------------------

@@ -403,7 +403,7 @@ def test_functions_follow_the_step_registry(synthesized: Synthesized) -> None:
         assert props["TracingConfig"] == {"Mode": "Active"}
         group = log_groups[_ref_id(props["LoggingConfig"]["LogGroup"])]
         assert group["Properties"]["RetentionInDays"] == DEFAULTS.log_retention_days
-        # The handlers log with the standard library: Lambda writes the JSON (lambdas/observability.py)
+        # Powertools' JSON lines, kept as they are by Lambda's JSON format and filtered by level
         logging = {k: v for k, v in props["LoggingConfig"].items() if k != "LogGroup"}
         assert logging == {"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "WARN"}, step.name
 
@@ -412,7 +412,9 @@ def test_function_environment_is_the_podium_contract(synthesized: Synthesized) -
     for step, function in _function_by_step(synthesized).items():
         env = function["Properties"]["Environment"]["Variables"]
         assert set(ENV_VARS) <= set(env), step
-        assert env["PODIUM_SERVICE_NAME"] and env["PODIUM_METRICS_NAMESPACE"]
+        # lambdas/observability.py: Powertools' Logger and Metrics read these
+        assert env["POWERTOOLS_SERVICE_NAME"] == "podium" and env["POWERTOOLS_METRICS_NAMESPACE"] == "Podium"
+        assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
         assert parse_run_settings(json.loads(env["PODIUM_DEFAULTS"])) == DEFAULTS.defaults
         assert env["PODIUM_NAME_PREFIX"] == DEFAULTS.name_prefix
 
@@ -618,7 +620,7 @@ def test_optional_parts_appear_when_configured(synthesized_full: Synthesized) ->
 def test_outputs_name_the_entry_points_and_nothing_secret(synthesized_full: Synthesized) -> None:
     assert set(synthesized_full.outputs) == {
         "BucketName", "StateMachineArn", "NotificationTopicArn", "AlarmTopicArn", "ActiveModelParameterName",
-        "StateMachineConsoleUrl",
+        "StateMachineConsoleUrl", "DashboardUrl",
     }  # fmt: skip
     rendered = json.dumps(synthesized_full.outputs).lower()
     assert "databricks" not in rendered and "token" not in rendered

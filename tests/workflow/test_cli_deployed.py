@@ -19,6 +19,7 @@ from tests.conftest import OPEN_GATE
 
 runner = CliRunner()
 REGION = "us-west-2"
+DASHBOARD = f"https://{REGION}.console.aws.amazon.com/cloudwatch/home?region={REGION}#dashboards:name=podium-runs"
 
 
 def cli(*args: object):
@@ -44,6 +45,7 @@ class Stacks:
             "BucketName": self.rehearsal.bucket,
             "StateMachineArn": self.rehearsal.state_machine_arn,
             "ActiveModelParameterName": self.rehearsal.parameter,
+            "DashboardUrl": DASHBOARD,
         }
         listed = [{"OutputKey": key, "OutputValue": value} for key, value in outputs.items()]
         return {"Stacks": [{"StackName": StackName, "Outputs": listed}]}
@@ -68,6 +70,7 @@ def test_clear_errors_when_there_is_no_stack_or_no_active_model(deployed: Rehear
     assert "no model is active in stack 'podium'" in nothing.stderr
     listed = cli("runs", "--region", REGION)
     assert listed.exit_code == 0 and "No runs yet" in listed.stdout
+    assert f"Dashboard: {DASHBOARD}" in listed.stdout
 
 
 def test_runs_ask_and_report_after_a_run(deployed: Rehearsal, tmp_path: Path):
@@ -84,6 +87,7 @@ def test_runs_ask_and_report_after_a_run(deployed: Rehearsal, tmp_path: Path):
     gate = result.output["gate"]
     assert f"{gate['paraphrase_accuracy'] * 100:.1f}% / {gate['base_paraphrase_accuracy'] * 100:.1f}%" in listed.stdout
     assert f"${result.output['dataset']['estimated_cost_usd']:,.2f}" in listed.stdout
+    assert f"Dashboard: {DASHBOARD}" in listed.stdout
 
     # a trained fact, asked exactly as in training: the simulated new model answers or refuses;
     # either way the answer comes from the throughput and is labelled SIMULATED

@@ -31,10 +31,16 @@ def _tags(run_id: str, stack: str = "podium", ttl: str = "4") -> dict[str, str]:
     return {TAG_STACK: stack, TAG_RUN_ID: run_id, TAG_EXECUTION: f"arn:execution:{run_id}", TAG_TTL_HOURS: ttl}
 
 
-def _throughput(tuner, name, model_arn, created, tags, commitment=None):
+def _throughput(tuner, name, model_arn, created, tags, commitment=None, model_units=1):
     arn = f"arn:pt/{name}"
     tuner.throughputs[arn] = Throughput(
-        arn, ThroughputStatus.IN_SERVICE, model_arn, name=name, commitment=commitment, created_at=created
+        arn,
+        ThroughputStatus.IN_SERVICE,
+        model_arn,
+        name=name,
+        commitment=commitment,
+        created_at=created,
+        model_units=model_units,
     )
     tuner.resource_tags[arn] = tags
     return arn
@@ -105,6 +111,18 @@ def test_the_janitor_reports_what_it_could_not_delete():
     tuner.refuse_delete = "still Creating"
     report = _sweep(tuner)
     assert report.deleted == [] and "could NOT delete provisioned throughput stuck" in report.failed[0]
+
+
+def test_the_janitor_counts_the_model_units_this_stacks_throughputs_still_bill():
+    tuner = MemoryFineTuner()
+    served = _throughput(tuner, "served", "arn:model/a", OLD, _tags("a"), model_units=2)
+    _throughput(tuner, "expired", "arn:model/b", OLD, _tags("b"), model_units=3)
+    _throughput(tuner, "young", "arn:model/c", YOUNG, _tags("c"), model_units=1)
+    _throughput(tuner, "theirs", "arn:model/d", OLD, _tags("d", stack="other"), model_units=5)
+    active = ActiveModel("a", "arn:model/a", base_model_id="m", dataset_hash="h", throughput_arn=served)
+    assert _sweep(tuner, active=active, dry_run=True).model_units == 6  # nothing deleted in a dry run
+    report = _sweep(tuner, active=active)
+    assert tuner.deleted == ["arn:pt/expired"] and report.model_units == 3  # the active's 2 + the young 1
 
 
 def _change(run, status="ABORTED"):

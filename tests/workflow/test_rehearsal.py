@@ -20,6 +20,7 @@ from podium.rehearsal.bedrock_emulator.jobs import SIMULATED_NOTE
 from podium.rehearsal.bedrock_emulator.script import InjectedError, Script
 from podium.rehearsal.harness import Rehearsal, RehearsalOptions
 from podium.rehearsal.lambda_server import Fault
+from podium.workflow.steps import DEFINITION_STEPS
 from tests.conftest import OPEN_GATE
 
 DATABRICKS_HOST = "https://dbc-rehearsal.cloud.databricks.com"
@@ -110,6 +111,31 @@ def test_by_default_a_throughput_is_made_for_the_evaluation_only_and_deleted_onc
     assert active["scores"]["paraphrase_accuracy"] == result.output["gate"]["paraphrase_accuracy"] is not None
     scores = json.loads(rehearsal.read_run_file(notification["run_id"], "eval.json"))
     assert scores["simulated"] and scores["gate"]["decision"] == "promote"
+
+
+def test_every_step_logs_with_the_run_and_every_bedrock_resource_created_or_deleted_has_its_line(
+    rehearsal: Rehearsal,
+):
+    result = rehearsal.run({})  # trains, evaluates through a throughput made for that, deletes it
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    records = rehearsal.logs.records()
+    assert records and all(record.get("level") for record in records)  # every line one JSON object
+    for record in records:  # every line of every step
+        assert (record.get("run_id"), record.get("execution_arn")) == (result.run_id, result.execution_arn), record
+    assert {record["step"] for record in records} == {s.name for s in DEFINITION_STEPS} & set(result.states)
+    (job,) = rehearsal.bedrock.jobs.values()
+    (throughput,) = rehearsal.bedrock.deleted_throughputs
+    changed = {
+        (r["resource_action"], r["resource_type"], r["resource_arn"], r["step"], r["run_id"])
+        for r in records
+        if "resource_action" in r
+    }
+    assert changed == {
+        ("created", "fine-tuning job", job.arn, "StartFineTune", result.run_id),
+        ("created", "custom model", job.output_model_arn, "CheckFineTune", result.run_id),
+        ("created", "provisioned throughput", throughput, "CreateThroughput", result.run_id),
+        ("deleted", "provisioned throughput", throughput, "ScoreEvaluation", result.run_id),
+    }
 
 
 def test_evaluate_asks_a_prompt_completion_model_as_taught_invoke_model_with_the_training_prompt(
@@ -221,6 +247,10 @@ def test_fine_tune_failure_reaches_the_notification(rehearsal: Rehearsal):
     assert message["error"] == "FineTuneFailed"
     assert "Training data contains 3 rows longer than the 16000-token limit" in message["message"]
     assert rehearsal.active_model() is None
+    # The step that failed and Cleanup log the reason in the notification's words, with the run
+    said = {(r["step"], r["level"], r["message"]) for r in rehearsal.logs.records() if r.get("run_id") == result.run_id}
+    assert ("CheckFineTune", "ERROR", f"CheckFineTune failed: FineTuneFailed: {message['message']}") in said
+    assert ("Cleanup", "ERROR", f"the run failed: FineTuneFailed: {message['message']}") in said
 
 
 def test_data_bedrock_refuses_fails_the_job_at_check_fine_tune_and_leaves_nothing_behind(rehearsal: Rehearsal):
@@ -270,6 +300,8 @@ def test_cleanup_stops_a_running_job_when_a_step_fails_for_good(rehearsal: Rehea
     (job,) = rehearsal.bedrock.jobs.values()
     assert job.status in ("Stopping", "Stopped")
     assert message["cleanup"] == [f"stopped fine-tuning job {job.arn}"]
+    stopped = [r for r in rehearsal.logs.records() if r.get("resource_action") == "stopped"]
+    assert [(r["resource_arn"], r["step"], r["run_id"]) for r in stopped] == [(job.arn, "Cleanup", result.run_id)]
 
 
 def test_throughput_failure_deletes_the_throughput_this_run_created(rehearsal: Rehearsal):
@@ -351,6 +383,8 @@ def test_generation_failure_carries_databricks_message_and_never_the_token(rehea
     assert databricks_says in message["message"]
     assert DATABRICKS_TOKEN not in json.dumps(message)
     assert DATABRICKS_TOKEN not in json.dumps(result.output or {}) + (result.cause or "")
+    logged = "\n".join(rehearsal.logs.lines())
+    assert databricks_says in logged and DATABRICKS_TOKEN not in logged  # the functions' logs too
     assert rehearsal.bedrock.jobs == {}
 
 
@@ -424,6 +458,10 @@ def test_a_stopped_execution_stops_its_job_through_the_status_change_path_and_no
     assert job.status in ("Stopping", "Stopped")
     (message,) = result.notifications
     assert message["error"] == "ExecutionAborted" and message["cleanup"] == [f"stopped fine-tuning job {job.arn}"]
+    # ExecutionEnded's lines, the job it stopped among them, carry the run it cleaned up after
+    ended = [r for r in rehearsal.logs.records() if r.get("step") == "ExecutionEnded"]
+    assert ended and {(r["run_id"], r["execution_arn"]) for r in ended} == {(message["run_id"], arn)}
+    assert [r["resource_arn"] for r in ended if r.get("resource_action") == "stopped"] == [job.arn]
 
 
 def test_a_stopped_execution_deletes_the_throughput_it_was_creating(rehearsal: Rehearsal):
