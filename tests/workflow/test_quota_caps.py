@@ -69,7 +69,7 @@ def test_an_epoch_count_over_the_accounts_quota_is_refused_before_anything_is_sp
 
 
 def test_build_dataset_plans_within_the_caps_prepare_read_and_reports_them():
-    run = _prepare({}, read_caps=lambda model: _account_caps(40))
+    run = _prepare({}, read_caps=lambda model: _account_caps(110))  # above Llama's minimum of 100 records
     generator = ListGenerator(sample_pairs())
     progress = start_generation(StartGenerationEvent(run=run), generator=generator, now=T0)
     store = MemoryStore()
@@ -82,5 +82,5 @@ def test_build_dataset_plans_within_the_caps_prepare_read_and_reports_them():
     )
     report = json.loads(store.files[run.run_prefix + "report.json"])
     assert outcome.valid
-    assert report["counts"]["train_rows"] + report["counts"]["validation_rows"] == 40
+    assert report["counts"]["train_rows"] + report["counts"]["validation_rows"] == 110
     assert report["quotas"]["source"] == "service-quotas"
