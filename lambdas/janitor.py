@@ -7,6 +7,7 @@ from typing import Any
 
 from lambdas.observability import logger, metrics, step_handler
 from podium.adapters import factory
+from podium.adapters.stepfunctions import execution_status
 from podium.workflow import janitor
 from podium.workflow.environment import current
 
@@ -14,6 +15,7 @@ from podium.workflow.environment import current
 @step_handler("Janitor")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
+    client = factory.aws_client("stepfunctions", env)
     report = janitor.sweep(
         fine_tuner=factory.fine_tuner(env),
         active_models=factory.active_model_store(env),
@@ -21,6 +23,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         name_prefix=env.name_prefix,
         default_ttl_hours=env.defaults.throughput.ttl_hours,
         dry_run=env.janitor_dry_run,
+        state_machine_arn=env.state_machine_arn,
+        execution_status=lambda arn: execution_status(arn, client=client),
     )
     payload = report.to_payload()
     if report.worth_telling:

@@ -26,7 +26,8 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
-from podium.workflow.errors import TRANSIENT_ERRORS
+from podium.errors import PodiumError
+from podium.workflow.errors import TRANSIENT_ERRORS, bounded
 from podium.workflow.polling import elapsed_seconds, utc_now
 
 if TYPE_CHECKING:
@@ -63,11 +64,18 @@ def step_handler(step: str) -> Callable[[Handler], Handler]:
                 if name in TRANSIENT_ERRORS:  # the state machine tries the step again
                     logger.warning("%s failed, to be retried: %s: %s", step, name, error, extra={"error": name})
                 else:
-                    logger.error("%s failed: %s: %s", step, name, error, extra={"error": name})
-                raise
+                    # an error raised on purpose says it all; anything else keeps its traceback here,
+                    # as what Lambda reports below carries none
+                    unexpected = not isinstance(error, PodiumError)
+                    logger.error("%s failed: %s: %s", step, name, error, extra={"error": name}, exc_info=unexpected)
+                # Reported under its own name with its message cut: a Catch keeps it in the execution
+                # state, which past 256 KB fails where no Catch (so no Cleanup) sees it.
+                raise bounded(error) from None
 
         with_metrics = metrics.log_metrics(in_step)
-        return logger.inject_lambda_context(with_metrics, clear_state=True)  # type: ignore[return-value]
+        wrapped = logger.inject_lambda_context(with_metrics, clear_state=True)
+        wrapped.bounded_errors = True  # type: ignore[attr-defined]  # tests check every handler reports so
+        return wrapped  # type: ignore[no-any-return]
 
     return decorate
 

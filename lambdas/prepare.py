@@ -33,6 +33,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         read_caps=factory.caps_reader(env),
         max_model_units=env.max_model_units,
         claim_run=factory.run_lock(env).claim,
+        janitor_deletes=env.janitor_deletes,
         read_model_units=factory.model_unit_reader(env),
     )
     if result.skip_reason:

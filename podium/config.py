@@ -10,10 +10,13 @@ fails loudly instead of being ignored.
 # string itself when each model class is created, twice the cost of this module in every
 # Lambda cold start (see `make bench`).
 
+import enum
+import re
 from collections.abc import Mapping
-from typing import Any, Literal, Self
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from podium.errors import ConfigError
 from podium.models import DEFAULT_MODEL_ID, get_model
@@ -21,22 +24,135 @@ from podium.models import DEFAULT_MODEL_ID, get_model
 # Model units an execution's input may ask for unless the deployment says otherwise.
 DEFAULT_MAX_MODEL_UNITS = 2
 
+# The fact relations a recipe can teach (podium.dataset.templates.RELATIONS without the
+# refusal ones; a test keeps the two equal), and the `deep` recipe's default order: medals,
+# results and medal tables first, event → sport left out (base models know the programme).
+TeachableRelation = Literal[
+    "event_medal",
+    "country_medal_count",
+    "athlete_medals",
+    "event_medal_day",
+    "event_venue",
+    "event_sport",
+    "athlete_country",
+    "athlete_disciplines",
+    "athlete_events",
+    "venue_sports",
+    "athlete_birth_date",
+    "athlete_height",
+    "team_roster",
+]
+DEFAULT_TEACH_PRIORITIES: tuple[str, ...] = (
+    "event_medal",
+    "country_medal_count",
+    "athlete_medals",
+    "event_medal_day",
+    "event_venue",
+    "athlete_country",
+    "athlete_disciplines",
+    "athlete_events",
+    "venue_sports",
+    "athlete_birth_date",
+    "athlete_height",
+    "team_roster",
+)
+
+
+class Stricter(str, enum.Enum):
+    """Which way a guard setting tightens. The deployed value (cdk.json) is the limit; an
+    execution's input may move it only this way (`loosened` finds the moves the other way)."""
+
+    LOWER = "lower"  # a ceiling: the input may lower it, never raise it
+    HIGHER = "higher"  # a floor: the input may raise it (a flag: turn it on), never lower it
+
+
+def guard(direction: Stricter) -> dict[str, str]:
+    """`json_schema_extra` of a guard field: `Field(..., json_schema_extra=guard(Stricter.LOWER))`."""
+    return {"stricter": direction.value}
+
 
 class _Strict(BaseModel):
     # strict: "yes" is not true and "5" is not 5 — a setting gets exactly the JSON type it names.
+    # allow_inf_nan=False: JSON's 1e999 reads as infinity, which would lift any limit it is compared with.
     # defer_build: compiled on first use, not in every importer's cold start (podium.workflow.events).
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, defer_build=True)
+
+
+# A catalog.schema.table name safe to put into SQL: unquoted identifiers, or backquoted ones
+# (catalog, schema) without backquotes inside; the table part stays unquoted because the job
+# derives <table>_facts and <table>_paraphrases from it.
+_TABLE_PART = r"(?:[A-Za-z_][A-Za-z0-9_]{0,254}|`[^`\x00-\x1f]{1,255}`)"
+TABLE_NAME = re.compile(rf"{_TABLE_PART}\.{_TABLE_PART}\.[A-Za-z_][A-Za-z0-9_]{{0,254}}")
+_SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")  # Secrets Manager's SecretId characters
+_WAREHOUSE_ID = re.compile(r"[!#-\[\]-~]{1,64}")  # printable ASCII, no space, quote or backslash
+_DATA_PREFIX = re.compile(r"[^/\x00-\x1f][^\x00-\x1f]{0,510}/")
+# Printable ASCII but " and \, which JSON would escape: one byte a character in the state.
+PRINTABLE_ASCII = r"^[ !#-\[\]-~]*$"
+# A short word (hyperparameter names and values): bounds what the input puts into the state.
+_Word = Annotated[str, StringConstraints(max_length=32, pattern=PRINTABLE_ASCII)]
+
+
+def _json_bytes(limit: int) -> dict[str, int]:
+    """`json_schema_extra` of a string a validator bounds: at most `limit` bytes of JSON."""
+    return {"maxJsonBytes": limit}
 
 
 class DatabricksSettings(_Strict):
+    # Validated whichever generator runs: the state carries these strings through every step.
     secret_name: str | None = Field(
-        None, description="Secrets Manager secret holding host + token (or client_id + client_secret)"
+        None,
+        description="Secrets Manager secret holding host + token (or client_id + client_secret)",
+        json_schema_extra=_json_bytes(512 + 2),  # ASCII, ≤ 512 (_secret_name)
     )
-    job_id: int | None = Field(None, description="Id of the bundle's generation job")
-    warehouse_id: str | None = Field(None, description="SQL warehouse that reads the generated pairs back")
+    job_id: int | None = Field(None, ge=1, description="Id of the bundle's generation job")
+    warehouse_id: str | None = Field(
+        None, description="SQL warehouse that reads the generated pairs back", json_schema_extra=_json_bytes(64 + 2)
+    )
     output_table: str = Field(
-        "podium.default.qa_pairs", description="Table the job writes pairs to (catalog.schema.table)"
+        "podium.default.qa_pairs",
+        description="Table the job writes pairs to (catalog.schema.table)",
+        json_schema_extra=_json_bytes(4 * 771 + 2),  # ≤ 771 characters, none a control one (TABLE_NAME)
     )
+
+    @field_validator("secret_name")
+    @classmethod
+    def _secret_name(cls, value: str | None) -> str | None:
+        if value is not None and not _SECRET_NAME.fullmatch(value):
+            raise ValueError(
+                f"must be a Secrets Manager secret name: 1–512 letters, digits and /_+=.@- (got {_shown(value)})"
+            )
+        return value
+
+    @field_validator("warehouse_id")
+    @classmethod
+    def _warehouse_id(cls, value: str | None) -> str | None:
+        if value is not None and not _WAREHOUSE_ID.fullmatch(value):
+            raise ValueError(
+                f"must be a SQL warehouse id: 1–64 printable ASCII characters, no space (got {_shown(value)})"
+            )
+        return value
+
+    @field_validator("output_table")
+    @classmethod
+    def _output_table(cls, value: str) -> str:
+        if not TABLE_NAME.fullmatch(value):
+            raise ValueError(
+                f"{_shown(value)} is not a three-part table name catalog.schema.table made of letters, digits "
+                "and underscores (catalog or schema may be put in `backquotes` if they need other characters; "
+                "the table part may not)"
+            )
+        return value
+
+
+def _shown(value: str, limit: int = 60) -> str:
+    """A value quoted in a message, shortened: the message must stay small wherever it travels."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
+def _shown_value(value: Any, limit: int = 80) -> str:
+    """Any input value as a message shows it (its repr), shortened like _shown."""
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[:limit] + "…"
 
 
 class ThroughputSettings(_Strict):
@@ -45,13 +161,27 @@ class ThroughputSettings(_Strict):
     commitment: Literal["OneMonth", "SixMonths"] | None = Field(
         None, description="None = no commitment: billed hourly, deletable at any time"
     )
-    retire_previous: bool = Field(True, description="Delete the previous model's throughput on promotion")
+    retire_previous: bool = Field(
+        True,
+        description="Delete the previous model's throughput on promotion",
+        # Off keeps the previous throughput billing with no end: only the deployment may choose that.
+        json_schema_extra=guard(Stricter.HIGHER),
+    )
     ttl_hours: float = Field(
         4.0,
         gt=0,
         le=24 * 31,
         description="Hours a throughput (and custom model) may live unpromoted before the janitor deletes it; "
         "the budget counts the throughput for this long",
+        json_schema_extra=guard(Stricter.LOWER),
+    )
+    evaluation_ttl_hours: float = Field(
+        2.0,
+        gt=0,
+        le=24,
+        description="Hours the throughput created for the evaluation only (throughput.enabled off) may live; "
+        "its tag and its line in the budget both say this",
+        json_schema_extra=guard(Stricter.LOWER),
     )
 
 
@@ -62,6 +192,11 @@ EXECUTION_TIMEOUT_SECONDS = 604_800  # statemachine/finetune.asl.json TimeoutSec
 POLL_LOOPS = 3  # Wait -> Check* -> Choice loops: generation, fine-tune, throughput
 EVENTS_PER_POLL = 9  # Wait entered/exited 2 + Lambda task entered/scheduled/started/succeeded/exited 5 + Choice 2
 EVENTS_OUTSIDE_POLLS = 400  # every other state once, each Task with all its retries, with room to spare
+# A status check (or the throughput's creation) whose Lambda fails even after its Retry is looked at
+# again (podium.workflow.errors.LOOK_AGAIN_ERRORS): Wait 2 + Task entered/scheduled/started/failed/exited
+# 5 + 6 retries × 3 + Pass 2 + Choice 2. Counted as one burst of max_check_failures such rounds per loop.
+EVENTS_PER_FAILED_CHECK = 29
+LOOK_AGAIN_LOOPS = POLL_LOOPS + 1  # the three status checks, and CreateThroughput
 _POLL_GROWTH = 0.1  # poll after about a tenth of the time already spent
 
 
@@ -71,7 +206,7 @@ class PollSettings(_Strict):
     max_check_failures: int = Field(
         20,
         ge=1,
-        le=1000,
+        le=100,  # 100 failed rounds in each of the 4 look-again loops stay under half the history limit
         description="Consecutive status checks that may fail transiently (throttling, a service hiccup) "
         "before the run gives up; each one waits and looks again instead of failing the run",
     )
@@ -99,7 +234,8 @@ class PollSettings(_Strict):
         while elapsed < share and polls <= EXECUTION_HISTORY_LIMIT:  # past the limit the exact count is moot
             elapsed += self.interval(elapsed)
             polls += 1
-        return EVENTS_OUTSIDE_POLLS + POLL_LOOPS * (polls + 1) * EVENTS_PER_POLL
+        failed_checks = LOOK_AGAIN_LOOPS * self.max_check_failures * EVENTS_PER_FAILED_CHECK
+        return EVENTS_OUTSIDE_POLLS + POLL_LOOPS * (polls + 1) * EVENTS_PER_POLL + failed_checks
 
     def check_execution_history(self, timeout_seconds: int = EXECUTION_TIMEOUT_SECONDS) -> Self:
         """Refuse bounds that could push an execution past the 25,000-event history limit: that
@@ -110,15 +246,15 @@ class PollSettings(_Strict):
         low, high = self.max_seconds + 1, 3600  # more events the smaller max is: bisect for the smallest that fits
         while low < high:
             middle = (low + high) // 2
-            fits = PollSettings(min_seconds=self.min_seconds, max_seconds=middle).worst_case_history_events(
-                timeout_seconds
-            )
+            fits = PollSettings(
+                min_seconds=self.min_seconds, max_seconds=middle, max_check_failures=self.max_check_failures
+            ).worst_case_history_events(timeout_seconds)
             low, high = (low, middle) if fits <= EXECUTION_HISTORY_LIMIT else (middle + 1, high)
         raise ConfigError(
             "poll.max_seconds",
             f"polling every {self.min_seconds}–{self.max_seconds} s could record more than Step Functions' "
             f"{EXECUTION_HISTORY_LIMIT:,} history events within the {timeout_seconds:,} s execution timeout "
-            f"(worst case {events:,}; an execution that reaches the limit fails without cleanup); "
+            f"(worst case {events:,}; an execution that reaches the limit fails where no Catch sees it); "
             f"the smallest max_seconds that fits with min_seconds={self.min_seconds} is {low}",
         )
 
@@ -134,23 +270,42 @@ class PriceOverrides(_Strict):
 class GateSettings(_Strict):
     """What a new model must reach on the evaluation set to be promoted (fractions, 0–1)."""
 
+    # Each threshold declares which way is stricter: an execution's input may only go that way.
     min_paraphrase_accuracy: float = Field(
-        0.5, ge=0, le=1, description="Share of trained facts, asked in unseen words, answered right"
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of trained facts, asked in unseen words, answered right",
+        json_schema_extra=guard(Stricter.HIGHER),
     )
     min_gain_over_base: float = Field(
-        0.1, ge=-1, le=1, description="Paraphrase accuracy the new model must add over the base model"
+        0.1,
+        ge=-1,
+        le=1,
+        description="Paraphrase accuracy the new model must add over the base model",
+        json_schema_extra=guard(Stricter.HIGHER),
     )
     max_unseen_hallucination: float = Field(
-        0.5, ge=0, le=1, description="Largest share of untaught facts answered with a confident wrong value"
+        0.5,
+        ge=0,
+        le=1,
+        description="Largest share of untaught facts answered with a confident wrong value",
+        json_schema_extra=guard(Stricter.LOWER),
     )
 
 
 class RunSettings(_Strict):
     """Everything one run uses. Execution input is merged over the deployed defaults."""
 
-    base_model: str = Field(DEFAULT_MODEL_ID, description="Bedrock fine-tuning model id (`podium models`)")
-    hyperparameters: dict[str, str | int | float] = Field(
+    base_model: str = Field(
+        DEFAULT_MODEL_ID,
+        max_length=128,
+        description="Bedrock fine-tuning model id (`podium models`); the stack's roles train and invoke the "
+        "deployed one only, so an execution's input may not name another",
+    )
+    hyperparameters: dict[_Word, _Word | int | float] = Field(
         default_factory=dict,
+        max_length=16,
         description="Bedrock hyperparameters, e.g. epochCount; unset ones take the model's default",
     )
     generator: Literal["builtin", "databricks"] = Field(
@@ -163,16 +318,28 @@ class RunSettings(_Strict):
         150.0,
         ge=0,
         description="Refuse to start a run whose estimate (training, a month of storage, the throughput for its "
-        "longest life) is above this",
+        "longest life) is above this; the deployed value is the most any run may spend",
+        json_schema_extra=guard(Stricter.LOWER),
     )
     prices: PriceOverrides = Field(default_factory=PriceOverrides)
-    data_prefix: str = Field("data/", description="Bucket prefix holding the source CSVs")
+    data_prefix: str = Field(
+        "data/",
+        description="Bucket prefix holding the source CSVs",
+        json_schema_extra=_json_bytes(4 * 512 + 2),  # ≤ 512 characters, none a control one (_data_prefix)
+    )
     dry_run: bool = Field(False, description="Stop after the dataset is built and validated")
     force: bool = Field(False, description="Train even when the dataset equals the active model's")
-    recipe: Literal["mixed", "qa"] = Field(
-        "mixed",
-        description="Dataset recipe: 'mixed' packs profiles (every fact, two phrasings) with Q&A rows; "
-        "'qa' makes one fact a row and leaves low-priority facts out under the row cap",
+    recipe: Literal["deep", "mixed", "qa"] = Field(
+        "deep",
+        description="Dataset recipe: 'deep' teaches the facts teach_priorities puts first, each in five "
+        "phrasings (short texts and questions), plus refusal rows; 'mixed' packs profiles (every fact, two "
+        "phrasings) with Q&A rows; 'qa' makes one fact a row and leaves low-priority facts out under the row cap",
+    )
+    teach_priorities: list[TeachableRelation] = Field(
+        default_factory=lambda: list(DEFAULT_TEACH_PRIORITIES),
+        min_length=1,
+        description="Relations the 'deep' recipe teaches, most important first: the row cap is spent in this "
+        "order and a relation left off is not taught (event_sport is off: base models know it)",
     )
     evaluate: bool = Field(
         True,
@@ -182,6 +349,24 @@ class RunSettings(_Strict):
     gate: GateSettings = Field(default_factory=GateSettings)
     eval_concurrency: int = Field(16, ge=1, le=64, description="Questions asked at once during Evaluate")
     keep_discarded: bool = Field(False, description="Keep the throughput of a model the gate discards")
+
+    @field_validator("data_prefix")
+    @classmethod
+    def _data_prefix(cls, value: str) -> str:
+        # An empty prefix would read the whole bucket and name objects s3://bucket//...
+        if not _DATA_PREFIX.fullmatch(value) or "//" in value or "/../" in f"/{value}":
+            raise ValueError(
+                f"must be a folder of the bucket such as 'data/': 2–512 characters ending in '/', not starting "
+                f"with '/' (got {_shown(value)})"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _priorities_once(self) -> Self:
+        repeated = sorted({r for r in self.teach_priorities if self.teach_priorities.count(r) > 1})
+        if repeated:
+            raise ValueError(f"teach_priorities names {', '.join(repeated)} more than once")
+        return self
 
     def check_for_region(self, region: str) -> Self:
         """Cross-field rules that need the deployment region. Raises ConfigError naming the setting."""
@@ -249,7 +434,7 @@ def _deep_merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str,
 
 
 # Union members pydantic names in an error's location (hyperparameters values): not the user's words.
-_UNION_MEMBERS = frozenset({"str", "int", "float", "bool"})
+_UNION_MEMBERS = frozenset({"str", "int", "float", "bool", "constrained-str"})
 _KIND_WORDS = {
     "bool_type": "must be true or false (a JSON boolean, without quotes)",
     "bool_parsing": "must be true or false (a JSON boolean, without quotes)",
@@ -262,6 +447,7 @@ _KIND_WORDS = {
     "dict_type": "must be a JSON object",
     "model_type": "must be a JSON object",
     "model_attributes_type": "must be a JSON object",
+    "finite_number": "must be a finite number (1e999 and larger read as infinity)",
 }
 _BOUND_WORDS = {
     "greater_than_equal": ("ge", "must be at least {}"),
@@ -280,9 +466,17 @@ def _first_problem(error: ValidationError) -> ConfigError:
     union = bool(location) and location[-1] in _UNION_MEMBERS
     if union:
         location = location[:-1]
+        # A union member of the right type that broke a bound (too long, not finite) says more.
+        bounded = [
+            p
+            for p in problems
+            if [str(x) for x in p["loc"][:-1]] == location and not p["type"].endswith(("_type", "_parsing"))
+        ]
+        if bounded:
+            problem, union = bounded[0], False
     setting = ".".join(location) or "input"
     kind = problem["type"]
-    got = f", got {problem['input']!r}" if "input" in problem and kind != "missing" else ""
+    got = f", got {_shown_value(problem['input'])}" if "input" in problem and kind != "missing" else ""
     if kind == "extra_forbidden":
         return ConfigError(setting, "is not a known setting (check the spelling)")
     if union:
@@ -293,6 +487,14 @@ def _first_problem(error: ValidationError) -> ConfigError:
         key, words = _BOUND_WORDS[kind]
         bound = (problem.get("ctx") or {}).get(key)
         message = words.format(format(bound, "g") if isinstance(bound, float) else bound)
+    elif kind in ("string_too_long", "too_long"):
+        unit = "characters" if kind == "string_too_long" else "entries"
+        message = f"must have at most {(problem.get('ctx') or {}).get('max_length')} {unit}"
+        got = f", got {len(problem['input'])}" if hasattr(problem.get("input"), "__len__") else ""
+    elif kind == "string_pattern_mismatch":
+        pattern = (problem.get("ctx") or {}).get("pattern")
+        plain = 'must be plain text: printable ASCII characters other than " and \\'
+        message = plain if pattern == PRINTABLE_ASCII else f"must match the pattern {pattern}"
     elif kind == "literal_error":
         message = f"must be one of {(problem.get('ctx') or {}).get('expected')}"
     elif kind == "missing":
@@ -323,7 +525,79 @@ def parse_stack_settings(values: Mapping[str, Any]) -> StackSettings:
     settings.defaults.check_for_region(settings.region)
     settings.defaults.poll.check_execution_history()
     _check_costly_throughput_confirmed(settings)
+    _check_janitor_enforces_ttl(settings)
     return settings
+
+
+def creates_throughput(settings: RunSettings) -> bool:
+    """A run with these settings creates a provisioned throughput: to serve the model, or to
+    evaluate it (a dry run stops before any)."""
+    return not settings.dry_run and (settings.throughput.enabled or settings.evaluate)
+
+
+def _check_janitor_enforces_ttl(settings: StackSettings) -> None:
+    """The budget counts a throughput for its time-to-live because the janitor deletes it then;
+    without a janitor that deletes, nothing bounds what a throughput a run could not delete costs."""
+    if not creates_throughput(settings.defaults):
+        return
+    why = (
+        "runs create a provisioned throughput (throughput_enabled, or evaluate: one for the evaluation only), "
+        "and the budget counts it only for its ttl because the janitor deletes it then if a run could not"
+    )
+    if settings.janitor_schedule is None:
+        raise ConfigError(
+            "janitor_schedule",
+            f"is off, but {why}; set janitor_schedule (e.g. 'rate(1 hour)'), or turn throughput_enabled and "
+            "evaluate off",
+        )
+    if settings.janitor_dry_run:
+        raise ConfigError(
+            "janitor_dry_run",
+            f"is on, so the janitor deletes nothing, but {why}; set janitor_dry_run to false, or turn "
+            "throughput_enabled and evaluate off",
+        )
+
+
+@dataclass(frozen=True)
+class Loosened:
+    """A guard setting an execution's input moved the wrong way (see Stricter)."""
+
+    setting: str  # dotted, as in the execution input: "gate.min_paraphrase_accuracy"
+    deployed: Any
+    asked: Any
+    direction: Stricter
+
+    def describe(self, deploy_key: str) -> str:
+        """One sentence: what was asked, the deployed limit, and how to change that limit."""
+        if isinstance(self.deployed, bool):
+            moved = f"{str(self.asked).lower()} turns off what the deployment turns on"
+            may = "turn it on, never off" if self.direction is Stricter.HIGHER else "turn it off, never on"
+        else:
+            way = "above" if self.direction is Stricter.LOWER else "below"
+            moved = f"{self.asked:g} is {way} the deployed {self.deployed:g}"
+            may = "lower it, never raise it" if self.direction is Stricter.LOWER else "raise it, never lower it"
+        return (
+            f"{self.setting}: {moved}; an execution's input may only {may}. To allow it, change "
+            f"`{deploy_key}` in cdk.json (or `-c {deploy_key}=...`) and run `cdk deploy`"
+        )
+
+
+def loosened(deployed: BaseModel, asked: BaseModel, prefix: str = "") -> list[Loosened]:
+    """Every guard field (declared with `guard(...)`) whose value in `asked` is looser than in
+    `deployed`, nested models included: the general rule "an input may only tighten"."""
+    found: list[Loosened] = []
+    for name, field in type(deployed).model_fields.items():
+        mine, theirs = getattr(deployed, name), getattr(asked, name)
+        if isinstance(mine, BaseModel):
+            found.extend(loosened(mine, theirs, f"{prefix}{name}."))
+            continue
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        if "stricter" not in extra:
+            continue
+        direction = Stricter(extra["stricter"])
+        if (theirs > mine) if direction is Stricter.LOWER else (theirs < mine):
+            found.append(Loosened(prefix + name, mine, theirs, direction))
+    return found
 
 
 def _check_costly_throughput_confirmed(settings: StackSettings) -> None:

@@ -112,6 +112,22 @@ def _as_json_object(key: str, value: Any) -> dict[str, Any]:
     return dict(value)
 
 
+def _as_text_list(key: str, value: Any) -> list[str]:
+    """A JSON array of strings, or (from `-c`) a JSON array or comma-separated words."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except ValueError as error:
+                raise ConfigError(key, f"must be a JSON array of names ({error.msg} at char {error.pos})") from None
+        else:
+            value = [word.strip() for word in text.split(",") if word.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(key, f'must be a list of names such as ["event_medal", "country_medal_count"], got {value!r}')
+    return value
+
+
 @dataclass(frozen=True)
 class _Key:
     path: tuple[str, ...]  # where the value goes in StackSettings' nested form
@@ -128,6 +144,8 @@ _KEYS: Mapping[str, _Key] = {
     "base_model": _Key(("defaults", "base_model"), _as_text),
     "hyperparameters": _Key(("defaults", "hyperparameters"), _as_json_object),
     "generator": _Key(("defaults", "generator"), _as_text),
+    "recipe": _Key(("defaults", "recipe"), _as_text),
+    "teach_priorities": _Key(("defaults", "teach_priorities"), _as_text_list),
     "budget_usd": _Key(("defaults", "budget_usd"), _as_float),
     "databricks_secret_name": _Key(("defaults", "databricks", "secret_name"), _as_optional_text),
     "databricks_job_id": _Key(("defaults", "databricks", "job_id"), _as_optional_int),
@@ -138,6 +156,7 @@ _KEYS: Mapping[str, _Key] = {
     "throughput_commitment": _Key(("defaults", "throughput", "commitment"), _as_optional_text),
     "throughput_retire_previous": _Key(("defaults", "throughput", "retire_previous"), _as_bool),
     "throughput_ttl_hours": _Key(("defaults", "throughput", "ttl_hours"), _as_float),
+    "throughput_evaluation_ttl_hours": _Key(("defaults", "throughput", "evaluation_ttl_hours"), _as_float),
     "throughput_max_model_units": _Key(("throughput_max_model_units",), _as_int),
     "confirm_costly_throughput": _Key(("confirm_costly_throughput",), _as_bool),
     "janitor_schedule": _Key(("janitor_schedule",), _as_optional_text),
@@ -169,6 +188,17 @@ _KEY_BY_SETTING.update({".".join(k.path[1:]): name for name, k in _KEYS.items() 
 _KEY_BY_SETTING.update({"defaults.poll": "poll_min_seconds", "poll": "poll_min_seconds"})
 
 
+def context_key_for(setting: str) -> str:
+    """The cdk.json key a person changes for a dotted run setting ("gate.min_gain_over_base" →
+    "gate_min_gain_over_base"); the setting itself when no key sets it alone (prices.* → prices)."""
+    parts = setting.split(".")
+    for n in range(len(parts), 0, -1):
+        key = _KEY_BY_SETTING.get(".".join(parts[:n]))
+        if key is not None:
+            return key
+    return setting
+
+
 def cdk_json_context(path: Path) -> dict[str, Any]:
     """A cdk.json's "context" object: what `cdk deploy` reads before any `-c` override."""
     return dict(json.loads(path.read_text(encoding="utf-8")).get("context", {}))
@@ -187,16 +217,8 @@ def _unknown_key(key: str) -> ConfigError:
 
 def _context_error(error: ConfigError) -> ConfigError:
     """Re-issue a podium.config error under the context key the user actually sets."""
-    parts = error.setting.split(".")
-    # pydantic may report a deeper location (e.g. a dict entry): use the longest known prefix.
-    key = next(
-        (
-            _KEY_BY_SETTING[".".join(parts[:n])]
-            for n in range(len(parts), 0, -1)
-            if ".".join(parts[:n]) in _KEY_BY_SETTING
-        ),
-        error.setting,
-    )
+    # pydantic may report a deeper location (e.g. a dict entry): the longest known prefix names it.
+    key = context_key_for(error.setting)
     message = str(error).removeprefix(f"{error.setting}: ")
     if "cdk.json" not in message:
         message = f"{message} ({_HOW_TO_SET.format(key=key)})"
@@ -251,6 +273,7 @@ __all__ = [
     "CONTEXT_KEYS",
     "LOG_RETENTION_DAYS",
     "cdk_json_context",
+    "context_key_for",
     "context_key_paths",
     "is_cdk_key",
     "settings_from_context",

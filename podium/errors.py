@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 
 class PodiumError(Exception):
     """Base class for every error Podium raises on purpose."""
@@ -41,3 +43,18 @@ class DataError(PodiumError, ValueError):
         if hint:
             text = f"{text} ({hint})"
         super().__init__(text)
+
+
+def cut_to_json_bytes(text: str, limit: int) -> str:
+    """`text`, shortened (ending in "…") until its JSON encoding — ASCII-escaped, as Lambda's runtime
+    writes it — takes at most `limit` bytes."""
+    if len(json.dumps(text)) <= limit:
+        return text
+    low, high = 0, len(text)
+    while low < high:  # the longest prefix that fits
+        middle = (low + high + 1) // 2
+        if len(json.dumps(text[:middle] + "…")) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low] + "…"

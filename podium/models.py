@@ -11,8 +11,11 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Annotated
 
-from podium.errors import ConfigError, UnsupportedModelError
+from pydantic import Field, StringConstraints
+
+from podium.errors import ConfigError, UnsupportedModelError, cut_to_json_bytes
 
 
 class DataFormat(str, enum.Enum):
@@ -83,6 +86,9 @@ class Prices:
 DOCUMENTED_SUM_CAP = 10_000
 
 
+NOTE_BYTES = 1_000
+
+
 @dataclass(frozen=True)
 class RowCaps:
     """Per-job record limits for one base model, as the run plans and validates against them."""
@@ -91,8 +97,13 @@ class RowCaps:
     validation: int
     total: int  # training and validation records together
     epochs: int
-    source: str  # "service-quotas", "service-quotas+documented" or "documented"
-    note: str = ""  # where each value came from, or why the account's quotas were not read
+    source: Annotated[str, StringConstraints(max_length=64)]  # "service-quotas", "...+documented", "documented"
+    # where each value came from, or why the account's quotas were not read (cut to its bound:
+    # it travels in every state of the run, which Step Functions caps)
+    note: Annotated[str, Field(json_schema_extra={"maxJsonBytes": NOTE_BYTES})] = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "note", cut_to_json_bytes(self.note, NOTE_BYTES))
 
     def epochs_problem(self, epochs: float, model_id: str) -> str | None:
         """What is wrong with training `epochs` epochs under the epochs quota, or None."""

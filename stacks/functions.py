@@ -28,6 +28,7 @@ _COLON = ArnFormat.COLON_RESOURCE_NAME
 # metrics namespace (lambdas/observability.py)
 SERVICE_NAME = "podium"
 METRICS_NAMESPACE = "Podium"
+AWS_MAX_ATTEMPTS = 3
 
 XRAY_REASON = (
     "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions; AWS "
@@ -94,9 +95,12 @@ def lambda_environment(r: Resources) -> dict[str, str]:
         "PODIUM_KMS_KEY_ARN": r.storage.key.key_arn,
         "PODIUM_NAME_PREFIX": r.settings.name_prefix,
         "PODIUM_DEFAULTS": json.dumps(r.settings.defaults.model_dump(mode="json"), sort_keys=True),
-        "PODIUM_AWS_MAX_ATTEMPTS": "6",  # the first try and 5 retries
+        # The first try and 2 retries: a call then gives up inside the shortest function timeout
+        # (podium.adapters.factory.worst_call_seconds), and Step Functions retries the step.
+        "PODIUM_AWS_MAX_ATTEMPTS": str(AWS_MAX_ATTEMPTS),
         "PODIUM_MAX_MODEL_UNITS": str(r.settings.throughput_max_model_units),
         "PODIUM_JANITOR_DRY_RUN": "true" if r.settings.janitor_dry_run else "false",
+        "PODIUM_JANITOR_SCHEDULE": r.settings.janitor_schedule or "",
         "PODIUM_TOPIC_ARN": r.topic.topic_arn,
         "PODIUM_STATE_MACHINE_ARN": state_machine_arn(Stack.of(r.storage), r.settings),
         "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,

@@ -318,6 +318,23 @@ class BedrockFineTuner:
             raise _translate(error, "list provisioned throughputs") from None
         return found
 
+    def get_custom_model(self, arn: str) -> CustomModel:
+        try:
+            found = self._bedrock.get_custom_model(modelIdentifier=arn)
+        except ClientError as error:
+            raise _translate(error, f"read custom model {arn}") from None
+        return CustomModel(
+            arn=str(found["modelArn"]),
+            name=str(found.get("modelName") or ""),
+            created_at=_iso(found.get("creationTime")),
+        )
+
+    def tag(self, arn: str, tags: Mapping[str, str]) -> None:
+        try:
+            self._bedrock.tag_resource(resourceARN=arn, tags=[{"key": k, "value": v} for k, v in sorted(tags.items())])
+        except ClientError as error:
+            raise _translate(error, f"tag {arn}") from None
+
     def list_custom_models(self) -> list[CustomModel]:
         found: list[CustomModel] = []
         try:

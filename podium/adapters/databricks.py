@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
@@ -25,16 +24,13 @@ from podium.adapters.bedrock import client_token_for
 from podium.adapters.errors import DatabricksRejected, DatabricksUnavailable
 from podium.adapters.ports import GenerationState, GenerationStatus
 from podium.adapters.secrets import DatabricksCredentials
+from podium.config import TABLE_NAME
 from podium.dataset.records import Fact, QAPair
 from podium.errors import ConfigError, DataError
 
 _T = TypeVar("_T")
 log = logging.getLogger(__name__)
 
-# An unquoted identifier, or a backquoted one without backquotes inside. The table part
-# stays unquoted: the job derives <table>_facts and <table>_paraphrases from it.
-_PART = r"(?:[A-Za-z_][A-Za-z0-9_]*|`[^`]+`)"
-_TABLE = re.compile(rf"{_PART}\.{_PART}\.[A-Za-z_][A-Za-z0-9_]*")
 FACTS_SUFFIX = "_facts"
 
 _PAIR_COLUMNS = ("fact_id", "relation", "question", "answer", "source")
@@ -50,7 +46,7 @@ _LINK_EXPIRED = 403  # what cloud storage answers to an expired presigned URL
 
 def checked_table_name(value: str, setting: str = "databricks.output_table") -> str:
     """`value` if it is a catalog.schema.table name safe to put into SQL, else ConfigError."""
-    if not isinstance(value, str) or not _TABLE.fullmatch(value.strip()):
+    if not isinstance(value, str) or not TABLE_NAME.fullmatch(value.strip()):
         raise ConfigError(
             setting,
             f"{value!r} is not a three-part table name catalog.schema.table made of letters, "

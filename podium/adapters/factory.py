@@ -56,6 +56,24 @@ def _listed_client(service: str, env: Environment, config: Any) -> Any:
     return boto3.client(service, region_name=env.region, config=config)
 
 
+# botocore waits 60 s to connect and 60 s for each read by default: a hung call would outlast
+# the function (60 s for most steps) and fail it as Sandbox.Timedout. With these, one call gives up,
+# all attempts included, well inside the shortest function timeout (worst_call_seconds; tests check
+# it against every step), and the workflow's own handling (look again, the state machine's Retry)
+# takes over.
+CONNECT_TIMEOUT_SECONDS = 3
+READ_TIMEOUT_SECONDS = 10  # between bytes, not for a whole download
+_BACKOFF_CAP_SECONDS = 20  # botocore's standard retry mode: at most 20 s between attempts
+CONVERSE_READ_TIMEOUT_SECONDS = 60
+
+
+def worst_call_seconds(attempts: int, read_timeout: float = READ_TIMEOUT_SECONDS) -> float:
+    """The longest one AWS call can take before it raises: every attempt timing out, with the
+    longest backoff botocore's standard mode waits between them (2^n s, capped)."""
+    backoff = sum(min(2**n, _BACKOFF_CAP_SECONDS) for n in range(attempts - 1))
+    return attempts * (CONNECT_TIMEOUT_SECONDS + read_timeout) + backoff
+
+
 def aws_client(service: str, env: Environment) -> Any:
     from botocore.config import Config
 
@@ -63,6 +81,8 @@ def aws_client(service: str, env: Environment) -> Any:
     # workflow's own handling (look again later, or the state machine's Retry) is involved.
     config = Config(
         retries={"mode": "standard", "total_max_attempts": env.aws_max_attempts},
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
         user_agent_extra="podium",
     )
     return _listed_client(service, env, config)
@@ -139,6 +159,8 @@ def asker(env: Environment) -> Asker:
     config = Config(
         retries={"mode": "adaptive", "total_max_attempts": ASK_ATTEMPTS},
         max_pool_connections=64,
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=CONVERSE_READ_TIMEOUT_SECONDS,  # a model writes its answer before the first byte
         user_agent_extra="podium",
     )
     return BedrockRuntimeAsker(_listed_client("bedrock-runtime", env, config))

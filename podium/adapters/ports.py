@@ -67,6 +67,11 @@ TAG_STACK = "podium:stack"  # the deployment's name_prefix
 TAG_EXECUTION = "podium:execution"  # the Step Functions execution ARN that created it
 TAG_RUN_ID = "podium:run_id"
 TAG_TTL_HOURS = "podium:ttl_hours"  # how long it may live unpromoted before the janitor deletes it
+# Set by Promote on the model and its throughput: the janitor never deletes what carries it
+# (unlike run files and the active-model record, a tag lives as long as the resource).
+TAG_PROMOTED = "podium:promoted"
+# Every tag key Podium writes: the only keys its roles may set (IAM aws:TagKeys).
+TAG_KEYS = (TAG_STACK, TAG_EXECUTION, TAG_RUN_ID, TAG_TTL_HOURS, TAG_PROMOTED)
 # Bedrock's TagValue: at most 256 of these characters (botocore's bedrock model, shape TagValue).
 # Step Functions allows more in an execution name ("(", "!", non-ASCII): see tag_value().
 TAG_VALUE_PATTERN = r"[a-zA-Z0-9\s._:/=+@-]*"
@@ -161,8 +166,12 @@ class FineTuner(Protocol):
         ...
 
     def list_throughputs(self) -> list[Throughput]: ...
+    def get_custom_model(self, arn: str) -> CustomModel: ...
     def list_custom_models(self) -> list[CustomModel]: ...
     def delete_custom_model(self, arn: str) -> None: ...
+    def tag(self, arn: str, tags: Mapping[str, str]) -> None:
+        """Add (or overwrite) tags on a custom model or throughput."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ class S3RunLock:
                 if _code(error) in ("NoSuchKey", "404"):
                     continue  # released between the two calls: try again
                 raise
-            holder = str(json.loads(current["Body"].read() or b"{}").get("execution_arn") or "")
+            holder = _holder(current["Body"].read())
             if holder == execution_arn:
                 log.info("holds the run lock %s already (a retried Prepare)", self._where)
                 return None
@@ -73,6 +73,24 @@ class S3RunLock:
             if _code(error) in ("ExecutionDoesNotExist", "InvalidArn"):
                 return False
             raise
+
+
+def _holder(body: bytes) -> str:
+    """The execution ARN the lock names; "" (a stale lock, taken over) when its body is not
+    the JSON object this module writes — so one bad write never blocks every later run."""
+    try:
+        value = json.loads(body or b"{}")
+    except ValueError:
+        value = None
+    holder = value.get("execution_arn") if isinstance(value, dict) else None
+    if not isinstance(holder, str):
+        log.warning(
+            "run lock %s holds no execution ARN: taking it over as stale",
+            LOCK_KEY,
+            extra={"body": body[:200].decode("utf-8", "replace")},
+        )
+        return ""
+    return holder
 
 
 def _code(error: ClientError) -> str:

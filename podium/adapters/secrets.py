@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from podium.errors import ConfigError
 
 SETTING = "databricks.secret_name"
+SCRUB_CHARS = 8  # a piece of a secret this long or longer never appears in a message
 _EXAMPLE = (
     "aws secretsmanager create-secret --name {name} "
     '--secret-string \'{{"host":"https://<workspace>.cloud.databricks.com","token":"<token>"}}\''
@@ -49,10 +50,31 @@ class DatabricksCredentials:
     __str__ = __repr__
 
     def scrub(self, text: str) -> str:
-        """`text` with every secret value replaced, for messages built from SDK errors."""
+        """`text` with every secret value, and every piece of one at least SCRUB_CHARS long (a
+        service may echo a token's first characters), replaced: for messages built from SDK errors."""
+        hidden = [False] * len(text)
         for value in self.secret_values:
-            text = text.replace(value, "<redacted>")
-        return text
+            if len(value) < SCRUB_CHARS:
+                pieces = {value}
+            else:
+                pieces = {value[i : i + SCRUB_CHARS] for i in range(len(value) - SCRUB_CHARS + 1)}
+            for piece in pieces:  # any piece ≥ SCRUB_CHARS long is covered by these windows
+                start = text.find(piece)
+                while start != -1:
+                    hidden[start : start + len(piece)] = [True] * len(piece)
+                    start = text.find(piece, start + 1)
+        if not any(hidden):
+            return text
+        out, index = [], 0
+        while index < len(text):
+            if hidden[index]:
+                while index < len(text) and hidden[index]:
+                    index += 1
+                out.append("<redacted>")
+            else:
+                out.append(text[index])
+                index += 1
+        return "".join(out)
 
 
 def parse_credentials(secret_string: str, secret_name: str) -> DatabricksCredentials:

@@ -1,4 +1,5 @@
-"""The one Step Functions call the workflow makes: which executions are running."""
+"""The Step Functions calls the workflow makes: which executions are running, one execution's
+status and history, and starting a named execution."""
 
 from __future__ import annotations
 
@@ -48,4 +49,18 @@ def start_named_execution(state_machine_arn: str, name: str, client: Any | None 
     try:
         return str(client.start_execution(stateMachineArn=state_machine_arn, name=name, input="{}")["executionArn"])
     except client.exceptions.ExecutionAlreadyExists:
+        return None
+
+
+def execution_status(execution_arn: str, client: Any | None = None) -> str | None:
+    """The execution's status (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, ...); None when
+    Step Functions does not know it (never existed, or ended more than 90 days ago). Raises on
+    anything else (throttling, access): the caller cannot tell."""
+    if client is None:
+        import boto3
+
+        client = boto3.client("stepfunctions")
+    try:
+        return str(client.describe_execution(executionArn=execution_arn)["status"])
+    except client.exceptions.ExecutionDoesNotExist:
         return None

@@ -34,8 +34,10 @@ class SplitName(str, enum.Enum):
 
 
 class Recipe(str, enum.Enum):
-    """The dataset recipe (podium.dataset.planner): packed profiles + Q&A rows, or Q&A rows only."""
+    """The dataset recipe (podium.dataset.planner): five phrasings a taught fact, packed
+    profiles + Q&A rows, or Q&A rows only."""
 
+    deep = "deep"
     mixed = "mixed"
     qa = "qa"
 
@@ -50,17 +52,20 @@ def _print_report(report: dict[str, Any], out_dir: Path | None) -> None:
         f"{counts['eval_rows']:,} eval rows from {counts['pairs_kept']:,} clean pairs "
         f"({counts['facts_trained']:,} of {counts['facts']:,} facts trained)"
     )
-    coverage = Table(title="Coverage by relation (priority order)", title_justify="left")
+    coverage = Table(title="Facts by relation (priority order) and training rows", title_justify="left")
     coverage.add_column("relation", no_wrap=True, min_width=19)
-    for column in ("facts", "trained", "% trained", "train rows", "val rows", "eval rows"):
+    for column in ("taught", "held out", "left out", "phrasings", "train", "val", "eval"):
         coverage.add_column(column, justify="right")
+    refusals = (report.get("plan") or {}).get("refusals") or {}
     for row in report["coverage"]:
-        packed = not row["facts_available"]  # a packed-row kind (profile_*) states facts of the others
+        # A packed-row kind (text_*, profile_*) states facts of the other relations: rows only.
+        packed = not row["facts_available"] and not row.get("facts_held_out")
         coverage.add_row(
             row["relation"],
-            "packed" if packed else f"{row['facts_available']:,}",
-            "" if packed else f"{row['facts_trained']:,}",
-            "" if packed else f"{row['percent_covered']:.1f}",
+            ("refusal" if row["relation"] in refusals else "packed") if packed else f"{row['facts_trained']:,}",
+            "" if packed else f"{row.get('facts_held_out', 0):,}",
+            "" if packed else f"{row.get('facts_left_out', 0):,}",
+            "" if packed or not row["facts_trained"] else f"≥ {row.get('min_phrasings', 0)}",
             f"{row['train_rows']:,}",
             f"{row['validation_rows']:,}",
             f"{row['eval_rows']:,}",
@@ -68,13 +73,26 @@ def _print_report(report: dict[str, Any], out_dir: Path | None) -> None:
     out.print(coverage)
     plan = report.get("plan")
     if plan:
+        aimed = plan.get("phrasings_aimed", 2)
+        held_out = sum(row.get("facts_held_out", 0) for row in report["coverage"])
         out.print(
-            f"[bold]Recipe {plan['recipe']}:[/] {plan['percent_facts_trained']:.1f}% of facts trained, "
-            f"{plan['percent_trained_with_two_phrasings']:.1f}% of them in ≥ 2 phrasings; "
-            f"eval set {report['eval']['questions']:,} questions ("
+            f"[bold]Recipe {plan['recipe']}:[/] {plan['facts_trained']:,} of {plan['facts']:,} facts taught "
+            f"({plan['percent_facts_trained']:.1f}%), {plan.get('facts_with_phrasings_aimed', 0):,} of them in "
+            f"≥ {aimed} phrasings; {plan['facts'] - plan['facts_trained']:,} left out (row budget or "
+            f"priorities), {held_out:,} more held out for the unseen questions; eval set "
+            f"{report['eval']['questions']:,} questions ("
             + ", ".join(f"{kind} {sum(n.values()):,}" for kind, n in report["eval"]["composition"].items())
             + ")"
         )
+        if plan.get("refusals"):
+            listed = ", ".join(
+                f"{relation} {n['trained']:,} rows about {n.get('athletes', 0):,} of the {n['available']:,} athletes"
+                for relation, n in plan["refusals"].items()
+            )
+            out.print(
+                f"[bold]Refusal rows:[/] {plan['refusal_rows']:,} ({plan['percent_refusal_rows']:.1f}% of training): "
+                f'questions about values the tables lack, answered "I don\'t have that information" ({listed})'
+            )
     sources = report_summary(report)
     if sources:
         out.print(Text.assemble((sources[0], "bold"), sources[1]))
@@ -107,7 +125,8 @@ def _run_generate(
     prices: PriceOverrides | None = None,
     throughput: ThroughputSettings | None = None,
     evaluate: bool = True,
-    recipe: str = "mixed",
+    recipe: str = "deep",
+    teach_priorities: list[str] | None = None,
 ) -> dict[str, Any]:
     from podium.dataset.build import generate as generate_dataset
 
@@ -126,6 +145,7 @@ def _run_generate(
             throughput=throughput,
             evaluate=evaluate,
             recipe=recipe,
+            teach_priorities=teach_priorities,
             progress=lambda message: progress.update(task, description=message),
         )
 
@@ -161,7 +181,10 @@ def generate(
     recipe: Annotated[
         Recipe | None,
         typer.Option(
-            "--recipe", help="mixed: profiles + Q&A rows (every fact); qa: one fact a row [default: cdk.json's]"
+            "--recipe",
+            help="deep: the teach_priorities facts in five phrasings each, plus refusal rows; mixed: profiles + "
+            "Q&A rows (every fact); qa: one fact a row (default: cdk.json's recipe; deep without one)",
+            show_default=False,
         ),
     ] = None,
     as_json: Annotated[bool, JSON_OPTION] = False,
@@ -192,6 +215,7 @@ def generate(
             throughput=deployed.throughput,
             evaluate=deployed.evaluate,
             recipe=recipe.value if recipe is not None else deployed.recipe,
+            teach_priorities=list(deployed.teach_priorities),
         )
     except PodiumError as error:
         raise exit_for(error) from None

@@ -144,6 +144,9 @@ def rehearse(
         name_prefix=stack.name_prefix,
         faults=injected.faults if injected else (),
         publish_metrics=False,
+        # as deployed: Prepare refuses a throughput when the janitor would not delete it
+        janitor_schedule=stack.janitor_schedule,
+        janitor_dry_run=stack.janitor_dry_run,
         **({"script": injected.script} if injected else {}),
     )
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")

@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from podium.config import PriceOverrides, ThroughputSettings
-from podium.dataset.estimate import CostEstimate, estimate_cost, evaluation_line, throughput_lifetime_hours
+from podium.dataset.deep import DEFAULT_TEACH_PRIORITIES
+from podium.dataset.estimate import (
+    CostEstimate,
+    estimate_cost,
+    evaluation_line,
+    evaluation_only_hours,
+    throughput_lifetime_hours,
+)
 from podium.dataset.eval_questions import build_eval_questions, composition, is_unseen
 from podium.dataset.evalset import EvalQuestion, bedrock_evaluation_row, render_eval_questions
 from podium.dataset.files import (
@@ -35,7 +42,8 @@ from podium.dataset.pairs import clean_pairs, template_pairs
 from podium.dataset.planner import DEFAULT_RECIPE, MAX_EVAL_PROMPTS, Plan, plan_dataset
 from podium.dataset.records import QAPair
 from podium.dataset.split import split_pairs
-from podium.dataset.templates import RELATIONS, is_held_out
+from podium.dataset.templates import RELATIONS, is_held_out, is_refusal
+from podium.dataset.texts import is_text
 from podium.dataset.tokens import cost_tokens
 from podium.dataset.validate import ValidationResult, check_total_rows, validate_text
 from podium.errors import ConfigError, DataError
@@ -92,6 +100,14 @@ def dataset_hash(train_text: str, validation_text: str) -> str:
     return digest.hexdigest()
 
 
+def _read_by(pair: QAPair, recipe: str) -> bool:
+    """Whether `recipe` plans rows of `pair`'s kind: texts and refusals are `deep`'s, profiles
+    `mixed`'s, single-fact questions everyone's."""
+    if is_text(pair) or is_refusal(pair.relation):
+        return recipe == "deep"
+    return recipe == "mixed" if pair.covers else True
+
+
 def relation_priorities() -> dict[str, int]:
     """Priorities from the template registry: lower is planned first."""
     return {name: relation.priority for name, relation in RELATIONS.items()}
@@ -119,23 +135,30 @@ def build_dataset(
     priorities: Mapping[str, int] | None = None,
     caps: RowCaps | None = None,
     recipe: str = DEFAULT_RECIPE,
+    teach_priorities: Sequence[str] | None = None,
     disagreements: Sequence[Mapping[str, Any]] | None = None,
     reconciliation: str | None = None,
 ) -> BuiltDataset:
     """Clean, plan, split, render and validate `pairs` for `model`. Writes nothing.
     `caps` are the account's quotas (Prepare reads them); without them the model's
-    documented caps apply, train + validation within 10,000. `recipe`: "mixed" (packed
-    profile rows plus Q&A rows) or "qa" (Q&A rows only); see planner.py. `disagreements`:
+    documented caps apply, train + validation within 10,000. `recipe`: "deep" (texts and
+    questions, five phrasings a taught fact, relations in `teach_priorities` order, plus
+    refusal rows), "mixed" (packed profile rows plus Q&A rows) or "qa" (Q&A rows only); see
+    planner.py. `disagreements`:
     the source tables' disagreements (reconcile.py) as dicts, None when the generator did
     not check; `reconciliation` says who checked (or why not) in the report."""
     caps = caps or model.documented_caps("Service Quotas not read here; Podium's documented caps")
-    kept, cleaning = clean_pairs(pairs)
+    # A generator that does not know the recipe makes every kind of row: each recipe reads its
+    # own (no two kinds share a question), so the counts match `podium generate`'s.
+    kept, cleaning = clean_pairs(p for p in pairs if _read_by(p, recipe))
     rejections: Counter[str] = Counter(rejected or {})
     rejections.update(cleaning)
     # Held-out templates and the facts kept out for the evaluation never reach train or validation.
-    trainable, held_out, unseen = [], [], []
+    trainable, held_out, unseen, refusals = [], [], [], []
     for pair in kept:
-        if is_held_out(pair.source):
+        if is_refusal(pair.relation):
+            refusals.append(pair)  # about values the tables lack: never a held-out fact, which has one
+        elif is_held_out(pair.source):
             held_out.append(pair)
         elif is_unseen(pair.fact_id) or any(is_unseen(f) for f in pair.covers):
             unseen.append(pair)
@@ -150,6 +173,11 @@ def build_dataset(
         priorities=relation_priorities() if priorities is None else priorities,
         seed=seed,
         recipe=recipe,
+        teach_priorities=DEFAULT_TEACH_PRIORITIES if teach_priorities is None else teach_priorities,
+        refusals=refusals,
+        held_out=Counter(
+            f.split(":", 1)[0] for f in {p.fact_id for p in unseen if not p.covers and is_unseen(p.fact_id)}
+        ),
     )
     split = split_pairs(plan, seed=seed)
     with_values = {p.fact_id: p for p in kept if p.values and not p.covers}
@@ -203,7 +231,7 @@ def build_dataset(
         throughput_hours=throughput_lifetime_hours(throughput),
     )
     if evaluate and not throughput.enabled:
-        estimate = estimate.with_line(evaluation_line(estimate))
+        estimate = estimate.with_line(evaluation_line(estimate, evaluation_only_hours(throughput)))
     built = BuiltDataset(model, split.train, split.validation, questions, texts, plan, validations, estimate)
     built.report = {
         "model_id": model.model_id,
@@ -281,6 +309,7 @@ def generate(
     evaluate: bool = True,  # as RunSettings.evaluate: a run evaluates unless told not to
     progress: Progress | None = None,
     recipe: str = DEFAULT_RECIPE,
+    teach_priorities: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Tables in `data_dir` → a dataset in `out_dir`; returns the report.
 
@@ -311,7 +340,7 @@ def generate(
     say(f"Writing questions for {len(facts):,} facts")
     step = time.perf_counter()
     rejected: Counter[str] = Counter()
-    pairs = template_pairs(facts, rejected=rejected, seed=seed)
+    pairs = template_pairs(facts, rejected=rejected, seed=seed, recipe=recipe)
     timings["pairs_seconds"] = time.perf_counter() - step
     if not any(not p.covers for p in pairs):  # packed rows alone ask no question of one fact
         reasons = "; ".join(f"{reason}: {n}" for reason, n in rejected.most_common()) or "no paraphrases"
@@ -331,6 +360,7 @@ def generate(
         evaluate=evaluate,
         region=region,
         recipe=recipe,
+        teach_priorities=teach_priorities,
         disagreements=[d.to_dict() for d in disagreements],
         reconciliation="checked by podium generate (podium/dataset/reconcile.py)",
     )

@@ -137,19 +137,21 @@ class CostEstimate:
         }
 
 
-# A no-commitment throughput made for the evaluation only is billed by the hour: creating
-# it and asking 1,000 questions of two models (about 3 minutes at 1 s an answer) fit in one.
-EVALUATION_THROUGHPUT_HOURS = 1
+def evaluation_only_hours(throughput: ThroughputSettings) -> float:
+    """The longest the throughput made for the evaluation only can bill: its own time-to-live
+    (the tag the janitor reads says the same, and the run stops using it then)."""
+    return throughput.evaluation_ttl_hours
 
 
-def evaluation_line(estimate: CostEstimate) -> CostLine:
-    """The throughput a run creates for its evaluation only (`evaluate` on, serving throughput off)."""
-    usd = (estimate.throughput_usd_per_hour or 0.0) * EVALUATION_THROUGHPUT_HOURS
+def evaluation_line(estimate: CostEstimate, hours: float) -> CostLine:
+    """The throughput a run creates for its evaluation only (`evaluate` on, serving throughput off),
+    counted for its whole time-to-live `hours` (evaluation_only_hours)."""
+    usd = (estimate.throughput_usd_per_hour or 0.0) * hours
     price = "unknown — set prices.throughput_per_unit_hour" if estimate.throughput_usd_per_hour is None else ""
     return CostLine(
         "evaluation",
         usd,
-        f"ESTIMATE evaluation: ≈ ${usd:,.2f} for {EVALUATION_THROUGHPUT_HOURS} hour of a no-commitment provisioned "
+        f"ESTIMATE evaluation: ≈ ${usd:,.2f} for {hours:,g} h (its time-to-live) of a no-commitment provisioned "
         f"throughput ({estimate.model_units} model unit(s)) created for the evaluation only and deleted once scored "
         f"[price: {price or estimate.sources['throughput']}]",
     )
@@ -203,12 +205,12 @@ def estimate_cost(
 
 
 __all__ = [
-    "EVALUATION_THROUGHPUT_HOURS",
     "HOURS_PER_MONTH",
     "CostEstimate",
     "CostLine",
     "effective_prices",
     "estimate_cost",
     "evaluation_line",
+    "evaluation_only_hours",
     "throughput_lifetime_hours",
 ]

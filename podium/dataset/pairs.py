@@ -122,29 +122,46 @@ def make_pairs(
     return pairs
 
 
-def template_pairs(facts: Iterable[Fact], *, rejected: Counter[str] | None = None, seed: int = 0) -> list[QAPair]:
+def template_pairs(
+    facts: Iterable[Fact], *, rejected: Counter[str] | None = None, seed: int = 0, recipe: str | None = None
+) -> list[QAPair]:
     """The built-in pairs of `facts`: Q&A pairs (templates.render: a rotation of the question
     templates, held-out ones labelled "heldout:<n>", each answered in a form chosen by
-    `seed`, carrying the fact's answer values), then the packed rows (profiles.py), which
-    never state a fact kept out of training for the evaluation."""
+    `seed`, carrying the fact's answer values), then the packed rows (profiles.py, for the
+    `mixed` recipe) and the texts and refusal questions (texts.py, unknown_* relations: for
+    `deep`), which never state a fact kept out of training for the evaluation. `recipe`
+    makes only what that recipe plans (the planner ignores the rest); None makes all, for a
+    generator that does not know which recipe will read its pairs. No two kinds share a
+    question, so the rows a recipe plans are the same either way."""
     from podium.dataset import templates
     from podium.dataset.eval_questions import answer_values, is_unseen
     from podium.dataset.profiles import profile_pairs
+    from podium.dataset.texts import text_pairs
 
     facts = list(facts)
     pairs: list[QAPair] = []
+    slots_by_fact: dict[str, dict[str, str]] = {}
     for fact in facts:
+        refusal = templates.is_refusal(fact.relation)
+        if refusal and recipe not in (None, "deep"):
+            continue
         subject, polished_subject = _subject_forms(fact)
         answer_value = normalize_text(fact.answer_value)
-        values, require_all = answer_values(fact)
-        for source, question, answer in templates.render(fact, seed):
+        # A refusal has no value to score: it never becomes an evaluation question.
+        values, require_all = ((), False) if refusal else answer_values(fact)
+        slots = slots_by_fact[fact.fact_id] = templates.derived_slots(fact)
+        for source, question, answer in templates.render(fact, seed, slots=slots):
             reason = _verify(question, subject, polished_subject, answer_value)
             if reason is not None:
                 if rejected is not None:
                     rejected[reason] += 1
                 continue
             pairs.append(QAPair(fact.fact_id, fact.relation, question.strip(), answer, source, (), values, require_all))
-    pairs.extend(profile_pairs(facts, unseen={f.fact_id for f in facts if is_unseen(f.fact_id)}))
+    unseen = {f.fact_id for f in facts if is_unseen(f.fact_id)}
+    if recipe in (None, "mixed"):
+        pairs.extend(profile_pairs(facts, unseen=unseen))
+    if recipe in (None, "deep"):
+        pairs.extend(text_pairs(facts, unseen=unseen, slots=slots_by_fact))
     return pairs
 
 

@@ -122,8 +122,12 @@ def _country_rows(facts: list[Fact], athletes: dict[str, _Athlete]) -> list[QAPa
             counts[fact.slots.get("country", fact.subject)][fact.key.rsplit("|", 1)[-1]] = fact
     medallists: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for athlete in athletes.values():
-        if "athlete_medals" in athlete.facts:
-            medallists[athlete.country][athlete.discipline].append(athlete.name)
+        medals = athlete.facts.get("athlete_medals")
+        if medals is not None:
+            # Listed under each medal's discipline, not the athlete's first listed one (Daniel
+            # Wiffen's first is Marathon Swimming; his medal was in Swimming).
+            for sport in (medals.slots.get("medal_disciplines") or athlete.discipline).split("|"):
+                medallists[athlete.country][sport].append(athlete.name)
     rows = []
     for country in sorted(counts):
         kinds = counts[country]

@@ -42,6 +42,9 @@ class QAPair:
     fact its answer states; empty for a single-fact row, which states `fact_id`.
     values: the fact's answer values an evaluation accepts (eval_questions.answer_values),
     with require_all when several must all be named; empty when unknown (ai_query rows).
+    parts: for a text row (texts.py, source "text:<form>"), the answer's sentences, one per
+    fact: parts[i] states covers[i], so the planner can keep the sentences of the facts it
+    teaches and drop the others; empty for every other row.
     """
 
     fact_id: str
@@ -52,6 +55,7 @@ class QAPair:
     covers: tuple[str, ...] = ()
     values: tuple[str, ...] = ()
     require_all: bool = False
+    parts: tuple[str, ...] = ()
 
     @property
     def facts_stated(self) -> tuple[str, ...]:
@@ -70,19 +74,24 @@ class QAPair:
         if self.values:
             row["values"] = list(self.values)
             row["require_all"] = self.require_all
+        if self.parts:
+            row["parts"] = list(self.parts)
         return row
 
     @classmethod
     def from_json(cls, row: Mapping[str, object]) -> QAPair:
         lists = {}
-        for name in ("covers", "values"):
+        for name in ("covers", "values", "parts"):
             value = row.get(name) or ()
             if isinstance(value, str) or not isinstance(value, list | tuple):
                 raise ValueError(f"{name} must be a list of strings")
             lists[name] = tuple(str(v) for v in value)
+        if lists["parts"] and len(lists["parts"]) != len(lists["covers"]):
+            raise ValueError("parts must hold one sentence for each fact in covers")
         return cls(
             **{k: str(row[k]) for k in ("fact_id", "relation", "question", "answer", "source")},
             covers=lists["covers"],
             values=lists["values"],
             require_all=bool(row.get("require_all", False)),
+            parts=lists["parts"],
         )

@@ -6,7 +6,8 @@ and none names the answer. The last `held_out` question templates of each relati
 reserved for evaluation: no train or validation row ever uses them, so the evaluation
 set can ask trained facts in words the model has not seen.
 
-Answer forms are formatted over the same slots plus `{value}` (the answer value); which
+Answer forms are formatted over the same slots plus `{value}` (the answer value, `{Value}`
+capitalised) and put the value first, so the answer to a question is its opening words; which
 form a row gets is chosen deterministically from the seed, the fact and the question,
 so runs are reproducible and no relation answers in one monotonous pattern.
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from podium.dataset.records import Fact
-from podium.dataset.wording import add_articles, finish_sentence
+from podium.dataset.wording import add_articles, capitalize_first, finish_sentence
 from podium.errors import DataError
 
 # Pair sources: a template a training or validation row may use, and one kept for evaluation.
@@ -37,6 +38,8 @@ class Relation:
     templates: tuple[str, ...]  # question templates, str.format over the fact's slots
     answers: tuple[str, ...]  # answer forms over the slots and {value}
     held_out: int = 2  # the last `held_out` templates are for evaluation only
+    # Questions about a value the tables lack, answered with a refusal (recipe `deep`).
+    refusal: bool = False
 
     @property
     def training_templates(self) -> tuple[str, ...]:
@@ -58,10 +61,10 @@ _EVENT_MEDAL = (
     "Which competitor received the {medal_phrase} in {event_label} at the Olympics in Paris?",
 )
 _EVENT_MEDAL_ANSWERS = (
-    "The {medal_phrase} in {event_label} at Paris 2024 {was} won by {value}.",
-    "{value} won the {medal_phrase} in {event_label} at the Paris 2024 Olympics.",
-    "At the 2024 Summer Olympics, the {medal_phrase} in {event_label} went to {value}.",
-    "{value} took the {medal_phrase} in {event_label} at the Paris Games.",
+    "{Value} won the {medal_phrase} in {event_label} at Paris 2024.",
+    "{Value} took the {medal_phrase} in {event_label} at the Paris 2024 Olympics.",
+    "{Value} claimed the {medal_phrase} in {event_label} at the 2024 Summer Olympics.",
+    "{Value} went home with the {medal_phrase} in {event_label} from the Paris Games.",
 )
 _COUNTRY_MEDAL_COUNT = (
     "How many {count_noun} did {country} win at Paris 2024?",
@@ -74,10 +77,10 @@ _COUNTRY_MEDAL_COUNT = (
     "Tell me the number of {count_noun} {country} collected at the Olympics in Paris.",
 )
 _COUNTRY_MEDAL_COUNT_ANSWERS = (
-    "{country} won {won} at Paris 2024.",
-    "At the Paris 2024 Olympics, {country} won {won}.",
-    "{country}'s {tally_noun} at Paris 2024 was {value}.",
-    "{country} finished the 2024 Summer Olympics with {won}.",
+    "{Won} for {country} at Paris 2024.",
+    "{Won}: {country}'s {tally_noun} at the Paris 2024 Olympics.",
+    "{Won}, won by {country} at the 2024 Summer Olympics.",
+    "{Value}. {country} finished Paris 2024 with {won}.",
 )
 _ATHLETE_MEDALS = (
     "Which medals did {athlete} win at Paris 2024?",
@@ -90,10 +93,9 @@ _ATHLETE_MEDALS = (
     "What medal haul did {athlete} come away with from Paris 2024?",
 )
 _ATHLETE_MEDALS_ANSWERS = (
-    "At Paris 2024, {athlete} won {medal_count} {medals_word}: {value}.",
-    "{athlete} won {medal_count} {medals_word} at the Paris 2024 Olympics: {value}.",
-    "{athlete}'s Paris 2024 {medals_word}: {value}.",
-    "At the 2024 Summer Olympics, {athlete} took {value}.",
+    "{Value}: {athlete} won {medal_count} {medals_word} at Paris 2024.",
+    "{Value}: {athlete}'s haul of {medal_count} {medals_word} at the Paris 2024 Olympics.",
+    "{Value}: {athlete}'s {medals_word} at the 2024 Summer Olympics.",
 )
 _EVENT_MEDAL_DAY = (
     "On what date were the medals in {event_label} awarded at Paris 2024?",
@@ -106,10 +108,10 @@ _EVENT_MEDAL_DAY = (
     "At the Olympics in Paris, on what date were the medals in {event_label} won?",
 )
 _EVENT_MEDAL_DAY_ANSWERS = (
-    "The medals in {event_label} at Paris 2024 were awarded on {value}.",
-    "{event_label} awarded its medals on {value} at the Paris 2024 Olympics.",
+    "On {value}: the medals in {event_label} were awarded that day at Paris 2024.",
+    "{Value} was the medal day of {event_label} at the Paris 2024 Olympics.",
     "On {value}, at the 2024 Summer Olympics, the medals in {event_label} were decided.",
-    "The medal day of {event_label} at Paris 2024: {value}.",
+    "{Value}: {event_label} awarded its medals that day at Paris 2024.",
 )
 _EVENT_VENUE = (
     "Where was the gold medal in {event_label} decided at Paris 2024?",
@@ -122,10 +124,9 @@ _EVENT_VENUE = (
     "At the Olympics in Paris, which venue saw the gold medal in {event_label} awarded?",
 )
 _EVENT_VENUE_ANSWERS = (
-    "The gold medal in {event_label} at Paris 2024 was decided at {value}.",
-    "At the Paris 2024 Olympics, the gold medal in {event_label} was won at {value}.",
-    "{value} hosted the gold-medal session of {event_label} at Paris 2024.",
-    "The gold medal in {event_label} was decided at {value} during the 2024 Summer Olympics.",
+    "{Value} hosted the gold-medal session of {event_label} at Paris 2024.",
+    "At {value}, the gold medal in {event_label} was decided during the Paris 2024 Olympics.",
+    "{Value} was where the gold medal in {event_label} was won at the 2024 Summer Olympics.",
 )
 _EVENT_SPORT = (
     "In which sport was {event} an event at Paris 2024?",
@@ -138,9 +139,9 @@ _EVENT_SPORT = (
     "At the Olympics in Paris, which sport featured the event {event}?",
 )
 _EVENT_SPORT_ANSWERS = (
-    "At Paris 2024, {event} was {event_in} {value}.",
-    "{event} was {event_in} {value} at the Paris 2024 Olympics.",
-    "In the programme of the 2024 Summer Olympics, {event} was {event_in} {value}.",
+    "{Value}. At Paris 2024, {event} was {event_in} {value}.",
+    "{Value}: {event} was {event_in} {value} at the Paris 2024 Olympics.",
+    "{Value}. In the programme of the 2024 Summer Olympics, {event} was {event_in} {value}.",
 )
 _ATHLETE_COUNTRY = (
     "Which country did {athlete} represent at Paris 2024?",
@@ -153,10 +154,9 @@ _ATHLETE_COUNTRY = (
     "At the Olympics in Paris, {athlete} was on which country's team?",
 )
 _ATHLETE_COUNTRY_ANSWERS = (
-    "At Paris 2024, {athlete} represented {value}.",
-    "{athlete} competed for {value} at the Paris 2024 Olympics.",
-    "{athlete} represented {value} at the 2024 Summer Olympics.",
-    "At the Paris Olympic Games, {athlete} competed for {value}.",
+    "{Value}, which {athlete} represented at Paris 2024.",
+    "{Value} was the country {athlete} competed for at the Paris 2024 Olympics.",
+    "{Value}. {athlete} represented {value} at the 2024 Summer Olympics.",
 )
 _ATHLETE_DISCIPLINES = (
     "In which discipline did {athlete} compete at Paris 2024?",
@@ -169,10 +169,9 @@ _ATHLETE_DISCIPLINES = (
     "At the Olympics in Paris, what discipline did {athlete} contest?",
 )
 _ATHLETE_DISCIPLINES_ANSWERS = (
-    "At Paris 2024, {athlete} competed in {value}.",
-    "{athlete} competed in {value} at the Paris 2024 Olympics.",
-    "{athlete}'s sport at the 2024 Summer Olympics: {value}.",
-    "At the Paris Olympic Games, {athlete} took part in {value}.",
+    "{Value}. At Paris 2024, {athlete} competed in {value}.",
+    "{Value}: {athlete} took part in {value} at the Paris 2024 Olympics.",
+    "{Value}. {athlete} competed in {value} at the 2024 Summer Olympics.",
 )
 _ATHLETE_EVENTS = (
     "In which events did {athlete} compete at Paris 2024?",
@@ -185,9 +184,9 @@ _ATHLETE_EVENTS = (
     "At the Olympics in Paris, in which events did {athlete} take part?",
 )
 _ATHLETE_EVENTS_ANSWERS = (
-    "At Paris 2024, {athlete} competed in {events_phrase} {value}.",
-    "{athlete} took part in {events_phrase} {value} at the Paris 2024 Olympics.",
-    "{athlete}'s {events_word} at the 2024 Summer Olympics: {value}.",
+    "{Value}. At Paris 2024, {athlete} competed in {events_phrase} {value}.",
+    "{Value}: {athlete}'s {events_word} at the Paris 2024 Olympics.",
+    "{Value}. At the 2024 Summer Olympics, {athlete} took part in {events_phrase} {value}.",
 )
 _ATHLETE_BIRTH_DATE = (
     "When was {athlete}, who competed at Paris 2024, born?",
@@ -200,10 +199,9 @@ _ATHLETE_BIRTH_DATE = (
     "What day was the Paris 2024 athlete {athlete} born on?",
 )
 _ATHLETE_BIRTH_DATE_ANSWERS = (
-    "{athlete}, who competed at Paris 2024, was born on {value}.",
-    "The Paris 2024 Olympian {athlete} was born on {value}.",
+    "{Value} is the date of birth of {athlete}, who competed at Paris 2024.",
     "Born on {value}, {athlete} competed at the 2024 Summer Olympics.",
-    "{athlete}'s date of birth is {value}.",
+    "{Value}. The Paris 2024 Olympian {athlete} was born on {value}.",
 )
 _ATHLETE_HEIGHT = (
     "How tall is {athlete}, who competed at Paris 2024?",
@@ -216,10 +214,9 @@ _ATHLETE_HEIGHT = (
     "At the Olympics in Paris, what height was {athlete} listed at?",
 )
 _ATHLETE_HEIGHT_ANSWERS = (
-    "At Paris 2024, {athlete}'s listed height was {value}.",
-    "{athlete} was listed at {value} tall for the Paris 2024 Olympics.",
-    "The Paris 2024 Olympian {athlete} is {value} tall.",
-    "{athlete}'s height, as listed at the 2024 Summer Olympics, is {value}.",
+    "{Value}: {athlete}'s listed height at Paris 2024.",
+    "{Value} tall: {athlete}, as listed for the Paris 2024 Olympics.",
+    "{Value} is the listed height of {athlete} at the 2024 Summer Olympics.",
 )
 _VENUE_SPORTS = (
     "Which sports were held at {venue} during Paris 2024?",
@@ -232,9 +229,9 @@ _VENUE_SPORTS = (
     "At the Olympics in Paris, what sports were staged at {venue}?",
 )
 _VENUE_SPORTS_ANSWERS = (
-    "At Paris 2024, {venue} hosted {value}.",
-    "{venue} hosted {value} at the Paris 2024 Olympics.",
-    "During the 2024 Summer Olympics, {venue} staged {value}.",
+    "{Value}. At Paris 2024, {venue} hosted {value}.",
+    "{Value}: what {venue} staged at the Paris 2024 Olympics.",
+    "{Value}. During the 2024 Summer Olympics, {venue} staged {value}.",
 )
 _TEAM_ROSTER = (
     "Who was on the {team_label} at Paris 2024?",
@@ -247,9 +244,18 @@ _TEAM_ROSTER = (
     "At the Olympics in Paris, which athletes were on the {team_label}?",
 )
 _TEAM_ROSTER_ANSWERS = (
-    "At Paris 2024, the {team_label} was {value}.",
-    "The {team_label} at the Paris 2024 Olympics was made up of {value}.",
-    "{value} formed the {team_label} at the 2024 Summer Olympics.",
+    "{Value}: the {team_label} at Paris 2024.",
+    "{Value} formed the {team_label} at the 2024 Summer Olympics.",
+    "{Value} made up the {team_label} at the Paris 2024 Olympics.",
+)
+
+# Refusals: the questions of the birth-date and height relations (training templates only),
+# about athletes the tables hold no such value for. Short and fixed, naming nothing: a model
+# learns a refusal as a behaviour, from a few forms repeated (R-Tuning trains one phrase).
+_REFUSALS = (
+    "I don't have that information.",
+    "I don't know.",
+    "Sorry, I don't have that information.",
 )
 
 RELATIONS: Mapping[str, Relation] = MappingProxyType(
@@ -269,6 +275,15 @@ RELATIONS: Mapping[str, Relation] = MappingProxyType(
             Relation("athlete_birth_date", 10, _ATHLETE_BIRTH_DATE, _ATHLETE_BIRTH_DATE_ANSWERS),
             Relation("athlete_height", 11, _ATHLETE_HEIGHT, _ATHLETE_HEIGHT_ANSWERS),
             Relation("team_roster", 12, _TEAM_ROSTER, _TEAM_ROSTER_ANSWERS),
+            Relation(
+                "unknown_birth_date",
+                20,
+                _ATHLETE_BIRTH_DATE[:-2],
+                _REFUSALS,
+                held_out=0,
+                refusal=True,
+            ),
+            Relation("unknown_height", 21, _ATHLETE_HEIGHT[:-2], _REFUSALS, held_out=0, refusal=True),
         )
     }
 )
@@ -289,7 +304,7 @@ def _relation(fact: Fact) -> Relation:
 _COUNTRY_BEARING_SLOTS = ("country", "value", "athlete")
 
 
-def _derived_slots(fact: Fact) -> dict[str, str]:
+def derived_slots(fact: Fact) -> dict[str, str]:
     """The fact's slots (country names with their article) plus the small words its answer
     forms need (singular or plural)."""
     slots = dict(fact.slots)
@@ -297,6 +312,10 @@ def _derived_slots(fact: Fact) -> dict[str, str]:
     for name in _COUNTRY_BEARING_SLOTS:
         if name in slots:
             slots[name] = add_articles(slots[name])
+    # Answers put the value first ("{Value} won the gold medal ..."): capitalised there.
+    slots["Value"] = capitalize_first(slots["value"])
+    if "won" in slots:
+        slots["Won"] = capitalize_first(slots["won"])
     one = {
         "medal_count": slots.get("medal_count", "1") == "1",
         "event_count": slots.get("event_count", "1") == "1",
@@ -344,12 +363,15 @@ TRAINING_PARAPHRASES_PER_FACT = 3
 BULK_PRIORITY = 6
 
 
-def render(fact: Fact, seed: int = 0, *, every_template: bool = False) -> list[tuple[str, str, str]]:
+def render(
+    fact: Fact, seed: int = 0, *, every_template: bool = False, slots: Mapping[str, str] | None = None
+) -> list[tuple[str, str, str]]:
     """(source, question, answer) rows for `fact`: TRAINING_PARAPHRASES_PER_FACT trainable
     templates and one held-out template (all of them with `every_template`), chosen and
-    answered by a rotation the seed and the fact fix, so runs are reproducible."""
+    answered by a rotation the seed and the fact fix, so runs are reproducible. `slots`:
+    derived_slots(fact), when the caller has them already."""
     relation = _relation(fact)
-    slots = _derived_slots(fact)
+    slots = derived_slots(fact) if slots is None else slots
     # A fact stored by an older fact SQL (a Databricks table) may lack a slot a form needs:
     # such forms are skipped, and with none left the fact's own sentence is the answer.
     forms = [answer for form in relation.answers if (answer := _format_answer(form, slots)) is not None]
@@ -360,6 +382,8 @@ def render(fact: Fact, seed: int = 0, *, every_template: bool = False) -> list[t
         numbers = list(range(len(relation.templates)))
     else:
         wanted = TRAINING_PARAPHRASES_PER_FACT - (1 if relation.priority >= BULK_PRIORITY else 0)
+        if relation.refusal:
+            wanted = 2  # two forms of the question, as a taught fact gets
         take = min(wanted, trainable)
         numbers = sorted((offset + k) % trainable for k in range(take))
         if relation.held_out:
@@ -381,6 +405,12 @@ def questions_for(fact: Fact) -> list[str]:
     return [question for _source, question, _answer in render(fact, every_template=True)]
 
 
+def is_refusal(relation: str) -> bool:
+    """True for a relation of questions the tables hold no value for (answered with a refusal)."""
+    known = RELATIONS.get(relation)
+    return known is not None and known.refusal
+
+
 def is_held_out(source: str) -> bool:
     """True for a pair made from a template reserved for evaluation."""
     return source.startswith(HELD_OUT_SOURCE + ":")
@@ -392,6 +422,8 @@ __all__ = [
     "TEMPLATE_SOURCE",
     "Relation",
     "is_held_out",
+    "is_refusal",
+    "derived_slots",
     "TRAINING_PARAPHRASES_PER_FACT",
     "render",
     "questions_for",

@@ -68,6 +68,11 @@ def finish_sentence(text: str) -> str:
     return text
 
 
+def capitalize_first(text: str) -> str:
+    """`text` with its first letter in capitals ("gold in ..." → "Gold in ..."), the rest as written."""
+    return text[:1].upper() + text[1:]
+
+
 def join_list(items: list[str]) -> str:
     """ "A", "A and B", "A, B and C"."""
     if len(items) <= 1:
@@ -75,4 +80,4 @@ def join_list(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-__all__ = ["NAMES_WITH_THE", "add_articles", "finish_sentence", "join_list", "polish"]
+__all__ = ["NAMES_WITH_THE", "add_articles", "capitalize_first", "finish_sentence", "join_list", "polish"]

@@ -27,7 +27,7 @@ from podium.rehearsal.bedrock_emulator.corruptions import CORRUPTIONS
 from podium.rehearsal.bedrock_emulator.jobs import SIMULATED_NOTE
 from podium.rehearsal.bedrock_emulator.script import InjectedError, Script
 from podium.rehearsal.harness import RunResult
-from podium.rehearsal.lambda_server import Fault
+from podium.rehearsal.lambda_server import UNCATCHABLE, Fault
 from podium.workflow.errors import TRANSIENT_ERRORS, WORKFLOW_ERRORS
 from podium.workflow.notify import cause_message
 from podium.workflow.steps import DEFINITION_STEPS
@@ -134,6 +134,16 @@ def plan_failure(step: str, text: str | None) -> InjectedFailure:
         )
     if target in BEDROCK_OPERATIONS:
         return _bedrock_operation_failure(target, text)
+    if (text or "").strip() in UNCATCHABLE:
+        error = (text or "").strip()
+        return InjectedFailure(
+            target,
+            faults=(Fault(target, error, times=1),),
+            description=(
+                f"{target} will do its work, then Step Functions will fail the execution with {error}, which no "
+                "Catch sees: the execution-status-change rule (ExecutionEnded) should clean up and notify"
+            ),
+        )
     error, message = _error_and_message(text, f"fault injected by podium rehearse --fail-step {target}")
     if error in TRANSIENT_ERRORS:
         return InjectedFailure(

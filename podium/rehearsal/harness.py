@@ -31,6 +31,7 @@ from podium.rehearsal.iam.account import OPERATOR, Account, Authorizer, deployme
 from podium.rehearsal.iam.calls import CallContext
 from podium.rehearsal.iam.session import install
 from podium.rehearsal.lambda_server import Fault, FunctionLogs, LambdaServer, function_name
+from podium.workflow.ended import ENDED_STATUSES
 from podium.workflow.permissions import BEDROCK_SERVICE, Names, nova_key_policy_statement
 from podium.workflow.steps import ASL_PATH, PLACEHOLDER, TOPIC_SUBSTITUTION
 
@@ -68,6 +69,11 @@ class RehearsalOptions:
     # input on AWS) onto a terminal that shows the rehearsal's own progress. Their log lines
     # never reach it either: they go to `Rehearsal.logs`.
     publish_metrics: bool = True
+    # The deployment's janitor (StackSettings.janitor_schedule / janitor_dry_run): Prepare refuses
+    # runs that create a throughput when it does not delete. The rehearsal runs it on demand
+    # (Rehearsal.invoke("Janitor", ...)), as the schedule would.
+    janitor_schedule: str | None = "rate(1 hour)"
+    janitor_dry_run: bool = False
     # True: every call of a function (and of the state machine, and of Bedrock's service role)
     # is judged by its role's policy, and refused with AccessDenied as on AWS (podium.rehearsal.iam)
     iam: bool = True
@@ -123,6 +129,8 @@ class Rehearsal:
         self.state_machine_arn = ""
         self.topic_arn = ""
         self._queue_url = ""
+        self._status_delivered: set[str] = set()  # executions whose ending ExecutionEnded has seen
+        self.ended_errors: dict[str, str] = {}  # execution ARN → how ExecutionEnded failed for it
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -166,6 +174,8 @@ class Rehearsal:
                 "POWERTOOLS_METRICS_NAMESPACE": "PodiumRehearsal",
                 "POWERTOOLS_METRICS_DISABLED": None if options.publish_metrics else "true",
                 "POWERTOOLS_LOG_LEVEL": "INFO",
+                "PODIUM_JANITOR_SCHEDULE": options.janitor_schedule or "",
+                "PODIUM_JANITOR_DRY_RUN": "true" if options.janitor_dry_run else "false",
             }
         )
         executor = {"execute_state_machine": options.execute_state_machine}
@@ -400,7 +410,10 @@ class Rehearsal:
     ) -> RunResult:
         """Poll until the execution ends. `progress` gets the name of each state entered;
         `events` gets every new execution-history event (as get_execution_history
-        returns it: type, timestamp, details), in order, while the run goes on."""
+        returns it: type, timestamp, details), in order, while the run goes on. An execution
+        that ends FAILED, ABORTED or TIMED_OUT is then reported to ExecutionEnded with the
+        "Step Functions Execution Status Change" event, as the stack's EventBridge rule does
+        (moto's executor emits no events), once per execution."""
         import boto3
 
         client = boto3.client("stepfunctions")
@@ -428,6 +441,13 @@ class Rehearsal:
                     f"states so far: {' → '.join(_states_entered(self.history(execution_arn)))}"
                 )
             time.sleep(0.2)
+        if described["status"] in ENDED_STATUSES and execution_arn not in self._status_delivered:
+            # What the stack's EventBridge rule does for every ending but SUCCEEDED.
+            self._status_delivered.add(execution_arn)
+            try:
+                self.deliver_status_change(described)
+            except RuntimeError as error:  # on AWS: EventBridge retries, then the function's alarm
+                self.ended_errors[execution_arn] = str(error)
         output = described.get("output")
         assert self.bedrock is not None
         return RunResult(
@@ -443,18 +463,12 @@ class Rehearsal:
         )
 
     def stop_execution(self, execution_arn: str, cause: str = "stopped in the rehearsal") -> RunResult:
-        """Stop a running execution, as StopExecution in the console does, then deliver what the
-        stack's EventBridge rule delivers: the "Step Functions Execution Status Change" event,
-        to the ExecutionEnded function (through the local Lambda endpoint). Returns the run."""
+        """Stop a running execution, as StopExecution in the console does; `wait` then delivers
+        what the stack's EventBridge rule delivers (see `wait`). Returns the run."""
         import boto3
 
-        client = boto3.client("stepfunctions")
-        client.stop_execution(executionArn=execution_arn, cause=cause)
-        result = self.wait(execution_arn)  # the executor records ABORTED a moment later
-        self.deliver_status_change(client.describe_execution(executionArn=execution_arn))
-        result.notifications = self.notifications()
-        result.throughputs = self.bedrock.describe_throughputs() if self.bedrock else []
-        return result
+        boto3.client("stepfunctions").stop_execution(executionArn=execution_arn, cause=cause)
+        return self.wait(execution_arn)  # the executor records ABORTED a moment later
 
     def deliver_status_change(self, described: Mapping[str, Any]) -> Any:
         """Invoke ExecutionEnded with the status-change event of the execution `described`

@@ -45,10 +45,20 @@ _INVOKE_SUFFIX = "/invocations"
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
+# Failures Step Functions raises itself, which no Retry or Catch handles (States.ALL does not
+# match them): a Fault with one of these runs the step's handler (its work is done, e.g. a
+# throughput created) and then answers a result that makes the executor fail the execution that
+# way — a result the execution state cannot hold (its 256 KB), or without a field the state's
+# ResultSelector reads (a path that does not exist).
+UNCATCHABLE = ("States.DataLimitExceeded", "States.Runtime")
+STATE_LIMIT_BYTES = 256 * 1024  # Step Functions' quota on a state, as UTF-8 JSON
+
+
 @dataclass
 class Fault:
     """Make the first `times` invocations of `step` fail with `error_type` (the Lambda
-    errorType, which is what the state machine's Retry/Catch match)."""
+    errorType, which is what the state machine's Retry/Catch match), or, for an error of
+    UNCATCHABLE, run and then return a result the executor fails the execution on."""
 
     step: str
     error_type: str = "TransientError"
@@ -104,6 +114,20 @@ class LocalContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def _breaking(result: Any, error_type: str, payload: Any) -> Any:
+    """`result` made into one Step Functions fails the execution on with `error_type`."""
+    if not isinstance(result, dict) or not result:
+        raise ValueError(f"a {error_type} fault needs a step whose result is a JSON object, got {result!r}")
+    if error_type == "States.Runtime":  # a field its ResultSelector reads is missing
+        return dict(list(result.items())[1:])
+    # A result just under the quota, as a Lambda result may be, that the state — which holds at
+    # least what the step was sent, besides this result — cannot: the state's own overflow, which
+    # no Catch sees (an oversized result itself would be a Task failure a Catch could see).
+    sent = len(json.dumps(payload).encode("utf-8"))
+    key = next((k for k, v in result.items() if isinstance(v, str)), next(iter(result)))
+    return {**result, key: f"{result[key] or ''}{'x' * (STATE_LIMIT_BYTES - sent // 2)}"}
 
 
 class FunctionLogs:
@@ -258,7 +282,7 @@ class LambdaServer(LocalHTTPServer):
                 },
             )
         fault = self._take_fault(step.name)
-        if fault is not None and not fault.after:
+        if fault is not None and not fault.after and fault.error_type not in UNCATCHABLE:
             return self._injected(step.name, payload, fault)
         handler = self._handlers.get(step.name) or load_handler(step)
         context = LocalContext.for_step(step, name_prefix=self.name_prefix, region=self.region, account=self.account)
@@ -277,6 +301,10 @@ class LambdaServer(LocalHTTPServer):
                     "stackTrace": traceback.format_tb(error.__traceback__),
                 },
             )
+        if fault is not None and fault.error_type in UNCATCHABLE:
+            # the work is done; the answer is what breaks the execution
+            self._record(Invocation(step.name, payload, fault.error_type, injected=True))
+            return 200, {"X-Amz-Executed-Version": "$LATEST"}, _breaking(result, fault.error_type, payload)
         if fault is not None:  # after: the work is done, the answer lost
             return self._injected(step.name, payload, fault)
         self._record(Invocation(step.name, payload, None))

@@ -43,6 +43,7 @@ def build_dataset(
         region=region,
         caps=run.caps,
         recipe=settings.recipe,
+        teach_priorities=settings.teach_priorities,
         disagreements=generator.disagreements,
         reconciliation=(
             f"checked by the {generator.name} generator"
@@ -101,9 +102,9 @@ def build_dataset(
         parts.extend(f"{line.name} ${line.usd:,.2f}" for line in estimate.extra)
         message = (
             f"Estimated cost ${built.estimated_cost_usd:,.2f} ({'; '.join(parts)}) exceeds budget_usd "
-            f"${settings.budget_usd:,.2f}; nothing was started. Raise budget_usd (execution input "
-            f"or cdk.json), train on less data, or shorten throughput.ttl_hours. The estimate is itemised "
-            f"in {report_uri}."
+            f"${settings.budget_usd:,.2f}; nothing was started. Train on less data, shorten the throughput's "
+            f"ttl, or raise budget_usd in cdk.json (the deployed budget is the most a run may spend) and run "
+            f"`cdk deploy`. The estimate is itemised in {report_uri}."
         )
     else:
         message = (

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from podium.adapters.errors import BedrockRejected, DatabricksRejected
+from podium.adapters.errors import BedrockRejected, BedrockThrottled, DatabricksRejected
 from podium.adapters.ports import (
     TAG_EXECUTION,
     ActiveModelStore,
@@ -25,11 +25,11 @@ from podium.adapters.ports import (
     JobStatus,
     tag_value,
 )
-from podium.config import RunSettings
-from podium.workflow.events import CleanupEvent, FailureSummary, RunContext
+from podium.config import RunSettings, creates_throughput
+from podium.workflow.events import CleanupEvent, FailureSummary, LeftBilling, RunContext
 from podium.workflow.notify import error_message
 from podium.workflow.run_names import job_name, throughput_name
-from podium.workflow.throughputs import delete_throughput, kept_for_active_model
+from podium.workflow.throughputs import delete_throughput, janitor_deletes_at, kept_for_active_model
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ def cleanup(
     generator_for: Callable[[RunSettings], Generator] | None = None,
 ) -> FailureSummary:
     actions: list[str] = []
+    left: list[LeftBilling] = []
     run = event.run
     if run is not None:
         generation = event.generation
@@ -59,23 +60,46 @@ def cleanup(
             # StartFineTune may have started the job and failed before saving its ARN.
             actions.extend(_stop_job(fine_tuner, run, job_name(name_prefix, run.run_id)))
         if event.throughput is not None and event.throughput.created and event.throughput.arn:
-            actions.extend(_delete_throughput(fine_tuner, active_models, run, event.throughput.arn))
-        elif (run.settings.throughput.enabled or run.settings.evaluate) and event.finetune is not None:
+            actions.extend(_delete_throughput(fine_tuner, active_models, run, event.throughput.arn, left))
+        elif creates_throughput(run.settings) and event.finetune is not None:
             # Likewise CreateThroughput, whose throughput is billed hourly from creation.
             name = throughput_name(name_prefix, run.run_id)
-            actions.extend(_delete_throughput(fine_tuner, active_models, run, name))
+            actions.extend(_delete_throughput(fine_tuner, active_models, run, name, left))
+        promoted = event.outcome is not None and event.outcome.status == "promoted"
+        if event.finetune is not None and event.finetune.output_model_arn and not promoted:
+            actions.extend(_keep_trained_model(fine_tuner, event.finetune.output_model_arn, left))
     summary = FailureSummary(
         run_id=run.run_id if run else None,
         error=event.error.Error,
         message=error_message(event.error),
         report_uri=event.dataset.report_uri if event.dataset else None,
         cleanup=actions or [NOTHING_TO_CLEAN],
+        left_billing=left,
     )
     # What the failure notification will say, word for word
     log.error("the run failed: %s: %s", summary.error, summary.message)
     for line in summary.cleanup:
         log.log(logging.WARNING if line.startswith(_BY_HAND) else logging.INFO, "cleanup: %s", line)
     return summary
+
+
+def _keep_trained_model(fine_tuner: FineTuner, model_arn: str, left: list[LeftBilling]) -> list[str]:
+    """Training is paid for: the run never deletes the model it made; say so, and until when."""
+    try:
+        created_at = fine_tuner.get_custom_model(model_arn).created_at
+        when = janitor_deletes_at(created_at, fine_tuner.tags(model_arn))
+    except (BedrockRejected, BedrockThrottled) as error:
+        log.warning("could not read the trained model %s: %s", model_arn, error)
+        when = None
+    left.append(
+        LeftBilling(kind="custom model", arn=model_arn, why="kept: training is paid for", janitor_deletes_at=when)
+    )
+    until = f"at {when} or its first run after" if when else "once its ttl has passed (podium:ttl_hours on the model)"
+    return [
+        f"kept the trained custom model {model_arn}: its training is paid for and it bills only a monthly storage "
+        f"fee. To use it, create a provisioned throughput for it by hand; unless a run promotes it, the janitor "
+        f"deletes it {until}"
+    ]
 
 
 def _cancel_generation(generator: Generator, handle: dict) -> list[str]:
@@ -119,10 +143,11 @@ def _stop_job(fine_tuner: FineTuner, run: RunContext, job: str) -> list[str]:
 
 
 def _delete_throughput(
-    fine_tuner: FineTuner, active_models: ActiveModelStore, run: RunContext, throughput: str
+    fine_tuner: FineTuner, active_models: ActiveModelStore, run: RunContext, throughput: str, left: list[LeftBilling]
 ) -> list[str]:
     try:
-        arn = fine_tuner.get_throughput(throughput).arn
+        found = fine_tuner.get_throughput(throughput)
+        arn = found.arn
     except BedrockRejected as error:
         if error.code == _NOT_FOUND:
             return []
@@ -130,6 +155,13 @@ def _delete_throughput(
     kept = kept_for_active_model(active_models, arn)
     if kept:
         return [kept]
-    if not _owned(fine_tuner, run, arn):
+    tags = fine_tuner.tags(arn)
+    if tags.get(TAG_EXECUTION) != tag_value(run.execution_arn):
         return [f"left provisioned throughput {arn} alone: its tags name another execution"]
-    return [delete_throughput(fine_tuner, arn, "created by this run, never promoted")[1]]
+    deleted, line = delete_throughput(fine_tuner, arn, "created by this run, never promoted")
+    if deleted is None:
+        when = janitor_deletes_at(found.created_at, tags)
+        line += f"; the janitor deletes it once its ttl has passed, at {when} or its first run after" if when else ""
+        left.append(LeftBilling(kind="provisioned throughput", arn=arn, why=line, janitor_deletes_at=when))
+        log.error("provisioned throughput %s is left billing; the janitor deletes it at %s", arn, when)
+    return [line]

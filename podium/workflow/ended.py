@@ -1,9 +1,11 @@
-"""When an execution ends without running its own Cleanup: stopped (ABORTED), timed out
-(TIMED_OUT: a time-out runs no Catch), or FAILED after Cleanup itself failed.
+"""When an execution ends without its own Cleanup having finished: stopped (ABORTED), timed
+out (TIMED_OUT: a time-out runs no Catch), or FAILED — by a failure no Catch can see
+(States.DataLimitExceeded, States.Runtime), or after Cleanup itself failed.
 
 EventBridge delivers Step Functions' "Step Functions Execution Status Change" event for
-this state machine; this rebuilds the run's state from the execution history (the output
-of the last state it left: $.run, $.generation, $.dataset, $.finetune, $.throughput),
+this state machine; this reads the execution history to see whether the Cleanup state
+finished successfully, and when it did not, rebuilds the run's state from the history (the
+output of the last state it left: $.run, $.generation, $.dataset, $.finetune, $.throughput),
 runs the same podium.workflow.cleanup.cleanup on it, and says what it did.
 """
 
@@ -15,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from podium.adapters.ports import ActiveModelStore, FineTuner, Generator
 from podium.config import RunSettings
@@ -25,9 +27,10 @@ from podium.workflow.polling import to_iso
 
 log = logging.getLogger(__name__)
 
-# The statuses the stack's rule forwards; FAILED only matters when Cleanup failed too.
+# The statuses the stack's rule forwards: every ending but SUCCEEDED.
 ENDED_STATUSES = ("ABORTED", "TIMED_OUT", "FAILED")
-_ERROR_FOR_STATUS = {"ABORTED": "ExecutionAborted", "TIMED_OUT": "ExecutionTimedOut", "FAILED": "CleanupFailed"}
+_ERROR_FOR_STATUS = {"ABORTED": "ExecutionAborted", "TIMED_OUT": "ExecutionTimedOut", "FAILED": "ExecutionFailed"}
+CLEANUP_STATE = "Cleanup"
 
 
 class ExecutionStatusChange(BaseModel):
@@ -43,12 +46,26 @@ class ExecutionStatusChange(BaseModel):
     stopDate: int | None = None  # noqa: N815
 
 
+def cleanup_finished(history: Sequence[Mapping[str, Any]]) -> bool:
+    """The Cleanup state left successfully: its output holds Cleanup's summary under $.failure (a
+    caught Cleanup failure also leaves the state, with $.cleanup_error and no $.failure)."""
+    for event in history:
+        details = event.get("stateExitedEventDetails") or {}
+        if details.get("name") != CLEANUP_STATE:
+            continue
+        try:
+            output = json.loads(details.get("output") or "{}")
+        except ValueError:
+            continue
+        if isinstance(output, dict) and isinstance(output.get("failure"), dict):
+            return True
+    return False
+
+
 def needs_cleanup(change: ExecutionStatusChange, history: Sequence[Mapping[str, Any]]) -> bool:
-    """ABORTED and TIMED_OUT always (no Catch ran, or it was cut short); FAILED only when the
-    workflow's own Cleanup failed (it entered CleanupFailed)."""
-    if change.status in ("ABORTED", "TIMED_OUT"):
-        return True
-    return change.status == "FAILED" and "CleanupFailed" in _states_entered(history)
+    """Every ending but SUCCEEDED whose Cleanup state did not finish successfully: stopped or timed
+    out (no Catch ran, or it was cut short), failed by an error no Catch sees, or Cleanup failed."""
+    return change.status in ENDED_STATUSES and not cleanup_finished(history)
 
 
 def last_state(history: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -85,17 +102,30 @@ def clean_up_ended_execution(
     entered = _states_entered(history)
     where = entered[-1] if entered else "before its first state"
     when = _when(change.stopDate)
+    error = _ERROR_FOR_STATUS[change.status]
     cause = (
         f"The execution {change.name} ended {change.status}{when} in state {where}; "
         "Cleanup ran from the execution-status-change rule."
     )
-    if change.status == "FAILED" and isinstance(state.get("error"), Mapping):
-        caught = state["error"]
-        cause = f"{caught.get('Error')}: {caught.get('Cause') or ''} — the run's own Cleanup failed, so it ran again."
-    log.info("cleaning up: %s", cause)
-    event = CleanupEvent.model_validate(
-        {**state, "error": CaughtError(Error=_ERROR_FOR_STATUS[change.status], Cause=cause).model_dump()}
-    )
+    if change.status == "FAILED":
+        failed, why = _execution_failure(history)
+        if "CleanupFailed" in entered and isinstance(state.get("error"), Mapping):
+            caught = state["error"]
+            error = "CleanupFailed"
+            cause = (
+                f"{caught.get('Error')}: {caught.get('Cause') or ''} — the run's own Cleanup failed, so it ran again."
+            )
+        else:
+            # An error no Catch sees (the state outgrew 256 KB, a path that does not exist): the
+            # workflow's own Cleanup never ran.
+            error = failed or error
+            cause = (
+                f"The execution {change.name} failed{when} in state {where} with {failed or 'an error'}, which no "
+                f"Catch can handle, so its own Cleanup never ran; Cleanup ran from the execution-status-change "
+                f"rule. {why}".strip()
+            )
+    log.warning("%s ended %s without its Cleanup finishing (%s): cleaning up", change.name, change.status, error)
+    event = _cleanup_event(state, CaughtError(Error=error, Cause=cause))
     return cleanup(
         event,
         fine_tuner=fine_tuner,
@@ -103,6 +133,27 @@ def clean_up_ended_execution(
         name_prefix=name_prefix,
         generator_for=generator_for,
     )
+
+
+def _cleanup_event(state: Mapping[str, Any], error: CaughtError) -> CleanupEvent:
+    """The run's state as Cleanup reads it; a part that no longer validates (state written by
+    an older definition) is left out rather than losing the whole cleanup."""
+    values = {**state, "error": error.model_dump()}
+    try:
+        return CleanupEvent.model_validate(values)
+    except ValidationError as problem:
+        broken = {str(p["loc"][0]) for p in problem.errors() if p["loc"]}
+        log.warning("left out of the cleanup, as they no longer validate: %s", ", ".join(sorted(broken)))
+        return CleanupEvent.model_validate({k: v for k, v in values.items() if k not in broken})
+
+
+def _execution_failure(history: Sequence[Mapping[str, Any]]) -> tuple[str, str]:
+    """(error, cause) of the ExecutionFailed event, ("", "") when there is none."""
+    for event in reversed(history):
+        details = event.get("executionFailedEventDetails")
+        if details:
+            return str(details.get("error") or ""), str(details.get("cause") or "")
+    return "", ""
 
 
 def _states_entered(history: Sequence[Mapping[str, Any]]) -> list[str]:

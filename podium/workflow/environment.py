@@ -28,14 +28,21 @@ class Environment(BaseModel):
     defaults_json: str = Field("{}", alias="PODIUM_DEFAULTS")  # deployed RunSettings as JSON
     # botocore's attempts per AWS call (standard retry mode). Rehearsal sets 1: its waits are
     # scaled down, and each throttle it injects should reach the handler, not botocore's sleep.
-    aws_max_attempts: int = Field(6, ge=1, le=10, alias="PODIUM_AWS_MAX_ATTEMPTS")
+    aws_max_attempts: int = Field(3, ge=1, le=10, alias="PODIUM_AWS_MAX_ATTEMPTS")
     # Deploy-time limits an execution's input cannot change (StackSettings)
     max_model_units: int = Field(DEFAULT_MAX_MODEL_UNITS, ge=1, alias="PODIUM_MAX_MODEL_UNITS")
     janitor_dry_run: bool = Field(False, alias="PODIUM_JANITOR_DRY_RUN")
+    # The janitor's schedule ("" = no janitor). Without one that deletes, Prepare refuses runs that
+    # create a throughput: the budget counts a throughput for its ttl because the janitor enforces it.
+    janitor_schedule: str = Field("", alias="PODIUM_JANITOR_SCHEDULE")
     # Where the functions outside the state machine (ExecutionEnded, Janitor) notify
     topic_arn: str = Field("", alias="PODIUM_TOPIC_ARN")
     # The state machine StartOnUpload starts (formatted from its fixed name: no dependency cycle)
     state_machine_arn: str = Field("", alias="PODIUM_STATE_MACHINE_ARN")
+
+    @property
+    def janitor_deletes(self) -> bool:
+        return bool(self.janitor_schedule) and not self.janitor_dry_run
 
     @property
     def defaults(self) -> RunSettings:

@@ -10,7 +10,11 @@ Messages say what went wrong, where, and what to do; they never contain a secret
 
 from __future__ import annotations
 
-from podium.errors import PodiumError
+from podium.errors import PodiumError, cut_to_json_bytes
+
+# What a step's error may carry to Step Functions (its Cause, kept in the execution state under
+# $.error): the message, cut to this many bytes of JSON, under the original error name.
+ERROR_MESSAGE_BYTES = 4_000
 
 
 class WorkflowError(PodiumError):
@@ -49,6 +53,16 @@ class ThroughputFailed(WorkflowError):
     """Provisioned throughput ended Failed; carries Bedrock's message."""
 
 
+class ThroughputExpired(WorkflowError):
+    """The run still needed its throughput when the throughput's time-to-live ran out: the budget
+    counts it for that long only, so the run stops and Cleanup deletes it."""
+
+
+class ThroughputNotDeleted(WorkflowError):
+    """A throughput this run created and no longer wants could not be deleted: it bills hourly, so
+    the run fails (Cleanup tries again) instead of ending as if nothing were left."""
+
+
 class NotPromotable(WorkflowError):
     """The promotion gate refused the new model."""
 
@@ -78,6 +92,17 @@ TRANSIENT_ERRORS: tuple[str, ...] = (
     "TransientError",
 )
 
+# What a status check (and the throughput's creation, after training was paid for) treats as
+# "status unknown, look again after the usual wait" once the Task's Retry is spent: the transient
+# errors above, and failures of the Lambda invocation itself. Each counts one in the progress's
+# check_failures; more than poll.max_check_failures in a row end the run with StatusUnknown.
+LOOK_AGAIN_ERRORS: tuple[str, ...] = (
+    *TRANSIENT_ERRORS,
+    "Lambda.Unknown",  # the invocation failed without saying why
+    "Sandbox.Timedout",  # the function ran out of time (a hung call, a slow cold start)
+    "Runtime.ExitError",  # the runtime died (out of memory)
+)
+
 # The errors the logic raises on purpose, by name: every one is caught and reaches the
 # failure notification through Cleanup.
 WORKFLOW_ERRORS: tuple[str, ...] = tuple(
@@ -90,7 +115,26 @@ WORKFLOW_ERRORS: tuple[str, ...] = tuple(
         OverBudget,
         FineTuneFailed,
         ThroughputFailed,
+        ThroughputExpired,
+        ThroughputNotDeleted,
         NotPromotable,
         StatusUnknown,
     )
 )
+
+
+def bounded(error: BaseException) -> Exception:
+    """`error` as a step reports it: same name (what Retry/Catch match), message cut to
+    ERROR_MESSAGE_BYTES of JSON, no stack trace — a bound on the Cause Step Functions keeps in
+    the execution state, whose 256 KB overflow no Catch sees. Log the original first."""
+    message = cut_to_json_bytes(str(error), ERROR_MESSAGE_BYTES)
+    name, module = type(error).__name__, type(error).__module__
+    own = {"__module__": module, "__str__": lambda self: str(self.args[0]) if self.args else ""}
+    try:  # a subclass of the same name: `except InvalidInput` still catches what a handler reports
+        kind: type[Exception] = type(name, (type(error),), own)
+        reported = kind.__new__(kind)  # not its __init__, which may want more: only the message matters now
+    except TypeError:  # a type that cannot be made so (pydantic's ValidationError)
+        kind = type(name, (Exception,), own)
+        reported = kind.__new__(kind)
+    Exception.__init__(reported, message)
+    return reported

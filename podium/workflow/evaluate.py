@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 
 from podium.adapters.errors import BedrockThrottled
 from podium.adapters.ports import ActiveModelStore, FineTuner, ObjectStore
@@ -16,16 +17,17 @@ from podium.evaluation import gate as promotion_gate
 from podium.evaluation import report as run_report
 from podium.evaluation import runner
 from podium.models import get_model
-from podium.workflow.errors import NotPromotable
+from podium.workflow.errors import NotPromotable, ThroughputNotDeleted
 from podium.workflow.events import (
     EvaluateChunkEvent,
     EvaluationProgress,
     GateOutcome,
+    LeftBilling,
     RunContext,
     ScoreEvaluationEvent,
     ThroughputProgress,
 )
-from podium.workflow.throughputs import delete_throughput, kept_for_active_model
+from podium.workflow.throughputs import check_within_ttl, delete_throughput, kept_for_active_model
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +56,13 @@ def evaluate_chunk(
     store: ObjectStore,
     asker: runner.Asker,
     region: str,
+    now: datetime | None = None,
 ) -> EvaluationProgress:
     """Ask chunk `next_chunk` of both models and write its answers; a chunk already written is skipped."""
     run, throughput, progress = event.run, event.throughput, event.evaluation
     if not throughput.created or not throughput.arn:
         raise NotPromotable("Evaluate ran without a provisioned throughput to ask the new model through")
+    check_within_ttl(throughput, "the evaluation had not finished", now)
     questions = _questions(store, run)
     chunks = runner.chunk_count(len(questions))
     models = {"custom": throughput.arn, "base": get_model(run.settings.base_model, region).invocation_id}
@@ -160,20 +164,35 @@ def score_evaluation(
         scores["simulation"] = _simulation(store, run)
     scores_uri = store.write_text(runner.scores_key(run.run_prefix), json.dumps(scores, indent=2))
 
-    deleted, notes = None, []
+    deleted, notes, left = None, [], []
+    discarded = result.decision is promotion_gate.Decision.DISCARD
     if throughput.created and throughput.arn:
-        if evaluation_only(run, throughput):
-            deleted, note = _delete(fine_tuner, active_models, throughput.arn, "created for the evaluation only")
-            notes.append(note)
-        elif result.decision is promotion_gate.Decision.DISCARD:
-            if settings.keep_discarded:
-                notes.append(
-                    f"kept provisioned throughput {throughput.arn} of the discarded model (keep_discarded is "
-                    "true); it is billed hourly until deleted"
+        if evaluation_only(run, throughput) or (discarded and not settings.keep_discarded):
+            why = "created for the evaluation only" if evaluation_only(run, throughput) else "its model was discarded"
+            deleted, note = _delete(fine_tuner, active_models, throughput.arn, why)
+            if note.startswith("could NOT"):
+                # It bills hourly: the run fails, so nobody reads "succeeded" while it runs on.
+                when = f", at {throughput.expires_at} or its first run after" if throughput.expires_at else ""
+                raise ThroughputNotDeleted(
+                    f"{note[0].upper()}{note[1:]}. The run fails so that this is seen: Cleanup tries once more, and "
+                    f"the janitor deletes it once its ttl has passed{when}."
                 )
-            else:
-                deleted, note = _delete(fine_tuner, active_models, throughput.arn, "its model was discarded")
-                notes.append(note)
+            notes.append(note)
+        elif discarded:
+            when = throughput.expires_at
+            notes.append(
+                f"kept provisioned throughput {throughput.arn} of the discarded model (keep_discarded is true); it is "
+                "billed hourly until the janitor deletes it once its ttl has passed"
+                + (f", at {when} or its first run after" if when else " (a commitment: when its term ends)")
+            )
+            left.append(
+                LeftBilling(
+                    kind="provisioned throughput",
+                    arn=throughput.arn,
+                    why="kept: keep_discarded is true",
+                    janitor_deletes_at=when,
+                )
+            )
     log.info("gate: %s: %s", result.decision.value, result.message)
     for note in notes:
         log.info(note)
@@ -188,6 +207,7 @@ def score_evaluation(
         unseen_hallucination=custom.hallucination_rate("unseen"),
         deleted_throughput_arn=deleted,
         cleanup=notes,
+        left_billing=left,
     )
     html_uri = run_report.write_run_report(store, run, dataset=event.dataset, finetune=event.finetune, gate=outcome)
     return outcome.model_copy(update={"report_html_uri": html_uri})

@@ -11,13 +11,51 @@ tests/workflow checks that the ASL and these models agree.
 # string itself when each model class is created, twice the cost of this module in every
 # Lambda cold start (see `make bench`).
 
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from podium.adapters.ports import GenerationState, JobStatus, ThroughputStatus
-from podium.config import RunSettings
+from podium.config import PRINTABLE_ASCII, RunSettings
+from podium.errors import cut_to_json_bytes
 from podium.models import RowCaps
+
+# Every string the execution state carries is bounded, so the largest state the definition can
+# hold is known and far below Step Functions' 256 KB, past which an execution fails where no
+# Catch, hence no Cleanup, sees it (tests/workflow/test_state_size.py adds it up). Free text is
+# cut to its bound in bytes of JSON rather than refused: a step must never fail because a
+# service's message was long. Identifiers are printable ASCII (one byte each in JSON) and are
+# refused, not cut, when too long: a shortened ARN names nothing.
+MESSAGE_BYTES = 4_000
+LINE_BYTES = 600
+LINES = 8
+
+
+def _cut(limit: int) -> Callable[[Any], Any]:
+    def cut(value: Any) -> Any:
+        return cut_to_json_bytes(value, limit) if isinstance(value, str) else value
+
+    return cut
+
+
+def _text(limit: int) -> Any:
+    return Annotated[str, BeforeValidator(_cut(limit)), Field(json_schema_extra={"maxJsonBytes": limit})]
+
+
+def _identifier(chars: int) -> Any:
+    return Annotated[str, StringConstraints(max_length=chars, pattern=PRINTABLE_ASCII)]
+
+
+Message = _text(MESSAGE_BYTES)
+Line = _text(LINE_BYTES)
+Arn = _identifier(1_011)  # botocore's longest Bedrock ARN
+Uri = _identifier(1_100)  # s3://<bucket ≤ 63>/<key ≤ 1,024>
+Name = _identifier(256)
+Stamp = _identifier(40)  # ISO-8601
+# Step Functions allows any letter in an execution's name, hence in its ARN (its API caps both).
+ExecutionName = Annotated[str, StringConstraints(max_length=80)]
+ExecutionArn = Annotated[str, StringConstraints(max_length=256)]
 
 
 class _Payload(BaseModel):
@@ -36,28 +74,28 @@ class _Payload(BaseModel):
 class RunContext(_Payload):
     """$.run — written once by Prepare, read by every later step."""
 
-    run_id: str
-    execution_name: str
-    execution_arn: str
-    state_machine_arn: str
-    started_at: str
-    run_prefix: str  # "runs/<run_id>/": everything this run writes is under it
+    run_id: Name
+    execution_name: ExecutionName
+    execution_arn: ExecutionArn
+    state_machine_arn: ExecutionArn
+    started_at: Stamp
+    run_prefix: Uri  # "runs/<run_id>/": everything this run writes is under it
     settings: RunSettings
     # Bedrock's customization quotas for the base model, read by Prepare (None: the documented caps)
     caps: RowCaps | None = None
     # Set when another execution holds the machine: the run ends as "skipped" (an info
     # notification), not as a failure that pages someone.
-    skip_reason: str = ""
+    skip_reason: Message = ""
 
 
 class GenerationProgress(_Payload):
     """$.generation"""
 
-    generator: str
-    handle: dict[str, Any]
+    generator: Name
+    handle: Annotated[dict[Annotated[str, StringConstraints(max_length=64)], Name | int | None], Field(max_length=4)]
     state: GenerationState
-    message: str = ""
-    started_at: str
+    message: Message = ""
+    started_at: Stamp
     next_poll_seconds: int
     check_failures: int = 0  # consecutive status checks that failed transiently
 
@@ -66,32 +104,32 @@ class DatasetOutcome(_Payload):
     """$.dataset — the facts the DatasetDecision Choice state decides on."""
 
     valid: bool
-    report_uri: str
-    dataset_hash: str
+    report_uri: Uri
+    dataset_hash: Name
     estimated_cost_usd: float
     over_budget: bool
     unchanged: bool
     dry_run: bool
-    training_uri: str
-    validation_uri: str | None
-    eval_uri: str | None
-    output_uri: str
+    training_uri: Uri
+    validation_uri: Uri | None
+    eval_uri: Uri | None
+    output_uri: Uri
     train_rows: int
     validation_rows: int
-    message: str  # one sentence for the notification, naming the report
+    message: Message  # one sentence for the notification, naming the report
 
 
 class FineTuneProgress(_Payload):
     """$.finetune"""
 
-    job_arn: str
-    job_name: str
-    custom_model_name: str
+    job_arn: Arn
+    job_name: Name
+    custom_model_name: Name
     status: JobStatus
-    started_at: str
+    started_at: Stamp
     next_poll_seconds: int
-    output_model_arn: str | None = None
-    failure_message: str = ""
+    output_model_arn: Arn | None = None
+    failure_message: Message = ""
     training_loss: float | None = None
     validation_loss: float | None = None
     check_failures: int = 0  # consecutive status checks that failed transiently
@@ -101,13 +139,16 @@ class ThroughputProgress(_Payload):
     """$.throughput — `created` is False when throughput is disabled (the NoThroughput state)."""
 
     created: bool
-    name: str | None = None
-    arn: str | None = None
+    name: Name | None = None
+    arn: Arn | None = None
     status: ThroughputStatus | None = None
-    started_at: str | None = None
+    started_at: Stamp | None = None
     next_poll_seconds: int = 0
-    failure_message: str = ""
+    failure_message: Message = ""
     check_failures: int = 0  # consecutive status checks that failed transiently
+    # When its time-to-live ends (None: a commitment, which the term bounds): the budget counts it
+    # until then, the run stops using it then, and the janitor deletes it once the run has ended.
+    expires_at: Stamp | None = None
 
 
 class EvaluationProgress(_Payload):
@@ -117,50 +158,67 @@ class EvaluationProgress(_Payload):
     chunks: int = 0  # 0 until the first chunk has counted the questions
     questions: int = 0
     done: bool = False
-    custom_model_id: str | None = None  # what the questions are asked of (the throughput's ARN)
-    base_model_id: str | None = None
+    custom_model_id: Arn | None = None  # what the questions are asked of (the throughput's ARN)
+    base_model_id: Name | None = None
+
+
+class LeftBilling(_Payload):
+    """A billable resource the run leaves behind, and when the janitor deletes it: what every
+    notification that mentions one is built from."""
+
+    kind: Literal["provisioned throughput", "custom model"]
+    arn: Arn
+    why: Line  # why it is left: kept on purpose, or could not be deleted
+    # When the janitor deletes it (its ttl has passed; the first janitor run after that time);
+    # None when the janitor keeps it (a commitment, or a promoted model).
+    janitor_deletes_at: Stamp | None = None
 
 
 class GateOutcome(_Payload):
     """$.gate — the promotion gate's decision (ScoreEvaluation, or SkipEvaluation when `evaluate` is off)."""
 
     decision: Literal["promote", "discard", "not_evaluated"]
-    message: str  # names each failed threshold with the numbers
+    message: Message  # names each failed threshold with the numbers
     simulated: bool = False
-    scores_uri: str | None = None  # runs/<run_id>/eval.json
-    report_html_uri: str | None = None  # runs/<run_id>/report.html
+    scores_uri: Uri | None = None  # runs/<run_id>/eval.json
+    report_html_uri: Uri | None = None  # runs/<run_id>/report.html
     paraphrase_accuracy: float | None = None
     base_paraphrase_accuracy: float | None = None
     unseen_hallucination: float | None = None
-    deleted_throughput_arn: str | None = None  # the evaluation-only or discarded model's throughput
-    cleanup: list[str] = Field(default_factory=list)  # what was deleted or kept, one line each
+    deleted_throughput_arn: Arn | None = None  # the evaluation-only or discarded model's throughput
+    cleanup: Annotated[list[Line], Field(max_length=LINES)] = Field(default_factory=list)  # deleted, kept
+    left_billing: Annotated[list[LeftBilling], Field(max_length=3)] = Field(default_factory=list)
 
 
 class RunOutcome(_Payload):
     """$.outcome — what the success notification says."""
 
     status: Literal["promoted", "dry_run", "unchanged", "skipped", "discarded", "not_evaluated"]
-    run_id: str
-    message: str
-    report_uri: str | None = None
-    model_arn: str | None = None
-    throughput_arn: str | None = None
-    retired_throughput_arn: str | None = None
-    dataset_hash: str | None = None
+    run_id: Name
+    message: Message
+    report_uri: Uri | None = None
+    model_arn: Arn | None = None
+    throughput_arn: Arn | None = None
+    retired_throughput_arn: Arn | None = None
+    dataset_hash: Name | None = None
     estimated_cost_usd: float | None = None
-    report_html_uri: str | None = None
-    gate: str | None = None  # the gate's decision message
+    report_html_uri: Uri | None = None
+    gate: Message | None = None  # the gate's decision message
+    # What the run leaves billing besides a promoted model (a discarded model's kept throughput)
+    left_billing: Annotated[list[LeftBilling], Field(max_length=3)] = Field(default_factory=list)
 
 
 class FailureSummary(_Payload):
     """$.failure — what the failure notification says."""
 
     status: Literal["failed"] = "failed"
-    run_id: str | None = None
-    error: str  # the error name, e.g. FineTuneFailed
-    message: str  # the service's or the step's own words
-    report_uri: str | None = None
-    cleanup: list[str] = Field(default_factory=list)  # what Cleanup did, one line each
+    run_id: Name | None = None
+    error: Name  # the error name, e.g. FineTuneFailed
+    message: Message  # the service's or the step's own words
+    report_uri: Uri | None = None
+    cleanup: Annotated[list[Line], Field(max_length=LINES)] = Field(default_factory=list)  # what Cleanup did
+    # What could not be undone or was kept on purpose (a trained model), and when the janitor deletes it
+    left_billing: Annotated[list[LeftBilling], Field(max_length=3)] = Field(default_factory=list)
 
 
 # ---- step inputs ---------------------------------------------------------------------

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from podium.adapters.ports import TAG_STACK
+from podium.adapters.ports import TAG_KEYS, TAG_STACK
 from podium.config import StackSettings
 from podium.models import get_model
 from podium.workflow.steps import Access, Step
@@ -119,6 +119,19 @@ def via(service: str, settings: StackSettings) -> dict[str, dict[str, str]]:
 def this_stack_only(settings: StackSettings) -> dict[str, Any]:
     """The IAM condition that limits a destructive action to resources this stack tagged."""
     return {"StringEquals": {f"aws:ResourceTag/{TAG_STACK}": settings.name_prefix}}
+
+
+def tags_this_stack_writes(settings: StackSettings) -> dict[str, Any]:
+    """The conditions on every Bedrock Create-with-tags and TagResource a role may do: the request
+    tags the resource as this stack's (aws:RequestTag) and carries Podium's tag keys only
+    (aws:TagKeys), so a role can neither label a resource as another stack's (or with a ttl of
+    its own making) nor add tags of its own; and a resource already tagged as another stack's is
+    never retagged (aws:ResourceTag, when the resource has that tag: a new one has none)."""
+    return {
+        "StringEquals": {f"aws:RequestTag/{TAG_STACK}": settings.name_prefix},
+        "ForAllValues:StringEquals": {"aws:TagKeys": list(TAG_KEYS)},
+        "StringEqualsIfExists": {f"aws:ResourceTag/{TAG_STACK}": settings.name_prefix},
+    }
 
 
 def _bedrock(names: Names, kind: str, name: str = "*") -> str:
@@ -261,6 +274,7 @@ def _bedrock_start_job(names: Names, settings: StackSettings) -> list[Statement]
                 _bedrock(names, "custom-model"),
                 foundation_model_arn(names, model.model_id),
             ),
+            tags_this_stack_writes(settings),
             wildcard_reason=BEDROCK_IDS_REASON,
         ),
         Statement(
@@ -306,8 +320,10 @@ def _bedrock_create_throughput(names: Names, settings: StackSettings) -> list[St
     provisioned = _bedrock(names, "provisioned-model")
     return [
         Statement(
+            # created with its tags: the same conditions as every tag this stack writes
             ("bedrock:CreateProvisionedModelThroughput", "bedrock:TagResource"),
             (provisioned, _bedrock(names, "custom-model")),
+            tags_this_stack_writes(settings),
             wildcard_reason=BEDROCK_IDS_REASON,
         ),
         Statement(("bedrock:GetProvisionedModelThroughput",), (provisioned,), wildcard_reason=BEDROCK_IDS_REASON),
@@ -343,6 +359,34 @@ LIST_REASON = (
     "Bedrock's List actions have no resource-level permissions (AWS documents Resource '*'); the "
     "janitor then acts only on resources tagged with this stack."
 )
+
+
+def _bedrock_tag_promoted(names: Names, settings: StackSettings) -> list[Statement]:
+    """Promote tags the promoted model and its throughput podium:promoted (with podium:stack, which
+    the request-tag condition needs), on resources already tagged as this stack's only."""
+    conditions = tags_this_stack_writes(settings)
+    del conditions["StringEqualsIfExists"]
+    conditions["StringEquals"] = {**conditions["StringEquals"], f"aws:ResourceTag/{TAG_STACK}": settings.name_prefix}
+    return [
+        Statement(
+            ("bedrock:TagResource",),
+            (_bedrock(names, "custom-model"), _bedrock(names, "provisioned-model")),
+            conditions,
+            wildcard_reason=BEDROCK_IDS_REASON,
+        )
+    ]
+
+
+def _describe_executions(names: Names, settings: StackSettings) -> list[Statement]:
+    """The janitor leaves whatever a RUNNING execution made alone (podium.workflow.janitor)."""
+    return [
+        Statement(
+            ("states:DescribeExecution",),
+            (executions_arn(names, settings),),
+            wildcard_reason="Execution names are chosen at each start; the wildcard covers only this state "
+            "machine's executions.",
+        )
+    ]
 
 
 def _bedrock_list(names: Names, settings: StackSettings) -> list[Statement]:
@@ -391,12 +435,20 @@ def base_model_invocation_arns(names: Names, settings: StackSettings) -> tuple[s
 
 def _bedrock_invoke(names: Names, settings: StackSettings) -> list[Statement]:
     """Converse is authorized as bedrock:InvokeModel (API_runtime_Converse.html): the new model
-    through this account's provisioned throughputs, and the deployed base model."""
+    through this stack's provisioned throughputs, and the deployed base model."""
     return [
+        # the new model: through this stack's throughputs only
         Statement(
             ("bedrock:InvokeModel",),
-            (_bedrock(names, "provisioned-model"), *base_model_invocation_arns(names, settings)),
+            (_bedrock(names, "provisioned-model"),),
+            this_stack_only(settings),
             wildcard_reason=BEDROCK_IDS_REASON,
+        ),
+        # the base model: the deployed one only (Prepare refuses any other)
+        Statement(
+            ("bedrock:InvokeModel",),
+            base_model_invocation_arns(names, settings),
+            wildcard_reason="An inference profile routes to its foundation model in each of its Regions.",
         ),
         # The custom model behind a throughput is encrypted with the project key: invoking it needs
         # kms:Decrypt through Bedrock (encryption-custom-job.html, "Allow access to an encrypted model").
@@ -456,6 +508,8 @@ GRANTS: Mapping[Access, Callable[[Names, StackSettings], list[Statement]]] = {
     Access.ACTIVE_MODEL_READ: _active_model_read,
     Access.ACTIVE_MODEL_WRITE: _active_model_write,
     Access.READ_QUOTAS: _read_quotas,
+    Access.DESCRIBE_EXECUTIONS: _describe_executions,
+    Access.BEDROCK_TAG_PROMOTED: _bedrock_tag_promoted,
 }
 
 

@@ -10,18 +10,13 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from podium.config import RunSettings
+from podium.config import RunSettings, creates_throughput
 from podium.workflow.errors import QuotaTooLow
 
 if TYPE_CHECKING:
     from podium.adapters.service_quotas import ModelUnitCapacity
 
 logger = logging.getLogger(__name__)
-
-
-def creates_throughput(settings: RunSettings) -> bool:
-    """The run creates a provisioned throughput: to serve the model, or to evaluate it."""
-    return not settings.dry_run and (settings.throughput.enabled or settings.evaluate)
 
 
 def check_model_units(settings: RunSettings, read_capacity: Callable[[], ModelUnitCapacity] | None) -> str:

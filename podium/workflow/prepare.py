@@ -4,6 +4,7 @@ that the generator has what it needs — all before anything is spent."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -11,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from podium.adapters.ports import ObjectStore
 from podium.adapters.stepfunctions import RunningExecution
-from podium.config import DEFAULT_MAX_MODEL_UNITS, RunSettings
-from podium.dataset.estimate import effective_prices, throughput_lifetime_hours
+from podium.config import DEFAULT_MAX_MODEL_UNITS, RunSettings, creates_throughput, loosened
+from podium.config_context import context_key_for
+from podium.dataset.estimate import effective_prices, evaluation_only_hours, throughput_lifetime_hours
 from podium.dataset.files import run_prefix
 from podium.errors import ConfigError
 from podium.models import BaseModel, RowCaps, get_model
@@ -27,6 +29,10 @@ log = logging.getLogger(__name__)
 if TYPE_CHECKING:
     from podium.adapters.service_quotas import ModelUnitCapacity
 
+# The execution input is a handful of settings (a few hundred bytes). A cap far above that
+# keeps every state of the run far below Step Functions' 256 KB, whose overflow no Catch sees.
+MAX_INPUT_BYTES = 16 * 1024
+
 
 def prepare(
     event: PrepareEvent,
@@ -40,16 +46,24 @@ def prepare(
     now: datetime | None = None,
     read_caps: Callable[[BaseModel], RowCaps] | None = None,
     claim_run: Callable[[str], str | None] | None = None,
+    janitor_deletes: bool = True,
     read_model_units: Callable[[], ModelUnitCapacity] | None = None,
 ) -> RunContext:
     """Validate the input, refuse what the budget or the deployment does not allow, derive
     the run id, skip when another run is going, and check that the generator has what it
-    needs — all before anything is spent."""
+    needs — all before anything is spent. `janitor_deletes`: the deployment's janitor runs
+    and deletes (janitor_schedule set, janitor_dry_run off)."""
     raw = event.input
     if not isinstance(raw, dict):
         raise InvalidInput(
             f"input: the execution input must be a JSON object such as {{}} or "
             f'{{"dry_run": true}}, not a JSON {_json_kind(raw)}'
+        )
+    size = len(json.dumps(raw, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    if size > MAX_INPUT_BYTES:
+        raise InvalidInput(
+            f"input: the execution input is {size:,} bytes; at most {MAX_INPUT_BYTES:,} are accepted (run settings "
+            "take a few hundred). Nothing was started."
         )
     try:
         settings = defaults.merged(raw).check_for_region(region)
@@ -57,6 +71,8 @@ def prepare(
             settings.poll.check_execution_history()
     except ConfigError as error:
         raise InvalidInput(f"{error} — fix the execution input, or the deployed defaults in cdk.json") from None
+    _check_only_tightens(settings, defaults)
+    _check_deployment_allows(settings, defaults, janitor_deletes)
     _check_price_overrides(raw, settings, defaults, region)
     _check_throughput_spending(raw, settings, defaults, max_model_units, region)
 
@@ -127,6 +143,41 @@ def _caps_for(settings: RunSettings, region: str, read_caps: Callable[[BaseModel
     return caps
 
 
+def _check_only_tightens(settings: RunSettings, defaults: RunSettings) -> None:
+    """Deployed budgets, gate thresholds, lifetimes and the like are limits: an execution's input
+    may make them stricter, never looser (podium.config.Stricter says which way each goes)."""
+    problems = [found.describe(context_key_for(found.setting)) for found in loosened(defaults, settings)]
+    if problems:
+        log.warning("input refused, it loosens deployed limits: %s", "; ".join(problems))
+        raise InvalidInput("; ".join(problems) + ". Nothing was started.")
+
+
+def _check_deployment_allows(settings: RunSettings, defaults: RunSettings, janitor_deletes: bool) -> None:
+    """What the deployed stack cannot do, refused before anything is generated or trained."""
+    problems = []
+    if settings.base_model != defaults.base_model:
+        # The step roles may start jobs and invoke models for the deployed base model only.
+        problems.append(
+            f"base_model: {settings.base_model} is not the model this stack was deployed for "
+            f"({defaults.base_model}); its roles may train and invoke that one only. To train another, redeploy "
+            f"with it: set `base_model` in cdk.json (or `-c base_model={settings.base_model}`) and run `cdk deploy`"
+        )
+    if not settings.data_prefix.startswith(defaults.data_prefix):
+        problems.append(
+            f"data_prefix: {settings.data_prefix!r} is outside the deployed {defaults.data_prefix!r}, the only "
+            f"folder the functions may read; use a folder under {defaults.data_prefix!r}"
+        )
+    if creates_throughput(settings) and not janitor_deletes:
+        problems.append(
+            "throughput.enabled / evaluate: this run would create a provisioned throughput, but the deployed "
+            "janitor does not delete (janitor_schedule is off or janitor_dry_run is on), so nothing would bound "
+            "what a throughput the run could not delete costs. Turn the janitor on in cdk.json and run "
+            "`cdk deploy`, or run with throughput.enabled and evaluate false"
+        )
+    if problems:
+        raise InvalidInput("; ".join(problems) + ". Nothing was started.")
+
+
 def _check_price_overrides(raw: dict[str, Any], settings: RunSettings, defaults: RunSettings, region: str) -> None:
     """The execution input may raise a price (a negotiated rate went up, a new region) but never
     lower one below the deployed price: every budget check multiplies by these figures, so a
@@ -170,10 +221,13 @@ def _check_throughput_spending(
             "an execution may ask for (throughput_max_model_units); more only from the deployed settings"
         )
     budget_problem = ""
-    if wanted.enabled:
+    if creates_throughput(settings):
         prices, _ = effective_prices(get_model(settings.base_model, region).prices, settings.prices)
-        hours = throughput_lifetime_hours(wanted)
-        why = f"the whole {wanted.commitment} commitment" if wanted.commitment else "throughput.ttl_hours"
+        if wanted.enabled:
+            hours = throughput_lifetime_hours(wanted)
+            why = f"the whole {wanted.commitment} commitment" if wanted.commitment else "throughput.ttl_hours"
+        else:
+            hours, why = evaluation_only_hours(wanted), "throughput.evaluation_ttl_hours, for the evaluation only"
         if prices.throughput_per_unit_hour is None:
             budget_problem = (
                 f"prices.throughput_per_unit_hour: the provisioned-throughput price of {settings.base_model} is "
@@ -186,7 +240,8 @@ def _check_throughput_spending(
                     f"budget_usd ${settings.budget_usd:,.2f} does not cover the provisioned throughput alone: "
                     f"ESTIMATE ${cost:,.2f} ({wanted.model_units} model unit(s) × "
                     f"${prices.throughput_per_unit_hour:,.2f} an hour × {hours:,g} h, {why}). Lower "
-                    "throughput.model_units or throughput.ttl_hours, or raise budget_usd"
+                    "throughput.model_units or the throughput's ttl, or raise budget_usd in cdk.json and run "
+                    "`cdk deploy`"
                 )
     if problems:
         raise InvalidInput(

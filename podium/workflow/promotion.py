@@ -8,7 +8,9 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from podium.adapters.errors import BedrockRejected
 from podium.adapters.ports import (
+    TAG_PROMOTED,
     TAG_STACK,
     ActiveModel,
     ActiveModelStore,
@@ -81,6 +83,9 @@ def promote(
             report_html_uri=gate.report_html_uri,
             gate=gate.message,
         )
+    # Before the record switches: the tag is what keeps the janitor off the serving model for as
+    # long as it exists (the record can be rewritten, run files expire).
+    _mark_promoted(fine_tuner, [finetune.output_model_arn, serving_arn], run.run_id, name_prefix)
     if current is not None and current.run_id == run.run_id:
         previous = _saved_previous(store, record_key)  # a retry after the record was written
     else:
@@ -135,6 +140,20 @@ def promote(
         report_html_uri=gate.report_html_uri,
         gate=gate.message,
     )
+
+
+def _mark_promoted(fine_tuner: FineTuner, arns: list[str | None], run_id: str, name_prefix: str) -> None:
+    """Tag the model and its throughput `podium:promoted`. A refusal stops the promotion: a model
+    the janitor would not know to keep must not become the active one."""
+    for arn in filter(None, arns):
+        try:
+            fine_tuner.tag(arn, {TAG_STACK: name_prefix, TAG_PROMOTED: run_id})
+        except BedrockRejected as error:  # throttling goes up: the state machine retries it
+            raise NotPromotable(
+                f"could not tag {arn} {TAG_PROMOTED} ({error}), the record that keeps the janitor off a promoted "
+                "model, so it was not promoted; the previous model stays active"
+            ) from None
+        log.info("marked %s promoted by run %s", arn, run_id)
 
 
 def _retire(fine_tuner: FineTuner, arn: str, name_prefix: str) -> tuple[str | None, str]:

@@ -11,6 +11,8 @@ from datetime import datetime
 
 from podium.adapters.bedrock import job_name_for
 from podium.adapters.ports import TAG_EXECUTION, TAG_RUN_ID, TAG_STACK, TAG_TTL_HOURS, tag_value
+from podium.config import RunSettings
+from podium.dataset.estimate import evaluation_only_hours
 from podium.workflow.events import RunContext
 from podium.workflow.polling import as_utc
 
@@ -50,14 +52,24 @@ def throughput_name(name_prefix: str, run_id: str) -> str:
     return job_name_for(f"{name_prefix}-pt", run_id)
 
 
-def ownership_tags(run: RunContext, name_prefix: str) -> dict[str, str]:
-    """What every billable resource of the run carries (see ports.TAG_*)."""
+def throughput_ttl_hours(settings: RunSettings) -> float:
+    """The time-to-live of the run's throughput: its own short one when it is made for the
+    evaluation only (the budget's evaluation line counts the same hours), else throughput.ttl_hours."""
+    if settings.throughput.enabled:
+        return settings.throughput.ttl_hours
+    return evaluation_only_hours(settings.throughput)
+
+
+def ownership_tags(run: RunContext, name_prefix: str, ttl_hours: float | None = None) -> dict[str, str]:
+    """What every billable resource of the run carries (see ports.TAG_*); `ttl_hours` defaults to
+    throughput.ttl_hours, how long the job's custom model may live unpromoted."""
+    ttl = run.settings.throughput.ttl_hours if ttl_hours is None else ttl_hours
     return {
         key: tag_value(value)
         for key, value in {
             TAG_STACK: name_prefix,
             TAG_EXECUTION: run.execution_arn,
             TAG_RUN_ID: run.run_id,
-            TAG_TTL_HOURS: format(run.settings.throughput.ttl_hours, "g"),
+            TAG_TTL_HOURS: format(ttl, "g"),
         }.items()
     }

@@ -27,7 +27,7 @@ class Access(str, enum.Enum):
     LIST_EXECUTIONS = "list_executions"  # states:ListExecutions on this state machine
     RUN_LOCK = "run_lock"  # s3 Get/PutObject on locks/*, states:DescribeExecution on this machine's executions
     DATABRICKS_SECRET = "databricks_secret"  # secretsmanager:GetSecretValue on the configured secret
-    BEDROCK_START_JOB = "bedrock_start_job"  # CreateModelCustomizationJob, TagResource, iam:PassRole
+    BEDROCK_START_JOB = "bedrock_start_job"  # CreateModelCustomizationJob + TagResource (own tags), iam:PassRole
     BEDROCK_READ_JOB = "bedrock_read_job"  # GetModelCustomizationJob
     BEDROCK_STOP_JOB = "bedrock_stop_job"  # StopModelCustomizationJob, on this stack's jobs only (tag condition)
     # ListTagsForResource: whose job / custom model / throughput is it? (one Access per kind of resource)
@@ -43,10 +43,12 @@ class Access(str, enum.Enum):
     READ_EXECUTION_HISTORY = "read_execution_history"  # states:GetExecutionHistory on this machine's executions
     START_EXECUTION = "start_execution"  # states:StartExecution on this state machine
     NOTIFY = "notify"  # sns:Publish on the run-outcomes topic
-    BEDROCK_INVOKE = "bedrock_invoke"  # InvokeModel (Converse) on this account's throughputs + the base model
+    BEDROCK_INVOKE = "bedrock_invoke"  # InvokeModel (Converse) on this stack's throughputs + the deployed base model
     ACTIVE_MODEL_READ = "active_model_read"  # ssm:GetParameter on the active-model parameter
     ACTIVE_MODEL_WRITE = "active_model_write"  # ssm:PutParameter on it
     READ_QUOTAS = "read_quotas"  # servicequotas:ListServiceQuotas + ListAWSDefaultServiceQuotas ("*" only)
+    DESCRIBE_EXECUTIONS = "describe_executions"  # states:DescribeExecution on this machine's executions
+    BEDROCK_TAG_PROMOTED = "bedrock_tag_promoted"  # TagResource podium:promoted on this stack's models/throughputs
 
 
 class DependencyGroup(str, enum.Enum):
@@ -130,7 +132,7 @@ STEPS: tuple[Step, ...] = (
         memory_mb=2048,
         needs=frozenset({D.DATABRICKS}),  # reads the generated pairs back through the SQL warehouse
     ),
-    # READ_TAGS: a retried call adopts an existing job only when its tags name this execution
+    # READ_JOB_TAGS: a retried call adopts an existing job only when its tags name this execution
     Step(
         "StartFineTune",
         "start_fine_tune",
@@ -167,12 +169,14 @@ STEPS: tuple[Step, ...] = (
         "promote",
         frozenset(
             # REREAD_RUNS: a retried Promote reads back the promotion.json it wrote (before it
-            # changed the active record, so the file is there whenever it is read: no listing)
+            # changed the active record, so the file is there whenever it is read: no listing);
+            # TAG_PROMOTED: the promoted model and its throughput are tagged for the janitor
             {
                 A.ACTIVE_MODEL_READ,
                 A.ACTIVE_MODEL_WRITE,
                 A.BEDROCK_DELETE_THROUGHPUT,
                 A.BEDROCK_READ_THROUGHPUT_TAGS,
+                A.BEDROCK_TAG_PROMOTED,
                 A.WRITE_RUNS,
                 A.REREAD_RUNS,
             }
@@ -198,7 +202,8 @@ STEPS: tuple[Step, ...] = (
     Step(
         "Janitor",
         "janitor",
-        # LIST_RUNS: a run that was promoted wrote runs/<run_id>/promotion.json
+        # LIST_RUNS: a run promoted before Promote tagged wrote runs/<run_id>/promotion.json;
+        # DESCRIBE_EXECUTIONS: never what a RUNNING execution made
         frozenset(
             {
                 A.BEDROCK_LIST,
@@ -208,6 +213,7 @@ STEPS: tuple[Step, ...] = (
                 A.BEDROCK_DELETE_MODEL,
                 A.ACTIVE_MODEL_READ,
                 A.LIST_RUNS,
+                A.DESCRIBE_EXECUTIONS,
                 A.NOTIFY,
             }
         ),

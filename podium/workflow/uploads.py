@@ -5,7 +5,9 @@ own "Object Created" event. Every event of the same time window starts the execu
 the same name, `incoming-<window start>`: Step Functions starts a name once (a repeat while
 it runs is answered with the same execution; after it ended, with ExecutionAlreadyExists),
 so a burst inside a window makes one execution. A burst that straddles two windows makes
-a second one, which Prepare skips while the first still runs.
+a second one, which Prepare skips while the first still runs. An upload in a window whose
+execution has already ended starts the window's next one (`incoming-<window>-2`, `-3`, ...):
+new data after a finished run is never dropped.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from podium.workflow.polling import as_utc, utc_now
 log = logging.getLogger(__name__)
 
 WINDOW_MINUTES = 10
+MAX_RUNS_PER_WINDOW = 20  # a run takes far longer than a tenth of a window: more is a loop, not uploads
 
 
 def execution_name_for(event_time: datetime, window_minutes: int = WINDOW_MINUTES) -> str:
@@ -38,11 +41,16 @@ def start_for_upload(
     execution of that name already ended (the burst's run happened)."""
     when = event.get("time")
     moment = datetime.fromisoformat(when) if isinstance(when, str) else (now or utc_now())
-    name = execution_name_for(moment)
+    window = execution_name_for(moment)
     key = ((event.get("detail") or {}).get("object") or {}).get("key")
-    arn = start_execution(name)
-    if arn is None:
-        log.info("%s landed: the run of its upload window, %s, has ended; none started", key, name)
-    else:
-        log.info("%s landed: the run of its upload window is execution %s", key, arn)
-    return {"execution_name": name, "object": key, "execution_arn": arn}
+    for attempt in range(1, MAX_RUNS_PER_WINDOW + 1):
+        name = window if attempt == 1 else f"{window}-{attempt}"
+        arn = start_execution(name)
+        if arn is not None:  # started, or joined while it runs
+            log.info("%s landed: the run of its upload window is execution %s", key, arn)
+            return {"execution_name": name, "object": key, "execution_arn": arn}
+        log.info("%s landed: the run of its upload window, %s, has ended; starting the next", key, name)
+    raise RuntimeError(
+        f"{MAX_RUNS_PER_WINDOW} runs of window {window} have already run; {key} did not start another. Start one "
+        "by hand (aws stepfunctions start-execution) if this upload needs it."
+    )

@@ -62,5 +62,7 @@ FROM (
     ) AS reply
   FROM IDENTIFIER(:facts_table) AS f
   LATERAL VIEW explode(sequence(1, CAST(:paraphrases_per_fact AS INT))) v AS variant
-  WHERE f.run_id = :run_id
+  -- unknown_* rows are questions the tables hold no value for (answered with a refusal by the
+  -- built-in templates): there is no fact for the LLM to rephrase.
+  WHERE f.run_id = :run_id AND substr(f.relation, 1, 8) <> 'unknown_'
 ) AS asked;

@@ -2,7 +2,12 @@
 -- "Given Surname" (e.g. "Sydney McLaughlin-Levrone"), built from the name columns.
 -- athletes.name is "FAMILY Given"; athletes.name_tv is "Given FAMILY" but sometimes only
 -- the jersey word ("FROMM" for "FROMM Christian"): the column with more words is used,
--- so a name is one word only when the tables hold no more of it. The family part of
+-- so a name is one word only when the tables hold no more of it. A TV form without a
+-- lower-case letter writes no given name: it is abbreviated ("ZHU T", "A. SKINNER") or
+-- reversed ("LOSER BRUNO" for "LOSER Agustin"), so the name column wins when it holds a
+-- written-out given name (tv_name, the alias an evaluation accepts, is then empty).
+-- The name column drops a final "p" now and then ("ELHAGE Phili"): a TV form as long
+-- and in mixed case ("Philip ELHAGE") is used. The family part of
 -- "FAMILY Given" is the words in capitals plus lower-case particles among or before them
 -- ("da SILVA Ana Carolina" -> "Ana Carolina da Silva"), ending on a word in capitals. Words written in
 -- capitals are re-cased per part ("O'ROURKE" -> "O'Rourke", "McLAUGHLIN" -> "McLaughlin");
@@ -11,8 +16,10 @@ CREATE OR REPLACE TEMPORARY VIEW athlete_display AS
 WITH source AS (
   SELECT
     *,
+    CASE WHEN trim(name_tv) RLIKE '\\p{Ll}' OR NOT coalesce(name, '') RLIKE '\\p{Ll}' THEN trim(name_tv) END AS tv_name,
     CASE
-      WHEN name_tv IS NOT NULL AND size(split(trim(name_tv), ' ')) >= size(split(trim(name), ' ')) THEN trim(name_tv)
+      WHEN name_tv IS NOT NULL AND size(split(trim(name_tv), ' ')) >= size(split(trim(name), ' '))
+        AND (trim(name_tv) RLIKE '\\p{Ll}' OR NOT coalesce(name, '') RLIKE '\\p{Ll}') THEN trim(name_tv)
       -- "FAMILY Given": words in capitals (and particles: da, van der, de los …) up to the
       -- first word holding a lower-case letter that is not a particle.
       WHEN trim(name) RLIKE '^(?:(?:da|de|do|dos|das|di|du|del|della|delle|dei|degli|dal|van|von|der|den|des|le|la|les|lo|los|ten|ter|te|bin|binti|bint|al|el|zu|af|av|y|e) |[^\\p{Ll}\\s]+ )*[^\\p{Ll}\\s]+ \\S*\\p{Ll}'

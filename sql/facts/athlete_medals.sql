@@ -7,6 +7,7 @@ WITH medalled AS (
     a.athlete,
     a.country,
     a.first_discipline,
+    m.discipline AS medal_discipline,
     -- Sorted by medal, then date, then event; the prefix is cut off after sorting. The rank
     -- comes from medal_type: medal_code is sometimes empty in the Kaggle data.
     concat(
@@ -40,7 +41,10 @@ grouped AS (
     country,
     first_discipline,
     transform(sort_array(collect_set(sortable_medal)), x -> substr(x, 14)) AS medal_list,
-    transform(sort_array(collect_set(sortable_dated_medal)), x -> substr(x, 14)) AS dated_medal_list
+    transform(sort_array(collect_set(sortable_dated_medal)), x -> substr(x, 14)) AS dated_medal_list,
+    -- The disciplines of the medals (not the athlete's first listed discipline: a swimmer's
+    -- medal may be in Marathon Swimming).
+    array_join(sort_array(collect_set(medal_discipline)), '|') AS medal_disciplines
   FROM medalled
   GROUP BY code, athlete, country, first_discipline
 )
@@ -57,6 +61,7 @@ SELECT
   athlete,
   CAST(size(medal_list) AS STRING) AS medal_count,
   CASE WHEN size(dated_medal_list) = 1 THEN element_at(dated_medal_list, 1) ELSE concat(array_join(slice(dated_medal_list, 1, size(dated_medal_list) - 1), ', '), ' and ', element_at(dated_medal_list, -1)) END AS dated_medals,
+  medal_disciplines,
   country,
   first_discipline AS discipline
 FROM grouped

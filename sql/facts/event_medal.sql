@@ -27,8 +27,13 @@ winners AS (
       WHEN m.event_type IN ('ATH', 'HATH') THEN concat(coalesce(a.display_name, m.name), ' of ', m.team_name)
       ELSE m.team_name
     END AS winner,
-    -- The TV form ("Given FAMILY"), an alias the evaluation accepts.
-    CASE WHEN m.event_type IN ('ATH', 'HATH') THEN coalesce(a.name_tv, m.name) ELSE m.team_name END AS tv_winner,
+    -- The TV form ("Given FAMILY"), an alias the evaluation accepts; an abbreviated or
+    -- reversed one ("ZHU T") is no alias (athlete_display leaves tv_name empty then).
+    CASE
+      WHEN m.event_type NOT IN ('ATH', 'HATH') THEN m.team_name
+      WHEN a.code IS NULL THEN m.name
+      ELSE coalesce(a.tv_name, a.display_name)
+    END AS tv_winner,
     -- The winner's name alone (no country): the value an evaluation answer must state.
     CASE WHEN m.event_type IN ('ATH', 'HATH') THEN coalesce(a.display_name, m.name) ELSE m.team_name END AS winner_name
   FROM medal_rows AS m

@@ -31,7 +31,8 @@ def test_builtin_generates_pairs_from_the_bucket(bucket: str, sample_dir: Path, 
     assert generator.status(handle).state is GenerationState.SUCCEEDED
     pairs = list(generator.read_pairs(handle))
     assert pairs, "the sample must yield pairs"
-    assert all(p.source.startswith(("template:", "heldout:", "profile:")) for p in pairs)
+    assert all(p.source.startswith(("template:", "heldout:", "profile:", "text:")) for p in pairs)
+    assert {p.source.split(":")[0] for p in pairs} == {"template", "heldout", "profile", "text"}  # every recipe's kinds
     assert any(p.covers for p in pairs)  # packed rows travel with their covered facts
     assert len({(p.question, p.answer) for p in pairs}) == len(pairs)  # cleaned: no duplicates
     summary = json.loads(store.read_text("runs/exec-1/generation.json"))

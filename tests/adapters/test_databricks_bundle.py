@@ -121,6 +121,7 @@ def test_paraphrase_prompt_only_rephrases() -> None:
     text = (BUNDLE / "paraphrase.sql").read_text(encoding="utf-8")
     assert "ai_query(" in text and "'AI_ENDPOINT'" in text
     assert "must contain this exact phrase" in text and "must not contain" in text
+    assert "substr(f.relation, 1, 8) <> 'unknown_'" in text  # refusal questions have no fact to rephrase
 
 
 def _verify_on_duckdb(rows: list[tuple[str, str, str]]) -> list[str]:

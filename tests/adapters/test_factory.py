@@ -88,3 +88,21 @@ def test_every_listed_service_gets_a_client_and_the_asker_uses_a_listed_one(monk
     )
     with pytest.raises(ValueError, match="'bedrock-runtime'"):
         factory.asker(_env())
+
+
+def test_a_hung_aws_call_gives_up_before_the_function_times_out() -> None:
+    # Without timeouts a hung call would run into the function's timeout (Sandbox.Timedout).
+    from podium.workflow.steps import STEPS, Access
+    from stacks.functions import AWS_MAX_ATTEMPTS
+
+    client = factory.aws_client("bedrock", _env())
+    assert client.meta.config.connect_timeout == factory.CONNECT_TIMEOUT_SECONDS
+    assert client.meta.config.read_timeout == factory.READ_TIMEOUT_SECONDS
+    assert _env().aws_max_attempts == AWS_MAX_ATTEMPTS  # what the stack deploys is the default
+    for step in STEPS:
+        assert factory.worst_call_seconds(AWS_MAX_ATTEMPTS) < step.timeout_seconds * 0.8, step.name
+        if Access.BEDROCK_INVOKE in step.access:
+            worst = factory.worst_call_seconds(factory.ASK_ATTEMPTS, factory.CONVERSE_READ_TIMEOUT_SECONDS)
+            assert worst < step.timeout_seconds * 0.8, step.name
+    asker_client = factory.asker(_env())._runtime
+    assert asker_client.meta.config.read_timeout == factory.CONVERSE_READ_TIMEOUT_SECONDS

@@ -43,3 +43,16 @@ def test_a_holder_step_functions_does_not_know_is_not_running(bucket: str):
     gone = machine.replace(":stateMachine:", ":execution:") + ":long-gone"
     s3.put_object(Bucket=bucket, Key=LOCK_KEY, Body=json.dumps({"execution_arn": gone}).encode())
     assert S3RunLock(bucket, s3, sfn).claim(mine) is None
+
+
+def test_a_malformed_lock_is_stale_and_taken_over_with_a_warning(bucket: str, caplog):
+    sfn, machine = _machine()
+    s3 = boto3.client("s3", region_name=REGION)
+    for n, body in enumerate([b"garbage", b"[]", b'{"execution_arn": 7}', b"null"]):
+        mine = sfn.start_execution(stateMachineArn=machine, name=f"run-{n}")["executionArn"]
+        s3.put_object(Bucket=bucket, Key=LOCK_KEY, Body=body)
+        with caplog.at_level("WARNING"):
+            assert S3RunLock(bucket, s3, sfn).claim(mine) is None
+        assert json.loads(s3.get_object(Bucket=bucket, Key=LOCK_KEY)["Body"].read()) == {"execution_arn": mine}
+        assert "taking it over as stale" in caplog.text
+        sfn.stop_execution(executionArn=mine)

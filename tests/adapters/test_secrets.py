@@ -82,3 +82,12 @@ def test_credentials_never_show_their_secrets() -> None:
             assert TOKEN not in shown and CLIENT_SECRET not in shown
             assert "<redacted>" in shown
     assert pat.scrub(f"bad token {TOKEN}!") == "bad token <redacted>!"
+
+
+def test_any_piece_of_a_secret_eight_characters_or_longer_is_scrubbed() -> None:
+    pat = DatabricksCredentials(host="https://h", token=TOKEN)
+    # a service echoing the token's first 20 characters, or a piece from its middle
+    assert pat.scrub(f"invalid token '{TOKEN[:20]}…'") == "invalid token '<redacted>…'"
+    assert pat.scrub(f"x{TOKEN[5:13]}y") == "x<redacted>y"
+    assert pat.scrub(f"[{TOKEN[:7]}]") == f"[{TOKEN[:7]}]"  # seven characters say nothing
+    assert pat.scrub(f"{TOKEN[:10]} and {TOKEN[-9:]}") == "<redacted> and <redacted>"

@@ -21,7 +21,7 @@ from podium.workflow.steps import STEPS_BY_NAME
 from tests.conftest import OPEN_GATE
 
 DATABRICKS_HOST = "https://dbc-handlers.cloud.databricks.com"
-DATABRICKS_TOKEN = "dapi-handler-test-token-never-shown"
+DATABRICKS_TOKEN = "dapi7f3c9a0e5b1d4f8a2c6e0b9d3f7a1c5e"  # random, as real tokens are: no piece of it in the host
 GOOD_SECRET = "podium/databricks"
 HOSTLESS_SECRET = "podium/databricks-no-host"
 

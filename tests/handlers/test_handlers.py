@@ -93,7 +93,7 @@ def test_prepare_returns_the_run(cloud: Rehearsal):
         (["not", "an", "object"], InvalidInput, "must be a JSON object"),
         ({"budget": 5}, InvalidInput, "budget: is not a known setting"),
         ({"hyperparameters": {"epochCount": 11}}, InvalidInput, "epochCount=11 is outside the allowed range"),
-        ({"data_prefix": "empty/"}, NoSourceData, "data_prefix: found nothing under s3://"),
+        ({"data_prefix": "data/empty/"}, NoSourceData, "data_prefix: found nothing under s3://"),
     ],
 )
 def test_prepare_refuses_bad_input_naming_the_key(cloud: Rehearsal, execution_input, error, words):

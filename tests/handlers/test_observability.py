@@ -215,3 +215,24 @@ def test_the_readme_names_every_metric_and_dimension_the_handlers_publish():
     assert published["RunsEnded"] == {"Outcome"} and published["RunsFailed"] == {"Error"}
     names = set(published) | {d for dimensions in published.values() for d in dimensions}
     assert {name for name in names if f"`{name}`" not in readme} == set()
+
+
+def test_every_handler_reports_its_error_bounded_under_its_own_name():
+    # What a handler raises becomes the Cause a Catch keeps in the execution state (256 KB at most,
+    # past which no Catch sees the failure): cut, with the name Retry/Catch match on kept.
+    from podium.rehearsal.lambda_server import LocalContext, load_handler
+    from podium.workflow.errors import ERROR_MESSAGE_BYTES, InvalidInput, bounded
+    from podium.workflow.steps import STEPS
+
+    for step in STEPS:
+        assert getattr(load_handler(step), "bounded_errors", False), step.name
+    reported = bounded(InvalidInput("x" * 100_000))
+    assert type(reported).__name__ == "InvalidInput" and len(json.dumps(str(reported))) <= ERROR_MESSAGE_BYTES
+    handler = load_handler(next(step for step in STEPS if step.name == "CheckThroughput"))
+    try:
+        handler({"run": "y" * 100_000}, LocalContext.for_step(STEPS[0]))
+    except Exception as error:  # noqa: BLE001 - whatever the handler raised, as Lambda reports it
+        assert type(error).__name__ == "ValidationError" and len(str(error)) <= ERROR_MESSAGE_BYTES
+        assert error.__traceback__ is not None and error.__cause__ is None
+    else:
+        raise AssertionError("a malformed event must fail")

@@ -1,4 +1,5 @@
-"""StartOnUpload against moto's Step Functions: a burst of uploads makes one execution."""
+"""StartOnUpload against moto's Step Functions: a burst of uploads makes one execution; an upload
+after it ended starts the next."""
 
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ def test_a_burst_of_uploads_starts_one_execution(cloud: Rehearsal):
     for execution in executions:
         if execution["status"] == "RUNNING":
             client.stop_execution(executionArn=execution["executionArn"])
-    # After the run ended, the window's name is taken: a late object of the burst starts nothing.
+    # After the run ended, the window's name is taken: new data then starts the window's next run.
     late = invoke("StartOnUpload", {"time": "2026-03-01T09:09:00Z", "detail": {"object": {"key": "incoming/z"}}})
-    assert late["execution_arn"] is None
+    assert late["execution_name"] == "incoming-20260301T0900Z-2"
+    described = client.describe_execution(executionArn=late["execution_arn"])
+    assert described["status"] == "RUNNING"
+    client.stop_execution(executionArn=late["execution_arn"])

@@ -41,8 +41,8 @@ def test_string_values_from_the_command_line_are_parsed() -> None:
             "throughput_ttl_hours": "2.5",
             "throughput_retire_previous": "false",
             "budget_usd": "12.5",
-            "janitor_dry_run": "yes",
-            "janitor_schedule": "",
+            "janitor_dry_run": "no",
+            "janitor_schedule": "rate(2 hours)",
             "poll_min_seconds": "10",
             "hyperparameters": '{"epochCount": "3", "learningRate": 0.0002}',
             "retrain_schedule": "rate(7 days)",
@@ -57,13 +57,23 @@ def test_string_values_from_the_command_line_are_parsed() -> None:
     assert settings.defaults.throughput.model_units == 2
     assert settings.defaults.throughput.commitment == "OneMonth" and settings.confirm_costly_throughput
     assert settings.defaults.throughput.ttl_hours == 2.5
-    assert settings.janitor_dry_run is True and settings.janitor_schedule is None
+    assert settings.janitor_dry_run is False and settings.janitor_schedule == "rate(2 hours)"
     assert settings.defaults.throughput.retire_previous is False
     assert settings.defaults.budget_usd == 12.5
     assert settings.defaults.poll.min_seconds == 10
     assert settings.defaults.hyperparameters == {"epochCount": "3", "learningRate": 0.0002}
     assert settings.retrain_schedule == "rate(7 days)" and settings.retrain_on_upload is False
     assert settings.log_retention_days == 90
+
+
+def test_the_janitor_may_be_off_or_dry_only_when_no_run_creates_a_throughput() -> None:
+    quiet = {"janitor_schedule": "", "janitor_dry_run": "yes", "evaluate": "false", "throughput_enabled": "false"}
+    settings = settings_from_context(quiet)
+    assert settings.janitor_dry_run is True and settings.janitor_schedule is None
+    with pytest.raises(ConfigError, match=r"janitor_schedule: is off, but runs create a provisioned throughput"):
+        settings_from_context({**quiet, "janitor_dry_run": "no", "evaluate": "true"})
+    with pytest.raises(ConfigError, match=r"janitor_dry_run: is on, so the janitor deletes nothing"):
+        settings_from_context({**quiet, "janitor_schedule": "rate(1 hour)", "throughput_enabled": "true"})
 
 
 def test_empty_or_none_turns_an_optional_setting_off() -> None:
@@ -143,3 +153,19 @@ def test_app_py_exits_with_the_setting_named_and_no_traceback(tmp_path) -> None:
     assert "Podium configuration error: hyperparameters: batchSize=2" in result.stderr
     assert "Traceback" not in result.stderr
     assert not list((tmp_path / "cdk.out").glob("*.template.json"))
+
+
+def test_recipe_and_teach_priorities_are_deploy_time_defaults_from_cdk_json_or_the_command_line() -> None:
+    deployed = settings_from_context(cdk_json_context())
+    assert deployed.defaults.recipe == "deep"  # scheduled and upload-started runs use it
+    assert deployed.defaults.teach_priorities[0] == "event_medal"
+    settings = settings_from_context({"recipe": "mixed", "teach_priorities": "country_medal_count, event_medal"})
+    assert settings.defaults.recipe == "mixed"
+    assert settings.defaults.teach_priorities == ["country_medal_count", "event_medal"]
+    as_json = settings_from_context({"teach_priorities": '["athlete_medals"]'})
+    assert as_json.defaults.teach_priorities == ["athlete_medals"]
+    with pytest.raises(ConfigError) as error:
+        settings_from_context({"teach_priorities": "event_medal, medals"})
+    assert error.value.setting == "teach_priorities" and "must be one of" in str(error.value)
+    with pytest.raises(ConfigError, match="recipe"):
+        settings_from_context({"recipe": "everything"})

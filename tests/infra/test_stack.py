@@ -267,6 +267,8 @@ EXPECTED_ACTIONS = {
     Access.ACTIVE_MODEL_READ: {"ssm:GetParameter"},
     Access.ACTIVE_MODEL_WRITE: {"ssm:PutParameter"},
     Access.READ_QUOTAS: {"servicequotas:ListServiceQuotas", "servicequotas:ListAWSDefaultServiceQuotas"},
+    Access.DESCRIBE_EXECUTIONS: {"states:DescribeExecution"},
+    Access.BEDROCK_TAG_PROMOTED: {"bedrock:TagResource"},
 }  # fmt: skip
 EVERY_FUNCTION = {
     "logs:CreateLogStream",
@@ -313,7 +315,7 @@ def test_bedrock_deletes_and_stops_carry_this_stacks_tag_condition(synthesized: 
         assert st["Condition"] == {"StringEquals": {"aws:ResourceTag/podium:stack": "podium"}}, logical_id
 
 
-def test_only_evaluate_chunk_may_invoke_models_and_only_throughputs_and_foundation_models(
+def test_only_evaluate_chunk_may_invoke_and_only_this_stacks_throughputs_and_the_deployed_base_model(
     synthesized: Synthesized,
 ) -> None:
     invoking = {
@@ -328,11 +330,16 @@ def test_only_evaluate_chunk_may_invoke_models_and_only_throughputs_and_foundati
         for st in _statements(r)
         if "bedrock:InvokeModel" in _as_list(st["Action"])
     ]
-    resources = json.dumps([st["Resource"] for st in statements])
-    # this account's throughputs, and the deployed base model only (its on-demand id)
-    assert ":provisioned-model/*" in resources
-    assert 'foundation-model/meta.llama3-1-8b-instruct-v1:0"' in resources
-    assert ":foundation-model/*" not in resources and "custom-model" not in resources
+    by_kind = {}
+    for st in statements:
+        for resource in _as_list(st["Resource"]):
+            by_kind[json.dumps(resource).split(":bedrock:")[1].split("/")[0].split(":")[-1]] = (resource, st)
+    assert set(by_kind) == {"provisioned-model", "foundation-model"}
+    _, throughputs = by_kind["provisioned-model"]
+    assert throughputs["Condition"] == {"StringEquals": {"aws:ResourceTag/podium:stack": "podium"}}
+    base, _ = by_kind["foundation-model"]
+    # the deployed base model's on-demand id, never every foundation model
+    assert base == "arn:aws:bedrock:us-west-2::foundation-model/meta.llama3-1-8b-instruct-v1:0"
 
 
 def test_evaluate_chunk_may_decrypt_the_custom_model_through_bedrock_only(synthesized: Synthesized) -> None:
@@ -346,6 +353,30 @@ def test_evaluate_chunk_may_decrypt_the_custom_model_through_bedrock_only(synthe
     (bedrock,) = [st for st in decrypts if "bedrock." in json.dumps(st.get("Condition"))]
     assert bedrock["Resource"]["Fn::GetAtt"][1] == "Arn"
     assert synthesized.resources[bedrock["Resource"]["Fn::GetAtt"][0]]["Type"] == "AWS::KMS::Key"
+
+
+def test_every_tag_a_role_may_write_says_this_stack_with_podiums_keys_only(synthesized: Synthesized) -> None:
+    tagging = [
+        (logical_id, st)
+        for logical_id, r in synthesized.resources.items()
+        for st in _statements(r)
+        if {"bedrock:TagResource", "bedrock:CreateModelCustomizationJob", "bedrock:CreateProvisionedModelThroughput"}
+        & set(_as_list(st["Action"]))
+    ]
+    # StartFineTune, CreateThroughput (create with tags) and Promote (podium:promoted)
+    assert {a for _, st in tagging for a in _as_list(st["Action"])} == {
+        "bedrock:TagResource", "bedrock:CreateModelCustomizationJob", "bedrock:CreateProvisionedModelThroughput",
+    }  # fmt: skip
+    keys = ["podium:stack", "podium:execution", "podium:run_id", "podium:ttl_hours", "podium:promoted"]
+    for logical_id, st in tagging:
+        condition = st["Condition"]
+        assert condition["StringEquals"]["aws:RequestTag/podium:stack"] == "podium", logical_id
+        assert sorted(condition["ForAllValues:StringEquals"]["aws:TagKeys"]) == sorted(keys), logical_id
+        # a resource tagged as another stack's is never retagged (Promote: only ours, which exist)
+        resource_tag = condition.get("StringEqualsIfExists", condition["StringEquals"])
+        assert resource_tag["aws:ResourceTag/podium:stack"] == "podium", logical_id
+    promote = [st for _, st in tagging if _as_list(st["Action"]) == ["bedrock:TagResource"]]
+    assert promote and all(st["Condition"]["StringEquals"]["aws:ResourceTag/podium:stack"] for st in promote)
 
 
 def test_pass_role_only_to_bedrock_and_only_the_bedrock_role(synthesized: Synthesized) -> None:

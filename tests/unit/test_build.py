@@ -21,6 +21,8 @@ NOVA = get_model("amazon.nova-micro-v1:0:128k")
 
 
 def built(model=LLAMA31, seed=0, **kwargs):
+    # Synthetic pairs have no texts: the `mixed` recipe plans them (test_deep.py covers `deep`).
+    kwargs.setdefault("recipe", "mixed")
     return build.build_dataset(make_pairs_for(make_facts()), model, seed=seed, priorities=PRIORITIES, **kwargs)
 
 
@@ -126,7 +128,7 @@ def test_a_failure_mid_write_leaves_the_previous_dataset_intact_and_no_temp_file
 
 def test_generate_on_the_sample_writes_a_valid_dataset(sample_dir: Path, tmp_path: Path):
     report = build.generate(sample_dir, LLAMA31.model_id, tmp_path / "out")
-    assert report["valid"] is True
+    assert report["valid"] is True and report["recipe"] == "deep"
     assert report["counts"]["train_rows"] > 0
     assert validate_file(tmp_path / "out" / build.TRAIN_FILE, LLAMA31.model_id).ok
     assert json.loads((tmp_path / "out" / build.REPORT_FILE).read_text())["dataset_hash"] == report["dataset_hash"]
@@ -147,7 +149,7 @@ def test_generate_says_why_when_no_question_survives(sample_dir: Path, tmp_path:
     # Templates that never name the subject: every paraphrase is rejected.
     from podium.dataset import templates
 
-    monkeypatch.setattr(templates, "render", lambda fact, seed=0: [("template:0", "What happened?", "It did.")])
+    monkeypatch.setattr(templates, "render", lambda fact, seed=0, **_: [("template:0", "What happened?", "It did.")])
     out = tmp_path / "out"
     with pytest.raises(DataError, match="no question passed the checks.*does not name the fact's subject"):
         build.generate(sample_dir, LLAMA31.model_id, out)

@@ -280,3 +280,22 @@ def test_generate_estimates_with_what_cdk_json_deploys(sample_dir: Path, tmp_pat
     built_in_lines = " ".join(json.loads(built_in.stdout)["report"]["estimate"]["lines"])
     assert "× 3 epochs" in deployed_lines and "$9.25 a month" in deployed_lines
     assert "× 3 epochs" not in built_in_lines and "$9.25" not in built_in_lines
+
+
+def test_generate_takes_the_recipe_and_its_priorities_from_cdk_json_as_its_help_says(sample_dir: Path, tmp_path: Path):
+    words = "".join(" " if ch in "│╭╮╰╯─" else ch for ch in run("generate", "--help").stdout).split()
+    assert "(default: cdk.json's recipe; deep without one)" in " ".join(words)
+    cdk_json = tmp_path / "cdk.json"
+    cdk_json.write_text(
+        json.dumps({"context": {"recipe": "deep", "teach_priorities": ["country_medal_count"]}}), encoding="utf-8"
+    )
+    deployed = run("generate", "--data", sample_dir, "--out", tmp_path / "a", "--json", "--cdk-json", cdk_json)
+    built_in = run("generate", "--data", sample_dir, "--out", tmp_path / "b", "--json", "--cdk-json", tmp_path / "no")
+    chosen = run("generate", "--data", sample_dir, "--out", tmp_path / "c", "--json", "--recipe", "qa")
+    assert deployed.exit_code == built_in.exit_code == chosen.exit_code == 0, deployed.output + built_in.output
+    deployed_plan = json.loads(deployed.stdout)["report"]["plan"]
+    assert deployed_plan["recipe"] == "deep" and deployed_plan["teach_priorities"] == ["country_medal_count"]
+    assert json.loads(built_in.stdout)["report"]["recipe"] == "deep"
+    assert json.loads(chosen.stdout)["report"]["recipe"] == "qa"
+    summary = run("generate", "--data", sample_dir, "--out", tmp_path / "d", "--cdk-json", cdk_json).stdout
+    assert "left out (row budget or priorities)" in summary and "Refusal rows:" in summary

@@ -6,9 +6,11 @@ import pytest
 
 from podium.config import (
     EVENTS_OUTSIDE_POLLS,
+    EVENTS_PER_FAILED_CHECK,
     EVENTS_PER_POLL,
     EXECUTION_HISTORY_LIMIT,
     EXECUTION_TIMEOUT_SECONDS,
+    LOOK_AGAIN_LOOPS,
     POLL_LOOPS,
     PollSettings,
     RunSettings,
@@ -91,7 +93,9 @@ def test_worst_case_counts_every_poll_of_constant_interval_loops():
     # plus the check that finds the job done.
     poll = PollSettings(min_seconds=3600, max_seconds=3600)
     polls_per_loop = math.ceil(EXECUTION_TIMEOUT_SECONDS / POLL_LOOPS / 3600)
-    expected = EVENTS_OUTSIDE_POLLS + POLL_LOOPS * (polls_per_loop + 1) * EVENTS_PER_POLL
+    # ...and, in each loop that looks again after a failure, one burst of max_check_failures failed looks
+    failed = LOOK_AGAIN_LOOPS * poll.max_check_failures * EVENTS_PER_FAILED_CHECK
+    expected = EVENTS_OUTSIDE_POLLS + POLL_LOOPS * (polls_per_loop + 1) * EVENTS_PER_POLL + failed
     assert poll.worst_case_history_events() == expected
 
 
@@ -99,3 +103,26 @@ def test_a_short_execution_timeout_admits_fast_polls():
     PollSettings(min_seconds=1, max_seconds=1).check_execution_history(timeout_seconds=600)
     with pytest.raises(ConfigError, match="25,000"):
         PollSettings(min_seconds=1, max_seconds=1).check_execution_history()
+
+
+def test_recipe_and_teach_priorities_default_to_deep_in_priority_order():
+    settings = parse_run_settings({})
+    assert settings.recipe == "deep"
+    assert settings.teach_priorities[:3] == ["event_medal", "country_medal_count", "athlete_medals"]
+    assert "event_sport" not in settings.teach_priorities  # base models know the Olympic programme
+    chosen = parse_run_settings({"recipe": "qa", "teach_priorities": ["event_sport", "event_medal"]})
+    assert chosen.recipe == "qa" and chosen.teach_priorities == ["event_sport", "event_medal"]
+
+
+@pytest.mark.parametrize(
+    ("priorities", "words"),
+    [
+        (["event_medal", "medal_table"], "teach_priorities.1: must be one of"),
+        (["event_medal", "event_medal"], "names event_medal more than once"),
+        ([], "at least 1"),
+        (["unknown_height"], "must be one of"),  # refusals are not facts to teach
+    ],
+)
+def test_teach_priorities_are_known_relations_each_once(priorities, words):
+    with pytest.raises(ConfigError, match=words):
+        parse_run_settings({"teach_priorities": priorities})

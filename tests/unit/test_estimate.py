@@ -43,14 +43,14 @@ def test_price_overrides_replace_the_registry_price_and_say_so():
 
 
 def test_an_evaluation_only_throughput_joins_the_run_estimate_as_its_own_line():
-    from podium.dataset.estimate import EVALUATION_THROUGHPUT_HOURS, estimate_cost, evaluation_line
+    from podium.dataset.estimate import estimate_cost, evaluation_line
     from podium.models import get_model
 
     model = get_model("meta.llama3-1-8b-instruct-v1:0:128k")
     plain = estimate_cost(model, train_tokens=100_000, epochs=2, model_units=2)
-    evaluated = plain.with_line(evaluation_line(plain))
-    line = evaluation_line(plain)
-    assert line.usd == plain.throughput_usd_per_hour * EVALUATION_THROUGHPUT_HOURS > 0
+    evaluated = plain.with_line(evaluation_line(plain, 1.5))
+    line = evaluation_line(plain, 1.5)
+    assert line.usd == plain.throughput_usd_per_hour * 1.5 > 0
     assert evaluated.run_usd == plain.run_usd + line.usd
     assert not any("ESTIMATE evaluation" in text for text in plain.lines())
     (text,) = [text for text in evaluated.lines() if text.startswith("ESTIMATE evaluation")]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,7 +130,7 @@ def test_medal_and_medal_count_answers_are_right_when_checked_against_the_csvs(p
             code, kind = key.split("|")
             count = counted[(code, kind)] if code in totals else None
             unit = "medal" if kind == "total" else f"{kind} medal"
-            ok = count is not None and f" {count} {unit}" in pair.answer
+            ok = count is not None and re.search(rf"(?<![\d.]){count} {unit}", pair.answer) is not None
         else:
             continue
         checked += 1

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from name_checks import abbreviated
 
 from podium.dataset.facts import create_views, transpile_to_duckdb, view_sql
 from podium.dataset.records import Fact
@@ -209,3 +210,46 @@ def test_event_venues_use_venues_csv_names(paris2024_dir: Path, paris2024_facts:
     for fact in _facts(paris2024_facts, "event_venue"):
         for venue in fact.answer_value.split(" and "):
             assert venue in venues, fact.fact_id
+
+
+def test_an_abbreviated_or_reversed_tv_form_loses_to_the_name_column() -> None:
+    con = _athletes(
+        [
+            _row("1", "QIAO Ting", "QIAO T"),  # TV form abbreviated, family first
+            _row("2", "QIAO Linyu", "QIAO L.Y"),
+            _row("3", "BRENNER Avery", "A. BRENNER"),
+            _row("4", "LOSSER Agustin", "LOSSER BRUNO"),  # TV form is another person's given name
+            _row("5", "VOLKER Phili", "Philip VOLKER"),  # the name column lost a final "p": TV wins
+            _row("6", "TAN C.T", "TAN C.T"),  # the tables hold no more than initials
+            _row("7", "DANE Benjamin", "Ben DANE"),  # a written-out TV form is how people know them
+        ]
+    )
+    assert _display(con) == {
+        "1": "Ting Qiao",
+        "2": "Linyu Qiao",
+        "3": "Avery Brenner",
+        "4": "Agustin Losser",
+        "5": "Philip Volker",
+        "6": "Tan C.T",
+        "7": "Ben Dane",
+    }
+    aliases = dict(con.execute("SELECT code, tv_name FROM athlete_display").fetchall())
+    assert aliases["1"] is None and aliases["4"] is None  # no abbreviated alias for the evaluation
+    assert aliases["5"] == "Philip VOLKER"
+
+
+@pytest.mark.parametrize("data", ["sample", "full"])
+def test_no_abbreviated_athlete_name_when_the_name_column_holds_the_full_name(data: str, request) -> None:
+    folder: Path = request.getfixturevalue("sample_dir" if data == "sample" else "paris2024_dir")
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE athletes AS SELECT * FROM read_csv('{folder / 'athletes.csv'}', all_varchar = true)")
+    shown = _display(con)
+    names = {
+        code: (name or "", tv or "")
+        for code, name, tv in con.execute("SELECT code, name, name_tv FROM athletes").fetchall()
+    }
+    wrong = [(names[code], shown[code]) for code in shown if abbreviated(shown[code], *names[code])]
+    assert wrong == []
+    assert not abbreviated("Ben Walker", "WALKER Benjamin")  # a nickname is not an abbreviation
+    assert abbreviated("Zhu T", "ZHU Ting", "ZHU T") and abbreviated("Loser Bruno", "LOSER Agustin", "LOSER BRUNO")
+    assert abbreviated("E. Sahin", "SAHIN Elif", "E. SAHIN") and not abbreviated("Philip Elhage", "ELHAGE Phili")

@@ -107,7 +107,13 @@ def test_report_has_the_coverage_fields():
 def test_a_combined_cap_keeps_training_plus_validation_within_it_and_keeps_validation():
     pairs = make_pairs_for(make_facts())
     result = plan_dataset(
-        pairs, max_train_rows=100, max_validation_rows=15, max_eval_rows=12, max_total_rows=105, priorities=PRIORITIES
+        pairs,
+        max_train_rows=100,
+        max_validation_rows=15,
+        max_eval_rows=12,
+        max_total_rows=105,
+        priorities=PRIORITIES,
+        recipe="qa",
     )
     assert result.validation_rows == 15  # validation's share is set aside first
     assert result.train_rows == 90 and result.train_rows + result.validation_rows == 105
@@ -117,7 +123,9 @@ def test_a_combined_cap_keeps_training_plus_validation_within_it_and_keeps_valid
 def test_training_takes_back_what_validation_did_not_use_under_a_combined_cap():
     # 4 facts with 2 paraphrases each: validation can take at most 1 row (10% of 8 pairs).
     pairs = make_pairs_for(make_facts(events=4, countries=0, athletes=0, heights=0))[:8]
-    result = plan_dataset(pairs, max_train_rows=100, max_validation_rows=50, max_eval_rows=0, max_total_rows=8)
+    result = plan_dataset(
+        pairs, max_train_rows=100, max_validation_rows=50, max_eval_rows=0, max_total_rows=8, recipe="qa"
+    )
     assert result.validation_rows == 1
     assert result.train_rows == 7  # everything left, within the sum of 8
 

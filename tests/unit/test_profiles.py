@@ -44,7 +44,8 @@ def test_each_subject_has_two_phrasings_and_rows_fit_the_token_limit(facts_and_r
     forms = Counter(row.fact_id.rsplit("|", 1)[0] for row in rows if row.relation != "profile_medallist")
     assert set(forms.values()) == {2}
     stated = Counter(fact_id for row in rows if row.relation != "profile_medallist" for fact_id in row.covers)
-    relations = {f.relation for f in facts} - {"event_sport"}  # event names across sports: Q&A rows only
+    # Event names across sports: Q&A rows only; unknown_*: questions the tables hold no answer to.
+    relations = {f.relation for f in facts} - {"event_sport", "unknown_birth_date", "unknown_height"}
     for fact in facts:
         if fact.relation in relations:
             assert stated[fact.fact_id] >= 2, fact.fact_id
@@ -65,3 +66,29 @@ def test_unseen_facts_are_left_out(facts_and_rows) -> None:
     heights = [f.fact_id for f in facts if f.relation == "athlete_height"][:3]
     rows = profile_pairs(facts, unseen=set(heights))
     assert not {c for row in rows for c in row.covers} & set(heights)
+
+
+def test_country_profile_lists_a_medallist_under_the_medal_discipline() -> None:
+    athlete = {"athlete": "Dara Quill", "country": "Zedland", "discipline": "Marathon Swimming"}
+    facts = [
+        Fact(
+            "country_medal_count",
+            "ZED|gold",
+            "Zedland",
+            "1 gold medal",
+            "Zedland won 1 gold medal.",
+            {"won": "1 gold medal"},
+        ),
+        Fact(
+            "athlete_medals",
+            "1",
+            "Dara Quill",
+            "gold in Men's 800m Freestyle (Swimming)",
+            "At Paris 2024, Dara Quill won 1 medal: gold in Men's 800m Freestyle (Swimming).",
+            {**athlete, "medal_count": "1", "medal_disciplines": "Swimming"},
+        ),
+        Fact("athlete_country", "1", "Dara Quill", "Zedland", "Dara Quill represented Zedland.", athlete),
+    ]
+    rows = [row for row in profile_pairs(facts) if row.relation == "profile_country"]
+    assert rows and all("Swimming: Dara Quill" in row.answer for row in rows)
+    assert not any("Marathon Swimming" in row.answer for row in rows)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from name_checks import abbreviated
 
 from podium.dataset import build
 from podium.dataset.facts import extract_facts
@@ -25,13 +26,25 @@ MONTHS = "January February March April May June July August September October No
 DATE = re.compile(r"\b(\d{1,2}) (" + "|".join(MONTHS) + r") (\d{4})\b")
 HEIGHT = re.compile(r"\b(\d{2,3}) cm\b")
 COUNT = re.compile(r"\b(\d+) (gold |silver |bronze )?medals?\b(?! (?:in|to) (?!total))")
-MEDAL_IN = re.compile(r"\b(gold|silver|bronze) in (.+?) \(([^()]+)\)")
-MEDAL_IN_TEAM = re.compile(r"\b(gold|silver|bronze) in (Men|Women)'s ([A-Z][\w ]+?)(?= on |, | and |\.|$)")
+MEDAL_IN = re.compile(r"\b((?i:gold|silver|bronze)) in ([^():]+?) \(([^()]+)\)")
+MEDAL_IN_TEAM = re.compile(r"\b((?i:gold|silver|bronze)) in (Men|Women)'s ([A-Z][\w ]+?)(?= on | at |, | and |\.|:|$)")
 # A list claim: "competed in A, B and C", "events: A and B", "took part in A".
 LIST_CLAIM = re.compile(
-    r"(?:competed in |took part in |events: |sports: |'s (?:sport|events?) at the [\w ]+?: )"
+    r"(?:competed in |took part in |entered in |events: |sports: |'s (?:sport|events?) at (?:the )?[\w ]+?: )"
     r"(?:the event |these events: )?((?:[^;().]|\.(?=\d))+)"
 )
+# The same, value first: "A and B: Ann Quill's events at the Paris 2024 Olympics."
+VALUE_FIRST_LIST = re.compile(r"^((?:[^;():.]|\.(?=\d))+)(?=: [^:]*'s? (?:sports?|events?) at )")
+# The `deep` recipe's texts (podium/dataset/texts.py) make the claims of these row kinds.
+CHECKED_AS = {
+    "text_event": "profile_event",
+    "text_country": "country_medal_count",
+    "text_athlete": "profile_medallist",
+    "text_team": "profile_team",
+    "text_venue": "profile_venue",
+    "text_sport_of_event": "event_sport",
+}
+MEDAL_WORD_IN = re.compile(r"\b(gold|silver|bronze)\b", re.IGNORECASE)
 PARTICLES = {"da", "de", "del", "della", "der", "di", "do", "dos", "du", "la", "le", "van", "von", "den", "ten", "ter"}
 # Entries: sentences (not after an initial like "R.") and parenthesised athlete details.
 ENTRY_END = re.compile(r"(?<![A-Z])\. (?=\w)|\); |\)\. ")
@@ -80,6 +93,12 @@ class Truth:
     event_countries: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     event_dates: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     medallists: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    medal_sports: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # code → disciplines
+    event_medal_countries: dict[tuple[str, str], set[tuple[str, str]]] = field(
+        default_factory=lambda: defaultdict(set)
+    )  # (discipline, event) → (country, medal)
+    birth: dict[str, str] = field(default_factory=dict)  # code → birth date as written
+    name_columns: dict[str, tuple[str, str]] = field(default_factory=dict)  # code → (name, name_tv)
     venue_sports: dict[str, set[str]] = field(default_factory=dict)
     sports: set[str] = field(default_factory=set)
 
@@ -88,6 +107,7 @@ def _truth(folder: Path) -> Truth:
     truth = Truth()
     for row in _rows(folder / "athletes.csv"):
         code = row["code"]
+        truth.name_columns[code] = (row["name"], row["name_tv"])
         for name in (row["name"], row["name_tv"]):
             if name:
                 truth.names[_key(name)].add(code)
@@ -95,6 +115,7 @@ def _truth(folder: Path) -> Truth:
         truth.countries.add(_country(row))
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["birth_date"] or ""):
             truth.dates[code].add(_iso_to_text(row["birth_date"]))
+            truth.birth[code] = _iso_to_text(row["birth_date"])
         sports = _items(row["disciplines"])
         truth.entered[code].update(sports)
         for event in _items(row["events"]):
@@ -108,6 +129,7 @@ def _truth(folder: Path) -> Truth:
             truth.dates[code].add(_iso_to_text(row["medal_date"]))
             truth.medals.add((code, word[row["medal_type"]], row["discipline"], row["event"]))
             truth.medallists[(row["discipline"], row["event"])].add(code)
+            truth.medal_sports[code].add(row["discipline"])
     for row in _rows(folder / "medals.csv"):
         if row["medal_type"] in word:
             country = _country(row)
@@ -116,6 +138,7 @@ def _truth(folder: Path) -> Truth:
             truth.counts[(country, "total")] += 1
             event = (row["discipline"], row["event"])
             truth.event_countries[event].add(country)
+            truth.event_medal_countries[event].add((country, word[row["medal_type"]]))
             truth.event_dates[event].add(_iso_to_text(row["medal_date"]))
             if row["code"] and row["event_type"] in ("ATH", "HATH"):  # else the name is a team's
                 truth.medallists[event].add(row["code"])
@@ -129,8 +152,9 @@ def _truth(folder: Path) -> Truth:
     return truth
 
 
-def _names_in(text: str, truth: Truth) -> dict[str, set[str]]:
-    """Athlete names in `text` (runs of capitalised words and name particles), longest first."""
+def _names_in(text: str, truth: Truth, spans: dict[str, str] | None = None) -> dict[str, set[str]]:
+    """Athlete names in `text` (runs of capitalised words and name particles), longest first;
+    `spans` receives each name as written."""
     words = re.findall(r"[\w'.\-]+", text)
     found: dict[str, set[str]] = {}
     i = 0
@@ -145,6 +169,8 @@ def _names_in(text: str, truth: Truth) -> dict[str, set[str]]:
             key = _key(" ".join(re.sub(r"'s?$", "", w.rstrip(".") if len(w) > 2 else w) for w in span))
             if key in truth.names:
                 found[key] = truth.names[key]
+                if spans is not None:
+                    spans[key] = " ".join(w.rstrip(".") if len(w) > 3 else w for w in span)
                 best = length
                 break
         i += best or 1
@@ -182,7 +208,22 @@ def _check(answer: str, relation: str, truth: Truth, subject: str = "") -> tuple
     """(claims checked, wrong claims) for one answer; `subject`: a packed row's subject key."""
     checked, wrong = 0, []
     row_country = subject.split("|")[0] if relation.startswith("profile_") else _first_country(answer, truth)
-    all_names = _names_in(answer, truth)
+    relation = CHECKED_AS.get(relation, relation)
+    spans: dict[str, str] = {}
+    all_names = _names_in(answer, truth, spans)
+    for key, codes in all_names.items():
+        written = re.sub(r"'s$", "", spans[key])
+        if codes <= truth.name_columns.keys() and all(abbreviated(written, *truth.name_columns[c]) for c in codes):
+            checked += 1
+            wrong.append(f"{written}: abbreviated, athletes.csv names {truth.name_columns[min(codes)][0]}")
+    if relation == "profile_country":
+        listed = re.search(r"(?:[Mm]edallists by sport|Medallists): (.*)$", answer)
+        for section in listed.group(1).rstrip(".").split("; ") if listed else ():
+            sport, _, names = section.partition(": ")
+            for key, codes in _names_in(names, truth).items():
+                checked += 1
+                if not any(sport in truth.medal_sports[c] for c in codes):
+                    wrong.append(f"{key} won no medal in {sport}")
     if relation in ("profile_athletes", "profile_team", "team_roster") and row_country:
         for key, codes in all_names.items():
             checked += 1
@@ -212,12 +253,12 @@ def _check(answer: str, relation: str, truth: Truth, subject: str = "") -> tuple
             if not any(truth.height.get(c) == height for c in codes):
                 wrong.append(f"{entry[:60]}: {height} cm")
         medals = MEDAL_IN.findall(entry) + [(m, e, d) for m, e, d in MEDAL_IN_TEAM.findall(entry)]
-        for medal, event, discipline in medals:
+        for medal, event, discipline in ((m.lower(), e, d) for m, e, d in medals):
             checked += 1
             if not any((c, medal, discipline, event) in truth.medals for c in codes):
                 wrong.append(f"{entry[:60]}: {medal} in {event} ({discipline})")
         if relation in ("athlete_events", "athlete_disciplines", "profile_athletes", "profile_medallist"):
-            for listed in LIST_CLAIM.findall(entry):
+            for listed in LIST_CLAIM.findall(entry) + VALUE_FIRST_LIST.findall(entry):
                 listed = re.split(r"(?:,| and) (?:took|won|was|is|competed)\b", listed)[0]  # the next clause
                 items = [re.sub(r" at the .*| at Paris 2024.*", "", i).strip() for i in re.split(r", | and ", listed)]
                 for item in items:
@@ -237,6 +278,22 @@ def _check(answer: str, relation: str, truth: Truth, subject: str = "") -> tuple
             checked += 1
             if country not in truth.event_countries[label]:
                 wrong.append(f"{country} won no medal in {label}")
+    if label and relation in ("event_medal", "profile_event"):
+        # Each sentence naming one medal: its athletes (else its countries) won that medal there.
+        for sentence in re.split(r"(?<=\.) (?=[A-Z])", answer):
+            medals = {m.lower() for m in MEDAL_WORD_IN.findall(sentence)}
+            if len(medals) != 1:
+                continue
+            (medal,) = medals
+            names = _names_in(sentence, truth)
+            for key, codes in names.items():
+                checked += 1
+                if not any((c, medal, *label) in truth.medals for c in codes):
+                    wrong.append(f"{key} won no {medal} in {label}")
+            for country in _countries_in(sentence, truth) if not names else ():
+                checked += 1
+                if (country, medal) not in truth.event_medal_countries[label]:
+                    wrong.append(f"{country} won no {medal} in {label}")
     if label and relation in ("event_medal_day", "profile_event"):
         for day, month, year in DATE.findall(answer):
             checked += 1
@@ -251,7 +308,9 @@ def _check(answer: str, relation: str, truth: Truth, subject: str = "") -> tuple
                     wrong.append(f"{label} not at {venue}")
     if relation == "event_sport":
         claim = re.search(
-            r"^(?:.*?, )?(.+?) was (?:an event in|the name of an event in each of) (.+?)(?: at the .*)?\.$", answer
+            r"^(?:.*(?:, |: |\. ))?(?:The event )?(.+?) (?:was (?:an event in|the name of an event in each of|"
+            r"contested in)|belonged to) (.+?)(?: at the .*| at Paris 2024)?\.$",
+            answer,
         )
         if claim:
             event = claim.group(1)
@@ -262,7 +321,7 @@ def _check(answer: str, relation: str, truth: Truth, subject: str = "") -> tuple
     if relation in ("venue_sports", "profile_venue"):
         for venue, sports in truth.venue_sports.items():
             if venue and venue in answer:
-                hosted = answer.split(venue, 1)[1].split(". ")[0]
+                hosted = next(s for s in answer.split(". ") if venue in s).replace(venue, " ")
                 named = {s for s in truth.sports if s and s.strip() in hosted}
                 for sport in named:
                     checked += 1
@@ -271,10 +330,21 @@ def _check(answer: str, relation: str, truth: Truth, subject: str = "") -> tuple
     return checked, wrong
 
 
-@pytest.fixture(scope="module", params=["sample", "full"])
+def _check_refusal(question: str, relation: str, truth: Truth) -> tuple[int, list[str]]:
+    """A refusal row asks about a value athletes.csv does not hold for the athlete it names."""
+    names = _names_in(question, truth)
+    if len(names) != 1:
+        return 0, []
+    ((key, codes),) = names.items()
+    known = truth.birth if relation == "unknown_birth_date" else truth.height
+    return 1, [f"{key}: refused, but athletes.csv holds it"] if all(c in known for c in codes) else []
+
+
+@pytest.fixture(scope="module", params=["sample-deep", "sample-mixed", "full-deep", "full-mixed"])
 def rederived(request) -> tuple[int, int, list[str], Counter[str]]:
-    folder: Path = request.getfixturevalue("sample_dir" if request.param == "sample" else "paris2024_dir")
-    built = build.build_dataset(template_pairs(extract_facts(folder)), LLAMA31)
+    data, recipe = request.param.split("-")
+    folder: Path = request.getfixturevalue("sample_dir" if data == "sample" else "paris2024_dir")
+    built = build.build_dataset(template_pairs(extract_facts(folder)), LLAMA31, recipe=recipe)
     truth = _truth(folder)
     parsed = 0
     wrong: list[str] = []
@@ -282,7 +352,10 @@ def rederived(request) -> tuple[int, int, list[str], Counter[str]]:
     rows = built.train + built.validation
     for pair in rows:
         subject = pair.fact_id.split(":", 1)[1] if pair.covers else ""
-        checked, errors = _check(pair.answer, pair.relation, truth, subject)
+        if pair.relation.startswith("unknown_"):
+            checked, errors = _check_refusal(pair.question, pair.relation, truth)
+        else:
+            checked, errors = _check(pair.answer, pair.relation, truth, subject)
         if checked:
             parsed += 1
         else:
@@ -303,6 +376,10 @@ def test_at_least_95_percent_of_rows_are_parsed(rederived) -> None:
 
 def test_the_checker_catches_a_wrong_claim(sample_dir: Path) -> None:
     truth = _truth(sample_dir)
+    swapped = "Noah Lyles of the United States won the silver medal in Men's 100m (Athletics) at Paris 2024."
+    checked, wrong = _check(swapped, "text_event", truth)
+    assert wrong == ["lyles noah won no silver in ('Athletics', \"Men's 100m\")"]
+    assert _check_refusal("How tall is Adam Peaty, who competed at Paris 2024?", "unknown_height", truth)[1]  # 191 cm
     right = "Noah Lyles was born on 18 July 1997."
     assert _check(right, "athlete_birth_date", truth) == (1, [])
     checked, wrong = _check("Noah Lyles was born on 19 July 1997.", "athlete_birth_date", truth)

@@ -16,6 +16,7 @@ def split(pairs, train=150, validation=30, evaluation=30, seed=0):
         max_eval_rows=evaluation,
         priorities=PRIORITIES,
         seed=seed,
+        recipe="qa",  # synthetic pairs have no texts for `deep`
     )
     return plan, split_pairs(plan, seed=seed)
 
@@ -47,7 +48,7 @@ def test_same_question_text_on_different_facts_is_not_held_out_against_training(
         QAPair("r:2", "r", "Who won it?", "A won it.", "template:0"),
         QAPair("r:2", "r", "who  WON it?", "A won it.", "template:1"),
     ]
-    plan = plan_dataset(pairs, max_train_rows=2, max_validation_rows=2, max_eval_rows=0, seed=0)
+    plan = plan_dataset(pairs, max_train_rows=2, max_validation_rows=2, max_eval_rows=0, seed=0, recipe="qa")
     result = split_pairs(plan, seed=0)
     train_text = {normalize_text(p.question) for p in result.train}
     assert all(normalize_text(p.question) not in train_text for p in result.validation)

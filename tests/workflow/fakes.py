@@ -71,6 +71,7 @@ class MemoryFineTuner:
         self.stopped: list[str] = []
         self.deleted: list[str] = []
         self.refuse_delete: str | None = None
+        self.refuse_tag: str | None = None
         self.resource_tags: dict[str, dict[str, str]] = {}  # ARN → tags, as Bedrock keeps them
         self.models: dict[str, CustomModel] = {}
         self.deleted_models: list[str] = []
@@ -130,6 +131,16 @@ class MemoryFineTuner:
 
     def list_throughputs(self) -> list[Throughput]:
         return list(self.throughputs.values())
+
+    def get_custom_model(self, arn: str) -> CustomModel:
+        if arn not in self.models:
+            raise _not_found(arn)
+        return self.models[arn]
+
+    def tag(self, arn: str, tags: Mapping[str, str]) -> None:
+        if self.refuse_tag:
+            raise BedrockRejected(f"tag {arn}", "AccessDeniedException", self.refuse_tag)
+        self.resource_tags.setdefault(arn, {}).update(tags)
 
     def list_custom_models(self) -> list[CustomModel]:
         return list(self.models.values())

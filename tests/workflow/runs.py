@@ -68,8 +68,10 @@ def execution_arn(name):
     return f"{SM.replace(':stateMachine:', ':execution:')}:{name}"
 
 
-def built_run(execution_input=None, *, pairs=None, active=None, rejections=None, disagreements=None):
-    run = prepared_run(execution_input or {})
+def built_run(execution_input=None, *, pairs=None, active=None, rejections=None, disagreements=None, defaults=None):
+    if pairs is None:  # synthetic pairs have no texts for the default `deep` recipe: `qa` plans them
+        execution_input = {"recipe": "qa", **(execution_input or {})}
+    run = prepared_run(execution_input or {}, defaults=defaults)
     generator = ListGenerator(
         pairs if pairs is not None else sample_pairs(), rejections=rejections, disagreements=disagreements
     )
@@ -85,8 +87,8 @@ def built_run(execution_input=None, *, pairs=None, active=None, rejections=None,
     return run, outcome, store
 
 
-def started_run(execution_input=None):
-    run, dataset, _ = built_run(execution_input)
+def started_run(execution_input=None, defaults=None):
+    run, dataset, _ = built_run(execution_input, defaults=defaults)
     tuner = MemoryFineTuner()
     progress = start_fine_tune(
         StartFineTuneEvent(run=run, dataset=dataset),
@@ -104,9 +106,9 @@ def poll_fine_tune(run, progress, tuner):
     return check_fine_tune(event, fine_tuner=tuner, store=MemoryStore())
 
 
-def promotable_run(execution_input=None, previous=None):
+def promotable_run(execution_input=None, previous=None, defaults=None):
     # serving throughput on: a throughput made for the evaluation only is never recorded
-    run, dataset, tuner, progress = started_run(execution_input or {"throughput": {"enabled": True}})
+    run, dataset, tuner, progress = started_run(execution_input or {"throughput": {"enabled": True}}, defaults)
     tuner.set_job(progress.job_arn, status=JobStatus.COMPLETED, output_model_arn="arn:model/new")
     done = poll_fine_tune(run, progress, tuner)
     created = create_throughput(

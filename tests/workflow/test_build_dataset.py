@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from podium.adapters.ports import ActiveModel
 from podium.config import RunSettings
 from tests.workflow.runs import built_run
@@ -50,7 +52,7 @@ def test_build_dataset_stops_as_unchanged_unless_forced():
 
 
 def test_build_dataset_flags_over_budget_with_the_numbers():
-    _, outcome, _ = built_run({"budget_usd": 0.0})
+    _, outcome, _ = built_run({"budget_usd": 0.0, "evaluate": False})
     assert outcome.over_budget
     assert "exceeds budget_usd $0.00" in outcome.message and outcome.report_uri in outcome.message
 
@@ -90,9 +92,33 @@ def test_build_dataset_uploads_both_evaluation_files_and_follows_the_recipe(samp
     }
     assert outcome.eval_uri == f"s3://bucket/{run.run_prefix}eval.jsonl"
     report = json.loads(store.files[run.run_prefix + "report.json"])
-    assert report["recipe"] == "mixed" and any(r["relation"].startswith("profile_") for r in report["coverage"])
+    assert report["recipe"] == "deep" and any(r["relation"].startswith("text_") for r in report["coverage"])
+    assert not [r for r in report["coverage"] if r["relation"].startswith("profile_")]
+    mixed_run, _, mixed_store = built_run({"recipe": "mixed"}, pairs=pairs)
+    mixed_report = json.loads(mixed_store.files[mixed_run.run_prefix + "report.json"])
+    assert mixed_report["recipe"] == "mixed" and any(
+        r["relation"].startswith("profile_") for r in mixed_report["coverage"]
+    )
     qa_run, _, qa_store = built_run({"recipe": "qa"}, pairs=pairs)
     qa_report = json.loads(qa_store.files[qa_run.run_prefix + "report.json"])
     assert qa_report["recipe"] == "qa" and not [
         r for r in qa_report["coverage"] if r["relation"].startswith("profile_")
     ]
+
+
+def test_the_budget_counts_the_evaluation_only_throughput_for_its_own_ttl():
+    # The default run (evaluate on, serving throughput off) creates a throughput for the evaluation:
+    # its whole time-to-live is a line of the estimate the budget is compared with.
+    run, outcome, store = built_run({})
+    estimate = json.loads(next(v for k, v in store.files.items() if k.endswith("report.json")))["estimate"]
+    (line,) = estimate["extra"]
+    hours = run.settings.throughput.evaluation_ttl_hours
+    assert line["name"] == "evaluation" and line["usd"] == pytest.approx(estimate["throughput_usd_per_hour"] * hours)
+    assert f"for {hours:g} h (its time-to-live)" in line["text"]
+    assert estimate["run_usd"] == pytest.approx(
+        estimate["training_usd"] + estimate["storage_usd_per_month"] + line["usd"], abs=1e-3
+    )
+    # a budget just under it refuses the run before anything is spent
+    tight = round(estimate["run_usd"] - 0.01, 2)
+    _, over, _ = built_run({"budget_usd": tight})
+    assert over.over_budget and "evaluation $" in over.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from podium.adapters.ports import TAG_EXECUTION, ActiveModel, GenerationState, GenerationStatus, JobStatus
 from podium.workflow.cleanup import cleanup
@@ -61,13 +62,14 @@ def test_cleanup_deletes_an_unpromoted_throughput_but_never_the_active_ones():
     active = ActiveModel(event.run.run_id, "arn:model/new", "m", "h", event.throughput.arn)
     kept = _cleanup(CleanupEvent.model_validate(state), tuner, active)
     assert tuner.deleted == []
-    assert kept.cleanup == [f"kept provisioned throughput {event.throughput.arn}: it serves the active model"]
+    assert kept.cleanup[0] == f"kept provisioned throughput {event.throughput.arn}: it serves the active model"
     deleted = _cleanup(CleanupEvent.model_validate(state), tuner)
     assert tuner.deleted == [event.throughput.arn] and "deleted provisioned throughput" in deleted.cleanup[0]
-    assert deleted.message == "sns down"
-    # Already gone: nothing to do, no error.
+    assert deleted.message == "sns down" and deleted.left_billing[0].kind == "custom model"
+    # Already gone: nothing to do, no error; the trained model is never deleted by a run.
     again = _cleanup(CleanupEvent.model_validate(state), tuner)
-    assert again.cleanup[0].startswith("nothing")
+    (only,) = again.cleanup
+    assert only.startswith("kept the trained custom model arn:model/new: its training is paid for")
 
 
 def test_cleanup_finds_a_throughput_created_before_its_arn_was_saved():
@@ -93,7 +95,8 @@ def test_cleanup_leaves_another_executions_job_and_throughput_alone():
     }
     summary = _cleanup(CleanupEvent.model_validate(state), tuner)
     assert tuner.stopped == [] and tuner.deleted == []
-    assert all("alone: its tags name another execution" in line for line in summary.cleanup)
+    assert all("alone: its tags name another execution" in line for line in summary.cleanup[:-1])
+    assert summary.cleanup[-1].startswith("kept the trained custom model")
 
 
 def test_cleanup_cancels_a_generation_that_is_still_running():
@@ -133,3 +136,27 @@ def test_cleanup_reports_what_it_could_not_undo():
     }
     (line,) = _cleanup(CleanupEvent.model_validate(state), tuner).cleanup
     assert "could NOT delete" in line and "delete-provisioned-model-throughput" in line
+
+
+def test_a_throughput_cleanup_cannot_delete_is_named_with_when_the_janitor_deletes_it():
+    event, tuner = promotable_run()
+    tuner.throughputs[event.throughput.arn] = replace(
+        tuner.throughputs[event.throughput.arn], created_at="2026-01-01T00:00:00+00:00"
+    )
+    tuner.refuse_delete = "AccessDeniedException: not allowed"
+    state = {
+        "run": event.run.to_payload(),
+        "finetune": event.finetune.to_payload(),
+        "throughput": event.throughput.to_payload(),
+        "error": _lambda_error("ThroughputNotDeleted", "x"),
+    }
+    summary = _cleanup(CleanupEvent.model_validate(state), tuner)
+    arn = event.throughput.arn
+    ttl = event.run.settings.throughput.ttl_hours
+    when = f"2026-01-01T{int(ttl):02d}:00:00+00:00"
+    assert summary.cleanup[0].startswith(f"could NOT delete provisioned throughput {arn}")
+    assert summary.cleanup[0].endswith(
+        f"the janitor deletes it once its ttl has passed, at {when} or its first run after"
+    )
+    (left,) = [item for item in summary.left_billing if item.kind == "provisioned throughput"]
+    assert left.arn == arn and left.janitor_deletes_at == when

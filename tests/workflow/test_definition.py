@@ -8,10 +8,17 @@ import json
 import pytest
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
-from podium.config import EVENTS_OUTSIDE_POLLS, EVENTS_PER_POLL, EXECUTION_TIMEOUT_SECONDS, POLL_LOOPS
+from podium.config import (
+    EVENTS_OUTSIDE_POLLS,
+    EVENTS_PER_FAILED_CHECK,
+    EVENTS_PER_POLL,
+    EXECUTION_TIMEOUT_SECONDS,
+    LOOK_AGAIN_LOOPS,
+    POLL_LOOPS,
+)
 from podium.rehearsal.harness import ASL_PATH, render_definition
-from podium.workflow.errors import TRANSIENT_ERRORS
-from podium.workflow.events import STEP_MODELS
+from podium.workflow.errors import LOOK_AGAIN_ERRORS, TRANSIENT_ERRORS
+from podium.workflow.events import STEP_MODELS, FineTuneProgress, GenerationProgress, ThroughputProgress
 from podium.workflow.steps import (
     DEFINITION_STEPS,
     STEPS_BY_NAME,
@@ -76,11 +83,23 @@ def test_every_task_retries_transient_errors_with_backoff_and_is_caught():
         assert state["Retry"][0]["ErrorEquals"] == list(TRANSIENT_ERRORS), name
 
 
+LOOK_AGAIN = {  # the step → the Pass that counts a failed look, and the Wait it goes back to
+    "CheckGeneration": ("GenerationCheckFailed", "WaitForGeneration"),
+    "CheckFineTune": ("FineTuneCheckFailed", "WaitForFineTune"),
+    "CheckThroughput": ("ThroughputCheckFailed", "WaitForThroughput"),
+    "CreateThroughput": ("ThroughputCreateFailed", "WaitToCreateThroughput"),
+}
+
+
 def test_failures_go_through_cleanup_then_notification_then_fail():
     for name, state in STATES.items():
         if name in ("Cleanup", "NotifyFailure"):
             continue
-        for catcher in state.get("Catch", []):
+        catchers = state.get("Catch", [])
+        if name in LOOK_AGAIN:
+            assert catchers[0]["Next"] == LOOK_AGAIN[name][0], name
+            catchers = catchers[1:]
+        for catcher in catchers:
             assert catcher["Next"] == "Cleanup", name
             assert catcher["ResultPath"] == "$.error", name
     assert STATES["Cleanup"]["Next"] == "NotifyFailure"
@@ -113,9 +132,13 @@ def test_each_step_keeps_its_results_under_its_own_path_with_the_result_model_fi
     paths = {}
     for name, state in LAMBDA_TASKS.items():
         _, result_model = STEP_MODELS[name]
-        kept = {key.removesuffix(".$") for key in state["ResultSelector"]}
+        selector, path = state["ResultSelector"], state["ResultPath"]
+        if name == "Prepare":  # its result replaces the state: the raw input is not carried on
+            assert path == "$" and list(selector) == ["run"]
+            selector, path = selector["run"], "$.run"
+        kept = {key.removesuffix(".$") for key in selector}
         assert kept == set(result_model.model_fields), name
-        paths.setdefault(state["ResultPath"], set()).add(name)
+        paths.setdefault(path, set()).add(name)
     assert paths == {
         "$.run": {"Prepare"},
         "$.generation": {"StartGeneration", "CheckGeneration"},
@@ -197,8 +220,14 @@ def test_retries_include_the_lambda_invoke_timeout():
 
 def test_history_check_uses_this_definitions_timeout_and_poll_loops():
     assert DEFINITION["TimeoutSeconds"] == EXECUTION_TIMEOUT_SECONDS
-    waits = [name for name, state in STATES.items() if state["Type"] == "Wait"]
+    retry_waits = {wait for _, wait in LOOK_AGAIN.values()} - {
+        "WaitForGeneration",
+        "WaitForFineTune",
+        "WaitForThroughput",
+    }
+    waits = [name for name, state in STATES.items() if state["Type"] == "Wait" and name not in retry_waits]
     assert len(waits) == POLL_LOOPS
+    assert len(LOOK_AGAIN) == LOOK_AGAIN_LOOPS
     # History events: Wait entered/exited; Lambda task entered/scheduled/started/succeeded/exited;
     # Choice entered/exited.
     events = {"Wait": 2, "Task": 5, "Choice": 2}
@@ -219,3 +248,45 @@ def test_history_check_leaves_room_for_every_other_state_with_all_its_retries():
         else:
             outside += 2
     assert outside <= EVENTS_OUTSIDE_POLLS
+
+
+def test_a_failed_look_is_counted_in_its_progress_and_only_too_many_in_a_row_end_the_run():
+    progress = {
+        "CheckGeneration": ("generation", GenerationProgress),
+        "CheckFineTune": ("finetune", FineTuneProgress),
+        "CheckThroughput": ("throughput", ThroughputProgress),
+        "CreateThroughput": ("finetune", FineTuneProgress),
+    }
+    for step, (counted, wait) in LOOK_AGAIN.items():
+        path, model = progress[step]
+        catcher = STATES[step]["Catch"][0]
+        assert catcher["ErrorEquals"] == list(LOOK_AGAIN_ERRORS) and catcher["ResultPath"] == "$.error", step
+        assert {"Sandbox.Timedout", "Lambda.Unknown", "Lambda.TooManyRequestsException"} <= set(LOOK_AGAIN_ERRORS)
+        count = STATES[counted]
+        # the progress is rebuilt field by field, the counter one higher: nothing else changes
+        assert count["ResultPath"] == f"$.{path}", step
+        assert {key.removesuffix(".$") for key in count["Parameters"]} == set(model.model_fields), step
+        assert count["Parameters"]["check_failures.$"] == f"States.MathAdd($.{path}.check_failures, 1)", step
+        budget = STATES[count["Next"]]
+        (choice,) = budget["Choices"]
+        assert choice["Variable"] == f"$.{path}.check_failures", step
+        assert choice["NumericGreaterThanPath"] == "$.run.settings.poll.max_check_failures", step
+        assert budget["Default"] == wait, step
+        unknown = STATES[choice["Next"]]
+        assert unknown["Parameters"]["Error"] == "StatusUnknown" and unknown["Next"] == "Cleanup", step
+    assert STATES["WaitToCreateThroughput"]["Next"] == "CreateThroughput"
+
+
+def test_a_failed_look_costs_the_history_events_the_config_counts():
+    # Wait 2 + Task entered/scheduled/started/failed/exited 5 + each retry 3 + Pass 2 + Choice 2
+    (retrier,) = STATES["CheckFineTune"]["Retry"]
+    assert 2 + 5 + 3 * retrier["MaxAttempts"] + 2 + 2 == EVENTS_PER_FAILED_CHECK
+
+
+def test_every_intrinsic_format_string_is_one_quoted_template():
+    # A quote inside the template ends it early: the executor then fails the state at run time.
+    for name, state in STATES.items():
+        for key, value in (state.get("Parameters") or {}).items():
+            if isinstance(value, str) and value.startswith("States.Format("):
+                template = value[len("States.Format(") :].split("', ")[0]
+                assert template.count("'") == 1, (name, key)

@@ -4,6 +4,7 @@ decisions, and which throughput is deleted when."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -228,3 +229,60 @@ def test_promote_refuses_a_discarded_model_and_keeps_an_evaluated_one_over_an_un
     )
     assert outcome.status == "not_evaluated" and unevaluated.model.model_arn == "arn:model/new"
     assert unevaluated.model.decision == "not_evaluated"
+
+
+def test_an_evaluation_throughput_bedrock_will_not_delete_fails_the_run_naming_it():
+    from podium.workflow.errors import ThroughputNotDeleted
+
+    questions = eval_set()
+    tuner = MemoryFineTuner()
+    tuner.refuse_delete = "AccessDeniedException: not allowed"
+    with pytest.raises(ThroughputNotDeleted) as caught:
+        _evaluate({}, questions, Knows(questions), tuner=tuner)
+    message = str(caught.value)
+    assert (
+        f"Could NOT delete provisioned throughput {PT}" in message and "The run fails so that this is seen" in message
+    )
+    assert PT in tuner.throughputs  # still there: Cleanup tries again, then the janitor
+
+
+def test_a_kept_discarded_throughput_says_when_the_janitor_deletes_it():
+    questions = eval_set(paraphrase=10, unseen=10, trained=2)
+    run, dataset, finetune, throughput, store = _events(
+        {"throughput": {"enabled": True}, "keep_discarded": True, "gate": {"min_paraphrase_accuracy": 1.0}}, questions
+    )
+    throughput = throughput.model_copy(update={"expires_at": "2026-01-01T04:00:00+00:00"})
+    progress = EvaluationProgress()
+    while not progress.done:
+        progress = evaluate.evaluate_chunk(
+            EvaluateChunkEvent(run=run, dataset=dataset, finetune=finetune, throughput=throughput, evaluation=progress),
+            store=store,
+            asker=Knows(questions, invents=True),
+            region=REGION,
+            now=datetime(2026, 1, 1, 1, tzinfo=UTC),
+        )
+    gate = evaluate.score_evaluation(
+        ScoreEvaluationEvent(run=run, dataset=dataset, finetune=finetune, throughput=throughput, evaluation=progress),
+        store=store,
+        fine_tuner=MemoryFineTuner(),
+        active_models=MemoryActiveModels(),
+    )
+    assert gate.decision == "discard"
+    (left,) = gate.left_billing
+    assert left.arn == PT and left.janitor_deletes_at == "2026-01-01T04:00:00+00:00"
+    assert "billed hourly until the janitor deletes it once its ttl has passed, at 2026-01-01T04:00:00" in gate.message
+
+
+def test_the_evaluation_stops_when_its_throughputs_ttl_has_run_out():
+    from podium.workflow.errors import ThroughputExpired
+
+    questions = eval_set()
+    run, dataset, finetune, throughput, store = _events({}, questions)
+    throughput = throughput.model_copy(update={"expires_at": "2026-01-01T02:00:00+00:00"})
+    event = EvaluateChunkEvent(
+        run=run, dataset=dataset, finetune=finetune, throughput=throughput, evaluation=EvaluationProgress()
+    )
+    with pytest.raises(ThroughputExpired, match=rf"{PT} reached the end of its time-to-live at 2026-01-01T02:00:00"):
+        evaluate.evaluate_chunk(
+            event, store=store, asker=Knows(questions), region=REGION, now=datetime(2026, 1, 1, 2, 0, 1, tzinfo=UTC)
+        )

@@ -30,7 +30,7 @@ def test_start_fine_tune_sends_a_deterministic_request():
 
 
 def test_start_fine_tune_refuses_what_the_choice_state_should_have_stopped():
-    run, dataset, _ = built_run({"budget_usd": 0.0})
+    run, dataset, _ = built_run({"budget_usd": 0.0, "evaluate": False})
     with pytest.raises(OverBudget):
         start_fine_tune(
             StartFineTuneEvent(run=run, dataset=dataset),

@@ -6,8 +6,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from podium.adapters.errors import BedrockRejected
 from podium.adapters.ports import (
     TAG_EXECUTION,
+    TAG_PROMOTED,
     TAG_RUN_ID,
     TAG_STACK,
     TAG_TTL_HOURS,
@@ -20,7 +24,7 @@ from podium.adapters.ports import (
 from podium.workflow.ended import ExecutionStatusChange, clean_up_ended_execution
 from podium.workflow.janitor import sweep
 from tests.workflow.fakes import MemoryActiveModels, MemoryFineTuner, MemoryStore
-from tests.workflow.runs import promotable_run, started_run
+from tests.workflow.runs import SM, execution_arn, promotable_run, started_run
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 OLD = (NOW - timedelta(hours=5)).isoformat()
@@ -28,7 +32,7 @@ YOUNG = (NOW - timedelta(hours=1)).isoformat()
 
 
 def _tags(run_id: str, stack: str = "podium", ttl: str = "4") -> dict[str, str]:
-    return {TAG_STACK: stack, TAG_RUN_ID: run_id, TAG_EXECUTION: f"arn:execution:{run_id}", TAG_TTL_HOURS: ttl}
+    return {TAG_STACK: stack, TAG_RUN_ID: run_id, TAG_EXECUTION: execution_arn(run_id), TAG_TTL_HOURS: ttl}
 
 
 def _throughput(tuner, name, model_arn, created, tags, commitment=None, model_units=1):
@@ -53,7 +57,16 @@ def _model(tuner, name, created, tags):
     return arn
 
 
-def _sweep(tuner, active=None, store=None, dry_run=False):
+def _sweep(tuner, active=None, store=None, dry_run=False, statuses=None):
+    """One sweep; every execution has ended (SUCCEEDED) unless `statuses` (run id → status) says otherwise."""
+    statuses = statuses or {}
+
+    def status(arn):
+        value = statuses.get(arn.rsplit(":", 1)[-1], "SUCCEEDED")
+        if isinstance(value, Exception):
+            raise value
+        return value
+
     return sweep(
         fine_tuner=tuner,
         active_models=MemoryActiveModels(active),
@@ -61,6 +74,8 @@ def _sweep(tuner, active=None, store=None, dry_run=False):
         name_prefix="podium",
         default_ttl_hours=4,
         dry_run=dry_run,
+        state_machine_arn=SM,
+        execution_status=status,
         now=NOW,
     )
 
@@ -111,6 +126,78 @@ def test_the_janitor_reports_what_it_could_not_delete():
     tuner.refuse_delete = "still Creating"
     report = _sweep(tuner)
     assert report.deleted == [] and "could NOT delete provisioned throughput stuck" in report.failed[0]
+
+
+def _orphan(tuner, run_id="r", **tags):
+    """An expired, never-promoted model and the throughput serving it, tagged as this stack's."""
+    model = _model(tuner, run_id, OLD, {**_tags(run_id), **tags})
+    return model, _throughput(tuner, run_id, model, OLD, {**_tags(run_id), **tags})
+
+
+def test_the_janitor_leaves_everything_of_a_running_execution_alone():
+    tuner = MemoryFineTuner()
+    model, pt = _orphan(tuner, "live")
+    report = _sweep(tuner, statuses={"live": "RUNNING"})
+    assert tuner.deleted == [] and tuner.deleted_models == []
+    assert any(f"({pt}): its execution {execution_arn('live')} is still running" in line for line in report.kept)
+    assert not report.worth_telling
+    _sweep(tuner)  # once it has ended, they go
+    assert tuner.deleted == [pt] and tuner.deleted_models == [model]
+
+
+def test_the_janitor_never_deletes_what_promote_tagged_even_without_any_other_record():
+    tuner = MemoryFineTuner()
+    model, pt = _orphan(tuner, "promoted", **{TAG_PROMOTED: "promoted"})
+    # no active-model record, no runs/<run_id>/promotion.json (run files expire after a year)
+    report = _sweep(tuner)
+    assert tuner.deleted == [] and tuner.deleted_models == []
+    assert sum(f"promoted ({TAG_PROMOTED} tag)" in line for line in report.kept) == 2
+
+
+def test_the_janitor_keeps_what_a_promoted_run_made_by_its_promotion_record():
+    tuner = MemoryFineTuner()
+    model, pt = _orphan(tuner, "older")  # promoted before Promote tagged: only promotion.json says so
+    report = _sweep(tuner, store=MemoryStore({"runs/older/promotion.json": "{}"}))
+    assert tuner.deleted == [] and tuner.deleted_models == []
+    assert sum("its run was promoted" in line for line in report.kept) == 2
+
+
+@pytest.mark.parametrize(
+    ("tags", "statuses", "why"),
+    [
+        ({TAG_EXECUTION: "arn:aws:states:us-west-2:123456789012:execution:other-machine:x"}, {}, "names no execution"),
+        ({}, {"r": None}, "Step Functions does not know its execution"),
+        ({}, {"r": RuntimeError("ThrottlingException")}, "could not be read (ThrottlingException)"),
+        ({TAG_TTL_HOURS: "inf"}, {}, "tag 'inf' is not a number of hours"),
+        ({TAG_TTL_HOURS: "soon"}, {}, "tag 'soon' is not a number of hours"),
+    ],
+)
+def test_when_the_janitor_cannot_tell_it_keeps_and_reports(tags, statuses, why):
+    tuner = MemoryFineTuner()
+    _orphan(tuner, **tags)
+    report = _sweep(tuner, statuses=statuses)
+    assert tuner.deleted == [] and tuner.deleted_models == []
+    assert report.unsure and all(why in line for line in report.unsure) and report.worth_telling
+
+
+def test_the_janitor_keeps_and_reports_what_it_cannot_read_the_tags_of():
+    tuner = MemoryFineTuner()
+    _orphan(tuner)
+
+    def unreadable(arn):
+        raise BedrockRejected(f"read the tags of {arn}", "AccessDeniedException", "no")
+
+    tuner.tags = unreadable
+    report = _sweep(tuner)
+    assert tuner.deleted == [] and tuner.deleted_models == [] and len(report.unsure) == 2
+
+
+def test_a_model_served_by_any_throughput_is_kept_even_one_of_another_stack():
+    tuner = MemoryFineTuner()
+    model = _model(tuner, "m", OLD, _tags("r"))
+    _throughput(tuner, "by-hand", model, OLD, {})  # made by hand for the kept model: untagged
+    report = _sweep(tuner)
+    assert tuner.deleted_models == [] and any("a provisioned throughput still serves it" in x for x in report.kept)
 
 
 def test_the_janitor_counts_the_model_units_this_stacks_throughputs_still_bill():
@@ -177,12 +264,41 @@ def test_a_timed_out_execution_deletes_the_throughput_it_was_creating():
 def test_a_failed_execution_is_left_to_its_own_cleanup_unless_that_failed():
     run, _, tuner, progress = started_run()
     state = {"run": run.to_payload(), "finetune": progress.to_payload(), "error": {"Error": "X", "Cause": "y"}}
-    ran_cleanup = _history(("CheckFineTune", state), ("Cleanup", state), ("NotifyFailure", state))
+    cleaned = {**state, "failure": {"status": "failed", "error": "X", "message": "y", "cleanup": []}}
+    ran_cleanup = _history(("CheckFineTune", state), ("Cleanup", cleaned), ("NotifyFailure", cleaned))
     kwargs = {"fine_tuner": tuner, "active_models": MemoryActiveModels(), "name_prefix": "podium"}
-    assert clean_up_ended_execution(_change(run, "FAILED"), history=ran_cleanup, **kwargs) is None
+    for status in ("FAILED", "ABORTED", "TIMED_OUT"):  # Cleanup finished: the run was undone already
+        assert clean_up_ended_execution(_change(run, status), history=ran_cleanup, **kwargs) is None
     assert tuner.stopped == []
-    cleanup_failed = _history(("CheckFineTune", state), ("CleanupFailed", state))
+    # A caught Cleanup failure leaves the Cleanup state too, but with $.cleanup_error and no summary.
+    caught = {**state, "cleanup_error": {"Error": "Lambda.Unknown", "Cause": "?"}}
+    cleanup_failed = _history(("CheckFineTune", state), ("Cleanup", caught), ("CleanupFailed", state))
     summary = clean_up_ended_execution(_change(run, "FAILED"), history=cleanup_failed, **kwargs)
     assert tuner.stopped == [progress.job_arn] and summary.error == "CleanupFailed"
     assert summary.message.startswith("X: y")
     assert tuner.jobs[progress.job_arn].status is JobStatus.STOPPING
+
+
+def test_a_failure_no_catch_sees_runs_the_cleanup_and_names_the_error():
+    # States.DataLimitExceeded right after CreateThroughput: the workflow's Cleanup never ran.
+    event, tuner = promotable_run({"throughput": {"enabled": True}})
+    state = {"run": event.run.to_payload(), "finetune": event.finetune.to_payload()}
+    history = _history(("ThroughputWanted", state))
+    history.append({"type": "TaskStateEntered", "stateEnteredEventDetails": {"name": "CreateThroughput"}})
+    history.append(
+        {
+            "type": "ExecutionFailed",
+            "executionFailedEventDetails": {"error": "States.DataLimitExceeded", "cause": "result too large"},
+        }
+    )
+    summary = clean_up_ended_execution(
+        _change(event.run, "FAILED"),
+        history=history,
+        fine_tuner=tuner,
+        active_models=MemoryActiveModels(),
+        name_prefix="podium",
+    )
+    assert tuner.deleted == [event.throughput.arn]
+    assert summary.error == "States.DataLimitExceeded"
+    assert "in state CreateThroughput with States.DataLimitExceeded, which no Catch can handle" in summary.message
+    assert summary.message.endswith("result too large")

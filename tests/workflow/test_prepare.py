@@ -163,3 +163,110 @@ def test_prepare_skips_when_another_execution_holds_the_run_lock():
     assert run.skip_reason.startswith(f"Skipped: execution {other} of this state machine holds the run lock")
     assert claims == [run.execution_arn]
     assert prepared_run({}, claim_run=lambda arn: None).skip_reason == ""
+
+
+# ---- an execution's input can only tighten what the deployment allows ------------------------
+
+
+@pytest.mark.parametrize(
+    ("execution_input", "words"),
+    [
+        ({"budget_usd": 1e12}, "budget_usd: 1e+12 is above the deployed 150"),
+        ({"gate": {"min_paraphrase_accuracy": 0}}, "gate.min_paraphrase_accuracy: 0 is below the deployed 0.5"),
+        ({"gate": {"min_gain_over_base": -1}}, "gate.min_gain_over_base: -1 is below the deployed 0.1"),
+        ({"gate": {"max_unseen_hallucination": 1}}, "gate.max_unseen_hallucination: 1 is above the deployed 0.5"),
+        ({"throughput": {"ttl_hours": 744}}, "throughput.ttl_hours: 744 is above the deployed 4"),
+        ({"throughput": {"evaluation_ttl_hours": 10}}, "throughput.evaluation_ttl_hours: 10 is above the deployed 2"),
+        ({"throughput": {"retire_previous": False}}, "throughput.retire_previous: false turns off"),
+    ],
+)
+def test_an_input_that_loosens_a_deployed_limit_is_refused_naming_the_deploy_time_setting(execution_input, words):
+    with pytest.raises(InvalidInput) as caught:
+        prepared_run(execution_input)
+    message = str(caught.value)
+    assert message.startswith(words), message
+    key = words.split(":")[0].replace(".", "_")  # the cdk.json key of a run setting
+    assert f"change `{key}` in cdk.json" in message and "run `cdk deploy`" in message
+    assert message.endswith("Nothing was started.")
+
+
+def test_an_input_may_tighten_every_limit():
+    strict = {
+        "budget_usd": 149,
+        "gate": {"min_paraphrase_accuracy": 0.9, "min_gain_over_base": 0.5, "max_unseen_hallucination": 0.1},
+        "throughput": {"ttl_hours": 1, "evaluation_ttl_hours": 1, "retire_previous": True},
+    }
+    run = prepared_run(strict)
+    assert run.settings.budget_usd == 149 and run.settings.gate.min_paraphrase_accuracy == 0.9
+    assert run.settings.throughput.ttl_hours == 1 and run.settings.throughput.evaluation_ttl_hours == 1
+
+
+def test_a_deployment_with_looser_limits_lets_the_input_go_up_to_them():
+    deployed = RunSettings.model_validate({"budget_usd": 1000, "gate": {"min_gain_over_base": -1}})
+    run = prepared_run({"budget_usd": 999, "gate": {"min_gain_over_base": -0.5}}, defaults=deployed)
+    assert run.settings.budget_usd == 999 and run.settings.gate.min_gain_over_base == -0.5
+
+
+def test_every_gate_threshold_declares_which_way_is_stricter():
+    # A new threshold must say which way an input may move it, or the input could loosen it.
+    from podium.config import GateSettings, Stricter
+
+    for name, field in GateSettings.model_fields.items():
+        assert Stricter(field.json_schema_extra["stricter"]), name
+
+
+@pytest.mark.parametrize("number", [float("inf"), float("nan")])
+def test_an_infinite_or_undefined_number_is_refused(number):
+    # json.loads reads 1e999 as infinity: it would lift any limit it is compared with.
+    with pytest.raises(InvalidInput, match=r"^budget_usd: must be a finite number"):
+        prepared_run({"budget_usd": number})
+    with pytest.raises(InvalidInput, match=r"^prices.throughput_per_unit_hour: must be a finite number"):
+        prepared_run({"prices": {"throughput_per_unit_hour": number}})
+
+
+def test_a_base_model_the_stack_was_not_deployed_for_is_refused_naming_the_fix():
+    with pytest.raises(InvalidInput) as caught:
+        prepared_run({"base_model": "meta.llama3-2-3b-instruct-v1:0:128k"})
+    message = str(caught.value)
+    assert message.startswith("base_model: meta.llama3-2-3b-instruct-v1:0:128k is not the model this stack was")
+    assert "set `base_model` in cdk.json" in message and "`cdk deploy`" in message
+
+
+@pytest.mark.parametrize(
+    ("prefix", "words"),
+    [
+        ("", "data_prefix: must be a folder of the bucket such as 'data/'"),
+        ("/data/", "data_prefix: must be a folder of the bucket"),
+        ("data", "data_prefix: must be a folder of the bucket"),
+        ("other/", "data_prefix: 'other/' is outside the deployed 'data/'"),
+    ],
+)
+def test_a_data_prefix_that_names_no_readable_folder_is_refused(prefix, words):
+    with pytest.raises(InvalidInput, match="^" + words.replace("(", r"\(")):
+        prepared_run({"data_prefix": prefix})
+    store = MemoryStore({"data/2026/medals.csv": "x"})
+    assert prepared_run({"data_prefix": "data/2026/"}, store=store).settings.data_prefix == "data/2026/"
+
+
+def test_an_oversized_input_or_string_setting_is_refused_whichever_generator_runs():
+    with pytest.raises(InvalidInput, match=r"^input: the execution input is 140,\d{3} bytes; at most 16,384"):
+        prepared_run({"databricks": {"warehouse_id": "x" * 140_000}})
+    with pytest.raises(InvalidInput, match=r"^databricks.secret_name: must be a Secrets Manager secret name"):
+        prepared_run({"databricks": {"secret_name": "a b"}})
+    with pytest.raises(InvalidInput, match=r"^databricks.output_table: 'x;drop' is not a three-part table name"):
+        prepared_run({"databricks": {"output_table": "x;drop"}})
+    with pytest.raises(InvalidInput, match=r"^hyperparameters.epochCount: must have at most 32 characters"):
+        prepared_run({"hyperparameters": {"epochCount": "1" * 33}})
+
+
+def test_a_throughput_is_refused_when_the_deployed_janitor_would_not_delete_it():
+    with pytest.raises(InvalidInput, match=r"janitor does not delete .*janitor_schedule is off"):
+        prepare(
+            prepare_event({"throughput": {"enabled": True}}),
+            defaults=RunSettings.model_validate({"evaluate": False}),
+            region=REGION,
+            list_running=lambda arn: [],
+            store=MemoryStore({"data/medals.csv": "x"}),
+            read_databricks_secret=lambda name: object(),
+            janitor_deletes=False,
+        )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from podium.adapters.errors import BedrockThrottled
-from podium.adapters.ports import TAG_STACK, ActiveModel
+from podium.adapters.ports import TAG_PROMOTED, TAG_STACK, ActiveModel
 from podium.config import RunSettings
 from podium.workflow.promotion import promote
 from tests.workflow.fakes import MemoryActiveModels, MemoryStore
@@ -36,7 +38,8 @@ def test_promote_says_when_the_previous_throughput_is_still_billed():
     assert outcome.retired_throughput_arn is None
     assert "Could NOT delete" in outcome.message and "still billed hourly" in outcome.message
 
-    kept, tuner = promotable_run({"throughput": {"retire_previous": False}}, previous=PREVIOUS)
+    deployed = RunSettings.model_validate({"throughput": {"retire_previous": False}})
+    kept, tuner = promotable_run({"throughput": {"enabled": True}}, previous=PREVIOUS, defaults=deployed)
     outcome = promote(
         kept, active_models=MemoryActiveModels(PREVIOUS), fine_tuner=tuner, store=MemoryStore(), name_prefix="podium"
     )
@@ -64,3 +67,20 @@ def test_promote_succeeds_when_retiring_the_previous_throughput_fails_after_the_
     outcome = promote(event, active_models=models, fine_tuner=tuner, store=MemoryStore(), name_prefix="podium")
     assert outcome.status == "promoted" and models.model.model_arn == "arn:model/new"
     assert "Could NOT delete" in outcome.message and "Rate exceeded" in outcome.message
+
+
+def test_promote_tags_the_model_and_its_throughput_promoted_before_it_switches_the_record():
+    from podium.workflow.errors import NotPromotable
+
+    event, tuner = promotable_run()
+    active = MemoryActiveModels()
+    promote(event, active_models=active, fine_tuner=tuner, store=MemoryStore(), name_prefix="podium")
+    for arn in (event.finetune.output_model_arn, event.throughput.arn):
+        assert tuner.resource_tags[arn][TAG_PROMOTED] == event.run.run_id
+        assert tuner.resource_tags[arn][TAG_STACK] == "podium"
+    refused, tuner = promotable_run()
+    tuner.refuse_tag = "not allowed"
+    untouched = MemoryActiveModels()
+    with pytest.raises(NotPromotable, match=r"could not tag .* podium:promoted .*so it was not promoted"):
+        promote(refused, active_models=untouched, fine_tuner=tuner, store=MemoryStore(), name_prefix="podium")
+    assert untouched.model is None and untouched.puts == 0

@@ -24,7 +24,7 @@ from podium.workflow.steps import DEFINITION_STEPS
 from tests.conftest import OPEN_GATE
 
 DATABRICKS_HOST = "https://dbc-rehearsal.cloud.databricks.com"
-DATABRICKS_TOKEN = "dapi-rehearsal-secret-never-shown"
+DATABRICKS_TOKEN = "dapi2b8e4f0a6c1d7e3f9b5a0c4e8d2f6a1b"  # random, as real tokens are: no piece of it in the host
 DATABRICKS_SECRET = "podium/databricks"
 DATABRICKS_INPUT = {
     "generator": "databricks",
@@ -216,7 +216,7 @@ def test_dry_run_builds_and_stops_before_bedrock(rehearsal: Rehearsal):
 
 
 def test_over_budget_fails_before_any_spend(rehearsal: Rehearsal):
-    result = rehearsal.run({"budget_usd": 0.01})
+    result = rehearsal.run({"budget_usd": 0.01, "evaluate": False})  # creates no throughput: BuildDataset decides
     message = _failure(result)
     assert message["error"] == "OverBudget"
     assert "exceeds budget_usd $0.01" in message["message"] and message["report_uri"] in message["message"]
@@ -412,10 +412,12 @@ def test_a_failing_cleanup_still_notifies_with_both_errors(rehearsal: Rehearsal)
     result = rehearsal.run({"unknown_setting": 1})
     assert result.status == "FAILED"
     assert result.states[-4:] == ["Cleanup", "CleanupFailed", "NotifyFailure", "Failed"]
-    message = result.notification
+    message, ended = result.notifications  # the workflow's, then the status-change rule's
     assert message["error"] == "InvalidInput" and "unknown_setting" in message["message"]
     assert message["cleanup_error"]["Error"] == "KeyError"
     assert len(rehearsal.lambdas.calls("Cleanup")) == 1  # not a transient error: no retry
+    # Its Cleanup did not finish, so ExecutionEnded ran the cleanup again and said so.
+    assert ended["error"] == "CleanupFailed" and ended["message"].startswith("InvalidInput: ")
 
 
 # ---- money: budget, stopped executions, the janitor ------------------------------------------------
@@ -480,18 +482,20 @@ def test_a_stopped_execution_deletes_the_throughput_it_was_creating(rehearsal: R
 def test_the_janitor_deletes_an_orphaned_throughput_and_an_unpromoted_model_and_leaves_the_active_ones(
     rehearsal: Rehearsal,
 ):
-    brief = {"throughput": {"enabled": True, "ttl_hours": 0.0001}}  # expired a moment after creation
-    first = rehearsal.run(brief)
+    first = rehearsal.run(THROUGHPUT)
     assert first.status == "SUCCEEDED", first.cause
     active = rehearsal.active_model()
-    # A second run whose throughput fails and whose Cleanup fails for good: its throughput and
-    # its custom model are left behind, promoted by no one.
+    # A second run whose throughput fails, whose Cleanup fails for good and whose status-change
+    # cleanup fails too: its throughput and custom model are left behind, promoted by no one.
     rehearsal.bedrock.script.throughput_failure = "Insufficient capacity"
     rehearsal.lambdas.inject(Fault("Cleanup", "KeyError", "'throughput'", times=100))
+    rehearsal.lambdas.inject(Fault("ExecutionEnded", "KeyError", "'throughput'", times=100))
+    brief = {"throughput": {"enabled": True, "ttl_hours": 0.0003}}  # about a second
     second = rehearsal.run({**brief, "force": True})
     assert second.status == "FAILED" and "CleanupFailed" in second.states
+    assert "ExecutionEnded failed" in rehearsal.ended_errors[second.execution_arn]
     assert len(rehearsal.bedrock.throughputs) == 2 and len(rehearsal.bedrock.custom_models) == 2
-    time.sleep(0.5)
+    time.sleep(1.5)
 
     report = rehearsal.invoke("Janitor", {})
 
@@ -501,6 +505,75 @@ def test_the_janitor_deletes_an_orphaned_throughput_and_an_unpromoted_model_and_
     assert len(report["deleted"]) == 2 and any("serves the active model" in line for line in report["kept"])
     (notification,) = rehearsal.notifications()
     assert notification["deleted"] == report["deleted"]
+
+
+def test_the_janitor_leaves_a_live_runs_resources_alone_and_the_run_promotes(rehearsal: Rehearsal):
+    # The model's ttl (from the input: shorter is allowed) runs out while the run is still going:
+    # it waits to create its evaluation throughput (whose invocations time out a few times).
+    rehearsal.lambdas.inject(Fault("CreateThroughput", "Sandbox.Timedout", "Task timed out", times=8))
+    arn = rehearsal.start_execution({"throughput": {"ttl_hours": 0.0003}})
+    deadline = time.monotonic() + 60
+    while not rehearsal.bedrock.custom_models:
+        assert time.monotonic() < deadline, "the job never completed"
+        time.sleep(0.1)
+    time.sleep(1.5)  # past the model's ttl
+    assert rehearsal.bedrock.throughputs == {}  # nothing serves the model yet
+
+    report = rehearsal.invoke("Janitor", {})
+
+    (model,) = rehearsal.bedrock.custom_models
+    assert report["deleted"] == [] and rehearsal.bedrock.deleted_custom_models == []
+    assert any(f"({model}): its execution {arn} is still running" in line for line in report["kept"])
+    result = rehearsal.wait(arn)
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert result.states.count("ThroughputCreateFailed") == 8 and result.notification["status"] == "promoted"
+    assert rehearsal.active_model()["model_arn"] == model
+    assert rehearsal.bedrock.tags[model]["podium:promoted"] == result.run_id
+
+
+def test_a_failure_no_catch_sees_after_create_throughput_still_deletes_it_and_notifies(rehearsal: Rehearsal):
+    # The throughput is created, then the state outgrows 256 KB: Step Functions fails the execution
+    # where no Catch sees it, so only the status-change rule (ExecutionEnded) can clean up.
+    rehearsal.lambdas.inject(Fault("CreateThroughput", "States.DataLimitExceeded"))
+    result = rehearsal.run(THROUGHPUT)
+    assert result.status == "FAILED" and result.error == "States.DataLimitExceeded"
+    assert "Cleanup" not in result.states and result.states[-1] == "CreateThroughput"
+    assert result.throughputs == [] and rehearsal.bedrock.throughputs == {}
+    (deleted,) = rehearsal.bedrock.deleted_throughputs
+    (message,) = result.notifications
+    assert message["error"] == "States.DataLimitExceeded"
+    assert "in state CreateThroughput with States.DataLimitExceeded, which no Catch can handle" in message["message"]
+    assert any(line.startswith(f"deleted provisioned throughput {deleted}") for line in message["cleanup"])
+    assert rehearsal.active_model() is None
+
+
+def test_a_refused_evaluation_throughput_deletion_fails_the_run_naming_it(rehearsal: Rehearsal):
+    refused = InjectedError("DeleteProvisionedModelThroughput", "AccessDeniedException", "not allowed", times=None)
+    rehearsal.bedrock.script = Script(job_ticks=1, throughput_ticks=1, errors=[refused])
+    result = rehearsal.run({})  # evaluate on, serving throughput off: one for the evaluation only
+    message = _failure(result)
+    (left,) = rehearsal.bedrock.throughputs.values()
+    assert message["error"] == "ThroughputNotDeleted" and left.arn in message["message"]
+    assert rehearsal.active_model() is None and "Promote" not in result.states
+    (billing,) = [item for item in message["left_billing"] if item["kind"] == "provisioned throughput"]
+    assert billing["arn"] == left.arn and billing["janitor_deletes_at"]
+    assert any(f"could NOT delete provisioned throughput {left.arn}" in line for line in message["cleanup"])
+    assert any(f"the janitor deletes it once its ttl has passed, at {billing['janitor_deletes_at']}" in line
+               for line in message["cleanup"])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("execution_input", "setting"),
+    [
+        ({"budget_usd": 1e12}, "budget_usd"),
+        ({"throughput": {"enabled": True, "ttl_hours": 744}}, "throughput_ttl_hours"),
+        ({"throughput": {"retire_previous": False}}, "throughput_retire_previous"),
+    ],
+)
+def test_an_input_above_the_deployed_limits_is_refused_at_prepare(rehearsal: Rehearsal, execution_input, setting):
+    message = _failure(rehearsal.run(execution_input))
+    assert message["error"] == "InvalidInput" and f"change `{setting}` in cdk.json" in message["message"]
+    assert rehearsal.lambdas.calls("StartGeneration") == [] and rehearsal.bedrock.throughputs == {}
 
 
 def test_a_run_started_while_another_runs_ends_skipped_with_an_info_notification(rehearsal: Rehearsal):

@@ -13,14 +13,11 @@ from podium.rehearsal.bedrock_emulator.quotas import CUSTOM_MODEL_UNITS
 from podium.rehearsal.bedrock_emulator.script import Script
 from podium.rehearsal.harness import Rehearsal, RehearsalOptions
 from podium.workflow.permissions import Statement
-from tests.conftest import OPEN_GATE
 
 
 @pytest.fixture(scope="module")
 def harness(sample_dir: Path) -> Iterator[Rehearsal]:
-    with Rehearsal(
-        RehearsalOptions(data_dir=sample_dir, timeout_seconds=180, publish_metrics=False, defaults={"gate": OPEN_GATE})
-    ) as rehearsal:
+    with Rehearsal(RehearsalOptions(data_dir=sample_dir, timeout_seconds=180, publish_metrics=False)) as rehearsal:
         yield rehearsal
 
 

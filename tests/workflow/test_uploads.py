@@ -45,3 +45,25 @@ def timedelta_tz(hours: int):
     from datetime import timezone
 
     return timezone(timedelta(hours=hours))
+
+
+def test_an_upload_after_the_windows_run_ended_starts_the_next_run_and_later_ones_join_it():
+    ended = {"incoming-20260301T0900Z"}
+    running: list[str] = []
+
+    def start_execution(name: str) -> str | None:
+        if name in ended:
+            return None  # ExecutionAlreadyExists: that run has finished
+        if name not in running:
+            running.append(name)
+        return f"arn:execution:{name}"
+
+    results = [
+        start_for_upload(_event(T0 + timedelta(seconds=i), f"incoming/late-{i}.csv"), start_execution=start_execution)
+        for i in range(3)
+    ]
+    assert running == ["incoming-20260301T0900Z-2"]
+    assert {r["execution_arn"] for r in results} == {"arn:execution:incoming-20260301T0900Z-2"}
+    ended.add("incoming-20260301T0900Z-2")
+    again = start_for_upload(_event(T0, "incoming/later.csv"), start_execution=start_execution)
+    assert again["execution_name"] == "incoming-20260301T0900Z-3"

@@ -140,7 +140,8 @@ def _invoke(state: EmulatorState, model_id: str) -> list[Request]:
         arn = _throughput_arn(state, model_id)
         throughput = state.throughputs.get(arn)
         key = _model_key(state, throughput.model_arn) if throughput else None
-        return [Request("bedrock:InvokeModel", arn)] + _key_requests(key, ("kms:Decrypt",), state, USE_KMS)
+        invoke = Request("bedrock:InvokeModel", arn, _resource_context(state, arn))
+        return [invoke] + _key_requests(key, ("kms:Decrypt",), state, USE_KMS)
     if model_id.startswith("arn:"):
         return [Request("bedrock:InvokeModel", model_id)]
     regions = US_PROFILE_REGIONS.get(model_id)
@@ -173,6 +174,11 @@ def requests_for(state: EmulatorState, operation: str, args: tuple[str, ...], bo
     if operation in ("ListServiceQuotas", "ListAWSDefaultServiceQuotas"):
         # no resource type (list_servicequotas.html): "*"
         return [Request(f"servicequotas:{operation}", "*")]
+    if operation == "TagResource":  # the resource's own tags and the ones asked for (tagging.html)
+        arn = str(body.get("resourceARN") or "")
+        return [
+            Request("bedrock:TagResource", arn, {**_resource_context(state, arn), **_tag_context(body.get("tags"))})
+        ]
     if operation == "ListTagsForResource":
         arn = str(body.get("resourceARN") or "")
         return [Request("bedrock:ListTagsForResource", arn, _resource_context(state, arn))]

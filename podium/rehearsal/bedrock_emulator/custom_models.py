@@ -11,7 +11,7 @@ from podium.rehearsal.bedrock_emulator.state import EmulatorState
 
 
 class CustomModels(EmulatorState):
-    """Get, list and delete custom models; list a resource's tags."""
+    """Get, list and delete custom models; list and add a resource's tags."""
 
     def get_custom_model(self, identifier: str) -> dict[str, Any]:
         with self._lock:
@@ -37,6 +37,15 @@ class CustomModels(EmulatorState):
             if arn not in self.tags:
                 raise BedrockError("ResourceNotFoundException", f"Could not find resource {arn}")
             return {"tags": [{"key": k, "value": v} for k, v in sorted(self.tags[arn].items())]}
+
+    def tag_resource(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """TagResource: adds or overwrites tags of an existing job, custom model or throughput."""
+        with self._lock:
+            arn = str(body.get("resourceARN") or "")
+            if arn not in self.tags:
+                raise BedrockError("ResourceNotFoundException", f"Could not find resource {arn}")
+            self.tags[arn].update({str(tag["key"]): str(tag["value"]) for tag in body.get("tags") or []})
+            return {}
 
     def list_custom_models(self, query: Mapping[str, str]) -> dict[str, Any]:
         with self._lock:

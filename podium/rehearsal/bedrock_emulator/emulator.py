@@ -35,6 +35,7 @@ class BedrockEmulator(CustomizationJobs, CustomModels, ProvisionedThroughputs, R
             ("bedrock", "ListCustomModels", lambda: self.list_custom_models(query)),
             ("bedrock", "DeleteCustomModel", self.delete_custom_model),
             ("bedrock", "ListTagsForResource", lambda: self.list_tags(body)),
+            ("bedrock", "TagResource", lambda: self.tag_resource(body)),
             ("bedrock", "CreateProvisionedModelThroughput", lambda: self.create_throughput(body)),
             ("bedrock", "GetProvisionedModelThroughput", self.get_throughput),
             ("bedrock", "DeleteProvisionedModelThroughput", self.delete_throughput),
