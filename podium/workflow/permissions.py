@@ -296,6 +296,12 @@ def _bedrock_read_job(names: Names, settings: StackSettings) -> list[Statement]:
     ]
 
 
+def _bedrock_read_model(names: Names, settings: StackSettings) -> list[Statement]:
+    return [
+        Statement(("bedrock:GetCustomModel",), (_bedrock(names, "custom-model"),), wildcard_reason=BEDROCK_IDS_REASON)
+    ]
+
+
 def _bedrock_stop_job(names: Names, settings: StackSettings) -> list[Statement]:
     return [
         Statement(
@@ -490,6 +496,7 @@ GRANTS: Mapping[Access, Callable[[Names, StackSettings], list[Statement]]] = {
     Access.DATABRICKS_SECRET: _databricks_secret,
     Access.BEDROCK_START_JOB: _bedrock_start_job,
     Access.BEDROCK_READ_JOB: _bedrock_read_job,
+    Access.BEDROCK_READ_MODEL: _bedrock_read_model,
     Access.BEDROCK_STOP_JOB: _bedrock_stop_job,
     Access.BEDROCK_READ_JOB_TAGS: _bedrock_read_tags("model-customization-job"),
     Access.BEDROCK_READ_MODEL_TAGS: _bedrock_read_tags("custom-model"),

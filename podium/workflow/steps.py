@@ -29,6 +29,7 @@ class Access(str, enum.Enum):
     DATABRICKS_SECRET = "databricks_secret"  # secretsmanager:GetSecretValue on the configured secret
     BEDROCK_START_JOB = "bedrock_start_job"  # CreateModelCustomizationJob + TagResource (own tags), iam:PassRole
     BEDROCK_READ_JOB = "bedrock_read_job"  # GetModelCustomizationJob
+    BEDROCK_READ_MODEL = "bedrock_read_model"  # GetCustomModel: when a model a failed run keeps was made
     BEDROCK_STOP_JOB = "bedrock_stop_job"  # StopModelCustomizationJob, on this stack's jobs only (tag condition)
     # ListTagsForResource: whose job / custom model / throughput is it? (one Access per kind of resource)
     BEDROCK_READ_JOB_TAGS = "bedrock_read_job_tags"
@@ -86,7 +87,8 @@ A = Access
 D = DependencyGroup
 # What undoing a run takes, for Cleanup and for ExecutionEnded (which runs the same cleanup).
 # ACTIVE_MODEL_READ: never delete the throughput that serves the active model;
-# DATABRICKS_SECRET: cancel this run's Databricks generation run if it still runs.
+# DATABRICKS_SECRET: cancel this run's Databricks generation run if it still runs;
+# READ_MODEL (+ its tags): when the janitor deletes the trained model the run keeps.
 CLEANUP_ACCESS = frozenset(
     {
         A.DATABRICKS_SECRET,
@@ -95,6 +97,8 @@ CLEANUP_ACCESS = frozenset(
         A.BEDROCK_READ_THROUGHPUT,
         A.BEDROCK_DELETE_THROUGHPUT,
         A.BEDROCK_READ_JOB_TAGS,
+        A.BEDROCK_READ_MODEL,
+        A.BEDROCK_READ_MODEL_TAGS,
         A.BEDROCK_READ_THROUGHPUT_TAGS,
         A.ACTIVE_MODEL_READ,
     }

@@ -246,6 +246,7 @@ EXPECTED_ACTIONS = {
         "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant",
     },
     Access.BEDROCK_READ_JOB: {"bedrock:GetModelCustomizationJob"},
+    Access.BEDROCK_READ_MODEL: {"bedrock:GetCustomModel"},
     Access.BEDROCK_STOP_JOB: {"bedrock:StopModelCustomizationJob"},
     Access.BEDROCK_READ_JOB_TAGS: {"bedrock:ListTagsForResource"},
     Access.BEDROCK_READ_MODEL_TAGS: {"bedrock:ListTagsForResource"},

@@ -176,9 +176,10 @@ def _a_stopped_run_deletes_its_throughput(rehearsal: Rehearsal) -> RunResult:
     return result
 
 
-def _the_janitor_deletes_what_a_broken_cleanup_left(rehearsal: Rehearsal) -> RunResult:
+def _the_janitor_deletes_what_broken_cleanups_left(rehearsal: Rehearsal) -> RunResult:
     rehearsal.bedrock.script = Script(job_ticks=1, throughput_ticks=1, throughput_failure="Insufficient capacity")
     rehearsal.lambdas.inject(Fault("Cleanup", "KeyError", "'throughput'", times=100))
+    rehearsal.lambdas.inject(Fault("ExecutionEnded", "KeyError", "'throughput'", times=100))  # its cleanup too
     result = rehearsal.run({"throughput": {"enabled": True, "ttl_hours": 0.0001}, "force": True})
     (left,) = _throughputs_of(rehearsal, result)
     assert result.status == "FAILED"
@@ -226,7 +227,7 @@ SCENARIOS: tuple[Callable[[Rehearsal], RunResult], ...] = (
     _cleanup_stops_a_running_job,
     _a_stopped_run_stops_its_job,
     _a_stopped_run_deletes_its_throughput,
-    _the_janitor_deletes_what_a_broken_cleanup_left,
+    _the_janitor_deletes_what_broken_cleanups_left,
     _databricks_generates_and_the_dataset_is_built,
     _a_stopped_run_cancels_its_databricks_generation,
     _cleanup_cancels_a_databricks_generation,
