@@ -346,7 +346,7 @@ class RunSettings(_Strict):
     teach_priorities: list[TeachableRelation] = Field(
         default_factory=lambda: list(DEFAULT_TEACH_PRIORITIES),
         min_length=1,
-        max_length=len(get_args(TeachableRelation)),  # each at most once: bounds the state (test_state_size)
+        max_length=len(get_args(TeachableRelation)),  # each relation once: bounds the state (test_state_size)
         description="Relations the 'deep' recipe teaches, most important first: the row cap is spent in this "
         "order and a relation left off is not taught (event_sport is off: base models know it)",
     )
