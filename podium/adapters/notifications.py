@@ -1,9 +1,8 @@
-"""Publish to the run-outcomes SNS topic: a run's notification as text (as the state machine's
-Notify states publish it), or a report as one JSON object (the janitor's)."""
+"""Publish to the run-outcomes SNS topic: a text a person reads (ExecutionEnded's notice, the
+janitor's report), as the state machine's Notify states publish a run's."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,13 +29,6 @@ class SnsNotifier:
             MessageAttributes={
                 name: {"DataType": "String", "StringValue": value} for name, value in (attributes or {}).items()
             },
-        )
-
-    def publish(self, subject: str, message: Mapping[str, Any]) -> None:
-        self._sns.publish(
-            TopicArn=self.topic_arn,
-            Subject=subject[:_SUBJECT_LIMIT],
-            Message=json.dumps(message, sort_keys=True),
         )
 
 

@@ -86,8 +86,8 @@ class RunResult:
     output: Any  # parsed output on success
     error: str | None
     cause: str | None
-    # SNS messages published during the run: {"subject", "text", "status"} (the state machine's
-    # notices are text), or the fields of a JSON message (the janitor's reports)
+    # SNS messages published during the run: {"subject", "text", "status"} (every notification
+    # is a text a person reads; `status` is its message attribute)
     notifications: list[dict[str, Any]]
     states: list[str]  # names of the states entered, in order
     # what the run left behind, read when it ended: the active-model record (None when
