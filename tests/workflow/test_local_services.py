@@ -129,10 +129,10 @@ def test_a_job_runs_its_lifecycle_and_writes_simulated_metrics(bedrock):
     rows = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode().splitlines()
     assert rows[0].startswith("step_number,epoch_number,training_loss")
     assert all(row.endswith(SIMULATED_NOTE) for row in rows[1:])
-    # a row per training step: 5 records at batchSize 1 are 5 steps an epoch, 2 epochs, the loss
-    # falling to the script's final one
+    # the loss by training step: 100 records at batchSize 1 are 100 steps an epoch, 2 epochs, 25
+    # points an epoch (every 4th step, each epoch's last among them), falling to the script's final loss
     steps = [(int(row.split(",")[0]), int(row.split(",")[1]), float(row.split(",")[2])) for row in rows[1:]]
-    assert [(step, epoch) for step, epoch, _ in steps] == [(s, 1 + (s - 1) // 5) for s in range(1, 11)]
+    assert [(step, epoch) for step, epoch, _ in steps] == [(s, 1 + (s - 1) // 100) for s in range(4, 201, 4)]
     assert steps[0][2] > steps[-1][2] == _emulator.script.training_loss
     validation = f"{job_folder}/validation_artifacts/post_fine_tuning_validation/validation_metrics.csv"
     assert len(s3.get_object(Bucket=BUCKET, Key=validation)["Body"].read().decode().splitlines()) == 3  # one an epoch

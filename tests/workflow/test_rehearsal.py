@@ -522,7 +522,10 @@ def test_the_janitor_deletes_an_orphaned_throughput_and_an_unpromoted_model_and_
     assert list(rehearsal.bedrock.custom_models) == [active["model_arn"]]
     assert len(report["deleted"]) == 2 and any("serves the active model" in line for line in report["kept"])
     (notification,) = rehearsal.notifications()
-    assert notification["deleted"] == report["deleted"]
+    # a text a person reads, each deleted resource on its own line
+    assert notification["status"] == "janitor" and notification["subject"] == "Podium janitor deleted 2"
+    assert notification["text"].startswith("The janitor deleted 2 resource(s)")
+    assert all(f"  - {line}" in notification["text"] for line in report["deleted"])
 
 
 def test_the_janitor_leaves_a_live_runs_resources_alone_and_the_run_promotes(rehearsal: Rehearsal):
