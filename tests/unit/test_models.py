@@ -103,3 +103,21 @@ def test_only_nova_models_reserve_words():
     assert {m.model_id for m in MODELS.values() if m.reserved_words} == {
         m.model_id for m in MODELS.values() if m.provider == "Amazon"
     }
+
+
+def test_llama_3x_needs_100_training_and_validation_records_as_aws_documents():
+    for model in MODELS.values():
+        if model.provider == "Meta":
+            assert model.min_total_rows == 100, model.model_id
+            assert "model-customization-prepare.html" in model.limits_source
+        else:
+            assert model.min_total_rows == 0, model.model_id
+
+
+def test_claude_3_haiku_takes_its_own_documented_format_and_hyperparameters():
+    model = get_model("anthropic.claude-3-haiku-20240307-v1:0:200k", "us-west-2")
+    assert model.data_format is DataFormat.ANTHROPIC_MESSAGES and model.data_format.has_system_prompt
+    assert model.confirmed and all(hp.confirmed for hp in model.hyperparameters)
+    assert (model.min_train_rows, model.max_train_rows, model.max_validation_rows) == (32, 10_000, 1_000)
+    assert "cm-hp-anth-claude-3.html" in model.limits_source
+    assert model.default_hyperparameters()["batchSize"] == "32"
