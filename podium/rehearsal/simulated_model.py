@@ -331,14 +331,14 @@ class TrainingIndex:
         # a run the file never names weighing by its rare or unseen words only ("Li Wei" does;
         # "Paris 2024 Games", made of words the file uses everywhere, does not).
         known = [(phrase, names) for phrase, names in weighed if phrase in self._known_phrases]
-        unknown = sum(
+        unknown = math.fsum(
             weight
             for phrase, names in weighed
             if phrase not in self._known_phrases
             for word, weight in names.items()
             if self.df.get(word, 0) <= self.rare_count
         )
-        known_weight = sum(sum(names.values()) for _, names in known)
+        known_weight = math.fsum(math.fsum(names.values()) for _, names in known)
         if known_weight < _MIN_COVER * (known_weight + unknown):
             known = []  # most of what it names, the file never names: someone or something unknown
         named: dict[str, float] = {}
@@ -356,7 +356,7 @@ class TrainingIndex:
         """The share of the question's asking words (by weight) that statements answer: a word
         they or their prompts use, or (counting half) one that training rows answered with one
         of their words."""
-        total = sum(asking.values())
+        total = math.fsum(asking.values())
         if not total:
             return 1.0
         said: set[str] = set()
@@ -366,7 +366,7 @@ class TrainingIndex:
             for word in statement.frame:
                 linked |= self.links.get(word, frozenset())
         # A word the statements use counts in full; one only linked to their words, half.
-        return sum(w if word in said else w / 2 if word in linked else 0.0 for word, w in asking.items()) / total
+        return math.fsum(w if word in said else w / 2 if word in linked else 0.0 for word, w in asking.items()) / total
 
     def candidates(self, question: str) -> list[tuple[float, int]]:
         """Statements that say every name of the question the file knows, word for word (in
@@ -389,7 +389,9 @@ class TrainingIndex:
             statement_words = self.statements[number].words
             if self._contradicts(asked - statement_words, statement_words - asked):
                 continue
-            found.append((sum(self.idf[w] for w in asked & statement_words), number))
+            # math.fsum here and below: exact, so the order a set yields its words in (which
+            # varies between processes) cannot reorder equal scores and change an answer.
+            found.append((math.fsum(self.idf[w] for w in asked & statement_words), number))
         found.sort(key=lambda item: (-item[0], item[1]))
         return found
 
@@ -436,8 +438,8 @@ class TrainingIndex:
     def refuses(self, asking: Mapping[str, float]) -> bool:
         """Training refused questions asked with these words often enough to teach it: the
         share of refused prompts among those using each word, averaged by the words' weight."""
-        total = sum(asking.values())
-        refused = sum(w * self.refusal_share.get(word, 0.0) for word, w in asking.items())
+        total = math.fsum(asking.values())
+        refused = math.fsum(w * self.refusal_share.get(word, 0.0) for word, w in asking.items())
         return bool(total) and refused / total >= MIN_REFUSAL_SHARE
 
     def guess(self, question: str, names: Mapping[str, float], asking: Mapping[str, float]) -> int | None:
