@@ -42,12 +42,12 @@ FUNCTION_LOGS = "function-logs.jsonl"
 # Rehearsal polls every second: the emulator advances one tick per status read.
 FAST_POLL = {"min_seconds": 1, "max_seconds": 1}
 # `wait` looks at the execution this often; with a progress or events callback it reads the
-# whole history each time, which moto serializes under the GIL the steps need (about 60 ms
-# for a full-data run's 200 events): it then waits HISTORY_READS_APART times as long as the
-# last read took, so reading takes at most 1/HISTORY_READS_APART of the time, and at most
+# whole history each time, which moto serializes under the GIL the steps need (50-100 ms for
+# a full-data run's 200 events): it then waits HISTORY_READS_APART times as long as the last
+# read took, so reading takes at most 1/HISTORY_READS_APART of the time, and at most
 # MAX_POLL_SECONDS between reads, so progress lines stay timely.
 POLL_SECONDS = 0.2
-HISTORY_READS_APART = 20
+HISTORY_READS_APART = 40
 MAX_POLL_SECONDS = 2.0
 
 
