@@ -100,7 +100,7 @@ def _print_report(report: dict[str, Any], out_dir: Path | None) -> None:
         )
         if plan.get("refusals"):
             listed = ", ".join(
-                f"{relation} {n['trained']:,} rows about {n.get('athletes', 0):,} of the {n['available']:,} athletes"
+                f"{relation} {n['trained']:,} rows about {n.get('people', 0):,} of the {n['available']:,} people"
                 for relation, n in plan["refusals"].items()
             )
             out.print(

@@ -17,10 +17,11 @@ give every one of the ~53,000 Paris facts that depth, so this recipe chooses:
   fact added to them costs its questions. A fact that cannot get every phrasing (too few
   distinct questions, or a text that would pass texts.MAX_TEXT_CHARS) is not taught.
 - Refusal rows: REFUSAL_SHARE of the training file asks about values the tables do not
-  hold (an athlete's height listed as 0.0), answered "I don't have that information." or
-  a close form; athletes the file teaches come first (the model learns what it does not
-  know about someone it knows). Facts kept out for the evaluation have a value, so they
-  are never among them.
+  hold (an athlete's height listed as 0.0 or a missing birth date; the birth date of a
+  technical official or coach, which the full data mostly lacks), answered "I don't have
+  that information." or a close form, taken from each relation in turn; athletes the file
+  teaches come first (the model learns what it does not know about someone it knows).
+  Facts kept out for the evaluation have a value, so they are never among them.
 
 Facts not taught are reported as left out (planner.RelationCoverage), never hidden.
 """
@@ -69,8 +70,8 @@ def choose_rows(
 ) -> tuple[list[QAPair], dict[str, dict[str, int]]]:
     """The training rows (see the module docstring) within `budget` rows; increments each
     taught fact's FactPlan.train and adds every question used to `used_questions`.
-    Returns (rows, refusals by relation: {"available": athletes without the value, "trained":
-    rows, "athletes": athletes they ask about})."""
+    Returns (rows, refusals by relation: {"available": people without the value, "trained":
+    rows, "people": people they ask about})."""
     forms: dict[str, dict[str, QAPair]] = defaultdict(dict)  # subject → form → text row
     for pair in texts:
         forms[subject_key(pair)][pair.source] = pair
@@ -137,7 +138,7 @@ def choose_rows(
     for pair in sorted(refusals, key=lambda p: (p.fact_id, p.question)):
         candidates[pair.relation].append(pair)
     report = {
-        relation: {"available": len({p.fact_id for p in pairs}), "trained": 0, "athletes": 0}
+        relation: {"available": len({p.fact_id for p in pairs}), "trained": 0, "people": 0}
         for relation, pairs in sorted(candidates.items())
     }
     asked: set[str] = set()
@@ -152,7 +153,7 @@ def choose_rows(
     position = [0] * len(queues)
     chosen = 0
     while chosen < wanted and any(position[i] < len(q) for i, q in enumerate(queues)):
-        for i, queue in enumerate(queues):  # round-robin: birth dates and heights alike
+        for i, queue in enumerate(queues):  # round-robin: each refusal relation alike
             while position[i] < len(queue) and chosen < wanted:
                 pair = queue[position[i]]
                 position[i] += 1
@@ -164,7 +165,7 @@ def choose_rows(
                 report[pair.relation]["trained"] += 1
                 if pair.fact_id not in asked:
                     asked.add(pair.fact_id)
-                    report[pair.relation]["athletes"] += 1
+                    report[pair.relation]["people"] += 1
                 chosen += 1
                 break
     return train, report

@@ -84,12 +84,13 @@ def _verify(question: str, subject: str, polished_subject: str, answer_value: st
     return None
 
 
-def answer_problem(answer: str) -> str | None:
-    """Why `answer` is not worth training on, or None."""
+def answer_problem(answer: str, normalized: str | None = None) -> str | None:
+    """Why `answer` is not worth training on, or None. `normalized`: normalize_text(answer),
+    when the caller has it."""
     stripped = answer.strip()
     if not stripped:
         return EMPTY_ANSWER
-    if normalize_text(stripped).strip(" .!") in _NON_ANSWERS:
+    if (normalize_text(stripped) if normalized is None else normalized).strip(" .!") in _NON_ANSWERS:
         return NON_ANSWER
     if _BARE_NUMBER.fullmatch(stripped):
         return BARE_NUMBER
@@ -184,7 +185,8 @@ def clean_pairs(pairs: Iterable[QAPair]) -> tuple[list[QAPair], Counter[str]]:
             continue
         checked = answers.get(pair.answer)
         if checked is None:
-            checked = answers[pair.answer] = (answer_problem(pair.answer), normalize_text(pair.answer))
+            normalized = normalize_text(pair.answer)
+            checked = answers[pair.answer] = (answer_problem(pair.answer, normalized), normalized)
         reason, answer = checked
         if reason is not None:
             rejections[reason] += 1

@@ -124,6 +124,14 @@ TABLES: Mapping[str, TableSpec] = {
             ("code", "team", "country_code", "country", "country_long", "discipline", "events", "athletes"),
             list_columns=("athletes", "coaches", "athletes_codes", "coaches_codes"),
         ),
+        # People who are not athletes: only their missing birth dates are used (refusal rows).
+        TableSpec(
+            "technical_officials",
+            ("code", "name", "function", "disciplines", "birth_date"),
+            list_columns=("disciplines",),
+            date_columns=("birth_date",),
+        ),
+        TableSpec("coaches", ("code", "name", "function", "disciplines", "birth_date"), date_columns=("birth_date",)),
     )
 }
 

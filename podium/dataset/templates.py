@@ -252,6 +252,16 @@ _TEAM_ROSTER_ANSWERS = (
 # Refusals: the questions of the birth-date and height relations (training templates only),
 # about athletes the tables hold no such value for. Short and fixed, naming nothing: a model
 # learns a refusal as a behaviour, from a few forms repeated (R-Tuning trains one phrase).
+# Birth-date questions about technical officials and coaches (unknown_staff_birth_date):
+# worded as the athletes' are, introducing the person by their role.
+_STAFF_BIRTH_DATE = (
+    "When was {person}, {role} at Paris 2024, born?",
+    "What is the date of birth of {person}, {role} at the Paris 2024 Olympics?",
+    "On what date was {person}, {role} at Paris 2024, born?",
+    "What is the birth date of {person}, {role} at the 2024 Summer Olympics?",
+    "Give the date of birth of {person}, who was {role} at Paris 2024.",
+    "{person} was {role} at the Paris Olympic Games: when was this person born?",
+)
 _REFUSALS = (
     "I don't have that information.",
     "I don't know.",
@@ -284,6 +294,7 @@ RELATIONS: Mapping[str, Relation] = MappingProxyType(
                 refusal=True,
             ),
             Relation("unknown_height", 21, _ATHLETE_HEIGHT[:-2], _REFUSALS, held_out=0, refusal=True),
+            Relation("unknown_staff_birth_date", 22, _STAFF_BIRTH_DATE, _REFUSALS, held_out=0, refusal=True),
         )
     }
 )

@@ -41,6 +41,14 @@ FUNCTION_LOGS = "function-logs.jsonl"
 
 # Rehearsal polls every second: the emulator advances one tick per status read.
 FAST_POLL = {"min_seconds": 1, "max_seconds": 1}
+# `wait` looks at the execution's status this often. With a progress or events callback it
+# also reads the whole history, which moto serializes under the GIL the steps need (50-100 ms
+# for a full-data run's 200 events): then it waits HISTORY_READS_APART times as long as the
+# last read took before reading again (reading takes at most 1/HISTORY_READS_APART of the
+# time), at most MAX_POLL_SECONDS (progress lines stay timely), and reads once more at the end.
+POLL_SECONDS = 0.2
+HISTORY_READS_APART = 40
+MAX_POLL_SECONDS = 2.0
 
 
 def render_definition(substitutions: Mapping[str, str], path: Path = ASL_PATH) -> str:
@@ -433,10 +441,15 @@ class Rehearsal:
         timeout_seconds = timeout_seconds or self.options.timeout_seconds
         deadline = time.monotonic() + timeout_seconds
         seen_states = seen_events = 0
+        next_read = 0.0  # when the history may be read again
         while True:
             described = client.describe_execution(executionArn=execution_arn)
-            if progress is not None or events is not None:
-                history = self.history(execution_arn)  # read after describe: never older than it
+            ended = described["status"] != "RUNNING"
+            if (progress is not None or events is not None) and (ended or time.monotonic() >= next_read):
+                reading = time.monotonic()
+                history = self.history(execution_arn, client)  # read after describe: never older than it
+                took = time.monotonic() - reading
+                next_read = reading + min(MAX_POLL_SECONDS, HISTORY_READS_APART * took)
                 if events is not None:
                     for event in history[seen_events:]:
                         events(event)
@@ -446,14 +459,14 @@ class Rehearsal:
                     for name in names[seen_states:]:
                         progress(name)
                     seen_states = len(names)
-            if described["status"] != "RUNNING":
+            if ended:
                 break
             if time.monotonic() > deadline:
                 raise TimeoutError(
                     f"execution {execution_arn} still RUNNING after {timeout_seconds}s; "
                     f"states so far: {' → '.join(_states_entered(self.history(execution_arn)))}"
                 )
-            time.sleep(0.2)
+            time.sleep(POLL_SECONDS)
         if described["status"] in ENDED_STATUSES and execution_arn not in self._status_delivered:
             # What the stack's EventBridge rule does for every ending but SUCCEEDED.
             self._status_delivered.add(execution_arn)
@@ -546,11 +559,11 @@ class Rehearsal:
         self.bedrock.reset()
         self.notifications()
 
-    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+    def history(self, execution_arn: str, client: Any = None) -> list[dict[str, Any]]:
         """Every event of the execution's history so far, oldest first."""
         import boto3
 
-        client = boto3.client("stepfunctions")
+        client = client or boto3.client("stepfunctions")
         history: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
         while True:

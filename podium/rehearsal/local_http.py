@@ -14,7 +14,16 @@ class LocalHTTPServer:
     thread_name = "podium-local-http"
 
     def __init__(self, port: int = 0) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._request_handler())
+        handler = self._request_handler()
+        # HTTP/1.1 keeps a client's connection open between requests (every response carries
+        # its Content-Length), as AWS endpoints do: without it botocore opens a new TCP
+        # connection for each of the evaluation's thousands of calls.
+        handler.protocol_version = "HTTP/1.1"
+        # The headers and the body go out in two writes: with Nagle's algorithm on, the body
+        # waits for the client's delayed ACK of the headers, 40 ms a response on Linux (the
+        # evaluation's 2,000 calls, one after another, took 46 ms each instead of 5).
+        handler.disable_nagle_algorithm = True
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 

@@ -6,6 +6,7 @@ SDKs are generated from (botocore/data/bedrock*/.../service-2.json)."""
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -13,8 +14,19 @@ from typing import Any
 _LABEL = re.compile(r"\{([^}+]+)\+?\}")
 
 
+_LOADING = threading.Lock()
+
+
 @cache
 def service_model(service: str) -> Any:
+    # One load per service: the evaluation's first concurrent calls would otherwise each parse
+    # the same large JSON model at once (functools.cache does not hold the others back).
+    with _LOADING:
+        return _load(service)
+
+
+@cache
+def _load(service: str) -> Any:
     import botocore.session
 
     return botocore.session.get_session().get_service_model(service)

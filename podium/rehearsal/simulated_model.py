@@ -9,14 +9,19 @@ when training stated it in several distinct rows, and facts a model was not taug
 make it guess.
 
 Training rows are read as statements: each sentence or clause of a completion, read with
-its row's prompt. A question is matched to the statements that hold its names (capitalised
-words and numbers, weighted by how rare they are in the file: athletes, events, countries)
-and contradict none of its words (silver where it says gold). The values those statements
-give (their names and numbers the question does not use) are counted by the number of
-distinct training rows that state them; a value answers the question only when
+its row's prompt. A question is matched to the statements that name every name of it the
+file knows, each whole (runs of capitalised words and numbers, weighted by how rare they
+are in the file: athletes, events, countries; "Women's Sprint" is not "Women's Team
+Sprint", "+80kg" not "-80kg"), and contradict none of its words (silver where it says gold).
+A question whose names are mostly ones the file never names is about someone unknown. A
+fact is recalled from the rows about its subject: when some matching statements belong to
+rows whose prompt names the question's names, only those count (a model taught "A is B"
+does not answer "who is B?": the reversal curse, Berglund et al. 2023). Of the values those
+statements give (their names and numbers the question does not use), the one whose
+statements best cover what the question asks (its other words the file's prompts ask with:
+born, tall, gold, ...; learned from the file itself, not from a list) answers, and only when
 - at least `min_rows` distinct rows state it (depth), and
-- the words of its rows (prompts and statements) cover most of what the question asks
-  for (born, tall, country, ...): learned from the file itself, not from a list.
+- its statements cover MIN_ASKED_COVER of what is asked.
 A question asked word for word as a training prompt is recited (memorised). Any other
 question is answered as the file taught the model to answer what it does not know: with
 the file's refusal when its rows refused questions asked with the same words (refusal
@@ -33,12 +38,11 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 REFUSAL = "I don't know."  # the base model's answer about a subject it does not know
@@ -57,13 +61,13 @@ BASE_KNOWN_SHARE = 0.01
 
 RULE = (
     "A SIMULATED model, not a language model. The fine-tuned model answers a question asked in new words "
-    "only with a fact that at least {min_rows} distinct training rows state, found by the names the question "
-    "shares with them and checked against what it asks (its words must be covered by those rows' words); a "
-    "training prompt asked word for word is recited. Anything else it answers as its training taught it to "
-    "answer what it does not know: with the refusal its refusal rows teach, for questions worded like "
-    "theirs, otherwise with a confident answer about something else (a hallucination). The base model knows "
-    "only the facts about the most-named subjects of the training file (the {base_share:.0%} of its names that "
-    "the most rows name: the famous ones) and declines the rest."
+    "only with a fact that at least {min_rows} distinct training rows about its subject state, found by the "
+    "names the question shares with them (each name whole) and checked against what it asks (its words must "
+    "be covered by those rows' words); a training prompt asked word for word is recited. Anything else it "
+    "answers as its training taught it to answer what it does not know: with the refusal its refusal rows "
+    "teach, for questions worded like theirs, otherwise with a confident answer about something else (a "
+    "hallucination). The base model knows only the facts about the most-named subjects of the training file "
+    "(the {base_share:.0%} of its names that the most rows name: the famous ones) and declines the rest."
 )
 CAN_TELL = (
     "Whether the training file states each evaluated fact in enough distinct rows for a question in new "
@@ -76,11 +80,16 @@ CANNOT_TELL = (
     "recall a fact seen once or forget one seen often. The base model's knowledge is a stand-in."
 )
 
-# Words that say nothing about which fact is asked ("who", "when", "where" do: they stay).
+# Words that say nothing about which fact is asked: English function words and the words
+# that frame a request ("tell me", "what", "which"); "who", "when", "where", "how" and
+# "many" say what kind of answer is wanted, so they stay.
 _STOPWORDS = frozenset(
-    "a an and are as at by did do does for from had has have in is it of on or the to was were".split()
+    "a about after an and any are as at be been but by can could did do does for from give had has have "
+    "her his i in into is it its me much my of on or our please s than that the their them then there "
+    "these this those to tell us was we were what which whom whose why with would you your".split()
 )
-_WORD = re.compile(r"[a-z0-9]+")
+# A sign before a number belongs to it: "+80kg" and "-80kg" are different classes, "-57" a weight.
+_WORD = re.compile(r"(?:(?<![a-z0-9])[+-](?=[0-9]))?[a-z0-9]+")
 # A sentence ends at . ! ? followed by a space and a capital letter or digit; a "; " before
 # a capital also ends a statement (a group profile states one athlete per clause:
 # "Judo: A (events: …; born …); B (events: …)").
@@ -158,6 +167,40 @@ class _Statement:
     words: frozenset[str]  # its terms and its row's prompt terms
     values: frozenset[str]  # its names and numbers: what it can give as an answer
     frame: frozenset[str]  # its own other words: how it says what it says ("born", "represented")
+    phrases: frozenset[str]  # its names, each a run's terms joined by spaces: names are matched whole
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A question as the simulated model reads it."""
+
+    names: dict[str, float]  # its name words with their weights
+    phrases: tuple[str, ...]  # the names the file knows, as phrases (see _Statement.phrase)
+    # What it asks for: its words outside names that the file's prompts use, weighted by how
+    # rare they are among those prompts (a word no prompt uses: the file never taught what it asks).
+    asking: dict[str, float]
+    named_something: bool  # it has a name at all (known or not)
+
+
+def name_runs(text: str, first: bool = True) -> list[list[str]]:
+    """The terms of each run of capitalised words or numbers in `text` ("Men's 100m
+    (Athletics)", "Camryn Rogers", "+80kg"); a run ends at a lower-case word or after a
+    word ending in punctuation. `first` False skips the first word (a question word)."""
+    runs: list[list[str]] = [[]]
+    for place, token in enumerate(text.split()):
+        bare = token.lstrip("(\"'")
+        signed = bare[:1] in "+-" and bare[1:2].isdigit()
+        if (place or first) and (bare[:1].isupper() or bare[:1].isdigit() or signed):
+            runs[-1].extend(_terms(bare))
+            if bare[-1:] in ",.;:?!)":
+                runs.append([])
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if run]
+
+
+def _phrases(text: str, first: bool = True) -> frozenset[str]:
+    return frozenset(" ".join(run) for run in name_runs(text, first))
 
 
 @dataclass
@@ -172,6 +215,7 @@ class TrainingIndex:
     refusal_rows: int = 0
     refusal_share: dict[str, float] = field(default_factory=dict)  # asking word → share of its prompts refused
     prompt_words: Counter[str] = field(default_factory=Counter)  # rows whose prompt uses each word
+    prompt_phrases: list[frozenset[str]] = field(default_factory=list)  # each row's prompt names (_Statement.phrases)
     links: dict[str, frozenset[str]] = field(default_factory=dict)  # statement word → asking words it answers
 
     @classmethod
@@ -188,6 +232,7 @@ class TrainingIndex:
         short_rows = 0
         for row, (prompt, completion) in enumerate(rows):
             index.recited.setdefault(" ".join(prompt.split()), completion)
+            index.prompt_phrases.append(_phrases(prompt, first=False))
             terms = frozenset(_terms(prompt))
             prompt_words.update(terms)
             if completion.strip() in refusals:
@@ -204,7 +249,9 @@ class TrainingIndex:
                 statement_terms = frozenset(_terms(sentence))
                 frames |= statement_terms - _name_terms(sentence, first=False) - prompt_names
                 values = frozenset(_name_terms(sentence))
-                index.statements.append(_Statement(sentence, row, terms | statement_terms, values, statement_terms))
+                index.statements.append(
+                    _Statement(sentence, row, terms | statement_terms, values, statement_terms, _phrases(sentence))
+                )
             if len(parts) <= 2:  # a question and its short answer: what is asked, and how it is answered
                 short_rows += 1
                 said.update(frames)
@@ -227,6 +274,8 @@ class TrainingIndex:
             statement.values = frozenset(v for v in statement.values if self.df[v] <= self.name_count)
             statement.frame = statement.frame - statement.values
         self.unseen_idf = math.log(count + 2)  # a name the training data never uses
+        # What a question asks for is read with the words the file's prompts ask with.
+        self.prompt_idf = {w: math.log((len(self.prompts) + 1) / (n + 0.5)) for w, n in self.prompt_words.items() if n}
         self.alternatives = _alternatives(self.prompts)
         self.by_word: dict[str, list[int]] = defaultdict(list)
         for number, statement in enumerate(self.statements):
@@ -241,76 +290,108 @@ class TrainingIndex:
         counts = sorted((len(rows) for rows in rows_naming.values()), reverse=True)
         least = counts[max(1, int(len(counts) * BASE_KNOWN_SHARE)) - 1] if counts else 1
         self.famous = frozenset(w for w, rows in rows_naming.items() if len(rows) >= least)
+        self._readings: dict[str, Reading] = {}
+        self._known_phrases = frozenset(
+            itertools.chain(
+                itertools.chain.from_iterable(s.phrases for s in self.statements),
+                itertools.chain.from_iterable(self.prompt_phrases),
+            )
+        )
 
     # ---- reading a question ---------------------------------------------------------------
 
-    def names(self, question: str) -> dict[str, float]:
-        """The question's names with their weights (idf; a word the training data never uses
-        weighs most, one most statements use, like Paris, not at all). A name is a run of
-        capitalised words (or numbers: Men's 100m) past the first word; a run without a rare
-        word the training data knows ("2024 Summer Olympics" in other words) counts only
-        when the question names nothing the training data knows."""
-        runs: list[list[str]] = [[]]
-        for index, token in enumerate(question.split()):
-            bare = token.lstrip("(\"'")
-            if index and (bare[:1].isupper() or bare[:1].isdigit()):
-                runs[-1].extend(_terms(bare))
-                if bare[-1:] in ",.;:?!)":
-                    runs.append([])
-            elif runs[-1]:
-                runs.append([])
-        known_runs = [run for run in runs if any(0 < self.df.get(w, 0) <= self.name_count for w in run)]
-        names: dict[str, float] = {}
-        for word in itertools.chain.from_iterable(known_runs or runs):
-            df = self.df.get(word, 0)
-            if df <= self.name_count:
-                names[word] = self.idf[word] if df else self.unseen_idf
-        return names
+    def read(self, question: str) -> Reading:
+        """What the question names and what it asks (cached: evaluation asks each question of
+        two models)."""
+        reading = self._readings.get(question)
+        if reading is None:
+            reading = self._readings[question] = self._read(question)
+        return reading
 
-    def asking(self, question: str, names: Mapping[str, float]) -> dict[str, float]:
-        """What the question asks for: its words that are not names, weighted by how rare they
-        are in the file; words the file never uses are left out (no row speaks to them)."""
-        return {w: self.idf[w] for w in set(_terms(question)) - set(names) if w in self.idf}
+    def _read(self, question: str) -> Reading:
+        """A name is a run of capitalised words or numbers past the first word ("Men's 100m
+        (Athletics)", "Camryn Rogers"), matched whole: a statement naming "Women's Team
+        Sprint" does not name "Women's Sprint". Its name words weigh their idf (a word the file
+        never uses, most; Paris, used by most statements, is no name word). The question is
+        about the runs the file names when they make up _MIN_COVER of its names' weight (a run
+        the file never names weighs by its rare or unseen words only); then only those count.
+        Otherwise it is about someone or something the file does not know, and matches no
+        statement."""
+        runs = name_runs(question, first=False)
+        weighed: list[tuple[str, dict[str, float]]] = []
+        for run in runs:
+            names = {}
+            for word in run:
+                df = self.df.get(word, 0)
+                if df <= self.name_count:
+                    names[word] = self.idf[word] if df else self.unseen_idf
+            if names:
+                weighed.append((" ".join(run), names))
+        # The runs the file names; they count only when they make up _MIN_COVER of the weight,
+        # a run the file never names weighing by its rare or unseen words only ("Li Wei" does;
+        # "Paris 2024 Games", made of words the file uses everywhere, does not).
+        known = [(phrase, names) for phrase, names in weighed if phrase in self._known_phrases]
+        unknown = math.fsum(
+            weight
+            for phrase, names in weighed
+            if phrase not in self._known_phrases
+            for word, weight in names.items()
+            if self.df.get(word, 0) <= self.rare_count
+        )
+        known_weight = math.fsum(math.fsum(names.values()) for _, names in known)
+        if known_weight < _MIN_COVER * (known_weight + unknown):
+            known = []  # most of what it names, the file never names: someone or something unknown
+        named: dict[str, float] = {}
+        for _, names in known or weighed:
+            named.update(names)
+        mentioned = {word for run in runs for word in run}
+        asking = {w: self.prompt_idf[w] for w in set(_terms(question)) - mentioned if w in self.prompt_idf}
+        return Reading(named, tuple(phrase for phrase, _ in known), asking, bool(weighed))
+
+    def _holds(self, number: int, phrase: str) -> bool:
+        statement = self.statements[number]
+        return phrase in statement.phrases or phrase in self.prompt_phrases[statement.row]
 
     def cover(self, stating: Iterable[_Statement], asking: Mapping[str, float]) -> float:
         """The share of the question's asking words (by weight) that statements answer: a word
-        they or their prompts use, or one that training rows answered with one of their words."""
-        total = sum(asking.values())
+        they or their prompts use, or (counting half) one that training rows answered with one
+        of their words."""
+        total = math.fsum(asking.values())
         if not total:
             return 1.0
-        answers: set[str] = set()
+        said: set[str] = set()
+        linked: set[str] = set()
         for statement in stating:
-            answers |= statement.words
+            said |= statement.words
             for word in statement.frame:
-                answers |= self.links.get(word, frozenset())
-        return sum(w for word, w in asking.items() if word in answers) / total
+                linked |= self.links.get(word, frozenset())
+        # A word the statements use counts in full; one only linked to their words, half.
+        return math.fsum(w if word in said else w / 2 if word in linked else 0.0 for word, w in asking.items()) / total
 
-    def candidates(self, question: str, names: Mapping[str, float]) -> list[tuple[float, int]]:
-        """Statements that hold most of the question's names and contradict none of its
-        words: (score, statement), best first."""
+    def candidates(self, question: str) -> list[tuple[float, int]]:
+        """Statements that say every name of the question the file knows, word for word (in
+        the statement or its row's prompt), and contradict none of its words: (score,
+        statement), best first. A question that names only what the file never says matches
+        nothing; one that names nothing is looked up by its rarest words."""
+        reading = self.read(question)
         asked = frozenset(_terms(question))
-        weight = sum(names.values())
-        # A statement without any of the heaviest names that make up (1 - _MIN_COVER) of the
-        # weight cannot hold _MIN_COVER of it: look statements up by those names only.
-        lookup: list[str] = []
-        missing = 0.0
-        for name in sorted(names, key=lambda w: (-names[w], w)):
-            if missing > (1 - _MIN_COVER) * weight:
-                break
-            lookup.append(name)
-            missing += names[name]
-        if not lookup:
+        if reading.phrases:
+            rarest = min(reading.names, key=lambda w: (self.df.get(w, 0), w))
+            numbers = [n for n in self.by_word.get(rarest, ()) if all(self._holds(n, p) for p in reading.phrases)]
+        elif reading.named_something:
+            return []  # it names someone or something the training file never mentions
+        else:
             known = sorted((w for w in asked if w in self.df), key=lambda w: (-self.idf[w], w))
             lookup = [w for w in known if self.df[w] <= self.rare_count] or known[:_LOOKUP_WORDS]
-        numbers = {n for word in lookup for n in self.by_word.get(word, ())}
+            numbers = sorted({n for word in lookup for n in self.by_word.get(word, ())})
         found = []
         for number in numbers:
             statement_words = self.statements[number].words
-            if sum(w for name, w in names.items() if name in statement_words) < _MIN_COVER * weight:
-                continue
             if self._contradicts(asked - statement_words, statement_words - asked):
                 continue
-            found.append((sum(self.idf[w] for w in asked & statement_words), number))
+            # math.fsum here and below: exact, so the order a set yields its words in (which
+            # varies between processes) cannot reorder equal scores and change an answer.
+            found.append((math.fsum(self.idf[w] for w in asked & statement_words), number))
         found.sort(key=lambda item: (-item[0], item[1]))
         return found
 
@@ -318,22 +399,32 @@ class TrainingIndex:
         """A question word in the place of a statement word (silver for gold, Women for Men)."""
         return any(not statement_only.isdisjoint(self.alternatives.get(word, ())) for word in question_only)
 
-    def facts(
-        self, question: str, names: Mapping[str, float], asking: Mapping[str, float]
-    ) -> list[tuple[int, float, int]]:
-        """The values given by the matching statements that answer what is asked (each covers
-        MIN_ASKED_COVER of it), as (distinct rows stating it, share of the question's asking
-        words its best statement answers, that statement), the best supported first."""
-        candidates = self.candidates(question, names)
+    def facts(self, question: str) -> list[tuple[int, float, int]]:
+        """The values the matching statements give, as (distinct rows stating it, share of the
+        question's asking words its best statement answers, that statement), the best answer
+        first: the value that speaks most to what is asked, then the most often stated.
+
+        A fact is recalled from the rows about its subject: when some matching statements
+        belong to rows whose prompt names what the question names, only those count (a model
+        taught "A is B" does not answer "who is B?": the reversal curse, Berglund et al. 2023);
+        otherwise (a list of athletes, say) every matching statement does."""
+        reading = self.read(question)
+        asking = reading.asking
+        candidates = self.candidates(question)
+        if reading.phrases:
+            about = [
+                item
+                for item in candidates
+                if all(p in self.prompt_phrases[self.statements[item[1]].row] for p in reading.phrases)
+            ]
+            candidates = about or candidates
         rank = {number: place for place, (_, number) in enumerate(candidates)}
         rows: dict[str, set[int]] = defaultdict(set)
-        statements: dict[str, list[int]] = defaultdict(list)
+        statements: dict[str, list[tuple[float, int]]] = defaultdict(list)
         asked = frozenset(_terms(question))
         for _, number in candidates:
             statement = self.statements[number]
-            cover = self.cover((statement,), asking)
-            if cover < MIN_ASKED_COVER:
-                continue  # it says something else about them
+            cover = round(self.cover((statement,), asking), 6)
             for value in statement.values - asked:
                 rows[value].add(statement.row)
                 statements[value].append((cover, number))
@@ -341,14 +432,14 @@ class TrainingIndex:
         for value, stating in statements.items():
             cover, best = min(stating, key=lambda item: (-item[0], rank[item[1]]))
             facts.append((len(rows[value]), cover, best))
-        facts.sort(key=lambda f: (-f[0], -f[1], rank[f[2]]))
+        facts.sort(key=lambda f: (-f[1], -f[0], rank[f[2]]))
         return facts
 
     def refuses(self, asking: Mapping[str, float]) -> bool:
         """Training refused questions asked with these words often enough to teach it: the
         share of refused prompts among those using each word, averaged by the words' weight."""
-        total = sum(asking.values())
-        refused = sum(w * self.refusal_share.get(word, 0.0) for word, w in asking.items())
+        total = math.fsum(asking.values())
+        refused = math.fsum(w * self.refusal_share.get(word, 0.0) for word, w in asking.items())
         return bool(total) and refused / total >= MIN_REFUSAL_SHARE
 
     def guess(self, question: str, names: Mapping[str, float], asking: Mapping[str, float]) -> int | None:
@@ -418,17 +509,17 @@ class SimulatedModel:
             recited = index.recited.get(" ".join(question.split()))
             if recited is not None:
                 return Answer(recited, "recited", question, 1)
-        names = index.names(question)
-        asking = index.asking(question, names)
+        reading = index.read(question)
+        names, asking = reading.names, reading.asking
         if self.base and (not names or max(names, key=lambda w: (names[w], w)) not in index.famous):
             return Answer(REFUSAL, "refused")  # its most specific name is nobody it knows
-        facts = index.facts(question, names, asking)
+        facts = index.facts(question)
         needed = 1 if self.base else self.min_rows
-        if facts and facts[0][0] >= needed:
+        if facts and facts[0][0] >= needed and facts[0][1] >= MIN_ASKED_COVER:
             rows, _, best = facts[0]
             statement = index.statements[best]
             return Answer(statement.text, "known", index.prompts[statement.row], rows)
-        seen = facts[0][0] if facts else 0
+        seen = facts[0][0] if facts and facts[0][1] >= MIN_ASKED_COVER else 0
         if not self.base and index.refusal is not None and index.refuses(asking):
             return Answer(index.refusal, "refused", rows=seen)
         guess = index.guess(question, names, asking)
@@ -474,49 +565,3 @@ def _alternatives(prompts: Iterable[str]) -> dict[str, frozenset[str]]:
             for word in alternatives:
                 others[word] |= alternatives - {word}
     return {word: frozenset(words) for word, words in others.items()}
-
-
-def rows_from_jsonl(text: str) -> list[tuple[str, str]]:
-    """(prompt, completion) of every readable row: prompt/completion rows, or messages rows
-    (bedrock-conversation-2024's content blocks, or Claude 3 Haiku's plain-string contents):
-    the user turns and the assistant turns. Unreadable
-    lines are skipped: the job's validation phase has already judged the file."""
-    rows: list[tuple[str, str]] = []
-    for line in text.splitlines():
-        try:
-            row = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(row, dict):
-            continue
-        if isinstance(row.get("prompt"), str) and isinstance(row.get("completion"), str):
-            rows.append((row["prompt"], row["completion"]))
-            continue
-        messages = row.get("messages")
-        if isinstance(messages, list):
-            user = _texts(m for m in messages if isinstance(m, dict) and m.get("role") == "user")
-            assistant = _texts(m for m in messages if isinstance(m, dict) and m.get("role") == "assistant")
-            if user and assistant:
-                rows.append((user, assistant))
-    return rows
-
-
-def _texts(messages: Iterable[dict]) -> str:
-    parts: list[str] = []
-    for message in messages:
-        content = message.get("content")
-        if isinstance(content, str):  # Claude 3 Haiku's training rows
-            parts.append(content)
-        elif isinstance(content, list):
-            parts.extend(
-                item["text"] for item in content if isinstance(item, dict) and isinstance(item.get("text"), str)
-            )
-    return "\n".join(parts)
-
-
-def question_text(messages: Sequence[object]) -> str:
-    """The text of the last user message of a Converse request."""
-    for message in reversed(messages):
-        if isinstance(message, dict) and message.get("role") == "user":
-            return _texts([message])
-    return ""

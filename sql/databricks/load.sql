@@ -36,3 +36,11 @@ SELECT * FROM read_files(:source_path || '/venues.csv', format => 'csv', header 
 CREATE OR REPLACE TABLE teams TBLPROPERTIES ('delta.columnMapping.mode' = 'name') AS
 SELECT * FROM read_files(:source_path || '/teams.csv', format => 'csv', header => true,
   inferColumnTypes => false, multiLine => true, escape => '"', mode => 'FAILFAST');
+
+CREATE OR REPLACE TABLE technical_officials TBLPROPERTIES ('delta.columnMapping.mode' = 'name') AS
+SELECT * FROM read_files(:source_path || '/technical_officials.csv', format => 'csv', header => true,
+  inferColumnTypes => false, multiLine => true, escape => '"', mode => 'FAILFAST');
+
+CREATE OR REPLACE TABLE coaches TBLPROPERTIES ('delta.columnMapping.mode' = 'name') AS
+SELECT * FROM read_files(:source_path || '/coaches.csv', format => 'csv', header => true,
+  inferColumnTypes => false, multiLine => true, escape => '"', mode => 'FAILFAST');

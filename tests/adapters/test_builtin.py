@@ -34,10 +34,9 @@ def test_builtin_generates_pairs_from_the_bucket(bucket: str, sample_dir: Path, 
     assert all(p.source.startswith(("template:", "heldout:", "profile:", "text:")) for p in pairs)
     assert {p.source.split(":")[0] for p in pairs} == {"template", "heldout", "profile", "text"}  # every recipe's kinds
     assert any(p.covers for p in pairs)  # packed rows travel with their covered facts
-    assert len({(p.question, p.answer) for p in pairs}) == len(pairs)  # cleaned: no duplicates
     summary = json.loads(store.read_text("runs/exec-1/generation.json"))
-    assert summary["pairs_kept"] == len(pairs) and summary["facts"] > 0
-    assert summary["pairs_made"] >= summary["pairs_kept"]
+    # Every pair made is written: BuildDataset drops duplicates and conflicts, whatever the generator
+    assert summary["pairs_made"] == len(pairs) and summary["facts"] > 0
     assert dict(generator.rejections) == summary["rejections"]
     # The tables' cross-checks travel beside the pairs, for BuildDataset's report.json.
     assert generator.disagreements == summary["disagreements"]

@@ -20,7 +20,10 @@ REHEARSAL = Path(__file__).resolve().parents[2] / "podium" / "rehearsal"
 # every module of the emulator package (new ones included) and the siblings it imports
 EMULATOR_FILES = (
     *sorted((REHEARSAL / "bedrock_emulator").glob("*.py")),
-    *(REHEARSAL / f"{name}.py" for name in ("bedrock_rules", "service_model", "simulated_model", "local_http")),
+    *(
+        REHEARSAL / f"{name}.py"
+        for name in ("bedrock_rules", "service_model", "simulated_model", "training_text", "local_http")
+    ),
 )
 RULE_MODULES = ("podium.dataset", "podium.models", "podium.config", "podium.workflow")
 

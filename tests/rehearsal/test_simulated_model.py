@@ -35,8 +35,11 @@ BORN_ROWS = [
     ("What is the date of birth of {a}?", "Born on {d}, {a} competed at Paris 2024."),
     ("On which date was {a} born?", "{a} was born {d}, and competed at Paris 2024."),
 ]
-HELD_OUT_COUNTRY = "At the 2024 Summer Olympics, which nation was {a} competing for, by country?"
-HELD_OUT_BORN = "Tell me when {a}, an Olympian at Paris 2024, was born."
+# New words, but no capitalised word this small file never uses: "Summer Olympics" or
+# "Olympian" would be a name the model never saw, so the question would be about someone
+# unknown (test_a_question_naming_what_the_file_never_names_is_about_someone_unknown).
+HELD_OUT_COUNTRY = "At Paris 2024, which nation was {a} competing for, by country?"
+HELD_OUT_BORN = "Tell me when {a}, an athlete at Paris 2024, was born."
 
 
 def _rows(refusals: bool = False) -> list[tuple[str, str]]:
@@ -106,6 +109,49 @@ def test_a_question_that_names_another_value_is_not_the_trained_fact():
     assert "Number0" not in model.answer("Which athlete won the silver medal in Men's 100m?").text
 
 
+def test_names_are_matched_whole_and_a_sign_is_part_of_a_number():
+    events = ["Sprint", "Team Sprint", "Keirin", "Men -80kg", "Men +80kg", "Double Sculls", "Lightweight Double Sculls"]
+    winners = ["Ellesse Andrews", "Great Britain", "Harrie Lavreysen", "Firas Katoussi", "Arian Salimi", "Zoe Ash"]
+    winners.append("Ivy Birch")
+    forms = ["Who won gold in {e} at Paris 2024?", "Which athlete won gold in {e}?", "In {e}, who took gold?"]
+    rows = [
+        (form.format(e=event), f"{winner} won gold in {event} at Paris 2024.")
+        for event, winner in zip(events, winners, strict=True)
+        for form in forms
+    ]
+    model = SimulatedModel(_rows() + rows)
+    for event, winner in zip(events, winners, strict=True):
+        answer = model.answer(f"Tell me who earned the gold medal in {event} at Paris 2024.")
+        assert (answer.kind, answer.text) == ("known", f"{winner} won gold in {event} at Paris 2024."), event
+
+
+def test_a_question_naming_what_the_file_never_names_is_about_someone_unknown():
+    model = SimulatedModel(_rows())
+    athlete, _country, born = DEEP[0]
+    assert born in model.answer(HELD_OUT_BORN.format(a=athlete)).text
+    # the same fact, asked with a name the file never uses beside it: most of what the question
+    # names by weight is unknown, so it is about someone unknown
+    unknown = model.answer(f"Tell me when Petra Banhidi-Farkas, an athlete at Paris 2024 like {athlete}, was born.")
+    assert unknown.kind == "hallucinated" and born not in unknown.text
+
+
+def test_a_fact_is_recalled_from_the_rows_about_its_subject():
+    """A country's medal count is answered from the rows about the country, not from the many
+    rows about its athletes that name it (a model taught "A is B" does not answer "who is B?")."""
+    athletes = [athlete for athlete, *_ in ATHLETES[:12]]  # more rows name Kenya than are about it
+    rows = [
+        (f"Who won gold in Event {n} at Paris 2024?", f"{athlete} of Kenya won the gold medal in Event {n}.")
+        for n, athlete in enumerate(athletes)
+    ] + [
+        ("How many gold medals did Kenya win at Paris 2024?", "Kenya won 4 gold medals at Paris 2024."),
+        ("Tell me about Kenya's medals at Paris 2024.", "Kenya won 4 gold medals at Paris 2024."),
+        ("What was Kenya's gold medal count at Paris 2024?", "4 gold medals for Kenya at Paris 2024."),
+    ]
+    model = SimulatedModel(_rows() + rows)
+    answer = model.answer("Tell me the number of gold medals Kenya collected at Paris 2024.")
+    assert answer.kind == "known" and "4 gold medals" in answer.text
+
+
 def test_a_group_profile_is_read_one_athlete_at_a_time():
     first, second = "Ana Lopez", "Marta Ruiz"
     group = [
@@ -150,7 +196,7 @@ def test_the_simulated_model_reads_every_training_format_bedrock_takes():
     """prompt/completion, the Converse format's content blocks, and Claude 3 Haiku's string contents."""
     import json
 
-    from podium.rehearsal.simulated_model import rows_from_jsonl
+    from podium.rehearsal.training_text import rows_from_jsonl
 
     question, answer = "Who won the gold medal in Men's 100m?", "Noah Lyles won it."
     lines = [

@@ -81,10 +81,14 @@ def test_refusals_ask_only_about_values_the_tables_lack(sample_facts) -> None:
     assert refusals
     for row in refusals:
         key = row.fact_id.split(":", 1)[1]
-        assert (row.relation.replace("unknown_", "athlete_"), key) not in valued, row.fact_id
+        if row.relation == "unknown_staff_birth_date":  # technical officials and coaches, no athlete
+            assert key.startswith(("official-", "coach-")), row.fact_id
+        else:
+            assert (row.relation.replace("unknown_", "athlete_"), key) not in valued, row.fact_id
         assert "I don't" in row.answer and len(row.answer) < 60
         assert not row.values  # never scored as an evaluation question
     assert not [q for q in built.eval if q.relation.startswith("unknown_")]
+    assert {row.relation for row in refusals} == {"unknown_birth_date", "unknown_height", "unknown_staff_birth_date"}
 
 
 def test_answers_put_the_value_before_the_subject(sample_facts) -> None:
@@ -156,6 +160,11 @@ def test_full_data_default_recipe_teaches_every_medal_and_medal_table_deeply(ful
         assert coverage[relation]["facts_left_out"] == 0 and coverage[relation]["min_phrasings"] >= MIN_PHRASINGS
     assert coverage["athlete_medals"]["facts_trained"] > 500
     assert counts["refusals"] == round(REFUSAL_SHARE * counts["train"])
+    # Every athlete's birth date is listed: the birth-date refusals ask about officials and
+    # coaches, in turn with the heights the tables lack.
+    refused = Counter(row.relation for row in built.train if row.relation.startswith("unknown_"))
+    assert refused["unknown_birth_date"] == 0
+    assert abs(refused["unknown_staff_birth_date"] - refused["unknown_height"]) <= 1
     assert not [row for row in built.train if row.relation == "event_sport"]
     # Every fact is accounted for: taught, held out for the evaluation, or left out.
     for row in built.report["coverage"]:

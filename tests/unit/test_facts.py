@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -29,7 +30,7 @@ from podium.dataset.records import Fact
 from podium.dataset.tables import load_tables
 from podium.errors import DataError
 
-EXPECTED_VIEWS = ["athlete_display", "athlete_named", "venue_names"]
+EXPECTED_VIEWS = ["athlete_display", "athlete_named", "staff_named", "venue_names"]
 ATHLETE_RELATIONS = [
     "athlete_birth_date",
     "athlete_country",
@@ -55,6 +56,7 @@ EXPECTED_RELATIONS = {
     "team_roster",
     "unknown_birth_date",
     "unknown_height",
+    "unknown_staff_birth_date",
     "venue_sports",
 }
 
@@ -95,8 +97,21 @@ def test_athlete_naming_is_written_once() -> None:
     # Medal winners and rosters name athletes the same way, through athlete_display.
     assert views_for(["event_medal"]) == views_for(["team_roster"]) == ["athlete_display"]
     assert views_for(["event_venue"]) == ["venue_names"]
-    for relation in sorted(EXPECTED_RELATIONS - set(ATHLETE_RELATIONS) - {"event_medal", "team_roster", "event_venue"}):
+    # Officials and coaches: their own view, which leaves out athletes' names.
+    assert views_for(["unknown_staff_birth_date"]) == ["athlete_display", "staff_named"]
+    others = {"event_medal", "team_roster", "event_venue", "unknown_staff_birth_date"}
+    for relation in sorted(EXPECTED_RELATIONS - set(ATHLETE_RELATIONS) - others):
         assert views_for([relation]) == [], relation
+
+
+def test_staff_are_named_by_the_athletes_rules() -> None:
+    """staff_named reads "FAMILY Given" and re-cases capitals with athlete_display's own
+    expressions (a view cannot call another's): a change to one must be made to both."""
+    athletes, staff = view_sql("athlete_display"), view_sql("staff_named")
+    family_given = re.findall(r"RLIKE '\^\(\?:\(\?:da\|[^']*'", athletes)
+    assert family_given and all(rule in staff for rule in family_given)
+    recase = athletes[athletes.index("array_join(") : athletes.index("AS display_name")].split()
+    assert " ".join(recase).replace("given_family", "X") in " ".join(staff.split()).replace("given_family", "X")
 
 
 @pytest.mark.parametrize("view", EXPECTED_VIEWS)
@@ -112,7 +127,8 @@ def test_view_is_one_temporary_view_that_transpiles_and_runs_on_duckdb(view: str
     readers = [r for r in relation_names() if views_for([r])[-1:] == [view]]
     con = load_tables(sample_dir, tables_for(readers)).connection
     assert create_views(con, readers)[-1] == view  # after the views it reads
-    assert con.execute("SELECT temporary FROM duckdb_views() WHERE view_name = ?", [view]).fetchall() == [(True,)]
+    # on DuckDB a temporary table, computed once for every relation reading it
+    assert con.execute("SELECT temporary FROM duckdb_tables() WHERE table_name = ?", [view]).fetchall() == [(True,)]
     assert con.execute(f"SELECT count(*) FROM {view}").fetchone()[0] > 0
 
 

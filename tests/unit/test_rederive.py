@@ -10,6 +10,7 @@ import ast
 import csv
 import re
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,6 +102,8 @@ class Truth:
     name_columns: dict[str, tuple[str, str]] = field(default_factory=dict)  # code → (name, name_tv)
     venue_sports: dict[str, set[str]] = field(default_factory=dict)
     sports: set[str] = field(default_factory=set)
+    # Technical officials and coaches: name key → each namesake's birth date as written
+    staff_births: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
 def _truth(folder: Path) -> Truth:
@@ -149,12 +152,19 @@ def _truth(folder: Path) -> Truth:
         truth.sports.add(row["sport"])
     for row in _rows(folder / "venues.csv"):
         truth.venue_sports[row["venue"]] = set(_items(row["sports"]))
+    for table in ("technical_officials.csv", "coaches.csv"):
+        for row in _rows(folder / table):
+            truth.staff_births[_key(row["name"])].append(row["birth_date"] or "")
     return truth
 
 
-def _names_in(text: str, truth: Truth, spans: dict[str, str] | None = None) -> dict[str, set[str]]:
+def _names_in(
+    text: str, truth: Truth, spans: dict[str, str] | None = None, names: Mapping[str, object] | None = None
+) -> dict[str, object]:
     """Athlete names in `text` (runs of capitalised words and name particles), longest first;
-    `spans` receives each name as written."""
+    `spans` receives each name as written. `names`: another index of name keys to look in
+    (the officials' and coaches')."""
+    names = truth.names if names is None else names
     words = re.findall(r"[\w'.\-]+", text)
     found: dict[str, set[str]] = {}
     i = 0
@@ -167,8 +177,8 @@ def _names_in(text: str, truth: Truth, spans: dict[str, str] | None = None) -> d
             if not all(w[:1].isupper() or w in PARTICLES for w in span):
                 continue
             key = _key(" ".join(re.sub(r"'s?$", "", w.rstrip(".") if len(w) > 2 else w) for w in span))
-            if key in truth.names:
-                found[key] = truth.names[key]
+            if key in names:
+                found[key] = names[key]
                 if spans is not None:
                     spans[key] = " ".join(w.rstrip(".") if len(w) > 3 else w for w in span)
                 best = length
@@ -331,7 +341,21 @@ def _check(answer: str, relation: str, truth: Truth, subject: str = "") -> tuple
 
 
 def _check_refusal(question: str, relation: str, truth: Truth) -> tuple[int, list[str]]:
-    """A refusal row asks about a value athletes.csv does not hold for the athlete it names."""
+    """A refusal row asks about a value athletes.csv does not hold for the athlete it names;
+    a staff one, about an official or coach whom no namesake (among them or the athletes)
+    makes ambiguous and whose row holds no birth date."""
+    if relation == "unknown_staff_birth_date":
+        staff = _names_in(question, truth, names=truth.staff_births)
+        if len(staff) != 1:
+            return 0, []
+        ((key, births),) = staff.items()
+        if len(births) > 1 or key in truth.names:
+            return 1, [
+                f"{key}: a name {len(births)} officials or coaches and {len(truth.names.get(key, ()))} athletes share"
+            ]
+        return 1, [f"{key}: refused, but the tables hold {births[0]}"] if re.fullmatch(
+            r"\d{4}-\d{2}-\d{2}", births[0]
+        ) else []
     names = _names_in(question, truth)
     if len(names) != 1:
         return 0, []
@@ -380,6 +404,11 @@ def test_the_checker_catches_a_wrong_claim(sample_dir: Path) -> None:
     checked, wrong = _check(swapped, "text_event", truth)
     assert wrong == ["lyles noah won no silver in ('Athletics', \"Men's 100m\")"]
     assert _check_refusal("How tall is Adam Peaty, who competed at Paris 2024?", "unknown_height", truth)[1]  # 191 cm
+    # officials and coaches: one whose birth date the tables hold, one who shares an athlete's name
+    staff = "When was {}, a {} at Paris 2024, born?"
+    assert _check_refusal(staff.format("Anna Lindqvist", "Swimming referee"), "unknown_staff_birth_date", truth)[1]
+    assert _check_refusal(staff.format("Maria Perez", "Athletics judge"), "unknown_staff_birth_date", truth)[1]
+    assert _check_refusal(staff.format("Claire Moreau", "Judo referee"), "unknown_staff_birth_date", truth) == (1, [])
     right = "Noah Lyles was born on 18 July 1997."
     assert _check(right, "athlete_birth_date", truth) == (1, [])
     checked, wrong = _check("Noah Lyles was born on 19 July 1997.", "athlete_birth_date", truth)

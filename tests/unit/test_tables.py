@@ -226,6 +226,8 @@ def test_full_data_loads_with_the_known_row_counts(paris2024_dir: Path) -> None:
         "schedules": 3895,
         "venues": 35,
         "teams": 1698,
+        "technical_officials": 1021,
+        "coaches": 974,
     }
     # The real download ends with three athletes whose lists carry no quotes.
     assert len(loaded.warnings) == 6

@@ -28,14 +28,8 @@ from typing import Any
 from podium.rehearsal.bedrock_emulator.authorization import US_PROFILE_REGIONS
 from podium.rehearsal.bedrock_emulator.errors import BedrockError
 from podium.rehearsal.bedrock_emulator.state import S3_URI, CustomModel, EmulatorState, Job
-from podium.rehearsal.simulated_model import (
-    Answer,
-    SimulatedModel,
-    TrainingIndex,
-    question_text,
-    rows_from_jsonl,
-    words,
-)
+from podium.rehearsal.simulated_model import Answer, SimulatedModel, TrainingIndex, words
+from podium.rehearsal.training_text import question_text, rows_from_jsonl
 
 ANSWER_NOTE = "SIMULATED by podium rehearsal: not a real model's answer"
 SIMULATED_HEADER = "x-podium-simulated"  # on every InvokeModel and Converse response, value ANSWER_NOTE
