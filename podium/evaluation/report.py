@@ -286,7 +286,7 @@ def _read_json(store: ObjectStore, key: str) -> dict[str, Any]:
 
 def write_run_report(store: ObjectStore, run: Any, *, dataset: Any, finetune: Any, gate: Any) -> str:
     """Gather the run's files (report.json, metrics CSVs, eval.json) and write report.html."""
-    from podium.adapters.bedrock import metrics_keys, read_loss_metrics
+    from podium.adapters.bedrock_metrics import metrics_keys, read_loss_metrics
     from podium.evaluation.runner import scores_key
 
     prefix = run.run_prefix

@@ -1,5 +1,5 @@
-"""The janitor: on a schedule, delete this stack's provisioned throughputs and custom models
-that no run promoted and that outlived their time-to-live.
+"""The janitor: on a schedule, delete this stack's provisioned throughputs, custom model
+deployments and custom models that no run promoted and that outlived their time-to-live.
 
 A run's Cleanup deletes what the run made when the run fails; the janitor catches what
 nothing else will (a Lambda killed mid-cleanup, a commitment that ended, a throughput a
@@ -12,7 +12,7 @@ It can never hurt a live run or the serving model: it only ever touches resource
 enforces its own throughput's time-to-live), the active model and its throughput, anything
 tagged `podium:promoted` (set by Promote; a tag lives as long as the resource, unlike the
 active-model record or a run's promotion.json, which it also honours), throughputs under
-commitment, and custom models a throughput still serves. When it cannot tell — tags or the
+commitment, and custom models a throughput or deployment still serves. When it cannot tell — tags or the
 execution unreadable, an execution Step Functions does not know, a ttl tag that is not a
 number — it keeps the resource and reports it. With `dry_run` it deletes nothing and
 reports what it would delete.
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -43,7 +43,7 @@ from podium.adapters.ports import (
 )
 from podium.dataset.files import PROMOTION_FILE, run_prefix
 from podium.workflow.polling import as_utc, to_iso, utc_now
-from podium.workflow.throughputs import ttl_from_tags
+from podium.workflow.serving_resources import ttl_from_tags
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class Billable:
 
 @dataclass(frozen=True)
 class BillableKind:
-    name: str  # "provisioned throughput", "custom model"
+    name: str  # "provisioned throughput", "custom model deployment", "custom model"
     list: Callable[[], list[Billable]]
     delete: Callable[[str], None]
     is_model: bool = False  # kept while anything listed before it serves it
@@ -80,6 +80,11 @@ def bedrock_kinds(fine_tuner: FineTuner) -> list[BillableKind]:
                 for t in fine_tuner.list_throughputs()
             ],
             fine_tuner.delete_throughput,
+        ),
+        BillableKind(
+            "custom model deployment",
+            lambda: [Billable(d.arn, d.name, d.created_at, serves=d.model_arn) for d in fine_tuner.list_deployments()],
+            fine_tuner.delete_deployment,
         ),
         BillableKind(
             "custom model",
@@ -150,7 +155,8 @@ def sweep(
     now = as_utc(now or utc_now())
     report = JanitorReport(dry_run=dry_run)
     active = active_models.get()
-    protected = {arn for arn in (active.model_arn, active.throughput_arn) if arn} if active else set()
+    serving = (active.model_arn, active.throughput_arn, active.deployment_arn) if active else ()
+    protected = {arn for arn in serving if arn}
     verb = "would delete" if dry_run else "deleted"
     executions = state_machine_arn.replace(":stateMachine:", ":execution:") + ":"
 
@@ -162,7 +168,7 @@ def sweep(
     def status_of(execution: str) -> str | None:
         return execution_status(execution)
 
-    served: set[str] = set()  # custom models a remaining throughput (of any stack) serves
+    served: dict[str, str] = {}  # custom model → the kind of a remaining resource (of any stack) serving it
 
     def judge(kind: BillableKind, item: Billable) -> bool:
         """Delete `item` when nothing keeps it; True when it is gone (or would be, in a dry run)."""
@@ -216,7 +222,7 @@ def sweep(
     for kind in kinds if kinds is not None else bedrock_kinds(fine_tuner):
         for item in kind.list():
             if not judge(kind, item) and item.serves:
-                served.add(item.serves)
+                served.setdefault(item.serves, kind.name)
     log.info(
         "swept: %d %s, %d kept, %d unsure, %d could not be deleted; %d model unit(s) of provisioned throughput remain",
         len(report.deleted),
@@ -234,7 +240,7 @@ def _kept_for(
     item: Billable,
     tags: dict[str, str],
     protected: set[str],
-    served: set[str],
+    served: Mapping[str, str],
     has_promotion_record: Callable[[str], bool],
 ) -> str:
     """Why this stack's resource stays whatever its age ("" when nothing protects it)."""
@@ -248,7 +254,7 @@ def _kept_for(
     if item.commitment:
         return f"under a {item.commitment} commitment, which cannot be deleted before its term ends"
     if kind.is_model and item.arn in served:
-        return "a provisioned throughput still serves it"
+        return f"a {served[item.arn]} still serves it"
     return ""
 
 

@@ -34,8 +34,8 @@ RUN_FILES_REASON = (
     "runs/<run_id>/ where run ids are made per execution; the wildcard stays inside this bucket."
 )
 BEDROCK_IDS_REASON = (
-    "Bedrock assigns job, custom-model and provisioned-model ids at creation, so their ARNs "
-    "can only be named by type within this account and region."
+    "Bedrock assigns job, custom-model, provisioned-model and custom-model-deployment ids at creation, so "
+    "their ARNs can only be named by type within this account and region."
 )
 LAMBDA_RUNTIME = (
     "Used by the Lambda service on the function's behalf (its log stream); the handlers make no "
@@ -281,6 +281,17 @@ def _bedrock_stop_job(names: Names, settings: StackSettings) -> list[Statement]:
     ]
 
 
+def on_demand_allowed(settings: StackSettings) -> bool:
+    """The deployed base model's custom models can be deployed on demand in the deployed region, so a
+    run may create a custom model deployment (deployment on_demand, deployed or from the input)."""
+    return get_model(settings.defaults.base_model, settings.region).on_demand_problem(settings.region) is None
+
+
+def _deployments(names: Names, settings: StackSettings) -> tuple[str, ...]:
+    """This account's custom model deployments, when runs can make any (else none: nothing is granted)."""
+    return (_bedrock(names, "custom-model-deployment"),) if on_demand_allowed(settings) else ()
+
+
 def _bedrock_read_tags(names: Names, settings: StackSettings) -> list[Statement]:
     return [
         Statement(
@@ -289,6 +300,7 @@ def _bedrock_read_tags(names: Names, settings: StackSettings) -> list[Statement]
                 _bedrock(names, "model-customization-job"),
                 _bedrock(names, "custom-model"),
                 _bedrock(names, "provisioned-model"),
+                *_deployments(names, settings),
             ),
             wildcard_reason=BEDROCK_IDS_REASON,
         )
@@ -337,8 +349,61 @@ LIST_REASON = (
 )
 
 
+def _bedrock_create_deployment(names: Names, settings: StackSettings) -> list[Statement]:
+    """CreateCustomModelDeployment is authorized on the custom model it deploys, with the tag condition
+    keys (list_amazonbedrock.html); the tags it carries are authorized as TagResource on the new
+    deployment. The model is this stack's (aws:ResourceTag), encrypted with the project key: deploying
+    it needs kms:Decrypt through Bedrock (encryption-custom-job.html; deploy-custom-model-on-demand.html,
+    "Prerequisites")."""
+    if not on_demand_allowed(settings):
+        return []
+    deployments = _bedrock(names, "custom-model-deployment")
+    return [
+        Statement(
+            ("bedrock:CreateCustomModelDeployment", "bedrock:TagResource"),
+            (_bedrock(names, "custom-model"), deployments),
+            tags_this_stack_writes(settings),
+            wildcard_reason=BEDROCK_IDS_REASON,
+        ),
+        Statement(("bedrock:GetCustomModelDeployment",), (deployments,), wildcard_reason=BEDROCK_IDS_REASON),
+        _key_via_bedrock(names, settings, ["kms:Decrypt"]),
+    ]
+
+
+def _bedrock_read_deployment(names: Names, settings: StackSettings) -> list[Statement]:
+    return [
+        Statement(("bedrock:GetCustomModelDeployment",), (deployment,), wildcard_reason=BEDROCK_IDS_REASON)
+        for deployment in _deployments(names, settings)
+    ]
+
+
+def _bedrock_delete_deployment(names: Names, settings: StackSettings) -> list[Statement]:
+    return [
+        Statement(
+            ("bedrock:DeleteCustomModelDeployment",),
+            (deployment,),
+            this_stack_only(settings),
+            wildcard_reason=BEDROCK_IDS_REASON,
+        )
+        for deployment in _deployments(names, settings)
+    ]
+
+
+def _bedrock_list_deployments(names: Names, settings: StackSettings) -> list[Statement]:
+    if not on_demand_allowed(settings):
+        return []
+    return [
+        Statement(
+            ("bedrock:ListCustomModelDeployments",),
+            ("*",),
+            wildcard_reason="ListCustomModelDeployments has no resource-level permissions (AWS documents Resource "
+            "'*'); Prepare only reads how many custom model deployments exist.",
+        )
+    ]
+
+
 def _bedrock_tag_promoted(names: Names, settings: StackSettings) -> list[Statement]:
-    """Promote tags the promoted model and its throughput podium:promoted (with podium:stack, which
+    """Promote tags the promoted model and its throughput or deployment podium:promoted (with podium:stack, which
     the request-tag condition needs), on resources already tagged as this stack's only."""
     conditions = tags_this_stack_writes(settings)
     del conditions["StringEqualsIfExists"]
@@ -346,7 +411,7 @@ def _bedrock_tag_promoted(names: Names, settings: StackSettings) -> list[Stateme
     return [
         Statement(
             ("bedrock:TagResource",),
-            (_bedrock(names, "custom-model"), _bedrock(names, "provisioned-model")),
+            (_bedrock(names, "custom-model"), _bedrock(names, "provisioned-model"), *_deployments(names, settings)),
             conditions,
             wildcard_reason=BEDROCK_IDS_REASON,
         )
@@ -366,9 +431,10 @@ def _describe_executions(names: Names, settings: StackSettings) -> list[Statemen
 
 
 def _bedrock_list(names: Names, settings: StackSettings) -> list[Statement]:
+    deployments = ("bedrock:ListCustomModelDeployments",) if on_demand_allowed(settings) else ()
     return [
         Statement(
-            ("bedrock:ListProvisionedModelThroughputs", "bedrock:ListCustomModels"),
+            ("bedrock:ListProvisionedModelThroughputs", *deployments, "bedrock:ListCustomModels"),
             ("*",),
             wildcard_reason=LIST_REASON,
         )
@@ -411,12 +477,13 @@ def base_model_invocation_arns(names: Names, settings: StackSettings) -> tuple[s
 
 def _bedrock_invoke(names: Names, settings: StackSettings) -> list[Statement]:
     """Converse is authorized as bedrock:InvokeModel (API_runtime_Converse.html): the new model
-    through this stack's provisioned throughputs, and the deployed base model."""
+    through this stack's provisioned throughputs or custom model deployments (invoked with the
+    deployment's ARN, which IAM names custom-model-deployment/*), and the deployed base model."""
     return [
-        # the new model: through this stack's throughputs only
+        # the new model: through this stack's throughputs and deployments only
         Statement(
             ("bedrock:InvokeModel",),
-            (_bedrock(names, "provisioned-model"),),
+            (_bedrock(names, "provisioned-model"), *_deployments(names, settings)),
             this_stack_only(settings),
             wildcard_reason=BEDROCK_IDS_REASON,
         ),
@@ -426,7 +493,7 @@ def _bedrock_invoke(names: Names, settings: StackSettings) -> list[Statement]:
             base_model_invocation_arns(names, settings),
             wildcard_reason="An inference profile routes to its foundation model in each of its Regions.",
         ),
-        # The custom model behind a throughput is encrypted with the project key: invoking it needs
+        # The custom model behind a throughput or deployment is encrypted with the project key: invoking it needs
         # kms:Decrypt through Bedrock (encryption-custom-job.html, "Allow access to an encrypted model").
         _key_via_bedrock(names, settings, ["kms:Decrypt"]),
     ]
@@ -480,6 +547,10 @@ GRANTS: Mapping[Access, Callable[[Names, StackSettings], list[Statement]]] = {
     Access.READ_QUOTAS: _read_quotas,
     Access.DESCRIBE_EXECUTIONS: _describe_executions,
     Access.BEDROCK_TAG_PROMOTED: _bedrock_tag_promoted,
+    Access.BEDROCK_CREATE_DEPLOYMENT: _bedrock_create_deployment,
+    Access.BEDROCK_READ_DEPLOYMENT: _bedrock_read_deployment,
+    Access.BEDROCK_DELETE_DEPLOYMENT: _bedrock_delete_deployment,
+    Access.BEDROCK_LIST_DEPLOYMENTS: _bedrock_list_deployments,
 }
 
 
@@ -608,6 +679,7 @@ __all__ = [
     "executions_arn",
     "merged",
     "nova_key_policy_statement",
+    "on_demand_allowed",
     "policy_document",
     "state_machine_arn",
     "state_machine_name",

@@ -7,13 +7,8 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from podium.adapters.bedrock import (
-    BedrockFineTuner,
-    client_token_for,
-    job_name_for,
-    metrics_keys,
-    read_loss_metrics,
-)
+from podium.adapters.bedrock import BedrockFineTuner, client_token_for, job_name_for
+from podium.adapters.bedrock_metrics import metrics_keys, read_loss_metrics
 from podium.adapters.errors import BedrockConflict, BedrockRejected, BedrockThrottled
 from podium.adapters.ports import TAG_EXECUTION, FineTuneRequest, JobStatus, ThroughputStatus
 from podium.adapters.s3 import S3ObjectStore

@@ -38,6 +38,7 @@ def test_price_overrides_replace_the_registry_price_and_say_so():
         "training": OVERRIDE_SOURCE,
         "storage": LLAMA31.prices.source,
         "throughput": OVERRIDE_SOURCE,
+        "on_demand": LLAMA31.prices.source,
     }
     assert "(enabled)" in estimate.lines()[2] and "2 model unit(s)" in estimate.lines()[2]
 

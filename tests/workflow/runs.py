@@ -21,7 +21,7 @@ from podium.workflow.events import (
 from podium.workflow.fine_tune import check_fine_tune, start_fine_tune
 from podium.workflow.generation import start_generation
 from podium.workflow.prepare import prepare
-from podium.workflow.provisioned_throughput import create_throughput
+from podium.workflow.serving import create_serving
 from tests.workflow.fakes import ListGenerator, MemoryActiveModels, MemoryFineTuner, MemoryStore, sample_pairs
 
 REGION = "us-west-2"
@@ -111,7 +111,7 @@ def promotable_run(execution_input=None, previous=None, defaults=None):
     run, dataset, tuner, progress = started_run(execution_input or {"throughput": {"enabled": True}}, defaults)
     tuner.set_job(progress.job_arn, status=JobStatus.COMPLETED, output_model_arn="arn:model/new")
     done = poll_fine_tune(run, progress, tuner)
-    created = create_throughput(
+    created = create_serving(
         CreateThroughputEvent(run=run, finetune=done), fine_tuner=tuner, name_prefix="podium", now=T0
     )
     in_service = created.model_copy(update={"status": ThroughputStatus.IN_SERVICE})
