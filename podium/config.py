@@ -383,12 +383,14 @@ class RunSettings(_Strict):
 
     def check_for_region(self, region: str) -> Self:
         """Cross-field rules that need the deployment region. Raises ConfigError naming the setting."""
+        # On demand first: for a model that can never be deployed on demand, that is the fix to name
+        # (the models that allow it), whatever else is wrong with the region.
+        if self.deployment == "on_demand" and (problem := get_model(self.base_model).on_demand_problem(region)):
+            raise ConfigError("deployment", f"on_demand is not offered for {self.base_model} in {region}: {problem}")
         model = get_model(self.base_model, region)
         problems = model.hyperparameter_problems(self.hyperparameters)
         if problems:
             raise ConfigError("hyperparameters", "; ".join(problems))
-        if self.deployment == "on_demand" and (problem := model.on_demand_problem(region)):
-            raise ConfigError("deployment", f"on_demand is not offered for {self.base_model} in {region}: {problem}")
         if self.generator == "databricks":
             for name in ("secret_name", "job_id", "warehouse_id"):
                 if getattr(self.databricks, name) in (None, ""):

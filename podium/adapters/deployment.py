@@ -98,12 +98,12 @@ class Deployment:
         model = get_model(active.base_model_id, self.region)
         if base:
             target = model.invocation_id
-        elif active.throughput_arn:
-            target = active.throughput_arn
+        elif active.serving_arn:
+            target = active.serving_arn  # its provisioned throughput, or its custom model deployment
         else:
             raise DeploymentError(
-                f"the active model {active.model_arn} has no provisioned throughput to answer through "
-                "(throughput.enabled was off when it was promoted); start a run with "
+                f"the active model {active.model_arn} has no provisioned throughput or custom model deployment to "
+                "answer through (throughput.enabled was off when it was promoted); start a run with "
                 '{"throughput": {"enabled": true}} or ask the base model with --base'
             )
         prompt = framing_for(active.base_model_id, self.region).prompt(question)

@@ -142,8 +142,9 @@ class CostEstimate:
             )
         return (
             f"ESTIMATE on-demand serving (custom model deployment): per token only, nothing while idle — "
-            f"≈ ${self.on_demand_input_per_1k_tokens:g} per 1,000 input and ${self.on_demand_output_per_1k_tokens:g} "
-            f"per 1,000 output tokens [price: {self.sources['on_demand']}]"
+            f"≈ {_dollars(self.on_demand_input_per_1k_tokens)} per 1,000 input and "
+            f"{_dollars(self.on_demand_output_per_1k_tokens)} per 1,000 output tokens "
+            f"[price: {self.sources['on_demand']}]"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -171,6 +172,11 @@ class CostEstimate:
             "sources": dict(self.sources),
             "lines": self.lines(),
         }
+
+
+def _dollars(amount: float | None) -> str:
+    """A token price as people write it: $0.00006, not $6e-05."""
+    return "$" + f"{amount or 0.0:.8f}".rstrip("0").rstrip(".")
 
 
 def evaluation_only_hours(throughput: ThroughputSettings) -> float:

@@ -89,9 +89,10 @@ class RunResult:
     notifications: list[dict[str, Any]]  # SNS messages published during the run, parsed
     states: list[str]  # names of the states entered, in order
     # what the run left behind, read when it ended: the active-model record (None when
-    # no model is promoted) and every provisioned throughput Bedrock still has
+    # no model is promoted), and every provisioned throughput and custom model deployment Bedrock still has
     active_model: dict[str, Any] | None = None
     throughputs: list[dict[str, Any]] = field(default_factory=list)
+    deployments: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def notification(self) -> dict[str, Any]:
@@ -460,6 +461,7 @@ class Rehearsal:
             states=_states_entered(self.history(execution_arn)),
             active_model=self.active_model(),
             throughputs=self.bedrock.describe_throughputs(),
+            deployments=self.bedrock.describe_deployments(),
         )
 
     def stop_execution(self, execution_arn: str, cause: str = "stopped in the rehearsal") -> RunResult:
