@@ -558,13 +558,13 @@ def _print_deployments(say: Any, result: RunResult) -> None:
         if "CreateThroughput" not in result.states:
             reason = "this run created none"
         elif any(
-            line.startswith("deleted custom model deployment")
+            "deleted custom model deployment" in line.lower()
             for message in result.notifications
-            for line in [*(message.get("cleanup") or []), message.get("message") or ""]
+            for line in [*(message.get("cleanup") or []), str(message.get("message") or "")]
         ):
             reason = "the one this run created was deleted once it was no longer needed"
         else:
-            reason = "none is left"
+            reason = "the run ended before one was created"
         say(("Custom model deployment left: ", "bold"), f"none ({reason}); {bills}.")
         return
     active_arn = (result.active_model or {}).get("deployment_arn")

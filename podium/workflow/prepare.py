@@ -194,7 +194,13 @@ def _check_price_overrides(raw: dict[str, Any], settings: RunSettings, defaults:
         f"prices.{name}: {getattr(asked, name)} is below the deployed price {getattr(deployed, name)}; the execution "
         "input may raise a price but not lower it, because the budget checks rely on it (change it in cdk.json "
         "`prices` and redeploy)"
-        for name in ("training_per_1k_tokens", "storage_per_month", "throughput_per_unit_hour")
+        for name in (
+            "training_per_1k_tokens",
+            "storage_per_month",
+            "throughput_per_unit_hour",
+            "on_demand_input_per_1k_tokens",
+            "on_demand_output_per_1k_tokens",
+        )
         if name in raw["prices"]
         and getattr(deployed, name) is not None
         and (getattr(asked, name) is None or getattr(asked, name) < getattr(deployed, name))
