@@ -76,10 +76,10 @@ synth: python-check
 	rm -rf cdk.out
 	CDK_OUTDIR=cdk.out $(PY) app.py
 
-# Errors fail; warnings are shown (CDK's own DependsOn beside a GetAtt gives W3005).
+# Any finding fails, warnings included; .cfnlintrc.yaml says why W3005 is ignored.
 lint: synth
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/cfn-lint --non-zero-exit-code error cdk.out/*.template.json
+	$(VENV)/bin/cfn-lint --non-zero-exit-code informational cdk.out/*.template.json
 
 lock: python-check
 	@$(MAKE) --no-print-directory $(DEV_STAMP)

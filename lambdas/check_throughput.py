@@ -21,7 +21,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     result = serving.check_serving(request, fine_tuner=factory.fine_tuner(env))
     if result.ready and result.started_at:
         seconds = elapsed_seconds(result.started_at, utc_now())
-        deployed = result.kind is ServingKind.CUSTOM_MODEL_DEPLOYMENT
-        name = "DeploymentCreationSeconds" if deployed else "ThroughputCreationSeconds"
-        metrics.add_metric(name=name, unit="Seconds", value=seconds)
+        if result.kind is ServingKind.CUSTOM_MODEL_DEPLOYMENT:
+            metrics.add_metric(name="DeploymentCreationSeconds", unit="Seconds", value=seconds)
+        else:
+            metrics.add_metric(name="ThroughputCreationSeconds", unit="Seconds", value=seconds)
     return result.to_payload()

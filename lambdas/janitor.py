@@ -1,5 +1,5 @@
-"""Janitor handler (scheduled): delete this stack's expired, never-promoted throughputs and
-custom models; notify when it deleted something (or would have, in a dry run) or could not."""
+"""Janitor handler (scheduled): delete this stack's expired, never-promoted throughputs, custom
+model deployments and custom models; notify when it deleted something (or would have, in a dry run) or could not."""
 
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         factory.notifier(env).publish(subject, payload)
         logger.info("notified: %s", subject)
     metrics.add_metric(name="JanitorDeleted", unit="Count", value=0 if report.dry_run else len(report.deleted))
-    # Sampled at every sweep (hourly by default): the stack's throughput billed right now
+    # Sampled at every sweep (hourly by default): the stack's throughput billed right now, and its
+    # custom model deployments (billed per token asked, nothing while idle)
     metrics.add_metric(name="ProvisionedModelUnits", unit="Count", value=report.model_units)
+    metrics.add_metric(name="CustomModelDeployments", unit="Count", value=report.deployments)
     return payload

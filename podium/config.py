@@ -14,7 +14,7 @@ import enum
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
@@ -351,6 +351,7 @@ class RunSettings(_Strict):
     teach_priorities: list[TeachableRelation] = Field(
         default_factory=lambda: list(DEFAULT_TEACH_PRIORITIES),
         min_length=1,
+        max_length=len(get_args(TeachableRelation)),  # each relation once: bounds the state (test_state_size)
         description="Relations the 'deep' recipe teaches, most important first: the row cap is spent in this "
         "order and a relation left off is not taught (event_sport is off: base models know it)",
     )

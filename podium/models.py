@@ -19,8 +19,18 @@ from podium.errors import ConfigError, UnsupportedModelError, cut_to_json_bytes
 
 
 class DataFormat(str, enum.Enum):
-    PROMPT_COMPLETION = "prompt-completion"
-    CONVERSATION = "bedrock-conversation-2024"
+    """Training-row formats (model-customization-prepare.html, "Prepare data for fine-tuning
+    text-to-text models")."""
+
+    PROMPT_COMPLETION = "prompt-completion"  # {"prompt": str, "completion": str}
+    CONVERSATION = "bedrock-conversation-2024"  # schemaVersion, system [{"text"}], messages with [{"text"}]
+    # Claude 3 Haiku's own: {"system": str, "messages": [{"role", "content": str}]}, alternating turns
+    ANTHROPIC_MESSAGES = "anthropic-messages"
+
+    @property
+    def has_system_prompt(self) -> bool:
+        """Rows of this format carry a system prompt, and the model is asked with it (Converse)."""
+        return self is not DataFormat.PROMPT_COMPLETION
 
 
 class Deployment(str, enum.Enum):
@@ -150,6 +160,8 @@ class BaseModel:
     limits_source: str = ""  # where the row, token and hyperparameter limits come from
     # Words whose presence anywhere in a prompt makes the training job fail (Nova).
     reserved_words: tuple[str, ...] = ()
+    # Training and validation records together, at least (Llama 3.x: 100, model-customization-prepare.html)
+    min_total_rows: int = 0
     # A base model served on demand only through a cross-Region inference profile: invocation_id
     # is the profile's id ("us.…") and these are the Regions it routes to; IAM must allow the
     # profile and the foundation model in each (inference-profiles-support.html, -prereq.html).
@@ -234,12 +246,13 @@ class BaseModel:
         return merged
 
 
-def _llama_hyperparameters() -> tuple[HyperParameter, ...]:
-    # cm-hp-meta-llama31.html: batchSize is fixed at 1; there is no lrScheduler or warmup.
+def _llama_hyperparameters(confirmed: bool = True) -> tuple[HyperParameter, ...]:
+    # cm-hp-meta-llama31.html and cm-hp-meta-llama32.html (the same table): batchSize is fixed at 1;
+    # there is no lrScheduler or warmup. No page found for Llama 3.3: assumed the same, unconfirmed.
     return (
-        HyperParameter("epochCount", int, 1, 10, 5),
-        HyperParameter("batchSize", int, 1, 1, 1),
-        HyperParameter("learningRate", float, 5e-6, 0.1, 1e-4),
+        HyperParameter("epochCount", int, 1, 10, 5, confirmed),
+        HyperParameter("batchSize", int, 1, 1, 1, confirmed),
+        HyperParameter("learningRate", float, 5e-6, 0.1, 1e-4, confirmed),
     )
 
 
@@ -253,13 +266,13 @@ def _nova_hyperparameters() -> tuple[HyperParameter, ...]:
 
 
 def _haiku_hyperparameters() -> tuple[HyperParameter, ...]:
-    # cm-hp-anth-claude-3-haiku.html, as recalled; not in the reference, hence unconfirmed.
+    # cm-hp-anth-claude-3.html ("Anthropic Claude 3 model customization hyperparameters")
     return (
-        HyperParameter("epochCount", int, 1, 10, 2, confirmed=False),
-        HyperParameter("batchSize", int, 4, 256, 32, confirmed=False),
-        HyperParameter("learningRateMultiplier", float, 0.1, 2.0, 1.0, confirmed=False),
-        HyperParameter("earlyStoppingThreshold", float, 0.0, 0.1, 0.001, confirmed=False),
-        HyperParameter("earlyStoppingPatience", int, 1, 10, 2, confirmed=False),
+        HyperParameter("epochCount", int, 1, 10, 2),
+        HyperParameter("batchSize", int, 4, 256, 32),
+        HyperParameter("learningRateMultiplier", float, 0.1, 2.0, 1.0),
+        HyperParameter("earlyStoppingThreshold", float, 0.0, 0.1, 0.001),
+        HyperParameter("earlyStoppingPatience", int, 1, 10, 2),
     )
 
 
@@ -270,14 +283,21 @@ def _haiku_hyperparameters() -> tuple[HyperParameter, ...]:
 # case-insensitively in every text, which Podium's validator follows.
 NOVA_RESERVED_WORDS: tuple[str, ...] = ("User:", "Bot:", "Assistant:", "System:", "<image>", "<video>", "[EOS]")
 
+# model-customization-prepare.html, "Model requirements for training and validation datasets": Llama
+# 3.1, 3.2 and 3.3 take 100 to 10,000 training and validation records together (the maximum adjustable
+# in Service Quotas) and 16,000 input + output tokens a record (10,000 for Llama 3.2 90B).
+LLAMA_MIN_TOTAL_ROWS = 100
 _LLAMA_LIMITS = (
-    "rows and tokens: AWS's Llama dataset validator (aws-samples/amazon-bedrock-samples, "
-    "custom-models/bedrock-fine-tuning/meta-llama/dataset_validation); hyperparameters: cm-hp-meta-llama31.html; "
-    "the account's Service Quotas, when readable, override the row caps"
+    "100–10,000 training + validation records and the tokens a record: model-customization-prepare.html "
+    "(Model requirements); 10,000 training / 1,000 validation records a file: AWS's Llama dataset validator "
+    "(aws-samples/amazon-bedrock-samples, custom-models/bedrock-fine-tuning/meta-llama/dataset_validation, "
+    "Llama 3.1 and 3.2); hyperparameters: {hyperparameters}; the account's Service Quotas, when readable, "
+    "override the row caps"
 )
 _NOVA_LIMITS = (
-    "hyperparameters: cm-hp-nova-mm.html; rows: AWS's Nova dataset validator (8–20,000 samples); "
-    "validation cap and token cap unconfirmed; reserved words: fine-tune-prepare-data-understanding.html; "
+    "hyperparameters: cm-hp-nova-mm.html; training records: AWS's Nova dataset validator (aws-samples/"
+    "amazon-nova-samples, 8–20,000 samples); validation cap (1,000) and token cap (32,000) unconfirmed; "
+    "reserved words: fine-tune-prepare-data-understanding.html; "
     "the account's Service Quotas, when readable, override the row caps"
 )
 
@@ -297,6 +317,7 @@ def _llama(
     confirmed: bool = True,
     notes: str = "",
     inference_profile_regions: tuple[str, ...] = (),
+    hyperparameters_source: str = "cm-hp-meta-llama31.html",
 ) -> BaseModel:
     return BaseModel(
         model_id=model_id,
@@ -309,12 +330,14 @@ def _llama(
         max_validation_rows=1_000,
         max_tokens_per_row=max_tokens,
         min_train_rows=1,
-        hyperparameters=_llama_hyperparameters(),
+        min_total_rows=LLAMA_MIN_TOTAL_ROWS,
+        hyperparameters=_llama_hyperparameters(confirmed),
         deployments=deployments,
         prices=prices,
         confirmed=confirmed,
         notes=notes,
-        limits_source=_LLAMA_LIMITS + ("; 10K tokens a row for 90B" if max_tokens != 16_000 else ""),
+        limits_source=_LLAMA_LIMITS.format(hyperparameters=hyperparameters_source)
+        + ("; 10K tokens a row for 90B" if max_tokens != 16_000 else ""),
         inference_profile_regions=inference_profile_regions,
     )
 
@@ -335,7 +358,10 @@ def _nova(model_id: str, name: str, invocation_id: str, prices: Prices) -> BaseM
         deployments=(Deployment.ON_DEMAND, Deployment.PROVISIONED_THROUGHPUT),
         prices=prices,
         confirmed=False,
-        notes="Row caps and token cap unconfirmed; hyperparameters from cm-hp-nova-mm.html.",
+        notes=(
+            "Training records 8–20,000 from AWS's Nova dataset validator; the validation cap (1,000) and the "
+            "token cap (32,000) unconfirmed; hyperparameters from cm-hp-nova-mm.html."
+        ),
         limits_source=_NOVA_LIMITS,
         reserved_words=NOVA_RESERVED_WORDS,
     )
@@ -368,6 +394,7 @@ _MODELS: tuple[BaseModel, ...] = (
         DataFormat.CONVERSATION,
         Prices(0.0005, 1.95, 24.0),
         inference_profile_regions=_LLAMA_32_PROFILE,
+        hyperparameters_source="cm-hp-meta-llama32.html",
     ),
     _llama(
         "meta.llama3-2-3b-instruct-v1:0:128k",
@@ -376,6 +403,7 @@ _MODELS: tuple[BaseModel, ...] = (
         DataFormat.CONVERSATION,
         Prices(0.0008, 1.95, 24.0),
         inference_profile_regions=_LLAMA_32_PROFILE,
+        hyperparameters_source="cm-hp-meta-llama32.html",
     ),
     _llama(
         "meta.llama3-2-11b-instruct-v1:0:128k",
@@ -384,6 +412,7 @@ _MODELS: tuple[BaseModel, ...] = (
         DataFormat.CONVERSATION,
         Prices(0.0022, 1.95, 24.0),
         inference_profile_regions=_LLAMA_32_PROFILE,
+        hyperparameters_source="cm-hp-meta-llama32.html",
     ),
     _llama(
         "meta.llama3-2-90b-instruct-v1:0:128k",
@@ -393,6 +422,7 @@ _MODELS: tuple[BaseModel, ...] = (
         Prices(0.0104, 1.95, 48.0),
         max_tokens=10_000,
         inference_profile_regions=_LLAMA_32_PROFILE,
+        hyperparameters_source="cm-hp-meta-llama32.html",
     ),
     _llama(
         "meta.llama3-3-70b-instruct-v1:0:128k",
@@ -401,15 +431,20 @@ _MODELS: tuple[BaseModel, ...] = (
         DataFormat.CONVERSATION,
         Prices(0.00799, 1.95, 48.0),
         confirmed=False,
-        notes="Data format unconfirmed (reference marks it so).",
+        notes=(
+            "Converse API format and 100–10,000 records: model-customization-prepare.html; hyperparameters and "
+            "the per-file caps (10,000 training / 1,000 validation) assumed Llama 3.2's, unconfirmed."
+        ),
         inference_profile_regions=_LLAMA_33_PROFILE,
+        hyperparameters_source="no page found; assumed Llama 3.2's (unconfirmed)",
     ),
     BaseModel(
         model_id="anthropic.claude-3-haiku-20240307-v1:0:200k",
         display_name="Claude 3 Haiku",
         provider="Anthropic",
         regions=_US_WEST_2,
-        data_format=DataFormat.CONVERSATION,
+        # model-customization-prepare.html, "Anthropic Claude 3 Haiku: Single-turn conversations"
+        data_format=DataFormat.ANTHROPIC_MESSAGES,
         invocation_id="anthropic.claude-3-haiku-20240307-v1:0",
         max_train_rows=10_000,
         max_validation_rows=1_000,
@@ -418,10 +453,9 @@ _MODELS: tuple[BaseModel, ...] = (
         hyperparameters=_haiku_hyperparameters(),
         deployments=(Deployment.PROVISIONED_THROUGHPUT,),
         prices=Prices(0.004, 1.95, 40.0),
-        confirmed=False,
-        notes="Row caps, token cap and hyperparameters unconfirmed.",
         limits_source=(
-            "rows, tokens and hyperparameters as recalled from cm-hp-anth-claude-3-haiku.html (unconfirmed); "
+            "format, 32–10,000 training records, 1,000 validation, 10,000 together and 32,000 tokens a record: "
+            "model-customization-prepare.html (Model requirements); hyperparameters: cm-hp-anth-claude-3.html; "
             "the account's Service Quotas, when readable, override the row caps"
         ),
     ),

@@ -13,6 +13,8 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from podium.config import StackSettings
+from podium.workflow.permissions import schedule_role_statements
+from stacks.functions import grant
 from stacks.storage import INCOMING_PREFIX
 
 
@@ -30,8 +32,9 @@ class Triggers(Construct):
         super().__init__(scope, construct_id)
         self.rules: dict[str, events.Rule] = {}
         if settings.retrain_schedule:
-            # The rule's role may states:StartExecution on this machine only.
+            # The rule's role may states:StartExecution on this machine only (the target grants the same).
             role = iam.Role(self, "StartRunRole", assumed_by=iam.ServicePrincipal("events.amazonaws.com"))
+            grant(role, schedule_role_statements(machine.state_machine_arn))
             # `{}`: the run takes the deployed defaults, like a console start with empty input.
             target = targets.SfnStateMachine(machine, input=events.RuleTargetInput.from_object({}), role=role)
             self.rules["schedule"] = events.Rule(

@@ -66,7 +66,7 @@ def rehearse(
             "--fail-step",
             help="Inject a failure: BedrockJob, BedrockThroughput or BedrockDeployment (Bedrock ends it Failed "
             "with --fail-with as its message); BedrockData (the training file is altered after upload: "
-            "--fail-with truncated|empty-answer|chat-row|too-long); a Bedrock operation such as "
+            "--fail-with truncated|empty-answer|wrong-format|too-long); a Bedrock operation such as "
             "BedrockCreate (it answers --fail-with's error, e.g. ServiceQuotaExceededException); "
             "or a step name such as StartFineTune (its Lambda raises)",
         ),

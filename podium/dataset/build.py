@@ -49,7 +49,7 @@ from podium.dataset.tokens import cost_tokens
 from podium.dataset.validate import ValidationResult, check_total_rows, validate_text
 from podium.errors import ConfigError, DataError
 from podium.io import atomic_writer
-from podium.models import BaseModel, DataFormat, RowCaps, get_model
+from podium.models import BaseModel, RowCaps, get_model
 
 _SPLIT_OF_FILE = {TRAIN_FILE: "train", VALIDATION_FILE: "validation", EVAL_FILE: "eval", EVAL_BEDROCK_FILE: "eval"}
 
@@ -116,7 +116,7 @@ def relation_priorities() -> dict[str, int]:
 
 def _row_cost_tokens(pairs: Iterable[QAPair], model: BaseModel, system_prompt: str | None) -> int:
     system = ""  # prompt/completion rows carry no system prompt
-    if model.data_format is DataFormat.CONVERSATION:
+    if model.data_format.has_system_prompt:
         system = system_prompt or DEFAULT_SYSTEM_PROMPT
     return sum(cost_tokens(system, p.question, p.answer) for p in pairs)
 
@@ -235,7 +235,7 @@ def build_dataset(
     )
     if evaluate and estimate.on_demand:
         # each question is asked as taught: under the training rows' system prompt, if they have one
-        system = "" if model.data_format is DataFormat.PROMPT_COMPLETION else system_prompt or DEFAULT_SYSTEM_PROMPT
+        system = (system_prompt or DEFAULT_SYSTEM_PROMPT) if model.data_format.has_system_prompt else ""
         line = on_demand_evaluation_line(
             estimate,
             questions=len(questions),

@@ -5,9 +5,13 @@ way it was taught.
 
 - prompt-completion (Llama 3.1): {"prompt": q, "completion": a}; asked with InvokeModel
   and the same raw prompt text, as AWS's Llama 3.1 customization sample does
-- bedrock-conversation-2024 (Llama 3.2/3.3, Nova, Claude 3 Haiku): schemaVersion,
-  one system element, a user turn then an assistant turn, content as [{"text": ...}];
-  asked with Converse, the same system prompt and the question as the user turn
+- bedrock-conversation-2024 (Llama 3.2/3.3, Nova): schemaVersion, one system element,
+  a user turn then an assistant turn, content as [{"text": ...}]; asked with Converse,
+  the same system prompt and the question as the user turn
+- anthropic-messages (Claude 3 Haiku): {"system": s, "messages": [{"role": "user",
+  "content": q}, {"role": "assistant", "content": a}]}, contents as plain strings
+  (model-customization-prepare.html, "Anthropic Claude 3 Haiku: Single-turn conversations");
+  asked with Converse like the conversation models
 """
 
 from __future__ import annotations
@@ -45,7 +49,11 @@ class Framing:
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
 
     def __post_init__(self) -> None:
-        if self.data_format not in (DataFormat.PROMPT_COMPLETION, DataFormat.CONVERSATION):
+        if self.data_format not in (
+            DataFormat.PROMPT_COMPLETION,
+            DataFormat.CONVERSATION,
+            DataFormat.ANTHROPIC_MESSAGES,
+        ):
             raise ValueError(f"no framing for data format {self.data_format!r}")
 
     def prompt(self, question: str) -> Prompt:
@@ -60,6 +68,11 @@ class Framing:
         prompt = self.prompt(question)
         if prompt.api == "InvokeModel":
             return {"prompt": prompt.text, "completion": answer}
+        if self.data_format is DataFormat.ANTHROPIC_MESSAGES:
+            return {
+                "system": prompt.system,
+                "messages": [{"role": "user", "content": prompt.text}, {"role": "assistant", "content": answer}],
+            }
         return {
             "schemaVersion": CONVERSATION_SCHEMA,
             "system": [{"text": prompt.system}],

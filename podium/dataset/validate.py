@@ -1,13 +1,15 @@
 """A dataset validator that mirrors Bedrock's rules, and checks more than AWS's sample does.
 
 It reports EVERY problem, with its line number, rather than stopping at the first:
-JSON and UTF-8 errors, the model's data format (with a specific message for the original
-system's chat rows), the conversation schema, empty fields, rows over the model's
+JSON and UTF-8 errors, the model's data format (row_checks.py: prompt/completion, the
+conversation schema, Claude 3 Haiku's messages, with a specific message for the original
+system's chat rows), empty fields, rows over the model's
 per-row token cap (a conservative estimate, see tokens.py), Llama special tokens in the
 text, Nova's reserved words (naming the field), duplicate rows, row caps per split (the
 account's quotas when given, see podium.adapters.service_quotas), hyperparameters out of
 the model's ranges or the epochs quota, and a model or region Bedrock cannot fine-tune.
-`check_total_rows` adds Bedrock's sum rule: training and validation rows together. The
+`check_total_rows` adds Bedrock's sum rules: training and validation rows together, at
+most the account's quota and at least the model's minimum (Llama 3.x: 100). The
 first `MAX_LISTED_PROBLEMS` are listed; `counts` has the total of each kind.
 
 It streams: memory does not grow with the file except for duplicate detection, which
@@ -21,20 +23,28 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from podium.dataset.formats import CONVERSATION_SCHEMA
 from podium.dataset.planner import MAX_EVAL_PROMPTS
+from podium.dataset.row_checks import (
+    MAX_LISTED_PROBLEMS,
+    Problem,
+    Problems,
+    RowChecker,
+    ValidationResult,
+    anthropic_messages_checker,
+    any_object_checker,
+    conversation_checker,
+    eval_checker,
+    prompt_completion_checker,
+)
 from podium.dataset.tokens import BYTES_PER_TOKEN_FOR_CAP, row_tokens
 from podium.errors import ConfigError, DataError, UnsupportedModelError
 from podium.models import MODELS, BaseModel, DataFormat, RowCaps, get_model
 
 SPLITS = ("train", "validation", "eval")
-MAX_LISTED_PROBLEMS = 50
 
 _SPECIAL_TOKEN_NAMES = (
     r"begin_of_text|end_of_text|start_header_id|end_header_id|eot_id|eom_id|python_tag"
@@ -43,295 +53,6 @@ _SPECIAL_TOKEN_NAMES = (
 _SPECIAL_TOKEN = re.compile(r"<\|(?:" + _SPECIAL_TOKEN_NAMES + r")\|>")
 # Files are read with errors="surrogateescape": a byte that is not UTF-8 becomes one of these.
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
-
-_PROMPT_COMPLETION_KEYS = frozenset({"prompt", "completion"})
-_CONVERSATION_KEYS = frozenset({"schemaVersion", "system", "messages"})
-_EVAL_KEYS = frozenset({"prompt", "referenceResponse", "category"})
-
-
-@dataclass(frozen=True)
-class Problem:
-    kind: str
-    message: str
-    line: int | None = None  # 1-based; None for file-level problems
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}" if self.line is not None else self.message
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "line": self.line, "message": self.message}
-
-
-@dataclass
-class ValidationResult:
-    path: str
-    model_id: str
-    split: str
-    data_format: str | None
-    problems: list[Problem] = field(default_factory=list)  # the first MAX_LISTED_PROBLEMS
-    counts: Counter[str] = field(default_factory=Counter)  # every problem, by kind
-    rows: int = 0
-    tokens: int = 0  # conservative estimate over all rows (tokens.row_tokens)
-    max_row_tokens: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.counts
-
-    @property
-    def total_problems(self) -> int:
-        return sum(self.counts.values())
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "model_id": self.model_id,
-            "split": self.split,
-            "format": self.data_format,
-            "ok": self.ok,
-            "rows": self.rows,
-            "tokens_estimate": self.tokens,
-            "max_row_tokens_estimate": self.max_row_tokens,
-            "problem_counts": dict(self.counts),
-            "problems": [p.to_dict() for p in self.problems],
-            "problems_listed": len(self.problems),
-            "problems_total": self.total_problems,
-        }
-
-
-class _Problems:
-    def __init__(self, result: ValidationResult) -> None:
-        self.result = result
-
-    def add(self, kind: str, message: str, line: int | None = None) -> None:
-        self.result.counts[kind] += 1
-        if len(self.result.problems) < MAX_LISTED_PROBLEMS:
-            self.result.problems.append(Problem(kind, message, line))
-
-
-RowChecker = Callable[[dict[str, Any], int], "tuple[str, ...] | None"]
-
-
-def _is_blank(value: object) -> bool:
-    return isinstance(value, str) and (not value or value.isspace())
-
-
-def _looks_like_chat(row: Mapping[str, Any]) -> bool:
-    """The original system's rows: {"messages": [{"role": ..., "content": "a string"}]}."""
-    messages = row.get("messages")
-    return (
-        "schemaVersion" not in row
-        and isinstance(messages, list)
-        and any(isinstance(m, dict) and isinstance(m.get("content"), str) for m in messages)
-    )
-
-
-def _prompt_completion_checker(model: BaseModel, report: _Problems) -> RowChecker:
-    name = model.display_name
-
-    def check(row: dict[str, Any], line: int) -> tuple[str, ...] | None:
-        prompt, completion = row.get("prompt"), row.get("completion")
-        if (
-            type(prompt) is str
-            and type(completion) is str
-            and len(row) == 2
-            and prompt
-            and completion
-            and not prompt.isspace()
-            and not completion.isspace()
-        ):
-            return (prompt, completion)
-        # Slow path: say exactly what is wrong.
-        if "prompt" not in row and "completion" not in row:
-            if _looks_like_chat(row):
-                report.add(
-                    "chat_format",
-                    f'is a chat row {{"messages": [{{"role", "content"}}]}} (the original system\'s format); '
-                    f'{name} ({model.model_id}) needs {{"prompt": ..., "completion": ...}} rows — '
-                    "`podium generate` writes that format",
-                    line,
-                )
-                return None
-            if "messages" in row or "schemaVersion" in row:
-                report.add(
-                    "wrong_format",
-                    f"is a conversation ({CONVERSATION_SCHEMA}-style) row; {name} ({model.model_id}) needs "
-                    '{"prompt": ..., "completion": ...} rows — `podium generate` writes that format',
-                    line,
-                )
-                return None
-        usable = True
-        for key in ("prompt", "completion"):
-            value = row.get(key)
-            if key not in row:
-                report.add("missing_field", f'has no "{key}" field; {name} needs "prompt" and "completion"', line)
-                usable = False
-            elif type(value) is not str:
-                report.add("not_string", f'"{key}" must be a string, got {type(value).__name__}', line)
-                usable = False
-            elif _is_blank(value):
-                report.add("empty_field", f'"{key}" is empty', line)
-        for key in sorted(set(row) - _PROMPT_COMPLETION_KEYS):
-            report.add("unexpected_field", f'has an unexpected field "{key}" (only "prompt" and "completion")', line)
-        return (prompt, completion) if usable else None
-
-    return check
-
-
-def _text_list(value: object, where: str, line: int, report: _Problems, texts: list[str]) -> bool:
-    """Check a [{"text": "..."}] list, collecting its texts; False when unusable."""
-    if isinstance(value, str):
-        report.add(
-            "chat_format",
-            f'{where} is a string; {CONVERSATION_SCHEMA} needs a list of {{"text": ...}} objects '
-            "(this looks like the original system's chat rows — `podium generate` writes the right format)",
-            line,
-        )
-        return False
-    if not isinstance(value, list) or not value:
-        report.add("conversation_schema", f'{where} must be a non-empty list of {{"text": ...}} objects', line)
-        return False
-    ok = True
-    for index, item in enumerate(value):
-        text = item.get("text") if isinstance(item, dict) else None
-        if not isinstance(text, str):
-            report.add("conversation_schema", f'{where}[{index}] must be an object with a string "text"', line)
-            ok = False
-        elif _is_blank(text):
-            report.add("empty_field", f"{where}[{index}].text is empty", line)
-            texts.append(text)
-        else:
-            texts.append(text)
-    return ok
-
-
-def _plain_conversation_texts(row: dict[str, Any]) -> tuple[str, ...] | None:
-    """The texts of a row in exactly the shape Podium writes, else None (take the slow path).
-
-    Accepts only rows the full check below would pass, with no extra keys anywhere.
-    """
-    if row.get("schemaVersion") != CONVERSATION_SCHEMA:
-        return None
-    texts = []
-    keys = 2
-    system = row.get("system")
-    if system is not None:
-        if type(system) is not list or len(system) != 1:
-            return None
-        item = system[0]
-        if type(item) is not dict or len(item) != 1 or type(text := item.get("text")) is not str:
-            return None
-        if not text or text.isspace():
-            return None
-        texts.append(text)
-        keys = 3
-    messages = row.get("messages")
-    if len(row) != keys or type(messages) is not list or not messages or len(messages) % 2:
-        return None
-    role = "user"
-    for message in messages:
-        if type(message) is not dict or len(message) != 2 or message.get("role") != role:
-            return None
-        content = message.get("content")
-        if type(content) is not list or not content:
-            return None
-        for item in content:
-            if type(item) is not dict or len(item) != 1 or type(text := item.get("text")) is not str:
-                return None
-            if not text or text.isspace():
-                return None
-            texts.append(text)
-        role = "assistant" if role == "user" else "user"
-    return tuple(texts)
-
-
-def _conversation_checker(model: BaseModel, report: _Problems) -> RowChecker:
-    def check(row: dict[str, Any], line: int) -> tuple[str, ...] | None:
-        plain = _plain_conversation_texts(row)
-        if plain is not None:
-            return plain
-        texts: list[str] = []
-        usable = True
-        if "prompt" in row and "completion" in row and "messages" not in row:
-            report.add(
-                "wrong_format",
-                f"is a prompt/completion row; {model.display_name} ({model.model_id}) needs "
-                f"{CONVERSATION_SCHEMA} rows — `podium generate` writes that format",
-                line,
-            )
-            return None
-        version = row.get("schemaVersion")
-        if version != CONVERSATION_SCHEMA:
-            what = "is missing" if version is None else f"is {version!r}"
-            report.add("conversation_schema", f'"schemaVersion" {what}; it must be "{CONVERSATION_SCHEMA}"', line)
-        if "system" in row:
-            system = row["system"]
-            if isinstance(system, list) and len(system) > 1:
-                report.add("conversation_schema", f'"system" has {len(system)} elements; at most 1 is allowed', line)
-            usable &= _text_list(system, '"system"', line, report, texts)
-        messages = row.get("messages")
-        if not isinstance(messages, list) or not messages:
-            report.add("conversation_schema", '"messages" must be a non-empty list', line)
-            usable = False
-        else:
-            for index, message in enumerate(messages):
-                where = f"messages[{index}]"
-                if not isinstance(message, dict):
-                    report.add("conversation_schema", f"{where} must be an object", line)
-                    usable = False
-                    continue
-                expected = "user" if index % 2 == 0 else "assistant"
-                if message.get("role") != expected:
-                    report.add(
-                        "conversation_schema",
-                        f'{where}.role is {message.get("role")!r}; roles must alternate "user", '
-                        f'"assistant", starting with "user"',
-                        line,
-                    )
-                usable &= _text_list(message.get("content"), f"{where}.content", line, report, texts)
-            if len(messages) % 2:
-                report.add("conversation_schema", "the last message must be the assistant's", line)
-        for key in sorted(set(row) - _CONVERSATION_KEYS):
-            report.add("unexpected_field", f'has an unexpected field "{key}"', line)
-        return tuple(texts) if usable else None
-
-    return check
-
-
-def _eval_checker(report: _Problems) -> RowChecker:
-    def check(row: dict[str, Any], line: int) -> tuple[str, ...] | None:
-        prompt, reference = row.get("prompt"), row.get("referenceResponse")
-        usable = True
-        for key, value in (("prompt", prompt), ("referenceResponse", reference)):
-            if type(value) is not str:
-                kind = "missing_field" if key not in row else "not_string"
-                report.add(
-                    kind,
-                    f'"{key}" must be a string (evaluation rows are {{prompt, referenceResponse, category}})',
-                    line,
-                )
-                usable = False
-            elif _is_blank(value):
-                report.add("empty_field", f'"{key}" is empty', line)
-        if "category" in row and type(row["category"]) is not str:
-            report.add("not_string", '"category" must be a string', line)
-        for key in sorted(set(row) - _EVAL_KEYS):
-            report.add("unexpected_field", f'has an unexpected field "{key}"', line)
-        return (prompt, reference) if usable else None
-
-    return check
-
-
-def _any_object_checker(report: _Problems) -> RowChecker:
-    """For a model Podium does not know: check what every format shares."""
-
-    def check(row: dict[str, Any], line: int) -> tuple[str, ...] | None:
-        texts = tuple(v for v in row.values() if isinstance(v, str))
-        if not row:
-            report.add("empty_field", "is an empty object", line)
-        return texts
-
-    return check
 
 
 def _json_kind(value: object) -> str:
@@ -394,7 +115,7 @@ def validate_lines(
 
     data_format = "eval" if split == "eval" else (model.data_format.value if model else None)
     result = ValidationResult(source, model_id, split, data_format)
-    report = _Problems(result)
+    report = Problems(result)
     for kind, message in problems_before_rows:
         report.add(kind, message)
     if hyperparameters and model is not None:
@@ -406,14 +127,17 @@ def validate_lines(
             if problem:
                 report.add("hyperparameter", problem)
 
+    check: RowChecker
     if split == "eval":
-        check = _eval_checker(report)
+        check = eval_checker(report)
     elif model is None:
-        check = _any_object_checker(report)
+        check = any_object_checker(report)
     elif model.data_format is DataFormat.PROMPT_COMPLETION:
-        check = _prompt_completion_checker(model, report)
+        check = prompt_completion_checker(model, report)
+    elif model.data_format is DataFormat.ANTHROPIC_MESSAGES:
+        check = anthropic_messages_checker(model, report)
     else:
-        check = _conversation_checker(model, report)
+        check = conversation_checker(model, report)
 
     token_cap = model.max_tokens_per_row if model is not None else None
     reserved = _reserved_pattern(model.reserved_words) if model is not None and split != "eval" else None
@@ -531,16 +255,25 @@ def _number(value: int | float | str) -> float:
 
 def check_total_rows(train: ValidationResult, validation: ValidationResult | None, caps: RowCaps) -> None:
     """Bedrock counts training and validation records together against one quota ("Sum of
-    training and validation records"); a job over it fails after the spend has started.
-    Adds the problem to `train`'s result."""
+    training and validation records"), and for Llama 3.x wants at least 100 of them
+    (model-customization-prepare.html, "Model requirements"); a job outside either fails
+    after the spend has started. Adds the problem to `train`'s result."""
     validation_rows = validation.rows if validation is not None else 0
     total = train.rows + validation_rows
     if total > caps.total:
-        _Problems(train).add(
+        Problems(train).add(
             "too_many_records",
             f"{train.rows:,} training + {validation_rows:,} validation rows = {total:,}; {train.model_id} "
             f"takes at most {caps.total:,} together ({caps.source}: {caps.note or 'Service Quotas'}) — "
             "plan fewer rows, or raise the quota in Service Quotas",
+        )
+    model = MODELS.get(train.model_id)
+    if model is not None and total < model.min_total_rows:
+        Problems(train).add(
+            "too_few_records",
+            f"{train.rows:,} training + {validation_rows:,} validation rows = {total:,}; {train.model_id} needs "
+            f"at least {model.min_total_rows:,} together (model-customization-prepare.html) — give it more "
+            "data (more facts or phrasings), or choose a model with a lower minimum",
         )
 
 
@@ -562,7 +295,7 @@ def _string_fields(value: object, path: str = "") -> Iterable[tuple[str, str]]:
 
 
 def _reserved_words(
-    report: _Problems, pattern: re.Pattern[str], row: dict[str, Any], model: BaseModel, line: int
+    report: Problems, pattern: re.Pattern[str], row: dict[str, Any], model: BaseModel, line: int
 ) -> None:
     for path, text in _string_fields(row):
         found = sorted({match.group() for match in pattern.finditer(text)})
@@ -575,7 +308,7 @@ def _reserved_words(
             )
 
 
-def _special_token(report: _Problems, token: str, line: int) -> None:
+def _special_token(report: Problems, token: str, line: int) -> None:
     report.add(
         "special_token",
         f"contains the Llama special token {token}; Bedrock adds the chat template itself — remove it",

@@ -64,6 +64,9 @@ class Fault:
     error_type: str = "TransientError"
     message: str = "fault injected by podium rehearsal"
     times: int = 1
+    # True: the handler runs to the end (what it did is done) and its answer is lost: Lambda reports
+    # `error_type` instead (e.g. Sandbox.Timedout), so the state machine retries work already done.
+    after: bool = False
 
     def __post_init__(self) -> None:
         if self.step not in {s.name for s in STEPS}:
@@ -279,17 +282,8 @@ class LambdaServer(LocalHTTPServer):
                 },
             )
         fault = self._take_fault(step.name)
-        if fault is not None and fault.error_type not in UNCATCHABLE:
-            self._record(Invocation(step.name, payload, fault.error_type, injected=True))
-            return (
-                200,
-                {"X-Amz-Function-Error": "Unhandled"},
-                {
-                    "errorType": fault.error_type,
-                    "errorMessage": fault.message,
-                    "stackTrace": [],
-                },
-            )
+        if fault is not None and not fault.after and fault.error_type not in UNCATCHABLE:
+            return self._injected(step.name, payload, fault)
         handler = self._handlers.get(step.name) or load_handler(step)
         context = LocalContext.for_step(step, name_prefix=self.name_prefix, region=self.region, account=self.account)
         try:
@@ -307,11 +301,19 @@ class LambdaServer(LocalHTTPServer):
                     "stackTrace": traceback.format_tb(error.__traceback__),
                 },
             )
-        if fault is not None:  # UNCATCHABLE: the work is done; the answer is what breaks the execution
+        if fault is not None and fault.error_type in UNCATCHABLE:
+            # the work is done; the answer is what breaks the execution
             self._record(Invocation(step.name, payload, fault.error_type, injected=True))
             return 200, {"X-Amz-Executed-Version": "$LATEST"}, _breaking(result, fault.error_type, payload)
+        if fault is not None:  # after: the work is done, the answer lost
+            return self._injected(step.name, payload, fault)
         self._record(Invocation(step.name, payload, None))
         return 200, {"X-Amz-Executed-Version": "$LATEST"}, result
+
+    def _injected(self, step: str, payload: Any, fault: Fault) -> tuple[int, dict[str, str], Any]:
+        self._record(Invocation(step, payload, fault.error_type, injected=True))
+        body = {"errorType": fault.error_type, "errorMessage": fault.message, "stackTrace": []}
+        return 200, {"X-Amz-Function-Error": "Unhandled"}, body
 
     def _take_fault(self, step: str) -> Fault | None:
         with self._lock:

@@ -477,8 +477,9 @@ def _alternatives(prompts: Iterable[str]) -> dict[str, frozenset[str]]:
 
 
 def rows_from_jsonl(text: str) -> list[tuple[str, str]]:
-    """(prompt, completion) of every readable row: prompt/completion rows, or
-    bedrock-conversation-2024 rows (the user turns and the assistant turns). Unreadable
+    """(prompt, completion) of every readable row: prompt/completion rows, or messages rows
+    (bedrock-conversation-2024's content blocks, or Claude 3 Haiku's plain-string contents):
+    the user turns and the assistant turns. Unreadable
     lines are skipped: the job's validation phase has already judged the file."""
     rows: list[tuple[str, str]] = []
     for line in text.splitlines():
@@ -504,7 +505,9 @@ def _texts(messages: Iterable[dict]) -> str:
     parts: list[str] = []
     for message in messages:
         content = message.get("content")
-        if isinstance(content, list):
+        if isinstance(content, str):  # Claude 3 Haiku's training rows
+            parts.append(content)
+        elif isinstance(content, list):
             parts.extend(
                 item["text"] for item in content if isinstance(item, dict) and isinstance(item.get("text"), str)
             )

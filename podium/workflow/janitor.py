@@ -60,6 +60,7 @@ class Billable:
     commitment: str | None = None  # a term that cannot be ended early
     serves: str | None = None  # the custom model it serves (throughputs, deployments)
     model_units: int = 0  # what it bills by the hour (throughputs)
+    deployment: bool = False  # a custom model deployment: it bills per token asked of it
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,10 @@ def bedrock_kinds(fine_tuner: FineTuner) -> list[BillableKind]:
         ),
         BillableKind(
             "custom model deployment",
-            lambda: [Billable(d.arn, d.name, d.created_at, serves=d.model_arn) for d in fine_tuner.list_deployments()],
+            lambda: [
+                Billable(d.arn, d.name, d.created_at, serves=d.model_arn, deployment=True)
+                for d in fine_tuner.list_deployments()
+            ],
             fine_tuner.delete_deployment,
         ),
         BillableKind(
@@ -104,6 +108,8 @@ class JanitorReport:
     unsure: list[str] = field(default_factory=list)  # kept because it could not tell: look at these
     # Model units of this stack's throughputs still there after the sweep: what bills by the hour
     model_units: int = 0
+    # This stack's custom model deployments still there after the sweep: what bills per token asked
+    deployments: int = 0
 
     def keep(self, line: str, run_id: str | None) -> None:
         self.kept.append(line)
@@ -184,6 +190,7 @@ def sweep(
         gone = _judge_ours(kind, item, tags, label, run_id)
         if not gone or dry_run:
             report.model_units += item.model_units
+            report.deployments += item.deployment
         return gone
 
     def _judge_ours(kind: BillableKind, item: Billable, tags: dict[str, str], label: str, run_id: str | None) -> bool:
@@ -224,13 +231,15 @@ def sweep(
             if not judge(kind, item) and item.serves:
                 served.setdefault(item.serves, kind.name)
     log.info(
-        "swept: %d %s, %d kept, %d unsure, %d could not be deleted; %d model unit(s) of provisioned throughput remain",
+        "swept: %d %s, %d kept, %d unsure, %d could not be deleted; %d model unit(s) of provisioned throughput and "
+        "%d custom model deployment(s) remain",
         len(report.deleted),
         verb,
         len(report.kept),
         len(report.unsure),
         len(report.failed),
         report.model_units,
+        report.deployments,
     )
     return report
 

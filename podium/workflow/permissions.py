@@ -7,8 +7,8 @@ with concrete names, and judges every AWS call of a function by its role. A test
 synthesized template's policies with these, statement for statement.
 
 Every statement says why it is there; one that no rehearsal can reach says why in `unreachable`
-(tests/rehearsal/test_iam_statements.py shows that each of the others is needed by some call a
-rehearsal makes).
+(tests/workflow/test_rehearsal_iam.py replays a tour of rehearsals against each role, one action of
+one statement removed at a time, and shows each of the others is needed by some call).
 """
 
 from __future__ import annotations
@@ -149,10 +149,15 @@ def _key_via_bedrock(names: Names, settings: StackSettings, actions: Sequence[st
     return Statement(tuple(actions), (names.key_arn,), via("bedrock", settings))
 
 
+def _list_prefix(names: Names, prefix: str) -> Statement:
+    return Statement(("s3:ListBucket",), (names.bucket_arn,), {"StringLike": {"s3:prefix": [f"{prefix}*"]}})
+
+
 def _read_prefix(names: Names, settings: StackSettings, prefix: str) -> list[Statement]:
     return [
         Statement(("s3:GetObject",), (names.objects(f"{prefix}*"),), wildcard_reason=RUN_FILES_REASON),
-        Statement(("s3:ListBucket",), (names.bucket_arn,), {"StringLike": {"s3:prefix": [f"{prefix}*"]}}),
+        # also what makes S3 answer 404 rather than 403 for a file not written yet (API_GetObject.html)
+        _list_prefix(names, prefix),
         _key_via_s3(names, settings, ["kms:Decrypt"]),
     ]
 
@@ -161,19 +166,40 @@ def _read_data(names: Names, settings: StackSettings) -> list[Statement]:
     return _read_prefix(names, settings, settings.defaults.data_prefix)
 
 
+def _list_data(names: Names, settings: StackSettings) -> list[Statement]:
+    return [_list_prefix(names, settings.defaults.data_prefix)]
+
+
 def _read_runs(names: Names, settings: StackSettings) -> list[Statement]:
     return _read_prefix(names, settings, RUNS_PREFIX)
 
 
-def _write_runs(names: Names, settings: StackSettings) -> list[Statement]:
+def _list_runs(names: Names, settings: StackSettings) -> list[Statement]:
+    return [_list_prefix(names, RUNS_PREFIX)]
+
+
+def _reread_runs(names: Names, settings: StackSettings) -> list[Statement]:
+    """Read back a file the step wrote itself: it exists, so no listing is needed to tell 404 from 403."""
+    return [
+        Statement(("s3:GetObject",), (names.objects(f"{RUNS_PREFIX}*"),), wildcard_reason=RUN_FILES_REASON),
+        _key_via_s3(names, settings, ["kms:Decrypt"]),
+    ]
+
+
+def _write_runs(names: Names, settings: StackSettings, *, tagged: bool = False) -> list[Statement]:
+    # tagged: scratch files carry a retention tag (PutObject with Tagging needs s3:PutObjectTagging)
     return [
         Statement(
-            ("s3:PutObject", "s3:PutObjectTagging"),  # tagging: scratch files carry a retention tag
+            ("s3:PutObject", "s3:PutObjectTagging") if tagged else ("s3:PutObject",),
             (names.objects(f"{RUNS_PREFIX}*"),),
             wildcard_reason=RUN_FILES_REASON,
         ),
         _key_via_s3(names, settings, ["kms:GenerateDataKey"]),
     ]
+
+
+def _write_scratch(names: Names, settings: StackSettings) -> list[Statement]:
+    return _write_runs(names, settings, tagged=True)
 
 
 def _list_executions(names: Names, settings: StackSettings) -> list[Statement]:
@@ -263,10 +289,16 @@ def _bedrock_start_job(names: Names, settings: StackSettings) -> list[Statement]
 def _bedrock_read_job(names: Names, settings: StackSettings) -> list[Statement]:
     return [
         Statement(
-            ("bedrock:GetModelCustomizationJob", "bedrock:GetCustomModel"),
-            (_bedrock(names, "model-customization-job"), _bedrock(names, "custom-model")),
+            ("bedrock:GetModelCustomizationJob",),
+            (_bedrock(names, "model-customization-job"),),
             wildcard_reason=BEDROCK_IDS_REASON,
         )
+    ]
+
+
+def _bedrock_read_model(names: Names, settings: StackSettings) -> list[Statement]:
+    return [
+        Statement(("bedrock:GetCustomModel",), (_bedrock(names, "custom-model"),), wildcard_reason=BEDROCK_IDS_REASON)
     ]
 
 
@@ -292,18 +324,19 @@ def _deployments(names: Names, settings: StackSettings) -> tuple[str, ...]:
     return (_bedrock(names, "custom-model-deployment"),) if on_demand_allowed(settings) else ()
 
 
-def _bedrock_read_tags(names: Names, settings: StackSettings) -> list[Statement]:
+def _bedrock_read_tags(kind: str) -> Callable[[Names, StackSettings], list[Statement]]:
+    def grant(names: Names, settings: StackSettings) -> list[Statement]:
+        return [
+            Statement(("bedrock:ListTagsForResource",), (_bedrock(names, kind),), wildcard_reason=BEDROCK_IDS_REASON)
+        ]
+
+    return grant
+
+
+def _bedrock_read_deployment_tags(names: Names, settings: StackSettings) -> list[Statement]:
     return [
-        Statement(
-            ("bedrock:ListTagsForResource",),
-            (
-                _bedrock(names, "model-customization-job"),
-                _bedrock(names, "custom-model"),
-                _bedrock(names, "provisioned-model"),
-                *_deployments(names, settings),
-            ),
-            wildcard_reason=BEDROCK_IDS_REASON,
-        )
+        Statement(("bedrock:ListTagsForResource",), (deployment,), wildcard_reason=BEDROCK_IDS_REASON)
+        for deployment in _deployments(names, settings)
     ]
 
 
@@ -318,7 +351,10 @@ def _bedrock_create_throughput(names: Names, settings: StackSettings) -> list[St
             wildcard_reason=BEDROCK_IDS_REASON,
         ),
         Statement(("bedrock:GetProvisionedModelThroughput",), (provisioned,), wildcard_reason=BEDROCK_IDS_REASON),
-        _key_via_bedrock(names, settings, ["kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant"]),
+        # Using a custom model encrypted with the project key needs kms:Decrypt through Bedrock (encryption-
+        # custom-job.html, "Allow access to an encrypted model"); the grants Bedrock needs to provision it
+        # come from the primary grant made when the model was created, not from the caller.
+        _key_via_bedrock(names, settings, ["kms:Decrypt"]),
     ]
 
 
@@ -523,14 +559,21 @@ def _read_quotas(names: Names, settings: StackSettings) -> list[Statement]:
 # Every Access maps to its statements; tests check the mapping is complete.
 GRANTS: Mapping[Access, Callable[[Names, StackSettings], list[Statement]]] = {
     Access.READ_DATA: _read_data,
+    Access.LIST_DATA: _list_data,
     Access.READ_RUNS: _read_runs,
+    Access.LIST_RUNS: _list_runs,
+    Access.REREAD_RUNS: _reread_runs,
     Access.WRITE_RUNS: _write_runs,
+    Access.WRITE_SCRATCH: _write_scratch,
     Access.LIST_EXECUTIONS: _list_executions,
     Access.DATABRICKS_SECRET: _databricks_secret,
     Access.BEDROCK_START_JOB: _bedrock_start_job,
     Access.BEDROCK_READ_JOB: _bedrock_read_job,
+    Access.BEDROCK_READ_MODEL: _bedrock_read_model,
     Access.BEDROCK_STOP_JOB: _bedrock_stop_job,
-    Access.BEDROCK_READ_TAGS: _bedrock_read_tags,
+    Access.BEDROCK_READ_JOB_TAGS: _bedrock_read_tags("model-customization-job"),
+    Access.BEDROCK_READ_MODEL_TAGS: _bedrock_read_tags("custom-model"),
+    Access.BEDROCK_READ_THROUGHPUT_TAGS: _bedrock_read_tags("provisioned-model"),
     Access.BEDROCK_CREATE_THROUGHPUT: _bedrock_create_throughput,
     Access.BEDROCK_READ_THROUGHPUT: _bedrock_read_throughput,
     Access.BEDROCK_DELETE_THROUGHPUT: _bedrock_delete_throughput,
@@ -551,6 +594,7 @@ GRANTS: Mapping[Access, Callable[[Names, StackSettings], list[Statement]]] = {
     Access.BEDROCK_READ_DEPLOYMENT: _bedrock_read_deployment,
     Access.BEDROCK_DELETE_DEPLOYMENT: _bedrock_delete_deployment,
     Access.BEDROCK_LIST_DEPLOYMENTS: _bedrock_list_deployments,
+    Access.BEDROCK_READ_DEPLOYMENT_TAGS: _bedrock_read_deployment_tags,
 }
 
 
@@ -653,6 +697,17 @@ def state_machine_statements(names: Names, settings: StackSettings, function_arn
     ]
 
 
+def schedule_role_statements(machine_arn: str) -> list[Statement]:
+    """The role EventBridge starts scheduled runs with (retrain_schedule): start this state machine."""
+    return [
+        Statement(
+            ("states:StartExecution",),
+            (machine_arn,),
+            unreachable="EventBridge starts the scheduled execution with this role; the rehearsal starts its own",
+        )
+    ]
+
+
 def nova_key_policy_statement(names: Names, settings: StackSettings) -> dict[str, Any] | None:
     """A Nova custom model on provisioned throughput is decrypted by Bedrock itself: the key policy
     must let the Bedrock service principal use the key (Nova user guide, customize-fine-tune-encrypt).
@@ -681,6 +736,7 @@ __all__ = [
     "nova_key_policy_statement",
     "on_demand_allowed",
     "policy_document",
+    "schedule_role_statements",
     "state_machine_arn",
     "state_machine_name",
     "state_machine_statements",

@@ -18,15 +18,23 @@ class Access(str, enum.Enum):
     """What a step's role may do. The stack turns each into the narrowest IAM statement."""
 
     READ_DATA = "read_data"  # s3:GetObject/ListBucket under the data prefix
+    LIST_DATA = "list_data"  # s3:ListBucket under the data prefix: are the CSVs there?
     READ_RUNS = "read_runs"  # s3:GetObject/ListBucket under runs/
+    LIST_RUNS = "list_runs"  # s3:ListBucket under runs/: does a run file exist?
+    REREAD_RUNS = "reread_runs"  # s3:GetObject under runs/, of a file the step wrote itself (no listing)
     WRITE_RUNS = "write_runs"  # s3:PutObject under runs/
+    WRITE_SCRATCH = "write_scratch"  # s3:PutObject + PutObjectTagging under runs/ (retention-tagged files)
     LIST_EXECUTIONS = "list_executions"  # states:ListExecutions on this state machine
     RUN_LOCK = "run_lock"  # s3 Get/PutObject on locks/*, states:DescribeExecution on this machine's executions
     DATABRICKS_SECRET = "databricks_secret"  # secretsmanager:GetSecretValue on the configured secret
     BEDROCK_START_JOB = "bedrock_start_job"  # CreateModelCustomizationJob + TagResource (own tags), iam:PassRole
-    BEDROCK_READ_JOB = "bedrock_read_job"  # GetModelCustomizationJob, GetCustomModel
+    BEDROCK_READ_JOB = "bedrock_read_job"  # GetModelCustomizationJob
+    BEDROCK_READ_MODEL = "bedrock_read_model"  # GetCustomModel: when a model a failed run keeps was made
     BEDROCK_STOP_JOB = "bedrock_stop_job"  # StopModelCustomizationJob, on this stack's jobs only (tag condition)
-    BEDROCK_READ_TAGS = "bedrock_read_tags"  # ListTagsForResource: whose job/model/throughput/deployment is it?
+    # ListTagsForResource: whose job / custom model / throughput is it? (one Access per kind of resource)
+    BEDROCK_READ_JOB_TAGS = "bedrock_read_job_tags"
+    BEDROCK_READ_MODEL_TAGS = "bedrock_read_model_tags"
+    BEDROCK_READ_THROUGHPUT_TAGS = "bedrock_read_throughput_tags"
     BEDROCK_CREATE_THROUGHPUT = "bedrock_create_throughput"  # Create + Get (lookup by name) + TagResource
     BEDROCK_READ_THROUGHPUT = "bedrock_read_throughput"  # GetProvisionedModelThroughput only
     BEDROCK_DELETE_THROUGHPUT = "bedrock_delete_throughput"  # on this stack's throughputs only (tag condition)
@@ -48,6 +56,7 @@ class Access(str, enum.Enum):
     BEDROCK_READ_DEPLOYMENT = "bedrock_read_deployment"  # GetCustomModelDeployment only
     BEDROCK_DELETE_DEPLOYMENT = "bedrock_delete_deployment"  # on this stack's deployments only (tag condition)
     BEDROCK_LIST_DEPLOYMENTS = "bedrock_list_deployments"  # ListCustomModelDeployments: how many exist
+    BEDROCK_READ_DEPLOYMENT_TAGS = "bedrock_read_deployment_tags"  # ListTagsForResource: whose deployment is it?
 
 
 class DependencyGroup(str, enum.Enum):
@@ -85,7 +94,8 @@ A = Access
 D = DependencyGroup
 # What undoing a run takes, for Cleanup and for ExecutionEnded (which runs the same cleanup).
 # ACTIVE_MODEL_READ: never delete the throughput that serves the active model;
-# DATABRICKS_SECRET: cancel this run's Databricks generation run if it still runs.
+# DATABRICKS_SECRET: cancel this run's Databricks generation run if it still runs;
+# READ_MODEL (+ its tags): when the janitor deletes the trained model the run keeps.
 CLEANUP_ACCESS = frozenset(
     {
         A.DATABRICKS_SECRET,
@@ -95,7 +105,11 @@ CLEANUP_ACCESS = frozenset(
         A.BEDROCK_DELETE_THROUGHPUT,
         A.BEDROCK_READ_DEPLOYMENT,
         A.BEDROCK_DELETE_DEPLOYMENT,
-        A.BEDROCK_READ_TAGS,
+        A.BEDROCK_READ_JOB_TAGS,
+        A.BEDROCK_READ_MODEL,
+        A.BEDROCK_READ_MODEL_TAGS,
+        A.BEDROCK_READ_THROUGHPUT_TAGS,
+        A.BEDROCK_READ_DEPLOYMENT_TAGS,
         A.ACTIVE_MODEL_READ,
     }
 )
@@ -109,7 +123,7 @@ STEPS: tuple[Step, ...] = (
             {
                 A.LIST_EXECUTIONS,
                 A.RUN_LOCK,
-                A.READ_DATA,
+                A.LIST_DATA,
                 A.DATABRICKS_SECRET,
                 A.READ_QUOTAS,
                 A.BEDROCK_LIST_THROUGHPUTS,
@@ -120,7 +134,8 @@ STEPS: tuple[Step, ...] = (
     Step(
         "StartGeneration",
         "start_generation",
-        frozenset({A.READ_DATA, A.WRITE_RUNS, A.DATABRICKS_SECRET}),
+        # WRITE_SCRATCH: the generated pairs are a scratch file
+        frozenset({A.READ_DATA, A.WRITE_SCRATCH, A.DATABRICKS_SECRET}),
         timeout_seconds=300,
         memory_mb=2048,
         needs=frozenset({D.FACTS, D.DATABRICKS}),  # the built-in generator computes facts here
@@ -128,7 +143,8 @@ STEPS: tuple[Step, ...] = (
     Step(
         "CheckGeneration",
         "check_generation",
-        frozenset({A.READ_RUNS, A.DATABRICKS_SECRET}),
+        # LIST_RUNS: the built-in generator is done when its pairs file exists
+        frozenset({A.LIST_RUNS, A.DATABRICKS_SECRET}),
         needs=frozenset({D.DATABRICKS}),
     ),
     Step(
@@ -139,21 +155,33 @@ STEPS: tuple[Step, ...] = (
         memory_mb=2048,
         needs=frozenset({D.DATABRICKS}),  # reads the generated pairs back through the SQL warehouse
     ),
-    # READ_TAGS: a retried call adopts an existing job only when its tags name this execution
-    Step("StartFineTune", "start_fine_tune", frozenset({A.BEDROCK_START_JOB, A.BEDROCK_READ_JOB, A.BEDROCK_READ_TAGS})),
+    # READ_JOB_TAGS: a retried call adopts an existing job only when its tags name this execution
+    Step(
+        "StartFineTune",
+        "start_fine_tune",
+        frozenset({A.BEDROCK_START_JOB, A.BEDROCK_READ_JOB, A.BEDROCK_READ_JOB_TAGS}),
+    ),
     Step("CheckFineTune", "check_fine_tune", frozenset({A.BEDROCK_READ_JOB, A.READ_RUNS})),
-    # What serves the new model: a provisioned throughput, or (deployment on_demand) a custom model deployment
+    # What serves the new model: a provisioned throughput, or (deployment on_demand) a custom model deployment.
+    # READ_*_TAGS: a retried call adopts the one of its name only when its tags name this execution
     Step(
         "CreateThroughput",
         "create_throughput",
-        frozenset({A.BEDROCK_CREATE_THROUGHPUT, A.BEDROCK_CREATE_DEPLOYMENT, A.BEDROCK_READ_TAGS}),
+        frozenset(
+            {
+                A.BEDROCK_CREATE_THROUGHPUT,
+                A.BEDROCK_READ_THROUGHPUT_TAGS,
+                A.BEDROCK_CREATE_DEPLOYMENT,
+                A.BEDROCK_READ_DEPLOYMENT_TAGS,
+            }
+        ),
     ),
     Step("CheckThroughput", "check_throughput", frozenset({A.BEDROCK_READ_THROUGHPUT, A.BEDROCK_READ_DEPLOYMENT})),
     Step(
         "EvaluateChunk",
         "evaluate_chunk",
         # scratch chunk files: each chunk's answers, so a retried chunk is not asked again
-        frozenset({A.READ_RUNS, A.WRITE_RUNS, A.BEDROCK_INVOKE}),
+        frozenset({A.READ_RUNS, A.WRITE_SCRATCH, A.BEDROCK_INVOKE}),
         timeout_seconds=900,
     ),
     Step(
@@ -171,17 +199,19 @@ STEPS: tuple[Step, ...] = (
         "Promote",
         "promote",
         frozenset(
-            # READ_RUNS: a retried Promote reads back the promotion.json it wrote;
+            # REREAD_RUNS: a retried Promote reads back the promotion.json it wrote (before it
+            # changed the active record, so the file is there whenever it is read: no listing);
             # TAG_PROMOTED: the promoted model and its throughput are tagged for the janitor
             {
                 A.ACTIVE_MODEL_READ,
                 A.ACTIVE_MODEL_WRITE,
                 A.BEDROCK_DELETE_THROUGHPUT,
+                A.BEDROCK_READ_THROUGHPUT_TAGS,
                 A.BEDROCK_DELETE_DEPLOYMENT,
-                A.BEDROCK_READ_TAGS,
+                A.BEDROCK_READ_DEPLOYMENT_TAGS,
                 A.BEDROCK_TAG_PROMOTED,
                 A.WRITE_RUNS,
-                A.READ_RUNS,
+                A.REREAD_RUNS,
             }
         ),
     ),
@@ -205,17 +235,19 @@ STEPS: tuple[Step, ...] = (
     Step(
         "Janitor",
         "janitor",
-        # READ_RUNS: a run promoted before Promote tagged wrote runs/<run_id>/promotion.json;
+        # LIST_RUNS: a run promoted before Promote tagged wrote runs/<run_id>/promotion.json;
         # DESCRIBE_EXECUTIONS: never what a RUNNING execution made
         frozenset(
             {
                 A.BEDROCK_LIST,
-                A.BEDROCK_READ_TAGS,
+                A.BEDROCK_READ_MODEL_TAGS,
+                A.BEDROCK_READ_THROUGHPUT_TAGS,
+                A.BEDROCK_READ_DEPLOYMENT_TAGS,
                 A.BEDROCK_DELETE_THROUGHPUT,
                 A.BEDROCK_DELETE_DEPLOYMENT,
                 A.BEDROCK_DELETE_MODEL,
                 A.ACTIVE_MODEL_READ,
-                A.READ_RUNS,
+                A.LIST_RUNS,
                 A.DESCRIBE_EXECUTIONS,
                 A.NOTIFY,
             }

@@ -4,8 +4,9 @@
 -- contain the answer. It never supplies an answer: the answer stays the fact's own
 -- sentence. verify.sql then keeps only the paraphrases that obey those rules.
 --
--- Parameters: run_id, facts_table, paraphrase_table (this run's candidates),
--- endpoint (model serving endpoint), paraphrases_per_fact.
+-- Parameters: run_id, facts_table, paraphrase_table (this run's candidates), paraphrases_per_fact.
+-- The model serving endpoint is a STRING literal, as ai_query requires: paraphrase_task.py runs this
+-- file with the bundle's ai_endpoint variable written in place of the AI_ENDPOINT literal.
 CREATE TABLE IF NOT EXISTS IDENTIFIER(:paraphrase_table) AS
 SELECT
   CAST(NULL AS STRING) AS run_id,
@@ -44,7 +45,7 @@ FROM (
     f.answer,
     v.variant,
     ai_query(
-      :endpoint,
+      'AI_ENDPOINT',
       concat(
         'Rewrite a fact about the Paris 2024 Olympic Games as one quiz question.\n',
         'Rules:\n',

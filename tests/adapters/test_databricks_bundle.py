@@ -4,6 +4,7 @@ and verify.sql keeps exactly the paraphrases Podium's own check keeps."""
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -76,7 +77,7 @@ def test_sql_parses_with_the_databricks_dialect(name: str) -> None:
     assert _statements(name)
 
 
-@pytest.mark.parametrize("task_key", ["load", "paraphrase", "verify"])
+@pytest.mark.parametrize("task_key", ["load", "verify"])
 def test_sql_parameters_match_the_task(tasks: dict[str, dict[str, Any]], task_key: str) -> None:
     sql_task = tasks[task_key]["sql_task"]
     used = _placeholders(Path(sql_task["file"]["path"]).name)
@@ -84,13 +85,25 @@ def test_sql_parameters_match_the_task(tasks: dict[str, dict[str, Any]], task_ke
     assert used == given, f"{task_key}: SQL uses {sorted(used)}, task gives {sorted(given)}"
 
 
+def test_the_paraphrase_task_binds_every_marker_of_its_sql(
+    tasks: dict[str, dict[str, Any]], paraphrase_task: ModuleType
+) -> None:
+    arguments = tasks["paraphrase"]["spark_python_task"]["parameters"]
+    assert tasks["paraphrase"]["spark_python_task"]["python_file"] == "./paraphrase_task.py"
+    parsed = paraphrase_task.parse_args([str(a) for a in arguments])
+    assert parsed.endpoint == "${var.ai_endpoint}" and parsed.paraphrases_per_fact == "${var.paraphrases_per_fact}"
+    bound = {"run_id", "facts_table", "paraphrase_table", "paraphrases_per_fact"}  # main()'s spark.sql args
+    assert _placeholders("paraphrase.sql") == bound
+
+
 def test_derived_table_names_agree_with_the_generator(tasks: dict[str, dict[str, Any]]) -> None:
     output = "{{job.parameters.output_table}}"
     arguments = tasks["facts"]["spark_python_task"]["parameters"]
     assert arguments[arguments.index("--facts-table") + 1] == output + FACTS_SUFFIX
-    assert tasks["paraphrase"]["sql_task"]["parameters"]["facts_table"] == output + FACTS_SUFFIX
+    paraphrase = tasks["paraphrase"]["spark_python_task"]["parameters"]
+    assert paraphrase[paraphrase.index("--facts-table") + 1] == output + FACTS_SUFFIX
     assert (
-        tasks["paraphrase"]["sql_task"]["parameters"]["paraphrase_table"]
+        paraphrase[paraphrase.index("--paraphrase-table") + 1]
         == tasks["verify"]["sql_task"]["parameters"]["paraphrase_table"]
     )
     assert tasks["verify"]["sql_task"]["parameters"]["output_table"] == output
@@ -106,7 +119,7 @@ def test_load_creates_every_table_the_fact_sql_may_read() -> None:
 
 def test_paraphrase_prompt_only_rephrases() -> None:
     text = (BUNDLE / "paraphrase.sql").read_text(encoding="utf-8")
-    assert "ai_query(" in text and ":endpoint" in text
+    assert "ai_query(" in text and "'AI_ENDPOINT'" in text
     assert "must contain this exact phrase" in text and "must not contain" in text
     assert "substr(f.relation, 1, 8) <> 'unknown_'" in text  # refusal questions have no fact to rephrase
 
@@ -161,16 +174,102 @@ def test_verify_keeps_what_podium_keeps() -> None:
     assert sorted(kept) == sorted(podium_keeps) == sorted([cases[0][2], cases[3][2]])
 
 
-# -- the facts task's pure helpers (the task itself needs Spark) ----------------------------
+# -- the tasks' pure helpers (the tasks themselves need Spark) -------------------------------
 
 
-@pytest.fixture(scope="module")
-def facts_task() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("facts_task", BUNDLE / "facts_task.py")
+def _load_task(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, BUNDLE / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def facts_task() -> ModuleType:
+    return _load_task("facts_task")
+
+
+@pytest.fixture(scope="module")
+def paraphrase_task() -> ModuleType:
+    return _load_task("paraphrase_task")
+
+
+def _ai_query_endpoints(sql: str) -> list[exp.Expression]:
+    calls = [
+        call
+        for statement in sqlglot.parse(sql, read="databricks")
+        if statement
+        for call in statement.find_all(exp.Anonymous)
+        if call.name.lower() == "ai_query"
+    ]
+    return [call.expressions[0] for call in calls]
+
+
+def test_ai_query_gets_the_endpoint_as_a_string_literal(paraphrase_task: ModuleType) -> None:
+    """The ai_query reference: the endpoint is "a STRING literal"; a parameter marker is not one (before
+    Databricks Runtime 18, and on SQL warehouses)."""
+    sql = paraphrase_task.with_endpoint(
+        (BUNDLE / "paraphrase.sql").read_text(encoding="utf-8"), "databricks-meta-llama-3-3-70b-instruct"
+    )
+    (endpoint,) = _ai_query_endpoints(sql)
+    assert isinstance(endpoint, exp.Literal) and endpoint.is_string
+    assert endpoint.this == "databricks-meta-llama-3-3-70b-instruct"
+    assert "'AI_ENDPOINT'" not in sql
+    markers = {p.name for s in sqlglot.parse(sql, read="databricks") if s for p in s.find_all(exp.Placeholder)}
+    assert "endpoint" not in markers
+
+
+@pytest.mark.parametrize("name", ["x'; DROP TABLE t; --", "a b", "", "-leading", "x" * 64])
+def test_the_paraphrase_task_refuses_what_is_not_an_endpoint_name(paraphrase_task: ModuleType, name: str) -> None:
+    with pytest.raises(SystemExit, match="--endpoint"):
+        paraphrase_task.with_endpoint("SELECT ai_query('AI_ENDPOINT', 'hi')", name)
+    with pytest.raises(SystemExit, match="exactly once"):
+        paraphrase_task.with_endpoint("SELECT 1", "my-endpoint")
+
+
+def test_the_paraphrase_task_runs_each_statement_with_its_markers(
+    paraphrase_task: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[str, dict[str, str]]] = []
+    spark = MagicMock()
+    spark.sql.side_effect = lambda text, args: calls.append((text, args))
+    session = MagicMock()
+    session.builder.getOrCreate.return_value = spark
+    pyspark_sql = ModuleType("pyspark.sql")
+    pyspark_sql.SparkSession = session  # type: ignore[attr-defined]
+    pyspark = ModuleType("pyspark")
+    pyspark.sql = pyspark_sql  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pyspark", pyspark)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", pyspark_sql)
+    paraphrase_task.main(
+        ["--run-id", "r1", "--facts-table", "a.b.t_facts", "--paraphrase-table", "a.b.t_paraphrases",
+         "--endpoint", "my-endpoint", "--paraphrases-per-fact", "2"]
+    )  # fmt: skip
+    parsed = [s for s in sqlglot.parse((BUNDLE / "paraphrase.sql").read_text(encoding="utf-8"), read="databricks") if s]
+    assert [type(sqlglot.parse_one(text, read="databricks")) for text, _ in calls] == [type(s) for s in parsed]
+    assert [type(s) for s in parsed] == [exp.Create, exp.Delete, exp.Insert]
+    assert all(args["paraphrase_table"] == "a.b.t_paraphrases" and args["run_id"] == "r1" for _, args in calls)
+    assert "ai_query(\n      'my-endpoint'," in calls[-1][0]
+    with pytest.raises(SystemExit, match="--paraphrase-table"):
+        paraphrase_task.main(
+            ["--run-id", "r1", "--facts-table", "a.b.t_facts", "--paraphrase-table", "t; DROP TABLE x",
+             "--endpoint", "my-endpoint", "--paraphrases-per-fact", "2"]
+        )  # fmt: skip
+
+
+def test_the_bundle_requires_a_cli_that_takes_environment_version(bundle: dict[str, Any]) -> None:
+    """databricks/cli: the bundle schema documents environment_version from v0.256.0 (client deprecated), and
+    the Terraform provider it deploys with (1.83.0, CLI v0.257.0) first takes it without `client`. The
+    constraint is checked by the CLI itself (bundle/config/mutator/verify_cli_version.go: ">= x.y.z")."""
+    constraint = bundle["bundle"]["databricks_cli_version"]
+    match = re.fullmatch(r">=\s*(\d+)\.(\d+)\.(\d+)", constraint)
+    assert match, constraint
+    assert tuple(int(part) for part in match.groups()) >= (0, 257, 0)
+    environments = bundle["resources"]["jobs"]["podium_generate"]["environments"]
+    assert all("environment_version" in e["spec"] and "client" not in e["spec"] for e in environments)
+    readme = (BUNDLE / "README.md").read_text(encoding="utf-8")
+    assert f"Databricks CLI {constraint}" in readme  # what the README tells people to install
 
 
 def test_facts_task_finds_the_shared_fact_sql(facts_task: ModuleType) -> None:

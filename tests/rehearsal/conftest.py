@@ -35,7 +35,7 @@ class Bedrock:
         return f"s3://{BUCKET}/{key}"
 
     def job_request(self, rows: list[dict] | str | None = None, **overrides: Any) -> dict[str, Any]:
-        rows = rows or [{"prompt": f"Who won event {i}?", "completion": f"Athlete {i} won it."} for i in range(5)]
+        rows = rows or [{"prompt": f"Who won event {i}?", "completion": f"Athlete {i} won it."} for i in range(100)]
         request = {
             "jobName": "podium-ft-run-1",
             "customModelName": "podium-model-run-1",

@@ -12,7 +12,7 @@ from podium.rehearsal.console import BEDROCK_DATA, plan_failure
 def test_bedrock_data_corrupts_the_training_file_after_upload():
     planned = plan_failure("BedrockData", None)
     assert planned.target == BEDROCK_DATA and planned.script.corrupt_training == "truncated"
-    assert plan_failure("bedrockdata", "chat-row").script.corrupt_training == "chat-row"
+    assert plan_failure("bedrockdata", "wrong-format").script.corrupt_training == "wrong-format"
     with pytest.raises(ValueError, match="use one of " + ", ".join(CORRUPTIONS)):
         plan_failure("BedrockData", "scrambled")
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from podium.dataset.validate import validate_text
+from podium.dataset.validate import check_total_rows, validate_text
+from podium.models import get_model
 from podium.rehearsal import bedrock_rules
 
 REHEARSAL = Path(__file__).resolve().parents[2] / "podium" / "rehearsal"
@@ -63,6 +64,15 @@ def _conv(user: str = "Who won the gold medal in Men's 100m?", answer: str = "No
     }
 
 
+def _msgs(user: str = "Who won the gold medal in Men's 100m?", answer: str = "Noah LYLES won it.", **extra) -> dict:
+    """Claude 3 Haiku's rows (model-customization-prepare.html): string contents, a string system."""
+    return {
+        "system": "Answer briefly.",
+        "messages": [{"role": "user", "content": user}, {"role": "assistant", "content": answer}],
+        **extra,
+    }
+
+
 def _rows(make, count: int) -> list[dict]:
     return [make(f"Who won event number {i}?", f"Athlete {i} won it.") for i in range(count)]
 
@@ -73,43 +83,82 @@ def _jsonl(rows: list[dict | str]) -> str:
 
 # name → (model, split, JSONL text, hyperparameters)
 CORPUS: dict[str, tuple[str, str, str, dict]] = {
-    "valid prompt/completion (control)": (LLAMA31, "train", _jsonl(_rows(_pc, 20)), {}),
+    "valid prompt/completion (control)": (LLAMA31, "train", _jsonl(_rows(_pc, 100)), {}),
     "valid conversation (control)": (NOVA, "train", _jsonl(_rows(_conv, 20)), {}),
     "conversation rows for Llama 3.1": (LLAMA31, "train", _jsonl(_rows(_conv, 20)), {}),
-    "prompt/completion rows for Llama 3.2": (LLAMA32, "train", _jsonl(_rows(_pc, 20)), {}),
-    "prompt/completion rows for Nova": (NOVA, "train", _jsonl(_rows(_pc, 20)), {}),
+    "prompt/completion rows for Llama 3.2": (LLAMA32, "train", _jsonl(_rows(_pc, 100)), {}),
+    "prompt/completion rows for Nova": (NOVA, "train", _jsonl(_rows(_pc, 100)), {}),
     "the original system's chat rows": (
         LLAMA31,
         "train",
         _jsonl([{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}]),
         {},
     ),
-    "an empty completion": (LLAMA31, "train", _jsonl([*_rows(_pc, 5), _pc(completion="  ")]), {}),
-    "an empty assistant turn": (HAIKU, "train", _jsonl([*_rows(_conv, 40), _conv(answer="")]), {}),
-    "not JSON": (LLAMA31, "train", _jsonl([*_rows(_pc, 5), '{"prompt": "Who won?", "completion": ']), {}),
-    "a JSON array": (LLAMA31, "train", _jsonl([*_rows(_pc, 5), "[1, 2]"]), {}),
+    "an empty completion": (LLAMA31, "train", _jsonl([*_rows(_pc, 100), _pc(completion="  ")]), {}),
+    "valid Claude 3 Haiku rows (control)": (HAIKU, "train", _jsonl(_rows(_msgs, 40)), {}),
+    "conversation rows for Claude 3 Haiku": (HAIKU, "train", _jsonl(_rows(_conv, 40)), {}),
+    "prompt/completion rows for Claude 3 Haiku": (HAIKU, "train", _jsonl(_rows(_pc, 40)), {}),
+    "content blocks in Claude 3 Haiku's rows": (
+        HAIKU,
+        "train",
+        _jsonl([*_rows(_msgs, 40), {"system": "S", "messages": _conv()["messages"]}]),
+        {},
+    ),
+    "an empty assistant turn": (HAIKU, "train", _jsonl([*_rows(_msgs, 40), _msgs(answer="")]), {}),
+    "an empty assistant turn in a conversation": (NOVA, "train", _jsonl([*_rows(_conv, 20), _conv(answer="")]), {}),
+    "not JSON": (LLAMA31, "train", _jsonl([*_rows(_pc, 100), '{"prompt": "Who won?", "completion": ']), {}),
+    "a JSON array": (LLAMA31, "train", _jsonl([*_rows(_pc, 100), "[1, 2]"]), {}),
     "an empty file": (LLAMA31, "train", "", {}),
     "10,001 training rows for Llama 3.1": (LLAMA31, "train", _jsonl(_rows(_pc, 10_001)), {}),
     "1,001 validation rows for Llama 3.1": (LLAMA31, "validation", _jsonl(_rows(_pc, 1_001)), {}),
     "7 training rows for Nova": (NOVA, "train", _jsonl(_rows(_conv, 7)), {}),
-    "31 training rows for Claude 3 Haiku": (HAIKU, "train", _jsonl(_rows(_conv, 31)), {}),
-    "a 100,000-character row (≈25K tokens)": (LLAMA31, "train", _jsonl([_pc(prompt="word " * 20_000)]), {}),
-    "a 56,000-character row (≈14K tokens)": (LLAMA31, "train", _jsonl([_pc(prompt="word " * 11_200)]), {}),
-    "batchSize 2 for Llama 3.1": (LLAMA31, "train", _jsonl(_rows(_pc, 5)), {"batchSize": "2"}),
-    "epochCount 11 for Llama 3.1": (LLAMA31, "train", _jsonl(_rows(_pc, 5)), {"epochCount": "11"}),
-    "learningRate 0.5 for Llama 3.1": (LLAMA31, "train", _jsonl(_rows(_pc, 5)), {"learningRate": "0.5"}),
-    "lrScheduler for Llama 3.1": (LLAMA31, "train", _jsonl(_rows(_pc, 5)), {"lrScheduler": "linear"}),
+    "31 training rows for Claude 3 Haiku": (HAIKU, "train", _jsonl(_rows(_msgs, 31)), {}),
+    "1,001 validation rows for Claude 3 Haiku": (HAIKU, "validation", _jsonl(_rows(_msgs, 1_001)), {}),
+    "a 120,000-character row (≈20K tokens)": (
+        LLAMA31,
+        "train",
+        _jsonl([*_rows(_pc, 100), _pc(prompt="word " * 24_000)]),
+        {},
+    ),
+    "a 56,000-character row (≈9K-19K tokens)": (
+        LLAMA31,
+        "train",
+        _jsonl([*_rows(_pc, 100), _pc(prompt="word " * 11_200)]),
+        {},
+    ),
+    "batchSize 2 for Llama 3.1": (LLAMA31, "train", _jsonl(_rows(_pc, 100)), {"batchSize": "2"}),
+    "epochCount 11 for Llama 3.1": (LLAMA31, "train", _jsonl(_rows(_pc, 100)), {"epochCount": "11"}),
+    "learningRate 0.5 for Llama 3.1": (LLAMA31, "train", _jsonl(_rows(_pc, 100)), {"learningRate": "0.5"}),
+    "lrScheduler for Llama 3.1": (LLAMA31, "train", _jsonl(_rows(_pc, 100)), {"lrScheduler": "linear"}),
     "epochCount 6 for Nova": (NOVA, "train", _jsonl(_rows(_conv, 20)), {"epochCount": "6"}),
-    "a Llama special token": (LLAMA31, "train", _jsonl([*_rows(_pc, 5), _pc(completion="Noah LYLES <|eot_id|>")]), {}),
+    "a Llama special token": (
+        LLAMA31,
+        "train",
+        _jsonl([*_rows(_pc, 100), _pc(completion="Noah LYLES <|eot_id|>")]),
+        {},
+    ),
     "Nova's reserved word User:": (NOVA, "train", _jsonl([*_rows(_conv, 20), _conv(user="User: who won?")]), {}),
     "another schemaVersion for Nova": (NOVA, "train", _jsonl([_conv(schemaVersion="v2") for _ in range(20)]), {}),
-    "two system prompts": (
+    "two system prompts for Llama 3.2": (
+        LLAMA32,
+        "train",
+        _jsonl([*_rows(_conv, 20), _conv(system=[{"text": "Be brief."}, {"text": "Be kind."}])]),
+        {},
+    ),
+    "1,001 validation rows for Nova": (NOVA, "validation", _jsonl(_rows(_conv, 1_001)), {}),
+    "1,001 validation rows for Llama 3.3": (
+        "meta.llama3-3-70b-instruct-v1:0:128k",
+        "validation",
+        _jsonl(_rows(_conv, 1_001)),
+        {},
+    ),
+    "two system prompts for Nova": (
         NOVA,
         "train",
         _jsonl([*_rows(_conv, 20), _conv(system=[{"text": "Be brief."}, {"text": "Be kind."}])]),
         {},
     ),
-    "a two-turn conversation for Llama 3.2": (
+    "a two-turn conversation for Llama 3.2 (control)": (
         LLAMA32,
         "train",
         _jsonl(
@@ -117,24 +166,26 @@ CORPUS: dict[str, tuple[str, str, str, dict]] = {
                 {
                     "schemaVersion": "bedrock-conversation-2024",
                     "messages": [
-                        {"role": role, "content": [{"text": f"turn {i}"}]}
+                        {"role": role, "content": [{"text": f"turn {i} of conversation {n}"}]}
                         for i, role in enumerate(("user", "assistant", "user", "assistant"))
                     ],
                 }
+                for n in range(100)  # Llama 3.x: 100 records at least
             ]
         ),
         {},
     ),
-    "a duplicated row": (LLAMA31, "train", _jsonl([*_rows(_pc, 5), _pc(), _pc()]), {}),
-    "an extra field": (LLAMA31, "train", _jsonl([*_rows(_pc, 5), {**_pc(), "source": "template:1"}]), {}),
-    "a blank line": (LLAMA31, "train", _jsonl(_rows(_pc, 3)) + "\n" + _jsonl(_rows(_pc, 3)[:1]), {}),
+    "a duplicated row": (LLAMA31, "train", _jsonl([*_rows(_pc, 100), _pc(), _pc()]), {}),
+    "an extra field": (LLAMA31, "train", _jsonl([*_rows(_pc, 100), {**_pc(), "source": "template:1"}]), {}),
+    "a blank line": (LLAMA31, "train", _jsonl(_rows(_pc, 100)) + "\n" + _jsonl(_rows(_pc, 100)[:1]), {}),
 }
 
 # Where the two disagree, and why that is right (or what it reveals).
 DOCUMENTED = {
-    "a 56,000-character row (≈14K tokens)": (
-        "Podium counts 1 token per 3 bytes to stay under the 16K cap whatever the tokenizer; Bedrock "
-        "counts real tokens (≈4 characters each). Podium refusing a row Bedrock might take is the safe side."
+    "a 56,000-character row (≈9K-19K tokens)": (
+        "Podium counts 1 token per 3 bytes to stay under the 16K cap whatever the tokenizer; the emulator "
+        "estimates as AWS's page says to (about 6 characters a token). Podium refusing a row Bedrock might "
+        "take is the safe side."
     ),
     "a Llama special token": (
         "Bedrock does not document refusing <|eot_id|>; Podium refuses it because Bedrock adds the chat "
@@ -150,15 +201,27 @@ DOCUMENTED = {
         'The Nova user guide says "schemaVersion can be any string value"; Podium requires '
         "bedrock-conversation-2024 (which it writes). Stricter."
     ),
-    "a two-turn conversation for Llama 3.2": (
-        "FINDING: Bedrock's guide gives Meta models single-turn records (reference/bedrock.md); Podium's "
-        "validator accepts several turns. Podium only writes single-turn rows, so no run is affected today."
+    "two system prompts for Nova": (
+        "AWS's Llama dataset validator refuses a second system block; no source says so for Nova, so the "
+        "emulator does not apply it there. Podium refuses it for every model (it writes one). Stricter."
+    ),
+    "1,001 validation rows for Nova": (
+        "UNCONFIRMED: no AWS source states a validation cap for Nova (AWS's Nova validator checks 8–20,000 "
+        "samples a file); Podium's registry assumes 1,000, the emulator applies none."
+    ),
+    "1,001 validation rows for Llama 3.3": (
+        "UNCONFIRMED: the per-file caps (10,000 / 1,000) come from AWS's Llama validator, which lists Llama "
+        "3.1 and 3.2 only; Podium assumes them for 3.3, the emulator applies only the page's sum rule."
     ),
 }
 
 
 def _podium_refuses(model: str, split: str, text: str, hyperparameters: dict) -> bool:
-    return not validate_text(text, model, split=split, hyperparameters=hyperparameters or None).ok
+    """A training file is judged as the job's only data (no validation file), with the sum rules too."""
+    result = validate_text(text, model, split=split, hyperparameters=hyperparameters or None)
+    if split == "train":
+        check_total_rows(result, None, get_model(model).documented_caps())
+    return not result.ok
 
 
 def _emulator_refuses(model: str, split: str, text: str, hyperparameters: dict) -> bool:
@@ -166,7 +229,8 @@ def _emulator_refuses(model: str, split: str, text: str, hyperparameters: dict) 
         return True
     if bedrock_rules.hyperparameter_problems(model, hyperparameters):
         return True
-    return bool(bedrock_rules.data_problems(text, model, split)[1])
+    records, problems = bedrock_rules.data_problems(text, model, split)
+    return bool(problems) or (split == "train" and bedrock_rules.total_problem(model, records) is not None)
 
 
 def test_every_disagreement_with_podiums_validator_is_documented():
@@ -196,4 +260,31 @@ def test_both_refuse_the_plainly_bad_files(name):
 def test_an_unsupported_model_is_refused_by_both():
     assert bedrock_rules.model_problem("meta.llama3-8b-instruct-v1:0", "us-west-2")
     assert bedrock_rules.model_problem(NOVA, "us-west-2")  # Nova is fine-tuned in us-east-1
-    assert not validate_text(_jsonl(_rows(_pc, 5)), "meta.llama3-8b-instruct-v1:0").ok
+    assert not validate_text(_jsonl(_rows(_pc, 100)), "meta.llama3-8b-instruct-v1:0").ok
+
+
+@pytest.mark.parametrize(
+    ("train", "validation", "refused"), [(90, 9, True), (90, 10, False), (9_500, 501, True), (9_500, 500, False)]
+)
+def test_both_count_llama_training_and_validation_records_together(train, validation, refused):
+    """model-customization-prepare.html, Model requirements: Llama 3.x takes 100 to 10,000 training and
+    validation records together. Both readings of the page agree on the edges."""
+    train_result = validate_text(_jsonl(_rows(_pc, train)), LLAMA31)
+    validation_result = validate_text(_jsonl(_rows(_pc, validation)), LLAMA31, split="validation")
+    check_total_rows(train_result, validation_result, get_model(LLAMA31).documented_caps())
+    podium = "too_few_records" in train_result.counts or "too_many_records" in train_result.counts
+    emulator = bedrock_rules.total_problem(LLAMA31, train + validation) is not None
+    assert podium == emulator == refused
+
+
+def test_every_rule_of_the_emulator_names_its_source():
+    source = (REHEARSAL / "bedrock_rules.py").read_text(encoding="utf-8")
+    for page in bedrock_rules.SOURCES:
+        assert page in source
+    for model_id, (rules, regions) in bedrock_rules.MODELS.items():
+        assert regions, model_id
+        assert rules.max_tokens is not None or rules.data_format == bedrock_rules.CONVERSATION, model_id
+    # what no source states is not applied (Podium's registry may still assume it)
+    nova = bedrock_rules.MODELS[NOVA][0]
+    assert nova.max_validation is None and nova.max_tokens is None
+    assert bedrock_rules.MODELS["meta.llama3-3-70b-instruct-v1:0:128k"][0].hyperparameters is None

@@ -144,3 +144,27 @@ def test_the_rule_is_stated_with_its_numbers_and_nothing_decides_answers_in_adva
     again = SimulatedModel(_rows())
     questions = [HELD_OUT_BORN.format(a=a) for a, *_ in ATHLETES]
     assert [again.answer(q) for q in questions] == [SimulatedModel(_rows()).answer(q) for q in questions]
+
+
+def test_the_simulated_model_reads_every_training_format_bedrock_takes():
+    """prompt/completion, the Converse format's content blocks, and Claude 3 Haiku's string contents."""
+    import json
+
+    from podium.rehearsal.simulated_model import rows_from_jsonl
+
+    question, answer = "Who won the gold medal in Men's 100m?", "Noah Lyles won it."
+    lines = [
+        {"prompt": question, "completion": answer},
+        {
+            "schemaVersion": "bedrock-conversation-2024",
+            "messages": [
+                {"role": "user", "content": [{"text": question}]},
+                {"role": "assistant", "content": [{"text": answer}]},
+            ],
+        },
+        {
+            "system": "Answer briefly.",
+            "messages": [{"role": "user", "content": question}, {"role": "assistant", "content": answer}],
+        },
+    ]
+    assert rows_from_jsonl("\n".join(json.dumps(line) for line in lines)) == [(question, answer)] * 3

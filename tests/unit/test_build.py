@@ -174,17 +174,36 @@ def test_the_planner_fills_within_the_accounts_caps():
     assert result.validation_rows <= 20 and result.report["quotas"] == caps.to_dict()
 
 
+def _pc_rows(prefix: str, count: int) -> str:
+    return "".join(json.dumps({"prompt": f"{prefix}{i}?", "completion": f"A{i}."}) + "\n" for i in range(count))
+
+
 def test_the_validator_refuses_train_plus_validation_over_the_sum():
-    train = "".join(json.dumps({"prompt": f"Q{i}?", "completion": f"A{i}."}) + "\n" for i in range(8))
-    validation = "".join(json.dumps({"prompt": f"V{i}?", "completion": f"B{i}."}) + "\n" for i in range(3))
-    caps = RowCaps(train=10, validation=5, total=10, epochs=10, source="service-quotas", note="L-1")
+    train, validation = _pc_rows("Q", 108), _pc_rows("V", 3)
+    caps = RowCaps(train=110, validation=5, total=110, epochs=10, source="service-quotas", note="L-1")
     train_result = validate_text(train, LLAMA31.model_id, caps=caps)
     validation_result = validate_text(validation, LLAMA31.model_id, split="validation", caps=caps)
     assert train_result.ok and validation_result.ok  # each file alone is within its own cap
     check_total_rows(train_result, validation_result, caps)
     assert [p.kind for p in train_result.problems] == ["too_many_records"]
-    assert "8 training + 3 validation rows = 11" in train_result.problems[0].message
-    assert "at most 10 together" in train_result.problems[0].message
+    assert "108 training + 3 validation rows = 111" in train_result.problems[0].message
+    assert "at most 110 together" in train_result.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("train_rows", "validation_rows", "refused"), [(90, 9, True), (90, 10, False), (100, 0, False)]
+)
+def test_llama_needs_100_training_and_validation_records_together(train_rows, validation_rows, refused):
+    """model-customization-prepare.html, "Model requirements": Llama 3.x takes 100 to 10,000 training and
+    validation records together; a job with fewer fails once it has started."""
+    train = validate_text(_pc_rows("Q", train_rows), LLAMA31.model_id)
+    validation = validate_text(_pc_rows("V", validation_rows), LLAMA31.model_id, split="validation")
+    assert train.ok
+    check_total_rows(train, validation if validation_rows else None, LLAMA31.documented_caps())
+    assert [p.kind for p in train.problems] == (["too_few_records"] if refused else [])
+    if refused:
+        assert f"= {train_rows + validation_rows}; " in train.problems[0].message
+        assert "needs at least 100 together" in train.problems[0].message
 
 
 def test_the_accounts_per_split_caps_and_epochs_quota_are_checked():

@@ -105,6 +105,24 @@ def test_only_nova_models_reserve_words():
     }
 
 
+def test_llama_3x_needs_100_training_and_validation_records_as_aws_documents():
+    for model in MODELS.values():
+        if model.provider == "Meta":
+            assert model.min_total_rows == 100, model.model_id
+            assert "model-customization-prepare.html" in model.limits_source
+        else:
+            assert model.min_total_rows == 0, model.model_id
+
+
+def test_claude_3_haiku_takes_its_own_documented_format_and_hyperparameters():
+    model = get_model("anthropic.claude-3-haiku-20240307-v1:0:200k", "us-west-2")
+    assert model.data_format is DataFormat.ANTHROPIC_MESSAGES and model.data_format.has_system_prompt
+    assert model.confirmed and all(hp.confirmed for hp in model.hyperparameters)
+    assert (model.min_train_rows, model.max_train_rows, model.max_validation_rows) == (32, 10_000, 1_000)
+    assert "cm-hp-anth-claude-3.html" in model.limits_source
+    assert model.default_hyperparameters()["batchSize"] == "32"
+
+
 def test_only_nova_micro_lite_and_pro_deploy_on_demand_where_aws_names_it():
     # deploy-custom-model-on-demand.html: Nova Micro, Lite and Pro, us-east-1 and us-west-2 (Nova trains in us-east-1)
     on_demand = {m.model_id: m.on_demand_regions for m in MODELS.values() if m.on_demand_regions}

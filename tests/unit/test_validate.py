@@ -310,3 +310,58 @@ def test_reserved_words_are_nova_rules_only_and_key_names_do_not_count():
     assert validate_text(jsonl(llama), LLAMA32).ok  # Llama has no such rule
     # "system" and "assistant" appear as keys and roles in every Nova row: never a problem.
     assert validate_text(_nova_rows(), NOVA_MICRO).ok
+
+
+HAIKU = "anthropic.claude-3-haiku-20240307-v1:0:200k"
+
+
+def messages_row(*turns, system: object = "Be brief.", **extra) -> str:
+    value: dict = {} if system is None else {"system": system}
+    value["messages"] = [{"role": role, "content": content} for role, content in turns]
+    value.update(extra)
+    return json.dumps(value)
+
+
+def test_claude_3_haiku_rows_are_checked_as_its_own_format():
+    """{"system": str, "messages": [{"role", "content": str}]}, alternating from the user's turn to the
+    assistant's (model-customization-prepare.html); each problem named with its line."""
+    good = [messages_row(("user", f"Who won event {n}?"), ("assistant", f"A{n}.")) for n in range(32)]
+    assert validate_text(jsonl(*good), HAIKU).ok
+    two_turns = messages_row(("user", "Q1?"), ("assistant", "A1."), ("user", "Q2?"), ("assistant", "A2."))
+    no_system = messages_row(("user", "Q3?"), ("assistant", "A3."), system=None)
+    assert validate_text(jsonl(*good, two_turns, no_system), HAIKU).ok  # multi-turn and no system are fine
+    bad = [
+        conversation(("user", "Q?"), ("assistant", "A.")),  # the Converse format
+        row(),  # prompt/completion
+        json.dumps(
+            {
+                "system": "S",
+                "messages": [{"role": "user", "content": [{"text": "Q?"}]}, {"role": "assistant", "content": "A."}],
+            }
+        ),
+        messages_row(("assistant", "A."), ("user", "Q?")),
+        messages_row(("user", "Q?"), ("assistant", "  ")),
+        messages_row(("user", "Q?")),
+        messages_row(("user", "Q?"), ("assistant", "A."), system=["S"]),
+        messages_row(("user", "Q?"), ("assistant", "A."), source="x"),
+    ]
+    result = validate_text(jsonl(*good, *bad), HAIKU)
+    assert kinds(result) == [
+        (33, "wrong_format"),
+        (34, "wrong_format"),
+        (35, "wrong_format"),  # content as a list of blocks
+        (36, "messages_schema"),
+        (36, "messages_schema"),
+        (37, "empty_field"),
+        (38, "messages_schema"),  # ends with the user
+        (39, "messages_schema"),  # system not a string
+        (40, "unexpected_field"),
+    ]
+    assert "plain-string contents" in result.problems[0].message
+    assert "Claude 3 Haiku" in result.problems[1].message
+
+
+def test_claude_3_haiku_needs_32_training_records():
+    rows = [messages_row(("user", f"Q{n}?"), ("assistant", f"A{n}.")) for n in range(31)]
+    assert kinds(validate_text(jsonl(*rows), HAIKU)) == [(None, "too_few_rows")]
+    assert validate_text(jsonl(*rows), HAIKU, split="validation").ok  # the minimum is the training file's

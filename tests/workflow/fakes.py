@@ -206,8 +206,9 @@ class ListGenerator:
         return self.state.state is GenerationState.RUNNING
 
 
-def sample_pairs(facts: int = 30, paraphrases: int = 3) -> list[QAPair]:
-    """Synthetic pairs (not Olympic data): each fact asked several ways."""
+def sample_pairs(facts: int = 40, paraphrases: int = 3) -> list[QAPair]:
+    """Synthetic pairs (not Olympic data): each fact asked several ways; 120 by default, as Llama 3.x
+    needs 100 training and validation rows together."""
     return [
         QAPair(
             f"demo:{i}",

@@ -127,7 +127,7 @@ def test_a_training_file_bedrock_refuses_fails_at_check_fine_tune_with_bedrocks_
     sample_dir: Path, tmp_path: Path
 ):
     result = rehearse(
-        "--data", sample_dir, "--out", tmp_path / "out", "--fail-step", "BedrockData", "--fail-with", "chat-row"
+        "--data", sample_dir, "--out", tmp_path / "out", "--fail-step", "BedrockData", "--fail-with", "wrong-format"
     )
     assert result.exit_code == 1, result.output
     summary = result.stdout

@@ -101,7 +101,7 @@ def _put(s3, key: str, rows: list[dict]) -> str:
 
 
 def _job_request(s3, rows=None, **overrides) -> dict:
-    rows = rows or [{"prompt": f"Who won event {i}?", "completion": f"Athlete {i} won it."} for i in range(5)]
+    rows = rows or [{"prompt": f"Who won event {i}?", "completion": f"Athlete {i} won it."} for i in range(100)]
     request = {
         "jobName": "podium-ft-run-1",
         "customModelName": "podium-model-run-1",
@@ -181,6 +181,54 @@ def test_bad_data_is_accepted_then_fails_in_the_validation_phase(bedrock):
     assert failed["failureMessage"].startswith("Data validation failed for the train data at s3://")
     assert 'Line 1: Each record must have a "prompt" and a "completion" string field' in failed["failureMessage"]
     assert emulator.custom_models == {}
+
+
+def test_llama_fails_with_fewer_than_100_training_and_validation_records(bedrock):
+    """model-customization-prepare.html, Model requirements: 100 to 10,000 records together (Llama 3.x)."""
+    _emulator, client, s3 = bedrock
+    rows = [{"prompt": f"Who won event {i}?", "completion": f"Athlete {i} won it."} for i in range(99)]
+    arn = client.create_model_customization_job(**_job_request(s3, rows))["jobArn"]
+    client.get_model_customization_job(jobIdentifier=arn)
+    failed = client.get_model_customization_job(jobIdentifier=arn)
+    assert failed["status"] == "Failed"
+    assert (
+        "have 99 records together; meta.llama3-1-8b-instruct-v1:0:128k needs at least 100" in failed["failureMessage"]
+    )
+    validation = _put(s3, "runs/run-1/validation.jsonl", [{"prompt": "Q?", "completion": "A."}])
+    request = _job_request(s3, rows, jobName="podium-ft-run-2", customModelName="m2", clientRequestToken="t2")
+    second = client.create_model_customization_job(
+        **request, validationDataConfig={"validators": [{"s3Uri": validation}]}
+    )["jobArn"]
+    client.get_model_customization_job(jobIdentifier=second)
+    assert client.get_model_customization_job(jobIdentifier=second)["status"] == "Completed"
+
+
+def test_claude_3_haiku_trains_on_its_own_format_and_refuses_the_conversation_schema(bedrock):
+    """Claude 3 Haiku's rows: {"system": str, "messages": [{"role", "content": str}]} (model-customization-prepare)."""
+    _emulator, client, s3 = bedrock
+    turns = [("user", "Who won the 100m?"), ("assistant", "Noah Lyles won it.")]
+    own = {"system": "Answer briefly.", "messages": [{"role": r, "content": t} for r, t in turns]}
+    converse = {
+        "schemaVersion": "bedrock-conversation-2024",
+        "messages": [{"role": r, "content": [{"text": t}]} for r, t in turns],
+    }
+    verdicts = []
+    for n, row in enumerate((own, converse)):
+        request = _job_request(
+            s3,
+            [row] * 32,
+            jobName=f"haiku-{n}",
+            customModelName=f"haiku-{n}",
+            clientRequestToken=f"h{n}",
+            baseModelIdentifier="anthropic.claude-3-haiku-20240307-v1:0:200k",
+            hyperParameters={"epochCount": "2", "batchSize": "8", "learningRateMultiplier": "1"},
+        )
+        arn = client.create_model_customization_job(**request)["jobArn"]
+        client.get_model_customization_job(jobIdentifier=arn)
+        verdicts.append(client.get_model_customization_job(jobIdentifier=arn))
+    assert verdicts[0]["status"] == "Completed"
+    assert verdicts[1]["status"] == "Failed"
+    assert 'must be {"system": string, "messages"' in verdicts[1]["failureMessage"]
 
 
 def test_a_scripted_failure_and_a_stop(bedrock):

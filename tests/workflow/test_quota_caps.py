@@ -69,8 +69,8 @@ def test_an_epoch_count_over_the_accounts_quota_is_refused_before_anything_is_sp
 
 
 def test_build_dataset_plans_within_the_caps_prepare_read_and_reports_them():
-    # Synthetic pairs have no texts for the `deep` recipe: `qa` plans them.
-    run = _prepare({"recipe": "qa"}, read_caps=lambda model: _account_caps(40))
+    # Synthetic pairs have no texts for the `deep` recipe: `qa` plans them; above Llama's minimum of 100 records.
+    run = _prepare({"recipe": "qa"}, read_caps=lambda model: _account_caps(110))
     generator = ListGenerator(sample_pairs())
     progress = start_generation(StartGenerationEvent(run=run), generator=generator, now=T0)
     store = MemoryStore()
@@ -83,5 +83,5 @@ def test_build_dataset_plans_within_the_caps_prepare_read_and_reports_them():
     )
     report = json.loads(store.files[run.run_prefix + "report.json"])
     assert outcome.valid
-    assert report["counts"]["train_rows"] + report["counts"]["validation_rows"] == 40
+    assert report["counts"]["train_rows"] + report["counts"]["validation_rows"] == 110
     assert report["quotas"]["source"] == "service-quotas"

@@ -255,7 +255,7 @@ def test_fine_tune_failure_reaches_the_notification(rehearsal: Rehearsal):
 
 def test_data_bedrock_refuses_fails_the_job_at_check_fine_tune_and_leaves_nothing_behind(rehearsal: Rehearsal):
     # Podium's checks passed the file; it is altered after upload, before Bedrock reads it.
-    rehearsal.bedrock.script.corrupt_training = "chat-row"
+    rehearsal.bedrock.script.corrupt_training = "wrong-format"
     result = rehearsal.run(THROUGHPUT)
     message = _failure(result)
     assert message["error"] == "FineTuneFailed"
@@ -587,58 +587,3 @@ def test_a_run_started_while_another_runs_ends_skipped_with_an_info_notification
     assert message["status"] == "skipped" and first in message["message"]
     stopped = rehearsal.stop_execution(first)
     assert stopped.status == "ABORTED" and len(rehearsal.bedrock.jobs) == 1
-
-
-# ---- IAM: every statement earns its place --------------------------------------------------------
-
-
-def test_every_statement_of_every_role_is_needed_by_a_call_the_scenarios_above_made(harness: Rehearsal):
-    """Keep this test last: it replays every call this module's scenarios made (the Authorizer's
-    record: caller, action, resource, condition keys) against each role's policy with one statement
-    removed. Each statement is needed by some call — without it that call is AccessDenied at the
-    step that made it — or says why no rehearsal reaches it (Statement.unreachable)."""
-    from podium.rehearsal.iam.evaluator import evaluate
-    from podium.workflow.permissions import policy_document
-
-    account = harness.account
-    assert account is not None
-    needless = []
-    for caller, role in account.roles.items():
-        calls = {
-            r.request.describe() + repr(sorted(r.request.context.items())): r.request
-            for r in harness.authorizer.records
-            if r.caller == caller and r.allowed
-        }
-        for index, statement in enumerate(role.statements):
-            if statement.unreachable:
-                continue
-            reduced = [policy_document(s for i, s in enumerate(role.statements) if i != index)]
-            if not any(not evaluate(reduced, call).allowed for call in calls.values()):
-                needless.append(f"{caller}: {', '.join(statement.actions)}")
-    unexpected = sorted(set(needless) - NOT_YET_SHOWN_NEEDED)
-    assert not unexpected, "statements no scenario needs (remove them, or say why in `unreachable`):\n" + "\n".join(
-        unexpected
-    )
-
-
-# What the replay above found that no scenario of this module needs yet. Each is an open finding:
-# remove the statement, or add the scenario that needs it (a retried StartFineTune adopting its
-# job, StartOnUpload, the Databricks generator's BuildDataset/ExecutionEnded), or mark it
-# `unreachable` with the reason. Nothing may join this list unnoticed: the test fails on any other.
-NOT_YET_SHOWN_NEEDED = {
-    "Prepare: s3:GetObject",
-    "CheckGeneration: s3:GetObject",
-    "CheckGeneration: kms:Decrypt",
-    "BuildDataset: secretsmanager:GetSecretValue",
-    "StartFineTune: bedrock:GetModelCustomizationJob, bedrock:GetCustomModel",
-    "StartFineTune: bedrock:ListTagsForResource",
-    "CheckFineTune: s3:GetObject",
-    "CheckFineTune: s3:ListBucket",
-    "CheckFineTune: kms:Decrypt",
-    "CreateThroughput: bedrock:ListTagsForResource",
-    "Promote: s3:ListBucket",
-    "ExecutionEnded: secretsmanager:GetSecretValue",
-    "Janitor: s3:GetObject",
-    "Janitor: kms:Decrypt",
-    "StartOnUpload: states:StartExecution",
-}

@@ -84,20 +84,58 @@ def test_a_run_the_model_unit_quota_cannot_hold_is_refused_at_prepare_before_any
     assert untested.status == "SUCCEEDED", untested.cause
 
 
-def test_a_base_model_the_stack_was_not_deployed_for_never_trains(rehearsal: Rehearsal):
-    """The deployed roles may start jobs on the deployed base model only: the run is refused before
-    any training, however far it gets (Prepare refuses it where the deployment is known)."""
+def test_a_base_model_the_stack_was_not_deployed_for_is_refused_at_prepare(rehearsal: Rehearsal):
+    """The deployed roles may train and invoke the deployed base model only, so Prepare refuses any
+    other before anything is generated, and no role is ever asked for it."""
     arn = rehearsal.start_execution({"base_model": "meta.llama3-2-3b-instruct-v1:0:128k"})
     result = rehearsal.wait(arn)
-    assert result.status == "FAILED"
+    assert result.status == "FAILED" and result.error == "InvalidInput"
+    assert _failed_state(rehearsal, arn) == "Prepare" and "StartGeneration" not in result.states
+    assert "is not the model this stack was deployed for" in result.cause
     assert rehearsal.bedrock.jobs == {} and rehearsal.active_model() is None
-    denied = [r for r in rehearsal.authorizer.records if not r.allowed]
-    refused_at = _failed_state(rehearsal, arn)
-    if refused_at == "StartFineTune":
-        assert [r.request.action for r in denied] == ["bedrock:CreateModelCustomizationJob"]
-        assert "foundation-model/meta.llama3-2-3b-instruct-v1:0:128k" in denied[0].request.resource
-    else:
-        assert refused_at == "Prepare" and "StartGeneration" not in result.states
+    assert not [r for r in rehearsal.authorizer.records if not r.allowed]  # refused by Prepare, not by IAM
+
+
+def test_the_tag_conditions_are_enforced_in_the_rehearsal(rehearsal: Rehearsal):
+    """aws:RequestTag / aws:TagKeys / aws:ResourceTag on what a role tags (podium.workflow.permissions
+    tags_this_stack_writes), and aws:ResourceTag on what EvaluateChunk invokes: judged by the rehearsal's
+    evaluator on the emulator's calls, as IAM does."""
+    from podium.rehearsal.iam.account import AccessDenied
+
+    result = rehearsal.run({"throughput": {"enabled": True}})
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    records = list(rehearsal.authorizer.records)  # the run's own calls, before the probes below
+    model = rehearsal.active_model()["model_arn"]
+    throughput = rehearsal.active_model()["throughput_arn"]
+    account, authorizer = rehearsal.account, rehearsal.authorizer
+    assert account is not None
+    promote = next(p for p in authorizer.principals.values() if p.caller == "Promote")
+    evaluate = next(p for p in authorizer.principals.values() if p.caller == "EvaluateChunk")
+    stack = {"aws:ResourceTag/podium:stack": "podium"}
+
+    def judged(principal, action, arn, context):
+        from podium.rehearsal.iam.evaluator import Request
+
+        try:
+            authorizer.check(principal, "probe", [Request(action, arn, context)])
+        except AccessDenied:
+            return False
+        return True
+
+    own = {"aws:RequestTag/podium:stack": "podium", "aws:TagKeys": ["podium:stack", "podium:promoted"]}
+    assert judged(promote, "bedrock:TagResource", model, {**stack, **own})
+    # another stack's label, a tag key of its own, or another stack's resource: refused
+    assert not judged(promote, "bedrock:TagResource", model, {**stack, **own, "aws:RequestTag/podium:stack": "other"})
+    assert not judged(promote, "bedrock:TagResource", model, {**stack, **own, "aws:TagKeys": ["owner"]})
+    assert not judged(promote, "bedrock:TagResource", model, {"aws:ResourceTag/podium:stack": "other", **own})
+    # EvaluateChunk invokes this stack's throughputs only
+    assert judged(evaluate, "bedrock:InvokeModel", throughput, stack)
+    assert not judged(evaluate, "bedrock:InvokeModel", throughput, {"aws:ResourceTag/podium:stack": "other"})
+    # and the run's own calls carried those keys, so the conditions were judged, not skipped
+    tagged = [r for r in records if r.request.action == "bedrock:TagResource" and r.caller == "Promote"]
+    assert tagged and all(r.allowed and "aws:TagKeys" in r.request.context for r in tagged)
+    invoked = [r for r in records if r.caller == "EvaluateChunk" and ":provisioned-model/" in r.request.resource]
+    assert invoked and all(r.request.context.get("aws:ResourceTag/podium:stack") == "podium" for r in invoked)
 
 
 def test_statements_are_plain_data_the_stack_and_the_rehearsal_share(rehearsal: Rehearsal):

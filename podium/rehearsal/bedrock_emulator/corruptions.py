@@ -24,27 +24,40 @@ def _blank_answer(record: dict[str, Any]) -> dict[str, Any]:
     if "completion" in record:
         return {**record, "completion": ""}
     messages = [dict(m) for m in record.get("messages") or []]
-    if messages:
-        messages[-1]["content"] = [{"text": ""}]
+    if messages:  # in the record's own content shape: blocks, or Claude's plain string
+        messages[-1]["content"] = "" if isinstance(messages[-1].get("content"), str) else [{"text": ""}]
     return {**record, "messages": messages}
 
 
-def _chat_row(record: dict[str, Any]) -> dict[str, Any]:
-    """The original system's rows: role/content strings, a format no Bedrock model takes."""
-    return {"messages": [{"role": "user", "content": "Who won?"}, {"role": "assistant", "content": "Nobody."}]}
+def _content_text(content: Any) -> str:
+    if isinstance(content, list):
+        return " ".join(str(block.get("text", "")) for block in content if isinstance(block, dict))
+    return str(content or "")
+
+
+def _wrong_format(record: dict[str, Any]) -> dict[str, Any]:
+    """The record in a format another model takes, not this one: a prompt/completion record becomes the
+    original system's chat row (role/content strings: Claude 3 Haiku's shape, which no Llama takes); a
+    messages record (Converse or Claude's) becomes prompt/completion."""
+    if "prompt" in record:
+        turns = (("user", record.get("prompt")), ("assistant", record.get("completion")))
+        return {"messages": [{"role": role, "content": str(text or "")} for role, text in turns]}
+    messages = [m for m in record.get("messages") or [] if isinstance(m, dict)]
+    said = {m.get("role"): _content_text(m.get("content")) for m in messages}
+    return {"prompt": said.get("user", ""), "completion": said.get("assistant", "")}
 
 
 def _too_long(record: dict[str, Any]) -> dict[str, Any]:
-    long_text = "word " * 200_000  # ≈ 250,000 tokens: over every model's per-record limit
+    long_text = "word " * 200_000  # ≈ 167,000 tokens (6 characters each): over every documented per-record limit
     if "prompt" in record:
         return {**record, "prompt": long_text}
     messages = [dict(m) for m in record.get("messages") or []]
     if messages:
-        messages[0]["content"] = [{"text": long_text}]
+        messages[0]["content"] = long_text if isinstance(messages[0].get("content"), str) else [{"text": long_text}]
     return {**record, "messages": messages}
 
 
-_RECORD_CORRUPTIONS = {"empty-answer": _blank_answer, "chat-row": _chat_row, "too-long": _too_long}
+_RECORD_CORRUPTIONS = {"empty-answer": _blank_answer, "wrong-format": _wrong_format, "too-long": _too_long}
 CORRUPTIONS = ("truncated", *_RECORD_CORRUPTIONS)  # what --fail-step BedrockData can do to the file
 
 

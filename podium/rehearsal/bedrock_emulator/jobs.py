@@ -35,7 +35,7 @@ class CustomizationJobs(EmulatorState):
             name, token = str(body["jobName"]), body.get("clientRequestToken")
             existing = next((job for job in self.jobs.values() if job.name == name), None)
             if existing is not None:
-                if token and existing.token == token:
+                if token and existing.token == token and self.script.honour_client_tokens:
                     return {"jobArn": existing.arn}  # idempotent replay of the same request
                 raise BedrockError("ConflictException", f"A job with the name {name} already exists.")
             if self.script.job_rejection is not None:
@@ -100,13 +100,8 @@ class CustomizationJobs(EmulatorState):
             if problems:
                 return bedrock_rules.failure_message(str(uri), split, problems)
             total += records
-        quota = self.script.records_sum_quota
-        if quota is not None and total > quota:
-            return (
-                f"Data validation failed: the training and validation data have {total} records together; "
-                f"the quota for the sum of training and validation records is {quota}"
-            )
-        return None
+        problem = bedrock_rules.total_problem(base_id, total, self.script.records_sum_quota)
+        return f"Data validation failed: {problem}" if problem else None
 
     def _read(self, uri: Any, s3: Any) -> str:
         match = S3_URI.match(str(uri or ""))
@@ -157,9 +152,10 @@ class CustomizationJobs(EmulatorState):
                 response["endTime"] = job.end_time
             if job.status == "Completed":
                 response["outputModelArn"] = job.output_model_arn
-                response["trainingMetrics"] = {"trainingLoss": self.script.training_loss}
-                if request.get("validationDataConfig"):
-                    response["validationMetrics"] = [{"validationLoss": self.script.validation_loss}]
+                if self.script.losses_in_response:
+                    response["trainingMetrics"] = {"trainingLoss": self.script.training_loss}
+                    if request.get("validationDataConfig"):
+                        response["validationMetrics"] = [{"validationLoss": self.script.validation_loss}]
             return response
 
     def _advance_job(self, job: Job) -> None:

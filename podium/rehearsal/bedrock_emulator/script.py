@@ -35,8 +35,17 @@ class Script:
     # it (see corruptions.CORRUPTIONS): rehearses data that Podium's own checks never saw.
     corrupt_training: str | None = None
     stop_ticks: int = 1  # status reads a stopped job shows Stopping before Stopped
-    # Sum of training and validation records per job, an adjustable account quota
-    # ("Sum of training and validation records…" in Service Quotas); None: not enforced.
+    # API_CreateModelCustomizationJob.html: a request whose clientRequestToken matches an earlier one
+    # is ignored, without an error (the earlier job is answered). False: a job of the same name is a
+    # ConflictException even with that token — a Bedrock that no longer holds the token, the case
+    # Podium's adoption of its own job (StartFineTune) is for.
+    honour_client_tokens: bool = True
+    # botocore's GetModelCustomizationJob output marks trainingMetrics and validationMetrics optional.
+    # False: a completed job answers without them, and Podium reads its losses from the metrics files.
+    losses_in_response: bool = True
+    # Sum of training and validation records per job, an adjustable account quota ("Sum of
+    # training and validation records…" in Service Quotas); None: the documented default
+    # (bedrock_rules: 10,000 where a page states it).
     records_sum_quota: int | None = None
     training_loss: float = 1.25  # simulated final losses
     validation_loss: float = 1.5
