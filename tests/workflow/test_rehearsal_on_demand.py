@@ -1,25 +1,36 @@
 """deployment on_demand rehearsed: the real state machine, handlers and roles with a stack deployed
 for Nova Lite in us-east-1, evaluating through a custom model deployment instead of a provisioned
-throughput (issue 19's Done means), plus `podium rehearse` with copies of cdk.json."""
+throughput (issue 19's Done means), plus `podium rehearse` with copies of cdk.json.
+
+The harness part is a tour, as tests/workflow/test_statement_replay.py's: its scenarios make every
+call an on-demand stack's roles are granted on custom model deployments, each checking it did what it
+is in the tour for, and the replay then shows each statement that names deployments is needed."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from podium.cli import app
+from podium.rehearsal.bedrock_emulator.quotas import CUSTOM_MODEL_DEPLOYMENTS
 from podium.rehearsal.bedrock_emulator.script import Script
-from podium.rehearsal.harness import Rehearsal, RehearsalOptions
+from podium.rehearsal.harness import Rehearsal, RehearsalOptions, RunResult
+from podium.rehearsal.iam.account import Record, Role
+from podium.rehearsal.iam.replay import needless
+from podium.rehearsal.lambda_server import Fault
 from tests.conftest import OPEN_GATE
 from tests.workflow.test_rehearsal import _start_and_wait_for
 
 NOVA_LITE = "amazon.nova-lite-v1:0:300k"
 ON_DEMAND_STACK = {"base_model": NOVA_LITE, "deployment": "on_demand", "hyperparameters": {"epochCount": 2}}
 SERVING = {"throughput": {"enabled": True}}
+LOST_ANSWER = "Lambda.ServiceException"  # the function ran; Lambda lost its answer (the state machine retries)
 
 
 def _cdk_json(folder: Path, **context: object) -> Path:
@@ -75,92 +86,207 @@ def test_the_same_with_the_default_llama_model_is_refused_before_anything_is_cre
     assert not (tmp_path / "out").exists() and "Rehearsing" not in result.stderr
 
 
-# -- the harness: roles as deployed for on-demand serving ---------------------------------------------
+# -- the tour: roles as deployed for on-demand serving ---------------------------------------------
+
+
+@dataclass
+class Tour:
+    roles: dict[str, Role]
+    records: list[Record]
+    results: dict[str, RunResult]
+    deployments: dict[str, list[str]]  # scenario → the deployments its run made
+    janitor: dict[str, dict]  # scenario → what the janitor reported after it
+
+
+def _made(rehearsal: Rehearsal, result: RunResult) -> list[str]:
+    """The deployments the run made (by their podium:execution tag), deleted or not."""
+    bedrock = rehearsal.bedrock
+    assert bedrock is not None
+    arns = [*bedrock.deployments, *bedrock.deleted_deployments]
+    return [
+        arn for arn in dict.fromkeys(arns) if bedrock.tags.get(arn, {}).get("podium:execution") == result.execution_arn
+    ]
+
+
+def _a_served_model_is_recorded_with_its_deployment(rehearsal: Rehearsal, tour: Tour) -> RunResult:
+    """Serving on: the deployment stays, recorded in the active model and tagged promoted; answers lost
+    after CreateThroughput and Promote did their work are retried (the retry adopts the deployment of
+    its name, its tags naming this execution); the janitor keeps it."""
+    for step in ("CreateThroughput", "Promote"):
+        rehearsal.lambdas.inject(Fault(step, LOST_ANSWER, "the answer was lost", after=True))
+    result = rehearsal.run({**SERVING, "recipe": "qa"})
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert [c.injected for c in rehearsal.lambdas.calls("CreateThroughput")] == [True, False]
+    (deployment,) = result.deployments
+    arn = deployment["customModelDeploymentArn"]
+    active = rehearsal.active_model()
+    assert active["deployment_arn"] == arn == result.notification["deployment_arn"]
+    assert not active.get("throughput_arn") and result.throughputs == [] and deployment["status"] == "Active"
+    tags = rehearsal.bedrock.tags[arn]
+    assert tags["podium:promoted"] == result.run_id and tags["podium:stack"] == "podium"
+    assert {a["model_id"] for a in rehearsal.bedrock.answers if a["model"] == "custom"} == {arn}
+    tour.janitor["served"] = report = rehearsal.invoke("Janitor", {})
+    assert any(arn in line and "serves the active model" in line for line in report["kept"]), report
+    assert not report.get("deleted") and arn in rehearsal.bedrock.deployments
+    return result
+
+
+def _a_second_served_model_retires_the_first_deployment(rehearsal: Rehearsal, tour: Tour) -> RunResult:
+    served = rehearsal.active_model()["deployment_arn"]
+    result = rehearsal.run(SERVING)
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert result.notification["retired_deployment_arn"] == served and served not in rehearsal.bedrock.deployments
+    return result
+
+
+def _prepare_refuses_a_deployment_the_accounts_quota_would_refuse(rehearsal: Rehearsal, tour: Tour) -> RunResult:
+    """Service Quotas lists a quota on deployments, and the one serving the active model fills it."""
+    rehearsal.bedrock.script = Script(job_ticks=1, deployment_ticks=1, quotas={CUSTOM_MODEL_DEPLOYMENTS: 1})
+    result = rehearsal.run({**SERVING, "force": True})
+    assert result.status == "FAILED" and result.error == "QuotaTooLow", (result.error, result.cause)
+    assert result.states[-1] != "StartGeneration" and "StartGeneration" not in result.states
+    assert f"'{CUSTOM_MODEL_DEPLOYMENTS}'" in result.notification["message"]
+    return result
+
+
+def _the_input_may_choose_a_provisioned_throughput_instead(rehearsal: Rehearsal, tour: Tour) -> RunResult:
+    """An on-demand stack's run may still evaluate on a throughput ({"deployment": "provisioned"})."""
+    rehearsal.bedrock.script = Script(job_ticks=1, throughput_ticks=1)
+    result = rehearsal.run({"deployment": "provisioned", "force": True})
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert rehearsal.bedrock.deleted_throughputs and result.throughputs == [] and _made(rehearsal, result) == []
+    return result
+
+
+def _an_evaluation_only_deployment_is_deleted_once_scored(rehearsal: Rehearsal, tour: Tour) -> RunResult:
+    result = rehearsal.run({"force": True})
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    (made,) = _made(rehearsal, result)
+    assert made in rehearsal.bedrock.deleted_deployments and "ScoreEvaluation" in result.states
+    return result
+
+
+def _a_failed_deployment_fails_the_run_with_bedrocks_message_and_is_deleted(
+    rehearsal: Rehearsal, tour: Tour
+) -> RunResult:
+    rehearsal.bedrock.script = Script(job_ticks=1, deployment_ticks=1, deployment_failure="Insufficient capacity")
+    result = rehearsal.run({"force": True})
+    assert result.status == "FAILED" and result.error == "ThroughputFailed"
+    message = result.notification
+    assert "custom model deployment" in message["message"] and "Insufficient capacity" in message["message"]
+    (made,) = _made(rehearsal, result)
+    assert made not in rehearsal.bedrock.deployments
+    assert any(line.startswith(f"deleted custom model deployment {made}") for line in message["cleanup"])
+    return result
+
+
+def _a_run_stopped_mid_evaluation_deletes_its_deployment(rehearsal: Rehearsal, tour: Tour) -> RunResult:
+    """Done means 3: ExecutionEnded's cleanup deletes the deployment a stopped run was evaluating through."""
+    rehearsal.bedrock.script = Script(job_ticks=1, deployment_ticks=1, answer_latency_seconds=0.2)
+    rehearsal.notifications()
+    arn = _start_and_wait_for(rehearsal, {"force": True}, "EvaluateChunk")
+    result = rehearsal.stop_execution(arn)
+    assert result.status == "ABORTED" and "Cleanup" not in result.states
+    (made,) = _made(rehearsal, result)
+    assert made not in rehearsal.bedrock.deployments and made in rehearsal.bedrock.deleted_deployments
+    (message,) = result.notifications
+    assert message["error"] == "ExecutionAborted"
+    assert any(line.startswith(f"deleted custom model deployment {made}") for line in message["cleanup"])
+    return result
+
+
+def _the_janitor_deletes_a_deployment_broken_cleanups_left(rehearsal: Rehearsal, tour: Tour) -> RunResult:
+    rehearsal.bedrock.script = Script(job_ticks=1, deployment_ticks=1, deployment_failure="Insufficient capacity")
+    rehearsal.lambdas.inject(Fault("Cleanup", "KeyError", "'throughput'", times=100))
+    rehearsal.lambdas.inject(Fault("ExecutionEnded", "KeyError", "'throughput'", times=100))  # its cleanup too
+    result = rehearsal.run({"throughput": {"enabled": True, "ttl_hours": 0.0001}, "force": True})
+    assert result.status == "FAILED"
+    (left,) = _made(rehearsal, result)
+    assert left in rehearsal.bedrock.deployments
+    time.sleep(0.5)
+    tour.janitor["broken cleanups"] = report = rehearsal.invoke("Janitor", {})
+    assert any(left in line for line in report["deleted"]) and left not in rehearsal.bedrock.deployments
+    return result
+
+
+SCENARIOS: tuple[Callable[[Rehearsal, Tour], RunResult], ...] = (
+    _a_served_model_is_recorded_with_its_deployment,
+    _a_second_served_model_retires_the_first_deployment,
+    _prepare_refuses_a_deployment_the_accounts_quota_would_refuse,
+    _the_input_may_choose_a_provisioned_throughput_instead,
+    _an_evaluation_only_deployment_is_deleted_once_scored,
+    _a_failed_deployment_fails_the_run_with_bedrocks_message_and_is_deleted,
+    _a_run_stopped_mid_evaluation_deletes_its_deployment,
+    _the_janitor_deletes_a_deployment_broken_cleanups_left,
+)
 
 
 @pytest.fixture(scope="module")
-def harness(sample_dir: Path) -> Iterator[Rehearsal]:
+def tour(sample_dir: Path) -> Iterator[Tour]:
     options = RehearsalOptions(
         data_dir=sample_dir,
         region="us-east-1",
         timeout_seconds=180,
+        publish_metrics=False,
         defaults={**ON_DEMAND_STACK, "gate": OPEN_GATE},
     )
     with Rehearsal(options) as rehearsal:
-        yield rehearsal
+        assert rehearsal.account is not None and rehearsal.bedrock is not None and rehearsal.lambdas is not None
+        made = Tour(dict(rehearsal.account.roles), [], {}, {}, {})
+        for scenario in SCENARIOS:
+            rehearsal.lambdas.clear()
+            rehearsal.bedrock.script = Script(job_ticks=1, deployment_ticks=1)
+            rehearsal.authorizer.clear_records()
+            name = scenario.__name__.strip("_")
+            made.results[name] = result = scenario(rehearsal, made)
+            made.deployments[name] = _made(rehearsal, result)
+            made.records += rehearsal.authorizer.clear_records()
+        yield made
 
 
-@pytest.fixture
-def rehearsal(harness: Rehearsal) -> Rehearsal:
-    harness.reset()
-    harness.bedrock.script = Script(job_ticks=1, deployment_ticks=1)
-    return harness
+def test_an_on_demand_run_creates_a_deployment_and_no_throughput(tour: Tour):
+    for name, result in tour.results.items():
+        if name == "the_input_may_choose_a_provisioned_throughput_instead":
+            continue
+        assert len(tour.deployments[name]) == ("CreateThroughput" in result.states), name
+        assert result.throughputs == [], name
 
 
-def test_a_served_model_is_recorded_with_its_deployment_which_the_janitor_keeps(rehearsal: Rehearsal):
-    result = rehearsal.run(SERVING)
-    assert result.status == "SUCCEEDED", (result.error, result.cause)
-    (deployment,) = result.deployments
-    active = rehearsal.active_model()
-    assert active["deployment_arn"] == deployment["customModelDeploymentArn"] == result.notification["deployment_arn"]
-    assert not active.get("throughput_arn") and result.throughputs == [] and rehearsal.bedrock.deleted_throughputs == []
-    assert deployment["status"] == "Active"
-    tags = rehearsal.bedrock.tags[deployment["customModelDeploymentArn"]]
-    assert tags["podium:promoted"] == result.run_id and tags["podium:stack"] == "podium"
-    asked = {answer["model_id"] for answer in rehearsal.bedrock.answers if answer["model"] == "custom"}
-    assert asked == {deployment["customModelDeploymentArn"]}
-
-    report = rehearsal.invoke("Janitor", {})
-    assert any("serves the active model" in line for line in report["kept"]) and not report.get("deleted")
-    assert len(rehearsal.bedrock.deployments) == 1
+def test_stopping_an_on_demand_run_mid_evaluation_leaves_no_deployment_behind(tour: Tour):
+    """Done means 3 (the scenario checks the details)."""
+    result = tour.results["a_run_stopped_mid_evaluation_deletes_its_deployment"]
+    assert result.status == "ABORTED" and "EvaluateChunk" in result.states
+    (made,) = tour.deployments["a_run_stopped_mid_evaluation_deletes_its_deployment"]
+    assert made not in {d["customModelDeploymentArn"] for d in result.deployments}
 
 
-def test_stopping_an_on_demand_run_mid_evaluation_leaves_no_deployment_behind(rehearsal: Rehearsal):
-    """Done means 3: ExecutionEnded's cleanup deletes the deployment a stopped run was evaluating through."""
-    rehearsal.bedrock.script = Script(job_ticks=1, deployment_ticks=1, answer_latency_seconds=0.2)
-    rehearsal.notifications()
-    arn = _start_and_wait_for(rehearsal, {}, "EvaluateChunk")
-    assert len(rehearsal.bedrock.deployments) == 1
-    (deployment,) = rehearsal.bedrock.deployments
-    result = rehearsal.stop_execution(arn)
-    assert result.status == "ABORTED" and "Cleanup" not in result.states
-    assert result.deployments == [] and rehearsal.bedrock.deleted_deployments == [deployment]
-    (message,) = result.notifications
-    assert message["error"] == "ExecutionAborted"
-    assert any(line.startswith(f"deleted custom model deployment {deployment}") for line in message["cleanup"])
+def test_the_tour_is_judged_and_nothing_it_needs_is_refused(tour: Tour):
+    assert tour.records and all(record.allowed for record in tour.records), [
+        f"{r.caller}: {r.request.describe()}" for r in tour.records if not r.allowed
+    ]
 
 
-def test_a_deployment_that_fails_fails_the_run_with_bedrocks_message_and_is_cleaned_up(rehearsal: Rehearsal):
-    rehearsal.bedrock.script = Script(job_ticks=1, deployment_ticks=1, deployment_failure="Insufficient capacity")
-    result = rehearsal.run({})
-    assert result.status == "FAILED" and result.error == "ThroughputFailed"
-    message = result.notification
-    assert "custom model deployment" in message["message"] and "Insufficient capacity" in message["message"]
-    assert rehearsal.bedrock.deployments == {} and any(
-        line.startswith("deleted custom model deployment") for line in message["cleanup"]
-    )
+def _names_deployments(text: str) -> bool:
+    return "CustomModelDeployment" in text or "custom-model-deployment" in text
 
 
-def test_every_deployment_statement_is_needed_by_a_call_the_scenarios_above_made(harness: Rehearsal):
-    """Keep this test last: as tests/workflow/test_rehearsal.py's replay, for the statements that name
-    custom model deployments (the ones only an on-demand stack has)."""
-    from podium.rehearsal.iam.evaluator import evaluate
-    from podium.workflow.permissions import policy_document
-
-    account = harness.account
-    assert account is not None
-    needless, seen = [], 0
-    for caller, role in account.roles.items():
-        calls = [r.request for r in harness.authorizer.records if r.caller == caller and r.allowed]
-        for index, statement in enumerate(role.statements):
-            names_deployments = any("CustomModelDeployment" in action for action in statement.actions) or any(
-                "custom-model-deployment" in resource for resource in statement.resources
-            )
-            if statement.unreachable or not names_deployments:
-                continue
-            seen += 1
-            reduced = [policy_document(s for i, s in enumerate(role.statements) if i != index)]
-            if not any(not evaluate(reduced, call).allowed for call in calls):
-                needless.append(f"{caller}: {statement.describe()}")
-    assert seen >= 8, seen  # create, read, delete (run, promote, janitor), list, invoke, tags, promoted tag
-    assert not needless, "deployment statements no scenario needs:\n" + "\n".join(needless)
+def test_every_deployment_grant_is_needed_by_a_call_of_the_tour(tour: Tour):
+    """The replay of tests/workflow/test_statement_replay.py, for what only an on-demand stack is granted:
+    every deployment resource, and every action of a statement that names deployments. (The other
+    parts are the default tour's to show.)"""
+    found = [
+        str(n)
+        for n in needless(tour.roles, tour.records)
+        if _names_deployments(n.part)
+        or (n.part in n.statement.actions and any(map(_names_deployments, n.statement.actions + n.statement.resources)))
+    ]
+    checked = [
+        (caller, s)
+        for caller, role in tour.roles.items()
+        for s in role.statements
+        if not s.unreachable and any(map(_names_deployments, s.actions + s.resources))
+    ]
+    # Prepare, CreateThroughput, CheckThroughput, EvaluateChunk, ScoreEvaluation, Promote, Cleanup,
+    # ExecutionEnded and the Janitor each hold one at least
+    assert len({caller for caller, _ in checked}) == 9, sorted({caller for caller, _ in checked})
+    assert not found, "deployment grants no call of the on-demand tour needs:\n" + "\n".join(found)
