@@ -435,7 +435,8 @@ class StackSettings(_Strict):
         "more than throughput_max_model_units model units",
     )
     janitor_schedule: str | None = Field(
-        "rate(1 hour)", description="When the janitor looks for expired, never-promoted throughputs and models"
+        "rate(1 hour)",
+        description="When the janitor looks for expired, never-promoted throughputs, deployments and models",
     )
     janitor_dry_run: bool = Field(False, description="The janitor reports what it would delete, and deletes nothing")
     defaults: RunSettings = Field(default_factory=RunSettings)
