@@ -11,7 +11,7 @@ from aws_cdk import aws_s3 as s3
 
 from stacks.application import build_app, cdk_json_context
 from stacks.nag import acknowledgements
-from tests.infra.conftest import VARIANTS, NO_BUNDLING, Synthesized
+from tests.infra.conftest import NO_BUNDLING, VARIANTS, Synthesized
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
