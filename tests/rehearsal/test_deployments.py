@@ -195,7 +195,14 @@ def test_a_scripted_quota_on_deployments_is_listed_and_enforced(east: Bedrock) -
     assert [(q["QuotaName"], q["Value"]) for q in quotas] == [(CUSTOM_MODEL_DEPLOYMENTS, 1.0)]
 
 
-def test_deployment_names_follow_botocores_pattern(east: Bedrock) -> None:
+def test_deployment_names_follow_botocores_pattern_and_are_unique(east: Bedrock) -> None:
     model = _custom_model(east)
     with pytest.raises(ClientError, match="modelDeploymentName"):
         _deploy(east, model, name="bad name!")
+    _deploy(east, model)
+    with pytest.raises(ClientError) as taken:  # the same name with another token: not the same request
+        east.client.create_custom_model_deployment(
+            modelDeploymentName="podium-od-run-1", modelArn=model, clientRequestToken="another-token"
+        )
+    # botocore's model lists no ConflictException for CreateCustomModelDeployment
+    assert taken.value.response["Error"]["Code"] == "ValidationException" and "already exists" in str(taken.value)

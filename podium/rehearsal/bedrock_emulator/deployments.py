@@ -62,7 +62,10 @@ class CustomModelDeployments(Quotas):
             if existing is not None:
                 if token and existing.token == token:
                     return {"customModelDeploymentArn": existing.arn}
-                raise BedrockError("ConflictException", f"A custom model deployment named {name} already exists.")
+                # botocore's model lists no ConflictException for this operation: a taken name is invalid input
+                raise BedrockError(
+                    "ValidationException", f"A custom model deployment named {name} already exists in this Region."
+                )
             check_member("CreateCustomModelDeployment", "modelDeploymentName", name)
             check_member("CreateCustomModelDeployment", "modelArn", str(body.get("modelArn") or ""))
             check_tags(body.get("tags"))
