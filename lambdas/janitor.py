@@ -25,6 +25,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         dry_run=env.janitor_dry_run,
         state_machine_arn=env.state_machine_arn,
         execution_status=lambda arn: execution_status(arn, client=client),
+        deployments=env.makes_deployments,
     )
     payload = report.to_payload()
     if report.worth_telling:

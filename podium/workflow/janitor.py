@@ -71,9 +71,10 @@ class BillableKind:
     is_model: bool = False  # kept while anything listed before it serves it
 
 
-def bedrock_kinds(fine_tuner: FineTuner) -> list[BillableKind]:
-    """What Podium's runs create on Bedrock, serving kinds first."""
-    return [
+def bedrock_kinds(fine_tuner: FineTuner, *, deployments: bool = True) -> list[BillableKind]:
+    """What Podium's runs create on Bedrock, serving kinds first; custom model deployments only when
+    the stack's runs can make them (`deployments`: else its roles may not even list them)."""
+    kinds = [
         BillableKind(
             "provisioned throughput",
             lambda: [
@@ -97,6 +98,7 @@ def bedrock_kinds(fine_tuner: FineTuner) -> list[BillableKind]:
             is_model=True,
         ),
     ]
+    return [kind for kind in kinds if deployments or kind.name != "custom model deployment"]
 
 
 @dataclass
@@ -155,9 +157,11 @@ def sweep(
     execution_status: Callable[[str], str | None],
     now: datetime | None = None,
     kinds: Sequence[BillableKind] | None = None,
+    deployments: bool = True,
 ) -> JanitorReport:
     """`execution_status(arn)`: the execution's status (RUNNING, SUCCEEDED, ...), None when Step
-    Functions does not know it; it may raise when it cannot tell."""
+    Functions does not know it; it may raise when it cannot tell. `deployments`: whether the stack's
+    runs can make custom model deployments (else none is looked for)."""
     now = as_utc(now or utc_now())
     report = JanitorReport(dry_run=dry_run)
     active = active_models.get()
@@ -226,7 +230,7 @@ def sweep(
         line = f"{verb} {label}: never promoted, {when}"
         return _delete(report, label, line, dry_run, kind.delete, item.arn, run_id)
 
-    for kind in kinds if kinds is not None else bedrock_kinds(fine_tuner):
+    for kind in kinds if kinds is not None else bedrock_kinds(fine_tuner, deployments=deployments):
         for item in kind.list():
             if not judge(kind, item) and item.serves:
                 served.setdefault(item.serves, kind.name)

@@ -319,3 +319,29 @@ def test_the_janitor_deletes_expired_deployments_keeps_the_active_one_and_the_mo
     kept = "\n".join(report.kept)
     assert "custom model deployment active" in kept and "serves the active model" in kept
     assert "a custom model deployment still serves it" in kept
+    assert report.deployments == 2 and report.model_units == 0  # what still bills per token asked
+
+
+def test_a_janitor_of_a_stack_that_makes_no_deployments_never_lists_them():
+    """Its role may not list them (the grants name deployments only for a model AWS deploys on demand)."""
+    from podium.workflow.janitor import sweep
+
+    class NoDeployments(MemoryFineTuner):
+        def list_deployments(self):
+            raise AssertionError("ListCustomModelDeployments is not granted to this stack's janitor")
+
+    tuner = NoDeployments()
+    orphan = _model(tuner, "orphan", OLD, _tags("r-orphan"))
+    report = sweep(
+        fine_tuner=tuner,
+        active_models=MemoryActiveModels(),
+        store=MemoryStore(),
+        name_prefix="podium",
+        default_ttl_hours=4,
+        dry_run=False,
+        state_machine_arn="arn:aws:states:us-west-2:123456789012:stateMachine:podium-finetune",
+        execution_status=lambda arn: "SUCCEEDED",
+        now=NOW,
+        deployments=False,
+    )
+    assert tuner.deleted_models == [orphan] and report.deployments == 0
