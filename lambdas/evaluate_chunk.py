@@ -17,6 +17,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = EvaluateChunkEvent.model_validate(event)
     correlate(request.run)
     result = evaluate.evaluate_chunk(
-        request, store=factory.object_store(env), asker=factory.asker(env), region=env.region
+        request,
+        store=factory.object_store(env),
+        asker=factory.asker(env),
+        region=env.region,
+        active_models=factory.active_model_store(env),
     )
     return result.to_payload()

@@ -1,5 +1,5 @@
 """ExecutionEnded handler (EventBridge: an execution of this state machine ended ABORTED,
-TIMED_OUT or FAILED): run the run's Cleanup when its own did not run, and notify."""
+TIMED_OUT or FAILED): run the run's Cleanup when its own did not finish, write its report, and notify."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from lambdas.observability import correlate, count, logger, metrics, step_handle
 from podium.adapters import factory
 from podium.adapters.stepfunctions import execution_history
 from podium.workflow import ended
+from podium.workflow.conclude import Place
 from podium.workflow.environment import current
 
 
@@ -19,19 +20,26 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(execution_arn=change.executionArn)
     history = execution_history(change.executionArn, client=factory.aws_client("stepfunctions", env))
     correlate(run_id=ended.run_id_of(history), execution_arn=change.executionArn)
+    active_models = factory.active_model_store(env)
     summary = ended.clean_up_ended_execution(
         change,
         history=history,
         fine_tuner=factory.fine_tuner(env),
-        active_models=factory.active_model_store(env),
+        active_models=active_models,
         name_prefix=env.name_prefix,
         generator_for=lambda settings: factory.generator_for(settings, env),
     )
     if summary is None:
         return {"execution": change.executionArn, "status": change.status, "cleanup": "ran in the workflow"}
-    subject = f"Podium run {change.status.lower()}: {summary.run_id or change.name}"
-    factory.notifier(env).publish(subject, summary.to_payload())
-    logger.info("notified: %s", subject)
+    notice = ended.report_ended_execution(
+        summary,
+        history=history,
+        store=factory.object_store(env),
+        place=Place(region=env.region, bucket=env.bucket, name_prefix=env.name_prefix),
+        active_models=active_models,
+    )
+    factory.notifier(env).publish_text(notice.subject, notice.text, {"status": notice.status})
+    logger.info("notified: %s", notice.subject)
     count("RunsEndedWithoutCleanup", Status=change.status)
     count("RunsEnded", Outcome=change.status.lower())
     if change.startDate and change.stopDate:

@@ -28,12 +28,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         deployments=env.makes_deployments,
     )
     payload = report.to_payload()
-    if report.worth_telling:
-        did = "would delete (dry run)" if report.dry_run else "deleted"
-        failed = f", could not delete {len(report.failed)}" if report.failed else ""
-        subject = f"Podium janitor {did} {len(report.deleted)}{failed}"
-        factory.notifier(env).publish(subject, payload)
-        logger.info("notified: %s", subject)
+    if report.worth_telling:  # a text a person reads, like the runs' notifications
+        factory.notifier(env).publish_text(report.subject(), report.text(), {"status": "janitor"})
+        logger.info("notified: %s", report.subject())
     metrics.add_metric(name="JanitorDeleted", unit="Count", value=0 if report.dry_run else len(report.deleted))
     # Sampled at every sweep (hourly by default): the stack's throughput billed right now, and its
     # custom model deployments (billed per token asked, nothing while idle)

@@ -191,7 +191,7 @@ EXECUTION_HISTORY_LIMIT = 25_000  # events a standard execution may have; beyond
 EXECUTION_TIMEOUT_SECONDS = 604_800  # statemachine/finetune.asl.json TimeoutSeconds
 POLL_LOOPS = 3  # Wait -> Check* -> Choice loops: generation, fine-tune, throughput
 EVENTS_PER_POLL = 9  # Wait entered/exited 2 + Lambda task entered/scheduled/started/succeeded/exited 5 + Choice 2
-EVENTS_OUTSIDE_POLLS = 400  # every other state once, each Task with all its retries, with room to spare
+EVENTS_OUTSIDE_POLLS = 450  # every other state once, each Task with all its retries, with room to spare
 # A status check (or the throughput's creation) whose Lambda fails even after its Retry is looked at
 # again (podium.workflow.errors.LOOK_AGAIN_ERRORS): Wait 2 + Task entered/scheduled/started/failed/exited
 # 5 + 6 retries × 3 + Pass 2 + Choice 2. Counted as one burst of max_check_failures such rounds per loop.
@@ -296,6 +296,14 @@ class GateSettings(_Strict):
         ge=0,
         le=1,
         description="Largest share of untaught facts answered with a confident wrong value",
+        json_schema_extra=guard(Stricter.LOWER),
+    )
+    max_loss_to_champion: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="How much lower than the active model's (the champion's) accuracy the new model's may be on "
+        "the questions both were asked, judged by a paired one-sided 95% test (0 = not worse; 1 = no comparison)",
         json_schema_extra=guard(Stricter.LOWER),
     )
 

@@ -172,6 +172,7 @@ _KEYS: Mapping[str, _Key] = {
     "gate_min_paraphrase_accuracy": _Key(("defaults", "gate", "min_paraphrase_accuracy"), _as_float),
     "gate_min_gain_over_base": _Key(("defaults", "gate", "min_gain_over_base"), _as_float),
     "gate_max_unseen_hallucination": _Key(("defaults", "gate", "max_unseen_hallucination"), _as_float),
+    "gate_max_loss_to_champion": _Key(("defaults", "gate", "max_loss_to_champion"), _as_float),
 }
 
 CONTEXT_KEYS: tuple[str, ...] = tuple(_KEYS)

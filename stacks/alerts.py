@@ -1,5 +1,7 @@
 """Notifications: the topic run outcomes go to, and a separate topic for alarms (so one
-broken or muted topic never silences both), with alarms on runs that end badly."""
+broken or muted topic never silences both), with alarms on runs that end badly. Alarms go to
+both topics; `notification_email` subscribes to the run topic only, so an address gets one
+confirmation mail and every outcome and alarm."""
 
 from __future__ import annotations
 
@@ -36,9 +38,10 @@ class Alerts(Construct):
                 conditions={"StringEquals": {"aws:SourceAccount": self.topic.stack.account}},
             )
         )
+        # One subscription, so one confirmation mail: the alarms reach the address through the
+        # run topic too (see _alarm); the alarm topic is for a pager or a chat integration.
         if notification_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(notification_email))
-            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(notification_email))
 
     def alarm_on_failures(self, machine: sfn.StateMachine) -> list[cloudwatch.Alarm]:
         """One alarm per way a run can end badly: failed, timed out (the ASL's TimeoutSeconds),
@@ -79,5 +82,6 @@ class Alerts(Construct):
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.alarm_topic))
+        alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.topic))
         self.alarms.append(alarm)
         return alarm

@@ -1,9 +1,8 @@
-"""Publish a notification (a JSON message) to the run-outcomes SNS topic, as the state
-machine's Notify states do: the same topic, the same one-object-per-message shape."""
+"""Publish to the run-outcomes SNS topic: a text a person reads (ExecutionEnded's notice, the
+janitor's report), as the state machine's Notify states publish a run's."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,11 +20,15 @@ class SnsNotifier:
             client = boto3.client("sns")
         self._sns = client
 
-    def publish(self, subject: str, message: Mapping[str, Any]) -> None:
+    def publish_text(self, subject: str, text: str, attributes: Mapping[str, str] | None = None) -> None:
+        """A message for people; `attributes` (e.g. the run's status) let subscriptions filter."""
         self._sns.publish(
             TopicArn=self.topic_arn,
             Subject=subject[:_SUBJECT_LIMIT],
-            Message=json.dumps(message, sort_keys=True),
+            Message=text,
+            MessageAttributes={
+                name: {"DataType": "String", "StringValue": value} for name, value in (attributes or {}).items()
+            },
         )
 
 

@@ -14,17 +14,31 @@ from rich.table import Table
 from rich.text import Text
 
 from podium.cli.options import (
+    CDK_JSON_HELP,
     check_out_folder,
     deployed_settings,
     parse_hyperparameters,
     parse_prices,
     require_csv_folder,
 )
-from podium.cli.output import EXIT_INVALID, EXIT_USAGE, JSON_OPTION, emit_json, err, exit_for, fail, out, use_json
+from podium.cli.output import (
+    EXIT_INVALID,
+    EXIT_USAGE,
+    INVALID,
+    JSON_OPTION,
+    OK,
+    DataWarnings,
+    emit_result,
+    err,
+    exit_for,
+    fail,
+    out,
+    use_json,
+)
 from podium.config import PriceOverrides, ThroughputSettings
 from podium.dataset.files import DATA_FILES, REPORT_FILE
 from podium.errors import PodiumError
-from podium.models import DEFAULT_MODEL_ID, MODELS, RowCaps, get_model
+from podium.models import MODELS, RowCaps, get_model
 
 
 class SplitName(str, enum.Enum):
@@ -176,10 +190,7 @@ def generate(
             help="JSON object of price overrides for the estimate, e.g. '{\"training_per_1k_tokens\": 0.008}'",
         ),
     ] = None,
-    cdk_json: Annotated[
-        Path,
-        typer.Option("--cdk-json", help="Deployed defaults for the model and the estimate (built-in ones without it)"),
-    ] = Path("cdk.json"),
+    cdk_json: Annotated[Path | None, typer.Option("--cdk-json", help=CDK_JSON_HELP, show_default=False)] = None,
     recipe: Annotated[
         Recipe | None,
         typer.Option(
@@ -206,26 +217,29 @@ def generate(
     laid_over = price_overrides.model_dump(exclude_none=True) if price_overrides else {}
     price_overrides = deployed.prices.model_copy(update=laid_over)
     try:
-        report = _run_generate(
-            data,
-            model,
-            out_dir,
-            region=region,
-            hyperparameters=parsed,
-            seed=seed,
-            prices=price_overrides,
-            throughput=deployed.throughput,
-            evaluate=deployed.evaluate,
-            # cdk.json's serving mode is for its own base model (on_demand: Nova only)
-            deployment=deployed.deployment if model == deployed.base_model else "provisioned",
-            recipe=recipe.value if recipe is not None else deployed.recipe,
-            teach_priorities=list(deployed.teach_priorities),
-        )
+        with DataWarnings(data) as data_warnings:
+            report = _run_generate(
+                data,
+                model,
+                out_dir,
+                region=region,
+                hyperparameters=parsed,
+                seed=seed,
+                prices=price_overrides,
+                throughput=deployed.throughput,
+                evaluate=deployed.evaluate,
+                # cdk.json's serving mode is for its own base model (on_demand: Nova only)
+                deployment=deployed.deployment if model == deployed.base_model else "provisioned",
+                recipe=recipe.value if recipe is not None else deployed.recipe,
+                teach_priorities=list(deployed.teach_priorities),
+            )
     except PodiumError as error:
+        data_warnings.report()
         raise exit_for(error) from None
+    data_warnings.report()
     if as_json:
         files = [str(out_dir / name) for name in (*DATA_FILES, REPORT_FILE)]
-        emit_json({"status": "ok", "exit_code": 0, "files": files, "problems": [], "report": report})
+        emit_result(OK, 0, files=files, report=report)
         return
     _print_report(report, out_dir)
 
@@ -258,8 +272,20 @@ def _account_caps(model_id: str, region: str | None) -> RowCaps | None:
 
 def validate(
     file: Annotated[Path, typer.Argument(help="JSONL file to check")],
-    model: Annotated[str, typer.Option("--model", help="Bedrock fine-tuning model id")] = DEFAULT_MODEL_ID,
-    split: Annotated[SplitName, typer.Option("--split", help="Which file this is")] = SplitName.train,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model", help="Bedrock fine-tuning model id [default: cdk.json's base_model]", show_default=False
+        ),
+    ] = None,
+    split: Annotated[
+        SplitName,
+        typer.Option(
+            "--split",
+            help="Which file this is: train (train.jsonl), validation (validation.jsonl) or eval "
+            "(eval_bedrock.jsonl, Bedrock's evaluation format; eval.jsonl is Podium's own question file)",
+        ),
+    ] = SplitName.train,
     hyperparameters: Annotated[
         str | None, typer.Option("--hyperparameters", help="JSON object of training hyperparameters to check")
     ] = None,
@@ -271,6 +297,7 @@ def validate(
         Path | None,
         typer.Option("--validation", help="The validation file too: train + validation are checked against the sum"),
     ] = None,
+    cdk_json: Annotated[Path | None, typer.Option("--cdk-json", help=CDK_JSON_HELP, show_default=False)] = None,
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Check a JSONL file against Bedrock's rules for MODEL; list every problem with its line.
@@ -282,6 +309,15 @@ def validate(
     for path in (file, validation):
         if path is not None and not path.is_file():
             raise fail(f"{path}: file not found — give the path of a .jsonl file", EXIT_USAGE)
+    if split is SplitName.eval and _is_podium_eval_file(file):
+        raise fail(
+            f"{file} is Podium's own question file (eval.jsonl: EvalQuestion rows); --split eval checks the same "
+            "questions in Bedrock's evaluation format: give eval_bedrock.jsonl (written beside it)",
+            EXIT_USAGE,
+        )
+    if model is None:
+        model = deployed_settings(cdk_json).defaults.base_model
+        err.print(f"Model: {model} (cdk.json's base_model; --model to check another)", highlight=False)
     if model not in MODELS:
         try:
             get_model(model)
@@ -304,22 +340,20 @@ def validate(
             result.counts.update(paired.counts)
             check_total_rows(result, paired, caps or MODELS[model].documented_caps("Podium's documented caps"))
     if as_json:
-        emit_json(
-            {
-                "status": "valid" if result.ok else "invalid",
-                "exit_code": 0 if result.ok else EXIT_INVALID,
-                "file": str(file),
-                "model": model,
-                "split": split.value,
-                "rows": result.rows,
-                "tokens_estimate": result.tokens,
-                "problem_count": result.total_problems,
-                "counts": dict(result.counts),
-                "problems": [
-                    {"line": problem.line, "kind": problem.kind, "message": problem.message}
-                    for problem in result.problems
-                ],
-            }
+        emit_result(
+            OK if result.ok else INVALID,
+            0 if result.ok else EXIT_INVALID,
+            problems=[
+                {"line": problem.line, "kind": problem.kind, "message": problem.message} for problem in result.problems
+            ],
+            valid=result.ok,
+            file=str(file),
+            model=model,
+            split=split.value,
+            rows=result.rows,
+            tokens_estimate=result.tokens,
+            problem_count=result.total_problems,
+            counts=dict(result.counts),
         )
         if not result.ok:
             raise typer.Exit(EXIT_INVALID)
@@ -344,6 +378,19 @@ def validate(
     raise typer.Exit(EXIT_INVALID)
 
 
+def _is_podium_eval_file(path: Path) -> bool:
+    """Is this eval.jsonl (EvalQuestion rows: id, kind, answers) rather than eval_bedrock.jsonl?"""
+    import json
+
+    try:
+        with path.open(encoding="utf-8") as lines:
+            first = next((line for line in lines if line.strip()), "")
+        row = json.loads(first) if first else None
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(row, dict) and {"kind", "answers", "question"} <= row.keys()
+
+
 def _model_record(model: Any) -> dict[str, Any]:
     return {
         "model_id": model.model_id,
@@ -359,39 +406,14 @@ def _model_record(model: Any) -> dict[str, Any]:
     }
 
 
-# Below this width the seven columns cannot all be read: one block per model instead.
-WIDE_TABLE_COLUMNS = 120
-
-
-def models(as_json: Annotated[bool, JSON_OPTION] = False) -> None:
-    """List the Bedrock models Podium can fine-tune."""
-    if as_json:
-        emit_json([_model_record(model) for model in MODELS.values()])
-        return
-    caption = "* some limits unconfirmed; PT = provisioned throughput"
-    if out.width < WIDE_TABLE_COLUMNS:
-        out.print("[bold]Fine-tunable base models[/]")
-        for model in MODELS.values():
-            deploy = "PT only" if model.needs_provisioned_throughput else "on-demand or PT"
-            out.print(
-                Text.assemble((model.model_id, "bold"), "  ", model.display_name + ("" if model.confirmed else " *")),
-                soft_wrap=True,
-            )
-            out.print(f"    {', '.join(model.regions)} · {model.data_format.value} · {deploy}", highlight=False)
-            out.print(
-                f"    rows {model.max_train_rows:,} train / {model.max_validation_rows:,} validation · "
-                f"{model.max_tokens_per_row:,} tokens/row",
-                highlight=False,
-            )
-        out.print(caption, style="dim")
-        return
+def _models_table(caption: str) -> Table:
     table = Table(title="Fine-tunable base models", caption=caption)
     table.add_column("model id", no_wrap=True)
-    table.add_column("name")
+    table.add_column("name", no_wrap=True)
     table.add_column("region", no_wrap=True)
     table.add_column("format", no_wrap=True)
     for column in ("rows train/val", "tokens/row", "deploy"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=True)
     for model in MODELS.values():
         table.add_row(
             model.model_id,
@@ -402,4 +424,34 @@ def models(as_json: Annotated[bool, JSON_OPTION] = False) -> None:
             f"{model.max_tokens_per_row:,}",
             "PT" if model.needs_provisioned_throughput else "on-demand or PT",
         )
-    out.print(table)
+    return table
+
+
+def models(as_json: Annotated[bool, JSON_OPTION] = False) -> None:
+    """List the Bedrock models Podium can fine-tune."""
+    from rich.measure import Measurement
+
+    use_json(as_json)
+    if as_json:
+        emit_result(OK, 0, models=[_model_record(model) for model in MODELS.values()])
+        return
+    caption = "* some limits unconfirmed; PT = provisioned throughput"
+    table = _models_table(caption)
+    # The table only where every cell fits on one line; otherwise one block per model.
+    if out.width >= Measurement.get(out, out.options.update_width(10_000), table).maximum:
+        out.print(table)
+        return
+    out.print("[bold]Fine-tunable base models[/]")
+    for model in MODELS.values():
+        deploy = "PT only" if model.needs_provisioned_throughput else "on-demand or PT"
+        out.print(
+            Text.assemble((model.model_id, "bold"), "  ", model.display_name + ("" if model.confirmed else " *")),
+            soft_wrap=True,
+        )
+        out.print(f"    {', '.join(model.regions)} · {model.data_format.value} · {deploy}", highlight=False)
+        out.print(
+            f"    rows {model.max_train_rows:,} train / {model.max_validation_rows:,} validation · "
+            f"{model.max_tokens_per_row:,} tokens/row",
+            highlight=False,
+        )
+    out.print(caption, style="dim")

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from podium.cli.output import EXIT_USAGE, fail
+from podium.cli.output import EXIT_USAGE, fail, warn
 from podium.config import PriceOverrides, StackSettings, parse_run_settings
 from podium.errors import ConfigError
 
@@ -70,15 +70,36 @@ def require_csv_folder(data: Path) -> None:
         raise fail(f"--data {data}: no .csv files in this folder — give the folder holding the CSVs", EXIT_USAGE)
 
 
-def deployed_settings(cdk_json: Path) -> StackSettings:
-    """What `cdk deploy` would deploy from this cdk.json (built-in defaults without one)."""
+CDK_JSON = Path("cdk.json")
+CDK_JSON_HELP = "The deployment's settings: this file's context, as `cdk deploy` reads it [default: ./cdk.json]"
+
+
+def deployed_settings(cdk_json: Path | None) -> StackSettings:
+    """What `cdk deploy` would deploy from --cdk-json (a missing file is a usage error), else
+    from ./cdk.json; with neither, Podium's built-in defaults — and a warning that says so."""
     from podium.config_context import cdk_json_context, settings_from_context
 
-    if not cdk_json.is_file():
+    path = cdk_json or CDK_JSON
+    if not path.is_file():
+        if cdk_json is not None:
+            raise fail(f"--cdk-json {cdk_json}: no such file — give the cdk.json of the deployment", EXIT_USAGE)
+        warn(builtin_defaults_note())
         return StackSettings()
     try:
-        return settings_from_context(cdk_json_context(cdk_json))
+        return settings_from_context(cdk_json_context(path))
     except ConfigError as error:
-        raise fail(f"{cdk_json}: {error}", EXIT_USAGE) from None
+        raise fail(f"{path}: {error}", EXIT_USAGE) from None
     except ValueError as error:
-        raise fail(f"{cdk_json} is not valid JSON ({error})", EXIT_USAGE) from None
+        raise fail(f"{path} is not valid JSON ({error})", EXIT_USAGE) from None
+
+
+def builtin_defaults_note() -> str:
+    from podium.models import DEFAULT_MODEL_ID, MODELS
+
+    defaults = StackSettings()
+    epochs = MODELS[DEFAULT_MODEL_ID].default_hyperparameters().get("epochCount", "?")
+    return (
+        f"no cdk.json in {Path.cwd()}: using Podium's built-in defaults, not a deployment's (stack "
+        f"{defaults.name_prefix!r} in {defaults.region}, {DEFAULT_MODEL_ID} with its own hyperparameters, "
+        f"{epochs} epochs); run from the clone, or give --cdk-json"
+    )

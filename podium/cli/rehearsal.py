@@ -4,8 +4,6 @@ checked first, its progress and summary printed, or its outcome as JSON."""
 from __future__ import annotations
 
 import json
-import logging
-import re
 import time
 import uuid
 from datetime import UTC, datetime
@@ -15,8 +13,27 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from podium.cli.options import check_out_folder, deployed_settings, json_object_option, require_csv_folder
-from podium.cli.output import EXIT_INVALID, EXIT_USAGE, JSON_OPTION, emit_json, err, fail, out, use_json
+from podium.cli.options import (
+    CDK_JSON,
+    CDK_JSON_HELP,
+    check_out_folder,
+    deployed_settings,
+    json_object_option,
+    require_csv_folder,
+)
+from podium.cli.output import (
+    EXIT_INVALID,
+    EXIT_USAGE,
+    FAILED,
+    JSON_OPTION,
+    OK,
+    DataWarnings,
+    emit_result,
+    err,
+    fail,
+    out,
+    use_json,
+)
 from podium.config import StackSettings
 from podium.errors import ConfigError, PodiumError
 from podium.models import MODELS, get_model
@@ -87,10 +104,7 @@ def rehearse(
             show_default=False,
         ),
     ] = None,
-    cdk_json: Annotated[
-        Path,
-        typer.Option("--cdk-json", help="The deployed defaults: this file's context, as `cdk deploy` reads it"),
-    ] = Path("cdk.json"),
+    cdk_json: Annotated[Path | None, typer.Option("--cdk-json", help=CDK_JSON_HELP, show_default=False)] = None,
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Rehearse a whole run on this machine: the real state machine, Lambda handlers and
@@ -169,7 +183,8 @@ def rehearse(
         highlight=False,
         soft_wrap=True,
     )
-    source = f"{cdk_json} context, as deployed" if cdk_json.is_file() else f"built-in (no {cdk_json})"
+    used = cdk_json or CDK_JSON
+    source = f"{used} context, as deployed" if used.is_file() else f"built-in (no {used})"
     err.print(
         Text.assemble(("Settings: ", "bold"), f"{source}; region {region}; input {json.dumps(settings)}"),
         highlight=False,
@@ -184,7 +199,7 @@ def rehearse(
 
     started = time.perf_counter()
     progress = show.StateProgress(err, "Starting the local cloud: moto, the Lambda endpoint and the Bedrock emulator")
-    with _DataWarnings(data) as data_warnings:
+    with DataWarnings(data) as data_warnings:
         try:
             with progress, show.quiet_executor_logs():
                 result, files = run_rehearsal(
@@ -193,11 +208,10 @@ def rehearse(
         except TimeoutError as error:
             raise fail(f"the rehearsed execution did not finish: {error}", EXIT_INVALID) from None
     run_dir = out_dir / (result.run_id or name)
-    for line in data_warnings.lines:  # after the state list, never inside it
-        err.print(Text.assemble(("Warning: ", "bold yellow"), line), highlight=False, soft_wrap=True)
+    data_warnings.report()  # after the state list, never inside it
     succeeded = result.status == "SUCCEEDED"
     if as_json:
-        emit_json(_rehearsal_json(result, run_dir, files, data_warnings.lines))
+        _emit_rehearsal_json(result, run_dir, files)
     else:
         show.print_summary(
             out,
@@ -210,6 +224,16 @@ def rehearse(
                 topic=f"{options.name_prefix}-notifications",
             ),
             execution_seconds=progress.execution_seconds,
+        )
+        out.print(
+            Text.assemble(
+                ("Look again: ", "bold"),
+                f"podium runs --rehearsal {out_dir}, podium report --rehearsal {out_dir}, podium ask "
+                f'--rehearsal {out_dir} "QUESTION" (the SIMULATED model). The next rehearsal into {out_dir} '
+                "is compared with the model this folder's runs left active.",
+            ),
+            highlight=False,
+            soft_wrap=True,
         )
         if succeeded:
             out.print(Text.assemble(("Next: ", "bold"), _NEXT_AFTER_REHEARSAL), highlight=False, soft_wrap=True)
@@ -224,60 +248,41 @@ _NEXT_AFTER_REHEARSAL = (
 )
 
 
-class _DataWarnings(logging.Handler):
-    """Holds the data checks' warnings (podium.dataset logs them) while the rehearsal runs,
-    naming the user's --data folder instead of the handler's scratch copy of the bucket."""
-
-    _SCRATCH = re.compile(r"\S*?podium-data-[^/\s]+/")
-
-    def __init__(self, data_dir: Path) -> None:
-        super().__init__(logging.WARNING)
-        self.data_dir = data_dir
-        self.lines: list[str] = []
-        self._logger = logging.getLogger("podium.dataset")
-        self._propagate = self._logger.propagate
-
-    def emit(self, record: logging.LogRecord) -> None:
-        line = self._SCRATCH.sub(f"{self.data_dir}/", record.getMessage())
-        if line not in self.lines:
-            self.lines.append(line)
-
-    def __enter__(self) -> _DataWarnings:
-        self._logger.addHandler(self)
-        self._logger.propagate = False
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._logger.removeHandler(self)
-        self._logger.propagate = self._propagate
-
-
-def _rehearsal_json(result: Any, run_dir: Path, files: list[Path], data_warnings: list[str]) -> dict[str, Any]:
-    """What a script needs from a rehearsal: outcome, where it went, what it wrote, what went wrong."""
+def _emit_rehearsal_json(result: Any, run_dir: Path, files: list[Path]) -> None:
+    """What a script needs from a rehearsal: the outcome and the gate's decision, where it went,
+    what it wrote, what went wrong (the --json contract: podium.cli.output)."""
     report_path = run_dir / "report.json"
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.is_file() else None
-    notification = result.notifications[-1] if result.notifications else {}
+    scores_path = run_dir / "eval.json"
+    scores = json.loads(scores_path.read_text(encoding="utf-8")) if scores_path.is_file() else {}
+    outcome = result.outcome
     problems = []
-    if result.status != "SUCCEEDED":
+    succeeded = result.status == "SUCCEEDED"
+    if not succeeded:
         problems.append(
-            {
-                "error": result.error or notification.get("error"),
-                "message": notification.get("message") or result.cause,
-            }
+            {"error": result.error or outcome.get("error"), "message": outcome.get("message") or result.cause}
         )
-    return {
-        "status": result.status,
-        "exit_code": 0 if result.status == "SUCCEEDED" else EXIT_INVALID,
-        "run_id": result.run_id,
-        "execution_arn": result.execution_arn,
-        "states": result.states,
-        "run_dir": str(run_dir),
-        "files": [str(path) for path in files],
-        "counts": report["counts"] if report else None,
-        "estimate_usd": report["estimate"].get("run_usd") if report else None,
-        "active_model": result.active_model,
-        "throughputs_left": result.throughputs,
-        "deployments_left": result.deployments,
-        "warnings": data_warnings,
-        "problems": problems,
-    }
+    gate = scores.get("gate")
+    emit_result(
+        OK if succeeded else FAILED,
+        0 if succeeded else EXIT_INVALID,
+        problems=problems,
+        outcome=outcome.get("status") or ("failed" if not succeeded else None),
+        message=outcome.get("message"),
+        gate=None if gate is None else {**gate, "champion": scores.get("champion")},
+        execution_status=result.status,
+        run_id=result.run_id,
+        execution_arn=result.execution_arn,
+        states=result.states,
+        run_dir=str(run_dir),
+        report_html=str(run_dir / "report.html") if (run_dir / "report.html").is_file() else None,
+        files=[str(path) for path in files],
+        counts=report["counts"] if report else None,
+        estimate_usd=report["estimate"].get("run_usd") if report else None,
+        active_model=result.active_model,
+        throughputs_left=result.throughputs,
+        deployments_left=result.deployments,
+        # the Report step's text; for a run stopped or failed where no Catch sees it, ExecutionEnded's
+        notification=result.notice.get("text")
+        or next((m["text"] for m in reversed(result.notifications) if isinstance(m.get("text"), str)), None),
+    )

@@ -1,4 +1,5 @@
-"""The promotion gate: three thresholds on the evaluation scores, three decisions.
+"""The promotion gate: thresholds on the evaluation scores, against the base model and
+against the active model (the champion), and three decisions.
 
 - promote:        every threshold is met.
 - discard:        a threshold is missed; the message names each missed threshold with the numbers.
@@ -12,6 +13,7 @@ import enum
 from dataclasses import dataclass
 
 from podium.config import GateSettings
+from podium.evaluation.champion import Comparison
 from podium.evaluation.scoring import ModelScores
 
 
@@ -32,7 +34,7 @@ class Check:
     def to_dict(self) -> dict[str, object]:
         return {
             "setting": self.setting,
-            "value": None if self.value is None else round(self.value, 4),
+            "value": None if self.value is None else round(self.value, 6),
             "threshold": self.threshold,
             "passed": self.passed,
             "description": self.description,
@@ -57,8 +59,60 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value * 100:.1f}%"
 
 
-def decide(custom: ModelScores, base: ModelScores, gate: GateSettings, *, label: str = "") -> GateResult:
-    """Apply the gate. `label` (e.g. "SIMULATED ") prefixes the message's numbers' origin."""
+CHAMPION_SETTING = "gate.max_loss_to_champion"
+
+
+def champion_check(comparison: Comparison | None, gate: GateSettings, *, can_ask_live: bool = False) -> Check | None:
+    """The challenger may be worse than the champion by at most gate.max_loss_to_champion:
+    refused when the paired test's one-sided 95% lower bound of the loss is above it (worse
+    beyond noise). None: there is no evaluated champion to compare with."""
+    if comparison is None:
+        return None
+    allowed = gate.max_loss_to_champion
+    run = comparison.champion_run_id
+    if allowed >= 1:
+        return Check(
+            CHAMPION_SETTING, None, allowed, True, f"not compared with the champion (run {run}): allowed loss 100%"
+        )
+    if not comparison.enough:
+        why = "it was asked live as well" if can_ask_live else "it has no provisioned throughput to be asked live"
+        return Check(
+            CHAMPION_SETTING,
+            None,
+            allowed,
+            False,
+            f"only {comparison.shared} of the {comparison.questions} questions were also answered by the champion "
+            f"(run {run}; {why}): too few to show the new model is not worse, so the champion stays. Give the "
+            "champion a provisioned throughput so it can be asked, or set gate_max_loss_to_champion to 1 in cdk.json "
+            "(and redeploy) to stop comparing",
+        )
+    loss = comparison.loss or 0.0
+    low, _ = comparison.loss_bounds()
+    counts = comparison.counts
+    new = comparison.new_facts
+    return Check(
+        CHAMPION_SETTING,
+        loss,
+        allowed,
+        low <= allowed + 1e-12,
+        f"loss to the champion (run {run}) {_pct(loss)} = champion {_pct(counts.accuracy_a)} − new "
+        f"{_pct(counts.accuracy_b)} on {counts.n} shared questions ({counts.only_a} right only by the champion, "
+        f"{counts.only_b} only by the new model); the loss is at least {_pct(max(low, 0.0))} with 95% confidence "
+        f"(maximum {_pct(allowed)})" + (f"; {new} questions on facts new to the challenger not counted" if new else ""),
+    )
+
+
+def decide(
+    custom: ModelScores,
+    base: ModelScores,
+    gate: GateSettings,
+    *,
+    label: str = "",
+    champion: Comparison | None = None,
+    can_ask_champion: bool = False,
+) -> GateResult:
+    """Apply the gate. `label` (e.g. "SIMULATED ") prefixes the message's numbers' origin;
+    `champion`: the comparison with the active model (None: there is none to compare with)."""
     new_accuracy = custom.accuracy("paraphrase")
     base_accuracy = base.accuracy("paraphrase")
     gain = None if new_accuracy is None or base_accuracy is None else new_accuracy - base_accuracy
@@ -88,6 +142,9 @@ def decide(custom: ModelScores, base: ModelScores, gate: GateSettings, *, label:
             f"hallucination rate on unseen facts {_pct(hallucination)} (maximum {_pct(gate.max_unseen_hallucination)})",
         ),
     )
+    against_champion = champion_check(champion, gate, can_ask_live=can_ask_champion)
+    if against_champion is not None:
+        checks = (*checks, against_champion)
     failed = [check for check in checks if not check.passed]
     if failed:
         reasons = "; ".join(f"{check.setting}: {check.description}" for check in failed)
@@ -101,8 +158,9 @@ def not_evaluated(reason: str) -> GateResult:
 
 
 def may_replace(new_decision: Decision, active_decision: str | None) -> bool:
-    """An unevaluated model never replaces an evaluated one; an evaluated one that passed may
-    replace anything; a discarded one replaces nothing."""
+    """An unevaluated model never replaces an evaluated one; an evaluated one that passed the
+    gate (which compared it with the evaluated champion, see champion_check) may replace
+    anything; a discarded one replaces nothing."""
     if new_decision is Decision.DISCARD:
         return False
     if new_decision is Decision.NOT_EVALUATED:
@@ -110,4 +168,13 @@ def may_replace(new_decision: Decision, active_decision: str | None) -> bool:
     return True
 
 
-__all__ = ["Check", "Decision", "GateResult", "decide", "may_replace", "not_evaluated"]
+__all__ = [
+    "CHAMPION_SETTING",
+    "Check",
+    "Decision",
+    "GateResult",
+    "champion_check",
+    "decide",
+    "may_replace",
+    "not_evaluated",
+]

@@ -344,7 +344,7 @@ def print_summary(console: Console, summary: Summary, execution_seconds: float |
     )
     say(("Run id: ", "bold"), run_id)
 
-    notification = result.notifications[-1] if result.notifications else {}
+    notification = result.outcome  # $.failure of a failed run: what its notification reports
     if not succeeded:
         error = result.error or notification.get("error") or "unknown error"
         message = notification.get("message") or cause_message(result.cause) or "(no message)"
@@ -374,11 +374,14 @@ def print_summary(console: Console, summary: Summary, execution_seconds: float |
     _print_active_model(say, result)
     if result.notifications:
         for message in result.notifications:
+            text = str(message.get("text") or message.get("message") or json.dumps(message))
             say(
                 ("Notification ", "bold"),
-                f"(published to SNS {summary.topic}, status {message.get('status', '?')}): ",
-                str(message.get("message") or message.get("text") or json.dumps(message)),
+                f"(published to SNS {summary.topic}, status {message.get('status', '?')}, "
+                f"subject {message.get('subject')!r}):",
             )
+            for line in text.rstrip().splitlines():
+                say(f"  {line}" if line else "")
     else:
         say(("Notification: ", "bold"), "none was published")
     _print_throughputs(say, result, report)
@@ -528,11 +531,7 @@ def _print_throughputs(say: Any, result: RunResult, report: Mapping[str, Any] | 
             reason = "this run created none"
         elif result.status == "SUCCEEDED":
             reason = "none is left running"
-        elif any(
-            line.startswith("deleted provisioned throughput")
-            for message in result.notifications
-            for line in message.get("cleanup") or []
-        ):
+        elif any(line.startswith("deleted provisioned throughput") for line in result.outcome.get("cleanup") or []):
             reason = "Cleanup deleted the one this run created"
         else:
             reason = "the run failed before one was created"

@@ -31,7 +31,7 @@ from podium.rehearsal.iam.account import OPERATOR, Account, Authorizer, deployme
 from podium.rehearsal.iam.calls import CallContext
 from podium.rehearsal.iam.session import install
 from podium.rehearsal.lambda_server import Fault, FunctionLogs, LambdaServer, function_name
-from podium.workflow.ended import ENDED_STATUSES
+from podium.workflow.ended import ENDED_STATUSES, last_state
 from podium.workflow.permissions import BEDROCK_SERVICE, Names, nova_key_policy_statement
 from podium.workflow.steps import ASL_PATH, PLACEHOLDER, TOPIC_SUBSTITUTION
 
@@ -86,28 +86,45 @@ class RunResult:
     output: Any  # parsed output on success
     error: str | None
     cause: str | None
-    notifications: list[dict[str, Any]]  # SNS messages published during the run, parsed
+    # SNS messages published during the run: {"subject", "text", "status"} (every notification
+    # is a text a person reads; `status` is its message attribute)
+    notifications: list[dict[str, Any]]
     states: list[str]  # names of the states entered, in order
     # what the run left behind, read when it ended: the active-model record (None when
     # no model is promoted), and every provisioned throughput and custom model deployment Bedrock still has
     active_model: dict[str, Any] | None = None
     throughputs: list[dict[str, Any]] = field(default_factory=list)
     deployments: list[dict[str, Any]] = field(default_factory=list)
+    # the execution state as the last state it left wrote it (a failed run has no output)
+    final_state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def outcome(self) -> dict[str, Any]:
+        """The run's outcome record: $.outcome, or $.failure for a failed run."""
+        return dict(self.final_state.get("failure") or self.final_state.get("outcome") or {})
+
+    @property
+    def notice(self) -> dict[str, Any]:
+        """$.notice: the notification the Report step wrote (text, subject, report_html_uri)."""
+        return dict(self.final_state.get("notice") or {})
 
     @property
     def notification(self) -> dict[str, Any]:
+        """The one notification the run sent, with the outcome record it reports on."""
         if len(self.notifications) != 1:
             raise AssertionError(f"expected one notification, got {len(self.notifications)}")
-        return self.notifications[0]
+        return {**self.outcome, **self.notice, **self.notifications[0]}
 
     @property
     def run_id(self) -> str | None:
         """The run id, when the run got past Prepare."""
+        run = self.final_state.get("run") or ((self.output or {}).get("run") if isinstance(self.output, dict) else None)
+        if run:
+            return str(run["run_id"])
         for message in self.notifications:
             if message.get("run_id"):
                 return str(message["run_id"])
-        run = (self.output or {}).get("run") if isinstance(self.output, dict) else None
-        return str(run["run_id"]) if run else None
+        return None
 
 
 class Rehearsal:
@@ -353,12 +370,8 @@ class Rehearsal:
         queue_arn = sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
-        sns.subscribe(
-            TopicArn=self.topic_arn,
-            Protocol="sqs",
-            Endpoint=queue_arn,
-            Attributes={"RawMessageDelivery": "true"},
-        )
+        # Not raw: the SNS envelope carries the Subject and the message attributes too.
+        sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=queue_arn)
         secrets = boto3.client("secretsmanager")
         for name, value in options.secrets.items():
             secrets.create_secret(Name=name, SecretString=value)
@@ -451,6 +464,7 @@ class Rehearsal:
                 self.ended_errors[execution_arn] = str(error)
         output = described.get("output")
         assert self.bedrock is not None
+        history = self.history(execution_arn)
         return RunResult(
             status=described["status"],
             execution_arn=execution_arn,
@@ -458,10 +472,11 @@ class Rehearsal:
             error=described.get("error"),
             cause=described.get("cause"),
             notifications=self.notifications(),
-            states=_states_entered(self.history(execution_arn)),
+            states=_states_entered(history),
             active_model=self.active_model(),
             throughputs=self.bedrock.describe_throughputs(),
             deployments=self.bedrock.describe_deployments(),
+            final_state=last_state(history),
         )
 
     def stop_execution(self, execution_arn: str, cause: str = "stopped in the rehearsal") -> RunResult:
@@ -565,11 +580,7 @@ class Rehearsal:
             if not batch:
                 break
             for message in batch:
-                body = message["Body"]
-                try:
-                    messages.append(json.loads(body))
-                except ValueError:
-                    messages.append({"text": body})
+                messages.append(_delivered(message["Body"]))
                 sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
         return messages
 
@@ -615,16 +626,49 @@ def rehearse(
     real state machine once (execution `name`, default a random one), copy the run's files
     to `out_dir` (to `out_dir/<run_id>` with `folder_per_run`: the run id is known only once
     the execution has started) with the functions' log lines (FUNCTION_LOGS), tear everything
-    down. `progress`/`events`: see Rehearsal.wait."""
+    down. `progress`/`events`: see Rehearsal.wait.
+
+    With `folder_per_run`, `out_dir` is the rehearsal's memory (podium.rehearsal.workspace):
+    the run starts from the active model an earlier rehearsal into it left, and leaves its own."""
+    from podium.rehearsal import workspace
+
     with Rehearsal(options) as rehearsal:
+        if out_dir and folder_per_run:
+            workspace.restore(rehearsal, out_dir)
         result = rehearsal.run(execution_input, name=name, progress=progress, events=events)
-        target = out_dir / result.run_id if out_dir and result.run_id and folder_per_run else out_dir
+        if folder_per_run:  # a run refused before Prepare gave it an id has no folder
+            target = out_dir / result.run_id if out_dir and result.run_id else None
+        else:
+            target = out_dir
         files = rehearsal.download_run(result.run_id, target) if target and result.run_id else []
         if target and result.run_id:
             logs = target / FUNCTION_LOGS
             write_text_atomic(logs, "".join(line + "\n" for line in rehearsal.logs.lines()))
             files.append(logs)
+        if out_dir and folder_per_run:
+            saved = workspace.save(rehearsal, out_dir, result)
+            files += [path for path in saved if target and path.parent == target and path not in files]
     return result, files
+
+
+def _delivered(body: str) -> dict[str, Any]:
+    """What an SNS message delivered to SQS says: its subject, its text, its attributes."""
+    try:
+        envelope = json.loads(body)
+    except ValueError:
+        return {"text": body}
+    if not isinstance(envelope, dict) or "Message" not in envelope:
+        return envelope if isinstance(envelope, dict) else {"text": body}
+    record: dict[str, Any] = {"subject": envelope.get("Subject")}
+    for name, attribute in (envelope.get("MessageAttributes") or {}).items():
+        record[name] = attribute.get("Value")
+    try:
+        parsed = json.loads(envelope["Message"])
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        return {**record, **parsed}
+    return {**record, "text": envelope["Message"]}
 
 
 def _states_entered(history: Iterable[Mapping[str, Any]]) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from podium.adapters.ports import ActiveModelStore, Generator, ObjectStore
-from podium.dataset.files import EVAL_FILE, REPORT_FILE, TRAIN_FILE, VALIDATION_FILE
+from podium.dataset.files import EVAL_FILE, REPORT_FILE, TAUGHT_FACTS_FILE, TRAIN_FILE, VALIDATION_FILE
 from podium.dataset.reconcile import not_run_note
 from podium.models import get_model
 from podium.workflow.events import BuildDatasetEvent, DatasetOutcome
@@ -54,6 +54,9 @@ def build_dataset(
     )
     # The report is written last: its presence means the whole dataset is there.
     files = dataset_builder.render_files(built)
+    files[TAUGHT_FACTS_FILE] = "".join(
+        f"{fact_id}\n" for fact_id, fact in sorted(built.plan.facts.items()) if fact.train
+    )
     uris = {
         name: store.write_text(run.run_prefix + name, files[name], _content_type(name))
         for name in sorted(files, key=lambda name: name == REPORT_FILE)
@@ -144,4 +147,6 @@ def build_dataset(
 
 
 def _content_type(name: str) -> str:
+    if name.endswith(".txt"):
+        return "text/plain; charset=utf-8"
     return "application/jsonl" if name.endswith(".jsonl") else "application/json"

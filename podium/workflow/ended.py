@@ -15,14 +15,15 @@ import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from podium.adapters.ports import ActiveModelStore, FineTuner, Generator
+from podium.adapters.ports import ActiveModelStore, FineTuner, Generator, ObjectStore
 from podium.config import RunSettings
 from podium.workflow.cleanup import cleanup
-from podium.workflow.events import CaughtError, CleanupEvent, FailureSummary
+from podium.workflow.events import CaughtError, CleanupEvent, FailureSummary, Notice, ReportEvent
+from podium.workflow.notify import cause_message
 from podium.workflow.polling import to_iso
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 ENDED_STATUSES = ("ABORTED", "TIMED_OUT", "FAILED")
 _ERROR_FOR_STATUS = {"ABORTED": "ExecutionAborted", "TIMED_OUT": "ExecutionTimedOut", "FAILED": "ExecutionFailed"}
 CLEANUP_STATE = "Cleanup"
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class ExecutionStatusChange(BaseModel):
@@ -113,7 +115,8 @@ def clean_up_ended_execution(
             caught = state["error"]
             error = "CleanupFailed"
             cause = (
-                f"{caught.get('Error')}: {caught.get('Cause') or ''} — the run's own Cleanup failed, so it ran again."
+                f"{caught.get('Error')}: {cause_message(caught.get('Cause'))} — the run's own Cleanup failed, so it "
+                "ran again."
             )
         else:
             # An error no Catch sees (the state outgrew 256 KB, a path that does not exist): the
@@ -135,16 +138,36 @@ def clean_up_ended_execution(
     )
 
 
+def report_ended_execution(
+    summary: FailureSummary,
+    *,
+    history: Sequence[Mapping[str, Any]],
+    store: ObjectStore,
+    place: Any,
+    active_models: ActiveModelStore | None = None,
+) -> Notice:
+    """The run's report.html and notification, as the Report state writes them for a run
+    that ends in the workflow (podium.workflow.conclude). `place`: a conclude.Place."""
+    from podium.workflow.conclude import conclude
+
+    state = {key: value for key, value in last_state(history).items() if key not in ("outcome", "notice")}
+    event = _validated(ReportEvent, {**state, "failure": summary.to_payload()}, "report")
+    return conclude(event, store=store, place=place, history=history, active_models=active_models)
+
+
 def _cleanup_event(state: Mapping[str, Any], error: CaughtError) -> CleanupEvent:
-    """The run's state as Cleanup reads it; a part that no longer validates (state written by
-    an older definition) is left out rather than losing the whole cleanup."""
-    values = {**state, "error": error.model_dump()}
+    return _validated(CleanupEvent, {**state, "error": error.model_dump()}, "cleanup")
+
+
+def _validated(model: type[_M], values: Mapping[str, Any], what: str) -> _M:
+    """The run's state as a step reads it; a part that no longer validates (state written by
+    an older definition) is left out rather than losing the whole cleanup or report."""
     try:
-        return CleanupEvent.model_validate(values)
+        return model.model_validate(values)
     except ValidationError as problem:
         broken = {str(p["loc"][0]) for p in problem.errors() if p["loc"]}
-        log.warning("left out of the cleanup, as they no longer validate: %s", ", ".join(sorted(broken)))
-        return CleanupEvent.model_validate({k: v for k, v in values.items() if k not in broken})
+        log.warning("left out of the %s, as they no longer validate: %s", what, ", ".join(sorted(broken)))
+        return model.model_validate({k: v for k, v in values.items() if k not in broken})
 
 
 def _execution_failure(history: Sequence[Mapping[str, Any]]) -> tuple[str, str]:

@@ -1,7 +1,7 @@
 """The Evaluate steps: EvaluateChunk (a loop, one chunk of questions per invocation) and
-ScoreEvaluation (scores, the gate's decision, eval.json, report.html, and the deletion of
-a throughput or deployment that is no longer wanted). Adapters come in as ports, like every
-step's module.
+ScoreEvaluation (scores, the comparison with the champion, the gate's decision, eval.json,
+and the deletion of a throughput or deployment that is no longer wanted). Adapters come in as
+ports, like every step's module.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ import logging
 from datetime import datetime
 
 from podium.adapters.errors import BedrockThrottled
-from podium.adapters.ports import ActiveModelStore, FineTuner, ObjectStore
+from podium.adapters.ports import ActiveModel, ActiveModelStore, FineTuner, ObjectStore
 from podium.dataset.files import EVAL_FILE
 from podium.dataset.formats import Framing
+from podium.evaluation import champion, runner
 from podium.evaluation import gate as promotion_gate
-from podium.evaluation import report as run_report
-from podium.evaluation import runner
 from podium.models import get_model
 from podium.workflow.errors import NotPromotable, ThroughputNotDeleted
 from podium.workflow.events import (
@@ -34,9 +33,9 @@ log = logging.getLogger(__name__)
 
 
 def framing_for(base_model: str, region: str) -> Framing:
-    """The training rows' framing for models fine-tuned from `base_model`: the new model and
-    the base model are both asked this way (InvokeModel with the raw training prompt for
-    prompt/completion models, Converse with the training system prompt otherwise)."""
+    """The training rows' framing for models fine-tuned from `base_model`: the new model, the
+    base model and the champion are all asked this way (InvokeModel with the raw training
+    prompt for prompt/completion models, Converse with the training system prompt otherwise)."""
     return Framing(get_model(base_model, region).data_format)
 
 
@@ -51,15 +50,41 @@ def _questions(store: ObjectStore, run: RunContext) -> list:
         raise NotPromotable(f"{store.uri(run.run_prefix + EVAL_FILE)}: {error}") from None
 
 
+def champion_of(active_models: ActiveModelStore, run: RunContext) -> ActiveModel | None:
+    """The model this run must not be worse than: the active one, when it was evaluated
+    (an unevaluated one is replaced by any evaluated model, see gate.may_replace)."""
+    active = active_models.get()
+    if active is None or active.run_id == run.run_id or active.decision != promotion_gate.Decision.PROMOTE.value:
+        return None
+    return active
+
+
+def _champion_to_ask(
+    store: ObjectStore, run: RunContext, questions: list, active_models: ActiveModelStore | None
+) -> tuple[ActiveModel | None, set[str]]:
+    """(the champion, the ids of the questions to ask it live): asked only when too few of
+    this run's questions have its answer on file and it can be invoked."""
+    active = champion_of(active_models, run) if active_models is not None else None
+    if active is None or active.serving_arn is None or not questions:
+        return None, set()
+    missing = champion.questions_to_ask_live(questions, champion.known_answers(store, active.run_id))
+    if champion.enough_shared(len(questions) - len(missing), len(questions)):
+        return None, set()
+    return active, {q.id for q in missing}
+
+
 def evaluate_chunk(
     event: EvaluateChunkEvent,
     *,
     store: ObjectStore,
     asker: runner.Asker,
     region: str,
+    active_models: ActiveModelStore | None = None,
     now: datetime | None = None,
 ) -> EvaluationProgress:
-    """Ask chunk `next_chunk` of both models and write its answers; a chunk already written is skipped."""
+    """Ask chunk `next_chunk` of the new and the base model (and of the champion, the questions
+    it has no answer on file for, when too few are shared) and write the answers; a chunk
+    already written is skipped."""
     run, throughput, progress = event.run, event.throughput, event.evaluation
     if not throughput.created or not throughput.arn:
         raise NotPromotable(
@@ -70,16 +95,29 @@ def evaluate_chunk(
     chunks = runner.chunk_count(len(questions))
     models = {"custom": throughput.arn, "base": get_model(run.settings.base_model, region).invocation_id}
     chunk = progress.next_chunk
+    # Decided at the first chunk; later chunks ask the champion only if the first one did.
+    active, live_ids = (
+        _champion_to_ask(store, run, questions, active_models)
+        if chunk == 0 or progress.champion_model_id is not None
+        else (None, set())
+    )
+    champion_id = active.serving_arn if active is not None else None
     key = runner.chunk_key(run.run_prefix, chunk)
     if questions and key not in store.list_keys(key):
+        asked = questions[runner.chunk_slice(chunk)]
+        options = {
+            "framing": framing_for(run.settings.base_model, region),
+            "concurrency": run.settings.eval_concurrency,
+        }
         try:
-            answers = runner.ask_all(
-                questions[runner.chunk_slice(chunk)],
-                models,
-                asker,
-                framing=framing_for(run.settings.base_model, region),
-                concurrency=run.settings.eval_concurrency,
-            )
+            answers = runner.ask_all(asked, models, asker, **options)
+            if active is not None and champion_id is not None:
+                live = [q for q in asked if q.id in live_ids]
+                # asked as it was taught: the framing of its own base model
+                framing = framing_for(active.base_model_id, region)
+                answers += runner.ask_all(
+                    live, {champion.CHAMPION: champion_id}, asker, framing=framing, concurrency=options["concurrency"]
+                )
         except runner.Throttled as error:
             # Still throttled after backing off: the state machine retries this chunk later.
             raise BedrockThrottled("ask the evaluation questions", "ThrottlingException", str(error)) from None
@@ -105,6 +143,7 @@ def evaluate_chunk(
         done=next_chunk >= chunks,
         custom_model_id=models["custom"],
         base_model_id=models["base"],
+        champion_model_id=champion_id,
     )
 
 
@@ -134,9 +173,9 @@ def score_evaluation(
     fine_tuner: FineTuner,
     active_models: ActiveModelStore,
 ) -> GateOutcome:
-    """Join the chunks, score both models, decide, write eval.json and report.html, and
-    delete the throughput when it is not wanted any more (evaluation-only, or discarded
-    without `keep_discarded`)."""
+    """Join the chunks, score both models, compare the new one with the champion, decide,
+    write eval.json, and delete the throughput when it is not wanted any more
+    (evaluation-only, or discarded without `keep_discarded`)."""
     run, throughput, settings = event.run, event.throughput, event.run.settings
     questions = _questions(store, run)
     answers: list[runner.Answer] = []
@@ -153,6 +192,8 @@ def score_evaluation(
     )
     evaluation = runner.score(questions, answers)
     label = "SIMULATED " if evaluation.simulated else ""
+    active = champion_of(active_models, run)
+    comparison = _compare_with_champion(store, run, questions, answers, active) if active and questions else None
     if not questions:
         result = promotion_gate.GateResult(
             promotion_gate.Decision.DISCARD,
@@ -161,10 +202,19 @@ def score_evaluation(
             "questions, so the model cannot be shown to have learned anything.",
         )
     else:
-        result = promotion_gate.decide(evaluation.custom, evaluation.base, settings.gate, label=label)
+        result = promotion_gate.decide(
+            evaluation.custom,
+            evaluation.base,
+            settings.gate,
+            label=label,
+            champion=comparison,
+            can_ask_champion=bool(active and active.serving_arn),
+        )
     scores = {**evaluation.to_dict(), "gate": result.to_dict(), "thresholds": settings.gate.model_dump()}
     if evaluation.simulated:
         scores["simulation"] = _simulation(store, run)
+    if comparison is not None:
+        scores["champion"] = comparison.to_dict()
     scores_uri = store.write_text(runner.scores_key(run.run_prefix), json.dumps(scores, indent=2))
 
     deleted, notes, left = None, [], []
@@ -202,7 +252,7 @@ def score_evaluation(
     for note in notes:
         log.info(note)
     custom, base = evaluation.custom, evaluation.base
-    outcome = GateOutcome(
+    return GateOutcome(
         decision=result.decision.value,
         message=" ".join([result.message, *(note[0].upper() + note[1:] + "." for note in notes)]),
         simulated=evaluation.simulated,
@@ -214,9 +264,37 @@ def score_evaluation(
         deleted_deployment_arn=deleted if kind is DEPLOYMENT else None,
         cleanup=notes,
         left_billing=left,
+        champion_run_id=active.run_id if active else None,
+        champion_accuracy=comparison.counts.accuracy_a if comparison else None,
+        challenger_accuracy=comparison.counts.accuracy_b if comparison else None,
+        champion_shared_questions=comparison.shared if comparison else None,
     )
-    html_uri = run_report.write_run_report(store, run, dataset=event.dataset, finetune=event.finetune, gate=outcome)
-    return outcome.model_copy(update={"report_html_uri": html_uri})
 
 
-__all__ = ["evaluate_chunk", "evaluation_only", "framing_for", "score_evaluation"]
+def _compare_with_champion(
+    store: ObjectStore, run: RunContext, questions: list, answers: list[runner.Answer], active: ActiveModel
+) -> champion.Comparison:
+    """The paired comparison with the champion; its answers asked live in this run are filed
+    under its own run, so the next challenger finds them on file."""
+    known = champion.known_answers(store, active.run_id)
+    live = {a.question_id: a for a in answers if a.model == champion.CHAMPION}
+    taught = champion.taught_lookup(known, champion.taught_facts(store, active.run_id))
+    by_id = {q.id: q for q in questions}
+    champion.file_live_answers(
+        store,
+        active.run_id,
+        run.run_id,
+        [(by_id[qid], a.answer, taught(by_id[qid].fact_id), a.simulated) for qid, a in live.items() if qid in by_id],
+    )
+    return champion.compare(
+        questions,
+        {a.question_id: a.answer for a in answers if a.model == "custom"},
+        known,
+        champion_run_id=active.run_id,
+        champion_model_arn=active.model_arn,
+        live_answers={qid: a.answer for qid, a in live.items()},
+        champion_taught=taught,
+    )
+
+
+__all__ = ["champion_of", "evaluate_chunk", "evaluation_only", "framing_for", "score_evaluation"]

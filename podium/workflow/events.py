@@ -28,6 +28,7 @@ from podium.models import RowCaps
 # service's message was long. Identifiers are printable ASCII (one byte each in JSON) and are
 # refused, not cut, when too long: a shortened ARN names nothing.
 MESSAGE_BYTES = 4_000
+NOTICE_BYTES = 6_000  # the notification's text (podium.workflow.conclude fits it, links kept)
 LINE_BYTES = 600
 LINES = 8
 
@@ -48,6 +49,8 @@ def _identifier(chars: int) -> Any:
 
 
 Message = _text(MESSAGE_BYTES)
+NoticeText = _text(NOTICE_BYTES)
+Subject = _text(2 + 2 * 100)  # SNS: at most 100 ASCII characters (a quote takes 2 in JSON)
 Line = _text(LINE_BYTES)
 Arn = _identifier(1_011)  # botocore's longest Bedrock ARN
 Uri = _identifier(1_100)  # s3://<bucket ≤ 63>/<key ≤ 1,024>
@@ -178,6 +181,8 @@ class EvaluationProgress(_Payload):
     done: bool = False
     custom_model_id: Arn | None = None  # what the questions are asked of (the throughput's or deployment's ARN)
     base_model_id: Name | None = None
+    # The active model, asked live the questions it has no answer on file for (None: not asked)
+    champion_model_id: Arn | None = None
 
 
 class LeftBilling(_Payload):
@@ -199,7 +204,6 @@ class GateOutcome(_Payload):
     message: Message  # names each failed threshold with the numbers
     simulated: bool = False
     scores_uri: Uri | None = None  # runs/<run_id>/eval.json
-    report_html_uri: Uri | None = None  # runs/<run_id>/report.html
     paraphrase_accuracy: float | None = None
     base_paraphrase_accuracy: float | None = None
     unseen_hallucination: float | None = None
@@ -207,6 +211,12 @@ class GateOutcome(_Payload):
     deleted_deployment_arn: Arn | None = None  # or its custom model deployment (deployment on_demand)
     cleanup: Annotated[list[Line], Field(max_length=LINES)] = Field(default_factory=list)  # deleted, kept
     left_billing: Annotated[list[LeftBilling], Field(max_length=3)] = Field(default_factory=list)
+    # The active model the new one was compared with (None: there was no evaluated one); Promote
+    # refuses to replace any other. Accuracies on the questions both answered.
+    champion_run_id: Name | None = None
+    champion_accuracy: float | None = None
+    challenger_accuracy: float | None = None
+    champion_shared_questions: int | None = None
 
 
 class RunOutcome(_Payload):
@@ -223,7 +233,6 @@ class RunOutcome(_Payload):
     retired_deployment_arn: Arn | None = None
     dataset_hash: Name | None = None
     estimated_cost_usd: float | None = None
-    report_html_uri: Uri | None = None
     gate: Message | None = None  # the gate's decision message
     # What the run leaves billing besides a promoted model (a discarded model's kept throughput)
     left_billing: Annotated[list[LeftBilling], Field(max_length=3)] = Field(default_factory=list)
@@ -342,6 +351,38 @@ class CleanupEvent(BaseModel):
     outcome: RunOutcome | None = None
 
 
+class ReportEvent(BaseModel):
+    """The whole execution state when the run has ended, either way: every part may be missing
+    (a run refused at Prepare has no $.run). $.failure is a dict: CleanupFailed writes it too."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    run: RunContext | None = None
+    generation: GenerationProgress | None = None
+    dataset: DatasetOutcome | None = None
+    finetune: FineTuneProgress | None = None
+    throughput: ThroughputProgress | None = None
+    evaluation: EvaluationProgress | None = None
+    gate: GateOutcome | None = None
+    outcome: RunOutcome | None = None
+    failure: dict[str, Any] | None = None
+    error: CaughtError | None = None
+
+
+class Notice(_Payload):
+    """$.notice — the notification the Notify / NotifyFailure state publishes: a text a person
+    reads (outcome, scores, what is left running, console links, the `podium report` command).
+    Bounded like every part of the state: its parts are (a message, eight cleanup lines, three
+    left-billing items), so only a pathological text is cut."""
+
+    failed: bool  # True: the run failed, NotifyFailure publishes it and the execution fails
+    status: Name  # the outcome: promoted, discarded, dry_run, unchanged, skipped, not_evaluated, failed
+    run_id: Name | None = None
+    subject: Subject  # SNS Subject: ASCII, at most 100 characters
+    text: NoticeText
+    report_html_uri: Uri | None = None  # runs/<run_id>/report.html, when it could be written
+
+
 # Step name → (input model, result model); the ASL test and the handlers use this.
 STEP_MODELS: dict[str, tuple[type[BaseModel], type[_Payload]]] = {
     "Prepare": (PrepareEvent, RunContext),
@@ -356,4 +397,5 @@ STEP_MODELS: dict[str, tuple[type[BaseModel], type[_Payload]]] = {
     "ScoreEvaluation": (ScoreEvaluationEvent, GateOutcome),
     "Promote": (PromoteEvent, RunOutcome),
     "Cleanup": (CleanupEvent, FailureSummary),
+    "Report": (ReportEvent, Notice),
 }

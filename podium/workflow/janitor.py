@@ -134,6 +134,40 @@ class JanitorReport:
         """Something was (or, in a dry run, would be) deleted, could not be, or could not be judged."""
         return bool(self.deleted or self.failed or self.unsure)
 
+    def subject(self) -> str:
+        did = "would delete (dry run)" if self.dry_run else "deleted"
+        failed = f", could not delete {len(self.failed)}" if self.failed else ""
+        unsure = f", could not judge {len(self.unsure)}" if self.unsure else ""
+        return f"Podium janitor {did} {len(self.deleted)}{failed}{unsure}"
+
+    def text(self) -> str:
+        """The notification a person reads, in the words the janitor's log lines use."""
+        if self.dry_run:
+            head = (
+                f"The janitor would delete {len(self.deleted)} resource(s) this stack's runs left behind (never "
+                "promoted, past their time-to-live). It is in dry run (janitor_dry_run): nothing was deleted."
+            )
+        else:
+            head = (
+                f"The janitor deleted {len(self.deleted)} resource(s) this stack's runs left behind (never promoted, "
+                "past their time-to-live)."
+            )
+        lines = [head]
+        for title, items in (
+            ("Would delete:" if self.dry_run else "Deleted:", self.deleted),
+            ("Could NOT delete (still billed: delete it in the Bedrock console):", self.failed),
+            ("Kept, as it could not tell whether it may go (look at these):", self.unsure),
+        ):
+            if items:
+                lines += ["", title, *(f"  - {item}" for item in items)]
+        lines += [
+            "",
+            f"Kept on purpose: {len(self.kept)} (the active model, promoted models, running executions' and "
+            "not yet expired resources; each is in the janitor's log).",
+            f"Provisioned throughput of this stack still billed by the hour: {self.model_units} model unit(s).",
+        ]
+        return "\n".join(lines) + "\n"
+
     def to_payload(self) -> dict[str, object]:
         return {
             "status": "janitor",

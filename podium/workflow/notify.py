@@ -1,6 +1,6 @@
-"""What the notifications say. The Notify / NotifyFailure states publish $.outcome /
-$.failure as JSON; this module turns Step Functions' caught error into the plain words
-of whoever failed (Bedrock's failureMessage, Databricks' state message, a setting name)."""
+"""Step Functions' caught error in the plain words of whoever failed (Bedrock's failureMessage,
+Databricks' state message, a setting name): what $.failure, and so the notification the Report
+step writes (podium.workflow.conclude), says."""
 
 from __future__ import annotations
 

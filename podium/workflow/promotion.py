@@ -86,8 +86,20 @@ def promote(
             deployment_arn=deployment_arn,
             dataset_hash=event.dataset.dataset_hash,
             estimated_cost_usd=event.dataset.estimated_cost_usd,
-            report_html_uri=gate.report_html_uri,
             gate=gate.message,
+        )
+    if (
+        evaluated
+        and current is not None
+        and current.run_id not in (run.run_id, gate.champion_run_id)
+        and current.decision == "promote"
+    ):
+        # The gate compared this model with another champion (or with none): never replace a
+        # model it was not compared with.
+        raise NotPromotable(
+            f"the active model is now run {current.run_id}, but this run was compared with "
+            f"{gate.champion_run_id and 'run ' + gate.champion_run_id or 'no active model'}; start the run again "
+            "so that it is compared with the active model"
         )
     # Before the record switches: the tag is what keeps the janitor off the serving model for as
     # long as it exists (the record can be rewritten, run files expire).
@@ -151,7 +163,6 @@ def promote(
         retired_deployment_arn=retired if retired_deployment else None,
         dataset_hash=new.dataset_hash,
         estimated_cost_usd=event.dataset.estimated_cost_usd,
-        report_html_uri=gate.report_html_uri,
         gate=gate.message,
     )
 

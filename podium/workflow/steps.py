@@ -66,6 +66,7 @@ class DependencyGroup(str, enum.Enum):
 
     FACTS = "facts"  # DuckDB + sqlglot: computes facts from the tables (podium.dataset.facts)
     DATABRICKS = "databricks"  # databricks-sdk: bundled only when the stack deploys generator=databricks
+    REPORT = "report"  # Jinja2: writes report.html (podium.evaluation.report)
 
 
 @dataclass(frozen=True)
@@ -180,15 +181,17 @@ STEPS: tuple[Step, ...] = (
     Step(
         "EvaluateChunk",
         "evaluate_chunk",
-        # scratch chunk files: each chunk's answers, so a retried chunk is not asked again
-        frozenset({A.READ_RUNS, A.WRITE_SCRATCH, A.BEDROCK_INVOKE}),
+        # scratch chunk files: each chunk's answers, so a retried chunk is not asked again;
+        # ACTIVE_MODEL_READ: the champion, asked live when too few of its answers are on file
+        frozenset({A.READ_RUNS, A.WRITE_SCRATCH, A.BEDROCK_INVOKE, A.ACTIVE_MODEL_READ}),
         timeout_seconds=900,
     ),
     Step(
         "ScoreEvaluation",
         "score_evaluation",
         # DELETE_THROUGHPUT / _DEPLOYMENT: the evaluation-only throughput (or deployment), or a discarded
-        # model's; ACTIVE_MODEL_READ: never the one serving the active model
+        # model's; ACTIVE_MODEL_READ: never the one serving the active model, and the champion to compare with;
+        # WRITE_RUNS: eval.json, and the champion's answers asked live, filed under its run
         frozenset(
             {A.READ_RUNS, A.WRITE_RUNS, A.BEDROCK_DELETE_THROUGHPUT, A.BEDROCK_DELETE_DEPLOYMENT, A.ACTIVE_MODEL_READ},
         ),
@@ -221,15 +224,25 @@ STEPS: tuple[Step, ...] = (
         CLEANUP_ACCESS,
         needs=frozenset({D.DATABRICKS}),
     ),
+    Step(
+        "Report",
+        "report",
+        # report.html from the run's files; the history for the phases; the active model it names
+        frozenset({A.READ_RUNS, A.WRITE_RUNS, A.READ_EXECUTION_HISTORY, A.ACTIVE_MODEL_READ}),
+        timeout_seconds=120,
+        memory_mb=1024,
+        needs=frozenset({D.REPORT}),
+    ),
     # -- outside the state machine -------------------------------------------------------
     Step(
         "ExecutionEnded",
         "execution_ended",
-        # An execution stopped, timed out, or failed with a failed Cleanup: Cleanup's rights,
-        # plus the execution history (the run's last state) and the topic.
-        CLEANUP_ACCESS | {A.READ_EXECUTION_HISTORY, A.NOTIFY},
+        # An execution stopped, timed out, or failed where its Cleanup did not finish: Cleanup's rights,
+        # plus the execution history (the run's last state), the topic, and the run's files
+        # (its report.html, as the Report state writes it)
+        CLEANUP_ACCESS | {A.READ_EXECUTION_HISTORY, A.NOTIFY, A.READ_RUNS, A.WRITE_RUNS},
         timeout_seconds=120,
-        needs=frozenset({D.DATABRICKS}),
+        needs=frozenset({D.DATABRICKS, D.REPORT}),
         in_definition=False,
     ),
     Step(

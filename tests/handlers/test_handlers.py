@@ -275,8 +275,6 @@ def test_evaluate_asks_both_models_and_scores_them_simulated(cloud: Rehearsal, b
     assert scores["label"].startswith("SIMULATED") and scores["questions"] == state["evaluation"]["questions"]
     answers = cloud.read_run_file(run_id, "eval/answers.jsonl").splitlines()
     assert len(answers) == 2 * scores["questions"]
-    report = cloud.read_run_file(run_id, "report.html")
-    assert "SIMULATED" in report and "<svg" in report
     asked = {call["model_id"] for call in bedrock.answers}
     assert asked == {state["throughput"]["arn"], "meta.llama3-1-8b-instruct-v1:0"}  # the new and the base model
 
@@ -292,6 +290,12 @@ def test_promote_writes_the_active_model_record(cloud: Rehearsal, bedrock, built
     assert active["throughput_arn"] == state["throughput"]["arn"]
     assert active["dataset_hash"] == state["dataset"]["dataset_hash"]
     assert json.loads(cloud.read_run_file(state["run"]["run_id"], "promotion.json"))["previous"] is None
+    # then the Report step: report.html and the notification's text
+    notice = _check("Report", invoke("Report", {**state, "outcome": outcome}))
+    assert notice["status"] == "promoted" and not notice["failed"]
+    assert notice["text"].startswith("Promoted: the new model passed the gate")
+    report = cloud.read_run_file(state["run"]["run_id"], "report.html")
+    assert "SIMULATED" in report and "<svg" in report and notice["report_html_uri"].endswith("/report.html")
 
 
 def test_cleanup_stops_the_job_and_deletes_the_unpromoted_throughput(bedrock, built: dict[str, Any]):

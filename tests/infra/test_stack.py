@@ -632,8 +632,11 @@ def test_key_lets_cloudwatch_alarms_publish_to_the_encrypted_topic(synthesized: 
     assert alarms["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
 
 
-def test_alarms_on_failed_timed_out_and_stopped_runs_go_to_their_own_topic(synthesized: Synthesized) -> None:
+def test_alarms_on_failed_timed_out_and_stopped_runs_go_to_their_own_topic_and_the_run_topic(
+    synthesized: Synthesized,
+) -> None:
     alarm_topic, _ = _topic(synthesized, "Podium alarms")
+    run_topic, _ = _topic(synthesized, "Podium runs")
     alarms = list(synthesized.of_type("AWS::CloudWatch::Alarm").values())
     runs = [a for a in alarms if a["Properties"]["Namespace"] == "AWS/States"]
     assert {a["Properties"]["MetricName"] for a in runs} == {
@@ -643,8 +646,8 @@ def test_alarms_on_failed_timed_out_and_stopped_runs_go_to_their_own_topic(synth
     }
     functions = [a for a in alarms if a["Properties"]["Namespace"] == "AWS/Lambda"]
     assert {a["Properties"]["MetricName"] for a in functions} == {"Errors"} and len(functions) == 2
-    for alarm in alarms:
-        assert alarm["Properties"]["AlarmActions"] == [{"Ref": alarm_topic}]
+    for alarm in alarms:  # the run topic too: the e-mail address is subscribed to it alone
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": alarm_topic}, {"Ref": run_topic}]
 
 
 def _rule(s: Synthesized, source: str) -> dict[str, Any]:
@@ -709,11 +712,12 @@ def test_uploads_start_the_machine_through_start_on_upload_and_no_schedule_by_de
 def test_optional_parts_appear_when_configured(synthesized_full: Synthesized) -> None:
     rules = synthesized_full.of_type("AWS::Events::Rule").values()
     assert {r["Properties"].get("ScheduleExpression") for r in rules} == {"rate(7 days)", "rate(1 hour)", None}
-    subscriptions = synthesized_full.of_type("AWS::SNS::Subscription").values()
-    assert len(subscriptions) == 2  # run outcomes and alarms
-    for subscription in subscriptions:
-        assert subscription["Properties"]["Protocol"] == "email"
-        assert subscription["Properties"]["Endpoint"] == "ml-team@example.com"
+    # one subscription, one confirmation mail: the run topic carries the alarms as well
+    (subscription,) = synthesized_full.of_type("AWS::SNS::Subscription").values()
+    run_topic, _ = _topic(synthesized_full, "Podium runs")
+    assert subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Properties"]["Endpoint"] == "ml-team@example.com"
+    assert subscription["Properties"]["TopicArn"] == {"Ref": run_topic}
 
 
 def test_outputs_name_the_entry_points_and_nothing_secret(synthesized_full: Synthesized) -> None:

@@ -158,15 +158,17 @@ def test_models_json_lists_every_model_with_its_limits():
 
     result = run("models", "--json")
     assert result.exit_code == 0
-    records = json.loads(result.stdout)
+    value = json.loads(result.stdout)
+    assert value["status"] == "ok" and value["warnings"] == [] and value["problems"] == []
+    records = value["models"]
     assert [r["model_id"] for r in records] == list(MODELS)
     llama = records[0]
     assert llama["regions"] == ["us-west-2"] and llama["max_train_rows"] == 10_000
     assert llama["format"] == "prompt-completion" and llama["needs_provisioned_throughput"] is True
 
 
-@pytest.mark.parametrize("columns", ["80", "100"])
-def test_models_is_readable_at_80_columns(columns: str):
+@pytest.mark.parametrize("columns", ["80", "100", "120", "130", "139", "160"])
+def test_models_is_readable_at_any_width(columns: str):
     from podium.models import MODELS
 
     result = runner.invoke(app, ["models"], env={"COLUMNS": columns})
@@ -185,6 +187,9 @@ def test_generate_json_names_the_files_and_counts(sample_dir: Path, tmp_path: Pa
     assert result.exit_code == 0, result.output
     value = json.loads(result.stdout)
     assert value["status"] == "ok" and value["problems"] == []
+    # the bundled sample's planted quirks are warnings that say they are planted, not a fix to make
+    assert value["warnings"] and all("planted on purpose in the bundled sample" in w for w in value["warnings"])
+    assert not any("write it as" in w for w in value["warnings"])
     assert sorted(Path(f).name for f in value["files"]) == [
         "eval.jsonl",
         "eval_bedrock.jsonl",
@@ -207,11 +212,11 @@ def test_generate_prices_override_the_estimate(sample_dir: Path, tmp_path: Path)
 
 def test_validate_json_lists_each_problem_with_its_line(good_file: Path, tmp_path: Path):
     ok = json.loads(run("validate", good_file, "--json").stdout)
-    assert ok["status"] == "valid" and ok["exit_code"] == 0 and ok["problems"] == []
+    assert ok["status"] == "ok" and ok["valid"] is True and ok["exit_code"] == 0 and ok["problems"] == []
     result = run("validate", _invalid_file(tmp_path), "--json")
     assert result.exit_code == 1
     value = json.loads(result.stdout)
-    assert value["status"] == "invalid" and value["problems"][0]["line"] == 1
+    assert value["status"] == "invalid" and value["valid"] is False and value["problems"][0]["line"] == 1
     assert value["problem_count"] == len(value["problems"]) and value["counts"]
 
 
@@ -267,22 +272,89 @@ def test_validate_with_region_checks_the_pair_against_the_accounts_sum(tmp_path:
     assert "L-12345678" in result.stderr
 
 
-def test_generate_estimates_with_what_cdk_json_deploys(sample_dir: Path, tmp_path: Path):
-    cdk_json = tmp_path / "cdk.json"
+def test_generate_estimates_with_what_cdk_json_deploys_and_says_when_there_is_none(
+    sample_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    cdk_json = tmp_path / "deployment" / "cdk.json"
+    cdk_json.parent.mkdir()
     cdk_json.write_text(
         json.dumps({"context": {"hyperparameters": {"epochCount": 3}, "prices": {"storage_per_month": 9.25}}}),
         encoding="utf-8",
     )
+    monkeypatch.chdir(tmp_path)  # a folder without cdk.json
     deployed = run("generate", "--data", sample_dir, "--out", tmp_path / "a", "--json", "--cdk-json", cdk_json)
-    built_in = run("generate", "--data", sample_dir, "--out", tmp_path / "b", "--json", "--cdk-json", tmp_path / "no")
+    built_in = run("generate", "--data", sample_dir, "--out", tmp_path / "b", "--json")
     assert deployed.exit_code == 0 and built_in.exit_code == 0, deployed.output + built_in.output
+    assert any("no cdk.json in" in w and "built-in defaults" in w for w in json.loads(built_in.stdout)["warnings"])
+    assert not any("cdk.json" in w for w in json.loads(deployed.stdout)["warnings"])
+    missing = run("generate", "--data", sample_dir, "--out", tmp_path / "c", "--json", "--cdk-json", tmp_path / "no")
+    assert missing.exit_code == 2 and json.loads(missing.stdout)["status"] == "usage_error"
+    assert "--cdk-json" in missing.stderr and "no such file" in missing.stderr
     deployed_lines = " ".join(json.loads(deployed.stdout)["report"]["estimate"]["lines"])
     built_in_lines = " ".join(json.loads(built_in.stdout)["report"]["estimate"]["lines"])
     assert "× 3 epochs" in deployed_lines and "$9.25 a month" in deployed_lines
     assert "× 3 epochs" not in built_in_lines and "$9.25" not in built_in_lines
 
 
-def test_generate_takes_the_recipe_and_its_priorities_from_cdk_json_as_its_help_says(sample_dir: Path, tmp_path: Path):
+# ---- the --json contract: one object, the same status words, warnings and problems -----------
+
+
+def test_every_command_speaks_the_same_json(good_file: Path, sample_dir: Path, tmp_path: Path):
+    from podium.cli.output import STATUSES
+
+    eval_file = tmp_path / "eval.jsonl"
+    eval_file.write_text(
+        json.dumps({"id": "q1", "kind": "paraphrase", "question": "Who?", "answers": ["A"]}) + "\n", encoding="utf-8"
+    )
+    cases = [
+        (("models",), "ok", 0),
+        (("validate", good_file), "ok", 0),
+        (("validate", _invalid_file(tmp_path)), "invalid", 1),
+        (("validate", eval_file, "--split", "eval"), "usage_error", 2),
+        (("validate", tmp_path / "missing.jsonl"), "usage_error", 2),
+        (("generate", "--data", tmp_path / "nowhere", "--out", tmp_path / "o"), "usage_error", 2),
+        (("runs", "--rehearsal", tmp_path), "failed", 1),
+        (("report", "--rehearsal", tmp_path), "failed", 1),
+        (("ask", "Who?", "--rehearsal", tmp_path), "failed", 1),
+    ]
+    for args, status, code in cases:
+        result = run(*args, "--json")
+        assert result.exit_code == code, (args, result.output)
+        value = json.loads(result.stdout)  # stdout holds the one JSON object, whatever happened
+        assert value["status"] == status and value["status"] in STATUSES, args
+        assert value["exit_code"] == code and isinstance(value["warnings"], list), args
+        assert isinstance(value["problems"], list) and (code == 0) == (value["problems"] == []), args
+
+
+def test_validate_names_the_file_split_eval_wants(tmp_path: Path):
+    podium_questions = tmp_path / "eval.jsonl"
+    podium_questions.write_text(
+        json.dumps({"id": "q1", "kind": "paraphrase", "question": "Who?", "answers": ["A"]}) + "\n", encoding="utf-8"
+    )
+    result = run("validate", podium_questions, "--split", "eval")
+    assert result.exit_code == 2 and "give eval_bedrock.jsonl" in result.stderr
+    bedrock_rows = tmp_path / "eval_bedrock.jsonl"
+    bedrock_rows.write_text(
+        json.dumps({"prompt": "Who won?", "referenceResponse": "A won.", "category": "event_medal"}) + "\n",
+        encoding="utf-8",
+    )
+    assert run("validate", bedrock_rows, "--split", "eval").exit_code == 0
+    assert "eval_bedrock.jsonl" in run("validate", "--help").stdout
+
+
+def test_validate_takes_the_model_from_cdk_json(good_file: Path, tmp_path: Path):
+    cdk_json = tmp_path / "cdk.json"
+    cdk_json.write_text(
+        json.dumps({"context": {"region": "us-east-1", "base_model": "amazon.nova-lite-v1:0:300k"}}), encoding="utf-8"
+    )
+    result = run("validate", good_file, "--cdk-json", cdk_json, "--json")
+    assert json.loads(result.stdout)["model"] == "amazon.nova-lite-v1:0:300k"
+    assert "cdk.json's base_model" in result.stderr
+
+
+def test_generate_takes_the_recipe_and_its_priorities_from_cdk_json_as_its_help_says(
+    sample_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     words = "".join(" " if ch in "│╭╮╰╯─" else ch for ch in run("generate", "--help").stdout).split()
     assert "(default: cdk.json's recipe; deep without one)" in " ".join(words)
     cdk_json = tmp_path / "cdk.json"
@@ -290,7 +362,9 @@ def test_generate_takes_the_recipe_and_its_priorities_from_cdk_json_as_its_help_
         json.dumps({"context": {"recipe": "deep", "teach_priorities": ["country_medal_count"]}}), encoding="utf-8"
     )
     deployed = run("generate", "--data", sample_dir, "--out", tmp_path / "a", "--json", "--cdk-json", cdk_json)
-    built_in = run("generate", "--data", sample_dir, "--out", tmp_path / "b", "--json", "--cdk-json", tmp_path / "no")
+    monkeypatch.chdir(tmp_path / "a")  # a folder without cdk.json: the built-in defaults
+    built_in = run("generate", "--data", sample_dir, "--out", tmp_path / "b", "--json")
+    monkeypatch.undo()
     chosen = run("generate", "--data", sample_dir, "--out", tmp_path / "c", "--json", "--recipe", "qa")
     assert deployed.exit_code == built_in.exit_code == chosen.exit_code == 0, deployed.output + built_in.output
     deployed_plan = json.loads(deployed.stdout)["report"]["plan"]

@@ -36,11 +36,13 @@ def test_a_successful_rehearsal_writes_the_run_files_and_prints_the_summary(samp
     )  # fmt: skip
 
     assert result.exit_code == 0, result.output
-    (run_dir,) = (tmp_path / "out").iterdir()  # one folder per run, named by its run id
+    # one folder per run, named by its run id, beside the folder's memory (podium.rehearsal.workspace)
+    (run_dir,) = [path for path in (tmp_path / "out").iterdir() if path.is_dir()]
+    assert {path.name for path in (tmp_path / "out").iterdir() if path.is_file()} == {"rehearsal-state.json"}
     run_id = run_dir.name
     names = {path.name for path in run_dir.iterdir()}
     assert {"train.jsonl", "validation.jsonl", "eval.jsonl", "report.json", "promotion.json"} <= names
-    assert {"eval.json", "report.html"} <= names  # Evaluate ran; the report is copied out
+    assert {"eval.json", "report.html", "execution.json"} <= names  # Evaluate ran; the report is copied out
     report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
     (metrics,) = run_dir.glob("output/*/training_artifacts/step_wise_training_metrics.csv")
     assert "SIMULATED" in metrics.read_text(encoding="utf-8")
@@ -64,12 +66,14 @@ def test_a_successful_rehearsal_writes_the_run_files_and_prints_the_summary(samp
     assert "Losses (SIMULATED): training 1.25, validation 1.5" in summary
     assert "Active model (the record Promote wrote to SSM)" in summary
     assert f"run_id: {run_id}" in summary and f"dataset_hash: {report['dataset_hash']}" in summary
-    assert "status promoted): Promoted arn:aws:bedrock:" in summary
+    assert "status promoted, subject 'Podium run" in summary and "  Promoted: the new model passed the gate" in summary
+    assert f"  or: podium report {run_id} --stack podium --region us-west-2" in summary
     assert "Provisioned throughput left: 1 — on AWS a provisioned throughput bills every hour" in summary
     assert f"podium-pt-{run_id} (InService, 1 model unit(s), no commitment, serves the active model)" in summary
     # progress, on stderr: what runs, each state with its time, the throughput path
     assert "Rehearsing statemachine/finetune.asl.json" in result.stderr
     assert summary.strip().splitlines()[-1].startswith("Next: deploy it with `npx aws-cdk@2 deploy`")
+    assert f"Look again: podium runs --rehearsal {tmp_path / 'out'}" in summary
     for state in (
         "Prepare",
         "BuildDataset",
@@ -95,7 +99,8 @@ def test_an_injected_failure_exits_1_with_its_message_and_leaves_nothing_running
     assert "Outcome: FAILED" in summary
     assert "Error: DatabricksRejected in state StartGeneration" in summary
     assert f"Message: {says}" in summary
-    assert f"status failed): {says}" in summary  # the notification carries the same words
+    assert "status failed, subject 'Podium run" in summary  # the notification carries the same words
+    assert "  FAILED in StartGeneration: DatabricksRejected." in summary and f"  {says}" in summary
     assert "Injected: --fail-step StartGeneration" in summary
     assert "Dataset: none built" in summary and "Losses: none" in summary
     assert "Active model: none" in summary
@@ -123,6 +128,19 @@ def test_an_input_looser_than_cdk_json_is_refused_at_prepare(sample_dir: Path, t
     assert "Provisioned throughput left: none (this run created none)" in result.stdout
 
 
+def test_a_failure_no_catch_sees_is_reported_by_execution_ended_in_the_json_too(sample_dir: Path, tmp_path: Path):
+    result = rehearse(
+        "--data", sample_dir, "--out", tmp_path / "out", "--throughput", "--json",
+        "--fail-step", "CreateThroughput", "--fail-with", "States.DataLimitExceeded",
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    value = json.loads(result.stdout)
+    assert value["status"] == "failed" and value["outcome"] == "failed" and value["throughputs_left"] == []
+    # no Report state ran: the text is the one ExecutionEnded published, with what its cleanup did
+    assert value["notification"].startswith("FAILED in CreateThroughput: States.DataLimitExceeded.")
+    assert "Cleanup: deleted provisioned throughput" in value["notification"]
+
+
 def test_a_training_file_bedrock_refuses_fails_at_check_fine_tune_with_bedrocks_message(
     sample_dir: Path, tmp_path: Path
 ):
@@ -133,7 +151,7 @@ def test_a_training_file_bedrock_refuses_fails_at_check_fine_tune_with_bedrocks_
     summary = result.stdout
     assert "Error: FineTuneFailed in state CheckFineTune" in summary
     assert "Message: " in summary and "Data validation failed for the train data" in summary
-    assert "status failed): " in summary and 'Line 1: Each record must have a "prompt"' in summary
+    assert "status failed, subject" in summary and 'Line 1: Each record must have a "prompt"' in summary
     assert "Active model: none" in summary and "Provisioned throughput left: none" in summary
 
 
@@ -187,7 +205,7 @@ def test_without_input_it_plans_and_estimates_what_the_deployed_stack_would(samp
 
     result = rehearse("--data", sample_dir, "--out", tmp_path / "out", "--input", '{"dry_run": true}')
     assert result.exit_code == 0, result.output
-    (run_dir,) = (tmp_path / "out").iterdir()
+    (run_dir,) = [path for path in (tmp_path / "out").iterdir() if path.is_dir()]
     rehearsed = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
 
     deployed = deployed_settings(Path("cdk.json")).defaults
@@ -209,11 +227,21 @@ def test_without_input_it_plans_and_estimates_what_the_deployed_stack_would(samp
     assert "Settings: cdk.json context, as deployed" in result.stderr
 
 
-def test_json_summary_has_status_states_files_counts_and_problems(sample_dir: Path, tmp_path: Path):
-    result = rehearse("--data", sample_dir, "--out", tmp_path / "out", "--json")
-    assert result.exit_code == 0, result.output
+def test_json_summary_on_the_discard_path_has_the_outcome_the_gate_checks_files_and_problems(
+    sample_dir: Path, tmp_path: Path
+):
+    unmeetable = json.dumps({"gate": {"min_paraphrase_accuracy": 1.0}})
+    result = rehearse("--data", sample_dir, "--out", tmp_path / "out", "--json", "--input", unmeetable)
+    assert result.exit_code == 0, result.output  # a decision, not a failure
     value = json.loads(result.stdout)  # stdout is the JSON alone: progress went to stderr
-    assert value["status"] == "SUCCEEDED" and value["exit_code"] == 0 and value["problems"] == []
+    assert value["status"] == "ok" and value["exit_code"] == 0 and value["problems"] == []
+    assert value["execution_status"] == "SUCCEEDED" and value["outcome"] == "discarded"
+    assert value["gate"]["decision"] == "discard"
+    failed = {check["setting"]: check for check in value["gate"]["checks"] if not check["passed"]}
+    assert failed["gate.min_paraphrase_accuracy"]["threshold"] == 1.0
+    assert value["notification"].startswith("Discarded: paraphrase accuracy")
+    assert value["active_model"] is None and value["throughputs_left"] == []
+    assert all("planted on purpose" in w for w in value["warnings"]) and value["warnings"]
     # by default (cdk.json) the run is evaluated; the gate then promotes or discards
     assert value["states"][:2] == ["Start", "Prepare"] and {"StartGeneration", "GateDecision"} <= set(value["states"])
     assert {Path(f).name for f in value["files"]} >= {"train.jsonl", "validation.jsonl", "report.json"}
@@ -224,10 +252,10 @@ def test_json_summary_has_status_states_files_counts_and_problems(sample_dir: Pa
 def test_data_warnings_name_the_users_folder_not_the_scratch_copy(tmp_path: Path):
     import logging
 
-    from podium.cli.rehearsal import _DataWarnings
+    from podium.cli.output import DataWarnings
 
     scratch = tmp_path / "podium-data-k3j2x"
-    with _DataWarnings(Path("data/sample")) as caught:
+    with DataWarnings(Path("data/sample")) as caught:
         logging.getLogger("podium.dataset.tables").warning("%s/athletes.csv:51: column 'events': bad list", scratch)
         logging.getLogger("podium.dataset.tables").warning("%s/athletes.csv:51: column 'events': bad list", scratch)
     assert caught.lines == ["data/sample/athletes.csv:51: column 'events': bad list"]

@@ -25,8 +25,9 @@ def _failed(cleanup: list[str]) -> RunResult:
         output=None,
         error="ThroughputFailed",
         cause="x",
-        notifications=[{"status": "failed", "cleanup": cleanup}],
+        notifications=[{"status": "failed", "text": "FAILED in CheckThroughput: ThroughputFailed."}],
         states=["Prepare", "CreateThroughput", "Cleanup"],
+        final_state={"failure": {"status": "failed", "error": "ThroughputFailed", "message": "x", "cleanup": cleanup}},
     )
 
 

@@ -91,9 +91,9 @@ LOOK_AGAIN = {  # the step → the Pass that counts a failed look, and the Wait 
 }
 
 
-def test_failures_go_through_cleanup_then_notification_then_fail():
+def test_failures_go_through_cleanup_then_the_report_then_notification_then_fail():
     for name, state in STATES.items():
-        if name in ("Cleanup", "NotifyFailure"):
+        if name in ("Cleanup", "NotifyFailure", "Report"):
             continue
         catchers = state.get("Catch", [])
         if name in LOOK_AGAIN:
@@ -102,7 +102,10 @@ def test_failures_go_through_cleanup_then_notification_then_fail():
         for catcher in catchers:
             assert catcher["Next"] == "Cleanup", name
             assert catcher["ResultPath"] == "$.error", name
-    assert STATES["Cleanup"]["Next"] == "NotifyFailure"
+    assert STATES["Cleanup"]["Next"] == STATES["CleanupFailed"]["Next"] == "Report"
+    assert STATES["NoticeKind"]["Choices"] == [
+        {"Variable": "$.notice.failed", "BooleanEquals": True, "Next": "NotifyFailure"}
+    ]
     assert STATES["NotifyFailure"]["Next"] == "Failed"
     assert STATES["Failed"]["Type"] == "Fail"
     for stop in ("DatasetInvalid", "OverBudget"):
@@ -149,6 +152,7 @@ def test_each_step_keeps_its_results_under_its_own_path_with_the_result_model_fi
         "$.gate": {"ScoreEvaluation"},
         "$.outcome": {"Promote"},
         "$.failure": {"Cleanup"},
+        "$.notice": {"Report"},
     }
 
 
@@ -181,8 +185,22 @@ def test_notifications_publish_to_the_topic():
         state = STATES[name]
         assert state["Resource"] == "arn:aws:states:::sns:publish"
         assert state["Parameters"]["TopicArn"] == "${NotificationTopicArn}"
-    assert STATES["Notify"]["Parameters"]["Message.$"] == "$.outcome"
-    assert STATES["NotifyFailure"]["Parameters"]["Message.$"] == "$.failure"
+    # a text a person reads, written by the Report step (or, should it fail, a plain sentence)
+    for name in ("Notify", "NotifyFailure"):
+        assert STATES[name]["Parameters"]["Message.$"] == "$.notice.text"
+        assert STATES[name]["Parameters"]["Subject.$"] == "$.notice.subject"
+
+
+def test_every_ending_writes_its_report_and_a_failing_report_still_notifies():
+    for name in ("Skipped", "DryRunFinished", "UnchangedFinished", "Discarded", "Promote", "Cleanup", "CleanupFailed"):
+        assert STATES[name]["Next"] == "Report", name
+    assert STATES["Report"]["Parameters"]["Payload.$"] == "$"  # the whole state: any part may be missing
+    (catcher,) = STATES["Report"]["Catch"]
+    # $.error, as every other Catch but Cleanup's: the state keeps a bounded set of paths
+    # (tests/workflow/test_state_size.py); a failed run's own error is in $.failure by then
+    assert catcher["Next"] == "ReportFailed" and catcher["ResultPath"] == "$.error"
+    assert STATES["PlainNotice"]["Next"] == "Notify" and STATES["PlainFailureNotice"]["Next"] == "NotifyFailure"
+    assert STATES["PlainFailureNotice"]["Parameters"]["failed"] is True
 
 
 def test_money_is_spent_only_after_the_dataset_decision_and_promotion_is_one_state():

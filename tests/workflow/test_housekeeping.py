@@ -118,6 +118,12 @@ def test_a_dry_run_janitor_deletes_nothing_and_says_what_it_would():
         f"would delete custom model orphan ({model})",
     ]
     assert json.loads(json.dumps(report.to_payload()))["would_delete"] == report.deleted
+    # the notification is a text a person reads, and says nothing was deleted
+    assert report.subject() == "Podium janitor would delete (dry run) 2"
+    text = report.text()
+    assert text.startswith("The janitor would delete 2 resource(s)") and "nothing was deleted" in text
+    assert f"Would delete:\n  - would delete provisioned throughput orphan ({pt})" in text
+    assert "model unit(s)" in text and not text.lstrip().startswith("{")
 
 
 def test_the_janitor_reports_what_it_could_not_delete():
@@ -126,6 +132,10 @@ def test_the_janitor_reports_what_it_could_not_delete():
     tuner.refuse_delete = "still Creating"
     report = _sweep(tuner)
     assert report.deleted == [] and "could NOT delete provisioned throughput stuck" in report.failed[0]
+    assert report.subject() == "Podium janitor deleted 0, could not delete 1"
+    text = report.text()
+    assert "Could NOT delete (still billed: delete it in the Bedrock console):\n  - could NOT delete" in text
+    assert "still Creating" in text
 
 
 def _orphan(tuner, run_id="r", **tags):

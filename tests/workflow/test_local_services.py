@@ -127,8 +127,15 @@ def test_a_job_runs_its_lifecycle_and_writes_simulated_metrics(bedrock):
     job_folder = f"runs/run-1/output/model-customization-job-{job_id}"
     key = f"{job_folder}/training_artifacts/step_wise_training_metrics.csv"
     rows = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode().splitlines()
-    assert rows[0].startswith("step_number,epoch_number,training_loss") and len(rows) == 3
+    assert rows[0].startswith("step_number,epoch_number,training_loss")
     assert all(row.endswith(SIMULATED_NOTE) for row in rows[1:])
+    # the loss by training step: 100 records at batchSize 1 are 100 steps an epoch, 2 epochs, 25
+    # points an epoch (every 4th step, each epoch's last among them), falling to the script's final loss
+    steps = [(int(row.split(",")[0]), int(row.split(",")[1]), float(row.split(",")[2])) for row in rows[1:]]
+    assert [(step, epoch) for step, epoch, _ in steps] == [(s, 1 + (s - 1) // 100) for s in range(4, 201, 4)]
+    assert steps[0][2] > steps[-1][2] == _emulator.script.training_loss
+    validation = f"{job_folder}/validation_artifacts/post_fine_tuning_validation/validation_metrics.csv"
+    assert len(s3.get_object(Bucket=BUCKET, Key=validation)["Body"].read().decode().splitlines()) == 3  # one an epoch
 
 
 def test_the_same_client_token_returns_the_same_job_and_another_conflicts(bedrock):

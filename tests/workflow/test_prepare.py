@@ -175,6 +175,7 @@ def test_prepare_skips_when_another_execution_holds_the_run_lock():
         ({"gate": {"min_paraphrase_accuracy": 0}}, "gate.min_paraphrase_accuracy: 0 is below the deployed 0.5"),
         ({"gate": {"min_gain_over_base": -1}}, "gate.min_gain_over_base: -1 is below the deployed 0.1"),
         ({"gate": {"max_unseen_hallucination": 1}}, "gate.max_unseen_hallucination: 1 is above the deployed 0.5"),
+        ({"gate": {"max_loss_to_champion": 0.2}}, "gate.max_loss_to_champion: 0.2 is above the deployed 0"),
         ({"throughput": {"ttl_hours": 744}}, "throughput.ttl_hours: 744 is above the deployed 4"),
         ({"throughput": {"evaluation_ttl_hours": 10}}, "throughput.evaluation_ttl_hours: 10 is above the deployed 2"),
         ({"throughput": {"retire_previous": False}}, "throughput.retire_previous: false turns off"),
@@ -202,9 +203,13 @@ def test_an_input_may_tighten_every_limit():
 
 
 def test_a_deployment_with_looser_limits_lets_the_input_go_up_to_them():
-    deployed = RunSettings.model_validate({"budget_usd": 1000, "gate": {"min_gain_over_base": -1}})
-    run = prepared_run({"budget_usd": 999, "gate": {"min_gain_over_base": -0.5}}, defaults=deployed)
+    deployed = RunSettings.model_validate(
+        {"budget_usd": 1000, "gate": {"min_gain_over_base": -1, "max_loss_to_champion": 0.1}}
+    )
+    execution_input = {"budget_usd": 999, "gate": {"min_gain_over_base": -0.5, "max_loss_to_champion": 0.05}}
+    run = prepared_run(execution_input, defaults=deployed)
     assert run.settings.budget_usd == 999 and run.settings.gate.min_gain_over_base == -0.5
+    assert run.settings.gate.max_loss_to_champion == 0.05
 
 
 def test_every_gate_threshold_declares_which_way_is_stricter():

@@ -91,7 +91,17 @@ def test_success_trains_deploys_promotes_and_notifies(rehearsal: Rehearsal):
     assert all(SIMULATED_NOTE in line for line in metrics.splitlines()[1:])
     assert result.output["finetune"]["training_loss"] == rehearsal.bedrock.script.training_loss
     assert result.states.count("CheckFineTune") == 3 and result.states.count("CheckThroughput") == 2
-    assert result.states[-3:] == ["Promote", "Notify", "Succeeded"]
+    assert result.states[-5:] == ["Promote", "Report", "NoticeKind", "Notify", "Succeeded"]
+    # the notification is a text a person reads: the outcome, the scores, what is left running
+    # and what it costs an hour, the console links, and the command that fetches the report
+    text = notification["text"]
+    assert text.startswith("Promoted: the new model passed the gate") and notification["subject"].endswith("promoted")
+    assert "paraphrase accuracy: new" in text and f"- {throughput.arn}: serves the promoted model" in text
+    assert "ESTIMATE $24.00 an hour" in text
+    assert f"#/v2/executions/details/{result.execution_arn}" in text
+    assert f"prefix=runs/{run_id}/report.html" in text and f"podium report {run_id} --stack podium" in text
+    assert notification["report_html_uri"].endswith(f"runs/{run_id}/report.html")
+    assert "meta.llama3-1-8b-instruct-v1:0:128k" in rehearsal.read_run_file(run_id, "report.html")
 
 
 def test_by_default_a_throughput_is_made_for_the_evaluation_only_and_deleted_once_scored(rehearsal: Rehearsal):
@@ -411,13 +421,17 @@ def test_a_failing_cleanup_still_notifies_with_both_errors(rehearsal: Rehearsal)
     rehearsal.lambdas.inject(Fault("Cleanup", "KeyError", "'throughput'", times=100))
     result = rehearsal.run({"unknown_setting": 1})
     assert result.status == "FAILED"
-    assert result.states[-4:] == ["Cleanup", "CleanupFailed", "NotifyFailure", "Failed"]
-    message, ended = result.notifications  # the workflow's, then the status-change rule's
+    assert result.states[-6:] == ["Cleanup", "CleanupFailed", "Report", "NoticeKind", "NotifyFailure", "Failed"]
+    workflow, ended = result.notifications  # the workflow's, then the status-change rule's
+    message = {**result.outcome, **workflow}
     assert message["error"] == "InvalidInput" and "unknown_setting" in message["message"]
     assert message["cleanup_error"]["Error"] == "KeyError"
+    assert "Cleanup itself FAILED" in message["text"] and message["subject"] == "Podium run failed"
     assert len(rehearsal.lambdas.calls("Cleanup")) == 1  # not a transient error: no retry
     # Its Cleanup did not finish, so ExecutionEnded ran the cleanup again and said so.
-    assert ended["error"] == "CleanupFailed" and ended["message"].startswith("InvalidInput: ")
+    assert ended["status"] == "failed" and ended["text"].startswith("FAILED in Prepare: CleanupFailed.")
+    assert "\nInvalidInput: unknown_setting: is not a known setting" in ended["text"]
+    assert "the run's own Cleanup failed, so it ran again" in ended["text"]
 
 
 # ---- money: budget, stopped executions, the janitor ------------------------------------------------
@@ -459,10 +473,14 @@ def test_a_stopped_execution_stops_its_job_through_the_status_change_path_and_no
     (job,) = rehearsal.bedrock.jobs.values()
     assert job.status in ("Stopping", "Stopped")
     (message,) = result.notifications
-    assert message["error"] == "ExecutionAborted" and message["cleanup"] == [f"stopped fine-tuning job {job.arn}"]
+    assert message["status"] == "failed" and message["text"].startswith("STOPPED in ")
+    assert "ExecutionAborted" in message["text"].splitlines()[0]
+    assert f"Cleanup: stopped fine-tuning job {job.arn}" in message["text"]
+    run_id = result.run_id
+    assert "STOPPED in " in rehearsal.read_run_file(run_id, "report.html")  # a report for it too
     # ExecutionEnded's lines, the job it stopped among them, carry the run it cleaned up after
     ended = [r for r in rehearsal.logs.records() if r.get("step") == "ExecutionEnded"]
-    assert ended and {(r["run_id"], r["execution_arn"]) for r in ended} == {(message["run_id"], arn)}
+    assert ended and {(r["run_id"], r["execution_arn"]) for r in ended} == {(run_id, arn)}
     assert [r["resource_arn"] for r in ended if r.get("resource_action") == "stopped"] == [job.arn]
 
 
@@ -475,7 +493,7 @@ def test_a_stopped_execution_deletes_the_throughput_it_was_creating(rehearsal: R
     assert rehearsal.bedrock.throughputs == {}
     (deleted,) = rehearsal.bedrock.deleted_throughputs
     (message,) = result.notifications
-    assert any(line.startswith(f"deleted provisioned throughput {deleted}") for line in message["cleanup"])
+    assert f"deleted provisioned throughput {deleted}" in message["text"]
     assert rehearsal.active_model() is None
 
 
@@ -504,7 +522,10 @@ def test_the_janitor_deletes_an_orphaned_throughput_and_an_unpromoted_model_and_
     assert list(rehearsal.bedrock.custom_models) == [active["model_arn"]]
     assert len(report["deleted"]) == 2 and any("serves the active model" in line for line in report["kept"])
     (notification,) = rehearsal.notifications()
-    assert notification["deleted"] == report["deleted"]
+    # a text a person reads, each deleted resource on its own line
+    assert notification["status"] == "janitor" and notification["subject"] == "Podium janitor deleted 2"
+    assert notification["text"].startswith("The janitor deleted 2 resource(s)")
+    assert all(f"  - {line}" in notification["text"] for line in report["deleted"])
 
 
 def test_the_janitor_leaves_a_live_runs_resources_alone_and_the_run_promotes(rehearsal: Rehearsal):
@@ -540,10 +561,13 @@ def test_a_failure_no_catch_sees_after_create_throughput_still_deletes_it_and_no
     assert "Cleanup" not in result.states and result.states[-1] == "CreateThroughput"
     assert result.throughputs == [] and rehearsal.bedrock.throughputs == {}
     (deleted,) = rehearsal.bedrock.deleted_throughputs
-    (message,) = result.notifications
-    assert message["error"] == "States.DataLimitExceeded"
-    assert "in state CreateThroughput with States.DataLimitExceeded, which no Catch can handle" in message["message"]
-    assert any(line.startswith(f"deleted provisioned throughput {deleted}") for line in message["cleanup"])
+    (message,) = result.notifications  # ExecutionEnded's: the run's report and a text, as Report writes them
+    text = message["text"]
+    assert message["status"] == "failed" and text.startswith("FAILED in CreateThroughput: States.DataLimitExceeded.")
+    assert "in state CreateThroughput with States.DataLimitExceeded, which no Catch can handle" in text
+    assert f"Cleanup: deleted provisioned throughput {deleted}" in text
+    assert "Left running: nothing this run created is billed by the hour." in text
+    assert "States.DataLimitExceeded" in rehearsal.read_run_file(result.run_id, "report.html")
     assert rehearsal.active_model() is None
 
 
@@ -560,6 +584,10 @@ def test_a_refused_evaluation_throughput_deletion_fails_the_run_naming_it(rehear
     assert any(f"could NOT delete provisioned throughput {left.arn}" in line for line in message["cleanup"])
     assert any(f"the janitor deletes it once its ttl has passed, at {billing['janitor_deletes_at']}" in line
                for line in message["cleanup"])  # fmt: skip
+    # the text a person reads names it, what it costs, and when the janitor deletes it
+    (line,) = [line for line in message["text"].splitlines() if line.startswith(f"  - {left.arn}: ")]
+    assert "NOT deleted" in line and "ESTIMATE $" in line and "the janitor will delete it at 20" in line
+    assert message["text"].startswith("FAILED in ScoreEvaluation: ThroughputNotDeleted.")
 
 
 @pytest.mark.parametrize(
@@ -582,8 +610,24 @@ def test_a_run_started_while_another_runs_ends_skipped_with_an_info_notification
     first = _start_and_wait_for(rehearsal, {}, "CheckFineTune")
     second = rehearsal.wait(rehearsal.start_execution({}))
     assert second.status == "SUCCEEDED" and "StartGeneration" not in second.states
-    assert second.states[-3:] == ["Skipped", "Notify", "Succeeded"]
-    (message,) = second.notifications
-    assert message["status"] == "skipped" and first in message["message"]
+    assert second.states[-5:] == ["Skipped", "Report", "NoticeKind", "Notify", "Succeeded"]
+    message = second.notification
+    assert message["status"] == "skipped" and first in message["message"] and first in message["text"]
+    assert message["text"].startswith("Skipped: another run of this state machine was going")
     stopped = rehearsal.stop_execution(first)
     assert stopped.status == "ABORTED" and len(rehearsal.bedrock.jobs) == 1
+
+
+def test_a_failing_report_step_still_notifies_in_plain_words_on_both_paths(rehearsal: Rehearsal):
+    rehearsal.lambdas.inject(Fault("Report", "KeyError", "'gate'", times=100))
+    dry = rehearsal.run({"dry_run": True})
+    assert dry.status == "SUCCEEDED" and dry.states[-4:] == ["ReportFailed", "PlainNotice", "Notify", "Succeeded"]
+    message = dry.notification
+    assert (
+        message["subject"].endswith("dry_run") and "The run report could not be written (KeyError)" in message["text"]
+    )
+    failed = rehearsal.run({"budget_usd": 0.01})
+    assert failed.status == "FAILED"
+    assert failed.states[-4:] == ["ReportFailed", "PlainFailureNotice", "NotifyFailure", "Failed"]
+    text = failed.notification["text"]
+    assert text.startswith("A Podium run FAILED with OverBudget:") and "could not be written (KeyError)" in text

@@ -4,6 +4,7 @@ with AccessDenied at the step that makes it, as on AWS. One harness serves the m
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,6 +137,31 @@ def test_the_tag_conditions_are_enforced_in_the_rehearsal(rehearsal: Rehearsal):
     assert tagged and all(r.allowed and "aws:TagKeys" in r.request.context for r in tagged)
     invoked = [r for r in records if r.caller == "EvaluateChunk" and ":provisioned-model/" in r.request.resource]
     assert invoked and all(r.request.context.get("aws:ResourceTag/podium:stack") == "podium" for r in invoked)
+
+
+def test_a_champion_with_no_answers_on_file_is_asked_live_through_its_throughput_as_evaluate_chunk_may(
+    rehearsal: Rehearsal,
+):
+    import boto3
+
+    first = rehearsal.run({"throughput": {"enabled": True}})
+    assert first.status == "SUCCEEDED" and first.outcome["status"] == "promoted", (first.error, first.cause)
+    served = rehearsal.active_model()["throughput_arn"]
+    # its answers gone: too few of the next run's questions have its answer on file, so it is asked live
+    s3 = boto3.client("s3")
+    s3.delete_object(Bucket=rehearsal.bucket, Key=f"runs/{first.run_id}/eval/answers.jsonl")
+    rehearsal.authorizer.clear_records()
+    second = rehearsal.run({"force": True})
+    assert second.status == "SUCCEEDED", (second.error, second.cause)
+    champion = json.loads(rehearsal.read_run_file(second.run_id, "eval.json"))["champion"]
+    assert champion["champion_run_id"] == first.run_id and champion["asked_live"] == champion["shared"] > 0
+    # through the champion's own throughput (its model encrypted with the stack's key), every call allowed
+    records = rehearsal.authorizer.records
+    assert [r for r in records if r.caller == "EvaluateChunk" and r.request.resource == served]
+    assert all(record.allowed for record in records), [r.request.describe() for r in records if not r.allowed]
+    # filed under the champion's run, so the next challenger finds them on file
+    listed = s3.list_objects_v2(Bucket=rehearsal.bucket, Prefix=f"runs/{first.run_id}/eval/asked-later/")
+    assert listed.get("KeyCount", 0) >= 1
 
 
 def test_statements_are_plain_data_the_stack_and_the_rehearsal_share(rehearsal: Rehearsal):

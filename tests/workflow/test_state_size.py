@@ -27,6 +27,7 @@ from podium.workflow.events import (
     FineTuneProgress,
     GateOutcome,
     GenerationProgress,
+    Notice,
     RunContext,
     RunOutcome,
     ThroughputProgress,
@@ -47,6 +48,7 @@ MODELS = {
     "gate": GateOutcome,
     "outcome": RunOutcome,
     "failure": FailureSummary,
+    "notice": Notice,
 }
 CAUGHT_ERRORS = ("error", "cleanup_error")  # {"Error", "Cause"} as a Catch stores it
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -13,6 +14,7 @@ from podium.rehearsal.bedrock_emulator.errors import BedrockError, check_member,
 from podium.rehearsal.bedrock_emulator.state import S3_URI, CustomModel, EmulatorState, Job, tag_map, utc_now
 
 SIMULATED_NOTE = "SIMULATED by podium rehearsal: not a real training run"
+POINTS_PER_EPOCH = 25  # rows of step_wise_training_metrics.csv written per epoch
 
 
 class CustomizationJobs(EmulatorState):
@@ -215,28 +217,50 @@ class CustomizationJobs(EmulatorState):
         }
 
     def _write_metrics(self, job: Job) -> None:
-        """Bedrock's output metric files, every row marked as simulated."""
+        """Bedrock's output metric files, every row marked as simulated: the training loss step by
+        step (a step is one batch: records / batchSize per epoch; at most POINTS_PER_EPOCH rows an
+        epoch are written), falling toward Script.training_loss; the validation loss once an epoch."""
         match = S3_URI.match(job.request["outputDataConfig"]["s3Uri"])
         assert match is not None
         bucket, prefix = match.group(1), match.group(2).rstrip("/")
         job_id = job.arn.rsplit("/", 1)[-1]
         base = f"{prefix}/model-customization-job-{job_id}" if prefix else f"model-customization-job-{job_id}"
-        epochs = int(float((job.request.get("hyperParameters") or {}).get("epochCount", "1")))
+        hyper = job.request.get("hyperParameters") or {}
+        epochs = int(float(hyper.get("epochCount", "1")))
+        try:
+            records = sum(
+                1
+                for line in self._read(job.request["trainingDataConfig"]["s3Uri"], job.s3).splitlines()
+                if line.strip()
+            )
+        except BedrockError:
+            records = 1
+        steps = max(1, -(-records // max(1, int(float(hyper.get("batchSize", "1"))))))  # per epoch
+        total = steps * epochs
+        stride = max(1, steps // POINTS_PER_EPOCH)
+
+        def training_loss(step: int) -> float:
+            # from twice the final loss down to it at the last step, with the wobble a real curve has
+            progress = step / total
+            falling = (math.exp(-4 * progress) - math.exp(-4)) / (1 - math.exp(-4))
+            wobble = 0.04 * math.sin(step * 1.7) * (1 - progress)
+            return self.script.training_loss * (1 + falling + wobble)
+
+        header = "step_number,epoch_number,{},perplexity,note"
+        training = [header.format("training_loss")]
+        validation = [header.format("validation_loss")]
+        for epoch in range(1, epochs + 1):
+            written = list(range((epoch - 1) * steps + stride, epoch * steps, stride)) + [epoch * steps]
+            for step in written:
+                loss = training_loss(step)
+                training.append(f"{step},{epoch},{loss:.4f},{math.exp(loss):.4f},{SIMULATED_NOTE}")
+            loss = self.script.validation_loss * (1 + (epochs - epoch) * 0.5 / epochs)
+            validation.append(f"{epoch * steps},{epoch},{loss:.4f},{math.exp(loss):.4f},{SIMULATED_NOTE}")
         files = {
-            f"{base}/training_artifacts/step_wise_training_metrics.csv": (
-                "training_loss",
-                self.script.training_loss,
-            ),
-            f"{base}/validation_artifacts/post_fine_tuning_validation/validation_metrics.csv": (
-                "validation_loss",
-                self.script.validation_loss,
-            ),
+            f"{base}/training_artifacts/step_wise_training_metrics.csv": training,
+            f"{base}/validation_artifacts/post_fine_tuning_validation/validation_metrics.csv": validation,
         }
-        for key, (column, final) in files.items():
-            rows = [f"step_number,epoch_number,{column},perplexity,note"]
-            for epoch in range(1, epochs + 1):
-                loss = final * (1 + (epochs - epoch) * 0.5)
-                rows.append(f"{epoch * 10},{epoch},{loss:.4f},{2.718281828**loss:.4f},{SIMULATED_NOTE}")
+        for key, rows in files.items():
             job.s3.put_object(Bucket=bucket, Key=key, Body=("\n".join(rows) + "\n").encode("utf-8"))
         job.s3.put_object(Bucket=bucket, Key=f"{base}/SIMULATED.txt", Body=SIMULATED_NOTE.encode("utf-8"))
 

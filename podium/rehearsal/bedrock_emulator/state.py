@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import threading
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -136,3 +136,31 @@ class EmulatorState:
 
     def _foundation_arn(self, model_id: str) -> str:
         return f"arn:aws:bedrock:{self.region}::foundation-model/{model_id}"
+
+    def export_model(self, model_arn: str) -> dict[str, Any]:
+        """What a later rehearsal needs to serve this custom model again, as JSON: its job
+        (with the training file's URI it learned from), the model, its throughputs and tags."""
+        with self._lock:
+            model = self.custom_models[model_arn]
+            job = self.jobs[model.job_arn]
+            throughputs = [t for t in self.throughputs.values() if t.model_arn == model_arn]
+            arns = [job.arn, model.arn, *(t.arn for t in throughputs)]
+            return {
+                # the job's S3 client (its service role's) is not state: the importer gives its own
+                "job": {f.name: getattr(job, f.name) for f in fields(job) if f.name != "s3"},
+                "model": asdict(model),
+                "throughputs": [asdict(t) for t in throughputs],
+                "tags": {arn: dict(self.tags[arn]) for arn in arns if arn in self.tags},
+            }
+
+    def import_model(self, record: dict[str, Any]) -> None:
+        """Serve a custom model exported by an earlier rehearsal (export_model)."""
+        with self._lock:
+            job, model = Job(**record["job"], s3=self.s3), CustomModel(**record["model"])
+            self.jobs[job.arn] = job
+            self.custom_models[model.arn] = model
+            for fields in record.get("throughputs") or []:
+                throughput = Throughput(**fields)
+                self.throughputs[throughput.arn] = throughput
+            for arn, tags in (record.get("tags") or {}).items():
+                self.tags[arn] = dict(tags)

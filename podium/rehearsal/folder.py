@@ -1,0 +1,106 @@
+"""A rehearsal's output folder as a place runs live (podium.adapters.deployment.RunSource):
+`podium runs`, `report` and `ask --rehearsal DIR` read what `podium rehearse --out DIR` left,
+with no AWS account and no network.
+
+`ask` starts the local cloud again (moto and the Bedrock emulator), puts the folder's active
+model back (podium.rehearsal.workspace) and asks the SIMULATED model that run trained through
+the same code the evaluation uses. A model promoted without a provisioned throughput is given
+one in the emulator for the question, as the evaluation gave it one.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from podium.adapters.deployment import DeploymentError, ask_model, run_row
+from podium.rehearsal import workspace
+
+_THROUGHPUT_NAME = "podium-ask"
+
+
+class RehearsalFolder:
+    console_url: str | None = None
+
+    def __init__(self, path: Path) -> None:
+        if not Path(path).is_dir() or not workspace.is_rehearsal_folder(path):
+            raise DeploymentError(
+                f"{path} is not a rehearsal's output folder (it has no {workspace.STATE_FILE} and no run with "
+                f"{workspace.EXECUTION_FILE}): run `podium rehearse --data DIR --out {path}` first"
+            )
+        self.path = Path(path)
+        self.region, self.name_prefix = workspace.rehearsed_place(self.path)
+
+    @property
+    def where(self) -> str:
+        return f"rehearsal folder {self.path}"
+
+    def runs(self, limit: int = 10) -> list[dict[str, Any]]:
+        return [
+            run_row(
+                name=execution.name,
+                started=execution.started,
+                status=execution.status,
+                state=execution.state,
+                error=execution.error,
+            )
+            for execution in workspace.recorded_executions(self.path)[:limit]
+        ]
+
+    def report(self, run_id: str | None) -> tuple[str, str]:
+        executions = workspace.recorded_executions(self.path)
+        if run_id is None:
+            if not executions:
+                raise DeploymentError(f"no run in {self.where} yet: run `podium rehearse --out {self.path}`")
+            run_id = executions[0].folder.name
+        page = self.path / run_id / "report.html"
+        if not page.is_file():
+            known = ", ".join(e.folder.name for e in executions[:5]) or "none"
+            raise DeploymentError(f"{page} does not exist: no such run in {self.where} (its runs: {known})")
+        return run_id, page.read_text(encoding="utf-8")
+
+    def ask(self, question: str, *, base: bool = False) -> tuple[str, str, bool]:
+        """Ask the folder's active model (or its base model) through the local Bedrock emulator."""
+        import boto3
+
+        from podium.adapters.bedrock_runtime import BedrockRuntimeAsker
+        from podium.models import get_model
+        from podium.rehearsal.harness import Rehearsal, RehearsalOptions
+
+        active = workspace.active_record(self.path)
+        if active is None:
+            raise DeploymentError(
+                f"no model is active in {self.where}: rehearse until a model is promoted "
+                f"(`podium rehearse --data DIR --out {self.path}`), or ask the base model of a deployed stack"
+            )
+        base_model = str(active["base_model_id"])
+        options = RehearsalOptions(region=self.region, name_prefix=self.name_prefix, publish_metrics=False)
+        with Rehearsal(options) as rehearsal:
+            workspace.restore(rehearsal, self.path)
+            if base:
+                target = get_model(base_model, self.region).invocation_id
+            else:
+                target = active.get("throughput_arn") or self._throughput_for(str(active["model_arn"]))
+            answer, simulated = ask_model(
+                BedrockRuntimeAsker(boto3.client("bedrock-runtime")), target, question, base_model, self.region
+            )
+        return answer, target, simulated
+
+    @staticmethod
+    def _throughput_for(model_arn: str) -> str:
+        """A throughput in the emulator for a model promoted without one (it is never billed)."""
+        import boto3
+
+        bedrock = boto3.client("bedrock")
+        arn = bedrock.create_provisioned_model_throughput(
+            modelUnits=1, provisionedModelName=_THROUGHPUT_NAME, modelId=model_arn
+        )["provisionedModelArn"]
+        for _ in range(50):
+            if bedrock.get_provisioned_model_throughput(provisionedModelId=arn)["status"] == "InService":
+                return str(arn)
+            time.sleep(0.01)
+        raise DeploymentError(f"the emulator's throughput {arn} for {model_arn} did not come into service")
+
+
+__all__ = ["RehearsalFolder"]
