@@ -142,8 +142,8 @@ class CostEstimate:
             )
         return (
             f"ESTIMATE on-demand serving (custom model deployment): per token only, nothing while idle — "
-            f"≈ {_dollars(self.on_demand_input_per_1k_tokens)} per 1,000 input and "
-            f"{_dollars(self.on_demand_output_per_1k_tokens)} per 1,000 output tokens "
+            f"≈ {token_dollars(self.on_demand_input_per_1k_tokens)} per 1,000 input and "
+            f"{token_dollars(self.on_demand_output_per_1k_tokens)} per 1,000 output tokens "
             f"[price: {self.sources['on_demand']}]"
         )
 
@@ -174,7 +174,7 @@ class CostEstimate:
         }
 
 
-def _dollars(amount: float | None) -> str:
+def token_dollars(amount: float | None) -> str:
     """A token price as people write it: $0.00006, not $6e-05."""
     return "$" + f"{amount or 0.0:.8f}".rstrip("0").rstrip(".")
 
@@ -298,4 +298,5 @@ __all__ = [
     "evaluation_only_hours",
     "on_demand_evaluation_line",
     "throughput_lifetime_hours",
+    "token_dollars",
 ]

@@ -556,10 +556,13 @@ def _print_deployments(say: Any, result: RunResult) -> None:
     if not result.deployments:
         if "CreateThroughput" not in result.states:
             reason = "this run created none"
-        elif any(
-            "deleted custom model deployment" in line.lower()
-            for message in result.notifications
-            for line in [*(message.get("cleanup") or []), str(message.get("message") or "")]
+        elif (result.final_state.get("gate") or {}).get("deleted_deployment_arn") or any(
+            "deleted custom model deployment" in str(line).lower()
+            for line in [
+                *(result.outcome.get("cleanup") or []),
+                result.outcome.get("message") or "",
+                *(message.get("text") or "" for message in result.notifications),
+            ]
         ):
             reason = "the one this run created was deleted once it was no longer needed"
         else:

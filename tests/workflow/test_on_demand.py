@@ -160,9 +160,10 @@ class Knows:
         return Reply(f"It was {question.answers[0]}.")
 
 
-def _score(event, tuner, questions, active=None, invents=False):
+def _score(event, tuner, questions, active=None, invents=False, store=None):
     """Evaluate through the run's deployment (every answer right) and score it."""
-    store = MemoryStore({event.run.run_prefix + "eval.jsonl": eval_jsonl(questions)})
+    store = store if store is not None else MemoryStore()
+    store.files[event.run.run_prefix + "eval.jsonl"] = eval_jsonl(questions)
     progress = EvaluationProgress()
     while not progress.done:
         progress = evaluate.evaluate_chunk(
@@ -221,6 +222,55 @@ def test_a_kept_discarded_deployment_is_left_with_when_the_janitor_deletes_it():
     (left,) = gate.left_billing
     assert left.kind == "custom model deployment" and left.arn == event.throughput.arn
     assert "bills per token asked of it (nothing while idle) until the janitor deletes it" in gate.message
+
+
+# -- the report and the notification ------------------------------------------------------------
+
+
+def _concluded(execution_input, *, promoted: bool):
+    from podium.workflow.conclude import Place, conclude
+    from podium.workflow.events import ReportEvent
+
+    event, tuner = _promotable(execution_input)
+    store = MemoryStore()
+    gate = _score(event, tuner, eval_set(), store=store)
+    outcome = promote(
+        event.model_copy(update={"gate": gate}),
+        active_models=MemoryActiveModels(),
+        fine_tuner=tuner,
+        store=store,
+        name_prefix="podium",
+    )
+    assert outcome.status == "promoted" and promoted
+    report = ReportEvent(
+        run=event.run,
+        dataset=event.dataset,
+        finetune=event.finetune,
+        throughput=event.throughput,
+        gate=gate,
+        outcome=outcome,
+    )
+    notice = conclude(report, store=store, place=Place(ON_DEMAND_REGION, "bucket", "podium"))
+    return event.throughput.arn, notice, store.files.get(event.run.run_prefix + "report.html", "")
+
+
+def test_the_notification_and_report_say_a_serving_deployment_bills_per_token_with_no_hourly_figure():
+    arn, notice, html = _concluded({"throughput": {"enabled": True}}, promoted=True)
+    text = notice.text
+    assert "Left running (a custom model deployment bills per token asked of it):" in text
+    assert (
+        f"  - {arn}: serves the promoted model (per token asked, nothing while idle: ESTIMATE $0.00006 per 1,000 "
+        "input and $0.00024 per 1,000 output tokens)"
+    ) in text
+    assert "an hour" not in text and "provisioned throughput" not in text.split("Left running")[1]
+    assert "<td>custom model deployment</td>" in html and f"<code>{arn}</code>" in html
+    assert "ESTIMATE $0.00006 per 1,000 input" in html and "an hour" not in html.split("Left running")[1][:600]
+
+
+def test_an_evaluation_only_deployment_is_reported_deleted_and_nothing_left_running():
+    arn, notice, html = _concluded(EVALUATION_ONLY, promoted=True)
+    assert "Left running: nothing this run created (its custom model deployment is deleted)." in notice.text
+    assert f"{arn} (deleted once the evaluation was scored)" in html and "<td>custom model deployment</td>" in html
 
 
 # -- promote -------------------------------------------------------------------------------------

@@ -54,8 +54,9 @@ def test_a_nova_stack_deployed_on_demand_evaluates_through_a_deployment_and_prom
 
     assert result.exit_code == 0, result.output
     summary = result.stdout
-    (run_dir,) = (tmp_path / "out").iterdir()
-    assert "Outcome: SUCCEEDED" in summary and "status promoted): Promoted arn:aws:bedrock:us-east-1:" in summary
+    (run_dir,) = [path for path in (tmp_path / "out").iterdir() if path.is_dir()]
+    assert "Outcome: SUCCEEDED" in summary and "status promoted" in summary
+    assert "Promoted arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.nova-lite-v1:0:300k/" in summary
     report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
     estimate = report["estimate"]
     assert estimate["deployment"] == "on_demand" and estimate["throughput_usd_per_hour"] is None
@@ -73,6 +74,32 @@ def test_a_nova_stack_deployed_on_demand_evaluates_through_a_deployment_and_prom
         "arn:aws:bedrock:us-east-1:123456789012:custom-model-deployment"
     }
     assert json.loads((run_dir / "eval.json").read_text())["gate"]["decision"] == "promote"
+    html = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert "<td>custom model deployment</td>" in html and "deleted once the evaluation was scored" in html
+
+
+def _cli(*args: object):
+    return CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "250"})
+
+
+def test_a_model_served_on_demand_is_asked_through_its_deployment_and_listed_so(sample_dir: Path, tmp_path: Path):
+    """`podium ask` uses the deployment the promotion recorded (kept in the rehearsal folder for the
+    next rehearsal); `podium runs` says what each run was asked through."""
+    cdk_json = _cdk_json(tmp_path, region="us-east-1", base_model=NOVA_LITE, deployment="on_demand")
+    out = tmp_path / "out"
+    served = _rehearse("--data", sample_dir, "--out", out, "--cdk-json", cdk_json, "--input", json.dumps(SERVING))
+    assert served.exit_code == 0, served.output
+    state = json.loads((out / "rehearsal-state.json").read_text(encoding="utf-8"))
+    arn = state["active_model"]["deployment_arn"]
+    assert ":custom-model-deployment/" in arn and [d["arn"] for d in state["bedrock"]["deployments"]] == [arn]
+
+    asked = _cli("ask", "--rehearsal", out, "Who won the women's 800 m freestyle?")
+    assert asked.exit_code == 0, asked.output
+    assert f"Asked {arn} (SIMULATED" in asked.stderr and asked.stdout.strip()
+    listed = _cli("runs", "--rehearsal", out, "--json")
+    assert listed.exit_code == 0, listed.output
+    (run,) = json.loads(listed.stdout)["runs"]
+    assert run["serving"] == "custom model deployment (serves it)" and run["outcome"] == "promoted"
 
 
 def test_the_same_with_the_default_llama_model_is_refused_before_anything_is_created(sample_dir: Path, tmp_path: Path):
@@ -131,10 +158,21 @@ def _a_served_model_is_recorded_with_its_deployment(rehearsal: Rehearsal, tour: 
     return result
 
 
-def _a_second_served_model_retires_the_first_deployment(rehearsal: Rehearsal, tour: Tour) -> RunResult:
+def _a_second_model_asks_the_champion_live_through_its_deployment_and_retires_it(
+    rehearsal: Rehearsal, tour: Tour
+) -> RunResult:
+    """The champion's answers are not on file: EvaluateChunk asks it live, through its deployment
+    (per token: no throughput is made for it); the new model, promoted, retires that deployment."""
+    import boto3
+
+    first = tour.results["a_served_model_is_recorded_with_its_deployment"]
     served = rehearsal.active_model()["deployment_arn"]
+    boto3.client("s3").delete_object(Bucket=rehearsal.bucket, Key=f"runs/{first.run_id}/eval/answers.jsonl")
     result = rehearsal.run(SERVING)
     assert result.status == "SUCCEEDED", (result.error, result.cause)
+    champion = json.loads(rehearsal.read_run_file(str(result.run_id), "eval.json"))["champion"]
+    assert champion["champion_run_id"] == first.run_id and champion["asked_live"] == champion["shared"] > 0
+    assert served in {a["model_id"] for a in rehearsal.bedrock.answers} and rehearsal.bedrock.throughputs == {}
     assert result.notification["retired_deployment_arn"] == served and served not in rehearsal.bedrock.deployments
     return result
 
@@ -189,9 +227,10 @@ def _a_run_stopped_mid_evaluation_deletes_its_deployment(rehearsal: Rehearsal, t
     assert result.status == "ABORTED" and "Cleanup" not in result.states
     (made,) = _made(rehearsal, result)
     assert made not in rehearsal.bedrock.deployments and made in rehearsal.bedrock.deleted_deployments
-    (message,) = result.notifications
-    assert message["error"] == "ExecutionAborted"
-    assert any(line.startswith(f"deleted custom model deployment {made}") for line in message["cleanup"])
+    (message,) = result.notifications  # ExecutionEnded's, in the words of the Report step
+    assert message["status"] == "failed" and "ExecutionAborted" in message["text"].splitlines()[0]
+    assert f"deleted custom model deployment {made}" in message["text"]
+    assert f"deleted custom model deployment {made}" in rehearsal.read_run_file(result.run_id, "report.html")
     return result
 
 
@@ -211,7 +250,7 @@ def _the_janitor_deletes_a_deployment_broken_cleanups_left(rehearsal: Rehearsal,
 
 SCENARIOS: tuple[Callable[[Rehearsal, Tour], RunResult], ...] = (
     _a_served_model_is_recorded_with_its_deployment,
-    _a_second_served_model_retires_the_first_deployment,
+    _a_second_model_asks_the_champion_live_through_its_deployment_and_retires_it,
     _prepare_refuses_a_deployment_the_accounts_quota_would_refuse,
     _the_input_may_choose_a_provisioned_throughput_instead,
     _an_evaluation_only_deployment_is_deleted_once_scored,

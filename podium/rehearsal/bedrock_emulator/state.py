@@ -139,17 +139,20 @@ class EmulatorState:
 
     def export_model(self, model_arn: str) -> dict[str, Any]:
         """What a later rehearsal needs to serve this custom model again, as JSON: its job
-        (with the training file's URI it learned from), the model, its throughputs and tags."""
+        (with the training file's URI it learned from), the model, its throughputs and custom
+        model deployments, and their tags."""
         with self._lock:
             model = self.custom_models[model_arn]
             job = self.jobs[model.job_arn]
             throughputs = [t for t in self.throughputs.values() if t.model_arn == model_arn]
-            arns = [job.arn, model.arn, *(t.arn for t in throughputs)]
+            deployments = [d for d in self.deployments.values() if d.model_arn == model_arn]
+            arns = [job.arn, model.arn, *(t.arn for t in throughputs), *(d.arn for d in deployments)]
             return {
                 # the job's S3 client (its service role's) is not state: the importer gives its own
                 "job": {f.name: getattr(job, f.name) for f in fields(job) if f.name != "s3"},
                 "model": asdict(model),
                 "throughputs": [asdict(t) for t in throughputs],
+                "deployments": [asdict(d) for d in deployments],
                 "tags": {arn: dict(self.tags[arn]) for arn in arns if arn in self.tags},
             }
 
@@ -162,5 +165,8 @@ class EmulatorState:
             for fields in record.get("throughputs") or []:
                 throughput = Throughput(**fields)
                 self.throughputs[throughput.arn] = throughput
+            for fields in record.get("deployments") or []:
+                deployment = Deployment(**fields)
+                self.deployments[deployment.arn] = deployment
             for arn, tags in (record.get("tags") or {}).items():
                 self.tags[arn] = dict(tags)
