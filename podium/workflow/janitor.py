@@ -166,6 +166,10 @@ class JanitorReport:
             "not yet expired resources; each is in the janitor's log).",
             f"Provisioned throughput of this stack still billed by the hour: {self.model_units} model unit(s).",
         ]
+        if self.deployments:
+            lines.append(
+                f"Custom model deployments of this stack still there (billed per token asked): {self.deployments}."
+            )
         return "\n".join(lines) + "\n"
 
     def to_payload(self) -> dict[str, object]:

@@ -370,6 +370,7 @@ def test_the_janitor_deletes_expired_deployments_keeps_the_active_one_and_the_mo
     assert "custom model deployment active" in kept and "serves the active model" in kept
     assert "a custom model deployment still serves it" in kept
     assert report.deployments == 2 and report.model_units == 0  # what still bills per token asked
+    assert "Custom model deployments of this stack still there (billed per token asked): 2." in report.text()
 
 
 def test_a_janitor_of_a_stack_that_makes_no_deployments_never_lists_them():
