@@ -53,6 +53,10 @@ NoticeText = _text(NOTICE_BYTES)
 Subject = _text(2 + 2 * 100)  # SNS: at most 100 ASCII characters (a quote takes 2 in JSON)
 Line = _text(LINE_BYTES)
 Arn = _identifier(1_011)  # botocore's longest Bedrock ARN
+# A provisioned throughput's or custom model deployment's ARN: botocore's patterns (ProvisionedModelArn,
+# CustomModelDeploymentArn) are arn:<partition>:bedrock:<Region, at most 20>:<account, 12>:<kind>/<id, 12>,
+# under 100 characters with any partition name AWS has; 256 leaves room to spare.
+ServingArn = _identifier(256)
 Uri = _identifier(1_100)  # s3://<bucket ≤ 63>/<key ≤ 1,024>
 Name = _identifier(256)
 Stamp = _identifier(40)  # ISO-8601
@@ -146,7 +150,7 @@ class ThroughputProgress(_Payload):
     created: bool
     kind: ServingKind = ServingKind.PROVISIONED_THROUGHPUT
     name: Name | None = None
-    arn: Arn | None = None
+    arn: ServingArn | None = None
     # a throughput's status (Creating, InService, Updating, Failed) or a deployment's (Creating, Active, Failed)
     status: ThroughputStatus | DeploymentStatus | None = None
     started_at: Stamp | None = None
@@ -207,8 +211,8 @@ class GateOutcome(_Payload):
     paraphrase_accuracy: float | None = None
     base_paraphrase_accuracy: float | None = None
     unseen_hallucination: float | None = None
-    deleted_throughput_arn: Arn | None = None  # the evaluation-only or discarded model's throughput
-    deleted_deployment_arn: Arn | None = None  # or its custom model deployment (deployment on_demand)
+    deleted_throughput_arn: ServingArn | None = None  # the evaluation-only or discarded model's throughput
+    deleted_deployment_arn: ServingArn | None = None  # or its custom model deployment (deployment on_demand)
     cleanup: Annotated[list[Line], Field(max_length=LINES)] = Field(default_factory=list)  # deleted, kept
     left_billing: Annotated[list[LeftBilling], Field(max_length=3)] = Field(default_factory=list)
     # The active model the new one was compared with (None: there was no evaluated one); Promote
@@ -227,10 +231,10 @@ class RunOutcome(_Payload):
     message: Message
     report_uri: Uri | None = None
     model_arn: Arn | None = None
-    throughput_arn: Arn | None = None
-    deployment_arn: Arn | None = None  # the custom model deployment that serves it (deployment on_demand)
-    retired_throughput_arn: Arn | None = None
-    retired_deployment_arn: Arn | None = None
+    throughput_arn: ServingArn | None = None
+    deployment_arn: ServingArn | None = None  # the custom model deployment that serves it (deployment on_demand)
+    retired_throughput_arn: ServingArn | None = None
+    retired_deployment_arn: ServingArn | None = None
     dataset_hash: Name | None = None
     estimated_cost_usd: float | None = None
     gate: Message | None = None  # the gate's decision message
