@@ -6,7 +6,7 @@ from typing import Any
 
 from lambdas.observability import correlate, step_handler
 from podium.adapters import factory
-from podium.workflow import provisioned_throughput
+from podium.workflow import serving
 from podium.workflow.environment import current
 from podium.workflow.events import CreateThroughputEvent
 
@@ -16,7 +16,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     env = current()
     request = CreateThroughputEvent.model_validate(event)
     correlate(request.run)
-    result = provisioned_throughput.create_throughput(
-        request, fine_tuner=factory.fine_tuner(env), name_prefix=env.name_prefix
-    )
+    result = serving.create_serving(request, fine_tuner=factory.fine_tuner(env), name_prefix=env.name_prefix)
     return result.to_payload()

@@ -1,5 +1,5 @@
-"""Janitor handler (scheduled): delete this stack's expired, never-promoted throughputs and
-custom models; notify when it deleted something (or would have, in a dry run) or could not."""
+"""Janitor handler (scheduled): delete this stack's expired, never-promoted throughputs, custom
+model deployments and custom models; notify when it deleted something (or would have, in a dry run) or could not."""
 
 from __future__ import annotations
 
@@ -25,12 +25,15 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         dry_run=env.janitor_dry_run,
         state_machine_arn=env.state_machine_arn,
         execution_status=lambda arn: execution_status(arn, client=client),
+        deployments=env.makes_deployments,
     )
     payload = report.to_payload()
     if report.worth_telling:  # a text a person reads, like the runs' notifications
         factory.notifier(env).publish_text(report.subject(), report.text(), {"status": "janitor"})
         logger.info("notified: %s", report.subject())
     metrics.add_metric(name="JanitorDeleted", unit="Count", value=0 if report.dry_run else len(report.deleted))
-    # Sampled at every sweep (hourly by default): the stack's throughput billed right now
+    # Sampled at every sweep (hourly by default): the stack's throughput billed right now, and its
+    # custom model deployments (billed per token asked, nothing while idle)
     metrics.add_metric(name="ProvisionedModelUnits", unit="Count", value=report.model_units)
+    metrics.add_metric(name="CustomModelDeployments", unit="Count", value=report.deployments)
     return payload

@@ -35,6 +35,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         claim_run=factory.run_lock(env).claim,
         janitor_deletes=env.janitor_deletes,
         read_model_units=factory.model_unit_reader(env),
+        read_deployments=factory.deployment_reader(env),
     )
     if result.skip_reason:
         count("RunsEnded", Outcome="skipped")

@@ -265,6 +265,12 @@ class PriceOverrides(_Strict):
     )
     storage_per_month: float | None = Field(None, ge=0, description="USD per custom model per month")
     throughput_per_unit_hour: float | None = Field(None, ge=0, description="USD per model unit per hour")
+    on_demand_input_per_1k_tokens: float | None = Field(
+        None, ge=0, description="USD per 1,000 input tokens asked on demand (deployment on_demand)"
+    )
+    on_demand_output_per_1k_tokens: float | None = Field(
+        None, ge=0, description="USD per 1,000 output tokens answered on demand (deployment on_demand)"
+    )
 
 
 class GateSettings(_Strict):
@@ -320,6 +326,13 @@ class RunSettings(_Strict):
         "builtin", description="Where questions are made: in Lambda, or by the Databricks job (needs databricks_*)"
     )
     databricks: DatabricksSettings = Field(default_factory=DatabricksSettings)
+    deployment: Literal["provisioned", "on_demand"] = Field(
+        "provisioned",
+        description="How the new model serves, for the evaluation and (throughput.enabled) after promotion: "
+        "'provisioned' buys a provisioned throughput, billed by the hour; 'on_demand' creates a custom model "
+        "deployment, billed per token, for the models and Regions AWS offers it (`podium models`: Nova Micro, "
+        "Lite, Pro). The throughput settings' ttls and flags apply to either",
+    )
     throughput: ThroughputSettings = Field(default_factory=ThroughputSettings)
     poll: PollSettings = Field(default_factory=PollSettings)
     budget_usd: float = Field(
@@ -379,6 +392,10 @@ class RunSettings(_Strict):
 
     def check_for_region(self, region: str) -> Self:
         """Cross-field rules that need the deployment region. Raises ConfigError naming the setting."""
+        # On demand first: for a model that can never be deployed on demand, that is the fix to name
+        # (the models that allow it), whatever else is wrong with the region.
+        if self.deployment == "on_demand" and (problem := get_model(self.base_model).on_demand_problem(region)):
+            raise ConfigError("deployment", f"on_demand is not offered for {self.base_model} in {region}: {problem}")
         model = get_model(self.base_model, region)
         problems = model.hyperparameter_problems(self.hyperparameters)
         if problems:
@@ -426,7 +443,8 @@ class StackSettings(_Strict):
         "more than throughput_max_model_units model units",
     )
     janitor_schedule: str | None = Field(
-        "rate(1 hour)", description="When the janitor looks for expired, never-promoted throughputs and models"
+        "rate(1 hour)",
+        description="When the janitor looks for expired, never-promoted throughputs, deployments and models",
     )
     janitor_dry_run: bool = Field(False, description="The janitor reports what it would delete, and deletes nothing")
     defaults: RunSettings = Field(default_factory=RunSettings)
@@ -538,20 +556,32 @@ def parse_stack_settings(values: Mapping[str, Any]) -> StackSettings:
     return settings
 
 
-def creates_throughput(settings: RunSettings) -> bool:
-    """A run with these settings creates a provisioned throughput: to serve the model, or to
-    evaluate it (a dry run stops before any)."""
+def creates_serving(settings: RunSettings) -> bool:
+    """A run with these settings creates what serves the new model — a provisioned throughput, or
+    with deployment on_demand a custom model deployment — to keep serving it, or to evaluate it (a
+    dry run stops before any)."""
     return not settings.dry_run and (settings.throughput.enabled or settings.evaluate)
+
+
+def creates_throughput(settings: RunSettings) -> bool:
+    """A run with these settings creates a provisioned throughput (billed by the hour)."""
+    return creates_serving(settings) and settings.deployment == "provisioned"
 
 
 def _check_janitor_enforces_ttl(settings: StackSettings) -> None:
     """The budget counts a throughput for its time-to-live because the janitor deletes it then;
-    without a janitor that deletes, nothing bounds what a throughput a run could not delete costs."""
-    if not creates_throughput(settings.defaults):
+    without a janitor that deletes, nothing bounds what a throughput (or a deployment) a run could
+    not delete costs."""
+    if not creates_serving(settings.defaults):
         return
+    made = (
+        "a provisioned throughput"
+        if settings.defaults.deployment == "provisioned"
+        else "a custom model deployment (deployment on_demand)"
+    )
     why = (
-        "runs create a provisioned throughput (throughput_enabled, or evaluate: one for the evaluation only), "
-        "and the budget counts it only for its ttl because the janitor deletes it then if a run could not"
+        f"runs create {made} (throughput_enabled, or evaluate: one for the evaluation only), and the budget "
+        "counts it only for its ttl because the janitor deletes it then if a run could not"
     )
     if settings.janitor_schedule is None:
         raise ConfigError(

@@ -151,6 +151,7 @@ _KEYS: Mapping[str, _Key] = {
     "databricks_job_id": _Key(("defaults", "databricks", "job_id"), _as_optional_int),
     "databricks_warehouse_id": _Key(("defaults", "databricks", "warehouse_id"), _as_optional_text),
     "databricks_output_table": _Key(("defaults", "databricks", "output_table"), _as_text),
+    "deployment": _Key(("defaults", "deployment"), _as_text),
     "throughput_enabled": _Key(("defaults", "throughput", "enabled"), _as_bool),
     "throughput_model_units": _Key(("defaults", "throughput", "model_units"), _as_int),
     "throughput_commitment": _Key(("defaults", "throughput", "commitment"), _as_optional_text),

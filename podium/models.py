@@ -34,8 +34,19 @@ class DataFormat(str, enum.Enum):
 
 
 class Deployment(str, enum.Enum):
-    PROVISIONED_THROUGHPUT = "provisioned-throughput"
-    ON_DEMAND = "on-demand"  # create_custom_model_deployment; PT is possible too
+    """How a custom model of the base model can serve (model-customization-use.html)."""
+
+    PROVISIONED_THROUGHPUT = "provisioned-throughput"  # billed per model unit and hour
+    ON_DEMAND = "on-demand"  # a custom model deployment (CreateCustomModelDeployment), billed per token
+
+
+# deploy-custom-model-on-demand.html ("Prerequisites", "Supported base models") and the Nova user
+# guide's "On-demand inference on custom models" (custom-fine-tune-odi.html): a custom model of Amazon
+# Nova Micro, Lite or Pro customized on or after 16 July 2025 can be deployed for on-demand inference,
+# in US East (N. Virginia) and US West (Oregon) only, and is billed per input and output token.
+ON_DEMAND_REGIONS = ("us-east-1", "us-west-2")
+ON_DEMAND_CUSTOMIZED_SINCE = "2025-07-16"
+ON_DEMAND_SOURCE = "deploy-custom-model-on-demand.html; Nova user guide, custom-fine-tune-odi.html"
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,10 @@ class Prices:
     training_per_1k_tokens: float  # USD per 1,000 tokens processed (tokens × epochs)
     storage_per_month: float  # USD per custom model per month
     throughput_per_unit_hour: float | None  # USD per model unit per hour, no commitment
+    # USD per 1,000 input / output tokens asked on demand (a custom model deployment, and the base
+    # model by its id); None where AWS offers no custom model deployment for the model
+    on_demand_input_per_1k_tokens: float | None = None
+    on_demand_output_per_1k_tokens: float | None = None
     source: str = "placeholder list price, unconfirmed; override with the `prices` setting (cdk.json, input, --prices)"
 
 
@@ -166,6 +181,30 @@ class BaseModel:
     @property
     def needs_provisioned_throughput(self) -> bool:
         return Deployment.ON_DEMAND not in self.deployments
+
+    @property
+    def on_demand_regions(self) -> tuple[str, ...]:
+        """Where a custom model of this base can be deployed for on-demand inference (none: nowhere)."""
+        if Deployment.ON_DEMAND not in self.deployments:
+            return ()
+        return tuple(region for region in self.regions if region in ON_DEMAND_REGIONS)
+
+    def on_demand_problem(self, region: str) -> str | None:
+        """Why a custom model of this base cannot be deployed on demand in `region`, naming the models
+        that allow it; None when it can."""
+        if region in self.on_demand_regions:
+            return None
+        documented = (
+            f"AWS offers it for Amazon Nova Micro, Lite and Pro custom models customized on or after "
+            f"{ON_DEMAND_CUSTOMIZED_SINCE}, in {' and '.join(ON_DEMAND_REGIONS)} ({ON_DEMAND_SOURCE})"
+        )
+        if self.on_demand_regions:
+            why = f"a {self.display_name} custom model can be deployed on demand in {', '.join(self.on_demand_regions)}"
+            why += f" only, not {region}"
+        else:
+            why = f"a {self.display_name} custom model cannot be deployed on demand: it serves through provisioned"
+            why += " throughput only"
+        return f"{why}. {documented}. The models that allow it:\n{on_demand_models_text()}"
 
     def documented_caps(self, note: str = "") -> RowCaps:
         """The caps Podium assumes without the account's quotas: the registry's per-split
@@ -391,7 +430,6 @@ _MODELS: tuple[BaseModel, ...] = (
         "us.meta.llama3-3-70b-instruct-v1:0",
         DataFormat.CONVERSATION,
         Prices(0.00799, 1.95, 48.0),
-        deployments=(Deployment.ON_DEMAND, Deployment.PROVISIONED_THROUGHPUT),
         confirmed=False,
         notes=(
             "Converse API format and 100–10,000 records: model-customization-prepare.html; hyperparameters and "
@@ -421,9 +459,26 @@ _MODELS: tuple[BaseModel, ...] = (
             "the account's Service Quotas, when readable, override the row caps"
         ),
     ),
-    _nova("amazon.nova-micro-v1:0:128k", "Nova Micro", "amazon.nova-micro-v1:0", Prices(0.001, 1.95, 20.0)),
-    _nova("amazon.nova-lite-v1:0:300k", "Nova Lite", "amazon.nova-lite-v1:0", Prices(0.002, 1.95, 20.0)),
-    _nova("amazon.nova-pro-v1:0:300k", "Nova Pro", "amazon.nova-pro-v1:0", Prices(0.008, 1.95, 40.0)),
+    # On-demand prices per 1,000 input / output tokens: the base models' list prices, assumed for their
+    # custom model deployments too (placeholders, like every price here).
+    _nova(
+        "amazon.nova-micro-v1:0:128k",
+        "Nova Micro",
+        "amazon.nova-micro-v1:0",
+        Prices(0.001, 1.95, 20.0, 0.000035, 0.00014),
+    ),
+    _nova(
+        "amazon.nova-lite-v1:0:300k",
+        "Nova Lite",
+        "amazon.nova-lite-v1:0",
+        Prices(0.002, 1.95, 20.0, 0.00006, 0.00024),
+    ),
+    _nova(
+        "amazon.nova-pro-v1:0:300k",
+        "Nova Pro",
+        "amazon.nova-pro-v1:0",
+        Prices(0.008, 1.95, 40.0, 0.0008, 0.0032),
+    ),
     # custom-model-fine-tuning.html lists Nova 2 Lite (amazon.nova-2-lite-v1:0:256k, us-east-1) for
     # fine-tuning; its data is the Converse (bedrock-conversation-2024) format of Nova 1 with optional
     # reasoning content (nova-2-sft-data-prep.html), which Podium does not write.
@@ -444,7 +499,8 @@ _MODELS: tuple[BaseModel, ...] = (
             HyperParameter(hp.name, hp.kind, hp.minimum, hp.maximum, hp.default, confirmed=False)
             for hp in _nova_hyperparameters()
         ),
-        deployments=(Deployment.ON_DEMAND, Deployment.PROVISIONED_THROUGHPUT),
+        # deploy-custom-model-on-demand.html names Nova Micro, Lite and Pro only
+        deployments=(Deployment.PROVISIONED_THROUGHPUT,),
         prices=Prices(0.003, 1.95, 20.0),
         confirmed=False,
         notes=(
@@ -477,6 +533,15 @@ _NOT_CUSTOMIZABLE = MappingProxyType(
 )
 
 DEFAULT_MODEL_ID = "meta.llama3-1-8b-instruct-v1:0:128k"
+
+
+def on_demand_models_text() -> str:
+    """The models whose custom models can be deployed on demand, one a line with their Regions."""
+    return "\n".join(
+        f"  {m.model_id}  ({m.display_name}; {', '.join(m.on_demand_regions)})"
+        for m in MODELS.values()
+        if m.on_demand_regions
+    )
 
 
 def supported_models_text() -> str:
@@ -517,9 +582,12 @@ __all__ = [
     "Deployment",
     "DOCUMENTED_SUM_CAP",
     "NOVA_RESERVED_WORDS",
+    "ON_DEMAND_CUSTOMIZED_SINCE",
+    "ON_DEMAND_REGIONS",
     "RowCaps",
     "HyperParameter",
     "Prices",
     "get_model",
+    "on_demand_models_text",
     "supported_models_text",
 ]

@@ -153,16 +153,23 @@ class RunsDashboard(Construct):
                             per_run("GenerationSeconds", "generation"),
                             per_run("FineTuneSeconds", "fine-tuning job"),
                             per_run("ThroughputCreationSeconds", "throughput creation"),
+                            per_run("DeploymentCreationSeconds", "custom model deployment creation"),
                             per_run("RunSeconds", "whole run"),
                         ],
                         width=half,
                     ),
                     cloudwatch.GraphWidget(
-                        title="Provisioned throughput billed (model units)",
+                        title="Serving billed: throughput model units, custom model deployments",
                         left=[
                             podium_metric(
-                                "ProvisionedModelUnits", "Maximum", HOUR, "in service (the janitor's hourly count)"
-                            )
+                                "ProvisionedModelUnits", "Maximum", HOUR, "model units in service (the janitor's count)"
+                            ),
+                            podium_metric(
+                                "CustomModelDeployments",
+                                "Maximum",
+                                HOUR,
+                                "custom model deployments, billed per token (the janitor's count)",
+                            ),
                         ],
                         right=[podium_metric("ThroughputHours", "Sum", DAY, "unit-hours of throughputs runs deleted")],
                         width=half,

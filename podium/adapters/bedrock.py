@@ -1,20 +1,18 @@
-"""FineTuner on Amazon Bedrock: customization jobs and provisioned throughput.
+"""FineTuner on Amazon Bedrock: customization jobs, provisioned throughput and custom model
+deployments (on-demand inference).
 
-Every create is idempotent: job and throughput names and client tokens derive from
-the run id, so a retried Lambda never makes a second job or a second (hourly billed)
-throughput. Bedrock's refusals become `BedrockRejected` (not retryable) carrying
+Every create is idempotent: job, throughput and deployment names and client tokens derive from
+the run id, so a retried Lambda never makes a second job, a second (hourly billed) throughput
+or a second deployment. Bedrock's refusals become `BedrockRejected` (not retryable) carrying
 Bedrock's own message; throttling becomes `BedrockThrottled` (retryable).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError, HTTPClientError
@@ -25,14 +23,14 @@ from podium.adapters.errors import BedrockConflict, BedrockRejected, BedrockThro
 from podium.adapters.ports import (
     TAG_EXECUTION,
     CustomModel,
+    DeploymentStatus,
     FineTuneJob,
     FineTuneRequest,
     JobStatus,
-    ObjectStore,
+    ModelDeployment,
     Throughput,
     ThroughputStatus,
 )
-from podium.errors import DataError
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +111,13 @@ def _throughput_status(value: str) -> ThroughputStatus:
         return ThroughputStatus(value)
     except ValueError:
         return ThroughputStatus.UPDATING
+
+
+def _deployment_status(value: str) -> DeploymentStatus:
+    try:
+        return DeploymentStatus(value)
+    except ValueError:
+        return DeploymentStatus.CREATING  # a status newer than this code: look again
 
 
 def _job_from_response(response: Mapping[str, Any]) -> FineTuneJob:
@@ -300,6 +305,74 @@ class BedrockFineTuner:
             raise _translate(error, f"delete provisioned throughput {arn}") from None
         resource_changed(log, "deleted", "provisioned throughput", arn)
 
+    # -- custom model deployments (on-demand inference) ----------------------
+
+    def create_deployment(self, name: str, model_arn: str, tags: Mapping[str, str]) -> ModelDeployment:
+        """Idempotent by name: an existing deployment of that name is returned when its tags name this
+        execution and it serves `model_arn`, else refused (BedrockConflict)."""
+        existing = self._find_deployment(name)
+        if existing is not None:
+            arn = str(existing.get("customModelDeploymentArn"))
+            owner = self.tags(arn).get(TAG_EXECUTION)
+            if not owner or owner != tags.get(TAG_EXECUTION) or existing.get("modelArn") != model_arn:
+                raise BedrockConflict(
+                    f"custom model deployment {name} already exists ({arn}) serving {existing.get('modelArn')} "
+                    f"for {owner or 'no Podium execution'}; this run wanted it for {model_arn} "
+                    f"({tags.get(TAG_EXECUTION)}). It was left alone. Deployment names derive from the run id: "
+                    "start a new execution."
+                )
+            resource_changed(log, "adopted", "custom model deployment", arn, "a retried call had created it")
+            return _deployment_from_response(existing)
+        arguments: dict[str, Any] = {
+            "modelDeploymentName": name,
+            "modelArn": model_arn,
+            "clientRequestToken": client_token_for(name, "deployment"),
+        }
+        if tags:
+            arguments["tags"] = [{"key": k, "value": v} for k, v in sorted(tags.items())]
+        try:
+            arn = self._bedrock.create_custom_model_deployment(**arguments)["customModelDeploymentArn"]
+        except ClientError as error:
+            raise _translate(error, f"create custom model deployment {name}") from None
+        resource_changed(log, "created", "custom model deployment", arn, f"serving {model_arn} on demand")
+        return ModelDeployment(arn=arn, status=DeploymentStatus.CREATING, model_arn=model_arn, name=name)
+
+    def _find_deployment(self, name: str) -> Mapping[str, Any] | None:
+        try:
+            return self._bedrock.get_custom_model_deployment(customModelDeploymentIdentifier=name)
+        except ClientError as error:
+            if _error_code(error) == _NOT_FOUND:
+                return None
+            raise _translate(error, f"read custom model deployment {name}") from None
+
+    def get_deployment(self, arn: str) -> ModelDeployment:
+        try:
+            response = self._bedrock.get_custom_model_deployment(customModelDeploymentIdentifier=arn)
+        except ClientError as error:
+            raise _translate(error, f"read custom model deployment {arn}") from None
+        except _UNREACHABLE as error:
+            raise BedrockThrottled(f"read custom model deployment {arn}", type(error).__name__, str(error)) from None
+        return _deployment_from_response(response)
+
+    def delete_deployment(self, arn: str) -> None:
+        """Delete; a deployment that is already gone is fine (cleanup may run twice)."""
+        try:
+            self._bedrock.delete_custom_model_deployment(customModelDeploymentIdentifier=arn)
+        except ClientError as error:
+            if _error_code(error) == _NOT_FOUND:
+                return
+            raise _translate(error, f"delete custom model deployment {arn}") from None
+        resource_changed(log, "deleted", "custom model deployment", arn)
+
+    def list_deployments(self) -> list[ModelDeployment]:
+        found: list[ModelDeployment] = []
+        try:
+            for page in self._bedrock.get_paginator("list_custom_model_deployments").paginate():
+                found.extend(_deployment_from_response(s) for s in page.get("modelDeploymentSummaries") or [])
+        except ClientError as error:
+            raise _translate(error, "list custom model deployments") from None
+        return found
+
     # -- ownership and the janitor's listings ------------------------------
 
     def tags(self, arn: str) -> dict[str, str]:
@@ -376,6 +449,20 @@ def _throughput_from_response(response: Mapping[str, Any]) -> Throughput:
     )
 
 
+def _deployment_from_response(response: Mapping[str, Any]) -> ModelDeployment:
+    """GetCustomModelDeployment's response, or one of ListCustomModelDeployments' summaries (which
+    name the deployment customModelDeploymentName, where Get says modelDeploymentName)."""
+    status = _deployment_status(str(response.get("status", "Creating")))
+    return ModelDeployment(
+        arn=str(response["customModelDeploymentArn"]),
+        status=status,
+        model_arn=str(response.get("modelArn") or ""),
+        failure_message=str(response.get("failureMessage") or "") if status is DeploymentStatus.FAILED else "",
+        name=str(response.get("modelDeploymentName") or response.get("customModelDeploymentName") or ""),
+        created_at=_iso(response.get("createdAt")),
+    )
+
+
 def _iso(value: object) -> str:
     """botocore gives datetimes; keep ISO-8601 text so the workflow's events stay JSON."""
     if value is None:
@@ -384,86 +471,8 @@ def _iso(value: object) -> str:
     return str(isoformat(timespec="seconds") if isoformat else value)
 
 
-# -- training / validation loss from the job's output files -------------------
-
-
-@dataclass(frozen=True)
-class LossPoint:
-    step: int
-    epoch: int
-    loss: float
-
-
-@dataclass(frozen=True)
-class LossMetrics:
-    """Loss curves Bedrock wrote beside the job's output; empty when the files are absent."""
-
-    training: tuple[LossPoint, ...] = field(default_factory=tuple)
-    validation: tuple[LossPoint, ...] = field(default_factory=tuple)
-    source: str = ""
-
-    @property
-    def final_training_loss(self) -> float | None:
-        return self.training[-1].loss if self.training else None
-
-    @property
-    def final_validation_loss(self) -> float | None:
-        return self.validation[-1].loss if self.validation else None
-
-
-def metrics_keys(output_prefix: str, job_arn: str) -> tuple[str, str]:
-    """(training CSV key, validation CSV key) for a job whose outputDataConfig is `output_prefix`."""
-    job_id = job_arn.rstrip("/").rsplit("/", 1)[-1]
-    base = f"{output_prefix.rstrip('/')}/model-customization-job-{job_id}"
-    return (
-        f"{base}/training_artifacts/step_wise_training_metrics.csv",
-        f"{base}/validation_artifacts/post_fine_tuning_validation/validation_metrics.csv",
-    )
-
-
-def read_loss_metrics(store: ObjectStore, output_prefix: str, job_arn: str) -> LossMetrics:
-    """Read the job's metrics CSVs through `store`. `output_prefix` is a bucket key or an
-    s3:// URI inside the store's bucket (the job's outputDataConfig.s3Uri)."""
-    bucket_root = store.uri("")
-    if output_prefix.startswith("s3://"):
-        if not output_prefix.startswith(bucket_root):
-            raise ValueError(f"{output_prefix} is not inside {bucket_root}")
-        output_prefix = output_prefix[len(bucket_root) :]
-    training_key, validation_key = metrics_keys(output_prefix, job_arn)
-    job_folder = training_key.split("/training_artifacts/", 1)[0] + "/"
-    present = set(store.list_keys(job_folder))
-    training = _loss_points(store, training_key, "training_loss") if training_key in present else ()
-    validation = _loss_points(store, validation_key, "validation_loss") if validation_key in present else ()
-    return LossMetrics(training=training, validation=validation, source=store.uri(training_key))
-
-
-def _loss_points(store: ObjectStore, key: str, loss_column: str) -> tuple[LossPoint, ...]:
-    reader = csv.DictReader(io.StringIO(store.read_text(key)))
-    if reader.fieldnames is None or loss_column not in reader.fieldnames:
-        raise DataError(f"expected a {loss_column} column, found {reader.fieldnames}", file=store.uri(key), line=1)
-    points = []
-    for line, row in enumerate(reader, start=2):
-        try:
-            points.append(
-                LossPoint(
-                    step=int(float(row.get("step_number") or 0)),
-                    epoch=int(float(row.get("epoch_number") or 0)),
-                    loss=float(row[loss_column]),
-                )
-            )
-        except (TypeError, ValueError):
-            raise DataError(
-                f"not a number: {row.get(loss_column)!r}", file=store.uri(key), line=line, field=loss_column
-            ) from None
-    return tuple(points)
-
-
 __all__ = [
     "BedrockFineTuner",
-    "LossMetrics",
-    "LossPoint",
     "client_token_for",
     "job_name_for",
-    "metrics_keys",
-    "read_loss_metrics",
 ]

@@ -22,7 +22,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from podium.adapters.errors import BedrockRejected
-from podium.dataset.formats import Prompt
+from podium.dataset.formats import MAX_ANSWER_TOKENS, Prompt
 from podium.evaluation.runner import Reply, Throttled
 
 _RETRYABLE_CODES = {
@@ -33,7 +33,6 @@ _RETRYABLE_CODES = {
     "ModelNotReadyException",
     "RequestTimeout",
 }
-MAX_ANSWER_TOKENS = 200  # a fact's answer is one sentence
 SIMULATED_FIELD = "podium_simulated"  # what the rehearsal's emulator adds to every answer
 
 

@@ -134,8 +134,20 @@ def run_row(
         "unseen_hallucination": gate.get("unseen_hallucination"),
         "simulated": bool(gate.get("simulated")),
         "estimated_cost_usd": dataset.get("estimated_cost_usd"),
+        "serving": _serving(state.get("throughput") or {}, outcome),
         "console_url": console_url,
     }
+
+
+def _serving(made: Mapping[str, Any], outcome: Mapping[str, Any]) -> str | None:
+    """What the run made to ask its model through — "provisioned throughput" (per hour) or "custom
+    model deployment" (deployment on_demand, per token) — and whether it still serves the model;
+    None when it made neither."""
+    if not made.get("created"):
+        return None
+    kind = str(made.get("kind") or "provisioned throughput")
+    kept = made.get("arn") and made.get("arn") in (outcome.get("throughput_arn"), outcome.get("deployment_arn"))
+    return f"{kind}{' (serves it)' if kept else ''}"
 
 
 def ask_model(asker: Any, model_id: str, question: str, base_model_id: str, region: str) -> tuple[str, bool]:
@@ -228,11 +240,11 @@ class Deployment:
         if base:
             target = model.invocation_id
         elif active.serving_arn:
-            target = active.serving_arn
+            target = active.serving_arn  # its provisioned throughput, or its custom model deployment
         else:
             raise DeploymentError(
-                f"the active model {active.model_arn} has no provisioned throughput to answer through "
-                "(throughput.enabled was off when it was promoted); start a run with "
+                f"the active model {active.model_arn} has no provisioned throughput or custom model deployment to "
+                "answer through (throughput.enabled was off when it was promoted); start a run with "
                 '{"throughput": {"enabled": true}} or ask the base model with --base'
             )
         from podium.adapters.bedrock_runtime import BedrockRuntimeAsker

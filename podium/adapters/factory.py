@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from podium.adapters.notifications import SnsNotifier
     from podium.adapters.ports import ActiveModelStore, FineTuner, Generator, ObjectStore
     from podium.adapters.run_lock import S3RunLock
-    from podium.adapters.service_quotas import ModelUnitCapacity
+    from podium.adapters.service_quotas import DeploymentCapacity, ModelUnitCapacity
     from podium.config import RunSettings
     from podium.evaluation.runner import Asker
     from podium.models import BaseModel, RowCaps
@@ -133,6 +133,13 @@ def model_unit_reader(env: Environment) -> Callable[[], ModelUnitCapacity]:
     from podium.adapters.service_quotas import read_model_unit_capacity
 
     return lambda: read_model_unit_capacity(aws_client("service-quotas", env), aws_client("bedrock", env))
+
+
+def deployment_reader(env: Environment) -> Callable[[], DeploymentCapacity]:
+    """The account's quota on custom model deployments, when listed, and how many exist (Prepare's preflight)."""
+    from podium.adapters.service_quotas import read_deployment_capacity
+
+    return lambda: read_deployment_capacity(aws_client("service-quotas", env), aws_client("bedrock", env))
 
 
 def fine_tuner(env: Environment) -> FineTuner:

@@ -139,6 +139,40 @@ class Throughput:
     model_units: int = 0  # what it bills for, per hour
 
 
+class DeploymentStatus(str, enum.Enum):
+    """A custom model deployment's status (botocore: CustomModelDeploymentStatus)."""
+
+    CREATING = "Creating"
+    ACTIVE = "Active"
+    FAILED = "Failed"
+
+
+@dataclass(frozen=True)
+class ModelDeployment:
+    """A custom model deployment: the custom model served on demand, invoked with this ARN as the
+    modelId and billed per token (deploy-custom-model-on-demand.html)."""
+
+    arn: str
+    status: DeploymentStatus
+    model_arn: str = ""
+    failure_message: str = ""
+    name: str = ""
+    created_at: str = ""  # ISO-8601, when listed
+
+
+class ServingKind(str, enum.Enum):
+    """What answers for a custom model (model-customization-use.html): a provisioned throughput,
+    billed per model unit and hour, or a custom model deployment, billed per token."""
+
+    PROVISIONED_THROUGHPUT = "provisioned throughput"
+    CUSTOM_MODEL_DEPLOYMENT = "custom model deployment"
+
+    @classmethod
+    def of_arn(cls, arn: str) -> ServingKind:
+        """Which kind an ARN names (a deployment's is …:custom-model-deployment/<id>)."""
+        return cls.CUSTOM_MODEL_DEPLOYMENT if ":custom-model-deployment/" in arn else cls.PROVISIONED_THROUGHPUT
+
+
 @dataclass(frozen=True)
 class CustomModel:
     arn: str
@@ -170,8 +204,20 @@ class FineTuner(Protocol):
     def list_custom_models(self) -> list[CustomModel]: ...
     def delete_custom_model(self, arn: str) -> None: ...
     def tag(self, arn: str, tags: Mapping[str, str]) -> None:
-        """Add (or overwrite) tags on a custom model or throughput."""
+        """Add (or overwrite) tags on a custom model, throughput or deployment."""
         ...
+
+    def create_deployment(self, name: str, model_arn: str, tags: Mapping[str, str]) -> ModelDeployment:
+        """Deploy the custom model for on-demand inference. Idempotent by name: an existing deployment
+        of that name is returned when its tags name the same execution, else refused."""
+        ...
+
+    def get_deployment(self, arn: str) -> ModelDeployment: ...
+    def delete_deployment(self, arn: str) -> None:
+        """Delete it; a deployment that is already gone counts as deleted."""
+        ...
+
+    def list_deployments(self) -> list[ModelDeployment]: ...
 
 
 @dataclass(frozen=True)
@@ -185,12 +231,14 @@ class ActiveModel:
     # The promotion gate's decision ("promote" or "not_evaluated") and the scores behind it
     decision: str = ""
     scores: Mapping[str, Any] | None = None
+    # The custom model deployment it answers through on demand (deployment on_demand); None otherwise
+    deployment_arn: str | None = None
 
     @property
     def serving_arn(self) -> str | None:
-        """What answers for this model when it is asked: its provisioned throughput (the one
-        place to add another way of serving it, such as a custom model deployment)."""
-        return self.throughput_arn
+        """What answers for this model when it is asked: its provisioned throughput or its custom
+        model deployment (the modelId either is invoked with); None when neither serves it."""
+        return self.deployment_arn or self.throughput_arn
 
     def to_record(self) -> dict[str, Any]:
         """Its fields as JSON-ready values: the SSM record, and a run's promotion record."""

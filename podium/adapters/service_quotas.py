@@ -157,6 +157,51 @@ def read_model_unit_capacity(quotas_client: Any, bedrock_client: Any) -> ModelUn
     )
 
 
+@dataclass(frozen=True)
+class DeploymentCapacity:
+    """Custom model deployments: the account's quota on them, when Service Quotas lists one, and how
+    many exist. `quota` None: not read or not listed (`note` says which)."""
+
+    quota: float | None
+    quota_name: str = ""
+    quota_code: str = ""
+    in_use: int = 0
+    note: str = ""
+
+
+def _custom_model_deployments(quotas: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """A quota on custom model deployments, found by its words. CreateCustomModelDeployment is
+    documented to answer ServiceQuotaExceededException, but no page read for Podium names the quota."""
+    for quota in quotas:
+        if "custom model deployment" in str(quota.get("QuotaName", "")).lower():
+            return quota
+    return None
+
+
+def read_deployment_capacity(quotas_client: Any, bedrock_client: Any) -> DeploymentCapacity:
+    """The account's quota on custom model deployments (when Service Quotas lists one) and the
+    deployments that exist (ListCustomModelDeployments, all but Failed ones). Throttling is raised
+    (the Task retries it); without access, or with no such quota listed, the capacity is unknown."""
+    try:
+        quota = _custom_model_deployments(bedrock_quotas(quotas_client))
+        if quota is None:
+            return DeploymentCapacity(None, note="the account lists no quota on custom model deployments")
+        in_use = 0
+        for page in bedrock_client.get_paginator("list_custom_model_deployments").paginate():
+            in_use += sum(1 for d in page.get("modelDeploymentSummaries", []) if d.get("status") != "Failed")
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "Error")
+        if code in _THROTTLING:
+            raise
+        message = error.response.get("Error", {}).get("Message", "")
+        return DeploymentCapacity(None, note=f"not read ({code}: {message})")
+    except BotoCoreError as error:
+        return DeploymentCapacity(None, note=f"not read ({type(error).__name__}: {error})")
+    return DeploymentCapacity(
+        float(quota["Value"]), str(quota.get("QuotaName", "")), str(quota.get("QuotaCode", "")), in_use
+    )
+
+
 def read_caps(client: Any, model: BaseModel) -> RowCaps:
     """The account's caps for `model`, or the documented ones with the reason they were used.
     Throttling is raised (the state machine retries it); any other failure falls back."""
@@ -182,11 +227,13 @@ def _fallback(model: BaseModel, reason: str) -> RowCaps:
 
 __all__ = [
     "SERVICE_CODE",
+    "DeploymentCapacity",
     "ModelUnitCapacity",
     "bedrock_quotas",
     "caps_from_quotas",
     "matching_quotas",
     "quota_model_key",
     "read_caps",
+    "read_deployment_capacity",
     "read_model_unit_capacity",
 ]

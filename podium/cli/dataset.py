@@ -139,6 +139,7 @@ def _run_generate(
     prices: PriceOverrides | None = None,
     throughput: ThroughputSettings | None = None,
     evaluate: bool = True,
+    deployment: str = "provisioned",
     recipe: str = "deep",
     teach_priorities: list[str] | None = None,
 ) -> dict[str, Any]:
@@ -158,6 +159,7 @@ def _run_generate(
             prices=prices,
             throughput=throughput,
             evaluate=evaluate,
+            deployment=deployment,
             recipe=recipe,
             teach_priorities=teach_priorities,
             progress=lambda message: progress.update(task, description=message),
@@ -226,6 +228,8 @@ def generate(
                 prices=price_overrides,
                 throughput=deployed.throughput,
                 evaluate=deployed.evaluate,
+                # cdk.json's serving mode is for its own base model (on_demand: Nova only)
+                deployment=deployed.deployment if model == deployed.base_model else "provisioned",
                 recipe=recipe.value if recipe is not None else deployed.recipe,
                 teach_priorities=list(deployed.teach_priorities),
             )

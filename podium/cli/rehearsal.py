@@ -72,7 +72,8 @@ def rehearse(
         bool | None,
         typer.Option(
             "--throughput/--no-throughput",
-            help="Create, check and promote provisioned throughput (default: cdk.json's throughput_enabled)",
+            help="Keep the new model served after the evaluation — a provisioned throughput, or with deployment "
+            "on_demand a custom model deployment (default: cdk.json's throughput_enabled)",
             show_default=False,
         ),
     ] = None,
@@ -80,8 +81,8 @@ def rehearse(
         str | None,
         typer.Option(
             "--fail-step",
-            help="Inject a failure: BedrockJob or BedrockThroughput (Bedrock ends it Failed with "
-            "--fail-with as its message); BedrockData (the training file is altered after upload: "
+            help="Inject a failure: BedrockJob, BedrockThroughput or BedrockDeployment (Bedrock ends it Failed "
+            "with --fail-with as its message); BedrockData (the training file is altered after upload: "
             "--fail-with truncated|empty-answer|wrong-format|too-long); a Bedrock operation such as "
             "BedrockCreate (it answers --fail-with's error, e.g. ServiceQuotaExceededException); "
             "or a step name such as StartFineTune (its Lambda raises)",
@@ -150,6 +151,12 @@ def rehearse(
             raise fail(str(error), EXIT_USAGE) from None
         if injected.target == show.BEDROCK_THROUGHPUT and not run_settings.throughput.enabled:
             raise fail("--fail-step BedrockThroughput needs provisioned throughput on (--throughput)", EXIT_USAGE)
+        if injected.target == show.BEDROCK_DEPLOYMENT and run_settings.deployment != "on_demand":
+            raise fail(
+                '--fail-step BedrockDeployment needs deployment on_demand (--input \'{"deployment": "on_demand"}\' '
+                "with a Nova model, or in cdk.json)",
+                EXIT_USAGE,
+            )
 
     options = RehearsalOptions(
         data_dir=data,
@@ -274,6 +281,7 @@ def _emit_rehearsal_json(result: Any, run_dir: Path, files: list[Path]) -> None:
         estimate_usd=report["estimate"].get("run_usd") if report else None,
         active_model=result.active_model,
         throughputs_left=result.throughputs,
+        deployments_left=result.deployments,
         # the Report step's text; for a run stopped or failed where no Catch sees it, ExecutionEnded's
         notification=result.notice.get("text")
         or next((m["text"] for m in reversed(result.notifications) if isinstance(m.get("text"), str)), None),

@@ -122,6 +122,7 @@ def runs(
     table.add_column("paraphrase new / base", justify="right", overflow="fold")
     table.add_column("hallucinated", justify="right")
     table.add_column("est. cost", justify="right")
+    table.add_column("asked through", overflow="fold")  # a throughput (per hour) or a deployment (per token)
     simulated = False
     for row in rows:
         simulated = simulated or row["simulated"]
@@ -134,6 +135,7 @@ def runs(
             _scores(row),
             _percent(row["unseen_hallucination"]),
             "—" if cost is None else f"${cost:,.2f}",
+            row.get("serving") or "—",
         )
     out.print(table)
     out.print("Costs are ESTIMATES." + (" SIMULATED scores come from the rehearsal's emulator." if simulated else ""))

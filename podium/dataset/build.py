@@ -25,6 +25,7 @@ from podium.dataset.estimate import (
     estimate_cost,
     evaluation_line,
     evaluation_only_hours,
+    on_demand_evaluation_line,
     throughput_lifetime_hours,
 )
 from podium.dataset.eval_questions import build_eval_questions, composition, is_unseen
@@ -37,7 +38,7 @@ from podium.dataset.files import (
     TRAIN_FILE,
     VALIDATION_FILE,
 )
-from podium.dataset.formats import DEFAULT_SYSTEM_PROMPT, render_training_jsonl, to_jsonl
+from podium.dataset.formats import DEFAULT_SYSTEM_PROMPT, MAX_ANSWER_TOKENS, render_training_jsonl, to_jsonl
 from podium.dataset.pairs import clean_pairs, template_pairs
 from podium.dataset.planner import DEFAULT_RECIPE, MAX_EVAL_PROMPTS, Plan, plan_dataset
 from podium.dataset.records import QAPair
@@ -131,6 +132,7 @@ def build_dataset(
     rejected: Counter[str] | None = None,
     throughput: ThroughputSettings | None = None,
     evaluate: bool = False,  # evaluate without serving throughput: one is made for it
+    deployment: str = "provisioned",  # "on_demand": a custom model deployment, billed per token
     region: str | None = None,
     priorities: Mapping[str, int] | None = None,
     caps: RowCaps | None = None,
@@ -229,8 +231,19 @@ def build_dataset(
         throughput_enabled=throughput.enabled,
         model_units=throughput.model_units,
         throughput_hours=throughput_lifetime_hours(throughput),
+        deployment=deployment,
     )
-    if evaluate and not throughput.enabled:
+    if evaluate and estimate.on_demand:
+        # each question is asked as taught: under the training rows' system prompt, if they have one
+        system = (system_prompt or DEFAULT_SYSTEM_PROMPT) if model.data_format.has_system_prompt else ""
+        line = on_demand_evaluation_line(
+            estimate,
+            questions=len(questions),
+            input_tokens=sum(cost_tokens(system, q.question) for q in questions),
+            answer_tokens=MAX_ANSWER_TOKENS,
+        )
+        estimate = estimate.with_line(line)
+    elif evaluate and not throughput.enabled:
         estimate = estimate.with_line(evaluation_line(estimate, evaluation_only_hours(throughput)))
     built = BuiltDataset(model, split.train, split.validation, questions, texts, plan, validations, estimate)
     built.report = {
@@ -307,6 +320,7 @@ def generate(
     prices: PriceOverrides | None = None,
     throughput: ThroughputSettings | None = None,
     evaluate: bool = True,  # as RunSettings.evaluate: a run evaluates unless told not to
+    deployment: str = "provisioned",
     progress: Progress | None = None,
     recipe: str = DEFAULT_RECIPE,
     teach_priorities: Sequence[str] | None = None,
@@ -358,6 +372,7 @@ def generate(
         rejected=rejected,
         throughput=throughput,
         evaluate=evaluate,
+        deployment=deployment,
         region=region,
         recipe=recipe,
         teach_priorities=teach_priorities,

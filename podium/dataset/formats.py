@@ -26,6 +26,9 @@ from podium.models import DataFormat
 
 CONVERSATION_SCHEMA = "bedrock-conversation-2024"
 DEFAULT_SYSTEM_PROMPT = "You are a concise assistant that answers questions about the Paris 2024 Olympic Games."
+# The longest answer a model is asked for (InvokeModel's max_gen_len, Converse's maxTokens): a fact's
+# answer is one sentence. The on-demand estimate counts every answer this long.
+MAX_ANSWER_TOKENS = 200
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ class ReportInputs:
     simulated: bool = False
     failure: Mapping[str, Any] | None = None  # state, error, message
     cleanup: Sequence[str] = ()
-    left_running: Sequence[Mapping[str, Any]] = ()  # what, arn, model_units, usd_per_hour, until
+    left_running: Sequence[Mapping[str, Any]] = ()  # what, arn, kind, model_units, usd_per_hour, cost, until
     gate: Mapping[str, Any] | None = None  # decision, message, checks
     evaluation: Mapping[str, Any] | None = None  # eval.json
     answers: Sequence[Mapping[str, Any]] = ()  # eval/answers.jsonl rows
@@ -330,7 +330,10 @@ def _view(inputs: ReportInputs) -> dict[str, Any]:
         "left_running": [
             {
                 **item,
-                "per_hour": "unknown price" if item.get("usd_per_hour") is None else f"≈ ${item['usd_per_hour']:,.2f}",
+                # a throughput's hourly price, or a deployment's per-token one (podium.workflow.left_running)
+                "per_hour": item.get("cost")
+                or ("unknown price" if item.get("usd_per_hour") is None else f"≈ ${item['usd_per_hour']:,.2f} an hour"),
+                "kind": item.get("kind") or "provisioned throughput",
                 "until": item.get("until") or "",  # when the janitor deletes one the run left behind
             }
             for item in inputs.left_running

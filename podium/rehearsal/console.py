@@ -34,10 +34,11 @@ from podium.workflow.steps import DEFINITION_STEPS
 
 # ---- --fail-step / --fail-with ---------------------------------------------------------
 
-# Besides the Lambda steps, two failures happen inside Bedrock itself: the job or the
-# throughput ends Failed and the Check step reports Bedrock's failureMessage.
+# Besides the Lambda steps, three failures happen inside Bedrock itself: the job, the throughput
+# or the custom model deployment ends Failed and the Check step reports Bedrock's failureMessage.
 BEDROCK_JOB = "BedrockJob"
 BEDROCK_THROUGHPUT = "BedrockThroughput"
+BEDROCK_DEPLOYMENT = "BedrockDeployment"
 # The training file is altered after upload: Bedrock's validation phase fails the job.
 BEDROCK_DATA = "BedrockData"
 # A Bedrock operation answers with an error instead (--fail-with names it).
@@ -48,6 +49,9 @@ BEDROCK_OPERATIONS = {
     "BedrockCreateThroughput": ("bedrock", "CreateProvisionedModelThroughput"),
     "BedrockGetThroughput": ("bedrock", "GetProvisionedModelThroughput"),
     "BedrockDeleteThroughput": ("bedrock", "DeleteProvisionedModelThroughput"),
+    "BedrockCreateDeployment": ("bedrock", "CreateCustomModelDeployment"),
+    "BedrockGetDeployment": ("bedrock", "GetCustomModelDeployment"),
+    "BedrockDeleteDeployment": ("bedrock", "DeleteCustomModelDeployment"),
     "BedrockInvokeModel": ("bedrock-runtime", "InvokeModel"),
     "BedrockConverse": ("bedrock-runtime", "Converse"),
 }
@@ -68,6 +72,7 @@ def fail_targets() -> list[str]:
     return [
         BEDROCK_JOB,
         BEDROCK_THROUGHPUT,
+        BEDROCK_DEPLOYMENT,
         *(step.name for step in DEFINITION_STEPS),
         BEDROCK_DATA,
         *BEDROCK_OPERATIONS,
@@ -119,6 +124,13 @@ def plan_failure(step: str, text: str | None) -> InjectedFailure:
             target,
             script=Script(throughput_failure=message),
             description=f"the provisioned throughput will end Failed with the failureMessage {message!r}",
+        )
+    if target == BEDROCK_DEPLOYMENT:
+        message = (text or "").strip() or "Internal error (failure injected by podium rehearse)"
+        return InjectedFailure(
+            target,
+            script=Script(deployment_failure=message),
+            description=f"the custom model deployment will end Failed with the failureMessage {message!r}",
         )
     if target == BEDROCK_DATA:
         kind = (text or "").strip() or "truncated"
@@ -488,13 +500,29 @@ def _print_active_model(say: Any, result: RunResult) -> None:
         say(("Active model: ", "bold"), "none (nothing was promoted; the active-model record is unchanged)")
         return
     say(("Active model ", "bold"), "(the record Promote wrote to SSM):")
-    for key in ("run_id", "model_arn", "base_model_id", "throughput_arn", "dataset_hash", "promoted_at"):
+    for key in (
+        "run_id",
+        "model_arn",
+        "base_model_id",
+        "throughput_arn",
+        "deployment_arn",
+        "dataset_hash",
+        "promoted_at",
+    ):
         if active.get(key):
             say(f"  {key}: {active[key]}")
 
 
 def _print_throughputs(say: Any, result: RunResult, report: Mapping[str, Any] | None) -> None:
-    hourly = ((report or {}).get("estimate") or {}).get("throughput_usd_per_hour")
+    """What the run left serving: provisioned throughputs (billed by the hour) and, for a run whose
+    deployment is on_demand, custom model deployments (billed per token: no hourly figure)."""
+    estimate = (report or {}).get("estimate") or {}
+    on_demand = estimate.get("deployment") == "on_demand" or bool(result.deployments)
+    if on_demand or result.deployments:
+        _print_deployments(say, result)
+    if on_demand and not result.throughputs:
+        return
+    hourly = estimate.get("throughput_usd_per_hour")
     bills = "on AWS a provisioned throughput bills every hour until it is deleted"
     if hourly:
         bills += f" (ESTIMATE ≈ ${hourly:,.2f} an hour for the configured model units)"
@@ -520,4 +548,36 @@ def _print_throughputs(say: Any, result: RunResult, report: Mapping[str, Any] | 
             f"  {throughput['provisionedModelName']} ({throughput['status']}, "
             f"{throughput['modelUnits']} model unit(s), {commitment}, {role}): "
             f"{throughput['provisionedModelArn']}"
+        )
+
+
+def _print_deployments(say: Any, result: RunResult) -> None:
+    bills = "on AWS a custom model deployment bills per token asked of it, nothing while idle"
+    if not result.deployments:
+        if "CreateThroughput" not in result.states:
+            reason = "this run created none"
+        elif (result.final_state.get("gate") or {}).get("deleted_deployment_arn") or any(
+            "deleted custom model deployment" in str(line).lower()
+            for line in [
+                *(result.outcome.get("cleanup") or []),
+                result.outcome.get("message") or "",
+                *(message.get("text") or "" for message in result.notifications),
+            ]
+        ):
+            reason = "the one this run created was deleted once it was no longer needed"
+        else:
+            reason = "the run ended before one was created"
+        say(("Custom model deployment left: ", "bold"), f"none ({reason}); {bills}.")
+        return
+    active_arn = (result.active_model or {}).get("deployment_arn")
+    say(("Custom model deployment left: ", "bold"), f"{len(result.deployments)} — {bills}:")
+    for deployment in result.deployments:
+        role = (
+            "serves the active model"
+            if deployment["customModelDeploymentArn"] == active_arn
+            else "NOT the active model's"
+        )
+        say(
+            f"  {deployment['modelDeploymentName']} ({deployment['status']}, {role}): "
+            f"{deployment['customModelDeploymentArn']}"
         )

@@ -75,13 +75,21 @@ class RehearsalFolder:
                 f"(`podium rehearse --data DIR --out {self.path}`), or ask the base model of a deployed stack"
             )
         base_model = str(active["base_model_id"])
-        options = RehearsalOptions(region=self.region, name_prefix=self.name_prefix, publish_metrics=False)
+        # deployed for the active model's base (a Nova model in us-east-1, say), as the folder's rehearsal was
+        options = RehearsalOptions(
+            region=self.region,
+            name_prefix=self.name_prefix,
+            publish_metrics=False,
+            defaults={"base_model": base_model},
+        )
         with Rehearsal(options) as rehearsal:
             workspace.restore(rehearsal, self.path)
             if base:
                 target = get_model(base_model, self.region).invocation_id
             else:
-                target = active.get("throughput_arn") or self._throughput_for(str(active["model_arn"]))
+                # what serves it (a deployment, deployment on_demand, or a throughput), else a throughput made here
+                served = active.get("deployment_arn") or active.get("throughput_arn")
+                target = served or self._throughput_for(str(active["model_arn"]))
             answer, simulated = ask_model(
                 BedrockRuntimeAsker(boto3.client("bedrock-runtime")), target, question, base_model, self.region
             )

@@ -99,9 +99,10 @@ class RunResult:
     notifications: list[dict[str, Any]]
     states: list[str]  # names of the states entered, in order
     # what the run left behind, read when it ended: the active-model record (None when
-    # no model is promoted) and every provisioned throughput Bedrock still has
+    # no model is promoted), and every provisioned throughput and custom model deployment Bedrock still has
     active_model: dict[str, Any] | None = None
     throughputs: list[dict[str, Any]] = field(default_factory=list)
+    deployments: list[dict[str, Any]] = field(default_factory=list)
     # the execution state as the last state it left wrote it (a failed run has no output)
     final_state: dict[str, Any] = field(default_factory=dict)
 
@@ -487,6 +488,7 @@ class Rehearsal:
             states=_states_entered(history),
             active_model=self.active_model(),
             throughputs=self.bedrock.describe_throughputs(),
+            deployments=self.bedrock.describe_deployments(),
             final_state=last_state(history),
         )
 

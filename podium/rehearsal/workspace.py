@@ -4,7 +4,7 @@ same DIR starts from what the earlier runs left, as the next run of a deployed s
 DIR/<run id>/                 every file the run wrote under runs/<run id>/ in the bucket,
                               and execution.json (the execution: name, status, dates, state)
 DIR/rehearsal-state.json      the active-model record (SSM) and, from the Bedrock emulator,
-                              the active model's job, custom model and throughputs
+                              the active model's job, custom model, throughputs and deployments
 
 Before a run, the active model's run folder goes back into the emulated bucket (its training
 file, so the emulator serves the same SIMULATED model; its answers, so the new run compares

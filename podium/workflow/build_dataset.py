@@ -40,6 +40,7 @@ def build_dataset(
         prices=settings.prices,
         throughput=settings.throughput,
         evaluate=settings.evaluate,
+        deployment=settings.deployment,
         region=region,
         caps=run.caps,
         recipe=settings.recipe,
@@ -69,7 +70,7 @@ def build_dataset(
         and active.base_model_id == settings.base_model
     )
     estimate = built.estimate
-    over_budget = estimate.throughput_price_unknown or built.estimated_cost_usd > settings.budget_usd
+    over_budget = estimate.price_unknown or built.estimated_cost_usd > settings.budget_usd
 
     if not built.valid:
         shown = "; ".join(built.problems[:3])
@@ -101,6 +102,11 @@ def build_dataset(
                 "provisioned throughput at an unknown price (set prices.throughput_per_unit_hour)"
                 if estimate.throughput_price_unknown
                 else f"provisioned throughput for {estimate.throughput_hours:,g} h ${estimate.throughput_usd:,.2f}"
+            )
+        if estimate.on_demand_price_unknown:
+            parts.append(
+                "on-demand tokens at an unknown price (set prices.on_demand_input_per_1k_tokens and "
+                "prices.on_demand_output_per_1k_tokens)"
             )
         parts.extend(f"{line.name} ${line.usd:,.2f}" for line in estimate.extra)
         message = (

@@ -3,9 +3,9 @@
 It runs from every Catch with whatever state existed at that moment, and from the
 execution-status-change handler (podium.workflow.ended) when an execution was stopped or
 timed out, so it also looks resources up by the names derived from the run id (a step
-may have created one and then failed before saving its ARN). It touches a job or a
-throughput only when its tags name this execution, and never the active model's
-throughput. Idempotent: "already gone" is success. It raises only transient errors (so
+may have created one and then failed before saving its ARN). It touches a job, a
+throughput or a custom model deployment only when its tags name this execution, and never
+what serves the active model. Idempotent: "already gone" is success. It raises only transient errors (so
 the state machine retries it); anything else it could not undo is reported in the
 summary, with what to do by hand.
 """
@@ -23,18 +23,25 @@ from podium.adapters.ports import (
     GenerationState,
     Generator,
     JobStatus,
+    ServingKind,
     tag_value,
 )
-from podium.config import RunSettings, creates_throughput
+from podium.config import RunSettings, creates_serving
 from podium.workflow.events import CleanupEvent, FailureSummary, LeftBilling, RunContext
 from podium.workflow.notify import error_message
-from podium.workflow.run_names import job_name, throughput_name
-from podium.workflow.throughputs import delete_throughput, janitor_deletes_at, kept_for_active_model
+from podium.workflow.run_names import job_name, serving_name
+from podium.workflow.serving_resources import (
+    delete_serving,
+    janitor_deletes_at,
+    kept_for_active_model,
+    read_serving,
+    serving_kind,
+)
 
 log = logging.getLogger(__name__)
 
 _NOT_FOUND = "ResourceNotFoundException"
-NOTHING_TO_CLEAN = "nothing to clean up: this run had no running job or throughput"
+NOTHING_TO_CLEAN = "nothing to clean up: this run had no running job, throughput or deployment"
 # How a cleanup line starts when something is left for a person to do
 _BY_HAND = ("could NOT", "could not")
 
@@ -59,12 +66,14 @@ def cleanup(
         elif event.dataset is not None:
             # StartFineTune may have started the job and failed before saving its ARN.
             actions.extend(_stop_job(fine_tuner, run, job_name(name_prefix, run.run_id)))
-        if event.throughput is not None and event.throughput.created and event.throughput.arn:
-            actions.extend(_delete_throughput(fine_tuner, active_models, run, event.throughput.arn, left))
-        elif creates_throughput(run.settings) and event.finetune is not None:
-            # Likewise CreateThroughput, whose throughput is billed hourly from creation.
-            name = throughput_name(name_prefix, run.run_id)
-            actions.extend(_delete_throughput(fine_tuner, active_models, run, name, left))
+        serving = event.throughput
+        if serving is not None and serving.created and serving.arn:
+            actions.extend(_delete_serving(fine_tuner, active_models, run, serving.kind, serving.arn, left))
+        elif creates_serving(run.settings) and event.finetune is not None:
+            # Likewise CreateThroughput, whose throughput (or deployment) bills from creation.
+            kind = serving_kind(run.settings.deployment)
+            name = serving_name(kind, name_prefix, run.run_id)
+            actions.extend(_delete_serving(fine_tuner, active_models, run, kind, name, left))
         promoted = event.outcome is not None and event.outcome.status == "promoted"
         if event.finetune is not None and event.finetune.output_model_arn and not promoted:
             actions.extend(_keep_trained_model(fine_tuner, event.finetune.output_model_arn, left))
@@ -97,7 +106,8 @@ def _keep_trained_model(fine_tuner: FineTuner, model_arn: str, left: list[LeftBi
     until = f"at {when} or its first run after" if when else "once its ttl has passed (podium:ttl_hours on the model)"
     return [
         f"kept the trained custom model {model_arn}: its training is paid for and it bills only a monthly storage "
-        f"fee. To use it, create a provisioned throughput for it by hand; unless a run promotes it, the janitor "
+        f"fee. To use it, create a provisioned throughput (or, for Nova, a custom model deployment) for it by hand; "
+        f"unless a run promotes it, the janitor "
         f"deletes it {until}"
     ]
 
@@ -142,26 +152,31 @@ def _stop_job(fine_tuner: FineTuner, run: RunContext, job: str) -> list[str]:
     return [f"stopped fine-tuning job {job}"]
 
 
-def _delete_throughput(
-    fine_tuner: FineTuner, active_models: ActiveModelStore, run: RunContext, throughput: str, left: list[LeftBilling]
+def _delete_serving(
+    fine_tuner: FineTuner,
+    active_models: ActiveModelStore,
+    run: RunContext,
+    kind: ServingKind,
+    identifier: str,
+    left: list[LeftBilling],
 ) -> list[str]:
     try:
-        found = fine_tuner.get_throughput(throughput)
+        found = read_serving(fine_tuner, kind, identifier)
         arn = found.arn
     except BedrockRejected as error:
         if error.code == _NOT_FOUND:
             return []
-        return [f"could not read provisioned throughput {throughput} ({error}); check the Bedrock console"]
+        return [f"could not read {kind.value} {identifier} ({error}); check the Bedrock console"]
     kept = kept_for_active_model(active_models, arn)
     if kept:
         return [kept]
     tags = fine_tuner.tags(arn)
     if tags.get(TAG_EXECUTION) != tag_value(run.execution_arn):
-        return [f"left provisioned throughput {arn} alone: its tags name another execution"]
-    deleted, line = delete_throughput(fine_tuner, arn, "created by this run, never promoted")
+        return [f"left {kind.value} {arn} alone: its tags name another execution"]
+    deleted, line = delete_serving(fine_tuner, arn, "created by this run, never promoted")
     if deleted is None:
         when = janitor_deletes_at(found.created_at, tags)
         line += f"; the janitor deletes it once its ttl has passed, at {when} or its first run after" if when else ""
-        left.append(LeftBilling(kind="provisioned throughput", arn=arn, why=line, janitor_deletes_at=when))
-        log.error("provisioned throughput %s is left billing; the janitor deletes it at %s", arn, when)
+        left.append(LeftBilling(kind=kind.value, arn=arn, why=line, janitor_deletes_at=when))
+        log.error("%s %s is left; the janitor deletes it at %s", kind.value, arn, when)
     return [line]

@@ -1,7 +1,8 @@
 """The Report step: however a run ends (promoted, discarded, dry, unchanged, skipped, not
 evaluated, or failed after Cleanup), write its report.html and the notification a person
 reads — what happened, the scores against the base model and the champion, what is left
-running and what it costs an hour, the console links and the `podium report` command.
+running and what it costs (podium.workflow.left_running), the console links and the
+`podium report` command.
 
 The state machine publishes `Notice.text` (Notify / NotifyFailure); ExecutionEnded sends the
 same for a run that was stopped or timed out. Writing the report never stops the notification:
@@ -22,7 +23,8 @@ from podium.adapters.ports import ActiveModel, ActiveModelStore, ObjectStore
 from podium.dataset.files import REPORT_FILE
 from podium.errors import cut_to_json_bytes
 from podium.evaluation.report import REPORT_HTML, ReportInputs, read_jsonl, render_report
-from podium.workflow.events import NOTICE_BYTES, LeftBilling, Notice, ReportEvent
+from podium.workflow.events import NOTICE_BYTES, Notice, ReportEvent
+from podium.workflow.left_running import janitor_note, left_billing, left_running, running_lines, when
 from podium.workflow.polling import as_utc, utc_now
 
 SUBJECT_LIMIT = 100  # SNS: at most 100 ASCII characters, no line breaks
@@ -129,91 +131,6 @@ def _cleanup_lines(event: ReportEvent) -> list[str]:
     return lines
 
 
-def _per_hour(event: ReportEvent, region: str, units: int) -> float | None:
-    from podium.dataset.estimate import effective_prices
-    from podium.models import get_model
-
-    if event.run is None:
-        return None
-    try:
-        prices, _ = effective_prices(get_model(event.run.settings.base_model, region).prices, event.run.settings.prices)
-    except Exception:  # noqa: BLE001 - an unknown model or region: the price is unknown, the run still reported
-        return None
-    return None if prices.throughput_per_unit_hour is None else prices.throughput_per_unit_hour * units
-
-
-def left_billing(event: ReportEvent) -> list[LeftBilling]:
-    """What the steps said the run leaves billing (ScoreEvaluation, Promote, Cleanup), each once."""
-    found: dict[str, LeftBilling] = {}
-    for part in (event.gate, event.outcome):
-        for item in part.left_billing if part is not None else ():
-            found.setdefault(item.arn, item)
-    for raw in (event.failure or {}).get("left_billing") or []:
-        try:
-            item = LeftBilling.model_validate(raw)
-        except ValueError:  # CleanupFailed's $.failure is not Cleanup's summary: nothing to add
-            continue
-        found.setdefault(item.arn, item)
-    return list(found.values())
-
-
-def janitor_note(deletes_at: str | None) -> str:
-    """When the janitor deletes a resource left billing, in a person's words."""
-    if not deletes_at:
-        return "the janitor keeps it (no time-to-live: a commitment, or its tags unreadable): delete it by hand"
-    try:
-        moment = when(deletes_at)
-    except ValueError:
-        moment = deletes_at
-    return f"the janitor will delete it at {moment} (its first run after that time)"
-
-
-def left_running(event: ReportEvent, region: str, previous: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    """Every provisioned throughput this run knows of that still bills by the hour; `until`:
-    when the janitor deletes it, for one the run leaves behind (left_billing)."""
-    items: list[dict[str, Any]] = []
-    billing = {item.arn: item for item in left_billing(event) if item.kind == "provisioned throughput"}
-    units = event.run.settings.throughput.model_units if event.run else None
-    lines = _cleanup_lines(event)
-    throughput = event.throughput
-    if throughput is not None and throughput.created and throughput.arn:
-        arn = throughput.arn
-        deleted = (event.gate is not None and event.gate.deleted_throughput_arn == arn) or any(
-            line.startswith(f"deleted provisioned throughput {arn}") for line in lines
-        )
-        if not deleted:
-            status = status_of(event)
-            if status == "promoted" and event.outcome and event.outcome.throughput_arn == arn:
-                what = "serves the promoted model"
-            elif status == "discarded":
-                what = "the discarded model's (keep_discarded is true)"
-            else:
-                what = "created by this run and NOT deleted (see Cleanup)"
-            items.append(
-                {"what": what, "arn": arn, "model_units": units, "usd_per_hour": _per_hour(event, region, units or 1)}
-            )
-    for arn, item in billing.items():  # one the state does not hold as this run's throughput
-        if not any(known["arn"] == arn for known in items):
-            cost = _per_hour(event, region, units or 1)  # Cleanup only deletes this run's own
-            items.append({"what": item.why, "arn": arn, "model_units": units, "usd_per_hour": cost})
-    for known in items:
-        if known["arn"] in billing:
-            known["until"] = janitor_note(billing[known["arn"]].janitor_deletes_at)
-    outcome = event.outcome
-    if previous and outcome is not None and outcome.status == "promoted":
-        old = previous.get("throughput_arn")
-        if old and old != outcome.throughput_arn and old != outcome.retired_throughput_arn:
-            items.append(
-                {
-                    "what": "the previous model's, kept (see the message)",
-                    "arn": old,
-                    "model_units": None,
-                    "usd_per_hour": None,
-                }
-            )
-    return items
-
-
 def _read_json(store: ObjectStore, key: str) -> dict[str, Any] | None:
     try:
         value = json.loads(store.read_text(key))
@@ -279,18 +196,8 @@ def notice_text(
         lines.append(message)
     lines += [""] + score_lines(scores) if scores else []
     lines.append("")
-    if running:
-        lines.append("Left running (a provisioned throughput bills every hour until it is deleted):")
-        for item in running:
-            cost = (
-                "price unknown"
-                if item.get("usd_per_hour") is None
-                else f"ESTIMATE ${item['usd_per_hour']:,.2f} an hour"
-            )
-            until = f"; {item['until']}" if item.get("until") else ""
-            lines.append(f"  - {item['arn']}: {item['what']} ({cost}){until}")
-    else:
-        lines.append("Left running: nothing this run created is billed by the hour.")
+    made = event.throughput.kind if event.throughput is not None and event.throughput.created else None
+    lines += running_lines(running, made)
     for item in left_billing(event):
         if item.kind == "custom model":
             lines.append(
@@ -359,7 +266,8 @@ def conclude(
         headline = f"Discarded: {reasons}. The active model is unchanged."
         message = " ".join(line[:1].upper() + line[1:] + "." for line in event.gate.cleanup) if event.gate else ""
     promotion = _read_json(store, prefix + "promotion.json") if prefix and status == "promoted" else None
-    running = left_running(event, place.region, (promotion or {}).get("previous"))
+    previous = (promotion or {}).get("previous")
+    running = left_running(event, place.region, previous, status=status, cleanup=_cleanup_lines(event))
     report_key, note = None, ""
     if run is not None:
         try:
@@ -405,7 +313,7 @@ def report_inputs(
     running: Sequence[Mapping[str, Any]],
 ) -> ReportInputs:
     """What report.html shows, read from the state and the run's files."""
-    from podium.adapters.bedrock import metrics_keys, read_loss_metrics
+    from podium.adapters.bedrock_metrics import metrics_keys, read_loss_metrics
     from podium.evaluation.runner import answers_key
 
     run = event.run
@@ -504,12 +412,6 @@ def _estimate_lines(dataset: Mapping[str, Any] | None) -> list[str]:
     return lines
 
 
-def when(value: str | datetime) -> str:
-    """A moment as people read it: 2026-12-02 19:42:08 UTC."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return as_utc(moment).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
 def _not_evaluated_reason(event: ReportEvent, status: str) -> str:
     if status in ("dry_run", "unchanged", "skipped"):
         return "Not evaluated: nothing was trained."
@@ -580,9 +482,9 @@ def identity(
         arn = event.throughput.arn
         kept = any(item["arn"] == arn for item in running)
         state = "still running" if kept else "deleted"
-        if event.gate is not None and event.gate.deleted_throughput_arn == arn:
+        if event.gate is not None and arn in (event.gate.deleted_throughput_arn, event.gate.deleted_deployment_arn):
             state = "deleted once the evaluation was scored"
-        rows.append(("provisioned throughput", f"{arn} ({state})", True))
+        rows.append((event.throughput.kind.value, f"{arn} ({state})", True))
     if active is not None:
         rows.append(("active model now", f"{active.model_arn} (run {active.run_id})", True))
     return rows
@@ -595,7 +497,6 @@ __all__ = [
     "ascii_subject",
     "conclude",
     "failed_state",
-    "left_running",
     "phases",
     "report_inputs",
     "status_of",

@@ -48,6 +48,14 @@ class Environment(BaseModel):
     def defaults(self) -> RunSettings:
         return parse_run_settings(json.loads(self.defaults_json))
 
+    @property
+    def makes_deployments(self) -> bool:
+        """Runs of this stack may create custom model deployments: its base model is one AWS deploys on
+        demand in its Region (the roles hold the deployment actions only then)."""
+        from podium.models import get_model
+
+        return get_model(self.defaults.base_model, self.region).on_demand_problem(self.region) is None
+
     @classmethod
     def from_mapping(cls, values: Mapping[str, str]) -> Environment:
         return cls.model_validate({k: v for k, v in values.items() if k.startswith(("PODIUM_", "AWS_REGION"))})

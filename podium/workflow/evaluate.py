@@ -1,7 +1,7 @@
 """The Evaluate steps: EvaluateChunk (a loop, one chunk of questions per invocation) and
 ScoreEvaluation (scores, the comparison with the champion, the gate's decision, eval.json,
-and the deletion of a throughput that is no longer wanted). Adapters come in as ports, like
-every step's module.
+and the deletion of a throughput or deployment that is no longer wanted). Adapters come in as
+ports, like every step's module.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from podium.workflow.events import (
     ScoreEvaluationEvent,
     ThroughputProgress,
 )
-from podium.workflow.throughputs import check_within_ttl, delete_throughput, kept_for_active_model
+from podium.workflow.serving_resources import DEPLOYMENT, bills, check_within_ttl, delete_serving, kept_for_active_model
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,9 @@ def evaluate_chunk(
     already written is skipped."""
     run, throughput, progress = event.run, event.throughput, event.evaluation
     if not throughput.created or not throughput.arn:
-        raise NotPromotable("Evaluate ran without a provisioned throughput to ask the new model through")
+        raise NotPromotable(
+            "Evaluate ran without a provisioned throughput or custom model deployment to ask the new model through"
+        )
     check_within_ttl(throughput, "the evaluation had not finished", now)
     questions = _questions(store, run)
     chunks = runner.chunk_count(len(questions))
@@ -156,11 +158,11 @@ def _simulation(store: ObjectStore, run: RunContext) -> dict | None:
 
 def _delete(fine_tuner: FineTuner, active_models: ActiveModelStore, arn: str, why: str) -> tuple[str | None, str]:
     kept = kept_for_active_model(active_models, arn)
-    return (None, kept) if kept else delete_throughput(fine_tuner, arn, why)
+    return (None, kept) if kept else delete_serving(fine_tuner, arn, why)
 
 
 def evaluation_only(run: RunContext, throughput: ThroughputProgress) -> bool:
-    """The throughput was created only to evaluate (serving throughput is off)."""
+    """The throughput (or deployment) was created only to evaluate (serving is off: throughput.enabled)."""
     return throughput.created and not run.settings.throughput.enabled
 
 
@@ -217,12 +219,14 @@ def score_evaluation(
 
     deleted, notes, left = None, [], []
     discarded = result.decision is promotion_gate.Decision.DISCARD
+    kind = throughput.kind
     if throughput.created and throughput.arn:
         if evaluation_only(run, throughput) or (discarded and not settings.keep_discarded):
             why = "created for the evaluation only" if evaluation_only(run, throughput) else "its model was discarded"
             deleted, note = _delete(fine_tuner, active_models, throughput.arn, why)
             if note.startswith("could NOT"):
-                # It bills hourly: the run fails, so nobody reads "succeeded" while it runs on.
+                # It bills (hourly, or per token for whoever may invoke it): the run fails, so nobody reads
+                # "succeeded" while it runs on.
                 when = f", at {throughput.expires_at} or its first run after" if throughput.expires_at else ""
                 raise ThroughputNotDeleted(
                     f"{note[0].upper()}{note[1:]}. The run fails so that this is seen: Cleanup tries once more, and "
@@ -232,13 +236,13 @@ def score_evaluation(
         elif discarded:
             when = throughput.expires_at
             notes.append(
-                f"kept provisioned throughput {throughput.arn} of the discarded model (keep_discarded is true); it is "
-                "billed hourly until the janitor deletes it once its ttl has passed"
+                f"kept {kind.value} {throughput.arn} of the discarded model (keep_discarded is true); "
+                f"{bills(kind, 'the janitor deletes it')} once its ttl has passed"
                 + (f", at {when} or its first run after" if when else " (a commitment: when its term ends)")
             )
             left.append(
                 LeftBilling(
-                    kind="provisioned throughput",
+                    kind=kind.value,
                     arn=throughput.arn,
                     why="kept: keep_discarded is true",
                     janitor_deletes_at=when,
@@ -256,7 +260,8 @@ def score_evaluation(
         paraphrase_accuracy=custom.accuracy("paraphrase"),
         base_paraphrase_accuracy=base.accuracy("paraphrase"),
         unseen_hallucination=custom.hallucination_rate("unseen"),
-        deleted_throughput_arn=deleted,
+        deleted_throughput_arn=deleted if kind is not DEPLOYMENT else None,
+        deleted_deployment_arn=deleted if kind is DEPLOYMENT else None,
         cleanup=notes,
         left_billing=left,
         champion_run_id=active.run_id if active else None,

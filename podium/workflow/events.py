@@ -14,9 +14,9 @@ tests/workflow checks that the ASL and these models agree.
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
-from podium.adapters.ports import GenerationState, JobStatus, ThroughputStatus
+from podium.adapters.ports import DeploymentStatus, GenerationState, JobStatus, ServingKind, ThroughputStatus
 from podium.config import PRINTABLE_ASCII, RunSettings
 from podium.errors import cut_to_json_bytes
 from podium.models import RowCaps
@@ -53,6 +53,10 @@ NoticeText = _text(NOTICE_BYTES)
 Subject = _text(2 + 2 * 100)  # SNS: at most 100 ASCII characters (a quote takes 2 in JSON)
 Line = _text(LINE_BYTES)
 Arn = _identifier(1_011)  # botocore's longest Bedrock ARN
+# A provisioned throughput's or custom model deployment's ARN: botocore's patterns (ProvisionedModelArn,
+# CustomModelDeploymentArn) are arn:<partition>:bedrock:<Region, at most 20>:<account, 12>:<kind>/<id, 12>,
+# under 100 characters with any partition name AWS has; 256 leaves room to spare.
+ServingArn = _identifier(256)
 Uri = _identifier(1_100)  # s3://<bucket ≤ 63>/<key ≤ 1,024>
 Name = _identifier(256)
 Stamp = _identifier(40)  # ISO-8601
@@ -139,12 +143,16 @@ class FineTuneProgress(_Payload):
 
 
 class ThroughputProgress(_Payload):
-    """$.throughput — `created` is False when throughput is disabled (the NoThroughput state)."""
+    """$.throughput — what serves the new model: a provisioned throughput, or (deployment on_demand)
+    a custom model deployment, as `kind` says. `created` is False when the run makes neither (the
+    NoThroughput state)."""
 
     created: bool
+    kind: ServingKind = ServingKind.PROVISIONED_THROUGHPUT
     name: Name | None = None
-    arn: Arn | None = None
-    status: ThroughputStatus | None = None
+    arn: ServingArn | None = None
+    # a throughput's status (Creating, InService, Updating, Failed) or a deployment's (Creating, Active, Failed)
+    status: ThroughputStatus | DeploymentStatus | None = None
     started_at: Stamp | None = None
     next_poll_seconds: int = 0
     failure_message: Message = ""
@@ -152,6 +160,20 @@ class ThroughputProgress(_Payload):
     # When its time-to-live ends (None: a commitment, which the term bounds): the budget counts it
     # until then, the run stops using it then, and the janitor deletes it once the run has ended.
     expires_at: Stamp | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _status_of_its_kind(cls, values: Any) -> Any:
+        """Both kinds say "Creating" and "Failed": read the status as its own kind's."""
+        if isinstance(values, dict) and values.get("kind") == ServingKind.CUSTOM_MODEL_DEPLOYMENT.value:
+            if isinstance(values.get("status"), str):
+                values = {**values, "status": DeploymentStatus(values["status"])}
+        return values
+
+    @property
+    def ready(self) -> bool:
+        """It answers: a throughput InService, a deployment Active."""
+        return self.status in (ThroughputStatus.IN_SERVICE, DeploymentStatus.ACTIVE)
 
 
 class EvaluationProgress(_Payload):
@@ -161,7 +183,7 @@ class EvaluationProgress(_Payload):
     chunks: int = 0  # 0 until the first chunk has counted the questions
     questions: int = 0
     done: bool = False
-    custom_model_id: Arn | None = None  # what the questions are asked of (the throughput's ARN)
+    custom_model_id: Arn | None = None  # what the questions are asked of (the throughput's or deployment's ARN)
     base_model_id: Name | None = None
     # The active model, asked live the questions it has no answer on file for (None: not asked)
     champion_model_id: Arn | None = None
@@ -171,7 +193,7 @@ class LeftBilling(_Payload):
     """A billable resource the run leaves behind, and when the janitor deletes it: what every
     notification that mentions one is built from."""
 
-    kind: Literal["provisioned throughput", "custom model"]
+    kind: Literal["provisioned throughput", "custom model deployment", "custom model"]
     arn: Arn
     why: Line  # why it is left: kept on purpose, or could not be deleted
     # When the janitor deletes it (its ttl has passed; the first janitor run after that time);
@@ -189,7 +211,8 @@ class GateOutcome(_Payload):
     paraphrase_accuracy: float | None = None
     base_paraphrase_accuracy: float | None = None
     unseen_hallucination: float | None = None
-    deleted_throughput_arn: Arn | None = None  # the evaluation-only or discarded model's throughput
+    deleted_throughput_arn: ServingArn | None = None  # the evaluation-only or discarded model's throughput
+    deleted_deployment_arn: ServingArn | None = None  # or its custom model deployment (deployment on_demand)
     cleanup: Annotated[list[Line], Field(max_length=LINES)] = Field(default_factory=list)  # deleted, kept
     left_billing: Annotated[list[LeftBilling], Field(max_length=3)] = Field(default_factory=list)
     # The active model the new one was compared with (None: there was no evaluated one); Promote
@@ -208,8 +231,10 @@ class RunOutcome(_Payload):
     message: Message
     report_uri: Uri | None = None
     model_arn: Arn | None = None
-    throughput_arn: Arn | None = None
-    retired_throughput_arn: Arn | None = None
+    throughput_arn: ServingArn | None = None
+    deployment_arn: ServingArn | None = None  # the custom model deployment that serves it (deployment on_demand)
+    retired_throughput_arn: ServingArn | None = None
+    retired_deployment_arn: ServingArn | None = None
     dataset_hash: Name | None = None
     estimated_cost_usd: float | None = None
     gate: Message | None = None  # the gate's decision message

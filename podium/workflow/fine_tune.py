@@ -7,7 +7,8 @@ import logging
 from datetime import datetime
 
 from podium.adapters.audit import resource_changed
-from podium.adapters.bedrock import client_token_for, read_loss_metrics
+from podium.adapters.bedrock import client_token_for
+from podium.adapters.bedrock_metrics import read_loss_metrics
 from podium.adapters.ports import FineTuner, FineTuneRequest, JobStatus, ObjectStore
 from podium.models import get_model
 from podium.workflow.errors import DatasetInvalid, FineTuneFailed, InvalidInput, OverBudget

@@ -1,5 +1,5 @@
-"""The janitor: on a schedule, delete this stack's provisioned throughputs and custom models
-that no run promoted and that outlived their time-to-live.
+"""The janitor: on a schedule, delete this stack's provisioned throughputs, custom model
+deployments and custom models that no run promoted and that outlived their time-to-live.
 
 A run's Cleanup deletes what the run made when the run fails; the janitor catches what
 nothing else will (a Lambda killed mid-cleanup, a commitment that ended, a throughput a
@@ -12,7 +12,7 @@ It can never hurt a live run or the serving model: it only ever touches resource
 enforces its own throughput's time-to-live), the active model and its throughput, anything
 tagged `podium:promoted` (set by Promote; a tag lives as long as the resource, unlike the
 active-model record or a run's promotion.json, which it also honours), throughputs under
-commitment, and custom models a throughput still serves. When it cannot tell — tags or the
+commitment, and custom models a throughput or deployment still serves. When it cannot tell — tags or the
 execution unreadable, an execution Step Functions does not know, a ttl tag that is not a
 number — it keeps the resource and reports it. With `dry_run` it deletes nothing and
 reports what it would delete.
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -43,7 +43,7 @@ from podium.adapters.ports import (
 )
 from podium.dataset.files import PROMOTION_FILE, run_prefix
 from podium.workflow.polling import as_utc, to_iso, utc_now
-from podium.workflow.throughputs import ttl_from_tags
+from podium.workflow.serving_resources import ttl_from_tags
 
 log = logging.getLogger(__name__)
 
@@ -60,19 +60,21 @@ class Billable:
     commitment: str | None = None  # a term that cannot be ended early
     serves: str | None = None  # the custom model it serves (throughputs, deployments)
     model_units: int = 0  # what it bills by the hour (throughputs)
+    deployment: bool = False  # a custom model deployment: it bills per token asked of it
 
 
 @dataclass(frozen=True)
 class BillableKind:
-    name: str  # "provisioned throughput", "custom model"
+    name: str  # "provisioned throughput", "custom model deployment", "custom model"
     list: Callable[[], list[Billable]]
     delete: Callable[[str], None]
     is_model: bool = False  # kept while anything listed before it serves it
 
 
-def bedrock_kinds(fine_tuner: FineTuner) -> list[BillableKind]:
-    """What Podium's runs create on Bedrock, serving kinds first."""
-    return [
+def bedrock_kinds(fine_tuner: FineTuner, *, deployments: bool = True) -> list[BillableKind]:
+    """What Podium's runs create on Bedrock, serving kinds first; custom model deployments only when
+    the stack's runs can make them (`deployments`: else its roles may not even list them)."""
+    kinds = [
         BillableKind(
             "provisioned throughput",
             lambda: [
@@ -82,12 +84,21 @@ def bedrock_kinds(fine_tuner: FineTuner) -> list[BillableKind]:
             fine_tuner.delete_throughput,
         ),
         BillableKind(
+            "custom model deployment",
+            lambda: [
+                Billable(d.arn, d.name, d.created_at, serves=d.model_arn, deployment=True)
+                for d in fine_tuner.list_deployments()
+            ],
+            fine_tuner.delete_deployment,
+        ),
+        BillableKind(
             "custom model",
             lambda: [Billable(m.arn, m.name, m.created_at) for m in fine_tuner.list_custom_models()],
             fine_tuner.delete_custom_model,
             is_model=True,
         ),
     ]
+    return [kind for kind in kinds if deployments or kind.name != "custom model deployment"]
 
 
 @dataclass
@@ -99,6 +110,8 @@ class JanitorReport:
     unsure: list[str] = field(default_factory=list)  # kept because it could not tell: look at these
     # Model units of this stack's throughputs still there after the sweep: what bills by the hour
     model_units: int = 0
+    # This stack's custom model deployments still there after the sweep: what bills per token asked
+    deployments: int = 0
 
     def keep(self, line: str, run_id: str | None) -> None:
         self.kept.append(line)
@@ -153,6 +166,10 @@ class JanitorReport:
             "not yet expired resources; each is in the janitor's log).",
             f"Provisioned throughput of this stack still billed by the hour: {self.model_units} model unit(s).",
         ]
+        if self.deployments:
+            lines.append(
+                f"Custom model deployments of this stack still there (billed per token asked): {self.deployments}."
+            )
         return "\n".join(lines) + "\n"
 
     def to_payload(self) -> dict[str, object]:
@@ -178,13 +195,16 @@ def sweep(
     execution_status: Callable[[str], str | None],
     now: datetime | None = None,
     kinds: Sequence[BillableKind] | None = None,
+    deployments: bool = True,
 ) -> JanitorReport:
     """`execution_status(arn)`: the execution's status (RUNNING, SUCCEEDED, ...), None when Step
-    Functions does not know it; it may raise when it cannot tell."""
+    Functions does not know it; it may raise when it cannot tell. `deployments`: whether the stack's
+    runs can make custom model deployments (else none is looked for)."""
     now = as_utc(now or utc_now())
     report = JanitorReport(dry_run=dry_run)
     active = active_models.get()
-    protected = {arn for arn in (active.model_arn, active.throughput_arn) if arn} if active else set()
+    serving = (active.model_arn, active.throughput_arn, active.deployment_arn) if active else ()
+    protected = {arn for arn in serving if arn}
     verb = "would delete" if dry_run else "deleted"
     executions = state_machine_arn.replace(":stateMachine:", ":execution:") + ":"
 
@@ -196,7 +216,7 @@ def sweep(
     def status_of(execution: str) -> str | None:
         return execution_status(execution)
 
-    served: set[str] = set()  # custom models a remaining throughput (of any stack) serves
+    served: dict[str, str] = {}  # custom model → the kind of a remaining resource (of any stack) serving it
 
     def judge(kind: BillableKind, item: Billable) -> bool:
         """Delete `item` when nothing keeps it; True when it is gone (or would be, in a dry run)."""
@@ -212,6 +232,7 @@ def sweep(
         gone = _judge_ours(kind, item, tags, label, run_id)
         if not gone or dry_run:
             report.model_units += item.model_units
+            report.deployments += item.deployment
         return gone
 
     def _judge_ours(kind: BillableKind, item: Billable, tags: dict[str, str], label: str, run_id: str | None) -> bool:
@@ -247,18 +268,20 @@ def sweep(
         line = f"{verb} {label}: never promoted, {when}"
         return _delete(report, label, line, dry_run, kind.delete, item.arn, run_id)
 
-    for kind in kinds if kinds is not None else bedrock_kinds(fine_tuner):
+    for kind in kinds if kinds is not None else bedrock_kinds(fine_tuner, deployments=deployments):
         for item in kind.list():
             if not judge(kind, item) and item.serves:
-                served.add(item.serves)
+                served.setdefault(item.serves, kind.name)
     log.info(
-        "swept: %d %s, %d kept, %d unsure, %d could not be deleted; %d model unit(s) of provisioned throughput remain",
+        "swept: %d %s, %d kept, %d unsure, %d could not be deleted; %d model unit(s) of provisioned throughput and "
+        "%d custom model deployment(s) remain",
         len(report.deleted),
         verb,
         len(report.kept),
         len(report.unsure),
         len(report.failed),
         report.model_units,
+        report.deployments,
     )
     return report
 
@@ -268,7 +291,7 @@ def _kept_for(
     item: Billable,
     tags: dict[str, str],
     protected: set[str],
-    served: set[str],
+    served: Mapping[str, str],
     has_promotion_record: Callable[[str], bool],
 ) -> str:
     """Why this stack's resource stays whatever its age ("" when nothing protects it)."""
@@ -282,7 +305,7 @@ def _kept_for(
     if item.commitment:
         return f"under a {item.commitment} commitment, which cannot be deleted before its term ends"
     if kind.is_model and item.arn in served:
-        return "a provisioned throughput still serves it"
+        return f"a {served[item.arn]} still serves it"
     return ""
 
 

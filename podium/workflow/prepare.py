@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from podium.adapters.ports import ObjectStore
 from podium.adapters.stepfunctions import RunningExecution
-from podium.config import DEFAULT_MAX_MODEL_UNITS, RunSettings, creates_throughput, loosened
+from podium.config import DEFAULT_MAX_MODEL_UNITS, RunSettings, creates_serving, creates_throughput, loosened
 from podium.config_context import context_key_for
 from podium.dataset.estimate import effective_prices, evaluation_only_hours, throughput_lifetime_hours
 from podium.dataset.files import run_prefix
@@ -21,13 +21,13 @@ from podium.models import BaseModel, RowCaps, get_model
 from podium.workflow.errors import InvalidInput, NoSourceData, OverBudget
 from podium.workflow.events import PrepareEvent, RunContext
 from podium.workflow.polling import as_utc, to_iso, utc_now
-from podium.workflow.preflight import check_model_units
+from podium.workflow.preflight import check_deployments, check_model_units
 from podium.workflow.run_names import run_id_for
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from podium.adapters.service_quotas import ModelUnitCapacity
+    from podium.adapters.service_quotas import DeploymentCapacity, ModelUnitCapacity
 
 # The execution input is a handful of settings (a few hundred bytes). A cap far above that
 # keeps every state of the run far below Step Functions' 256 KB, whose overflow no Catch sees.
@@ -48,6 +48,7 @@ def prepare(
     claim_run: Callable[[str], str | None] | None = None,
     janitor_deletes: bool = True,
     read_model_units: Callable[[], ModelUnitCapacity] | None = None,
+    read_deployments: Callable[[], DeploymentCapacity] | None = None,
 ) -> RunContext:
     """Validate the input, refuse what the budget or the deployment does not allow, derive
     the run id, skip when another run is going, and check that the generator has what it
@@ -103,6 +104,7 @@ def prepare(
         _check_generator_inputs(settings, store, read_databricks_secret)
         caps = _caps_for(settings, region, read_caps)
         check_model_units(settings, read_model_units)
+        log.info(check_deployments(settings, read_deployments))
     if skip_reason:
         log.info(skip_reason)
     else:
@@ -167,12 +169,13 @@ def _check_deployment_allows(settings: RunSettings, defaults: RunSettings, janit
             f"data_prefix: {settings.data_prefix!r} is outside the deployed {defaults.data_prefix!r}, the only "
             f"folder the functions may read; use a folder under {defaults.data_prefix!r}"
         )
-    if creates_throughput(settings) and not janitor_deletes:
+    if creates_serving(settings) and not janitor_deletes:
+        made = "a provisioned throughput" if settings.deployment == "provisioned" else "a custom model deployment"
         problems.append(
-            "throughput.enabled / evaluate: this run would create a provisioned throughput, but the deployed "
-            "janitor does not delete (janitor_schedule is off or janitor_dry_run is on), so nothing would bound "
-            "what a throughput the run could not delete costs. Turn the janitor on in cdk.json and run "
-            "`cdk deploy`, or run with throughput.enabled and evaluate false"
+            f"throughput.enabled / evaluate: this run would create {made}, but the deployed janitor does not "
+            "delete (janitor_schedule is off or janitor_dry_run is on), so nothing would bound what one the run "
+            "could not delete costs. Turn the janitor on in cdk.json and run `cdk deploy`, or run with "
+            "throughput.enabled and evaluate false"
         )
     if problems:
         raise InvalidInput("; ".join(problems) + ". Nothing was started.")
@@ -191,7 +194,13 @@ def _check_price_overrides(raw: dict[str, Any], settings: RunSettings, defaults:
         f"prices.{name}: {getattr(asked, name)} is below the deployed price {getattr(deployed, name)}; the execution "
         "input may raise a price but not lower it, because the budget checks rely on it (change it in cdk.json "
         "`prices` and redeploy)"
-        for name in ("training_per_1k_tokens", "storage_per_month", "throughput_per_unit_hour")
+        for name in (
+            "training_per_1k_tokens",
+            "storage_per_month",
+            "throughput_per_unit_hour",
+            "on_demand_input_per_1k_tokens",
+            "on_demand_output_per_1k_tokens",
+        )
         if name in raw["prices"]
         and getattr(deployed, name) is not None
         and (getattr(asked, name) is None or getattr(asked, name) < getattr(deployed, name))

@@ -1,5 +1,5 @@
 """The Promote step: the gate a new model passes, making it the active model, and
-retiring the previous model's throughput when this stack made it."""
+retiring what served the previous model (its throughput or deployment) when this stack made it."""
 
 from __future__ import annotations
 
@@ -17,26 +17,29 @@ from podium.adapters.ports import (
     FineTuner,
     JobStatus,
     ObjectStore,
-    ThroughputStatus,
+    ServingKind,
 )
 from podium.dataset.files import PROMOTION_FILE
 from podium.workflow.errors import NotPromotable
 from podium.workflow.events import GateOutcome, PromoteEvent, RunOutcome
 from podium.workflow.polling import to_iso, utc_now
+from podium.workflow.serving_resources import DEPLOYMENT, bills
 
 log = logging.getLogger(__name__)
 
 
 def check_promotion_gate(event: PromoteEvent) -> None:
     """The one gate a new model passes before it becomes active: the job completed with an
-    output model, its throughput (when created) is in service, and the evaluation did not
+    output model, its throughput or deployment (when created) answers, and the evaluation did not
     discard it (ScoreEvaluation decides; the GateDecision Choice never sends a discarded
     model here, and this refuses it again should the definition be rewired)."""
     finetune, throughput = event.finetune, event.throughput
     if finetune.status is not JobStatus.COMPLETED or not finetune.output_model_arn:
         raise NotPromotable(f"job {finetune.job_arn} is {finetune.status.value}, not Completed with an output model")
-    if throughput.created and throughput.status is not ThroughputStatus.IN_SERVICE:
-        raise NotPromotable(f"throughput {throughput.arn} is {throughput.status}, not InService")
+    if throughput.created and not throughput.ready:
+        wanted = "Active" if throughput.kind is DEPLOYMENT else "InService"
+        status = throughput.status.value if throughput.status else None
+        raise NotPromotable(f"{throughput.kind.value} {throughput.arn} is {status}, not {wanted}")
     if event.gate.decision == "discard":
         raise NotPromotable(event.gate.message)
 
@@ -50,8 +53,8 @@ def promote(
     name_prefix: str,
     now: datetime | None = None,
 ) -> RunOutcome:
-    """Make the new model the active one; retire the previous throughput when configured
-    and tagged as this stack's.
+    """Make the new model the active one; retire what served the previous one (throughput or
+    deployment) when configured and tagged as this stack's.
 
     Safe to retry: the previous record is saved under runs/<run_id>/promotion.json before
     the active record is replaced, so a retry still knows which throughput to retire.
@@ -61,8 +64,10 @@ def promote(
     assert finetune.output_model_arn is not None
     record_key = run.run_prefix + PROMOTION_FILE
     evaluated = gate.decision == "promote"
-    # A throughput created for the evaluation only is deleted by then: it serves nothing.
+    # A throughput (or deployment) created for the evaluation only is deleted by then: it serves nothing.
     serving_arn = throughput.arn if throughput.created and run.settings.throughput.enabled else None
+    deployed = throughput.kind is DEPLOYMENT
+    throughput_arn, deployment_arn = (None, serving_arn) if deployed else (serving_arn, None)
 
     current = active_models.get()
     if not evaluated and current is not None and current.run_id != run.run_id and current.decision == "promote":
@@ -77,7 +82,8 @@ def promote(
             message=message,
             report_uri=event.dataset.report_uri,
             model_arn=finetune.output_model_arn,
-            throughput_arn=serving_arn,
+            throughput_arn=throughput_arn,
+            deployment_arn=deployment_arn,
             dataset_hash=event.dataset.dataset_hash,
             estimated_cost_usd=event.dataset.estimated_cost_usd,
             gate=gate.message,
@@ -107,10 +113,11 @@ def promote(
         model_arn=finetune.output_model_arn,
         base_model_id=run.settings.base_model,
         dataset_hash=event.dataset.dataset_hash,
-        throughput_arn=serving_arn,
+        throughput_arn=throughput_arn,
         promoted_at=to_iso(now or utc_now()),
         decision=gate.decision,
         scores=_gate_scores(gate),
+        deployment_arn=deployment_arn,
     )
     store.write_text(
         record_key,
@@ -119,26 +126,31 @@ def promote(
     active_models.put(new)
     # The new model is active from here on, so nothing below may fail the run (it would end
     # FAILED with the new model serving): a retirement that does not happen is reported.
-    old_arn = previous.throughput_arn if previous is not None else None
+    old_arn = previous.serving_arn if previous is not None else None
     retired, note = None, ""
-    if old_arn and old_arn != new.throughput_arn:
+    if old_arn and old_arn != new.serving_arn:
+        old_kind = ServingKind.of_arn(old_arn)
         if run.settings.throughput.retire_previous:
             retired, note = _retire(fine_tuner, old_arn, name_prefix)
         else:
             note = (
-                f" The previous model's provisioned throughput {old_arn} was kept "
-                "(throughput.retire_previous is false) and is still billed hourly."
+                f" The previous model's {old_kind.value} {old_arn} was kept "
+                f"(throughput.retire_previous is false); {bills(old_kind, 'it is deleted')}."
             )
     serving = (
-        f" served by provisioned throughput {new.throughput_arn}"
-        if new.throughput_arn
-        else (" (no provisioned throughput: create one, or enable throughput, to invoke it)")
+        f" served by {ServingKind.of_arn(new.serving_arn).value} {new.serving_arn}"
+        if new.serving_arn
+        else (
+            " (no provisioned throughput or custom model deployment: enable throughput to keep one serving it, "
+            "or create one by hand, to invoke it)"
+        )
     )
     verdict = f" {gate.message[0].upper()}{gate.message[1:]}" if gate.message else ""
     message = f"Promoted {new.model_arn}{serving}.{note}{verdict}"
     log.info(message)
-    if retired is None and note:  # the previous throughput is still billed
+    if retired is None and note:  # the previous throughput (or deployment) is still there
         log.warning(note.strip())
+    retired_deployment = retired is not None and ServingKind.of_arn(retired) is DEPLOYMENT
     return RunOutcome(
         status="promoted" if evaluated else "not_evaluated",
         run_id=run.run_id,
@@ -146,7 +158,9 @@ def promote(
         report_uri=event.dataset.report_uri,
         model_arn=new.model_arn,
         throughput_arn=new.throughput_arn,
-        retired_throughput_arn=retired,
+        deployment_arn=new.deployment_arn,
+        retired_throughput_arn=None if retired_deployment else retired,
+        retired_deployment_arn=retired if retired_deployment else None,
         dataset_hash=new.dataset_hash,
         estimated_cost_usd=event.dataset.estimated_cost_usd,
         gate=gate.message,
@@ -154,7 +168,7 @@ def promote(
 
 
 def _mark_promoted(fine_tuner: FineTuner, arns: list[str | None], run_id: str, name_prefix: str) -> None:
-    """Tag the model and its throughput `podium:promoted`. A refusal stops the promotion: a model
+    """Tag the model and its throughput (or deployment) `podium:promoted`. A refusal stops the promotion: a model
     the janitor would not know to keep must not become the active one."""
     for arn in filter(None, arns):
         try:
@@ -168,22 +182,28 @@ def _mark_promoted(fine_tuner: FineTuner, arns: list[str | None], run_id: str, n
 
 
 def _retire(fine_tuner: FineTuner, arn: str, name_prefix: str) -> tuple[str | None, str]:
-    """Delete the previous model's throughput when its tags say this stack made it; else say why not."""
+    """Delete the previous model's throughput or deployment when its tags say this stack made it;
+    else say why not."""
+    kind = ServingKind.of_arn(arn)
+    still = "it is still billed hourly" if kind is not DEPLOYMENT else "it still answers and bills per token asked"
     try:
         stack = fine_tuner.tags(arn).get(TAG_STACK)
         if stack != name_prefix:
             return None, (
-                f" The previous model's provisioned throughput {arn} was left alone: it is not tagged "
+                f" The previous model's {kind.value} {arn} was left alone: it is not tagged "
                 f"{TAG_STACK}={name_prefix} (found {stack or 'no tag'}), so this stack did not make it. "
-                "It is still billed hourly: delete it in the Bedrock console if it is no longer needed."
+                f"{still[0].upper()}{still[1:]}: delete it in the Bedrock console if it is no longer needed."
             )
-        fine_tuner.delete_throughput(arn)
+        if kind is DEPLOYMENT:
+            fine_tuner.delete_deployment(arn)
+        else:
+            fine_tuner.delete_throughput(arn)
     except Exception as error:  # noqa: BLE001 - promotion stands whatever the retirement did
         return None, (
-            f" Could NOT delete the previous model's provisioned throughput {arn} ({error}); it is still "
-            "billed hourly: delete it in the Bedrock console."
+            f" Could NOT delete the previous model's {kind.value} {arn} ({error}); {still}: delete it in the "
+            "Bedrock console."
         )
-    return arn, f" Deleted the previous model's provisioned throughput {arn}."
+    return arn, f" Deleted the previous model's {kind.value} {arn}."
 
 
 def _gate_scores(gate: GateOutcome) -> dict[str, Any] | None:

@@ -1,5 +1,5 @@
-"""Names derived from the run id: the run id itself, the Bedrock job, custom model and
-throughput names, and the tags every billable resource of the run carries. Deterministic,
+"""Names derived from the run id: the run id itself, the Bedrock job, custom model,
+throughput and deployment names, and the tags every billable resource of the run carries. Deterministic,
 so a retried step finds what the first attempt made and Cleanup finds resources whose ARN
 was never saved."""
 
@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 
 from podium.adapters.bedrock import job_name_for
-from podium.adapters.ports import TAG_EXECUTION, TAG_RUN_ID, TAG_STACK, TAG_TTL_HOURS, tag_value
+from podium.adapters.ports import TAG_EXECUTION, TAG_RUN_ID, TAG_STACK, TAG_TTL_HOURS, ServingKind, tag_value
 from podium.config import RunSettings
 from podium.dataset.estimate import evaluation_only_hours
 from podium.workflow.events import RunContext
@@ -52,9 +52,21 @@ def throughput_name(name_prefix: str, run_id: str) -> str:
     return job_name_for(f"{name_prefix}-pt", run_id)
 
 
-def throughput_ttl_hours(settings: RunSettings) -> float:
-    """The time-to-live of the run's throughput: its own short one when it is made for the
-    evaluation only (the budget's evaluation line counts the same hours), else throughput.ttl_hours."""
+def deployment_name(name_prefix: str, run_id: str) -> str:
+    return job_name_for(f"{name_prefix}-od", run_id)
+
+
+def serving_name(kind: ServingKind, name_prefix: str, run_id: str) -> str:
+    """The name of the run's throughput or custom model deployment."""
+    if kind is ServingKind.CUSTOM_MODEL_DEPLOYMENT:
+        return deployment_name(name_prefix, run_id)
+    return throughput_name(name_prefix, run_id)
+
+
+def serving_ttl_hours(settings: RunSettings) -> float:
+    """The time-to-live of the run's throughput (or deployment): its own short one when it is made
+    for the evaluation only (the budget's evaluation line counts the same hours), else
+    throughput.ttl_hours."""
     if settings.throughput.enabled:
         return settings.throughput.ttl_hours
     return evaluation_only_hours(settings.throughput)

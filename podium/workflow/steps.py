@@ -38,7 +38,7 @@ class Access(str, enum.Enum):
     BEDROCK_CREATE_THROUGHPUT = "bedrock_create_throughput"  # Create + Get (lookup by name) + TagResource
     BEDROCK_READ_THROUGHPUT = "bedrock_read_throughput"  # GetProvisionedModelThroughput only
     BEDROCK_DELETE_THROUGHPUT = "bedrock_delete_throughput"  # on this stack's throughputs only (tag condition)
-    BEDROCK_LIST = "bedrock_list"  # ListProvisionedModelThroughputs, ListCustomModels (no resource form)
+    BEDROCK_LIST = "bedrock_list"  # List throughputs, deployments and custom models (no resource form)
     BEDROCK_LIST_THROUGHPUTS = "bedrock_list_throughputs"  # ListProvisionedModelThroughputs: model units in use
     BEDROCK_DELETE_MODEL = "bedrock_delete_model"  # DeleteCustomModel, on this stack's models only (tag condition)
     READ_EXECUTION_HISTORY = "read_execution_history"  # states:GetExecutionHistory on this machine's executions
@@ -50,6 +50,13 @@ class Access(str, enum.Enum):
     READ_QUOTAS = "read_quotas"  # servicequotas:ListServiceQuotas + ListAWSDefaultServiceQuotas ("*" only)
     DESCRIBE_EXECUTIONS = "describe_executions"  # states:DescribeExecution on this machine's executions
     BEDROCK_TAG_PROMOTED = "bedrock_tag_promoted"  # TagResource podium:promoted on this stack's models/throughputs
+    # Custom model deployments (deployment on_demand); granted only when the deployed base model
+    # allows them in the deployed region (podium.workflow.permissions)
+    BEDROCK_CREATE_DEPLOYMENT = "bedrock_create_deployment"  # Create + Get (lookup by name) + TagResource
+    BEDROCK_READ_DEPLOYMENT = "bedrock_read_deployment"  # GetCustomModelDeployment only
+    BEDROCK_DELETE_DEPLOYMENT = "bedrock_delete_deployment"  # on this stack's deployments only (tag condition)
+    BEDROCK_LIST_DEPLOYMENTS = "bedrock_list_deployments"  # ListCustomModelDeployments: how many exist
+    BEDROCK_READ_DEPLOYMENT_TAGS = "bedrock_read_deployment_tags"  # ListTagsForResource: whose deployment is it?
 
 
 class DependencyGroup(str, enum.Enum):
@@ -97,10 +104,13 @@ CLEANUP_ACCESS = frozenset(
         A.BEDROCK_STOP_JOB,
         A.BEDROCK_READ_THROUGHPUT,
         A.BEDROCK_DELETE_THROUGHPUT,
+        A.BEDROCK_READ_DEPLOYMENT,
+        A.BEDROCK_DELETE_DEPLOYMENT,
         A.BEDROCK_READ_JOB_TAGS,
         A.BEDROCK_READ_MODEL,
         A.BEDROCK_READ_MODEL_TAGS,
         A.BEDROCK_READ_THROUGHPUT_TAGS,
+        A.BEDROCK_READ_DEPLOYMENT_TAGS,
         A.ACTIVE_MODEL_READ,
     }
 )
@@ -108,9 +118,18 @@ STEPS: tuple[Step, ...] = (
     Step(
         "Prepare",
         "prepare",
-        # READ_QUOTAS + BEDROCK_LIST_THROUGHPUTS: the preflight (model units the run's throughput needs)
+        # READ_QUOTAS + BEDROCK_LIST_THROUGHPUTS / _DEPLOYMENTS: the preflight (the model units the run's
+        # throughput needs, or the deployment it makes)
         frozenset(
-            {A.LIST_EXECUTIONS, A.RUN_LOCK, A.LIST_DATA, A.DATABRICKS_SECRET, A.READ_QUOTAS, A.BEDROCK_LIST_THROUGHPUTS}
+            {
+                A.LIST_EXECUTIONS,
+                A.RUN_LOCK,
+                A.LIST_DATA,
+                A.DATABRICKS_SECRET,
+                A.READ_QUOTAS,
+                A.BEDROCK_LIST_THROUGHPUTS,
+                A.BEDROCK_LIST_DEPLOYMENTS,
+            }
         ),
     ),
     Step(
@@ -144,13 +163,21 @@ STEPS: tuple[Step, ...] = (
         frozenset({A.BEDROCK_START_JOB, A.BEDROCK_READ_JOB, A.BEDROCK_READ_JOB_TAGS}),
     ),
     Step("CheckFineTune", "check_fine_tune", frozenset({A.BEDROCK_READ_JOB, A.READ_RUNS})),
-    # READ_THROUGHPUT_TAGS: a retried call adopts the throughput of its name only when its tags name this execution
+    # What serves the new model: a provisioned throughput, or (deployment on_demand) a custom model deployment.
+    # READ_*_TAGS: a retried call adopts the one of its name only when its tags name this execution
     Step(
         "CreateThroughput",
         "create_throughput",
-        frozenset({A.BEDROCK_CREATE_THROUGHPUT, A.BEDROCK_READ_THROUGHPUT_TAGS}),
+        frozenset(
+            {
+                A.BEDROCK_CREATE_THROUGHPUT,
+                A.BEDROCK_READ_THROUGHPUT_TAGS,
+                A.BEDROCK_CREATE_DEPLOYMENT,
+                A.BEDROCK_READ_DEPLOYMENT_TAGS,
+            }
+        ),
     ),
-    Step("CheckThroughput", "check_throughput", frozenset({A.BEDROCK_READ_THROUGHPUT})),
+    Step("CheckThroughput", "check_throughput", frozenset({A.BEDROCK_READ_THROUGHPUT, A.BEDROCK_READ_DEPLOYMENT})),
     Step(
         "EvaluateChunk",
         "evaluate_chunk",
@@ -162,11 +189,11 @@ STEPS: tuple[Step, ...] = (
     Step(
         "ScoreEvaluation",
         "score_evaluation",
-        # DELETE_THROUGHPUT: the evaluation-only throughput, or a discarded model's;
-        # ACTIVE_MODEL_READ: never the one serving the active model, and the champion to compare with;
+        # DELETE_THROUGHPUT / _DEPLOYMENT: the evaluation-only throughput (or deployment), or a discarded
+        # model's; ACTIVE_MODEL_READ: never the one serving the active model, and the champion to compare with;
         # WRITE_RUNS: eval.json, and the champion's answers asked live, filed under its run
         frozenset(
-            {A.READ_RUNS, A.WRITE_RUNS, A.BEDROCK_DELETE_THROUGHPUT, A.ACTIVE_MODEL_READ},
+            {A.READ_RUNS, A.WRITE_RUNS, A.BEDROCK_DELETE_THROUGHPUT, A.BEDROCK_DELETE_DEPLOYMENT, A.ACTIVE_MODEL_READ},
         ),
         timeout_seconds=300,
         memory_mb=1024,
@@ -183,6 +210,8 @@ STEPS: tuple[Step, ...] = (
                 A.ACTIVE_MODEL_WRITE,
                 A.BEDROCK_DELETE_THROUGHPUT,
                 A.BEDROCK_READ_THROUGHPUT_TAGS,
+                A.BEDROCK_DELETE_DEPLOYMENT,
+                A.BEDROCK_READ_DEPLOYMENT_TAGS,
                 A.BEDROCK_TAG_PROMOTED,
                 A.WRITE_RUNS,
                 A.REREAD_RUNS,
@@ -226,7 +255,9 @@ STEPS: tuple[Step, ...] = (
                 A.BEDROCK_LIST,
                 A.BEDROCK_READ_MODEL_TAGS,
                 A.BEDROCK_READ_THROUGHPUT_TAGS,
+                A.BEDROCK_READ_DEPLOYMENT_TAGS,
                 A.BEDROCK_DELETE_THROUGHPUT,
+                A.BEDROCK_DELETE_DEPLOYMENT,
                 A.BEDROCK_DELETE_MODEL,
                 A.ACTIVE_MODEL_READ,
                 A.LIST_RUNS,

@@ -7,15 +7,10 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from podium.adapters.bedrock import (
-    BedrockFineTuner,
-    client_token_for,
-    job_name_for,
-    metrics_keys,
-    read_loss_metrics,
-)
+from podium.adapters.bedrock import BedrockFineTuner, client_token_for, job_name_for
+from podium.adapters.bedrock_metrics import metrics_keys, read_loss_metrics
 from podium.adapters.errors import BedrockConflict, BedrockRejected, BedrockThrottled
-from podium.adapters.ports import TAG_EXECUTION, FineTuneRequest, JobStatus, ThroughputStatus
+from podium.adapters.ports import TAG_EXECUTION, DeploymentStatus, FineTuneRequest, JobStatus, ThroughputStatus
 from podium.adapters.s3 import S3ObjectStore
 from podium.errors import DataError
 
@@ -379,6 +374,86 @@ def test_get_and_delete_throughput(stubbed) -> None:
     tuner.delete_throughput(PT_ARN)  # already gone: fine
     with pytest.raises(BedrockRejected, match="commitment term not ended"):
         tuner.delete_throughput(PT_ARN)
+
+
+# -- custom model deployments (on-demand) -----------------------------------------------
+
+DEPLOYMENT_ARN = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:custom-model-deployment/abcdefabcdef"
+
+
+def _deployment_response(status: str, model_arn: str = MODEL_ARN, **extra: object) -> dict:
+    return {
+        "customModelDeploymentArn": DEPLOYMENT_ARN,
+        "modelDeploymentName": "podium-od-exec-1",
+        "modelArn": model_arn,
+        "createdAt": "2026-11-25T08:00:00Z",
+        "status": status,
+        **extra,
+    }
+
+
+def test_create_deployment_creates_once_with_a_name_derived_token_and_its_tags(stubbed) -> None:
+    tuner, stubber = stubbed
+    _client_error(stubber, "get_custom_model_deployment", "ResourceNotFoundException", "not found")
+    stubber.add_response(
+        "create_custom_model_deployment",
+        {"customModelDeploymentArn": DEPLOYMENT_ARN},
+        {
+            "modelDeploymentName": "podium-od-exec-1",
+            "modelArn": MODEL_ARN,
+            "clientRequestToken": client_token_for("podium-od-exec-1", "deployment"),
+            "tags": [{"key": TAG_EXECUTION, "value": EXECUTION}],
+        },
+    )
+    created = tuner.create_deployment("podium-od-exec-1", MODEL_ARN, {TAG_EXECUTION: EXECUTION})
+    assert (created.arn, created.status) == (DEPLOYMENT_ARN, DeploymentStatus.CREATING)
+
+
+def test_create_deployment_adopts_its_own_and_never_another_executions(stubbed) -> None:
+    tuner, stubber = stubbed
+    stubber.add_response(
+        "get_custom_model_deployment",
+        _deployment_response("Active"),
+        {"customModelDeploymentIdentifier": "podium-od-exec-1"},
+    )
+    _tags_response(stubber, DEPLOYMENT_ARN, {TAG_EXECUTION: EXECUTION})
+    adopted = tuner.create_deployment("podium-od-exec-1", MODEL_ARN, {TAG_EXECUTION: EXECUTION})
+    assert (adopted.arn, adopted.status) == (DEPLOYMENT_ARN, DeploymentStatus.ACTIVE)
+    stubber.add_response(
+        "get_custom_model_deployment", _deployment_response("Active"), {"customModelDeploymentIdentifier": ANY}
+    )
+    _tags_response(stubber, DEPLOYMENT_ARN, {TAG_EXECUTION: OTHER_EXECUTION})
+    with pytest.raises(BedrockConflict, match="Weekly Retrain"):
+        tuner.create_deployment("podium-od-exec-1", MODEL_ARN, {TAG_EXECUTION: EXECUTION})
+
+
+def test_get_list_and_delete_deployment(stubbed) -> None:
+    tuner, stubber = stubbed
+    stubber.add_response(
+        "get_custom_model_deployment",
+        _deployment_response("Failed", failureMessage="Model not supported"),
+        {"customModelDeploymentIdentifier": DEPLOYMENT_ARN},
+    )
+    summary = {
+        "customModelDeploymentArn": DEPLOYMENT_ARN,
+        "customModelDeploymentName": "podium-od-exec-1",
+        "modelArn": MODEL_ARN,
+        "createdAt": "2026-11-25T08:00:00Z",
+        "status": "Active",
+    }
+    stubber.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": [summary]}, {})
+    stubber.add_response("delete_custom_model_deployment", {}, {"customModelDeploymentIdentifier": DEPLOYMENT_ARN})
+    _client_error(stubber, "delete_custom_model_deployment", "ResourceNotFoundException", "gone")
+    _client_error(stubber, "delete_custom_model_deployment", "ConflictException", "in use")
+
+    failed = tuner.get_deployment(DEPLOYMENT_ARN)
+    assert failed.status is DeploymentStatus.FAILED and failed.failure_message == "Model not supported"
+    (listed,) = tuner.list_deployments()
+    assert (listed.name, listed.model_arn, listed.status) == ("podium-od-exec-1", MODEL_ARN, DeploymentStatus.ACTIVE)
+    tuner.delete_deployment(DEPLOYMENT_ARN)
+    tuner.delete_deployment(DEPLOYMENT_ARN)  # already gone: fine
+    with pytest.raises(BedrockRejected, match="in use"):
+        tuner.delete_deployment(DEPLOYMENT_ARN)
 
 
 # -- loss metrics files ----------------------------------------------------------------

@@ -20,6 +20,10 @@ from aws_cdk.assertions import Template  # noqa: E402
 from stacks.application import build_app, cdk_json_context  # noqa: E402
 from stacks.podium_stack import PodiumStack  # noqa: E402
 
+# The synthesized stacks tests run against: as cdk.json deploys it, with every optional part on, and
+# deployed for on-demand serving (fixtures below)
+VARIANTS = ["synthesized", "synthesized_full", "synthesized_on_demand"]
+
 # CDK skips bundling for stacks not listed here; the asset then points at the source tree.
 NO_BUNDLING = {"aws:cdk:bundling-stacks": []}
 
@@ -70,5 +74,17 @@ def synthesized_full(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         databricks_secret_name="podium/databricks",
         databricks_job_id="123",
         databricks_warehouse_id="abc123",
+        throughput_enabled="true",
+    )
+
+
+@pytest.fixture(scope="session")
+def synthesized_on_demand(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """Nova Lite in us-east-1 with deployment on_demand: runs make custom model deployments."""
+    return synthesize(
+        tmp_path_factory.mktemp("cdk-on-demand"),
+        region="us-east-1",
+        base_model="amazon.nova-lite-v1:0:300k",
+        deployment="on_demand",
         throughput_enabled="true",
     )

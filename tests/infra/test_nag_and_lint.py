@@ -11,10 +11,10 @@ from aws_cdk import aws_s3 as s3
 
 from stacks.application import build_app, cdk_json_context
 from stacks.nag import acknowledgements
-from tests.infra.conftest import NO_BUNDLING, Synthesized
+from tests.infra.conftest import NO_BUNDLING, VARIANTS, Synthesized
 
 
-@pytest.mark.parametrize("variant", ["synthesized", "synthesized_full"])
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_cdk_nag_passes_with_only_written_acknowledgements(variant: str, request: pytest.FixtureRequest) -> None:
     s: Synthesized = request.getfixturevalue(variant)
     (report,) = s.report["pluginReports"]
@@ -45,10 +45,12 @@ def test_an_unacknowledged_finding_fails_synth(tmp_path: Path) -> None:
     }
 
 
-def test_cfn_lint_reports_no_errors(synthesized_full: Synthesized, tmp_path: Path) -> None:
+@pytest.mark.parametrize("variant", ["synthesized_full", "synthesized_on_demand"])
+def test_cfn_lint_reports_no_errors(variant: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    synthesized: Synthesized = request.getfixturevalue(variant)
     template = tmp_path / "podium.template.json"
-    template.write_text(json.dumps(synthesized_full.template.to_json(), indent=1))
-    matches = cfnlint.api.lint(template.read_text(), regions=[synthesized_full.stack.settings.region])
+    template.write_text(json.dumps(synthesized.template.to_json(), indent=1))
+    matches = cfnlint.api.lint(template.read_text(), regions=[synthesized.stack.settings.region])
     errors = [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches if m.rule.id.startswith("E")]
     assert errors == []
     # The only warning: CDK's explicit DependsOn next to a GetAtt of the same role (harmless).

@@ -23,7 +23,7 @@ from podium.workflow.permissions import (
 )
 from podium.workflow.steps import DEFINITION_STEPS, STEPS
 from stacks.functions import Resources, names_for
-from tests.infra.conftest import Synthesized
+from tests.infra.conftest import VARIANTS, Synthesized
 
 # What CDK adds to a role for a feature of its service, not for a call Podium makes: Lambda active
 # tracing and Step Functions tracing (X-Ray), Step Functions logging (log delivery), all on "*".
@@ -100,7 +100,7 @@ def _expected_roles(s: Synthesized) -> dict[str, list[dict[str, Any]]]:
     return {rid: stack.resolve(policy_document(sts))["Statement"] for rid, sts in expected.items()}
 
 
-@pytest.mark.parametrize("variant", ["synthesized", "synthesized_full"])
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_every_role_holds_exactly_the_statements_permissions_py_gives_it(variant: str, request) -> None:
     s: Synthesized = request.getfixturevalue(variant)
     expected = _expected_roles(s)

@@ -15,7 +15,7 @@ from podium.workflow.permissions import GRANTS
 from podium.workflow.steps import DEFINITION_STEPS, STEPS, STEPS_BY_NAME, TOPIC_SUBSTITUTION, Access
 from stacks.application import cdk_json_context
 from stacks.workflow import ASL_PATH, asl_placeholders
-from tests.infra.conftest import Synthesized
+from tests.infra.conftest import VARIANTS, Synthesized
 
 DEFAULTS = settings_from_context(cdk_json_context())
 
@@ -200,10 +200,11 @@ WILDCARD_ALLOWED = {
     "logs:DescribeLogGroups": "Step Functions logging lists log groups; no resource form",
     "bedrock:ListProvisionedModelThroughputs": "Bedrock List actions have no resource form",
     "bedrock:ListCustomModels": "Bedrock List actions have no resource form",
+    "bedrock:ListCustomModelDeployments": "Bedrock List actions have no resource form",
 }
 
 
-@pytest.mark.parametrize("variant", ["synthesized", "synthesized_full"])
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_no_iam_policy_allows_everything(variant: str, request: pytest.FixtureRequest) -> None:
     s: Synthesized = request.getfixturevalue(variant)
     checked = 0
@@ -270,6 +271,24 @@ EXPECTED_ACTIONS = {
     Access.READ_QUOTAS: {"servicequotas:ListServiceQuotas", "servicequotas:ListAWSDefaultServiceQuotas"},
     Access.DESCRIBE_EXECUTIONS: {"states:DescribeExecution"},
     Access.BEDROCK_TAG_PROMOTED: {"bedrock:TagResource"},
+    # granted only by a stack whose base model AWS deploys on demand in its Region (ON_DEMAND_ACTIONS)
+    Access.BEDROCK_CREATE_DEPLOYMENT: set(),
+    Access.BEDROCK_READ_DEPLOYMENT: set(),
+    Access.BEDROCK_DELETE_DEPLOYMENT: set(),
+    Access.BEDROCK_LIST_DEPLOYMENTS: set(),
+    Access.BEDROCK_READ_DEPLOYMENT_TAGS: set(),
+}  # fmt: skip
+# What an Access adds besides in a stack deployed for a model AWS deploys on demand (Nova in us-east-1)
+ON_DEMAND_ACTIONS = {
+    Access.BEDROCK_CREATE_DEPLOYMENT: {
+        "bedrock:CreateCustomModelDeployment", "bedrock:GetCustomModelDeployment", "bedrock:TagResource",
+        "kms:Decrypt",
+    },
+    Access.BEDROCK_READ_DEPLOYMENT: {"bedrock:GetCustomModelDeployment"},
+    Access.BEDROCK_DELETE_DEPLOYMENT: {"bedrock:DeleteCustomModelDeployment"},
+    Access.BEDROCK_LIST_DEPLOYMENTS: {"bedrock:ListCustomModelDeployments"},
+    Access.BEDROCK_READ_DEPLOYMENT_TAGS: {"bedrock:ListTagsForResource"},
+    Access.BEDROCK_LIST: {"bedrock:ListCustomModelDeployments"},
 }  # fmt: skip
 EVERY_FUNCTION = {
     "logs:CreateLogStream",
@@ -283,27 +302,32 @@ def test_every_access_has_a_grant() -> None:
     assert set(GRANTS) == set(Access) == set(EXPECTED_ACTIONS)
 
 
-@pytest.mark.parametrize("variant", ["synthesized", "synthesized_full"])
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_step_roles_get_exactly_what_their_access_set_says(variant: str, request: pytest.FixtureRequest) -> None:
     s: Synthesized = request.getfixturevalue(variant)
     databricks = s.stack.settings.defaults.databricks.secret_name is not None
+    on_demand = s.stack.settings.defaults.deployment == "on_demand"
     for step, function in _function_by_step(s).items():
         access = next(st for st in STEPS if st.name == step).access
         expected = set(EVERY_FUNCTION)
         for a in access:
             if a is Access.DATABRICKS_SECRET and not databricks:
                 continue  # no secret configured: nothing to read
-            expected |= EXPECTED_ACTIONS[a]
+            expected |= EXPECTED_ACTIONS[a] | (ON_DEMAND_ACTIONS.get(a, set()) if on_demand else set())
         statements = _role_statements(s, _ref_id(function["Properties"]["Role"]))
         assert _actions(statements) == expected, step
 
 
-def test_bedrock_deletes_and_stops_carry_this_stacks_tag_condition(synthesized: Synthesized) -> None:
+@pytest.mark.parametrize("variant", ["synthesized", "synthesized_on_demand"])
+def test_bedrock_deletes_and_stops_carry_this_stacks_tag_condition(variant: str, request) -> None:
+    synthesized: Synthesized = request.getfixturevalue(variant)
     destructive = {
         "bedrock:DeleteProvisionedModelThroughput",
         "bedrock:StopModelCustomizationJob",
         "bedrock:DeleteCustomModel",
     }
+    if synthesized.stack.settings.defaults.deployment == "on_demand":
+        destructive.add("bedrock:DeleteCustomModelDeployment")
     found = [
         (logical_id, st)
         for logical_id, r in synthesized.resources.items()
@@ -341,6 +365,49 @@ def test_only_evaluate_chunk_may_invoke_and_only_this_stacks_throughputs_and_the
     base, _ = by_kind["foundation-model"]
     # the deployed base model's on-demand id, never every foundation model
     assert base == "arn:aws:bedrock:us-west-2::foundation-model/meta.llama3-1-8b-instruct-v1:0"
+
+
+def test_only_a_stack_for_a_model_aws_deploys_on_demand_grants_anything_on_custom_model_deployments(
+    synthesized: Synthesized, synthesized_on_demand: Synthesized
+) -> None:
+    policies = json.dumps([_statements(r) for r in synthesized.resources.values()])
+    # Llama 3.1 8B: no deployment may be made, so none is named
+    assert "custom-model-deployment" not in policies and "CustomModelDeployment" not in policies
+    s = synthesized_on_demand
+    functions = _function_by_step(s)
+
+    def granted(action: str) -> set[str]:
+        return {
+            step
+            for step, function in functions.items()
+            if action in _actions(_role_statements(s, _ref_id(function["Properties"]["Role"])))
+        }
+
+    assert granted("bedrock:CreateCustomModelDeployment") == {"CreateThroughput"}
+    assert granted("bedrock:DeleteCustomModelDeployment") == {
+        "ScoreEvaluation", "Promote", "Cleanup", "ExecutionEnded", "Janitor",
+    }  # fmt: skip
+    assert granted("bedrock:ListCustomModelDeployments") == {"Prepare", "Janitor"}
+    # EvaluateChunk asks the new model through this stack's deployments (their ARN is the modelId)
+    invoke = [
+        st
+        for st in _role_statements(s, _ref_id(functions["EvaluateChunk"]["Properties"]["Role"]))
+        if st["Action"] == "bedrock:InvokeModel" and "Condition" in st
+    ]
+    (new_model,) = invoke
+    resources = json.dumps(new_model["Resource"])
+    assert ":custom-model-deployment/*" in resources and ":provisioned-model/*" in resources
+    assert new_model["Condition"] == {"StringEquals": {"aws:ResourceTag/podium:stack": "podium"}}
+    # created with this stack's tags only, from this stack's custom model only
+    (create,) = [
+        st
+        for st in _role_statements(s, _ref_id(functions["CreateThroughput"]["Properties"]["Role"]))
+        if "bedrock:CreateCustomModelDeployment" in _as_list(st["Action"])
+    ]
+    assert create["Condition"]["StringEquals"]["aws:RequestTag/podium:stack"] == "podium"
+    assert create["Condition"]["StringEqualsIfExists"] == {"aws:ResourceTag/podium:stack": "podium"}
+    resources = json.dumps(create["Resource"])
+    assert ':custom-model/*"' in resources and ':custom-model-deployment/*"' in resources
 
 
 def test_evaluate_chunk_may_decrypt_the_custom_model_through_bedrock_only(synthesized: Synthesized) -> None:

@@ -126,3 +126,15 @@ def test_recipe_and_teach_priorities_default_to_deep_in_priority_order():
 def test_teach_priorities_are_known_relations_each_once(priorities, words):
     with pytest.raises(ConfigError, match=words):
         parse_run_settings({"teach_priorities": priorities})
+
+
+def test_on_demand_deployment_is_refused_for_a_model_aws_offers_it_for_none_of_naming_those_it_does():
+    with pytest.raises(ConfigError) as refused:
+        parse_stack_settings({"region": "us-east-1", "defaults": {"deployment": "on_demand"}})
+    message = str(refused.value)
+    assert message.startswith("deployment: on_demand is not offered for meta.llama3-1-8b-instruct-v1:0:128k")
+    assert "amazon.nova-lite-v1:0:300k" in message and "amazon.nova-2-lite" not in message
+    nova = {"region": "us-east-1", "defaults": {"base_model": "amazon.nova-lite-v1:0:300k", "deployment": "on_demand"}}
+    assert parse_stack_settings(nova).defaults.deployment == "on_demand"
+    with pytest.raises(ConfigError, match=r"^janitor_schedule: .*a custom model deployment \(deployment on_demand\)"):
+        parse_stack_settings({**nova, "janitor_schedule": None})

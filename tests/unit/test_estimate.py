@@ -38,6 +38,7 @@ def test_price_overrides_replace_the_registry_price_and_say_so():
         "training": OVERRIDE_SOURCE,
         "storage": LLAMA31.prices.source,
         "throughput": OVERRIDE_SOURCE,
+        "on_demand": LLAMA31.prices.source,
     }
     assert "(enabled)" in estimate.lines()[2] and "2 model unit(s)" in estimate.lines()[2]
 
@@ -55,3 +56,35 @@ def test_an_evaluation_only_throughput_joins_the_run_estimate_as_its_own_line():
     assert not any("ESTIMATE evaluation" in text for text in plain.lines())
     (text,) = [text for text in evaluated.lines() if text.startswith("ESTIMATE evaluation")]
     assert f"${line.usd:,.2f}" in text and "deleted once scored" in text and "2 model unit(s)" in text
+
+
+NOVA_LITE = get_model("amazon.nova-lite-v1:0:300k")
+
+
+def test_an_on_demand_estimate_has_no_hourly_line_and_prices_the_evaluation_per_token():
+    from podium.dataset.estimate import on_demand_evaluation_line
+
+    plain = estimate_cost(NOVA_LITE, train_tokens=100_000, epochs=2, throughput_enabled=True, deployment="on_demand")
+    assert not plain.throughput_enabled and plain.throughput_usd_per_hour is None and plain.throughput_usd == 0
+    line = on_demand_evaluation_line(plain, questions=500, input_tokens=10_000, answer_tokens=200)
+    # both models asked: 2 × 10,000 input tokens and at most 2 × 500 × 200 output tokens
+    expected = (
+        20 * NOVA_LITE.prices.on_demand_input_per_1k_tokens + 200 * NOVA_LITE.prices.on_demand_output_per_1k_tokens
+    )
+    assert line.usd == pytest.approx(expected)
+    evaluated = plain.with_line(line)
+    assert evaluated.run_usd == pytest.approx(plain.training_usd + plain.storage_usd_per_month + expected)
+    lines = evaluated.lines()
+    assert not any("hour" in text for text in lines), lines
+    assert all(text.startswith("ESTIMATE") for text in lines)
+    assert "$0.00006 per 1,000 input and $0.00024 per 1,000 output tokens" in lines[2]
+
+
+def test_on_demand_prices_are_overridden_like_the_others_and_an_unknown_one_blocks_the_budget():
+    overrides = PriceOverrides(on_demand_input_per_1k_tokens=0.001)
+    estimate = estimate_cost(NOVA_LITE, train_tokens=1_000, epochs=1, prices=overrides, deployment="on_demand")
+    assert estimate.on_demand_input_per_1k_tokens == 0.001 and estimate.sources["on_demand"] == OVERRIDE_SOURCE
+    assert estimate.on_demand_output_per_1k_tokens == NOVA_LITE.prices.on_demand_output_per_1k_tokens
+    unknown = estimate_cost(LLAMA31, train_tokens=1_000, epochs=1, deployment="on_demand")  # no on-demand price
+    assert unknown.price_unknown and "price unknown" in unknown.lines()[2]
+    assert not estimate_cost(LLAMA31, train_tokens=1_000, epochs=1).price_unknown

@@ -121,3 +121,20 @@ def test_claude_3_haiku_takes_its_own_documented_format_and_hyperparameters():
     assert (model.min_train_rows, model.max_train_rows, model.max_validation_rows) == (32, 10_000, 1_000)
     assert "cm-hp-anth-claude-3.html" in model.limits_source
     assert model.default_hyperparameters()["batchSize"] == "32"
+
+
+def test_only_nova_micro_lite_and_pro_deploy_on_demand_where_aws_names_it():
+    # deploy-custom-model-on-demand.html: Nova Micro, Lite and Pro, us-east-1 and us-west-2 (Nova trains in us-east-1)
+    on_demand = {m.model_id: m.on_demand_regions for m in MODELS.values() if m.on_demand_regions}
+    assert on_demand == {
+        "amazon.nova-micro-v1:0:128k": ("us-east-1",),
+        "amazon.nova-lite-v1:0:300k": ("us-east-1",),
+        "amazon.nova-pro-v1:0:300k": ("us-east-1",),
+    }
+    for model_id in on_demand:
+        prices = MODELS[model_id].prices
+        assert prices.on_demand_input_per_1k_tokens and prices.on_demand_output_per_1k_tokens
+    problem = get_model("meta.llama3-3-70b-instruct-v1:0:128k").on_demand_problem("us-west-2")
+    assert problem is not None and "amazon.nova-pro-v1:0:300k" in problem and "2025-07-16" in problem
+    assert get_model("amazon.nova-lite-v1:0:300k").on_demand_problem("us-east-1") is None
+    assert "us-east-1 only, not us-west-2" in (get_model("amazon.nova-lite-v1:0:300k").on_demand_problem("us-west-2"))

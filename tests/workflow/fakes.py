@@ -11,11 +11,13 @@ from podium.adapters.errors import BedrockRejected, BedrockThrottled
 from podium.adapters.ports import (
     ActiveModel,
     CustomModel,
+    DeploymentStatus,
     FineTuneJob,
     FineTuneRequest,
     GenerationState,
     GenerationStatus,
     JobStatus,
+    ModelDeployment,
     Throughput,
     ThroughputStatus,
 )
@@ -76,6 +78,7 @@ class MemoryFineTuner:
         self.models: dict[str, CustomModel] = {}
         self.deleted_models: list[str] = []
         self.throttle_reads = 0  # the next N status reads raise BedrockThrottled
+        self.deployments: dict[str, ModelDeployment] = {}
 
     def start_job(self, request: FineTuneRequest) -> FineTuneJob:
         arn = f"arn:job/{request.job_name}"
@@ -125,6 +128,29 @@ class MemoryFineTuner:
             raise BedrockRejected(f"delete {arn}", "ValidationException", self.refuse_delete)
         self.throughputs.pop(arn, None)
         self.deleted.append(arn)
+
+    def create_deployment(self, name: str, model_arn: str, tags: Mapping[str, str]) -> ModelDeployment:
+        arn = self.names.setdefault(name, f"arn:aws:bedrock:us-east-1:123456789012:custom-model-deployment/{name}")
+        if arn not in self.deployments:
+            self.deployments[arn] = ModelDeployment(arn, DeploymentStatus.CREATING, model_arn, name=name)
+            self.resource_tags[arn] = dict(tags)
+        return self.deployments[arn]
+
+    def get_deployment(self, arn: str) -> ModelDeployment:
+        self._maybe_throttle(arn)
+        arn = self.names.get(arn, arn)
+        if arn not in self.deployments:
+            raise _not_found(arn)
+        return self.deployments[arn]
+
+    def delete_deployment(self, arn: str) -> None:
+        if self.refuse_delete:
+            raise BedrockRejected(f"delete {arn}", "ValidationException", self.refuse_delete)
+        self.deployments.pop(arn, None)
+        self.deleted.append(arn)
+
+    def list_deployments(self) -> list[ModelDeployment]:
+        return list(self.deployments.values())
 
     def tags(self, arn: str) -> dict[str, str]:
         return dict(self.resource_tags.get(arn, {}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from podium.adapters.ports import TAG_STACK, JobStatus, Throughput, ThroughputStatus
+from podium.adapters.ports import TAG_STACK, DeploymentStatus, JobStatus, ServingKind, Throughput, ThroughputStatus
 from podium.config import RunSettings
 from podium.workflow.build_dataset import build_dataset
 from podium.workflow.events import (
@@ -21,10 +21,14 @@ from podium.workflow.events import (
 from podium.workflow.fine_tune import check_fine_tune, start_fine_tune
 from podium.workflow.generation import start_generation
 from podium.workflow.prepare import prepare
-from podium.workflow.provisioned_throughput import create_throughput
+from podium.workflow.serving import create_serving
 from tests.workflow.fakes import ListGenerator, MemoryActiveModels, MemoryFineTuner, MemoryStore, sample_pairs
 
 REGION = "us-west-2"
+NOVA_LITE = "amazon.nova-lite-v1:0:300k"
+# A stack deployed for on-demand serving: a Nova model in a Region AWS offers custom model deployments
+ON_DEMAND_REGION = "us-east-1"
+ON_DEMAND = RunSettings(base_model=NOVA_LITE, deployment="on_demand")
 SM = "arn:aws:states:us-west-2:123456789012:stateMachine:podium-finetune"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -43,7 +47,18 @@ def prepare_event(execution_input, name="0b5a5e8c-1f0e-4a57-9c39-2f9a6a1f1c11"):
     )
 
 
-def prepared_run(execution_input, *, defaults=None, running=(), store=None, secret=None, name=None, claim_run=None):
+def prepared_run(
+    execution_input,
+    *,
+    defaults=None,
+    running=(),
+    store=None,
+    secret=None,
+    name=None,
+    claim_run=None,
+    region=REGION,
+    read_deployments=None,
+):
     store = store if store is not None else MemoryStore({"data/medals.csv": "x"})
 
     def read_secret(secret_name):
@@ -55,12 +70,13 @@ def prepared_run(execution_input, *, defaults=None, running=(), store=None, secr
     return prepare(
         prepare_event(execution_input, **kwargs),
         defaults=defaults or RunSettings(),
-        region=REGION,
+        region=region,
         list_running=lambda arn: list(running),
         store=store,
         read_databricks_secret=read_secret,
         now=T0,
         claim_run=claim_run,
+        read_deployments=read_deployments,
     )
 
 
@@ -68,10 +84,12 @@ def execution_arn(name):
     return f"{SM.replace(':stateMachine:', ':execution:')}:{name}"
 
 
-def built_run(execution_input=None, *, pairs=None, active=None, rejections=None, disagreements=None, defaults=None):
+def built_run(
+    execution_input=None, *, pairs=None, active=None, rejections=None, disagreements=None, defaults=None, region=REGION
+):
     if pairs is None:  # synthetic pairs have no texts for the default `deep` recipe: `qa` plans them
         execution_input = {"recipe": "qa", **(execution_input or {})}
-    run = prepared_run(execution_input or {}, defaults=defaults)
+    run = prepared_run(execution_input or {}, defaults=defaults, region=region)
     generator = ListGenerator(
         pairs if pairs is not None else sample_pairs(), rejections=rejections, disagreements=disagreements
     )
@@ -82,18 +100,18 @@ def built_run(execution_input=None, *, pairs=None, active=None, rejections=None,
         generator=generator,
         store=store,
         active_models=MemoryActiveModels(active),
-        region=REGION,
+        region=region,
     )
     return run, outcome, store
 
 
-def started_run(execution_input=None, defaults=None):
-    run, dataset, _ = built_run(execution_input, defaults=defaults)
+def started_run(execution_input=None, defaults=None, region=REGION):
+    run, dataset, _ = built_run(execution_input, defaults=defaults, region=region)
     tuner = MemoryFineTuner()
     progress = start_fine_tune(
         StartFineTuneEvent(run=run, dataset=dataset),
         fine_tuner=tuner,
-        region=REGION,
+        region=region,
         name_prefix="podium",
         role_arn="arn:aws:iam::123456789012:role/r",
         now=T0,
@@ -106,16 +124,20 @@ def poll_fine_tune(run, progress, tuner):
     return check_fine_tune(event, fine_tuner=tuner, store=MemoryStore())
 
 
-def promotable_run(execution_input=None, previous=None, defaults=None):
+def promotable_run(execution_input=None, previous=None, defaults=None, region=REGION):
+    """A run ready to promote; `defaults` ON_DEMAND with ON_DEMAND_REGION: served by a deployment."""
     # serving throughput on: a throughput made for the evaluation only is never recorded
-    run, dataset, tuner, progress = started_run(execution_input or {"throughput": {"enabled": True}}, defaults)
+    run, dataset, tuner, progress = started_run(execution_input or {"throughput": {"enabled": True}}, defaults, region)
     tuner.set_job(progress.job_arn, status=JobStatus.COMPLETED, output_model_arn="arn:model/new")
     done = poll_fine_tune(run, progress, tuner)
-    created = create_throughput(
+    created = create_serving(
         CreateThroughputEvent(run=run, finetune=done), fine_tuner=tuner, name_prefix="podium", now=T0
     )
-    in_service = created.model_copy(update={"status": ThroughputStatus.IN_SERVICE})
-    if previous:
+    deployed = created.kind is ServingKind.CUSTOM_MODEL_DEPLOYMENT
+    in_service = created.model_copy(
+        update={"status": DeploymentStatus.ACTIVE if deployed else ThroughputStatus.IN_SERVICE}
+    )
+    if previous and previous.throughput_arn:
         tuner.throughputs[previous.throughput_arn] = Throughput(
             previous.throughput_arn, ThroughputStatus.IN_SERVICE, previous.model_arn
         )

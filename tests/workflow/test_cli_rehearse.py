@@ -161,7 +161,7 @@ def test_a_training_file_bedrock_refuses_fails_at_check_fine_tune_with_bedrocks_
         (["--input", "{not json"], "--input is not valid JSON"),
         (["--input", "[1, 2]"], "--input must be a JSON object"),
         (["--fail-with", "boom"], "--fail-with needs --fail-step"),
-        (["--fail-step", "Nope"], "use one of BedrockJob, BedrockThroughput, Prepare"),
+        (["--fail-step", "Nope"], "use one of BedrockJob, BedrockThroughput, BedrockDeployment, Prepare"),
         (["--fail-step", "BedrockThroughput", "--no-throughput"], "needs provisioned throughput on"),
         (["--model", "meta.llama3-8b-instruct-v1:0"], "cannot be fine-tuned"),
     ],

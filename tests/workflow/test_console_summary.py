@@ -34,7 +34,7 @@ def _failed(cleanup: list[str]) -> RunResult:
 def test_the_summary_says_cleanup_deleted_a_throughput_only_when_it_did():
     deleted = _failed(["deleted provisioned throughput arn:pt/x (created by this run, never promoted)"])
     assert "Cleanup deleted the one this run created" in _said(deleted)
-    none = _failed(["nothing to clean up: this run had no running job or throughput"])
+    none = _failed(["nothing to clean up: this run had no running job, throughput or deployment"])
     said = _said(none)
     assert "Cleanup deleted" not in said and "the run failed before one was created" in said
 

@@ -413,7 +413,7 @@ def test_bad_input_fails_at_prepare_naming_the_key(rehearsal: Rehearsal, executi
     assert message["error"] == "InvalidInput"
     assert expected in message["message"]
     assert result.states[:3] == ["Start", "Prepare", "Cleanup"]
-    assert message["cleanup"] == ["nothing to clean up: this run had no running job or throughput"]
+    assert message["cleanup"] == ["nothing to clean up: this run had no running job, throughput or deployment"]
     assert rehearsal.lambdas.calls("StartGeneration") == []
 
 

@@ -11,7 +11,7 @@ from podium.workflow.errors import StatusUnknown
 from podium.workflow.events import CheckGenerationEvent, CheckThroughputEvent, StartGenerationEvent
 from podium.workflow.generation import check_generation, start_generation
 from podium.workflow.polling import next_poll_seconds
-from podium.workflow.provisioned_throughput import check_throughput
+from podium.workflow.serving import check_serving
 from tests.workflow.fakes import ListGenerator, sample_pairs
 from tests.workflow.runs import T0, poll_fine_tune, prepared_run, promotable_run, started_run
 
@@ -46,7 +46,7 @@ def test_a_throttled_throughput_or_generation_check_looks_again():
     event, tuner = promotable_run()
     creating = event.throughput.model_copy(update={"status": ThroughputStatus.CREATING})
     tuner.throttle_reads = 1
-    again = check_throughput(CheckThroughputEvent(run=event.run, throughput=creating), fine_tuner=tuner)
+    again = check_serving(CheckThroughputEvent(run=event.run, throughput=creating), fine_tuner=tuner)
     assert again.check_failures == 1 and again.status is ThroughputStatus.CREATING
 
     class Unreachable(ListGenerator):

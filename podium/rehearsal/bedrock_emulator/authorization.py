@@ -12,9 +12,13 @@ documents beyond the call's own action, each required here:
 - with customModelKmsKeyId, the caller needs kms:Decrypt, kms:GenerateDataKey, kms:DescribeKey
   and kms:CreateGrant on the key, through Bedrock (encryption-custom-job.html; Nova user guide,
   customize-fine-tune-encrypt.html "PermissionsModelCustomization");
-- using a custom model encrypted with a customer key — provisioning a throughput for it, or
-  invoking it — needs kms:Decrypt on the key through Bedrock (encryption-custom-job.html, "Allow
-  access to an encrypted model");
+- using a custom model encrypted with a customer key — provisioning a throughput for it, deploying
+  it on demand, or invoking it — needs kms:Decrypt on the key through Bedrock
+  (encryption-custom-job.html, "Allow access to an encrypted model"; deploy-custom-model-on-demand.html,
+  "Prerequisites": permission to use the model's key);
+- CreateCustomModelDeployment is authorized on the custom model it deploys, with the tag condition
+  keys; Get, Update, Delete and InvokeModel on the custom-model-deployment resource (Update also on
+  the custom model it swaps in);
 - an inference profile is authorized on the profile and on the foundation model in every Region
   it routes to (inference-profiles-prereq.html).
 
@@ -94,6 +98,13 @@ def _throughput_arn(state: EmulatorState, identifier: str) -> str:
     return found.arn if found else _named(state, "provisioned-model", identifier)
 
 
+def _deployment_arn(state: EmulatorState, identifier: str) -> str:
+    found = state.deployments.get(identifier) or next(
+        (d for d in state.deployments.values() if d.name == identifier), None
+    )
+    return found.arn if found else _named(state, "custom-model-deployment", identifier)
+
+
 def _model_key(state: EmulatorState, model_arn: str) -> str | None:
     model = state.custom_models.get(model_arn)
     job = state.jobs.get(model.job_arn) if model else None
@@ -135,7 +146,31 @@ def _create_throughput(state: EmulatorState, body: Mapping[str, Any]) -> list[Re
     return requests + _key_requests(_model_key(state, model), ("kms:Decrypt",), state, USE_KMS)
 
 
+def _create_deployment(state: EmulatorState, body: Mapping[str, Any]) -> list[Request]:
+    model = _model_arn(state, str(body.get("modelArn") or ""))
+    context = _tag_context(body.get("tags"))
+    requests = [Request("bedrock:CreateCustomModelDeployment", model, context)]
+    if body.get("tags"):
+        new = _arn(state, f"custom-model-deployment/{uuid.uuid4().hex[:12]}")
+        requests.append(Request("bedrock:TagResource", new, context, TAG_ON_CREATE))
+    return requests + _key_requests(_model_key(state, model), ("kms:Decrypt",), state, USE_KMS)
+
+
+def _update_deployment(state: EmulatorState, identifier: str, body: Mapping[str, Any]) -> list[Request]:
+    arn = _deployment_arn(state, identifier)
+    model = _model_arn(state, str(body.get("modelArn") or ""))
+    return [
+        Request("bedrock:UpdateCustomModelDeployment", arn, _resource_context(state, arn)),
+        Request("bedrock:UpdateCustomModelDeployment", model, _resource_context(state, model)),
+    ] + _key_requests(_model_key(state, model), ("kms:Decrypt",), state, USE_KMS)
+
+
 def _invoke(state: EmulatorState, model_id: str) -> list[Request]:
+    if ":custom-model-deployment/" in model_id:
+        deployment = state.deployments.get(model_id)
+        key = _model_key(state, deployment.model_arn) if deployment else None
+        invoke = Request("bedrock:InvokeModel", model_id, _resource_context(state, model_id))
+        return [invoke] + _key_requests(key, ("kms:Decrypt",), state, USE_KMS)
     if ":provisioned-model/" in model_id or model_id in {t.name for t in state.throughputs.values()}:
         arn = _throughput_arn(state, model_id)
         throughput = state.throughputs.get(arn)
@@ -169,6 +204,10 @@ def requests_for(state: EmulatorState, operation: str, args: tuple[str, ...], bo
         return _create_job(state, body)
     if operation == "CreateProvisionedModelThroughput":
         return _create_throughput(state, body)
+    if operation == "CreateCustomModelDeployment":
+        return _create_deployment(state, body)
+    if operation == "UpdateCustomModelDeployment":
+        return _update_deployment(state, args[0], body)
     if operation in ("Converse", "InvokeModel"):
         return _invoke(state, args[0])
     if operation in ("ListServiceQuotas", "ListAWSDefaultServiceQuotas"):
@@ -192,6 +231,8 @@ def requests_for(state: EmulatorState, operation: str, args: tuple[str, ...], bo
         "DeleteCustomModel": _model_arn,
         "GetProvisionedModelThroughput": _throughput_arn,
         "DeleteProvisionedModelThroughput": _throughput_arn,
+        "GetCustomModelDeployment": _deployment_arn,
+        "DeleteCustomModelDeployment": _deployment_arn,
     }
     if operation in by_identifier:
         return _on(f"bedrock:{operation}", by_identifier[operation])(state, args[0])

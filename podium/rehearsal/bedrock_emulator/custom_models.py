@@ -39,7 +39,7 @@ class CustomModels(EmulatorState):
             return {"tags": [{"key": k, "value": v} for k, v in sorted(self.tags[arn].items())]}
 
     def tag_resource(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """TagResource: adds or overwrites tags of an existing job, custom model or throughput."""
+        """TagResource: adds or overwrites tags of an existing job, custom model, throughput or deployment."""
         with self._lock:
             arn = str(body.get("resourceARN") or "")
             if arn not in self.tags:
@@ -74,6 +74,8 @@ class CustomModels(EmulatorState):
                 raise BedrockError("ResourceNotFoundException", f"Could not find model {identifier}")
             if any(t.model_arn == model.arn for t in self.throughputs.values()):
                 raise BedrockError("ConflictException", f"Model {model.name} is in use by a provisioned throughput")
+            if any(d.model_arn == model.arn for d in self.deployments.values()):
+                raise BedrockError("ConflictException", f"Model {model.name} is in use by a custom model deployment")
             del self.custom_models[model.arn]
             self.deleted_custom_models.append(model.arn)
             return {}

@@ -10,6 +10,7 @@ from urllib.parse import unquote
 from podium.rehearsal import service_model
 from podium.rehearsal.bedrock_emulator import authorization
 from podium.rehearsal.bedrock_emulator.custom_models import CustomModels
+from podium.rehearsal.bedrock_emulator.deployments import CustomModelDeployments
 from podium.rehearsal.bedrock_emulator.errors import BedrockError
 from podium.rehearsal.bedrock_emulator.jobs import CustomizationJobs
 from podium.rehearsal.bedrock_emulator.quotas import SERVICE_QUOTAS_TARGET
@@ -18,7 +19,7 @@ from podium.rehearsal.bedrock_emulator.script import InjectedError
 from podium.rehearsal.bedrock_emulator.throughputs import ProvisionedThroughputs
 
 
-class BedrockEmulator(CustomizationJobs, CustomModels, ProvisionedThroughputs, Runtime):
+class BedrockEmulator(CustomizationJobs, CustomModels, ProvisionedThroughputs, CustomModelDeployments, Runtime):
     """The emulated Bedrock control plane and runtime (state: EmulatorState). `s3` is a boto3
     S3 client (moto's, in rehearsal) used to read training data and write the job's output
     metrics."""
@@ -40,6 +41,11 @@ class BedrockEmulator(CustomizationJobs, CustomModels, ProvisionedThroughputs, R
             ("bedrock", "GetProvisionedModelThroughput", self.get_throughput),
             ("bedrock", "DeleteProvisionedModelThroughput", self.delete_throughput),
             ("bedrock", "ListProvisionedModelThroughputs", lambda: self.list_throughputs(query)),
+            ("bedrock", "CreateCustomModelDeployment", lambda: self.create_deployment(body)),
+            ("bedrock", "GetCustomModelDeployment", self.get_deployment),
+            ("bedrock", "UpdateCustomModelDeployment", lambda identifier: self.update_deployment(identifier, body)),
+            ("bedrock", "DeleteCustomModelDeployment", self.delete_deployment),
+            ("bedrock", "ListCustomModelDeployments", lambda: self.list_deployments(query)),
             ("bedrock-runtime", "InvokeModel", lambda model_id: self.invoke_model(model_id, body)),
             ("bedrock-runtime", "Converse", lambda model_id: self.converse(model_id, body)),
         ]

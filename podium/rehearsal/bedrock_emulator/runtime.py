@@ -1,6 +1,7 @@
 """bedrock-runtime: InvokeModel and Converse answered by a SIMULATED model
-(podium.rehearsal.simulated_model), for a provisioned throughput or a base model id. Every
-answer is labelled SIMULATED.
+(podium.rehearsal.simulated_model), for a provisioned throughput, a custom model deployment (its
+ARN is the modelId, deploy-custom-model-on-demand.html) or a base model id. Every answer is
+labelled SIMULATED.
 
 InvokeModel's request and response bodies are each model family's native format, as AWS
 documents them:
@@ -112,6 +113,20 @@ class Runtime(EmulatorState):
                     "bedrock-runtime",
                 )
             custom = self.custom_models[throughput.model_arn]
+            return self._custom_simulation(custom), "custom", _base_key(custom.base_model_id)
+        if ":custom-model-deployment/" in model_id:
+            deployment = self.deployments.get(model_id)
+            if deployment is None:
+                raise BedrockError(
+                    "ResourceNotFoundException", f"Custom model deployment {model_id} not found", "bedrock-runtime"
+                )
+            if deployment.status != "Active":
+                raise BedrockError(
+                    "ValidationException",
+                    f"The custom model deployment {deployment.name} is {deployment.status}, not Active",
+                    "bedrock-runtime",
+                )
+            custom = self.custom_models[deployment.model_arn]
             return self._custom_simulation(custom), "custom", _base_key(custom.base_model_id)
         if ":custom-model/" in model_id:
             raise BedrockError(

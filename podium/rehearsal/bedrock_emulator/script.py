@@ -26,6 +26,8 @@ class Script:
     job_failure: str | None = None  # the failureMessage of jobs that fail; None = jobs complete
     throughput_ticks: int = 2  # status reads a throughput stays Creating
     throughput_failure: str | None = None  # the failureMessage of throughputs that fail
+    deployment_ticks: int = 2  # status reads a custom model deployment stays Creating (or Updating)
+    deployment_failure: str | None = None  # the failureMessage of deployments that fail
     # A ValidationException message that CreateModelCustomizationJob answers with (e.g. a
     # rule the real service applies that podium does not know yet); None = accept.
     job_rejection: str | None = None

@@ -72,6 +72,9 @@ class BedrockServer(LocalHTTPServer):
             def do_DELETE(self) -> None:
                 self._serve("DELETE")
 
+            def do_PATCH(self) -> None:
+                self._serve("PATCH")
+
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 

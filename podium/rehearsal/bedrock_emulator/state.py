@@ -1,4 +1,5 @@
-"""The emulated service's records (jobs, custom models, provisioned throughputs, tags) and
+"""The emulated service's records (jobs, custom models, provisioned throughputs, custom model
+deployments, tags) and
 the state every operation shares; each concern's operations are a mixin over it."""
 
 from __future__ import annotations
@@ -47,6 +48,24 @@ class Throughput:
 
 
 @dataclass
+class Deployment:
+    """A custom model deployment (on-demand inference)."""
+
+    arn: str
+    name: str
+    model_arn: str
+    token: str | None
+    created: str
+    description: str = ""
+    status: str = "Creating"
+    ticks: int = 0
+    failure_message: str = ""
+    updated: str = ""
+    update_model_arn: str | None = None  # UpdateCustomModelDeployment's model, while it is Updating
+    update_status: str | None = None  # Updating | UpdateCompleted | UpdateFailed
+
+
+@dataclass
 class CustomModel:
     arn: str
     name: str
@@ -86,7 +105,9 @@ class EmulatorState:
         self.jobs: dict[str, Job] = {}  # by ARN
         self.throughputs: dict[str, Throughput] = {}  # by ARN
         self.custom_models: dict[str, CustomModel] = {}  # by ARN
+        self.deployments: dict[str, Deployment] = {}  # by ARN
         self.deleted_throughputs: list[str] = []
+        self.deleted_deployments: list[str] = []
         self.deleted_custom_models: list[str] = []
         self.tags: dict[str, dict[str, str]] = {}  # resource ARN → tags (jobTags, customModelTags, tags)
         self.answers: list[dict[str, Any]] = []  # every Converse call: model, question, answer, kind
@@ -95,13 +116,15 @@ class EmulatorState:
         self._lock = threading.RLock()
 
     def reset(self, script: Script | None = None) -> None:
-        """Forget every job, model and throughput; start over with `script`."""
+        """Forget every job, model, throughput and deployment; start over with `script`."""
         with self._lock:
             self.script = script or Script()
             self.jobs.clear()
             self.throughputs.clear()
             self.custom_models.clear()
+            self.deployments.clear()
             self.deleted_throughputs.clear()
+            self.deleted_deployments.clear()
             self.deleted_custom_models.clear()
             self.tags.clear()
             self.answers.clear()
@@ -116,17 +139,20 @@ class EmulatorState:
 
     def export_model(self, model_arn: str) -> dict[str, Any]:
         """What a later rehearsal needs to serve this custom model again, as JSON: its job
-        (with the training file's URI it learned from), the model, its throughputs and tags."""
+        (with the training file's URI it learned from), the model, its throughputs and custom
+        model deployments, and their tags."""
         with self._lock:
             model = self.custom_models[model_arn]
             job = self.jobs[model.job_arn]
             throughputs = [t for t in self.throughputs.values() if t.model_arn == model_arn]
-            arns = [job.arn, model.arn, *(t.arn for t in throughputs)]
+            deployments = [d for d in self.deployments.values() if d.model_arn == model_arn]
+            arns = [job.arn, model.arn, *(t.arn for t in throughputs), *(d.arn for d in deployments)]
             return {
                 # the job's S3 client (its service role's) is not state: the importer gives its own
                 "job": {f.name: getattr(job, f.name) for f in fields(job) if f.name != "s3"},
                 "model": asdict(model),
                 "throughputs": [asdict(t) for t in throughputs],
+                "deployments": [asdict(d) for d in deployments],
                 "tags": {arn: dict(self.tags[arn]) for arn in arns if arn in self.tags},
             }
 
@@ -139,5 +165,8 @@ class EmulatorState:
             for fields in record.get("throughputs") or []:
                 throughput = Throughput(**fields)
                 self.throughputs[throughput.arn] = throughput
+            for fields in record.get("deployments") or []:
+                deployment = Deployment(**fields)
+                self.deployments[deployment.arn] = deployment
             for arn, tags in (record.get("tags") or {}).items():
                 self.tags[arn] = dict(tags)

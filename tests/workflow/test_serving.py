@@ -9,7 +9,7 @@ import pytest
 from podium.adapters.ports import JobStatus, Throughput, ThroughputStatus
 from podium.workflow.errors import ThroughputFailed
 from podium.workflow.events import CheckThroughputEvent, CreateThroughputEvent, ThroughputProgress
-from podium.workflow.provisioned_throughput import check_throughput, create_throughput
+from podium.workflow.serving import check_serving, create_serving
 from tests.workflow.runs import T0, poll_fine_tune, started_run
 
 
@@ -17,13 +17,13 @@ def test_check_throughput_fails_with_bedrocks_message():
     run, _, tuner, progress = started_run()
     tuner.set_job(progress.job_arn, status=JobStatus.COMPLETED, output_model_arn="arn:model/new")
     done = poll_fine_tune(run, progress, tuner)
-    throughput = create_throughput(
+    throughput = create_serving(
         CreateThroughputEvent(run=run, finetune=done), fine_tuner=tuner, name_prefix="podium", now=T0
     )
     arn = throughput.arn
     tuner.throughputs[arn] = Throughput(arn, ThroughputStatus.FAILED, "m", "No capacity")
     with pytest.raises(ThroughputFailed, match="Failed: No capacity"):
-        check_throughput(CheckThroughputEvent(run=run, throughput=throughput), fine_tuner=tuner)
+        check_serving(CheckThroughputEvent(run=run, throughput=throughput), fine_tuner=tuner)
 
 
 def test_throughput_progress_default_means_none_created():
@@ -34,7 +34,7 @@ def _created(execution_input):
     run, _, tuner, progress = started_run(execution_input)
     tuner.set_job(progress.job_arn, status=JobStatus.COMPLETED, output_model_arn="arn:model/new")
     done = poll_fine_tune(run, progress, tuner)
-    created = create_throughput(
+    created = create_serving(
         CreateThroughputEvent(run=run, finetune=done), fine_tuner=tuner, name_prefix="podium", now=T0
     )
     return run, tuner, created
@@ -60,5 +60,5 @@ def test_a_throughput_whose_ttl_ran_out_before_the_evaluation_stops_the_run():
     event = CheckThroughputEvent(run=run, throughput=created)
     late = T0 + timedelta(hours=run.settings.throughput.evaluation_ttl_hours, seconds=1)
     with pytest.raises(ThroughputExpired, match=r"reached the end of its time-to-live .* Cleanup deletes it"):
-        check_throughput(event, fine_tuner=tuner, now=late)
-    assert check_throughput(event, fine_tuner=tuner, now=T0 + timedelta(minutes=5)).status is not None
+        check_serving(event, fine_tuner=tuner, now=late)
+    assert check_serving(event, fine_tuner=tuner, now=T0 + timedelta(minutes=5)).status is not None
