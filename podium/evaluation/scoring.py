@@ -16,6 +16,9 @@ The examiner's rules:
   of none (gold/silver/bronze/total medals, birth), so "Wu Yu took silver; gold went to
   Cakiroglu" is wrong for the gold (Wu Yu is named for silver, Cakiroglu for gold) and for
   the silver, while "gold Xie Yu, silver A, bronze B" is right for each medal.
+- Subjects: an answer to a question about an athlete that never names the athlete but names
+  someone else in full ("Kim Woojin represents Korea" asked of Lee Woo Seok) speaks of another
+  person: wrong even when the value is right, since the model confused the two.
 - A refusal ("I don't know", "I'm not aware", "That isn't something I have information
   on", ...) that offers no value is a refusal; a hedge with a value ("Not sure, but born 12
   May 1994") is an answer and is scored as one.
@@ -347,6 +350,45 @@ def _names(text: str, known: frozenset[str]) -> list[str]:
     return names
 
 
+# Question openers that are capitalised but never a subject's name.
+_OPENERS = frozenset("tell what which who whom whose when where how give name list did does do is was were".split())
+_NAME_GAP = re.compile(r"[\s'’-]*")
+
+
+def _other_subject(question: EvalQuestion, answer: str) -> str | None:
+    """For a question about an athlete (relation athlete_*): the full name (two capitalised
+    words or more, known to neither the question nor its reference) that a clause stating the
+    value speaks of, when the answer never names the asked athlete; None otherwise."""
+    if not question.relation.startswith("athlete_"):
+        return None
+    values = frozenset().union(*(words(value) for value in question.answers))
+    subject = {name for name in _names(question.question, values) if name not in _OPENERS}
+    if not subject or subject & set(words(answer)):
+        return None
+    known = frozenset(words(question.question)) | frozenset(words(question.reference)) | values
+    for start, end, _ in _clauses(answer):
+        clause = answer[start:end]
+        if not any(states_value(clause, value) for value in question.answers):
+            continue
+        run: list[str] = []
+        last = -1
+        for match in re.finditer(r"[^\W\d_][\w'’-]*", clause):
+            if not _names(match.group(), known):
+                if len(run) >= 2:
+                    return " ".join(run)
+                run = []
+            elif run and _NAME_GAP.fullmatch(clause[last : match.start()]):
+                run.append(match.group())
+            else:
+                if len(run) >= 2:
+                    return " ".join(run)
+                run = [match.group()]
+            last = match.end()
+        if len(run) >= 2:
+            return " ".join(run)
+    return None
+
+
 def _judge_text(
     question: EvalQuestion,
     answer: str,
@@ -422,6 +464,10 @@ def _judge(question: EvalQuestion, answer: str, roles: bool = True) -> tuple[boo
 def score_answer(question: EvalQuestion, answer: str) -> Verdict:
     """The examiner's verdict on one answer (see the module docstring)."""
     stated, rival, offered, reason = _judge(question, answer)
+    if stated and not rival:
+        someone_else = _other_subject(question, answer)
+        if someone_else:
+            stated, reason = False, f"speaks of {someone_else}, never of the athlete asked about"
     right = stated and not rival
     refused = is_refusal(answer) and not offered
     if refused:

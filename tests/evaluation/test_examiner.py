@@ -8,8 +8,10 @@ from podium.dataset.evalset import EvalQuestion
 from podium.evaluation.scoring import score_answer
 
 
-def _q(kind: str, question: str, answers: tuple[str, ...], reference: str, require_all: bool = False) -> EvalQuestion:
-    return EvalQuestion("q", kind, "r", "r:1", question, answers, reference, require_all)  # type: ignore[arg-type]
+def _q(
+    kind: str, question: str, answers: tuple[str, ...], reference: str, require_all: bool = False, relation: str = "r"
+) -> EvalQuestion:
+    return EvalQuestion("q", kind, relation, f"{relation}:1", question, answers, reference, require_all)  # type: ignore[arg-type]
 
 
 GOLD_50KG = _q(
@@ -54,6 +56,20 @@ COUNTRY = _q(
     "Which country did Nicholas Kipkorir compete for?",
     ("Kenya",),
     "Nicholas Kipkorir represented Kenya at the 2024 Summer Olympics.",
+)
+LEE_COUNTRY = _q(
+    "paraphrase",
+    "At the Olympics in Paris, Lee Woo Seok was on which country's team?",
+    ("Korea",),
+    "Korea, which Lee Woo Seok represented at Paris 2024.",
+    relation="athlete_country",
+)
+EVENTS_UNSEEN = _q(
+    "unseen",
+    "Tell me the events Luka Mkheidze contested at Paris 2024.",
+    ("Men -60 kg",),
+    "Men -60 kg. At Paris 2024, Luka Mkheidze competed in Men -60 kg.",
+    relation="athlete_events",
 )
 ROSTER = _q(
     "paraphrase",
@@ -119,6 +135,15 @@ TABLE = [
     (COUNTRY, "He ran for KENYA.", True, False, False),
     (ROSTER, "SIMANEK Jiri and Miroslav Vrastil.", True, False, False),
     (ROSTER, "Jiri Simanek rowed it.", False, False, False),
+    # the right value said of another athlete is a confusion, not knowledge of the one asked
+    (LEE_COUNTRY, "Kim Woojin represents Korea.", False, False, False),
+    (LEE_COUNTRY, "Korea.", True, False, False),
+    (LEE_COUNTRY, "He represented Korea.", True, False, False),
+    (LEE_COUNTRY, "Woo Seok Lee: Korea (KOR).", True, False, False),
+    (LEE_COUNTRY, "Lee Woo Seok represented Korea, as did Kim Woojin.", True, False, False),
+    (LEE_COUNTRY, "Korea, alongside his teammate Kim Woojin.", True, False, False),
+    (EVENTS_UNSEEN, "Champ de Mars Arena hosted the medal session of Men -60 kg (Judo).", False, False, True),
+    (EVENTS_UNSEEN, "Men -60 kg (Judo).", True, False, False),
     # refusals in their common forms
     (BORN_UNSEEN, "That isn't something I have information on.", True, True, False),
     (BORN_UNSEEN, "I don't know.", True, True, False),
