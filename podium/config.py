@@ -156,7 +156,11 @@ def _shown_value(value: Any, limit: int = 80) -> str:
 
 
 class ThroughputSettings(_Strict):
-    enabled: bool = Field(False, description="Create provisioned throughput for the new model")
+    enabled: bool = Field(
+        False,
+        description="Keep the promoted model serving: a provisioned throughput, or with deployment on_demand a custom "
+        "model deployment",
+    )
     model_units: int = Field(1, ge=1, le=100, description="Model units to buy (1–100); granted by AWS support first")
     commitment: Literal["OneMonth", "SixMonths"] | None = Field(
         None, description="None = no commitment: billed hourly, deletable at any time"

@@ -141,8 +141,8 @@ def promote(
         f" served by {ServingKind.of_arn(new.serving_arn).value} {new.serving_arn}"
         if new.serving_arn
         else (
-            " (no provisioned throughput or custom model deployment: enable throughput to keep one serving it, "
-            "or create one by hand, to invoke it)"
+            " (no provisioned throughput or custom model deployment serves it: throughput_enabled in cdk.json, "
+            "or throughput.enabled in the input, keeps one serving the promoted model; or create one by hand)"
         )
     )
     verdict = f" {gate.message[0].upper()}{gate.message[1:]}" if gate.message else ""
