@@ -4,12 +4,14 @@ with no AWS account and no network.
 
 `ask` starts the local cloud again (moto and the Bedrock emulator), puts the folder's active
 model back (podium.rehearsal.workspace) and asks the SIMULATED model that run trained through
-the same code the evaluation uses. A model promoted without a provisioned throughput is given
-one in the emulator for the question, as the evaluation gave it one.
+the same code the evaluation uses. A model promoted with nothing serving it is served in the
+emulator for the question as its run's evaluation served it: a custom model deployment when
+the run deployed on demand, else a provisioned throughput (never billed: no AWS account).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from typing import Any
 from podium.adapters.deployment import DeploymentError, ask_model, run_row
 from podium.rehearsal import workspace
 
-_THROUGHPUT_NAME = "podium-ask"
+_SERVING_NAME = "podium-ask"
 
 
 class RehearsalFolder:
@@ -87,28 +89,46 @@ class RehearsalFolder:
             if base:
                 target = get_model(base_model, self.region).invocation_id
             else:
-                # what serves it (a deployment, deployment on_demand, or a throughput), else a throughput made here
+                # what serves it (a deployment, deployment on_demand, or a throughput), else one made here
                 served = active.get("deployment_arn") or active.get("throughput_arn")
-                target = served or self._throughput_for(str(active["model_arn"]))
+                target = served or self._serve(str(active["model_arn"]), self._deployed_on_demand(active))
             answer, simulated = ask_model(
                 BedrockRuntimeAsker(boto3.client("bedrock-runtime")), target, question, base_model, self.region
             )
         return answer, target, simulated
 
+    def _deployed_on_demand(self, active: dict[str, Any]) -> bool:
+        """Did the active model's run serve its evaluation on demand (its report.json's estimate)?"""
+        report = self.path / str(active.get("run_id", "")) / "report.json"
+        try:
+            return json.loads(report.read_text(encoding="utf-8"))["estimate"]["deployment"] == "on_demand"
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+
     @staticmethod
-    def _throughput_for(model_arn: str) -> str:
-        """A throughput in the emulator for a model promoted without one (it is never billed)."""
+    def _serve(model_arn: str, on_demand: bool) -> str:
+        """A deployment or a throughput in the emulator for a model promoted without one."""
         import boto3
 
         bedrock = boto3.client("bedrock")
-        arn = bedrock.create_provisioned_model_throughput(
-            modelUnits=1, provisionedModelName=_THROUGHPUT_NAME, modelId=model_arn
-        )["provisionedModelArn"]
+        if on_demand:
+            arn = bedrock.create_custom_model_deployment(modelDeploymentName=_SERVING_NAME, modelArn=model_arn)[
+                "customModelDeploymentArn"
+            ]
+        else:
+            arn = bedrock.create_provisioned_model_throughput(
+                modelUnits=1, provisionedModelName=_SERVING_NAME, modelId=model_arn
+            )["provisionedModelArn"]
+        ready = "Active" if on_demand else "InService"
         for _ in range(50):
-            if bedrock.get_provisioned_model_throughput(provisionedModelId=arn)["status"] == "InService":
+            if on_demand:
+                status = bedrock.get_custom_model_deployment(customModelDeploymentIdentifier=arn)["status"]
+            else:
+                status = bedrock.get_provisioned_model_throughput(provisionedModelId=arn)["status"]
+            if status == ready:
                 return str(arn)
             time.sleep(0.01)
-        raise DeploymentError(f"the emulator's throughput {arn} for {model_arn} did not come into service")
+        raise DeploymentError(f"the emulator's {arn} for {model_arn} did not become {ready}")
 
 
 __all__ = ["RehearsalFolder"]

@@ -77,6 +77,12 @@ def test_a_nova_stack_deployed_on_demand_evaluates_through_a_deployment_and_prom
     html = (run_dir / "report.html").read_text(encoding="utf-8")
     assert "<td>custom model deployment</td>" in html and "deleted once the evaluation was scored" in html
 
+    # promoted with nothing serving it: `podium ask` serves it as its evaluation did, on demand
+    asked = _cli("ask", "--rehearsal", tmp_path / "out", "Which country did Armand Duplantis compete for?")
+    assert asked.exit_code == 0, asked.output
+    assert "Asked arn:aws:bedrock:us-east-1:123456789012:custom-model-deployment/" in asked.stderr
+    assert "provisioned-model" not in asked.stderr and asked.stdout.strip()
+
 
 def _cli(*args: object):
     return CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "250"})
