@@ -338,16 +338,18 @@ class Verdict:
     reason: str = ""  # why, in words, for people reading answers.jsonl
 
 
+_WORD_TOKEN = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def _is_name(word: str, known: frozenset[str]) -> bool:
+    parts = set(fold(word).split())
+    return word[0].isupper() and not parts <= _NOT_NAMES and not parts <= known
+
+
 def _names(text: str, known: frozenset[str]) -> list[str]:
     """Capitalised words of `text` that are names: not sentence openers, not the Games' own
     words, not words the question or the reference answer uses."""
-    names = []
-    for match in re.finditer(r"[^\W\d_][\w'’-]*", text):
-        word = match.group()
-        parts = set(fold(word).split())
-        if word[0].isupper() and not parts <= _NOT_NAMES and not parts <= known:
-            names.append(fold(word))
-    return names
+    return [fold(match.group()) for match in _WORD_TOKEN.finditer(text) if _is_name(match.group(), known)]
 
 
 # Question openers that are capitalised but never a subject's name.
@@ -370,22 +372,20 @@ def _other_subject(question: EvalQuestion, answer: str) -> str | None:
         clause = answer[start:end]
         if not any(states_value(clause, value) for value in question.answers):
             continue
-        run: list[str] = []
-        last = -1
-        for match in re.finditer(r"[^\W\d_][\w'’-]*", clause):
-            if not _names(match.group(), known):
-                if len(run) >= 2:
-                    return " ".join(run)
-                run = []
-            elif run and _NAME_GAP.fullmatch(clause[last : match.start()]):
-                run.append(match.group())
+        runs: list[list[str]] = []  # names written one after another ("Kim Woojin")
+        last: int | None = None  # where the previous word, a name, ended
+        for match in _WORD_TOKEN.finditer(clause):
+            if not _is_name(match.group(), known):
+                last = None
+                continue
+            if last is not None and _NAME_GAP.fullmatch(clause[last : match.start()]):
+                runs[-1].append(match.group())
             else:
-                if len(run) >= 2:
-                    return " ".join(run)
-                run = [match.group()]
+                runs.append([match.group()])
             last = match.end()
-        if len(run) >= 2:
-            return " ".join(run)
+        full = next((run for run in runs if len(run) >= 2), None)
+        if full:
+            return " ".join(full)
     return None
 
 

@@ -11,7 +11,6 @@ the run deployed on demand, else a provisioned throughput (never billed: no AWS 
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -91,19 +90,13 @@ class RehearsalFolder:
             else:
                 # what serves it (a deployment, deployment on_demand, or a throughput), else one made here
                 served = active.get("deployment_arn") or active.get("throughput_arn")
-                target = served or self._serve(str(active["model_arn"]), self._deployed_on_demand(active))
+                target = served or self._serve(
+                    str(active["model_arn"]), workspace.served_on_demand(self.path, str(active.get("run_id", "")))
+                )
             answer, simulated = ask_model(
                 BedrockRuntimeAsker(boto3.client("bedrock-runtime")), target, question, base_model, self.region
             )
         return answer, target, simulated
-
-    def _deployed_on_demand(self, active: dict[str, Any]) -> bool:
-        """Did the active model's run serve its evaluation on demand (its report.json's estimate)?"""
-        report = self.path / str(active.get("run_id", "")) / "report.json"
-        try:
-            return json.loads(report.read_text(encoding="utf-8"))["estimate"]["deployment"] == "on_demand"
-        except (OSError, ValueError, KeyError, TypeError):
-            return False
 
     @staticmethod
     def _serve(model_arn: str, on_demand: bool) -> str:
@@ -115,17 +108,22 @@ class RehearsalFolder:
             arn = bedrock.create_custom_model_deployment(modelDeploymentName=_SERVING_NAME, modelArn=model_arn)[
                 "customModelDeploymentArn"
             ]
+
+            def status() -> str:
+                return bedrock.get_custom_model_deployment(customModelDeploymentIdentifier=arn)["status"]
+
+            ready = "Active"
         else:
             arn = bedrock.create_provisioned_model_throughput(
                 modelUnits=1, provisionedModelName=_SERVING_NAME, modelId=model_arn
             )["provisionedModelArn"]
-        ready = "Active" if on_demand else "InService"
+
+            def status() -> str:
+                return bedrock.get_provisioned_model_throughput(provisionedModelId=arn)["status"]
+
+            ready = "InService"
         for _ in range(50):
-            if on_demand:
-                status = bedrock.get_custom_model_deployment(customModelDeploymentIdentifier=arn)["status"]
-            else:
-                status = bedrock.get_provisioned_model_throughput(provisionedModelId=arn)["status"]
-            if status == ready:
+            if status() == ready:
                 return str(arn)
             time.sleep(0.01)
         raise DeploymentError(f"the emulator's {arn} for {model_arn} did not become {ready}")

@@ -175,7 +175,7 @@ class Reading:
     """A question as the simulated model reads it."""
 
     names: dict[str, float]  # its name words with their weights
-    phrases: tuple[str, ...]  # the names the file knows, as phrases (see _Statement.phrase)
+    phrases: tuple[str, ...]  # the names the file knows, as phrases (see _Statement.phrases)
     # What it asks for: its words outside names that the file's prompts use, weighted by how
     # rare they are among those prompts (a word no prompt uses: the file never taught what it asks).
     asking: dict[str, float]

@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from podium.dataset.files import REPORT_FILE
 from podium.io import write_text_atomic
 
 if TYPE_CHECKING:
@@ -53,6 +54,13 @@ def active_record(out_dir: Path) -> dict[str, Any] | None:
     """The active-model record the folder's last rehearsal left (None: no model is active)."""
     record = _read(Path(out_dir) / STATE_FILE).get("active_model")
     return record if isinstance(record, dict) and record.get("model_arn") else None
+
+
+def served_on_demand(out_dir: Path, run_id: str) -> bool:
+    """Did the folder's run `run_id` serve its evaluation through a custom model deployment
+    (deployment on_demand, as its report.json's estimate says)?"""
+    estimate = _read(Path(out_dir) / run_id / REPORT_FILE).get("estimate")
+    return isinstance(estimate, dict) and estimate.get("deployment") == "on_demand"
 
 
 # What a later run reads of the active model's run: the training file the emulator serves the
